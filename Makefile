@@ -1,0 +1,61 @@
+# The README's two commands are `make prove` and `make test`; both set up what is missing first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV    := .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+FORGE   := node_modules/@foundry-rs/forge-linux-amd64/bin/forge
+JOBS    ?= 2
+
+.PHONY: help setup prove test pytest forge lint bench clean
+
+help:
+	@echo "make prove   set up if needed, then run the whole pipeline on contracts/ and write reports/"
+	@echo "make test    set up if needed, then run pytest and the forge suites"
+	@echo "make lint    ruff and mypy"
+	@echo "make bench   prover benchmark (per-property times, scaling, halmos side-by-side)"
+
+setup: $(STAMP) $(NODE_STAMP) build/.chromium
+
+$(VENV)/bin/python:
+	python3 -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --foreground-scripts
+	touch $@
+
+# Headless Chromium renders the HTML report in a test; Debian's package, installed once.
+build/.chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "warning: chromium could not be installed; the HTML rendering test will fail"; }
+	@mkdir -p build && touch $@
+
+prove: setup
+	$(PY) -m vaultproof run . --jobs $(JOBS)
+
+test: setup forge pytest
+
+pytest: setup
+	$(PY) -m pytest
+
+forge: $(NODE_STAMP)
+	$(FORGE) test
+
+lint: setup
+	$(VENV)/bin/ruff check vaultproof models properties tests
+	$(VENV)/bin/ruff format --check vaultproof models properties tests
+	$(VENV)/bin/mypy
+
+bench: setup
+	$(PY) -m vaultproof.bench
+
+clean:
+	rm -rf build cache out crytic-export

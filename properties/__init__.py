@@ -1,0 +1,9 @@
+"""This protocol's property catalogue: every property is declared once, here, via ``REGISTRY.register``.
+
+Importing this package imports every family module, each of which registers its declarations;
+an incomplete or duplicated declaration fails the import (see ``vaultproof.prover.registry``).
+"""
+
+from vaultproof.prover.registry import Registry
+
+REGISTRY = Registry()

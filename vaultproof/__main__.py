@@ -1,0 +1,3 @@
+from vaultproof.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,89 @@
+"""One function per CLI command. Each returns a CommandResult; none calls sys.exit."""
+
+from __future__ import annotations
+
+import argparse
+
+from vaultproof import config as config_module
+from vaultproof.cli import CommandResult
+from vaultproof.compile import compile_project
+from vaultproof.console import Console
+from vaultproof.results import ExitCode
+
+
+def cmd_compile(args: argparse.Namespace) -> CommandResult:
+    cfg = config_module.load(args.path)
+    console = Console(quiet=args.quiet)
+    project = compile_project(cfg)
+    rows = [(a.source, a.name, a.deployed_bytes) for a in project.project_contracts()]
+    console.table(
+        ("source", "contract", "deployed bytes"),
+        [(src, name, f"{size:,}") for src, name, size in rows],
+    )
+    console.summary(f"compiled {len(rows)} contracts with solc {project.solc_version}")
+    return CommandResult(ExitCode.CLEAN, project)
+
+
+def cmd_list(args: argparse.Namespace) -> CommandResult:
+    from vaultproof.prover.runner import load_registry
+
+    cfg = config_module.load(args.path)
+    registry = load_registry(cfg.properties_module, cfg.root)
+    console = Console(quiet=args.quiet)
+    console.table(
+        ("id", "severity", "checker", "title"),
+        [
+            (p.id, p.severity.value, "slither" if p.is_static else "z3", p.title)
+            for p in registry.sorted_properties()
+        ],
+    )
+    console.summary(
+        f"{len(registry.properties)} properties, {len(registry.seed_findings)} seed findings, "
+        f"{len(registry.metrics)} metrics"
+    )
+    return CommandResult(ExitCode.CLEAN, registry)
+
+
+def cmd_analyse(args: argparse.Namespace) -> CommandResult:
+    from vaultproof.pipeline import analyse_stage
+
+    cfg = config_module.load(args.path)
+    console = Console(quiet=args.quiet)
+    outcome = analyse_stage(cfg, console)
+    return CommandResult(ExitCode.CLEAN, outcome)
+
+
+def cmd_prove(args: argparse.Namespace) -> CommandResult:
+    from vaultproof.pipeline import prove_stage
+
+    cfg = config_module.load(args.path)
+    console = Console(quiet=args.quiet)
+    outcome = prove_stage(cfg, console, jobs=args.jobs, only=tuple(args.only))
+    return CommandResult(ExitCode.CLEAN if outcome.all_passed else ExitCode.REGRESSION, outcome)
+
+
+def cmd_report(args: argparse.Namespace) -> CommandResult:
+    from vaultproof.pipeline import report_stage
+
+    cfg = config_module.load(args.path)
+    console = Console(quiet=args.quiet)
+    result = report_stage(cfg, console, out=args.out)
+    return CommandResult(result.exit_code, result)
+
+
+def cmd_run(args: argparse.Namespace) -> CommandResult:
+    from vaultproof.pipeline import RunOptions, run_pipeline
+
+    cfg = config_module.load(args.path)
+    console = Console(quiet=args.quiet)
+    options = RunOptions(
+        jobs=args.jobs,
+        only=tuple(args.only),
+        gate=args.gate,
+        update_baseline=args.update_baseline,
+        baseline=args.baseline,
+        out=args.out,
+        mutants=not args.skip_mutants,
+    )
+    result = run_pipeline(cfg, console, options)
+    return CommandResult(result.exit_code, result)

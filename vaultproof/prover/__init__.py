@@ -1,0 +1,1 @@
+"""The prover: models build obligations, ``solver`` alone decides them, ``runner`` schedules them."""

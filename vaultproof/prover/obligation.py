@@ -1,0 +1,70 @@
+"""What a model hands to the solver. Models build these; they never call ``check()`` themselves."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import z3
+
+from vaultproof.errors import RegistryError
+
+
+@dataclass(frozen=True, eq=False)
+class Quantity:
+    """A Z3 term that a counterexample shows by name, in token units (``decimals`` places of ``unit``)."""
+
+    name: str
+    term: z3.ArithRef
+    decimals: int = 0
+    unit: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class Obligation:
+    """Under ``assumptions``, ``goal`` holds.
+
+    The solver proves it by showing ``assumptions ∧ ¬goal`` unsat, and rejects it as vacuous unless
+    ``assumptions ∧ witness`` is sat: the witness names the case the property is about (e.g. a sale
+    with qty > 0), so an over-constrained model cannot pass by proving nothing.
+    ``bound`` is set when the obligation covers only k unrolled steps: it can then be at most
+    PROVED-BOUNDED(k), never PROVED.
+    """
+
+    name: str
+    assumptions: tuple[z3.BoolRef, ...]
+    goal: z3.BoolRef
+    witness: z3.BoolRef
+    shown: tuple[Quantity, ...]
+    bound: int | None = None
+    explanation: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class OptimizationGoal:
+    """Maximise (or minimise) ``objective`` under ``constraints``; report ``shown`` at the optimum."""
+
+    name: str
+    constraints: tuple[z3.BoolRef, ...]
+    objective: Quantity
+    maximize: bool
+    shown: tuple[Quantity, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ModelContext:
+    """Protocol parameters read from the compiled contracts (constants, decimals, limits).
+
+    Models take every number that the Solidity also states from here, so a parameter changed in
+    the contracts changes the proof instead of silently diverging from a re-typed copy.
+    """
+
+    params: Mapping[str, int] = field(default_factory=dict)
+
+    def param(self, name: str) -> int:
+        try:
+            return self.params[name]
+        except KeyError:
+            known = ", ".join(sorted(self.params)) or "none"
+            raise RegistryError(f"model parameter {name!r} was not extracted from the contracts (known: {known})") from None

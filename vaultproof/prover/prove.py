@@ -1,0 +1,116 @@
+"""The prove stage: bind the registry to the compiled contracts, then run every model in parallel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vaultproof.compile import CompiledProject
+from vaultproof.console import Console
+from vaultproof.errors import RegistryError
+from vaultproof.prover.obligation import ModelContext
+from vaultproof.prover.params import extract_params
+from vaultproof.prover.registry import DetectorChecker, ModelChecker, Registry
+from vaultproof.prover.runner import SEED, SHIPPED, Job, run_jobs
+from vaultproof.prover.solver import SolverSettings
+from vaultproof.results import (
+    CatalogueEntry,
+    MetricResult,
+    PropertyResult,
+    SeedFindingResult,
+    Verdict,
+)
+
+
+@dataclass(frozen=True)
+class ProveOutcome:
+    catalogue: tuple[CatalogueEntry, ...]
+    properties: tuple[PropertyResult, ...]
+    seed_findings: tuple[SeedFindingResult, ...]
+    metrics: tuple[MetricResult, ...]
+
+    @property
+    def all_passed(self) -> bool:
+        return all(r.verdict is Verdict.PROVED for r in self.properties) and all(
+            s.confirmed for s in self.seed_findings
+        )
+
+
+def catalogue_of(registry: Registry) -> tuple[CatalogueEntry, ...]:
+    entries = []
+    for decl in registry.sorted_properties():
+        checker = decl.checker
+        entries.append(
+            CatalogueEntry(
+                id=decl.id,
+                family=decl.family,
+                title=decl.title,
+                statement=decl.statement,
+                severity=decl.severity,
+                seed=decl.seed,
+                rationale=decl.rationale,
+                assumptions=decl.assumptions,
+                targets=decl.targets,
+                checker=f"slither:{checker.argument}" if isinstance(checker, DetectorChecker) else "z3",
+                broken_description=checker.broken_description if isinstance(checker, ModelChecker) else "",
+            )
+        )
+    return tuple(entries)
+
+
+def prove(
+    project: CompiledProject, registry: Registry, console: Console, jobs: int = 2, only: tuple[str, ...] = ()
+) -> ProveOutcome:
+    registry.validate_targets(project.functions())
+    ctx = ModelContext(params=extract_params(project))
+    unknown = sorted(set(only) - set(registry.properties) - set(registry.seed_findings) - set(registry.metrics))
+    if unknown:
+        raise RegistryError(f"--only names unknown id(s): {', '.join(unknown)}")
+
+    def wanted(identifier: str) -> bool:
+        return not only or identifier in only
+
+    jobs_list = [Job(SHIPPED, p.id) for p in registry.model_properties() if wanted(p.id)]
+    jobs_list += [Job(SEED, s) for s in sorted(registry.seed_findings) if wanted(s)]
+    jobs_list += [Job("metric", m) for m in sorted(registry.metrics) if wanted(m)]
+    total = len(jobs_list)
+    console.step(f"prove: {total} jobs on {jobs} worker(s)")
+    done = 0
+
+    def progress(result: PropertyResult | MetricResult) -> None:
+        nonlocal done
+        done += 1
+        ident = result.property_id if isinstance(result, PropertyResult) else result.metric_id
+        console.step(f"prove [{done}/{total}] {ident}: {result.verdict.value} ({result.seconds:.2f}s)")
+
+    settings = SolverSettings(timeout_ms=project.config.timeout_ms, rlimit=project.config.rlimit)
+    results = run_jobs(project.config.properties_module, jobs_list, ctx, settings, workers=jobs, root=project.config.root, on_done=progress)
+
+    properties: list[PropertyResult] = []
+    seeds: list[SeedFindingResult] = []
+    metrics: list[MetricResult] = []
+    for job, result in zip(sorted(jobs_list, key=_order), results, strict=True):
+        if isinstance(result, MetricResult):
+            metrics.append(result)
+        elif job.kind == SEED:
+            decl = registry.seed_findings[job.decl_id]
+            seeds.append(
+                SeedFindingResult(
+                    id=decl.id,
+                    fixed_by=decl.fixed_by,
+                    title=decl.title,
+                    seed=decl.seed,
+                    statement=decl.statement,
+                    rationale=decl.rationale,
+                    severity=decl.severity,
+                    result=result,
+                )
+            )
+        else:
+            properties.append(result)
+    return ProveOutcome(catalogue_of(registry), tuple(properties), tuple(seeds), tuple(metrics))
+
+
+def _order(job: Job) -> tuple[tuple[str, int, str], str]:
+    from vaultproof.prover.registry import catalogue_order
+
+    return (catalogue_order(job.decl_id), job.kind)

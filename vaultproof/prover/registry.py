@@ -1,0 +1,178 @@
+"""Property declarations: each property is declared once, validated at import.
+
+A protocol's ``properties`` package builds one :class:`Registry` and calls ``register(...)`` for
+every property, seed finding and metric. Reports, tests and the CLI read only this registry.
+Like Slither refusing a detector with a missing field, ``register`` refuses an incomplete or
+duplicated declaration the moment the module is imported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, fields
+
+from vaultproof.errors import RegistryError
+from vaultproof.prover.obligation import ModelContext, Obligation, OptimizationGoal
+from vaultproof.results import FunctionRef, Severity
+
+Check = Callable[[ModelContext], Sequence[Obligation]]
+MetricCompute = Callable[[ModelContext], Sequence[OptimizationGoal]]
+
+PROPERTY_ID = re.compile(r"^[A-Z]{2,6}-\d{1,2}$")
+DERIVED_ID = re.compile(r"^[A-Z]{2,6}-\d{1,2}(\.[a-z0-9-]+)?$")
+
+
+@dataclass(frozen=True)
+class ModelChecker:
+    """Decided by Z3. ``broken`` is the same model with one named defect; it must come out VIOLATED,
+    so the property cannot be vacuous by construction."""
+
+    check: Check
+    broken: Check
+    broken_description: str
+
+
+@dataclass(frozen=True)
+class DetectorChecker:
+    """Decided by a Slither detector, named by its ``ARGUMENT``."""
+
+    argument: str
+
+
+Checker = ModelChecker | DetectorChecker
+
+
+@dataclass(frozen=True)
+class PropertyDecl:
+    id: str
+    family: str
+    title: str
+    statement: str
+    severity: Severity
+    seed: str
+    rationale: str
+    assumptions: tuple[str, ...]
+    targets: tuple[FunctionRef, ...]
+    checker: Checker
+
+    @property
+    def is_static(self) -> bool:
+        return isinstance(self.checker, DetectorChecker)
+
+
+@dataclass(frozen=True)
+class SeedFindingDecl:
+    """A rule written in a design document that the harness shows to be unsound.
+
+    ``check`` models the seed's rule as written; it is expected to be VIOLATED, and the
+    counterexample is the finding. ``fixed_by`` names the property that proves the shipped fix.
+    """
+
+    id: str
+    fixed_by: str
+    title: str
+    seed: str
+    statement: str
+    rationale: str
+    severity: Severity
+    targets: tuple[FunctionRef, ...]
+    check: Check
+
+
+@dataclass(frozen=True)
+class MetricDecl:
+    """A quantitative result (``z3.Optimize``) reported as numbers rather than a yes/no verdict."""
+
+    id: str
+    title: str
+    seed: str
+    rationale: str
+    compute: MetricCompute
+
+
+@dataclass
+class Registry:
+    """The catalogue of one protocol. Mutable only while its declaring modules import."""
+
+    properties: dict[str, PropertyDecl] = field(default_factory=dict)
+    seed_findings: dict[str, SeedFindingDecl] = field(default_factory=dict)
+    metrics: dict[str, MetricDecl] = field(default_factory=dict)
+
+    def register(self, decl: PropertyDecl | SeedFindingDecl | MetricDecl) -> None:
+        _require_complete(decl)
+        if decl.id in self.properties or decl.id in self.seed_findings or decl.id in self.metrics:
+            raise RegistryError(f"duplicate declaration id {decl.id!r}")
+        if isinstance(decl, PropertyDecl):
+            if not PROPERTY_ID.match(decl.id):
+                raise RegistryError(f"property id {decl.id!r} is not of the form FAMILY-N")
+            if not decl.id.startswith(decl.family + "-"):
+                raise RegistryError(f"property {decl.id} declares family {decl.family!r}")
+            if isinstance(decl.checker, ModelChecker):
+                if not (callable(decl.checker.check) and callable(decl.checker.broken)):
+                    raise RegistryError(f"property {decl.id}: check and broken must be callables")
+                if not decl.checker.broken_description.strip():
+                    raise RegistryError(f"property {decl.id}: broken variant needs a description")
+            self.properties[decl.id] = decl
+        elif isinstance(decl, SeedFindingDecl):
+            if not DERIVED_ID.match(decl.id):
+                raise RegistryError(f"seed finding id {decl.id!r} is not of the form FAMILY-N.name")
+            if not callable(decl.check):
+                raise RegistryError(f"seed finding {decl.id}: check must be callable")
+            self.seed_findings[decl.id] = decl
+        else:
+            if not DERIVED_ID.match(decl.id):
+                raise RegistryError(f"metric id {decl.id!r} is not of the form FAMILY-N.name")
+            if not callable(decl.compute):
+                raise RegistryError(f"metric {decl.id}: compute must be callable")
+            self.metrics[decl.id] = decl
+
+    def validate_links(self) -> None:
+        """Cross-declaration checks that need the whole catalogue (run after all imports)."""
+        for finding in self.seed_findings.values():
+            if finding.fixed_by not in self.properties:
+                raise RegistryError(f"seed finding {finding.id} is fixed_by unknown property {finding.fixed_by!r}")
+
+    def validate_targets(self, available: Iterable[tuple[str, str]]) -> None:
+        """Every named Solidity function must exist in the compiled contracts: a rename cannot orphan a proof."""
+        known = set(available)
+        missing = sorted(
+            f"{decl.id} → {target}"
+            for decl in (*self.properties.values(), *self.seed_findings.values())
+            for target in decl.targets
+            if (target.contract, target.function) not in known
+        )
+        if missing:
+            raise RegistryError(
+                f"{len(missing)} declared target(s) not found in the compiled contracts: {'; '.join(missing)}"
+            )
+
+    def model_properties(self) -> list[PropertyDecl]:
+        return [p for p in self.sorted_properties() if isinstance(p.checker, ModelChecker)]
+
+    def static_properties(self) -> list[PropertyDecl]:
+        return [p for p in self.sorted_properties() if isinstance(p.checker, DetectorChecker)]
+
+    def sorted_properties(self) -> list[PropertyDecl]:
+        return sorted(self.properties.values(), key=lambda p: catalogue_order(p.id))
+
+    def __iter__(self) -> Iterator[PropertyDecl]:
+        return iter(self.sorted_properties())
+
+
+def catalogue_order(identifier: str) -> tuple[str, int, str]:
+    """Sort IDs as a reader expects: ALLOC-2 before ALLOC-10, suffixes after the base."""
+    head, _, suffix = identifier.partition(".")
+    family, _, number = head.rpartition("-")
+    return (family, int(number) if number.isdigit() else 0, suffix)
+
+
+def _require_complete(decl: PropertyDecl | SeedFindingDecl | MetricDecl) -> None:
+    name = getattr(decl, "id", "?")
+    for f in fields(decl):
+        value = getattr(decl, f.name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise RegistryError(f"declaration {name!r} is missing field {f.name!r}")
+        static = isinstance(getattr(decl, "checker", None), DetectorChecker)
+        if f.name == "targets" and not value and not static:
+            raise RegistryError(f"declaration {name!r} names no Solidity target function")

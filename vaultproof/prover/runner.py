@@ -1,0 +1,143 @@
+"""Schedule properties, seed findings and metrics over worker processes.
+
+Z3 objects do not cross process boundaries: a worker receives only an id and the registry's module
+name, rebuilds the model itself, and sends back plain frozen results. Order of results is the
+catalogue order, independent of which worker finished first, so reports are stable.
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing
+import sys
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from vaultproof.errors import RegistryError
+from vaultproof.prover.obligation import ModelContext, Obligation
+from vaultproof.prover.registry import ModelChecker, Registry, catalogue_order
+from vaultproof.prover.solver import SolverSettings, discharge, optimize
+from vaultproof.results import MetricResult, ObligationResult, PropertyResult, Verdict
+
+# Which model of a declaration to run: the shipped one, the deliberately broken one, or a seed's rule.
+SHIPPED = "shipped"
+BROKEN = "broken"
+SEED = "seed"
+
+
+@dataclass(frozen=True)
+class Job:
+    kind: str  # SHIPPED | BROKEN | SEED | "metric"
+    decl_id: str
+
+
+def load_registry(module_name: str, root: Path | None = None) -> Registry:
+    """Import a protocol's properties package (from the project root) and return its ``REGISTRY``."""
+    if root is not None and str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        raise RegistryError(f"properties module {module_name!r} cannot be imported: {exc}") from None
+    registry = getattr(module, "REGISTRY", None)
+    if not isinstance(registry, Registry):
+        raise RegistryError(f"properties module {module_name!r} does not define REGISTRY = Registry()")
+    registry.validate_links()
+    return registry
+
+
+def aggregate(decl_id: str, results: Sequence[ObligationResult], seconds: float) -> PropertyResult:
+    """One verdict per property: any VIOLATED wins, then UNKNOWN, VACUOUS; all PROVED → PROVED."""
+    verdicts = {r.verdict for r in results}
+    if not results:
+        return PropertyResult(decl_id, Verdict.ERROR, seconds, (), "the model produced no obligations")
+    for verdict in (Verdict.ERROR, Verdict.VIOLATED, Verdict.UNKNOWN, Verdict.VACUOUS, Verdict.PROVED_BOUNDED):
+        if verdict in verdicts:
+            reasons = "; ".join(f"{r.name}: {r.reason}" for r in results if r.verdict is verdict and r.reason)
+            return PropertyResult(decl_id, verdict, seconds, tuple(results), reasons)
+    return PropertyResult(decl_id, Verdict.PROVED, seconds, tuple(results))
+
+
+def _obligations_for(registry: Registry, job: Job, ctx: ModelContext) -> Sequence[Obligation]:
+    if job.kind == SEED:
+        return registry.seed_findings[job.decl_id].check(ctx)
+    checker = registry.properties[job.decl_id].checker
+    if not isinstance(checker, ModelChecker):
+        raise RegistryError(f"{job.decl_id} is decided by a detector, not a model")
+    return checker.broken(ctx) if job.kind == BROKEN else checker.check(ctx)
+
+
+def run_job(
+    registry: Registry, job: Job, ctx: ModelContext, settings: SolverSettings
+) -> PropertyResult | MetricResult:
+    started = time.perf_counter()
+    if job.kind == "metric":
+        outcomes = [optimize(goal, settings) for goal in registry.metrics[job.decl_id].compute(ctx)]
+        verdict = next((o.verdict for o in outcomes if o.verdict is not Verdict.PROVED), Verdict.PROVED)
+        return MetricResult(
+            metric_id=job.decl_id,
+            verdict=verdict,
+            seconds=time.perf_counter() - started,
+            values=tuple(v for o in outcomes for v in o.values),
+            reason="; ".join(o.reason for o in outcomes if o.reason),
+        )
+    try:
+        obligations = _obligations_for(registry, job, ctx)
+        results = [discharge(ob, settings) for ob in obligations]
+    except RegistryError:
+        raise
+    except Exception as exc:  # a model that fails to build is an ERROR verdict, never a pass
+        return PropertyResult(job.decl_id, Verdict.ERROR, time.perf_counter() - started, (), f"model error: {exc!r}")
+    return aggregate(job.decl_id, results, time.perf_counter() - started)
+
+
+_WORKER: dict[str, object] = {}
+
+
+def _init_worker(module_name: str, root: Path | None, ctx: ModelContext, settings: SolverSettings) -> None:
+    _WORKER["registry"] = load_registry(module_name, root)
+    _WORKER["ctx"] = ctx
+    _WORKER["settings"] = settings
+
+
+def _run_in_worker(job: Job) -> PropertyResult | MetricResult:
+    registry = _WORKER["registry"]
+    ctx = _WORKER["ctx"]
+    settings = _WORKER["settings"]
+    assert isinstance(registry, Registry) and isinstance(ctx, ModelContext)
+    assert isinstance(settings, SolverSettings)
+    return run_job(registry, job, ctx, settings)
+
+
+def run_jobs(
+    module_name: str,
+    jobs: Sequence[Job],
+    ctx: ModelContext,
+    settings: SolverSettings,
+    workers: int = 1,
+    root: Path | None = None,
+    on_done: Callable[[PropertyResult | MetricResult], None] | None = None,
+) -> list[PropertyResult | MetricResult]:
+    """Run ``jobs``; results come back in catalogue order whatever the completion order."""
+    ordered = sorted(jobs, key=lambda j: (catalogue_order(j.decl_id), j.kind))
+    results: dict[Job, PropertyResult | MetricResult] = {}
+    if workers <= 1:
+        registry = load_registry(module_name, root)
+        for job in ordered:
+            results[job] = run_job(registry, job, ctx, settings)
+            if on_done:
+                on_done(results[job])
+    else:
+        mp = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=mp, initializer=_init_worker, initargs=(module_name, root, ctx, settings)
+        ) as pool:
+            futures = {job: pool.submit(_run_in_worker, job) for job in ordered}
+            for job in ordered:
+                results[job] = futures[job].result()
+                if on_done:
+                    on_done(results[job])
+    return [results[job] for job in ordered]

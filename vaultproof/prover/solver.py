@@ -1,0 +1,162 @@
+"""The one Z3 boundary: the only module that calls ``check()``.
+
+It fixes seeds, sets timeout and ``rlimit``, maps unsat/sat/unknown to verdicts, keeps
+``reason_unknown()``, and turns models into counterexamples in token units.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import z3
+
+from vaultproof.prover.obligation import Obligation, OptimizationGoal, Quantity
+from vaultproof.results import Counterexample, MetricValue, ObligationResult, TokenValue, Verdict
+
+
+@dataclass(frozen=True)
+class SolverSettings:
+    timeout_ms: int = 20_000
+    rlimit: int = 50_000_000
+    seed: int = 0
+
+
+def format_units(raw: int, decimals: int, unit: str) -> str:
+    """Render an integer amount with ``decimals`` places, trailing zeros trimmed: 1500000,6 → 1.5."""
+    sign = "-" if raw < 0 else ""
+    magnitude = abs(raw)
+    if decimals <= 0:
+        text = f"{magnitude:,}"
+    else:
+        whole, frac = divmod(magnitude, 10**decimals)
+        frac_text = f"{frac:0{decimals}d}".rstrip("0")
+        text = f"{whole:,}" + (f".{frac_text}" if frac_text else "")
+    return f"{sign}{text} {unit}".rstrip()
+
+
+def _configured_solver(settings: SolverSettings) -> z3.Solver:
+    solver = z3.Solver()
+    solver.set("timeout", settings.timeout_ms)
+    solver.set("rlimit", settings.rlimit)
+    solver.set("random_seed", settings.seed)
+    return solver
+
+
+def _value_of(model: z3.ModelRef, quantity: Quantity) -> TokenValue:
+    evaluated = model.eval(quantity.term, model_completion=True)
+    if z3.is_int_value(evaluated):
+        raw = evaluated.as_long()
+    elif z3.is_rational_value(evaluated):
+        raw = evaluated.numerator_as_long() // evaluated.denominator_as_long()
+    elif z3.is_true(evaluated) or z3.is_false(evaluated):
+        raw = 1 if z3.is_true(evaluated) else 0
+    else:
+        raw = int(str(evaluated))
+    return TokenValue(
+        name=quantity.name,
+        raw=raw,
+        decimals=quantity.decimals,
+        unit=quantity.unit,
+        display=format_units(raw, quantity.decimals, quantity.unit),
+    )
+
+
+def _unknown_reason(solver: z3.Solver | z3.Optimize, elapsed_ms: float, settings: SolverSettings) -> str:
+    reason = solver.reason_unknown()
+    if reason in ("timeout", "canceled") or elapsed_ms >= settings.timeout_ms:
+        return f"timeout after {settings.timeout_ms} ms (z3: {reason})"
+    return f"z3 unknown: {reason}"
+
+
+def discharge(obligation: Obligation, settings: SolverSettings) -> ObligationResult:
+    """Decide one obligation: vacuity first (assumptions ∧ witness sat), then ¬goal unsat."""
+    z3.set_param("smt.random_seed", settings.seed)
+    z3.set_param("sat.random_seed", settings.seed)
+    started = time.perf_counter()
+
+    vacuity = _configured_solver(settings)
+    vacuity.add(*obligation.assumptions)
+    vacuity.add(obligation.witness)
+    vacuity_answer = vacuity.check()
+    if vacuity_answer == z3.unknown:
+        elapsed = time.perf_counter() - started
+        return ObligationResult(
+            name=obligation.name,
+            verdict=Verdict.UNKNOWN,
+            seconds=elapsed,
+            reason="vacuity check: " + _unknown_reason(vacuity, elapsed * 1000, settings),
+        )
+    if vacuity_answer == z3.unsat:
+        return ObligationResult(
+            name=obligation.name,
+            verdict=Verdict.VACUOUS,
+            seconds=time.perf_counter() - started,
+            reason="assumptions ∧ witness is unsat: the case this obligation is about is unreachable",
+        )
+
+    negation = _configured_solver(settings)
+    negation.add(*obligation.assumptions)
+    negation.add(z3.Not(obligation.goal))
+    answer = negation.check()
+    elapsed = time.perf_counter() - started
+    if answer == z3.unsat:
+        bounded = obligation.bound is not None
+        return ObligationResult(
+            name=obligation.name,
+            verdict=Verdict.PROVED_BOUNDED if bounded else Verdict.PROVED,
+            seconds=elapsed,
+            bound=obligation.bound,
+        )
+    if answer == z3.sat:
+        model = negation.model()
+        example = Counterexample(
+            obligation=obligation.name,
+            values=tuple(_value_of(model, q) for q in obligation.shown),
+            explanation=obligation.explanation,
+        )
+        return ObligationResult(
+            name=obligation.name, verdict=Verdict.VIOLATED, seconds=elapsed, counterexample=example
+        )
+    return ObligationResult(
+        name=obligation.name,
+        verdict=Verdict.UNKNOWN,
+        seconds=elapsed,
+        reason=_unknown_reason(negation, elapsed * 1000, settings),
+    )
+
+
+@dataclass(frozen=True)
+class OptimizationOutcome:
+    verdict: Verdict
+    seconds: float
+    values: tuple[MetricValue, ...]
+    reason: str = ""
+
+
+def optimize(goal: OptimizationGoal, settings: SolverSettings) -> OptimizationOutcome:
+    """Solve one ``z3.Optimize`` problem; PROVED means the optimum is exact (sat and bounded)."""
+    z3.set_param("smt.random_seed", settings.seed)
+    started = time.perf_counter()
+    opt = z3.Optimize()
+    opt.set("timeout", settings.timeout_ms)
+    opt.set("rlimit", settings.rlimit)
+    opt.add(*goal.constraints)
+    handle = opt.maximize(goal.objective.term) if goal.maximize else opt.minimize(goal.objective.term)
+    answer = opt.check()
+    elapsed = time.perf_counter() - started
+    if answer == z3.unsat:
+        return OptimizationOutcome(Verdict.VACUOUS, elapsed, (), "constraints are unsat: no scenario exists")
+    if answer == z3.unknown:
+        return OptimizationOutcome(Verdict.UNKNOWN, elapsed, (), _unknown_reason(opt, elapsed * 1000, settings))
+    bound_value = handle.value()
+    if not z3.is_int_value(bound_value):
+        return OptimizationOutcome(
+            Verdict.UNKNOWN, elapsed, (), f"objective is unbounded or not an integer: {bound_value}"
+        )
+    model = opt.model()
+    values = tuple(
+        MetricValue(name=q.name, value=_value_of(model, q), note=goal.note if q is goal.objective else "")
+        for q in (goal.objective, *goal.shown)
+    )
+    return OptimizationOutcome(Verdict.PROVED, elapsed, values)

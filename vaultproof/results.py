@@ -1,0 +1,278 @@
+"""Result types shared by every stage. Frozen, plain-valued, picklable, sortable.
+
+Every report writer and the gate read only these; nothing downstream touches Z3 or Slither objects.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Verdict(enum.Enum):
+    """Outcome of one property. Only PROVED is a pass; PROVED_BOUNDED says how far it holds."""
+
+    PROVED = "PROVED"
+    PROVED_BOUNDED = "PROVED-BOUNDED"
+    VIOLATED = "VIOLATED"
+    VACUOUS = "VACUOUS"
+    UNKNOWN = "UNKNOWN"
+    ERROR = "ERROR"
+
+    @property
+    def passed(self) -> bool:
+        return self is Verdict.PROVED
+
+
+class Severity(enum.Enum):
+    """Impact if a property fails or a finding is real (Slither's scale plus CRITICAL)."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFORMATIONAL = "informational"
+    OPTIMIZATION = "optimization"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_ORDER.index(self)
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        key = text.strip().lower()
+        for member in cls:
+            if member.value == key:
+                return member
+        raise ValueError(f"unknown severity {text!r} (expected one of {', '.join(m.value for m in cls)})")
+
+
+_SEVERITY_ORDER = [
+    Severity.CRITICAL,
+    Severity.HIGH,
+    Severity.MEDIUM,
+    Severity.LOW,
+    Severity.INFORMATIONAL,
+    Severity.OPTIMIZATION,
+]
+
+
+class ExitCode(enum.IntEnum):
+    """Process exit status, documented in the README."""
+
+    CLEAN = 0
+    REGRESSION = 1
+    BAD_INPUT = 2
+
+
+@dataclass(frozen=True, order=True)
+class TokenValue:
+    """One named value of a counterexample: raw integer plus its rendering in token units."""
+
+    name: str
+    raw: int
+    decimals: int
+    unit: str
+    display: str
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    """A concrete assignment that falsifies an obligation, every variable named, in token units."""
+
+    obligation: str
+    values: tuple[TokenValue, ...]
+    explanation: str = ""
+
+
+@dataclass(frozen=True)
+class ObligationResult:
+    """The solver's answer for one proof obligation (base, step, no-overflow, ...)."""
+
+    name: str
+    verdict: Verdict
+    seconds: float
+    reason: str = ""
+    counterexample: Counterexample | None = None
+    bound: int | None = None
+
+
+@dataclass(frozen=True)
+class FunctionRef:
+    """A Solidity function a property speaks about: ``Contract.function``."""
+
+    contract: str
+    function: str
+
+    def __str__(self) -> str:
+        return f"{self.contract}.{self.function}"
+
+
+@dataclass(frozen=True)
+class PropertyResult:
+    """Aggregate verdict of a property over all its obligations."""
+
+    property_id: str
+    verdict: Verdict
+    seconds: float
+    obligations: tuple[ObligationResult, ...]
+    reason: str = ""
+
+    @property
+    def counterexample(self) -> Counterexample | None:
+        for ob in self.obligations:
+            if ob.counterexample is not None:
+                return ob.counterexample
+        return None
+
+
+@dataclass(frozen=True)
+class MetricValue:
+    """One number of a quantitative analysis (z3.Optimize), rendered in token units."""
+
+    name: str
+    value: TokenValue
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class MetricResult:
+    metric_id: str
+    verdict: Verdict
+    seconds: float
+    values: tuple[MetricValue, ...]
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class SourceLocation:
+    file: str
+    start_line: int
+    end_line: int
+
+
+@dataclass(frozen=True)
+class StaticFinding:
+    """One detector hit, Slither-shaped, plus the fingerprint the gate compares by meaning."""
+
+    detector: str
+    check_id: str
+    title: str
+    impact: Severity
+    confidence: str
+    description: str
+    contract: str
+    function: str
+    locations: tuple[SourceLocation, ...]
+    fingerprint: str
+    triaged: bool = False
+    triage_reason: str = ""
+    slither_json: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class BytecodeSize:
+    contract: str
+    source: str
+    deployed_bytes: int
+    limit_bytes: int = 24_576
+
+    @property
+    def headroom(self) -> int:
+        return self.limit_bytes - self.deployed_bytes
+
+    @property
+    def within_limit(self) -> bool:
+        return self.deployed_bytes <= self.limit_bytes
+
+
+@dataclass(frozen=True)
+class ToolVersions:
+    vaultproof: str
+    solc: str
+    z3: str
+    slither: str
+    crytic_compile: str
+    python: str
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    """The declaration of a property as reports show it (copied from the registry, plain values)."""
+
+    id: str
+    family: str
+    title: str
+    statement: str
+    severity: Severity
+    seed: str
+    rationale: str
+    assumptions: tuple[str, ...]
+    targets: tuple[FunctionRef, ...]
+    checker: str  # "z3" or "slither:<argument>"
+    broken_description: str = ""
+
+
+@dataclass(frozen=True)
+class SeedFindingResult:
+    """A design-document rule shown unsound: expected VIOLATED, with its counterexample."""
+
+    id: str
+    fixed_by: str
+    title: str
+    seed: str
+    statement: str
+    rationale: str
+    severity: Severity
+    result: PropertyResult
+
+    @property
+    def confirmed(self) -> bool:
+        return self.result.verdict is Verdict.VIOLATED
+
+
+@dataclass(frozen=True)
+class MutantResult:
+    """One seeded bug: which family it breaks and whether the harness caught it."""
+
+    mutant_id: str
+    family: str
+    description: str
+    killed: bool
+    killed_by: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GateRegression:
+    kind: str  # "property" | "static" | "size" | "seed-finding"
+    key: str
+    message: str
+
+
+@dataclass(frozen=True)
+class GateOutcome:
+    baseline: str
+    regressions: tuple[GateRegression, ...]
+    improvements: tuple[str, ...]
+
+    @property
+    def passed(self) -> bool:
+        return not self.regressions
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Everything one run produced; every report and the gate read only this."""
+
+    project: str
+    catalogue: tuple[CatalogueEntry, ...]
+    properties: tuple[PropertyResult, ...]
+    seed_findings: tuple[SeedFindingResult, ...]
+    metrics: tuple[MetricResult, ...]
+    static_findings: tuple[StaticFinding, ...]
+    sizes: tuple[BytecodeSize, ...]
+    mutants: tuple[MutantResult, ...]
+    tools: ToolVersions
+    gate: GateOutcome | None
+    exit_code: ExitCode
+    notes: tuple[str, ...] = ()
