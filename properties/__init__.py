@@ -7,3 +7,8 @@ an incomplete or duplicated declaration fails the import (see ``vaultproof.prove
 from vaultproof.prover.registry import Registry
 
 REGISTRY = Registry()
+
+# Family modules register into REGISTRY on import; the order here is irrelevant to reports.
+from properties import alloc, bf, conv, debt, liq, qre, rel, static, tier  # noqa: E402
+
+__all__ = ["REGISTRY", "alloc", "bf", "conv", "debt", "liq", "qre", "rel", "static", "tier"]

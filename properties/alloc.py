@@ -1,0 +1,1 @@
+"""alloc declarations (filled in by its issue)."""

@@ -1,0 +1,1 @@
+"""bf declarations (filled in by its issue)."""

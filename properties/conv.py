@@ -1,0 +1,1 @@
+"""conv declarations (filled in by its issue)."""

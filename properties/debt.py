@@ -1,0 +1,1 @@
+"""debt declarations (filled in by its issue)."""

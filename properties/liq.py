@@ -1,0 +1,1 @@
+"""liq declarations (filled in by its issue)."""

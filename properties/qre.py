@@ -1,0 +1,1 @@
+"""qre declarations (filled in by its issue)."""

@@ -1,0 +1,1 @@
+"""rel declarations (filled in by its issue)."""

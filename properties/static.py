@@ -1,0 +1,1 @@
+"""static declarations (filled in by its issue)."""

@@ -1,0 +1,1 @@
+"""tier declarations (filled in by its issue)."""
