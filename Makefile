@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml | $(VENV)/bin/python
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund --foreground-scripts
+	npm install --no-audit --no-fund
 	touch $@
 
 # Headless Chromium renders the HTML report in a test; Debian's package, installed once.

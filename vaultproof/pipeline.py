@@ -83,14 +83,22 @@ def report_stage(config: Config, console: Console, out: str | None = None) -> Ru
 
 def run_pipeline(config: Config, console: Console, options: RunOptions) -> RunResult:
     from vaultproof.gate import evaluate, write_baseline
-    from vaultproof.mutation import run_mutants
+    from vaultproof.mutation import Reference, run_mutants
     from vaultproof.report import write_reports
 
     project = compile_stage(config, console)
     registry = load_registry(config.properties_module, config.root)
     analysis = run_analysis(project, registry, console)
     proof = prove(project, registry, console, jobs=options.jobs or config.jobs, only=options.only)
-    mutants = run_mutants(config, registry, console) if options.mutants and not options.only else ()
+    reference = Reference(
+        verdicts={r.property_id: r.verdict for r in proof.properties},
+        static_fingerprints=frozenset(f.fingerprint for f in analysis.findings),
+    )
+    mutants = (
+        run_mutants(config, registry, console, reference, jobs=options.jobs or config.jobs)
+        if options.mutants and not options.only
+        else ()
+    )
 
     draft = RunResult(
         project=config.name,
