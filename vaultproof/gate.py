@@ -1,18 +1,283 @@
-"""The CI gate (placeholder: filled by the reports-and-gate issue)."""
+"""The CI gate: compare a run with the committed baseline so that only regressions fail a build.
+
+The baseline (``reports/baseline.json``, format in docs/REPORTS.md) records, for the run it was
+taken from: each property's verdict, each seed finding's confirmed flag, the fingerprints of the
+static findings that were accepted, and each contract's deployed size. ``evaluate`` reports:
+
+- a property that was PROVED and is now anything else, or any verdict that got worse
+  (PROVED < PROVED-BOUNDED < UNKNOWN < VACUOUS/ERROR < VIOLATED); a property not in the baseline
+  that is not PROVED (SPEC §4.1: unknown fails the gate unless the baseline says otherwise);
+  a property of the baseline that is no longer declared;
+- a seed finding that was confirmed and is no longer (or a new one that is not confirmed);
+- a static finding at or above ``fail_on`` that is neither triaged nor accepted in the baseline.
+  Findings are compared by their meaning-based fingerprint (detector, contract, function,
+  normalised statement), never by line number, so unrelated edits do not resurrect them;
+- a contract over the bytecode size limit (EIP-170), baseline or not.
+
+Improvements (a verdict that got better, a finding that disappeared, a contract that shrank) are
+listed but never fail the gate.
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
-from vaultproof.results import GateOutcome, RunResult, Severity
+from vaultproof.errors import BaselineError
+from vaultproof.report import view
+from vaultproof.results import GateOutcome, GateRegression, RunResult, Severity, Verdict
+
+BASELINE_SCHEMA = "vaultproof/baseline"
+BASELINE_VERSION = 1
+_REQUIRED = ("schema", "version", "properties", "seed_findings", "accepted_findings", "sizes")
+
+# How bad a verdict is; moving up this scale is a regression, down it an improvement.
+_BADNESS = {
+    Verdict.PROVED: 0,
+    Verdict.PROVED_BOUNDED: 1,
+    Verdict.UNKNOWN: 2,
+    Verdict.VACUOUS: 3,
+    Verdict.ERROR: 3,
+    Verdict.VIOLATED: 4,
+}
+
+
+def baseline_document(result: RunResult) -> dict[str, Any]:
+    """The baseline for ``result``: every verdict, seed finding, finding fingerprint and size it has."""
+    result = view.normalise(result)
+    accepted = {
+        f.fingerprint: {
+            "contract": f.contract,
+            "detector": f.detector,
+            "function": f.function,
+            "impact": f.impact.value,
+            "title": f.title,
+        }
+        for f in result.static_findings
+    }
+    return {
+        "schema": BASELINE_SCHEMA,
+        "version": BASELINE_VERSION,
+        "project": result.project,
+        "properties": {r.property_id: r.verdict.value for r in result.properties},
+        "seed_findings": {s.id: s.confirmed for s in result.seed_findings},
+        "accepted_findings": accepted,
+        "sizes": {s.contract: s.deployed_bytes for s in result.sizes},
+    }
 
 
 def write_baseline(result: RunResult, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = {"version": 1, "properties": {r.property_id: r.verdict.value for r in result.properties}}
-    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    """Rewrite the baseline from ``result`` (``--update-baseline``); refuses a partial (``--only``) run."""
+    from vaultproof.report.codec import dumps
+
+    if view.is_partial(result):
+        raise BaselineError(
+            f"refusing to rewrite {path} from a partial run: drop --only so that every property is decided"
+        )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", encoding="utf-8", newline="\n") as handle:
+            handle.write(dumps(baseline_document(result)))
+    except OSError as exc:
+        raise BaselineError(f"cannot write baseline {path}: {exc.strerror or exc}") from None
 
 
-def evaluate(result: RunResult, path: Path, fail_on: Severity) -> GateOutcome:
-    return GateOutcome(baseline=str(path), regressions=(), improvements=())
+class Baseline:
+    """A parsed, validated baseline file."""
+
+    def __init__(self, path: Path, data: dict[str, Any]) -> None:
+        self.path = path
+        self.properties: dict[str, Verdict] = {}
+        for key, value in _mapping(data, "properties", path).items():
+            try:
+                self.properties[key] = Verdict(value)
+            except ValueError:
+                raise BaselineError(f"{path}: properties.{key}: unknown verdict {value!r}") from None
+        self.seed_findings: dict[str, bool] = {}
+        for key, value in _mapping(data, "seed_findings", path).items():
+            if not isinstance(value, bool):
+                raise BaselineError(f"{path}: seed_findings.{key} must be true or false")
+            self.seed_findings[key] = value
+        accepted = _mapping(data, "accepted_findings", path)
+        if not all(isinstance(v, dict) for v in accepted.values()):
+            raise BaselineError(f"{path}: accepted_findings values must be objects")
+        self.accepted: dict[str, dict[str, Any]] = dict(accepted)
+        self.sizes: dict[str, int] = {}
+        for key, value in _mapping(data, "sizes", path).items():
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise BaselineError(f"{path}: sizes.{key} must be a non-negative integer")
+            self.sizes[key] = value
+
+
+def _mapping(data: dict[str, Any], key: str, path: Path) -> dict[str, Any]:
+    value = data[key]
+    if not isinstance(value, dict):
+        raise BaselineError(f"{path}: {key} must be an object")
+    return value
+
+
+def load_baseline(path: Path) -> Baseline:
+    """Read and validate the baseline; every problem is a one-line BaselineError (exit 2)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BaselineError(
+            f"baseline {path} not found: run `vaultproof run --update-baseline` once and commit it"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BaselineError(f"baseline {path} cannot be read: {exc}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BaselineError(f"baseline {path} is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise BaselineError(f"baseline {path} must be a JSON object")
+    if data.get("schema") != BASELINE_SCHEMA:
+        raise BaselineError(
+            f"baseline {path}: schema is {data.get('schema')!r}, expected {BASELINE_SCHEMA!r}"
+        )
+    if data.get("version") != BASELINE_VERSION:
+        raise BaselineError(
+            f"baseline {path}: version {data.get('version')!r} is not supported "
+            f"(expected {BASELINE_VERSION}); "
+            "rewrite it with --update-baseline"
+        )
+    missing = [k for k in _REQUIRED if k not in data]
+    if missing:
+        raise BaselineError(f"baseline {path} is missing key(s): {', '.join(missing)}")
+    return Baseline(path, data)
+
+
+def _properties(result: RunResult, base: Baseline) -> tuple[list[GateRegression], list[str]]:
+    regressions: list[GateRegression] = []
+    improvements: list[str] = []
+    for current in result.properties:
+        pid, now = current.property_id, current.verdict
+        before = base.properties.get(pid)
+        why = f" ({current.reason})" if current.reason else ""
+        if before is None:
+            if now is not Verdict.PROVED:
+                regressions.append(
+                    GateRegression("property", pid, f"{pid} is new and {now.value}, not PROVED{why}")
+                )
+            continue
+        if now is before:
+            continue
+        if before is Verdict.PROVED or _BADNESS[now] >= _BADNESS[before]:
+            regressions.append(
+                GateRegression(
+                    "property", pid, f"{pid} was {before.value} in the baseline and is now {now.value}{why}"
+                )
+            )
+        else:
+            improvements.append(f"{pid} improved from {before.value} to {now.value}")
+    declared = {c.id for c in result.catalogue}
+    for pid, before in sorted(base.properties.items()):
+        if pid not in declared and before is Verdict.PROVED:
+            regressions.append(
+                GateRegression("property", pid, f"{pid} was PROVED in the baseline and is no longer declared")
+            )
+    return regressions, improvements
+
+
+def _seed_findings(
+    result: RunResult, base: Baseline, partial: bool
+) -> tuple[list[GateRegression], list[str]]:
+    regressions: list[GateRegression] = []
+    improvements: list[str] = []
+    current = {s.id: s for s in result.seed_findings}
+    for sid, seed in current.items():
+        before = base.seed_findings.get(sid)
+        if seed.confirmed:
+            if before is False:
+                improvements.append(f"seed finding {sid} is now confirmed")
+            continue
+        state = f"the seed's rule is {seed.result.verdict.value}, expected VIOLATED"
+        if before is None:
+            regressions.append(
+                GateRegression("seed-finding", sid, f"seed finding {sid} is new and not confirmed: {state}")
+            )
+        elif before:
+            regressions.append(
+                GateRegression(
+                    "seed-finding", sid, f"seed finding {sid} was confirmed and no longer is: {state}"
+                )
+            )
+    if not partial:
+        for sid, before in sorted(base.seed_findings.items()):
+            if before and sid not in current:
+                regressions.append(
+                    GateRegression(
+                        "seed-finding", sid, f"seed finding {sid} was confirmed and is no longer declared"
+                    )
+                )
+    return regressions, improvements
+
+
+def _static(result: RunResult, base: Baseline, fail_on: Severity) -> tuple[list[GateRegression], list[str]]:
+    regressions: list[GateRegression] = []
+    seen: set[str] = set()
+    for f in result.static_findings:
+        seen.add(f.fingerprint)
+        if f.triaged or f.fingerprint in base.accepted or f.fingerprint in {r.key for r in regressions}:
+            continue
+        if view.at_or_above(f.impact, fail_on):
+            where = ", ".join(view.location_text(loc) for loc in f.locations) or f"{f.contract}.{f.function}"
+            regressions.append(
+                GateRegression(
+                    "static",
+                    f.fingerprint,
+                    f"new {f.impact.value} finding {f.detector} in {f.contract}.{f.function} at {where}: "
+                    f"{' '.join((f.title or f.description).split())}",
+                )
+            )
+    improvements = [
+        f"static finding {info.get('detector', '?')} in "
+        f"{info.get('contract', '?')}.{info.get('function', '?')} "
+        f"({fp[:12]}) is no longer reported"
+        for fp, info in sorted(base.accepted.items())
+        if fp not in seen
+    ]
+    return regressions, improvements
+
+
+def _sizes(result: RunResult, base: Baseline) -> tuple[list[GateRegression], list[str]]:
+    regressions: list[GateRegression] = []
+    improvements: list[str] = []
+    for size in result.sizes:
+        if not size.within_limit:
+            regressions.append(
+                GateRegression(
+                    "size",
+                    size.contract,
+                    f"{size.contract} is {size.deployed_bytes:,} bytes, "
+                    f"over the {size.limit_bytes:,}-byte limit "
+                    f"by {-size.headroom:,}",
+                )
+            )
+        before = base.sizes.get(size.contract)
+        if before is not None and size.deployed_bytes < before:
+            improvements.append(f"{size.contract} shrank from {before:,} to {size.deployed_bytes:,} bytes")
+    return regressions, improvements
+
+
+def evaluate(result: RunResult, baseline_path: Path, fail_on: Severity) -> GateOutcome:
+    """Regressions and improvements of ``result`` against the baseline at ``baseline_path``."""
+    base = load_baseline(baseline_path)
+    partial = view.is_partial(result)
+    regressions: list[GateRegression] = []
+    improvements: list[str] = []
+    for found, better in (
+        _properties(result, base),
+        _seed_findings(result, base, partial),
+        _static(result, base, fail_on),
+        _sizes(result, base),
+    ):
+        regressions += found
+        improvements += better
+    return GateOutcome(
+        baseline=str(baseline_path),
+        regressions=tuple(sorted(regressions, key=lambda r: (r.kind, r.key))),
+        improvements=tuple(sorted(improvements)),
+    )

@@ -7,7 +7,7 @@ assembles them into the single :class:`RunResult` that every report and the gate
 from __future__ import annotations
 
 import platform
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from vaultproof import __version__
@@ -15,6 +15,7 @@ from vaultproof.analysis import AnalysisOutcome, run_analysis
 from vaultproof.compile import CompiledProject, compile_project
 from vaultproof.config import Config
 from vaultproof.console import Console
+from vaultproof.errors import BaselineError
 from vaultproof.prover.prove import ProveOutcome, prove
 from vaultproof.prover.runner import load_registry
 from vaultproof.results import ExitCode, RunResult, ToolVersions
@@ -76,8 +77,9 @@ def report_stage(config: Config, console: Console, out: str | None = None) -> Ru
 
     out_dir = Path(out) if out else config.path(config.reports_dir)
     result = load_results(out_dir / "results.json")
-    for path in write_reports(result, out_dir):
+    for path in write_reports(result, out_dir, config.fail_on):
         console.step(f"report: wrote {path}")
+    console.summary(summary_line(result))
     return result
 
 
@@ -114,28 +116,57 @@ def run_pipeline(config: Config, console: Console, options: RunOptions) -> RunRe
         exit_code=ExitCode.CLEAN,
         notes=analysis.notes,
     )
-    baseline_path = Path(options.baseline) if options.baseline else config.path(config.baseline)
-    if options.update_baseline:
-        write_baseline(draft, baseline_path)
-        console.step(f"gate: baseline rewritten at {baseline_path}")
-    gate = evaluate(draft, baseline_path, config.fail_on) if options.gate else None
-    exit_code = ExitCode.REGRESSION if gate is not None and not gate.passed else ExitCode.CLEAN
-    result = RunResult(**{**draft.__dict__, "gate": gate, "exit_code": exit_code})
-
     out_dir = Path(options.out) if options.out else config.path(config.reports_dir)
-    for path in write_reports(result, out_dir):
+    baseline_path = Path(options.baseline) if options.baseline else config.path(config.baseline)
+    try:
+        if options.update_baseline:
+            write_baseline(draft, baseline_path)
+            console.step(f"gate: baseline rewritten at {baseline_path}")
+        gate = evaluate(draft, baseline_path, config.fail_on) if options.gate else None
+    except BaselineError:
+        # The run itself is done: keep its reports (without a gate) before failing with exit 2.
+        write_reports(draft, out_dir, config.fail_on)
+        raise
+    if gate is not None:
+        # A path relative to the project keeps results.json and the reports identical across checkouts.
+        gate = replace(gate, baseline=_display_path(baseline_path, config.root))
+    exit_code = ExitCode.REGRESSION if gate is not None and not gate.passed else ExitCode.CLEAN
+    result = replace(draft, gate=gate, exit_code=exit_code)
+
+    for path in write_reports(result, out_dir, config.fail_on):
         console.step(f"report: wrote {path}")
+    if gate is not None:
+        for regression in gate.regressions:
+            console.step(f"gate: REGRESSION [{regression.kind}] {regression.message}")
+        for improvement in gate.improvements:
+            console.step(f"gate: improvement: {improvement}")
     console.summary(summary_line(result))
     return result
 
 
+def _display_path(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def summary_line(result: RunResult) -> str:
+    """The one line printed even with --quiet: verdict counts, findings, seed findings, gate."""
     from collections import Counter
 
-    counts = Counter(r.verdict.value for r in result.properties)
-    verdicts = ", ".join(f"{counts[k]} {k.lower()}" for k in sorted(counts))
-    gate = "" if result.gate is None else (" gate: pass" if result.gate.passed else f" gate: {len(result.gate.regressions)} regression(s)")
+    from vaultproof.report.view import VERDICT_ORDER
+
+    counts = Counter(r.verdict for r in result.properties)
+    verdicts = ", ".join(f"{counts[v]} {v.value.lower()}" for v in VERDICT_ORDER if counts[v])
+    untriaged = sum(1 for f in result.static_findings if not f.triaged)
+    confirmed = sum(1 for s in result.seed_findings if s.confirmed)
+    gate = ""
+    if result.gate is not None:
+        failed = f" gate: FAIL, {len(result.gate.regressions)} regression(s)"
+        gate = " gate: pass" if result.gate.passed else failed
     return (
         f"vaultproof: {len(result.properties)} properties ({verdicts or 'none'}), "
-        f"{len(result.static_findings)} static findings, {len(result.seed_findings)} seed findings.{gate}"
+        f"{len(result.static_findings)} static findings ({untriaged} untriaged), "
+        f"{confirmed}/{len(result.seed_findings)} seed findings confirmed.{gate}"
     )

@@ -61,6 +61,9 @@ class ModelContext:
     """
 
     params: Mapping[str, int] = field(default_factory=dict)
+    # Pure library functions lowered from SlithIR (``vaultproof.prover.extract``), keyed "Lib.fn" and
+    # "Lib.fn(types)"; plain data, so the context still crosses process boundaries.
+    functions: Mapping[str, object] = field(default_factory=dict)
 
     def param(self, name: str) -> int:
         try:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from vaultproof.compile import CompiledProject
 from vaultproof.console import Console
 from vaultproof.errors import RegistryError
+from vaultproof.prover.extract import extract_library_functions
 from vaultproof.prover.obligation import ModelContext
 from vaultproof.prover.params import extract_params
 from vaultproof.prover.registry import DetectorChecker, ModelChecker, Registry
@@ -61,7 +62,7 @@ def prove(
     project: CompiledProject, registry: Registry, console: Console, jobs: int = 2, only: tuple[str, ...] = ()
 ) -> ProveOutcome:
     registry.validate_targets(project.functions())
-    ctx = ModelContext(params=extract_params(project))
+    ctx = ModelContext(params=extract_params(project), functions=extract_library_functions(project))
     unknown = sorted(set(only) - set(registry.properties) - set(registry.seed_findings) - set(registry.metrics))
     if unknown:
         raise RegistryError(f"--only names unknown id(s): {', '.join(unknown)}")

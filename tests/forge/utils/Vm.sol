@@ -5,6 +5,12 @@ pragma solidity ^0.8.24;
 /// forge-std is not published on npm in a current version, and this build is offline,
 /// so the interface is declared here against forge's stable cheatcode ABI.
 interface Vm {
+    struct Log {
+        bytes32[] topics;
+        bytes data;
+        address emitter;
+    }
+
     function prank(address sender) external;
     function startPrank(address sender) external;
     function stopPrank() external;
@@ -19,6 +25,11 @@ interface Vm {
     function load(address target, bytes32 slot) external view returns (bytes32);
     function store(address target, bytes32 slot, bytes32 value) external;
     function etch(address target, bytes calldata newRuntimeBytecode) external;
+    function expectEmit() external;
+    function expectEmit(bool checkTopic1, bool checkTopic2, bool checkTopic3, bool checkData, address emitter)
+        external;
+    function recordLogs() external;
+    function getRecordedLogs() external returns (Log[] memory logs);
 
     function assertTrue(bool condition, string calldata error) external pure;
     function assertFalse(bool condition, string calldata error) external pure;

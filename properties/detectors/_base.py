@@ -1,0 +1,122 @@
+"""The base class every vaultproof detector derives from: Slither's detector plus typed settings.
+
+Settings come from ``[analyse.detectors.<ARGUMENT>]`` in ``vaultproof.toml``. The engine passes them in
+with :meth:`VaultproofDetector.configure` (a subclass carrying its own ``CONFIG``, so nothing global is
+mutated); on the plain Slither CLI path (``slither . --detect vp-…``) the detector looks for a
+``vaultproof.toml`` next to the target and otherwise falls back to ``DEFAULTS``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+from slither.core.declarations import Contract, Function
+from slither.detectors.abstract_detector import AbstractDetector
+
+WIKI_ROOT = "https://github.com/vaultproof/vaultproof/blob/main/docs/detectors.md"
+
+
+class SettingsError(ValueError):
+    """A malformed ``[analyse.detectors.<name>]`` table (the engine turns it into a one-line ConfigError)."""
+
+
+class VaultproofDetector(AbstractDetector):
+    """Common plumbing: settings, function selection by ``Contract.function`` or bare name."""
+
+    # Every setting a detector understands, with its default (also fixes the expected type).
+    DEFAULTS: ClassVar[dict[str, Any]] = {}
+    # Set by ``configure``; ``None`` means "CLI path": read vaultproof.toml near the target if any.
+    CONFIG: ClassVar[Mapping[str, Any] | None] = None
+    # Engine facts (size limit, upgrade pairs) that are configured outside the detector's own table.
+    CONTEXT: ClassVar[Mapping[str, Any]] = {}
+
+    @classmethod
+    def configure(cls, settings: Mapping[str, Any], context: Mapping[str, Any] | None = None) -> type:
+        """A subclass bound to ``settings``; unknown keys or wrong types raise :class:`SettingsError`."""
+        cls.validate(settings)
+        namespace = {"CONFIG": dict(settings), "CONTEXT": dict(context or {}), "__module__": cls.__module__}
+        return type(cls)(cls.__name__, (cls,), namespace)
+
+    @classmethod
+    def validate(cls, settings: Mapping[str, Any]) -> None:
+        for key, value in settings.items():
+            if key not in cls.DEFAULTS:
+                known = ", ".join(sorted(cls.DEFAULTS)) or "none"
+                raise SettingsError(f"[analyse.detectors.{cls.ARGUMENT}] unknown setting {key!r} (known: {known})")
+            default = cls.DEFAULTS[key]
+            if isinstance(default, list):
+                if not isinstance(value, list) or not all(_same_kind(v, default) for v in value):
+                    raise SettingsError(f"[analyse.detectors.{cls.ARGUMENT}] {key} must be a list")
+            elif isinstance(default, bool) or isinstance(value, bool):
+                if not isinstance(value, bool) or not isinstance(default, bool):
+                    raise SettingsError(f"[analyse.detectors.{cls.ARGUMENT}] {key} must be a boolean")
+            elif not isinstance(value, type(default)):
+                raise SettingsError(
+                    f"[analyse.detectors.{cls.ARGUMENT}] {key} must be of type {type(default).__name__}"
+                )
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        merged = dict(self.DEFAULTS)
+        configured = self.CONFIG if self.CONFIG is not None else self._settings_near_target()
+        merged.update(configured)
+        return merged
+
+    def _settings_near_target(self) -> Mapping[str, Any]:
+        """CLI path: the ``[analyse.detectors.<ARGUMENT>]`` table of the nearest vaultproof.toml, if any."""
+        try:
+            target = Path(str(self.compilation_unit.crytic_compile.target)).resolve()
+        except (AttributeError, OSError):
+            target = Path.cwd()
+        start = target if target.is_dir() else target.parent
+        for directory in (start, *start.parents, Path.cwd()):
+            candidate = directory / "vaultproof.toml"
+            if candidate.is_file():
+                try:
+                    data = tomllib.loads(candidate.read_text(encoding="utf-8"))
+                except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
+                    return {}
+                table = data.get("analyse", {}).get("detectors", {}).get(self.ARGUMENT, {})
+                if isinstance(table, dict):
+                    self.validate(table)
+                    return table
+                return {}
+        return {}
+
+    # -- selection helpers -------------------------------------------------------------------------
+
+    def project_contracts(self) -> list[Contract]:
+        """Derived contracts outside dependencies, in a stable order."""
+        contracts = [c for c in self.compilation_unit.contracts_derived if not c.is_from_dependency()]
+        return sorted(contracts, key=lambda c: (c.source_mapping.filename.relative, c.name))
+
+    def all_project_contracts(self) -> list[Contract]:
+        """Every contract (derived or not, interfaces excluded) outside dependencies."""
+        contracts = [c for c in self.compilation_unit.contracts if not c.is_from_dependency()]
+        return sorted(contracts, key=lambda c: (c.source_mapping.filename.relative, c.name))
+
+
+def _same_kind(value: Any, default: list[Any]) -> bool:
+    if not default:
+        return isinstance(value, str | list)
+    return isinstance(value, type(default[0]))
+
+
+def names_match(function: Function, names: list[str], contract: Contract | None = None) -> bool:
+    """``names`` holds ``Contract.function`` or bare ``function`` entries."""
+    owners = {function.contract_declarer.name}
+    if contract is not None:
+        owners.add(contract.name)
+    for entry in names:
+        owner, _, name = entry.rpartition(".")
+        if name == function.name and (not owner or owner in owners):
+            return True
+    return False
+
+
+def pattern_match(pattern: str, text: str) -> bool:
+    return bool(pattern) and re.search(pattern, text) is not None

@@ -1,0 +1,189 @@
+"""Access-control detectors: ST-5 (authorizations are never revoked), ST-6 (risk setters are owner-only)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar
+
+from slither.core.cfg.node import Node
+from slither.core.declarations import Function
+from slither.core.variables.state_variable import StateVariable
+from slither.detectors.abstract_detector import DETECTOR_INFO, DetectorClassification
+from slither.slithir.operations import Assignment, Delete, Index, Member, OperationWithLValue
+from slither.slithir.variables import Constant, ReferenceVariable
+from slither.utils.output import Output
+
+from properties.detectors import _ir
+from properties.detectors._base import WIKI_ROOT, VaultproofDetector, names_match, pattern_match
+
+
+def _by_name(function: Function) -> str:
+    return str(function.canonical_name)
+
+
+# ---------------------------------------------------------------------------------------------- ST-5
+
+
+class AuthorizationRevoked(VaultproofDetector):
+    ARGUMENT = "vp-authorization-revoked"
+    HELP = "A function can set an authorization mapping entry to false or delete it"
+    IMPACT = DetectorClassification.MEDIUM
+    CONFIDENCE = DetectorClassification.HIGH
+    WIKI = f"{WIKI_ROOT}#vp-authorization-revoked"
+    WIKI_TITLE = "Authorization can be revoked"
+    WIKI_DESCRIPTION = (
+        "A boolean authorization mapping (configured names, default: names containing `authorized`/`router`) "
+        "is written with something other than the constant `true`, or deleted. Where the protocol relies on "
+        "authorizations being permanent (a router that must always be able to settle), revocation bricks it."
+    )
+    WIKI_EXPLOIT_SCENARIO = (
+        "`setAuthorizedRouter(vault, false)` removes the vault from an order book; every later liquidation "
+        "that sells collateral on that book reverts."
+    )
+    WIKI_RECOMMENDATION = "Only ever write `true`; retire a router by a separate, explicit mechanism."
+    DEFAULTS: ClassVar[dict[str, Any]] = {"mappings": [], "pattern": r"(?i)(authori[sz]|router)"}
+
+    def _is_auth_mapping(self, name: str) -> bool:
+        names: list[str] = self.settings["mappings"]
+        return name in names if names else pattern_match(self.settings["pattern"], name)
+
+    def _detect(self) -> list[Output]:
+        results = []
+        for contract in self.all_project_contracts():
+            for function in sorted(contract.functions_and_modifiers_declared, key=_by_name):
+                if not function.is_implemented:
+                    continue
+                defs = _ir.Defs(function)
+                for node in _ir.ordered_nodes(function):
+                    revoked = self._revocation(node, defs)
+                    if revoked is None:
+                        continue
+                    info: DETECTOR_INFO = [function, f" can revoke authorization {revoked} in ", node, "\n"]
+                    results.append(self.generate_result(info))
+        return results
+
+    def _revocation(self, node: Node, defs: _ir.Defs) -> str | None:
+        for ir in node.irs:
+            target = ir.variable if isinstance(ir, Delete) else getattr(ir, "lvalue", None)
+            if isinstance(ir, Member | Index) or target is None:
+                continue
+            if not isinstance(ir, Delete | OperationWithLValue):
+                continue
+            if not isinstance(target, ReferenceVariable) or str(target.type) != "bool":
+                continue
+            definition = defs.definition(target)
+            if not isinstance(definition, Index) or _ir.storage_root(target, node.function) is None:
+                continue
+            mapping = defs.last_name(target)
+            if not self._is_auth_mapping(mapping):
+                continue
+            if isinstance(ir, Delete):
+                return f"{defs.chain(target)} (delete)"
+            value = ir.read[-1] if ir.read else None
+            if isinstance(value, Constant) and value.value is True:
+                continue
+            return f"{defs.chain(target)} (written {getattr(value, 'name', value)})"
+        return None
+
+
+# ---------------------------------------------------------------------------------------------- ST-6
+
+RISK_PATTERN = (
+    r"(?i)(oracle|engine|manager|vault|router|insurance|treasury|custod|fee|slippage|bps$|ppm$|factor|weight|"
+    r"^cap|cap$|limit|threshold|leverage|config|tier|operator|owner|admin|guardian|keeper)"
+)
+PROTECTING_MODIFIER = r"(?i)^(only|auth|restricted|requires?(auth|role|owner)|initializer$|reinitializer$)"
+
+
+class UnprotectedRiskSetter(VaultproofDetector):
+    ARGUMENT = "vp-unprotected-risk-setter"
+    HELP = "Public setter of a risk-relevant address/parameter without an owner/role check"
+    IMPACT = DetectorClassification.HIGH
+    CONFIDENCE = DetectorClassification.MEDIUM
+    WIKI = f"{WIKI_ROOT}#vp-unprotected-risk-setter"
+    WIKI_TITLE = "Unprotected risk-parameter setter"
+    WIKI_DESCRIPTION = (
+        "A public/external function writes a risk-relevant state variable or storage field (oracle, engine, "
+        "manager, fee, slippage, weights, caps, limits — configurable patterns) and neither carries an "
+        "access-control modifier nor compares `msg.sender` in a condition (directly or in what it calls)."
+    )
+    WIKI_EXPLOIT_SCENARIO = "Anyone calls `setPriceOracle(attacker)` and prices every liquidation."
+    WIKI_RECOMMENDATION = "Guard the setter with `onlyOwner` (or a role) and emit an event."
+    DEFAULTS: ClassVar[dict[str, Any]] = {
+        "patterns": [RISK_PATTERN],
+        "contracts": [],
+        "exempt": [],
+        "modifier_pattern": PROTECTING_MODIFIER,
+    }
+
+    def _detect(self) -> list[Output]:
+        contracts: list[str] = self.settings["contracts"]
+        results = []
+        for contract in self.project_contracts():
+            if contracts and contract.name not in contracts:
+                continue
+            for function in sorted(contract.functions, key=_by_name):
+                if (
+                    not function.is_implemented
+                    or function.is_constructor
+                    or function.visibility not in ("public", "external")
+                    or function.view
+                    or function.pure
+                    or names_match(function, self.settings["exempt"], contract)
+                    or function.contract_declarer.is_from_dependency()
+                ):
+                    continue
+                written = self._risky_writes(function)
+                if not written or self._protected(function):
+                    continue
+                info: DETECTOR_INFO = [
+                    function,
+                    f" in {contract.name} writes risk-relevant state ({', '.join(written)}) without an owner/role check\n",
+                ]
+                results.append(self.generate_result(info))
+        return results
+
+    def _risky_writes(self, function: Function) -> list[str]:
+        patterns: list[str] = self.settings["patterns"]
+        names: set[str] = set()
+        for reached in _ir.functions_reached([function]):
+            if reached.contract_declarer.is_from_dependency() and reached is not function:
+                continue  # dependencies guard their own state (Ownable's owner, for instance)
+            defs = _ir.Defs(reached)
+            for node in reached.nodes:
+                for ir in node.irs:
+                    # a setter assigns (or deletes); compound updates (``x += fee``) are accounting, not setting
+                    if not isinstance(ir, Assignment | Delete) or not _ir.writes_storage_ir(ir):
+                        continue
+                    target = ir.variable if isinstance(ir, Delete) else ir.lvalue
+                    name = target.name if isinstance(target, StateVariable) else defs.last_name(target)
+                    if any(re.search(p, name) for p in patterns):
+                        names.add(name)
+        return sorted(names)
+
+    def _protected(self, function: Function) -> bool:
+        if any(re.search(self.settings["modifier_pattern"], m.name) for m in function.modifiers):
+            return True
+        for reached in _ir.functions_reached([function]):
+            for node in reached.nodes:
+                if _ir.reads_msg_sender(node) and (_ir.is_guard(node) or _conditional(node)):
+                    return True
+                if _ir.reads_msg_sender(node) and _passes_sender_to_check(node):
+                    return True
+        return False
+
+
+def _conditional(node: Node) -> bool:
+    return node.is_conditional(include_loop=False)
+
+
+def _passes_sender_to_check(node: Node) -> bool:
+    """``_checkRole(role, msg.sender)`` / ``hasRole(role, _msgSender())`` style checks."""
+    check = re.compile(r"(?i)(check|auth|role|owner|only|require)")
+    for ir in node.irs:
+        callee = getattr(ir, "function", None)
+        name = getattr(callee, "name", "") or ""
+        if check.search(name):
+            return True
+    return False
+

@@ -1,0 +1,289 @@
+"""Value-handling detectors: ST-12 (a field read only through its accessor), ST-13 (unchecked downcasts)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar
+
+from slither.core.cfg.node import Node, NodeType
+from slither.core.declarations import Function
+from slither.detectors.abstract_detector import DETECTOR_INFO, DetectorClassification
+from slither.slithir.operations import (
+    Binary,
+    BinaryType,
+    Delete,
+    HighLevelCall,
+    InternalCall,
+    LibraryCall,
+    Member,
+    TypeConversion,
+    Unary,
+)
+from slither.slithir.variables import Constant
+from slither.utils.output import Output
+
+from properties.detectors import _ir
+from properties.detectors._base import WIKI_ROOT, VaultproofDetector, names_match
+
+
+def _by_name(function: Function) -> str:
+    return str(function.canonical_name)
+
+
+# ---------------------------------------------------------------------------------------------- ST-12
+
+
+class FieldReadOutsideAccessor(VaultproofDetector):
+    ARGUMENT = "vp-field-read-outside-accessor"
+    HELP = "A configured field is read outside the accessor that applies its interpretation rule"
+    IMPACT = DetectorClassification.MEDIUM
+    CONFIDENCE = DetectorClassification.HIGH
+    WIKI = f"{WIKI_ROOT}#vp-field-read-outside-accessor"
+    WIKI_TITLE = "Raw read of a field that needs its accessor"
+    WIKI_DESCRIPTION = (
+        "Some stored fields only mean something through a rule (a legacy record whose `usdcLocked` is 0 is "
+        "fully locked, for instance). Every read of a configured field (struct member or state variable) "
+        "outside the configured accessor functions bypasses that rule."
+    )
+    WIKI_EXPLOIT_SCENARIO = (
+        "`unlock(alloc.usdcLocked)` on a pre-upgrade record unlocks 0 and strands the user's margin; the "
+        "accessor would have returned the full amount."
+    )
+    WIKI_RECOMMENDATION = "Read the field only through the accessor (writes are fine)."
+    DEFAULTS: ClassVar[dict[str, Any]] = {"fields": [], "accessors": []}
+
+    def _detect(self) -> list[Output]:
+        fields: list[str] = self.settings["fields"]
+        accessors: list[str] = self.settings["accessors"]
+        if not fields:
+            return []
+        results = []
+        for contract in self.all_project_contracts():
+            for function in sorted(contract.functions_and_modifiers_declared, key=_by_name):
+                if not function.is_implemented or names_match(function, accessors, contract):
+                    continue
+                for node, field in self._reads(function, set(fields), accessors):
+                    info: DETECTOR_INFO = [function, f" reads {field} outside its accessor: ", node, "\n"]
+                    results.append(self.generate_result(info))
+        return results
+
+    @staticmethod
+    def _reads(function: Function, fields: set[str], accessors: list[str]) -> list[tuple[Node, str]]:
+        members: dict[Any, str] = {}
+        for node in function.nodes:
+            for ir in node.irs:
+                if isinstance(ir, Member) and str(ir.variable_right) in fields:
+                    members[ir.lvalue] = str(ir.variable_right)
+        found: list[tuple[Node, str]] = []
+        for node in _ir.ordered_nodes(function):
+            names = sorted({v.name for v in node.state_variables_read if v.name in fields})
+            for ir in node.irs:
+                if isinstance(ir, Delete) or _calls_accessor(ir, accessors):
+                    continue  # handing the raw field straight to the accessor is going through the rule
+                names.extend(members[r] for r in ir.read if r in members and members[r] not in names)
+            found.extend((node, name) for name in names)
+        return found
+
+
+def _calls_accessor(ir: Any, accessors: list[str]) -> bool:
+    callee = getattr(ir, "function", None)
+    if not isinstance(ir, InternalCall | LibraryCall | HighLevelCall) or not isinstance(callee, Function):
+        return False
+    return names_match(callee, accessors)
+
+
+# ---------------------------------------------------------------------------------------------- ST-13
+
+AMOUNT_PATTERN = (
+    r"(?i)(amount|amt|qty|quantity|size|notional|balance|value|locked|deficit|pnl|fee|margin|proceeds|"
+    r"received|collateral|debt|shares|equity|price|profit|loss|total|sum|delta)"
+)
+
+
+class UncheckedNarrowingCast(VaultproofDetector):
+    ARGUMENT = "vp-unchecked-downcast"
+    HELP = "Narrowing integer cast of an amount not dominated by a bound check"
+    IMPACT = DetectorClassification.HIGH
+    CONFIDENCE = DetectorClassification.MEDIUM
+    WIKI = f"{WIKI_ROOT}#vp-unchecked-downcast"
+    WIKI_TITLE = "Unchecked narrowing cast of an amount"
+    WIKI_DESCRIPTION = (
+        "`uint128(x)`, `uint96(x)`, `int256(x)` and friends silently truncate (or wrap the sign) in Solidity "
+        "0.8. The cast must be dominated by a check comparing the value to `type(T).max` or a smaller "
+        "constant (`require` or `if … revert`), or by a sign check for signed/unsigned conversions."
+    )
+    WIKI_EXPLOIT_SCENARIO = (
+        "`alloc.amount = uint128(amount)` with `amount = 2**128 + 1` stores 1: the user locks one unit of "
+        "margin for a position the engine believes is huge."
+    )
+    WIKI_RECOMMENDATION = "Check against `type(T).max` first or use OpenZeppelin's SafeCast."
+    DEFAULTS: ClassVar[dict[str, Any]] = {"amount_pattern": AMOUNT_PATTERN, "functions": []}
+
+    def _detect(self) -> list[Output]:
+        configured: list[str] = self.settings["functions"]
+        results = []
+        for contract in self.all_project_contracts():
+            for function in sorted(contract.functions_and_modifiers_declared, key=_by_name):
+                if not function.is_implemented or (configured and not names_match(function, configured, contract)):
+                    continue
+                results.extend(self._check(function))
+        return results
+
+    def _check(self, function: Function) -> list[Output]:
+        pattern: str = self.settings["amount_pattern"]
+        defs = _ir.Defs(function)
+        out = []
+        for node in _ir.ordered_nodes(function):
+            for ir in node.irs:
+                if not isinstance(ir, TypeConversion):
+                    continue
+                source = ir.variable
+                if isinstance(source, Constant) or defs.is_constant(source):
+                    continue
+                target_bits = _ir.integer_bits(ir.type)
+                source_bits = _ir.integer_bits(getattr(source, "type", None))
+                if target_bits is None or source_bits is None or not _narrowing(source_bits, target_bits):
+                    continue
+                text = " ".join(defs.chain(v) for v in defs.sources(source))
+                if pattern and not re.search(pattern, text):
+                    continue
+                if _ir.node_reverts(node) or self._bounded(node, ir, defs, source, source_bits, target_bits):
+                    # a cast inside the revert itself only shapes error data
+                    continue
+                kind = ("int" if target_bits[0] else "uint") + str(target_bits[1])
+                info: DETECTOR_INFO = [
+                    function,
+                    f" casts {defs.chain(source)} to {kind} without a dominating bound check: ",
+                    node,
+                    "\n",
+                ]
+                out.append(self.generate_result(info))
+        return out
+
+    def _bounded(
+        self,
+        cast_node: Node,
+        cast: Any,
+        defs: _ir.Defs,
+        source: Any,
+        source_bits: tuple[bool, int],
+        target_bits: tuple[bool, int],
+    ) -> bool:
+        target_signed, bits = target_bits
+        top = 2 ** (bits - 1) - 1 if target_signed else 2**bits - 1
+        key = defs.chain(source)
+        negated_key = _negation_of(defs, source)
+        need_upper = not (source_bits[0] and not target_signed and bits >= source_bits[1])
+        need_lower = source_bits[0] and not target_signed
+        have_upper = have_lower = False
+        for value_key, op, constant in _facts(cast_node, cast, defs):
+            if value_key == key:
+                if op in ("<", "<=", "==") and constant <= (top + 1 if op == "<" else top):
+                    have_upper = True
+                if op in (">", ">=", "==") and constant >= (-1 if op == ">" else 0):
+                    have_lower = True
+            elif negated_key is not None and value_key == negated_key:
+                # facts about x bound -x: x < 0 ⇒ -x > 0; x >= -top ⇒ -x <= top.
+                if op in ("<", "<=", "==") and constant <= 0:
+                    have_lower = True
+                if op in (">", ">=", "==") and -constant <= (top + 1 if op == ">" else top):
+                    have_upper = True
+        return (have_upper or not need_upper) and (have_lower or not need_lower)
+
+
+def _narrowing(source: tuple[bool, int], target: tuple[bool, int]) -> bool:
+    (s_signed, s_bits), (t_signed, t_bits) = source, target
+    if s_signed == t_signed:
+        return t_bits < s_bits
+    if not s_signed:  # uint → int: safe only if strictly wider
+        return t_bits <= s_bits
+    return True  # int → uint: negative values wrap
+
+
+def _negation_of(defs: _ir.Defs, source: Any) -> str | None:
+    definition = defs.definition(source)
+    if isinstance(definition, Binary) and definition.type == BinaryType.SUBTRACTION:
+        if defs.constant(definition.variable_left) == 0:
+            return defs.chain(definition.variable_right)
+    if isinstance(definition, Unary) and str(definition.type) in ("-", "UnaryType.MINUS"):
+        return defs.chain(definition.rvalue)
+    return None
+
+
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+_NEGATE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
+_OPS = {
+    BinaryType.LESS: "<",
+    BinaryType.LESS_EQUAL: "<=",
+    BinaryType.GREATER: ">",
+    BinaryType.GREATER_EQUAL: ">=",
+    BinaryType.EQUAL: "==",
+    BinaryType.NOT_EQUAL: "!=",
+}
+
+
+def _facts(cast_node: Node, cast: Any, defs: _ir.Defs) -> list[tuple[str, str, int]]:
+    """``(value, op, constant)`` facts that hold at ``cast_node`` thanks to dominating conditions."""
+    facts: list[tuple[str, str, int]] = []
+    for dominator in cast_node.dominators:
+        if dominator is cast_node and not any(_ir.is_require(ir) for ir in dominator.irs):
+            continue
+        holds: bool | None = None
+        if any(_ir.is_require(ir) for ir in dominator.irs):
+            holds = True
+        elif dominator.type == NodeType.IF:
+            # inside a branch, that branch's condition holds; after an `if (…) revert`, its negation does
+            reverting = _ir.reverting_if(dominator)
+            if dominator.son_true is not None and dominator.son_true in cast_node.dominators:
+                holds = True
+            elif dominator.son_false is not None and dominator.son_false in cast_node.dominators:
+                holds = False
+            elif reverting == "true":
+                holds = False
+            elif reverting == "false":
+                holds = True
+        if holds is None:
+            continue
+        for cmp in _ir.comparisons(dominator):
+            op = _OPS[cmp.type]
+            left, right = cmp.variable_left, cmp.variable_right
+            constant = defs.constant(right)
+            value = left
+            if constant is None:
+                constant, value, op = defs.constant(left), right, _FLIP[op]
+            if constant is None:
+                continue
+            facts.append((defs.chain(value), op if holds else _NEGATE[op], constant))
+    facts.extend(_short_circuit_facts(cast_node, cast, defs))
+    return facts
+
+
+def _short_circuit_facts(node: Node, cast: Any, defs: _ir.Defs) -> list[tuple[str, str, int]]:
+    """``x < 0 || uint256(x) < r``: the right operand only runs when the left one is false (``&&``: true)."""
+    irs = list(node.irs)
+    position = irs.index(cast)
+    facts = []
+    for ir in irs[:position]:
+        if not (isinstance(ir, Binary) and ir.type in _OPS):
+            continue
+        consumer = next(
+            (
+                later
+                for later in irs[position:]
+                if isinstance(later, Binary)
+                and later.type in (BinaryType.OROR, BinaryType.ANDAND)
+                and later.variable_left is ir.lvalue
+            ),
+            None,
+        )
+        if consumer is None:
+            continue
+        op = _OPS[ir.type]
+        constant, value = defs.constant(ir.variable_right), ir.variable_left
+        if constant is None:
+            constant, value, op = defs.constant(ir.variable_left), ir.variable_right, _FLIP[op]
+        if constant is None:
+            continue
+        holds = consumer.type == BinaryType.ANDAND
+        facts.append((defs.chain(value), op if holds else _NEGATE[op], constant))
+    return facts

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {VaultproofTest} from "../utils/Vm.sol";
+import {AdlEngine} from "../../../contracts/AdlEngine.sol";
+import {PriceOracle} from "../../../contracts/PriceOracle.sol";
+import {IPriceOracle} from "../../../contracts/interfaces/IPriceOracle.sol";
+import {IAdlEngine} from "../../../contracts/interfaces/IAdlEngine.sol";
+
+/// @notice DEBT-5: ADL charges only OPPOSITE-side PROFITABLE positions, highest ROE first, each at most its
+/// unrealized profit, in total exactly the shortfall or all capacity with the rest recorded.
+/// The test contract is the (only) reporter and socializer; mark = 50,000 USDC/BTC.
+contract AdlTest is VaultproofTest {
+    uint256 internal constant USD = 1e6;
+    uint256 internal constant BTC1 = 1e8;
+    address internal constant MKT = address(0xB7C);
+    PriceOracle internal oracle;
+    AdlEngine internal adl;
+
+    // short side (opposite of a liquidated long): profit at 50,000 / margin → ROE
+    bytes32 internal constant S1 = bytes32(uint256(0x51)); // entry 60,000, 1 BTC, margin 6,000: +10,000, ROE 1.67
+    bytes32 internal constant S2 = bytes32(uint256(0x52)); // entry 55,000, 1 BTC, margin 1,000: +5,000, ROE 5
+    bytes32 internal constant S3 = bytes32(uint256(0x53)); // entry 52,000, 2 BTC, margin 4,000: +4,000, ROE 1
+    bytes32 internal constant S4 = bytes32(uint256(0x54)); // entry 48,000, 1 BTC: a loser (−2,000)
+    bytes32 internal constant L1 = bytes32(uint256(0x11)); // long entry 40,000: profitable but SAME side as liquidated
+
+    function setUp() public {
+        vm.warp(1_000_000);
+        oracle = new PriceOracle(address(this), 3600);
+        oracle.setPrice("BTC", 50_000e8, 8);
+        adl = new AdlEngine(address(this), IPriceOracle(address(oracle)));
+        adl.setMarket(MKT, "BTC", 8);
+        adl.setReporter(address(this), true);
+        adl.setSocializer(address(this), true);
+        adl.updatePosition(MKT, S1, false, 60_000 * USD, BTC1, 6_000 * USD);
+        adl.updatePosition(MKT, S2, false, 55_000 * USD, BTC1, 1_000 * USD);
+        adl.updatePosition(MKT, S3, false, 52_000 * USD, 2 * BTC1, 4_000 * USD);
+        adl.updatePosition(MKT, S4, false, 48_000 * USD, BTC1, 1_000 * USD);
+        adl.updatePosition(MKT, L1, true, 40_000 * USD, BTC1, 1_000 * USD);
+    }
+
+    function test_roeOrder_exactTotal_perPositionCap() public {
+        vm.assertEq(adl.capacity(MKT, true), 19_000 * USD, "capacity = 10,000 + 5,000 + 4,000");
+        (uint256 s, uint256 r) = adl.socialize(MKT, true, 12_000 * USD);
+        vm.assertEq(s, 12_000 * USD, "exactly the shortfall");
+        vm.assertEq(r, 0, "nothing recorded");
+        vm.assertEq(adl.pendingHaircut(S2), 5_000 * USD, "highest ROE first, capped at its profit");
+        vm.assertEq(adl.pendingHaircut(S1), 7_000 * USD, "second ROE takes the rest");
+        vm.assertEq(adl.pendingHaircut(S3), 0, "lowest ROE untouched");
+        vm.assertEq(adl.pendingHaircut(S4), 0, "loser never charged");
+        vm.assertEq(adl.pendingHaircut(L1), 0, "same side never charged");
+        vm.assertEq(adl.totalRecordedShortfall(), 0, "no shortfall");
+    }
+
+    function test_capacityShort_recordsShortfall() public {
+        adl.socialize(MKT, true, 12_000 * USD);
+        // left: S1 3,000, S3 4,000 → 7,000 of a 10,000 shortfall
+        (uint256 s, uint256 r) = adl.socialize(MKT, true, 10_000 * USD);
+        vm.assertEq(s, 7_000 * USD, "all remaining capacity");
+        vm.assertEq(r, 3_000 * USD, "rest recorded explicitly");
+        vm.assertEq(adl.totalRecordedShortfall(), 3_000 * USD, "accumulated");
+        vm.assertEq(adl.pendingHaircut(S1), 10_000 * USD, "S1 at its full profit, never more");
+        vm.assertEq(adl.pendingHaircut(S2), 5_000 * USD, "S2 at its full profit, never more");
+        vm.assertEq(adl.pendingHaircut(S3), 4_000 * USD, "S3 at its full profit");
+        vm.assertEq(adl.capacity(MKT, true), 0, "no capacity left");
+    }
+
+    function test_liquidatedShort_chargesOnlyLongs() public {
+        (uint256 s, uint256 r) = adl.socialize(MKT, false, 20_000 * USD);
+        vm.assertEq(s, 10_000 * USD, "only L1's profit (50,000 - 40,000)");
+        vm.assertEq(r, 10_000 * USD, "rest recorded");
+        vm.assertEq(adl.pendingHaircut(L1), 10_000 * USD, "L1 charged");
+        vm.assertEq(adl.pendingHaircut(S1) + adl.pendingHaircut(S2) + adl.pendingHaircut(S3), 0, "shorts untouched");
+    }
+
+    function test_tieBreak_bySmallerKey() public {
+        bytes32 a = bytes32(uint256(0xA0));
+        bytes32 b = bytes32(uint256(0xB0));
+        address m2 = address(0xE7);
+        adl.setMarket(m2, "BTC", 8);
+        // identical ROE (profit 1,000 on margin 1,000); register the larger key first
+        adl.updatePosition(m2, b, true, 49_000 * USD, BTC1, 1_000 * USD);
+        adl.updatePosition(m2, a, true, 49_000 * USD, BTC1, 1_000 * USD);
+        adl.socialize(m2, false, 600 * USD);
+        vm.assertEq(adl.pendingHaircut(a), 600 * USD, "smaller key first");
+        vm.assertEq(adl.pendingHaircut(b), 0, "larger key untouched");
+    }
+
+    function test_stalePrice_recordsWholeShortfall() public {
+        vm.warp(block.timestamp + 3601);
+        (uint256 s, uint256 r) = adl.socialize(MKT, true, 1_000 * USD);
+        vm.assertEq(s, 0, "no capacity without a fresh mark");
+        vm.assertEq(r, 1_000 * USD, "recorded, never dropped, never reverts");
+    }
+
+    function test_consumeHaircut_clears() public {
+        adl.socialize(MKT, true, 1_000 * USD);
+        vm.assertEq(adl.consumeHaircut(S2), 1_000 * USD, "consumed");
+        vm.assertEq(adl.pendingHaircut(S2), 0, "cleared");
+    }
+
+    function test_removedPosition_notCharged() public {
+        adl.updatePosition(MKT, S2, false, 0, 0, 0);
+        adl.socialize(MKT, true, 1_000 * USD);
+        vm.assertEq(adl.pendingHaircut(S2), 0, "closed position not in the ranking");
+        vm.assertEq(adl.pendingHaircut(S1), 1_000 * USD, "next ROE charged");
+        vm.assertEq(adl.positionCount(MKT, false), 3, "registry shrank");
+    }
+
+    function test_onlySocializer_onlyReporter() public {
+        vm.prank(address(0xBAD));
+        vm.expectRevert(abi.encodeWithSelector(AdlEngine.NotSocializer.selector, address(0xBAD)));
+        adl.socialize(MKT, true, 1);
+        vm.prank(address(0xBAD));
+        vm.expectRevert(abi.encodeWithSelector(AdlEngine.NotReporter.selector, address(0xBAD)));
+        adl.updatePosition(MKT, S1, false, 1, 1, 1);
+    }
+
+    /// Conservation and the per-position cap for any shortfall and any mark.
+    function testFuzz_socialize_conservesAndCaps(uint256 shortfall, uint256 price) public {
+        shortfall = bound(shortfall, 0, 100_000 * USD);
+        price = bound(price, 30_000, 70_000);
+        oracle.setPrice("BTC", price * 1e8, 8);
+        uint256 cap = adl.capacity(MKT, true);
+        (uint256 s, uint256 r) = adl.socialize(MKT, true, shortfall);
+        vm.assertEq(s + r, shortfall, "socialized + recorded = shortfall");
+        vm.assertEq(s, shortfall < cap ? shortfall : cap, "exactly min(shortfall, capacity)");
+        bytes32[4] memory shorts = [S1, S2, S3, S4];
+        uint256 sum;
+        for (uint256 i; i < 4; ++i) {
+            vm.assertLe(adl.pendingHaircut(shorts[i]), adl.unrealizedProfit(shorts[i]), "<= unrealized profit");
+            sum += adl.pendingHaircut(shorts[i]);
+        }
+        vm.assertEq(sum, s, "charges sum to the socialized amount");
+        vm.assertEq(adl.pendingHaircut(L1), 0, "same side untouched");
+    }
+}

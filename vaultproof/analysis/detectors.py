@@ -1,0 +1,116 @@
+"""Which Slither detectors run (built-ins and the project's plugin) and running them on a compilation."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import logging
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from vaultproof.config import Config
+from vaultproof.errors import ConfigError
+
+_QUIET = logging.getLogger("vaultproof.analysis.detectors")
+_QUIET.addHandler(logging.NullHandler())
+_QUIET.propagate = False
+
+
+@dataclass(frozen=True)
+class DetectorRun:
+    """One detector's raw Slither results, or the error it raised (never swallowed)."""
+
+    argument: str
+    title: str
+    builtin: bool
+    results: tuple[dict[str, Any], ...]
+    error: str = ""
+
+
+def builtin_detectors(exclude: tuple[str, ...]) -> list[type]:
+    from slither.detectors import all_detectors
+    from slither.detectors.abstract_detector import AbstractDetector
+
+    classes = [
+        c
+        for _, c in inspect.getmembers(all_detectors, inspect.isclass)
+        if issubclass(c, AbstractDetector) and c is not AbstractDetector
+    ]
+    known = {c.ARGUMENT for c in classes}
+    unknown = sorted(set(exclude) - known)
+    if unknown:
+        raise ConfigError(f"[analyse] builtin_exclude names unknown Slither detector(s): {', '.join(unknown)}")
+    return sorted((c for c in classes if c.ARGUMENT not in exclude), key=lambda c: c.ARGUMENT)
+
+
+def plugin_detectors(config: Config) -> list[type]:
+    """The project's detectors, each bound to its ``[analyse.detectors.<argument>]`` table."""
+    root = str(config.root)
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    try:
+        module = importlib.import_module(config.detectors_module)
+    except ModuleNotFoundError as exc:
+        raise ConfigError(f"[analyse] plugin {config.detectors_module!r} cannot be imported: {exc}") from None
+    context: Mapping[str, Any] = {
+        "size_limit": config.size_limit,
+        "upgrades": [(u.previous, u.current) for u in config.upgrades],
+    }
+    try:
+        configure = getattr(module, "configured_detectors", None)
+        if callable(configure):
+            classes = list(configure(config.detector_settings, context))
+        else:
+            make_plugin = getattr(module, "make_plugin", None)
+            if not callable(make_plugin):
+                raise ConfigError(f"[analyse] plugin {config.detectors_module!r} has no make_plugin()")
+            classes, _ = make_plugin()
+            classes = [
+                c.configure(config.detector_settings.get(c.ARGUMENT, {}), context) if hasattr(c, "configure") else c
+                for c in classes
+            ]
+    except ValueError as exc:  # the plugin's SettingsError
+        raise ConfigError(f"vaultproof.toml: {exc}") from None
+    arguments = {c.ARGUMENT for c in classes}
+    unknown = sorted(set(config.detector_settings) - arguments)
+    if unknown:
+        raise ConfigError(f"vaultproof.toml: [analyse.detectors.{unknown[0]}] names no detector of the plugin")
+    return classes
+
+
+def run_detectors(slither: Any, classes: list[type], builtin: set[type]) -> list[DetectorRun]:
+    """Run each detector on each compilation unit; results are de-duplicated by Slither's id."""
+    # Slither remembers result ids across runs of one instance; reset so a second analysis of the same
+    # compilation (mutation testing, tests) sees the same findings as the first.
+    slither._currently_seen_resuts = set()
+    runs = []
+    for cls in classes:
+        collected: list[dict[str, Any]] = []
+        error = ""
+        for unit in slither.compilation_units:
+            try:
+                detector = cls(unit, slither, _QUIET)
+                collected.extend(detector.detect())
+            except Exception as exc:  # a crashing detector must surface, not pass silently
+                error = f"{type(exc).__name__}: {exc}"
+                break
+        runs.append(
+            DetectorRun(
+                argument=cls.ARGUMENT,
+                title=cls.WIKI_TITLE or cls.HELP,
+                builtin=cls in builtin,
+                results=tuple(collected),
+                error=error,
+            )
+        )
+    return runs
+
+
+def project_root_relative(path: str, root: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(root))
+    except ValueError:
+        return path

@@ -1,0 +1,103 @@
+"""Slither result dictionaries → :class:`StaticFinding`, with a fingerprint that survives line moves."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from vaultproof.results import Severity, SourceLocation, StaticFinding
+
+_IMPACTS = {
+    "high": Severity.HIGH,
+    "medium": Severity.MEDIUM,
+    "low": Severity.LOW,
+    "informational": Severity.INFORMATIONAL,
+    "optimization": Severity.OPTIMIZATION,
+}
+# "(contracts/Vault.sol#12-30)", "(/abs/path/File.sol#7)": where a thing is, not what it is.
+_LOCATION = re.compile(r"\s*\((?:[^()]*?)\.(?:sol|vy)#\d+(?:-\d+)?\)")
+_LINE_SUFFIX = re.compile(r"#\d+(?:-\d+)?")
+_PATHS = re.compile(r"(?:[\w.\-]+/)+([\w.\-]+\.(?:sol|vy))")
+
+
+def normalise_description(text: str) -> str:
+    """The description without line numbers, paths or layout: two runs that differ only in where
+    code moved produce the same text."""
+    text = _LOCATION.sub("", text)
+    text = _LINE_SUFFIX.sub("", text)
+    text = _PATHS.sub(r"\1", text)
+    return " ".join(text.split())
+
+
+def fingerprint(detector: str, contract: str, function: str, description: str) -> str:
+    payload = "\x1f".join((detector, contract, function, normalise_description(description)))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def subject(result: Mapping[str, Any]) -> tuple[str, str]:
+    """``(contract, function)`` the result is about: its first element that names one."""
+    for element in result.get("elements", []):
+        kind = element.get("type")
+        fields = element.get("type_specific_fields", {})
+        parent = fields.get("parent", {})
+        if kind == "function":
+            return str(parent.get("name", "")), str(element.get("name", ""))
+        if kind == "node":
+            grand = parent.get("type_specific_fields", {}).get("parent", {})
+            return str(grand.get("name", "")), str(parent.get("name", ""))
+        if kind == "contract":
+            return str(element.get("name", "")), ""
+        if kind in ("variable", "struct", "enum", "event", "custom_error") and parent.get("type") == "contract":
+            return str(parent.get("name", "")), ""
+    return "", ""
+
+
+def locations(result: Mapping[str, Any], limit: int = 12) -> tuple[SourceLocation, ...]:
+    seen: list[SourceLocation] = []
+    for element in result.get("elements", []):
+        mapping = element.get("source_mapping") or {}
+        lines = mapping.get("lines") or []
+        file = mapping.get("filename_relative") or mapping.get("filename_short") or ""
+        if not file or not lines:
+            continue
+        location = SourceLocation(file=str(file), start_line=int(lines[0]), end_line=int(lines[-1]))
+        if location not in seen:
+            seen.append(location)
+        if len(seen) >= limit:
+            break
+    return tuple(seen)
+
+
+def is_dependency_only(result: Mapping[str, Any]) -> bool:
+    """All located elements are in dependencies (node_modules): not this project's finding."""
+    mapped = [e.get("source_mapping") for e in result.get("elements", []) if e.get("source_mapping")]
+    if not mapped:
+        return False
+    return all(m.get("is_dependency") or "node_modules/" in str(m.get("filename_relative", "")) for m in mapped)
+
+
+def to_finding(result: Mapping[str, Any], title: str, check_id: str) -> StaticFinding:
+    detector = str(result.get("check", ""))
+    contract, function = subject(result)
+    description = str(result.get("description", "")).strip()
+    impact = _IMPACTS.get(str(result.get("impact", "")).lower(), Severity.INFORMATIONAL)
+    return StaticFinding(
+        detector=detector,
+        check_id=check_id,
+        title=title,
+        impact=impact,
+        confidence=str(result.get("confidence", "")),
+        description=description,
+        contract=contract,
+        function=function,
+        locations=locations(result),
+        fingerprint=fingerprint(detector, contract, function, description),
+        slither_json=json.dumps(dict(result), sort_keys=True),
+    )
+
+
+def sort_key(finding: StaticFinding) -> tuple[int, str, str, str, str]:
+    return (finding.impact.rank, finding.detector, finding.contract, finding.function, finding.fingerprint)

@@ -1,0 +1,478 @@
+"""What the audit report says, in what order: one document, rendered to Markdown and to HTML.
+
+Everything comes from the :class:`RunResult` (the property catalogue included, so the report's
+catalogue can never drift from the declarations). No wall-clock time appears here: seconds live
+in ``timings.json`` so two runs on the same input produce byte-identical reports.
+"""
+
+from __future__ import annotations
+
+from vaultproof.report import view
+from vaultproof.report.doc import (
+    Badge,
+    Block,
+    Bullets,
+    Code,
+    Heading,
+    Inline,
+    KeyValues,
+    Link,
+    Para,
+    Section,
+    Strong,
+    Table,
+    Text,
+    anchor_for,
+    text,
+    verdict_badge,
+)
+from vaultproof.results import (
+    CatalogueEntry,
+    Counterexample,
+    PropertyResult,
+    RunResult,
+    SeedFindingResult,
+    Severity,
+    StaticFinding,
+)
+
+SEVERITY_TONES = {
+    Severity.CRITICAL: "bad",
+    Severity.HIGH: "bad",
+    Severity.MEDIUM: "warn",
+    Severity.LOW: "info",
+    Severity.INFORMATIONAL: "muted",
+    Severity.OPTIMIZATION: "muted",
+}
+
+TIMINGS_NOTE = (
+    "Wall-clock solver times per property and per obligation are in timings.json beside this report; "
+    "they are kept out of it so that two runs on the same input give byte-identical reports."
+)
+
+
+def severity_badge(severity: Severity) -> Badge:
+    return Badge(severity.value, SEVERITY_TONES[severity])
+
+
+def _t(value: str | Inline) -> Text:
+    return (value,)
+
+
+def counterexample_table(example: Counterexample) -> Table:
+    rows = tuple((_t(v.name), _t(Code(str(v.raw))), _t(v.display)) for v in example.values)
+    return Table(("name", "raw", "value (token units)"), rows, css="cex", numeric=(1, 2))
+
+
+def _counterexample_blocks(example: Counterexample, lead: str) -> list[Block]:
+    blocks: list[Block] = [Para(text(Strong(lead), " obligation ", Code(example.obligation)))]
+    if example.values:
+        blocks.append(counterexample_table(example))
+    else:
+        blocks.append(Para(text("The model named no quantities for this obligation."), muted=True))
+    if example.explanation:
+        blocks.append(Para(text(example.explanation)))
+    return blocks
+
+
+def _obligations_table(result: PropertyResult) -> Table:
+    rows = tuple(
+        (
+            _t(Code(ob.name)),
+            _t(verdict_badge(ob.verdict.value)),
+            _t("" if ob.bound is None else f"{ob.bound} steps"),
+            _t(ob.reason),
+        )
+        for ob in result.obligations
+    )
+    return Table(("obligation", "verdict", "bound", "reason"), rows, css="obligations")
+
+
+def _findings_table(findings: list[StaticFinding] | tuple[StaticFinding, ...]) -> Table:
+    rows = []
+    for f in findings:
+        where: Text = tuple(
+            part
+            for i, loc in enumerate(f.locations)
+            for part in ((", ",) if i else ()) + (Code(view.location_text(loc)),)
+        )
+        status: Text = (
+            (Badge("triaged", "muted"), " " + f.triage_reason) if f.triaged else (Badge("untriaged", "warn"),)
+        )
+        rows.append(
+            (
+                _t(severity_badge(f.impact)),
+                _t(Code(f.detector)),
+                _t(Code(f"{f.contract}.{f.function}" if f.function else f.contract)),
+                where or _t("(no source location)"),
+                _t(f.title or f.description),
+                status,
+                _t(Code(f.fingerprint[:12])),
+            )
+        )
+    return Table(
+        ("severity", "detector", "where", "location", "finding", "triage", "fingerprint"),
+        tuple(rows),
+        css="findings",
+    )
+
+
+def _summary(result: RunResult, fail_on: Severity) -> list[Block]:
+    counts = view.verdict_counts(result)
+    verdict_rows = tuple((_t(verdict_badge(label)), _t(str(n))) for label, n in counts.items())
+    blocks: list[Block] = [
+        Heading(2, "Summary", "summary"),
+        Para(
+            text(
+                f"{len(result.catalogue)} declared properties, {len(result.properties)} decided, "
+                f"{len(result.seed_findings)} findings against the seeds, {len(result.metrics)} quantitative "
+                f"results, {len(result.static_findings)} static findings. Gate: ",
+                Strong(view.gate_label(result)),
+                f" (exit code {int(result.exit_code)}).",
+            )
+        ),
+        Table(("verdict", "properties"), verdict_rows, css="summary", numeric=(1,)),
+    ]
+    severity_rows = tuple(
+        (
+            _t(severity_badge(sev)),
+            _t(str(untriaged)),
+            _t(str(triaged)),
+            _t("yes" if view.at_or_above(sev, fail_on) else "no"),
+        )
+        for sev, untriaged, triaged in view.severity_rows(result.static_findings)
+    )
+    blocks.append(
+        Table(
+            ("static findings by severity", "untriaged", "triaged", f"gated (fail_on = {fail_on.value})"),
+            severity_rows,
+            css="summary-severity",
+            numeric=(1, 2),
+        )
+    )
+    facts: list[tuple[str, Text]] = []
+    confirmed = sum(1 for s in result.seed_findings if s.confirmed)
+    if result.seed_findings:
+        facts.append(
+            ("Findings against the seeds", text(f"{confirmed} of {len(result.seed_findings)} confirmed"))
+        )
+    score = view.mutation_score(result)
+    if score is not None:
+        killed, total = score
+        facts.append(
+            ("Mutation score", text(f"{killed}/{total} mutants killed ({view.percent(killed, total)})"))
+        )
+    over = [s.contract for s in result.sizes if not s.within_limit]
+    facts.append(
+        (
+            "Bytecode sizes",
+            text(
+                f"{len(result.sizes)} contracts, "
+                + (f"over the limit: {', '.join(over)}" if over else "all within EIP-170")
+            ),
+        )
+    )
+    facts.append(("Gate", text(Strong(view.gate_label(result)))))
+    blocks.append(KeyValues(tuple(facts)))
+    # At a glance: every declared property, one line, linked to its section.
+    glance = tuple(
+        (
+            _t(Link(c.id, anchor_for(c.id))),
+            _t(c.title),
+            _t(severity_badge(c.severity)),
+            _t(Code(c.checker)),
+            _t(verdict_badge(view.verdict_label(result, c))),
+        )
+        for c in result.catalogue
+    )
+    blocks.append(Heading(3, "Properties at a glance", "at-a-glance"))
+    blocks.append(Table(("id", "title", "severity", "checker", "verdict"), glance, css="glance"))
+    return blocks
+
+
+def _property_section(result: RunResult, entry: CatalogueEntry) -> Section:
+    found = view.results_by_id(result).get(entry.id)
+    label = view.verdict_label(result, entry)
+    targets: Text = tuple(
+        part for i, t in enumerate(entry.targets) for part in ((", ",) if i else ()) + (Code(str(t)),)
+    )
+    fields: list[tuple[str, Text]] = [
+        ("Verdict", text(verdict_badge(label))),
+        ("Statement", text(entry.statement)),
+        ("Seed", text(entry.seed)),
+        ("Severity if it fails", text(severity_badge(entry.severity))),
+        ("Checker", text(Code(entry.checker))),
+        ("Targets", targets or text("(none: a detector property)")),
+    ]
+    if entry.broken_description:
+        fields.append(
+            (
+                "Checked against",
+                text("broken variant: " + entry.broken_description + " (must come out VIOLATED)"),
+            )
+        )
+    fields.append(("Why it matters", text(entry.rationale)))
+    blocks: list[Block] = [
+        Heading(3, f"{entry.id} — {entry.title}", anchor_for(entry.id)),
+        KeyValues(tuple(fields)),
+    ]
+    if entry.assumptions:
+        blocks.append(Para(text(Strong("Assumptions"))))
+        blocks.append(Bullets(tuple(text(a) for a in entry.assumptions)))
+    if found is not None:
+        if found.reason:
+            blocks.append(Para(text(Strong("Reason:"), " ", found.reason)))
+        if found.obligations:
+            blocks.append(_obligations_table(found))
+        for ob in found.obligations:
+            if ob.counterexample is not None:
+                blocks += _counterexample_blocks(ob.counterexample, "Counterexample for")
+    elif entry.checker == "z3":
+        blocks.append(Para(text("Not decided in this run (restricted with --only)."), muted=True))
+    else:
+        blocks.append(
+            Para(
+                text(
+                    "No verdict was recorded for this property: it is judged by its detector's findings "
+                    "below (untriaged findings are open issues; none is not a proof)."
+                ),
+                muted=True,
+            )
+        )
+    if entry.checker.startswith("slither:"):
+        detector = entry.checker.partition(":")[2]
+        hits = [f for f in result.static_findings if f.detector == detector]
+        if hits:
+            blocks.append(Para(text(Strong(f"Findings of detector {detector}"))))
+            blocks.append(_findings_table(hits))
+        else:
+            blocks.append(Para(text(f"Detector {detector} reported no finding."), muted=True))
+    tone = ""
+    if label in ("VIOLATED", "VACUOUS", "ERROR") or label.endswith(" OPEN"):
+        tone = "bad"
+    elif label in ("UNKNOWN", "PROVED-BOUNDED", view.NOT_RUN):
+        tone = "warn"
+    return Section(tuple(blocks), css=f"card {tone}".strip(), anchor="")
+
+
+def _seed_section(result: RunResult, seed: SeedFindingResult) -> Section:
+    fixer = view.results_by_id(result).get(seed.fixed_by)
+    fixed_state: Text = (
+        (Link(seed.fixed_by, anchor_for(seed.fixed_by)), " — ", verdict_badge(fixer.verdict.value))
+        if fixer
+        else (Link(seed.fixed_by, anchor_for(seed.fixed_by)), " (not decided in this run)")
+    )
+    status = Badge("confirmed", "ok") if seed.confirmed else Badge("NOT confirmed", "bad")
+    fields: tuple[tuple[str, Text], ...] = (
+        ("Status", text(status, " (the seed's rule is ", verdict_badge(seed.result.verdict.value), ")")),
+        ("The seed's rule", text(seed.statement)),
+        ("Seed", text(seed.seed)),
+        ("Severity", text(severity_badge(seed.severity))),
+        ("Why it is unsound", text(seed.rationale)),
+        ("Fix proved by", fixed_state),
+    )
+    blocks: list[Block] = [Heading(3, f"{seed.id} — {seed.title}", anchor_for(seed.id)), KeyValues(fields)]
+    if seed.result.reason:
+        blocks.append(Para(text(Strong("Reason:"), " ", seed.result.reason)))
+    example = seed.result.counterexample
+    if example is not None:
+        blocks += _counterexample_blocks(example, "Counterexample to the seed's rule,")
+    elif not seed.confirmed:
+        blocks.append(
+            Para(
+                text("No counterexample: the harness could not reproduce this finding in this run."),
+                muted=True,
+            )
+        )
+    return Section(tuple(blocks), css="card" if seed.confirmed else "card bad")
+
+
+def _metrics(result: RunResult) -> list[Block]:
+    blocks: list[Block] = [Heading(2, "Quantitative results", "metrics")]
+    if not result.metrics:
+        return [*blocks, Para(text("No quantitative analyses were declared."), muted=True)]
+    for metric in result.metrics:
+        blocks.append(Heading(3, metric.metric_id, anchor_for(metric.metric_id)))
+        blocks.append(
+            Para(
+                text(
+                    "Optimum: ",
+                    verdict_badge(metric.verdict.value),
+                    (" — " + metric.reason) if metric.reason else "",
+                )
+            )
+        )
+        if metric.values:
+            rows = tuple(
+                (_t(v.name), _t(Code(str(v.value.raw))), _t(v.value.display), _t(v.note))
+                for v in metric.values
+            )
+            blocks.append(
+                Table(("quantity", "raw", "value (token units)", "note"), rows, css="cex", numeric=(1, 2))
+            )
+    return blocks
+
+
+def _static(result: RunResult) -> list[Block]:
+    blocks: list[Block] = [Heading(2, "Static findings", "static-findings")]
+    if not result.static_findings:
+        return [*blocks, Para(text("No static finding was reported."), muted=True)]
+    blocks.append(_findings_table(result.static_findings))
+    details = tuple(
+        text(
+            Code(f.fingerprint[:12]),
+            " ",
+            Strong(f.check_id or f.detector),
+            f" ({f.confidence} confidence): ",
+            " ".join(f.description.split()),
+        )
+        for f in result.static_findings
+        if f.description
+    )
+    if details:
+        blocks.append(Para(text(Strong("Descriptions"))))
+        blocks.append(Bullets(details))
+    return blocks
+
+
+def _sizes(result: RunResult) -> list[Block]:
+    blocks: list[Block] = [Heading(2, "Bytecode sizes", "sizes")]
+    if not result.sizes:
+        return [*blocks, Para(text("No deployable contract was sized."), muted=True)]
+    rows = tuple(
+        (
+            _t(Code(s.contract)),
+            _t(Code(s.source)),
+            _t(f"{s.deployed_bytes:,}"),
+            _t(f"{s.limit_bytes:,}"),
+            _t(f"{s.headroom:,}"),
+            _t(view.percent(s.deployed_bytes, s.limit_bytes)),
+            _t(Badge("within limit", "ok") if s.within_limit else Badge("OVER LIMIT", "bad")),
+        )
+        for s in result.sizes
+    )
+    blocks.append(
+        Table(
+            ("contract", "source", "deployed bytes", "limit", "headroom", "used", "status"),
+            rows,
+            css="sizes",
+            numeric=(2, 3, 4, 5),
+        )
+    )
+    blocks.append(
+        Para(
+            text("Limit: EIP-170, 24,576 bytes of deployed bytecode unless configured otherwise."), muted=True
+        )
+    )
+    return blocks
+
+
+def _mutants(result: RunResult) -> list[Block]:
+    blocks: list[Block] = [Heading(2, "Mutation campaign", "mutation")]
+    score = view.mutation_score(result)
+    if score is None:
+        return [
+            *blocks,
+            Para(text("No mutants were run (--skip-mutants, --only, or none declared)."), muted=True),
+        ]
+    killed, total = score
+    blocks.append(Para(text("Mutation score: ", Strong(f"{killed}/{total} ({view.percent(killed, total)})"))))
+    rows = tuple(
+        (
+            _t(Code(m.mutant_id)),
+            _t(m.family),
+            _t(m.description),
+            _t(Badge("killed", "ok") if m.killed else Badge("survived", "bad")),
+            tuple(p for i, k in enumerate(m.killed_by) for p in ((", ",) if i else ()) + (Code(k),))
+            or _t("—"),
+        )
+        for m in result.mutants
+    )
+    blocks.append(Table(("mutant", "family", "seeded bug", "outcome", "killed by"), rows, css="mutants"))
+    return blocks
+
+
+def _gate(result: RunResult) -> list[Block]:
+    blocks: list[Block] = [Heading(2, "Gate", "gate")]
+    gate = result.gate
+    if gate is None:
+        return [*blocks, Para(text("The gate was not evaluated in this run (run with --gate)."), muted=True)]
+    blocks.append(Para(text("Baseline ", Code(gate.baseline), ": ", Strong(view.gate_label(result)))))
+    if gate.regressions:
+        rows = tuple((_t(r.kind), _t(Code(r.key)), _t(r.message)) for r in gate.regressions)
+        blocks.append(Table(("regression", "key", "what changed"), rows, css="regressions"))
+    if gate.improvements:
+        blocks.append(Para(text(Strong("Improvements"))))
+        blocks.append(Bullets(tuple(text(i) for i in gate.improvements)))
+    return blocks
+
+
+def _toolchain(result: RunResult) -> list[Block]:
+    tools = result.tools
+    rows = (
+        ("vaultproof", tools.vaultproof),
+        ("solc", tools.solc),
+        ("z3", tools.z3),
+        ("slither-analyzer", tools.slither),
+        ("crytic-compile", tools.crytic_compile),
+        ("python", tools.python),
+    )
+    blocks: list[Block] = [
+        Heading(2, "Toolchain", "toolchain"),
+        Table(("tool", "version"), tuple((_t(n), _t(Code(v))) for n, v in rows), css="tools"),
+    ]
+    if result.notes:
+        blocks.append(Heading(3, "Notes", "notes"))
+        blocks.append(Bullets(tuple(text(n) for n in result.notes)))
+    return blocks
+
+
+def build_document(result: RunResult, fail_on: Severity) -> tuple[str, tuple[Block, ...]]:
+    """The audit report for ``result`` (normalised order) as a title and a sequence of blocks."""
+    result = view.normalise(result)
+    title = f"vaultproof audit report — {result.project}"
+    blocks: list[Block] = [
+        Para(
+            text(
+                "Pre-audit verification of ",
+                Strong(result.project),
+                f" by vaultproof {result.tools.vaultproof}: compile → analyse → prove → report → gate. "
+                "A property is PROVED only when the negation of its goal is unsat and its vacuity check "
+                "passed; "
+                "UNKNOWN (timeout) is never counted as proved.",
+            )
+        )
+    ]
+    blocks += _summary(result, fail_on)
+    blocks.append(Heading(2, "Properties", "properties"))
+    blocks.append(Para(text(TIMINGS_NOTE), muted=True))
+    for entry in result.catalogue:
+        blocks.append(_property_section(result, entry))
+    blocks.append(Heading(2, "Findings against the seeds", "seed-findings"))
+    if result.seed_findings:
+        blocks.append(
+            Para(
+                text(
+                    "Rules stated in the design documents that the harness shows unsound: "
+                    "each is modelled as "
+                    "written and must come out VIOLATED; the named property proves the shipped fix."
+                )
+            )
+        )
+        blocks += [_seed_section(result, s) for s in result.seed_findings]
+    else:
+        blocks.append(Para(text("No findings against the seeds were declared."), muted=True))
+    blocks += _metrics(result)
+    blocks += _static(result)
+    blocks += _sizes(result)
+    blocks += _mutants(result)
+    blocks += _gate(result)
+    blocks += _toolchain(result)
+    return title, tuple(blocks)
+
+
+def contents(blocks: tuple[Block, ...]) -> Bullets:
+    """A table of contents of the level-2 headings."""
+    return Bullets(
+        tuple(text(Link(b.text, b.anchor)) for b in blocks if isinstance(b, Heading) and b.level == 2)
+    )

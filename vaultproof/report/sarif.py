@@ -1,0 +1,232 @@
+"""``results.sarif``: SARIF 2.1.0 for code-scanning UIs.
+
+One run, tool driver ``vaultproof``. Rules: every declared property (id ``ALLOC-1`` …) and every
+detector (its Slither argument). Results: each property whose verdict is VIOLATED, UNKNOWN,
+VACUOUS or ERROR (a proof the harness does not have is something to look at), and each static
+finding (triaged ones carry an accepted suppression with the triage reason). A property result is
+placed at its target functions: the contract's source file (from the sizes table) plus a logical
+location ``Contract.function``; the RunResult does not record function line numbers, so no region
+is invented. ``partialFingerprints`` carry the static finding's meaning-based fingerprint, so a
+finding that moves lines is the same alert.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from vaultproof.report import view
+from vaultproof.results import CatalogueEntry, PropertyResult, RunResult, Severity, StaticFinding, Verdict
+
+SARIF_VERSION = "2.1.0"
+SARIF_SCHEMA_URI = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
+SRCROOT = "%SRCROOT%"
+FINGERPRINT_KEY = "vaultproof/v1"
+
+_REPORTED = (Verdict.VIOLATED, Verdict.UNKNOWN, Verdict.VACUOUS, Verdict.ERROR)
+
+# GitHub code scanning reads a numeric "security-severity" from rule properties.
+_SECURITY_SEVERITY = {
+    Severity.CRITICAL: "9.5",
+    Severity.HIGH: "8.0",
+    Severity.MEDIUM: "5.5",
+    Severity.LOW: "3.0",
+    Severity.INFORMATIONAL: "1.0",
+    Severity.OPTIMIZATION: "0.5",
+}
+
+
+def level(severity: Severity) -> str:
+    if severity in (Severity.CRITICAL, Severity.HIGH):
+        return "error"
+    if severity is Severity.MEDIUM:
+        return "warning"
+    return "note"
+
+
+def _message(text: str) -> dict[str, str]:
+    return {"text": " ".join(text.split()) or "(no message)"}
+
+
+def _property_rule(entry: CatalogueEntry) -> dict[str, Any]:
+    help_text = f"{entry.statement}\n\nSeed: {entry.seed}. Why it matters: {entry.rationale}"
+    if entry.assumptions:
+        help_text += "\nAssumptions: " + "; ".join(entry.assumptions)
+    return {
+        "id": entry.id,
+        "name": entry.title,
+        "shortDescription": _message(entry.title),
+        "fullDescription": _message(entry.statement),
+        "help": {"text": help_text},
+        "defaultConfiguration": {"level": level(entry.severity)},
+        "properties": {
+            "checker": entry.checker,
+            "family": entry.family,
+            "precision": "very-high" if entry.checker == "z3" else "high",
+            "security-severity": _SECURITY_SEVERITY[entry.severity],
+            "severity": entry.severity.value,
+            "tags": sorted({"vaultproof", "property", entry.family.lower()}),
+        },
+    }
+
+
+def _detector_rule(name: str, findings: list[StaticFinding], properties: list[str]) -> dict[str, Any]:
+    first = findings[0] if findings else None
+    title = first.title if first and first.title else f"detector {name}"
+    severity = min((f.impact for f in findings), key=lambda s: s.rank) if findings else Severity.MEDIUM
+    description = f"Slither detector {name}" + (f" (decides {', '.join(properties)})" if properties else "")
+    return {
+        "id": name,
+        "name": title,
+        "shortDescription": _message(title),
+        "fullDescription": _message(description),
+        "defaultConfiguration": {"level": level(severity)},
+        "properties": {
+            "security-severity": _SECURITY_SEVERITY[severity],
+            "severity": severity.value,
+            "tags": sorted({"vaultproof", "static", *properties}),
+        },
+    }
+
+
+def _property_locations(result: RunResult, entry: CatalogueEntry) -> list[dict[str, Any]]:
+    locations = []
+    for target in entry.targets:
+        location: dict[str, Any] = {
+            "logicalLocations": [
+                {"fullyQualifiedName": str(target), "name": target.function, "kind": "function"}
+            ]
+        }
+        source = view.source_of(result, target.contract)
+        if source:
+            location["physicalLocation"] = {"artifactLocation": {"uri": source, "uriBaseId": SRCROOT}}
+        locations.append(location)
+    return locations
+
+
+def _property_result(
+    result: RunResult, entry: CatalogueEntry, found: PropertyResult, rule_index: int
+) -> dict[str, Any]:
+    text = f"{entry.id} {found.verdict.value}: {entry.statement}"
+    if found.reason:
+        text += f" — {found.reason}"
+    example = found.counterexample
+    properties: dict[str, Any] = {"verdict": found.verdict.value}
+    if example is not None:
+        shown = ", ".join(f"{v.name} = {v.display}" for v in example.values)
+        text += f" Counterexample ({example.obligation}): {shown}."
+        properties["counterexample"] = {
+            "obligation": example.obligation,
+            "values": [{"name": v.name, "raw": str(v.raw), "display": v.display} for v in example.values],
+        }
+    is_violation = found.verdict is Verdict.VIOLATED
+    digest = hashlib.sha256(f"property:{entry.id}".encode()).hexdigest()[:32]
+    out: dict[str, Any] = {
+        "ruleId": entry.id,
+        "ruleIndex": rule_index,
+        "message": _message(text),
+        "partialFingerprints": {FINGERPRINT_KEY: digest},
+        "properties": properties,
+    }
+    # A property the harness could not prove (unknown, vacuous, error) is not a bug found, but it is a
+    # proof missing: a warning, whatever the property's severity.
+    out["level"] = level(entry.severity) if is_violation else "warning"
+    locations = _property_locations(result, entry)
+    if locations:
+        out["locations"] = locations
+    return out
+
+
+def _finding_result(finding: StaticFinding, rule_index: int) -> dict[str, Any]:
+    locations: list[dict[str, Any]] = []
+    for loc in finding.locations:
+        physical: dict[str, Any] = {"artifactLocation": {"uri": loc.file, "uriBaseId": SRCROOT}}
+        if loc.start_line >= 1:
+            physical["region"] = {"startLine": loc.start_line, "endLine": max(loc.end_line, loc.start_line)}
+        locations.append({"physicalLocation": physical})
+    if finding.contract:
+        name = f"{finding.contract}.{finding.function}" if finding.function else finding.contract
+        logical = {
+            "logicalLocations": [
+                {"fullyQualifiedName": name, "kind": "function" if finding.function else "type"}
+            ]
+        }
+        if locations:
+            locations[0].update(logical)
+        else:
+            locations.append(logical)
+    out: dict[str, Any] = {
+        "ruleId": finding.detector,
+        "ruleIndex": rule_index,
+        "level": level(finding.impact),
+        "message": _message(finding.description or finding.title),
+        "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
+        "properties": {
+            "confidence": finding.confidence,
+            "impact": finding.impact.value,
+            "check": finding.check_id,
+        },
+    }
+    if locations:
+        out["locations"] = locations
+    if finding.triaged:
+        out["suppressions"] = [
+            {"kind": "external", "status": "accepted", "justification": finding.triage_reason or "triaged"}
+        ]
+    return out
+
+
+def sarif_document(result: RunResult) -> dict[str, Any]:
+    result = view.normalise(result)
+    rules: list[dict[str, Any]] = [_property_rule(c) for c in result.catalogue]
+    index = {c.id: i for i, c in enumerate(result.catalogue)}
+    owners = view.properties_for_detector(result)
+    for name in view.detector_names(result):
+        if name in index:  # a detector named like a property id would collide; keep the property rule
+            continue
+        index[name] = len(rules)
+        rules.append(
+            _detector_rule(
+                name, [f for f in result.static_findings if f.detector == name], owners.get(name, [])
+            )
+        )
+
+    results: list[dict[str, Any]] = []
+    found = view.results_by_id(result)
+    for entry in result.catalogue:
+        decided = found.get(entry.id)
+        if decided is not None and decided.verdict in _REPORTED:
+            results.append(_property_result(result, entry, decided, index[entry.id]))
+    results += [_finding_result(f, index[f.detector]) for f in result.static_findings]
+
+    return {
+        "$schema": SARIF_SCHEMA_URI,
+        "version": SARIF_VERSION,
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "vaultproof",
+                        "version": result.tools.vaultproof,
+                        "semanticVersion": result.tools.vaultproof,
+                        "rules": rules,
+                    }
+                },
+                "automationDetails": {"id": f"vaultproof/{result.project}/"},
+                "columnKind": "utf16CodeUnits",
+                "results": results,
+                "properties": {
+                    "project": result.project,
+                    "toolchain": {
+                        "crytic-compile": result.tools.crytic_compile,
+                        "python": result.tools.python,
+                        "slither-analyzer": result.tools.slither,
+                        "solc": result.tools.solc,
+                        "z3": result.tools.z3,
+                    },
+                },
+            }
+        ],
+    }

@@ -1,0 +1,184 @@
+"""Derived views of a :class:`RunResult` that every writer shares (counts, lookups, canonical order).
+
+Keeping these in one place means the Markdown, HTML, SARIF and JUnit outputs cannot disagree
+about, say, what counts as a static finding "at or above the gate severity".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from collections.abc import Mapping
+
+from vaultproof.prover.registry import catalogue_order
+from vaultproof.results import (
+    CatalogueEntry,
+    PropertyResult,
+    RunResult,
+    Severity,
+    SourceLocation,
+    StaticFinding,
+    Verdict,
+)
+
+NOT_RUN = "NOT RUN"
+NO_FINDING = "NO FINDING"
+BY_DETECTOR = "DETECTOR"  # summary row: ST-* properties judged by their detector's findings
+
+# Summary order: the reader's question is "what is proved, and what is not".
+VERDICT_ORDER = (
+    Verdict.PROVED,
+    Verdict.PROVED_BOUNDED,
+    Verdict.VIOLATED,
+    Verdict.VACUOUS,
+    Verdict.UNKNOWN,
+    Verdict.ERROR,
+)
+
+
+def finding_key(f: StaticFinding) -> tuple[int, str, str, str, str, tuple[tuple[str, int, int], ...]]:
+    return (
+        f.impact.rank,
+        f.detector,
+        f.contract,
+        f.function,
+        f.fingerprint,
+        tuple((loc.file, loc.start_line, loc.end_line) for loc in f.locations),
+    )
+
+
+def normalise(result: RunResult) -> RunResult:
+    """The canonical order of everything in a result, so that output never depends on completion order."""
+    gate = result.gate
+    if gate is not None:
+        gate = dataclasses.replace(
+            gate,
+            regressions=tuple(
+                sorted(gate.regressions, key=lambda r: (r.kind, catalogue_order_safe(r.key), r.key))
+            ),
+            improvements=tuple(sorted(gate.improvements)),
+        )
+    return dataclasses.replace(
+        result,
+        catalogue=tuple(sorted(result.catalogue, key=lambda c: catalogue_order_safe(c.id))),
+        properties=tuple(sorted(result.properties, key=lambda p: catalogue_order_safe(p.property_id))),
+        seed_findings=tuple(sorted(result.seed_findings, key=lambda s: catalogue_order_safe(s.id))),
+        metrics=tuple(sorted(result.metrics, key=lambda m: catalogue_order_safe(m.metric_id))),
+        static_findings=tuple(sorted(result.static_findings, key=finding_key)),
+        sizes=tuple(sorted(result.sizes, key=lambda s: (s.contract, s.source))),
+        mutants=tuple(sorted(result.mutants, key=lambda m: m.mutant_id)),
+        gate=gate,
+        notes=tuple(sorted(result.notes)),
+    )
+
+
+def catalogue_order_safe(identifier: str) -> tuple[tuple[str, int, str], str]:
+    """``catalogue_order`` plus the raw id, so ids outside the FAMILY-N scheme still sort totally."""
+    return (catalogue_order(identifier), identifier)
+
+
+def results_by_id(result: RunResult) -> dict[str, PropertyResult]:
+    return {r.property_id: r for r in result.properties}
+
+
+def detector_of(entry: CatalogueEntry) -> str:
+    """The detector argument behind an ST-* property ("" for a Z3 property)."""
+    return entry.checker.partition(":")[2] if entry.checker.startswith("slither:") else ""
+
+
+def verdict_label(result: RunResult, entry: CatalogueEntry) -> str:
+    """The verdict, or for a detector property the analysis decided without a verdict, its open findings.
+
+    A Z3 property with no result says NOT RUN; a detector property is never shown as proved from the
+    mere absence of findings: it says how many untriaged findings its detector reported.
+    """
+    found = results_by_id(result).get(entry.id)
+    if found is not None:
+        return found.verdict.value
+    detector = detector_of(entry)
+    if detector:
+        open_findings = sum(1 for f in result.static_findings if f.detector == detector and not f.triaged)
+        return f"{open_findings} OPEN" if open_findings else NO_FINDING
+    return NOT_RUN
+
+
+def verdict_counts(result: RunResult) -> dict[str, int]:
+    """Counts per verdict over the catalogue; detector properties without a verdict are counted apart."""
+    counts = Counter(r.verdict.value for r in result.properties)
+    decided = set(results_by_id(result))
+    undecided = [c for c in result.catalogue if c.id not in decided]
+    counts[NOT_RUN] = sum(1 for c in undecided if not detector_of(c))
+    counts[BY_DETECTOR] = sum(1 for c in undecided if detector_of(c))
+    return {v.value: counts[v.value] for v in VERDICT_ORDER} | {
+        NOT_RUN: counts[NOT_RUN],
+        BY_DETECTOR: counts[BY_DETECTOR],
+    }
+
+
+def at_or_above(severity: Severity, threshold: Severity) -> bool:
+    return severity.rank <= threshold.rank
+
+
+def severity_rows(findings: tuple[StaticFinding, ...]) -> list[tuple[Severity, int, int]]:
+    """(severity, untriaged, triaged) for every severity, most severe first."""
+    untriaged = Counter(f.impact for f in findings if not f.triaged)
+    triaged = Counter(f.impact for f in findings if f.triaged)
+    return [(s, untriaged[s], triaged[s]) for s in sorted(Severity, key=lambda s: s.rank)]
+
+
+def gating_findings(result: RunResult, fail_on: Severity) -> list[StaticFinding]:
+    """Untriaged findings at or above the gate severity (the baseline's acceptance is the gate's call)."""
+    return [f for f in result.static_findings if not f.triaged and at_or_above(f.impact, fail_on)]
+
+
+def mutation_score(result: RunResult) -> tuple[int, int] | None:
+    if not result.mutants:
+        return None
+    return sum(1 for m in result.mutants if m.killed), len(result.mutants)
+
+
+def percent(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "n/a"
+
+
+def gate_label(result: RunResult) -> str:
+    if result.gate is None:
+        return "not evaluated (run with --gate)"
+    if result.gate.passed:
+        return "PASS"
+    return f"FAIL ({len(result.gate.regressions)} regression(s))"
+
+
+def detector_names(result: RunResult) -> list[str]:
+    """Every detector the run knows of: those behind ST-* properties and those that reported findings."""
+    names = {c.checker.partition(":")[2] for c in result.catalogue if c.checker.startswith("slither:")}
+    names |= {f.detector for f in result.static_findings}
+    return sorted(n for n in names if n)
+
+
+def properties_for_detector(result: RunResult) -> Mapping[str, list[str]]:
+    mapping: dict[str, list[str]] = {}
+    for c in result.catalogue:
+        if c.checker.startswith("slither:"):
+            mapping.setdefault(c.checker.partition(":")[2], []).append(c.id)
+    return mapping
+
+
+def location_text(loc: SourceLocation) -> str:
+    if loc.end_line and loc.end_line != loc.start_line:
+        return f"{loc.file}:{loc.start_line}-{loc.end_line}"
+    return f"{loc.file}:{loc.start_line}"
+
+
+def source_of(result: RunResult, contract: str) -> str | None:
+    """The source file of a contract, from the sizes table (the only place a RunResult records it)."""
+    for size in result.sizes:
+        if size.contract == contract:
+            return size.source
+    return None
+
+
+def is_partial(result: RunResult) -> bool:
+    """True when some declared Z3 property has no result (``--only``): the gate then skips absentees."""
+    ran = set(results_by_id(result))
+    return any(c.checker == "z3" and c.id not in ran for c in result.catalogue)
