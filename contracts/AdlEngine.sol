@@ -64,6 +64,8 @@ contract AdlEngine is IAdlEngine, IAdlRegistry, Ownable, ReentrancyGuard {
     mapping(address => bool) public isSocializer;
     mapping(address market => MarketInfo) public markets;
     mapping(bytes32 posKey => Entry) internal _entries;
+    // Written through storage references in updatePosition / _remove (push, swap-pop).
+    // slither-disable-next-line uninitialized-state
     mapping(address market => mapping(bool isLong => bytes32[])) internal _sideKeys;
     mapping(bytes32 posKey => uint256) internal _indexPlusOne;
     mapping(bytes32 posKey => uint256) public pendingHaircut;
@@ -269,6 +271,7 @@ contract AdlEngine is IAdlEngine, IAdlRegistry, Ownable, ReentrancyGuard {
 
     function _u128(uint256 x) internal pure returns (uint128) {
         if (x > type(uint128).max) revert ValueOutOfRange(x);
+        // forge-lint: disable-next-line(unsafe-typecast) -- bounded by the check above
         return uint128(x);
     }
 }

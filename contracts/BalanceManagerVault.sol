@@ -36,7 +36,8 @@ import {DeficitMath} from "./libraries/DeficitMath.sol";
 ///
 /// @dev UUPS proxy, ERC-7201 namespaced storage, append-only against `legacy/BalanceManagerVaultV1`.
 /// Every external state-changing entry point is `nonReentrant` except `sellCollateralGuarded`, which only
-/// the vault itself may call from inside a `nonReentrant` frame. In the release frame every storage write
+/// the vault itself may call from inside a `nonReentrant` frame, and the initializers / OZ `upgradeToAndCall`
+/// (owner-only; `initializeV2` runs inside `upgradeToAndCall`). In the release frame every storage write
 /// happens before the first external call (CEI).
 contract BalanceManagerVault is
     IBalanceManagerVault,
@@ -97,6 +98,7 @@ contract BalanceManagerVault is
     error OnlySelf(address caller);
     error SaleReverted(bytes reason);
     error FloorNotMet(uint256 qtySold, uint256 received, uint256 minProceeds);
+    error SaleMismatch(uint256 qtySold, uint256 qtyPlanned);
 
     event SettlementRouterSet(address indexed router, bool allowed);
     event QuantumRiskEngineSet(address indexed qre);
@@ -151,41 +153,41 @@ contract BalanceManagerVault is
 
     // ================================================================ owner setters (ST-6)
 
-    function setSettlementRouter(address router, bool allowed) external onlyOwner {
+    function setSettlementRouter(address router, bool allowed) external onlyOwner nonReentrant {
         _s().settlementRouters[router] = allowed;
         emit SettlementRouterSet(router, allowed);
     }
 
-    function setQuantumRiskEngine(address qre) external onlyOwner {
+    function setQuantumRiskEngine(address qre) external onlyOwner nonReentrant {
         _s().quantumRiskEngine = qre;
         emit QuantumRiskEngineSet(qre);
     }
 
-    function setPoolManager(address poolManager_) external onlyOwner {
+    function setPoolManager(address poolManager_) external onlyOwner nonReentrant {
         _s().poolManager = poolManager_;
         emit PoolManagerSet(poolManager_);
     }
 
-    function setPriceOracle(address priceOracle_) external onlyOwner {
+    function setPriceOracle(address priceOracle_) external onlyOwner nonReentrant {
         _s().priceOracle = priceOracle_;
         emit PriceOracleSet(priceOracle_);
     }
 
     /// @notice Largest discount below the oracle the vault accepts on a conversion sale. The effective floor is
     /// the stricter of this and the collateral's `liqFactorBps`; 0 means "sell only at or above the oracle".
-    function setMaxCollateralSellSlippageBps(uint16 bps) external onlyOwner {
+    function setMaxCollateralSellSlippageBps(uint16 bps) external onlyOwner nonReentrant {
         if (bps > BPS) revert InvalidConfig();
         _s().maxCollateralSellSlippageBps = bps;
         emit MaxCollateralSellSlippageSet(bps);
     }
 
-    function setInsuranceFund(address insuranceFund_) external onlyOwner {
+    function setInsuranceFund(address insuranceFund_) external onlyOwner nonReentrant {
         if (insuranceFund_ == address(0)) revert InvalidConfig();
         _s().insuranceFund = insuranceFund_;
         emit InsuranceFundSet(insuranceFund_);
     }
 
-    function setAdlEngine(address adlEngine_) external onlyOwner {
+    function setAdlEngine(address adlEngine_) external onlyOwner nonReentrant {
         _s().adlEngine = adlEngine_;
         emit AdlEngineSet(adlEngine_);
     }
@@ -237,11 +239,7 @@ contract BalanceManagerVault is
     }
 
     /// @inheritdoc IBalanceManagerVault
-    function releaseFromPosition(address user, bytes32 posKey, int256 pnl)
-        external
-        onlySettlementRouter
-        nonReentrant
-    {
+    function releaseFromPosition(address user, bytes32 posKey, int256 pnl) external onlySettlementRouter nonReentrant {
         _checkPnl(pnl);
         BalanceManagerVaultStorage storage $ = _s();
         PositionAllocation storage a = $.positionAllocations[posKey];
@@ -328,7 +326,8 @@ contract BalanceManagerVault is
         uint256 minOut = CollateralMath.minProceeds(
             sold, plan.baseDecimals, plan.price, plan.priceDecimals, $.collateralDecimals, plan.liqFactorBps
         );
-        if (sold == 0 || sold > plan.qty || received < minOut) revert FloorNotMet(sold, received, minOut);
+        if (sold == 0 || sold > plan.qty) revert SaleMismatch(sold, plan.qty);
+        if (received < minOut) revert FloorNotMet(sold, received, minOut); // CONV-1 on what was realised
 
         (paid,) = DeficitMath.payToInsurance(received, remainingDeficit);
         emit CollateralSold(user, token, sold, received, paid);
@@ -609,15 +608,12 @@ contract BalanceManagerVault is
         address qre = $.quantumRiskEngine;
         if (qre == address(0)) revert InsufficientBalance(amount, free);
         int256 equity = IQuantumRiskEngine(qre).equity18(user);
-        uint256 required = LockMath.requiredEquity18(
-            IQuantumRiskEngine(qre).maintenanceMargin18(user), amount, $.collateralDecimals
-        );
+        uint256 required =
+            LockMath.requiredEquity18(IQuantumRiskEngine(qre).maintenanceMargin18(user), amount, $.collateralDecimals);
         if (equity < 0 || uint256(equity) < required) revert InsufficientEquity(required, equity);
     }
 
-    function _debitAccount(BalanceManagerVaultStorage storage $, address user, uint256 amount, bool isolated)
-        internal
-    {
+    function _debitAccount(BalanceManagerVaultStorage storage $, address user, uint256 amount, bool isolated) internal {
         uint96 amt = amount.toUint96(); // allocations are built from ≤ uint96 amounts; checked anyway
         UserAccount storage account = $.accounts[user];
         account.totalAllocated -= amt;

@@ -86,6 +86,7 @@ contract LiquidationEngine is ILiquidationEngine, IRiskSync, Ownable, Reentrancy
         IQuantumRiskEngine qre_,
         IInsuranceFund insuranceFund_
     ) Ownable(owner_) {
+        if (address(balanceManager_) == address(0) || usdc_ == address(0)) revert InvalidParameter();
         balanceManager = balanceManager_;
         usdc = usdc_;
         qre = qre_;
@@ -168,12 +169,18 @@ contract LiquidationEngine is ILiquidationEngine, IRiskSync, Ownable, Reentrancy
 
     /// @inheritdoc IRiskSync
     /// @dev Permissionless on purpose: it only re-prices from live sources (arch positions at the oracle mark)
-    /// and pushes the result, so a caller can choose WHEN but not WHAT is reported. Not `nonReentrant`: the
-    /// arches call it back from inside `liquidate`.
-    function syncRisk(address user) public {
-        int256 pnl;
-        uint256 mm;
-        uint256 im;
+    /// and pushes the result, so a caller chooses WHEN but not WHAT is reported. While `liquidate` runs (the
+    /// arches call back here from inside it) it is a no-op: `liquidate` re-syncs the liquidated user and the
+    /// counterparty itself before returning, so nothing is pushed from a half-settled state.
+    function syncRisk(address user) external {
+        if (_reentrancyGuardEntered()) return;
+        _syncRisk(user);
+    }
+
+    function _syncRisk(address user) internal {
+        int256 pnl = 0;
+        uint256 mm = 0;
+        uint256 im = 0;
         uint256 n = archs.length; // ≤ MAX_ARCHS
         for (uint256 i; i < n; ++i) {
             (int256 p, uint256 m, uint256 a) = IPerpRiskSource(archs[i]).accountRisk(user);
@@ -183,6 +190,7 @@ contract LiquidationEngine is ILiquidationEngine, IRiskSync, Ownable, Reentrancy
         }
         IQuantumRiskReporting r = IQuantumRiskReporting(address(qre));
         r.reportMargins(user, im * TO_18, mm * TO_18);
+        // forge-lint: disable-next-line(unsafe-typecast) -- TO_18 = 1e12 fits int256
         r.reportPnl(user, pnl * int256(TO_18), r.pendingFees18(user));
     }
 
@@ -196,7 +204,7 @@ contract LiquidationEngine is ILiquidationEngine, IRiskSync, Ownable, Reentrancy
     {
         if (!isArch[arch]) revert UnknownArch(arch);
         if (user == msg.sender) revert SelfLiquidation();
-        syncRisk(user);
+        _syncRisk(user);
         if (!qre.isLiquidatable(user)) revert NotLiquidatable(user);
 
         IPerpEngine a = IPerpEngine(arch);
@@ -218,6 +226,8 @@ contract LiquidationEngine is ILiquidationEngine, IRiskSync, Ownable, Reentrancy
         IInsuranceFund fund = insuranceFund;
         r.insuranceLost = _settle(a, user, market, isLong, r, fillValue, fund);
         r.fee = _collectFee(user, r.fee, fund);
+        _syncRisk(user);
+        if (r.absorbed > 0) _syncRisk(msg.sender);
         emit Liquidated(user, posKey, msg.sender, r.size, r.notional, r.quoteValue, r.fee, isPartial);
     }
 
@@ -226,6 +236,7 @@ contract LiquidationEngine is ILiquidationEngine, IRiskSync, Ownable, Reentrancy
     /// @notice MaxNotionalLiquidated still available to `user` in the current block.
     function remainingNotional(address user) external view returns (uint256) {
         AccountBlock memory ab = _accountBlocks[user];
+        // slither-disable-next-line incorrect-equality
         uint256 used = ab.blockNumber == block.number ? ab.notionalLiquidated : 0;
         return maxNotionalLiquidated > used ? maxNotionalLiquidated - used : 0;
     }
@@ -233,6 +244,7 @@ contract LiquidationEngine is ILiquidationEngine, IRiskSync, Ownable, Reentrancy
     /// @notice MaxQuantumsInsuranceLost still available to `user` in the current block.
     function remainingInsuranceLoss(address user) external view returns (uint256) {
         AccountBlock memory ab = _accountBlocks[user];
+        // slither-disable-next-line incorrect-equality
         uint256 used = ab.blockNumber == block.number ? ab.insuranceLost : 0;
         return maxQuantumsInsuranceLost > used ? maxQuantumsInsuranceLost - used : 0;
     }
@@ -269,7 +281,8 @@ contract LiquidationEngine is ILiquidationEngine, IRiskSync, Ownable, Reentrancy
             positionNotional, minPositionNotionalLiquidated, maxPositionPortionLiquidatedPpm, remaining
         );
         r.size = r.notional == positionNotional ? p.size : uint256(p.size) * r.notional / positionNotional;
-        if (r.size == 0) revert NothingToLiquidate();
+        // Dust: a partial below 1 ppm of the position cannot be released by the vault (fraction 0).
+        if (r.size == 0 || (r.size < p.size && r.size * PPM < p.size)) revert NothingToLiquidate();
         ab.notionalLiquidated += r.notional;
 
         isPartial = r.size < p.size;
@@ -318,8 +331,11 @@ contract LiquidationEngine is ILiquidationEngine, IRiskSync, Ownable, Reentrancy
         IInsuranceFund fund
     ) internal returns (uint256 lost) {
         uint256 insBefore = fund.balance();
-        a.onPositionLiquidated(user, market, isLong, r.size, r.quoteValue);
-        if (r.absorbed > 0) a.onPositionLiquidated(msg.sender, market, !isLong, r.absorbed, fillValue);
+        r.pnl = a.onPositionLiquidated(user, market, isLong, r.size, r.quoteValue);
+        if (r.absorbed > 0) {
+            int256 cpPnl = a.onPositionLiquidated(msg.sender, market, !isLong, r.absorbed, fillValue);
+            emit CounterpartyFilled(msg.sender, user, r.absorbed, fillValue, cpPnl);
+        }
         uint256 insAfter = fund.balance();
         if (insAfter < insBefore) {
             lost = insBefore - insAfter;
@@ -340,6 +356,5 @@ contract LiquidationEngine is ILiquidationEngine, IRiskSync, Ownable, Reentrancy
             fund.depositFunding(paid);
             emit LiquidationFeeCollected(user, paid);
         }
-        syncRisk(user);
     }
 }

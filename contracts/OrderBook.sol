@@ -93,6 +93,7 @@ contract OrderBook is IOrderBook, ReentrancyGuardTransient {
     uint256[] private _askPrices; // best (lowest) first
 
     constructor(address base, address quote, address balanceManager_, address poolManager_) {
+        if (base == address(0) || quote == address(0) || balanceManager_ == address(0)) revert InvalidOrder();
         baseToken = base;
         quoteToken = quote;
         balanceManager = IBalanceManager(balanceManager_);
@@ -194,9 +195,8 @@ contract OrderBook is IOrderBook, ReentrancyGuardTransient {
         for (uint256 k; k < w.nFills; ++k) {
             address hook = makerHook[fills[k].maker];
             if (hook != address(0)) {
-                IMakerHook(hook).onFill(
-                    fills[k].orderId, fills[k].maker, w.takerSells, fills[k].baseQty, fills[k].quoteQty
-                );
+                IMakerHook(hook)
+                    .onFill(fills[k].orderId, fills[k].maker, w.takerSells, fills[k].baseQty, fills[k].quoteQty);
             }
         }
         return (w.filledBase, w.quoteAmount);
@@ -219,12 +219,16 @@ contract OrderBook is IOrderBook, ReentrancyGuardTransient {
             w.filledBase += fill;
             w.quoteAmount += quote;
             fills[w.nFills++] = Fill(id, o.maker, fill, quote);
-            _settleFill(w.user, o, id, price, fill, quote, w.takerSells);
-            if (o.remainingBase == 0) {
+            // Book state for this fill first (order, queue head, level), then the BalanceManager moves funds.
+            uint256 dust = _applyFill(o, fill, quote, w.takerSells);
+            bool emptied = o.remainingBase == 0;
+            if (emptied) {
                 level.head += 1;
                 _decLive(w.takerSells, price);
-                if (level.live == 0) return; // level removed from the price list
             }
+            emit OrderFilled(id, o.maker, w.user, w.takerSells, price, fill, quote);
+            _transferFill(w.user, o.maker, fill, quote, dust, w.takerSells);
+            if (emptied && level.live == 0) return; // level removed from the price list
         }
     }
 
@@ -244,26 +248,21 @@ contract OrderBook is IOrderBook, ReentrancyGuardTransient {
 
     // ---------------------------------------------------------------- internal
 
-    /// @dev Book state for the fill is written first, then the BalanceManager (trusted) moves the funds.
-    function _settleFill(
-        address taker,
-        Order storage o,
-        uint256 id,
-        uint256 price,
-        uint256 fill,
-        uint256 quote,
-        bool takerSells
-    ) private {
-        address maker = o.maker;
-        o.remainingBase -= uint128(fill);
-        uint256 dust;
+    /// @dev Book-side effects of one fill. Returns the bid's rounding dust to refund once it is fully filled.
+    function _applyFill(Order storage o, uint256 fill, uint256 quote, bool takerSells) private returns (uint256 dust) {
+        o.remainingBase -= uint128(fill); // fill ≤ remainingBase
         if (takerSells) {
-            o.lockedRemaining -= quote; // maker's bid locked ceil(qty·price), so this never underflows
+            o.lockedRemaining -= quote; // the bid locked ceil(qty·price/unit) ≥ Σ floor(fill·price/unit)
             if (o.remainingBase == 0) (dust, o.lockedRemaining) = (o.lockedRemaining, 0);
         } else {
             o.lockedRemaining -= fill;
         }
-        emit OrderFilled(id, maker, taker, takerSells, price, fill, quote);
+    }
+
+    /// @dev Fund movements of one fill through the BalanceManager (trusted operator calls).
+    function _transferFill(address taker, address maker, uint256 fill, uint256 quote, uint256 dust, bool takerSells)
+        private
+    {
         if (takerSells) {
             balanceManager.transferFrom(taker, maker, baseToken, fill);
             if (quote > 0) balanceManager.transferLockedFrom(maker, address(this), taker, quoteToken, quote);

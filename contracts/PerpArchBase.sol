@@ -9,6 +9,7 @@ import {IPerpEngine} from "./interfaces/IPerpEngine.sol";
 import {IPerpRiskSource} from "./interfaces/IPerpRiskSource.sol";
 import {IAdlRegistry} from "./interfaces/IAdlRegistry.sol";
 import {IRiskSync} from "./interfaces/IRiskReporting.sol";
+import {IPositionSideSource} from "./interfaces/IPositionSideSource.sol";
 import {MarginTable} from "./libraries/MarginTable.sol";
 
 /// @title PerpArchBase — position store shared by the two settlement arches
@@ -20,7 +21,7 @@ import {MarginTable} from "./libraries/MarginTable.sol";
 /// caller's price as a limit, and liquidation fills are priced by the LiquidationEngine.
 /// Rounding: every PnL rounds against the position holder (the vault never pays a rounding unit it did not
 /// receive); IM rounds up.
-abstract contract PerpArchBase is IPerpEngine, IPerpRiskSource, Ownable, ReentrancyGuard {
+abstract contract PerpArchBase is IPerpEngine, IPerpRiskSource, IPositionSideSource, Ownable, ReentrancyGuard {
     uint256 internal constant PPM = 1_000_000;
     /// @dev Bounds the per-user loop in `accountRisk` (QRE reads it on every equity query).
     uint256 public constant MAX_POSITIONS_PER_USER = 16;
@@ -38,6 +39,9 @@ abstract contract PerpArchBase is IPerpEngine, IPerpRiskSource, Ownable, Reentra
     mapping(bytes32 posKey => Position) internal _positions;
     mapping(address user => bytes32[]) internal _userKeys;
     mapping(bytes32 posKey => uint256) internal _userKeyIndexPlusOne;
+    /// @dev 1 = long, 2 = short; written at first open and never cleared, so the vault can still ask for the
+    /// side (IPositionSideSource) during the release callback, after the position was deleted (CEI).
+    mapping(bytes32 posKey => uint8) internal _sideOf;
 
     event MarketSet(address indexed market, bytes32 priceSymbol, uint8 baseDecimals, bool enabled);
     event MarginTiersSet(address indexed market, uint256 count);
@@ -124,6 +128,7 @@ abstract contract PerpArchBase is IPerpEngine, IPerpRiskSource, Ownable, Reentra
             p.isLong = isLong;
             p.mode = uint8(mode);
             p.entryPrice = _u128(mark);
+            _sideOf[posKey] = isLong ? 1 : 2;
         } else {
             if (p.mode != uint8(mode)) revert ModeMismatch(posKey);
             // size-weighted average entry, rounded against the holder (up for longs, down for shorts)
@@ -178,6 +183,8 @@ abstract contract PerpArchBase is IPerpEngine, IPerpRiskSource, Ownable, Reentra
         } else {
             // rounds DOWN: the vault releases at most the closed fraction (REL-4)
             fractionPpm = sizeBase * PPM / size;
+            // the vault rejects a zero fraction; a close below 1 ppm of the position is dust
+            if (fractionPpm == 0) revert FractionTooSmall(sizeBase, size);
             p.margin = _u128(uint256(p.margin) - uint256(p.margin) * sizeBase / size);
             p.size = _u128(size - sizeBase);
             _reportAdl(posKey, p);
@@ -208,6 +215,13 @@ abstract contract PerpArchBase is IPerpEngine, IPerpRiskSource, Ownable, Reentra
 
     function userPositionKeys(address user) external view returns (bytes32[] memory) {
         return _userKeys[user];
+    }
+
+    /// @inheritdoc IPositionSideSource
+    function isLongPosition(bytes32 posKey) external view returns (bool) {
+        uint8 side = _sideOf[posKey];
+        if (side == 0) revert NoPosition(posKey);
+        return side == 1;
     }
 
     function markPrice(address market) public view returns (bool fresh, uint256 price) {
@@ -330,11 +344,13 @@ abstract contract PerpArchBase is IPerpEngine, IPerpRiskSource, Ownable, Reentra
 
     function _u128(uint256 x) internal pure returns (uint128) {
         if (x > type(uint128).max) revert ValueOutOfRange(x);
+        // forge-lint: disable-next-line(unsafe-typecast) -- bounded by the check above
         return uint128(x);
     }
 
     function _i(uint256 x) internal pure returns (int256) {
         if (x > uint256(type(int256).max)) revert ValueOutOfRange(x);
+        // forge-lint: disable-next-line(unsafe-typecast) -- bounded by the check above
         return int256(x);
     }
 }

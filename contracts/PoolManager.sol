@@ -22,6 +22,7 @@ contract PoolManager is IPoolManager, Ownable {
     mapping(address router => bool) private _authorized;
 
     constructor(address owner_, address balanceManager_) Ownable(owner_) {
+        if (balanceManager_ == address(0)) revert InvalidPool(address(0), address(0));
         balanceManager = balanceManager_;
     }
 

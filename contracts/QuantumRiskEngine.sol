@@ -56,6 +56,9 @@ contract QuantumRiskEngine is IQuantumRiskEngine, Ownable {
     constructor(address owner_, address balanceManager_, address priceOracle_, address usdc_, uint8 usdcDecimals)
         Ownable(owner_)
     {
+        if (balanceManager_ == address(0) || usdc_ == address(0) || usdcDecimals > 18) {
+            revert InvalidCollateralConfig(usdc_);
+        }
         balanceManager = IBalanceManager(balanceManager_);
         priceOracle = IPriceOracle(priceOracle_);
         usdc = usdc_;
@@ -80,9 +83,8 @@ contract QuantumRiskEngine is IQuantumRiskEngine, Ownable {
     function setCollateral(address token, CollateralConfig calldata cfg) external onlyOwner {
         if (token == usdc) revert UsdcConfigFixed();
         if (
-            token == address(0) || cfg.initialWeightBps > cfg.maintenanceWeightBps
-                || cfg.maintenanceWeightBps > BPS || cfg.liqFactorBps == 0 || cfg.liqFactorBps > BPS
-                || cfg.decimals > 18 || cfg.priceSymbol == bytes32(0)
+            token == address(0) || cfg.initialWeightBps > cfg.maintenanceWeightBps || cfg.maintenanceWeightBps > BPS
+                || cfg.liqFactorBps == 0 || cfg.liqFactorBps > BPS || cfg.decimals > 18 || cfg.priceSymbol == bytes32(0)
         ) revert InvalidCollateralConfig(token);
         _register(token, cfg);
     }

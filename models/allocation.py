@@ -51,14 +51,14 @@ class Scope:
             self.show(name, value, unit)
         return value
 
-    def int(self, name: str, bits: int = 256, unit: tuple[int, str] = RAW, show: bool = True) -> z3.ArithRef:
+    def sint(self, name: str, bits: int = 256, unit: tuple[int, str] = RAW, show: bool = True) -> z3.ArithRef:
         value = z3.Int(name)
         self.assumptions.append(z3.And(value >= -(2 ** (bits - 1)), value <= 2 ** (bits - 1) - 1))
         if show:
             self.show(name, value, unit)
         return value
 
-    def bool(self, name: str, show: bool = True) -> z3.BoolRef:
+    def flag(self, name: str, show: bool = True) -> z3.BoolRef:
         value = z3.Bool(name)
         if show:
             self.shown.append(Quantity(name, z3.If(value, 1, 0), 0, "(1 = true)"))
@@ -127,14 +127,21 @@ def scale_to_18(ctx: ModelContext, amount: z3.ArithRef, decimals: z3.ArithRef) -
 def scale_reverts(ctx: ModelContext, amount: z3.ArithRef, decimals: z3.ArithRef) -> z3.BoolRef:
     """When the code must revert: decimals above the maximum, or the product above uint256."""
     max_decimals = ctx.param("LockMath.MAX_COLLATERAL_DECIMALS")
-    return z3.Or(decimals > max_decimals, z3.And(decimals <= max_decimals, scale_to_18(ctx, amount, decimals) > UINT256_MAX))
+    return z3.Or(
+        decimals > max_decimals,
+        z3.And(decimals <= max_decimals, scale_to_18(ctx, amount, decimals) > UINT256_MAX),
+    )
 
 
-def required_equity18(ctx: ModelContext, mm18: z3.ArithRef, amount: z3.ArithRef, decimals: z3.ArithRef) -> z3.ArithRef:
+def required_equity18(
+    ctx: ModelContext, mm18: z3.ArithRef, amount: z3.ArithRef, decimals: z3.ArithRef
+) -> z3.ArithRef:
     return mm18 + scale_to_18(ctx, amount, decimals)
 
 
-def effective_locked(ctx: ModelContext, amount: z3.ArithRef, usdc_locked: z3.ArithRef, version: z3.ArithRef) -> z3.ArithRef:
+def effective_locked(
+    ctx: ModelContext, amount: z3.ArithRef, usdc_locked: z3.ArithRef, version: z3.ArithRef
+) -> z3.ArithRef:
     """Shipped, disambiguated rule: a pre-upgrade record (``lockVersion == 0``) locked its whole amount."""
     return z3.If(version == 0, amount, usdc_locked)
 
@@ -166,7 +173,11 @@ def equivalence(ctx: ModelContext, function: str) -> Obligation:
     name = f"LockMath.{function}: SlithIR extraction == model"
     if function == "splitLock":
         return equivalence_obligation(
-            code, lambda a, f, iso: split_lock(a, f, iso), name=name, units=_UNITS, witness=z3.Not(code.args[2])
+            code,
+            lambda a, f, iso: split_lock(a, f, iso),
+            name=name,
+            units=_UNITS,
+            witness=z3.Not(code.args[2]),
         )
     if function == "scaleTo18":
         # also the revert condition: decimals > 18 must revert, never wrap
@@ -259,9 +270,7 @@ def allocate(
     insufficient_balance = z3.And(
         z3.Not(too_large), z3.Or(z3.Not(ok), z3.And(virtual_needs_qre, z3.Not(qre_set)))
     )
-    insufficient_equity = z3.And(
-        z3.Not(too_large), ok, virtual_needs_qre, qre_set, short_of_equity
-    )
+    insufficient_equity = z3.And(z3.Not(too_large), ok, virtual_needs_qre, qre_set, short_of_equity)
     succeeds = z3.And(z3.Not(too_large), z3.Not(insufficient_balance), z3.Not(insufficient_equity))
     return AllocOutcome(
         succeeds=succeeds,
@@ -291,9 +300,9 @@ def _scene(ctx: ModelContext, amount_bits: int = 256) -> _AllocScene:
     s = Scope()
     amount = s.uint("amount", amount_bits, USDC)
     free = s.uint("freeBalance", 256, USDC)
-    isolated = s.bool("isolated")
-    qre_set = s.bool("quantumRiskEngineSet")
-    equity18 = s.int("equity18", 256, USD18)
+    isolated = s.flag("isolated")
+    qre_set = s.flag("quantumRiskEngineSet")
+    equity18 = s.sint("equity18", 256, USD18)
     mm18 = s.uint("mm18", 256, USD18)
     decimals = s.uint("collateralDecimals", 8, (0, "decimals"))
     # enforced at init: collateralDecimals ≤ MAX_COLLATERAL_DECIMALS
@@ -302,7 +311,9 @@ def _scene(ctx: ModelContext, amount_bits: int = 256) -> _AllocScene:
 
 
 def _run(ctx: ModelContext, sc: _AllocScene, defect: str | None) -> AllocOutcome:
-    out = allocate(ctx, sc.amount, sc.free, sc.isolated, sc.qre_set, sc.equity18, sc.mm18, sc.decimals, defect)
+    out = allocate(
+        ctx, sc.amount, sc.free, sc.isolated, sc.qre_set, sc.equity18, sc.mm18, sc.decimals, defect
+    )
     sc.scope.show("toLock", out.to_lock, USDC)
     sc.scope.show("virtualBacking", out.virtual, USDC)
     sc.scope.show("required18", out.required18, USD18)
@@ -319,11 +330,13 @@ def alloc1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     s = Scope()
     amount = s.uint("amount", 256, USDC)
     free = s.uint("freeBalance", 256, USDC)
-    isolated = s.bool("isolated")
+    isolated = s.flag("isolated")
     ok, to_lock, virtual = split_lock(amount, free, isolated, defect)
     s.show("toLock", to_lock, USDC)
     s.show("virtualBacking", virtual, USDC)
-    goal = z3.Implies(ok, z3.And(to_lock <= amount, to_lock <= free, to_lock >= 0, to_lock + virtual == amount))
+    goal = z3.Implies(
+        ok, z3.And(to_lock <= amount, to_lock <= free, to_lock >= 0, to_lock + virtual == amount)
+    )
     out = [
         s.obligation(
             "split: 0 ≤ toLock ≤ min(amount, freeBalance), toLock + virtual = amount",
@@ -362,7 +375,7 @@ def alloc2(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     # non-interference: a second run with different QRE state gives the same outcome for ISOLATED
     s2 = sc.scope
     qre_set2 = z3.Bool("quantumRiskEngineSet'")
-    equity2 = s2.int("equity18'", 256, USD18)
+    equity2 = s2.sint("equity18'", 256, USD18)
     mm2 = s2.uint("mm18'", 256, USD18)
     out2 = allocate(ctx, sc.amount, sc.free, sc.isolated, qre_set2, equity2, mm2, sc.decimals, defect)
     s2.show("quantumRiskEngineSet'", qre_set2)
@@ -379,7 +392,7 @@ def alloc2(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
             explanation="two ISOLATED opens with the same USDC but different QRE state end differently",
         )
     )
-    return obligations
+    return obligations if defect else [*obligations, *ties(ctx, "splitLock")]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -402,7 +415,9 @@ def alloc3(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
         ),
         s.obligation(
             "CROSS open with virtual backing and no QRE set reverts InsufficientBalance",
-            z3.Implies(z3.And(cross_virtual, z3.Not(sc.qre_set), z3.Not(out.too_large)), out.insufficient_balance),
+            z3.Implies(
+                z3.And(cross_virtual, z3.Not(sc.qre_set), z3.Not(out.too_large)), out.insufficient_balance
+            ),
             witness=z3.And(cross_virtual, z3.Not(sc.qre_set), z3.Not(out.too_large)),
             explanation="a CROSS open relied on virtual backing although no risk engine is configured",
         ),
@@ -449,7 +464,7 @@ def alloc4(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
 
 
 def alloc5(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
-    """uint96(amount), uint128(amount), uint128(toLock) never truncate: the AmountTooLarge guard bounds them."""
+    """uint96(amount), uint128(amount), uint128(toLock) never truncate: AmountTooLarge bounds them."""
     sc = _scene(ctx)
     out = _run(ctx, sc, defect)
     s = sc.scope
@@ -467,7 +482,7 @@ def alloc5(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
                 explanation=f"{cast} silently truncates the recorded amount",
             )
         )
-    return obligations
+    return obligations if defect else [*obligations, *ties(ctx, "splitLock")]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -488,7 +503,10 @@ def alloc6(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
 
     # base: a user with no allocations and nothing locked by the vault
     s = Scope()
-    total, cross, iso, sum_eff, bm_locked = (s.uint(n, 256, USDC) for n in ("totalAllocated", "crossAllocated", "isolatedAllocated", "sumEffectiveLocked", "bmLocked"))
+    total, cross, iso, sum_eff, bm_locked = (
+        s.uint(n, 256, USDC)
+        for n in ("totalAllocated", "crossAllocated", "isolatedAllocated", "sumEffectiveLocked", "bmLocked")
+    )
     s.assume(total == 0, cross == 0, iso == 0, sum_eff == 0, bm_locked == 0)
     obligations.append(
         s.obligation("base: the empty state satisfies I", z3.And(total == cross + iso, sum_eff == bm_locked))
@@ -507,8 +525,8 @@ def alloc6(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
         st["restIso"] = s.uint("otherIsolatedAmounts", 96, USDC)
         st["version"] = s.uint("allocLockVersion", 8, RAW)
         s.assume(st["version"] <= version)
-        exists = s.bool("allocExists")
-        alloc_iso = s.bool("allocIsolated")
+        exists = s.flag("allocExists")
+        alloc_iso = s.flag("allocIsolated")
         st["exists"] = z3.If(exists, 1, 0)
         st["allocIso"] = z3.If(alloc_iso, 1, 0)
         # I holds before; a missing allocation is all zeros; `rest` is Σ effectiveLocked of the others
@@ -525,9 +543,17 @@ def alloc6(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
         )
         return st
 
-    def invariant(st: dict[str, z3.ArithRef], total: z3.ArithRef, cross: z3.ArithRef, iso: z3.ArithRef,
-                  amount: z3.ArithRef, locked: z3.ArithRef, is_iso: z3.ArithRef, bm: z3.ArithRef,
-                  eff: z3.ArithRef) -> z3.BoolRef:
+    def invariant(
+        st: dict[str, z3.ArithRef],
+        total: z3.ArithRef,
+        cross: z3.ArithRef,
+        iso: z3.ArithRef,
+        amount: z3.ArithRef,
+        locked: z3.ArithRef,
+        is_iso: z3.ArithRef,
+        bm: z3.ArithRef,
+        eff: z3.ArithRef,
+    ) -> z3.BoolRef:
         return z3.And(
             total == cross + iso,
             cross == st["restCross"] + z3.If(is_iso == 1, 0, amount),
@@ -541,9 +567,9 @@ def alloc6(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     st = pre_state(s)
     amount = s.uint("amount", 256, USDC)
     free = s.uint("freeBalance", 256, USDC)
-    equity18 = s.int("equity18", 256, USD18)
+    equity18 = s.sint("equity18", 256, USD18)
     mm18 = s.uint("mm18", 256, USD18)
-    qre_set = s.bool("quantumRiskEngineSet")
+    qre_set = s.flag("quantumRiskEngineSet")
     isolated = st["allocIso"] == 1  # a top-up must match the record's mode (AllocationMismatch otherwise)
     out = allocate(ctx, amount, free, isolated, qre_set, equity18, mm18, z3.IntVal(6), None)
     # top-up: usdcLocked = effectiveLocked(old record) + toLock; lockVersion = STAGE7
@@ -570,7 +596,9 @@ def alloc6(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
             "step allocateForPosition preserves I",
             z3.Implies(
                 z3.And(out.succeeds, fits),
-                invariant(st, new_total, new_cross, new_iso, new_amount, new_locked, st["allocIso"], new_bm, new_eff),
+                invariant(
+                    st, new_total, new_cross, new_iso, new_amount, new_locked, st["allocIso"], new_bm, new_eff
+                ),
             ),
             witness=z3.And(out.succeeds, fits, out.virtual > 0, out.to_lock > 0, st["exists"] == 1),
             explanation="after this allocation the vault's records and the BalanceManager lock disagree",
@@ -592,11 +620,24 @@ def alloc6(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
         s.obligation(
             "step release/deallocate preserves I (and its checked debits cannot underflow)",
             z3.And(
-                invariant(st, new_total, new_cross, new_iso, z3.IntVal(0), z3.IntVal(0), st["allocIso"], new_bm, z3.IntVal(0)),
-                new_total >= 0, new_cross >= 0, new_iso >= 0, new_bm >= 0,
+                invariant(
+                    st,
+                    new_total,
+                    new_cross,
+                    new_iso,
+                    z3.IntVal(0),
+                    z3.IntVal(0),
+                    st["allocIso"],
+                    new_bm,
+                    z3.IntVal(0),
+                ),
+                new_total >= 0,
+                new_cross >= 0,
+                new_iso >= 0,
+                new_bm >= 0,
             ),
             witness=z3.And(eff > 0, st["rest"] > 0),
-            explanation="after closing this allocation the vault's records and the BalanceManager lock disagree",
+            explanation="after this close the vault's records and the BalanceManager lock disagree",
         )
     )
 
@@ -628,15 +669,27 @@ def alloc6(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
         s.obligation(
             "step partialReleaseFromPosition preserves I",
             z3.And(
-                invariant(st, new_total, new_cross, new_iso, new_amount, new_locked, st["allocIso"], new_bm, new_eff),
+                invariant(
+                    st, new_total, new_cross, new_iso, new_amount, new_locked, st["allocIso"], new_bm, new_eff
+                ),
                 new_locked >= 0,
             ),
             witness=z3.And(fraction < ppm, part_locked > 0, z3.Not(deleted)),
             explanation="after this partial release usdcLocked exceeds amount or the lock sums disagree",
         )
     )
-    return obligations
+    return (
+        obligations if defect else [*obligations, *ties(ctx, "splitLock", "effectiveLocked", "partialUnlock")]
+    )
+
+
+def ties(ctx: ModelContext, *functions: str) -> list[Obligation]:
+    """Equivalence obligations for the LockMath functions a vault model relies on (SPEC §4.4)."""
+    return [equivalence(ctx, f) for f in functions]
 
 
 def all_equivalences(ctx: ModelContext) -> Sequence[Obligation]:
-    return [equivalence(ctx, f) for f in ("splitLock", "scaleTo18", "requiredEquity18", "effectiveLocked", "partialUnlock")]
+    return [
+        equivalence(ctx, f)
+        for f in ("splitLock", "scaleTo18", "requiredEquity18", "effectiveLocked", "partialUnlock")
+    ]

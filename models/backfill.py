@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import z3
 
-from models.allocation import USD18, USDC, Scope, allocate, effective_locked, equivalence
+from models.allocation import USD18, USDC, Scope, allocate, effective_locked, equivalence, ties
 from models.release import handle_release
 from vaultproof.prover.obligation import ModelContext, Obligation
 
@@ -19,7 +19,9 @@ READS_STORED_FIELD = "legacy-record-read-as-stored-usdcLocked"
 FORGETS_VERSION = "new-record-written-with-lockVersion-0"
 
 
-def _effective(ctx: ModelContext, amount: z3.ArithRef, locked: z3.ArithRef, version: z3.ArithRef, defect: str | None) -> z3.ArithRef:
+def _effective(
+    ctx: ModelContext, amount: z3.ArithRef, locked: z3.ArithRef, version: z3.ArithRef, defect: str | None
+) -> z3.ArithRef:
     if defect == READS_STORED_FIELD:
         return locked
     return effective_locked(ctx, amount, locked, version)
@@ -32,7 +34,7 @@ def bf1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     s = Scope()
     amount = s.uint("amount", 128, USDC)
     usdc_locked = s.uint("usdcLocked", 128, USDC)
-    pnl = s.int("pnl", 256, USDC)
+    pnl = s.sint("pnl", 256, USDC)
     # the record as V1 wrote it: appended fields still zero; V1 locked the whole amount in BalanceManager
     s.assume(usdc_locked == 0)
     v1_locked = amount
@@ -46,7 +48,7 @@ def bf1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
             "legacy record: effectiveLocked = amount = USDC V1 locked; its close settles the whole lock",
             z3.And(eff == amount, out.leaves_lock == v1_locked, migrated == eff),
             witness=amount > 0,
-            explanation="a pre-upgrade position's USDC stays locked (stranded) or is mis-settled after the upgrade",
+            explanation="a pre-upgrade position's USDC stays locked (stranded) or is mis-settled",
         )
     ]
     if defect is None:
@@ -61,22 +63,24 @@ def bf2(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     s = Scope()
     amount = s.uint("amount", 256, USDC)
     free = s.uint("freeBalance", 256, USDC)
-    isolated = s.bool("isolated")
-    qre_set = s.bool("quantumRiskEngineSet")
-    equity18 = s.int("equity18", 256, USD18)
+    isolated = s.flag("isolated")
+    qre_set = s.flag("quantumRiskEngineSet")
+    equity18 = s.sint("equity18", 256, USD18)
     mm18 = s.uint("mm18", 256, USD18)
     out = allocate(ctx, amount, free, isolated, qre_set, equity18, mm18, z3.IntVal(6))
     written_version = z3.IntVal(0 if defect == FORGETS_VERSION else version)
     eff = _effective(ctx, amount, out.to_lock, written_version, defect)
     s.show("toLock", out.to_lock, USDC)
     s.show("effectiveLocked", eff, USDC)
+    tied = [] if defect else ties(ctx, "splitLock", "effectiveLocked")
     return [
+        *tied,
         s.obligation(
             "new record (lockVersion = STAGE7): effectiveLocked = USDC locked by allocateForPosition",
             z3.Implies(out.succeeds, eff == out.to_lock),
             witness=z3.And(out.succeeds, out.to_lock == 0, amount > 0),
             explanation="a post-upgrade record is treated as if it had locked USDC it never locked",
-        )
+        ),
     ]
 
 
@@ -91,10 +95,10 @@ def seed_rule(ctx: ModelContext) -> list[Obligation]:
     s = Scope()
     amount = s.uint("amount", 128, USDC)
     free = s.uint("freeBalance", 256, USDC)
-    equity18 = s.int("equity18", 256, USD18)
+    equity18 = s.sint("equity18", 256, USD18)
     mm18 = s.uint("mm18", 256, USD18)
     other_locked = s.uint("otherPositionsLocked", 128, USDC)
-    pnl = s.int("pnl", 256, USDC)
+    pnl = s.sint("pnl", 256, USDC)
     # the story: open 350 USDC of margin with 0 free USDC on $419 of basket equity, close at break-even;
     # the user's other positions hold USDC in the same (user, USDC, vault) lock
     s.assume(amount == SEED_AMOUNT, free == 0, equity18 == SEED_EQUITY18, mm18 == 0, pnl == 0)

@@ -200,7 +200,7 @@ def conv1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
         base = _base_unit(bd)
 
         def common(
-            s: Scope, *, bd: int = bd, base: str = base
+            s: Scope, *, bd: int = bd, pd: int = pd, base: str = base
         ) -> tuple[z3.ArithRef, z3.ArithRef, z3.ArithRef]:
             qty = s.uint("qty", QTY_BITS, bd, base)
             price = s.uint("oraclePrice", ORACLE_PRICE_BITS, pd, "USD")
@@ -277,6 +277,31 @@ def conv1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
         p = s.uint("levelPrice", BOOK_PRICE_BITS, qd, "USDC/" + base)
         s.assume(big_v <= big_q * 2**BOOK_PRICE_BITS, big_q + q < 2**QTY_BITS)
         obligations.append(no_overflow(s, f"Σ proceeds accumulation {tag}", big_v + q * p, q > 0))
+
+        # 3b. The book credits each fill floor(fill × price / 10^bd) (OrderBook._quoteFor for a taker
+        #     sell): by induction over fills, R·10^bd + k·(10^bd − 1) ≥ V, i.e. per-fill rounding loses
+        #     less than one quote unit per fill. This is why the vault re-checks the simulated quote and
+        #     the balance delta against minProceeds instead of trusting the floor price alone.
+        s = Scope()
+        big_v = s.uint("exactProceedsSoFar", 256, bd + qd, "USDC")
+        big_r = s.uint("creditedSoFar", 256, qd, "USDC")
+        k = s.uint("fillsSoFar", 16)
+        q = s.uint("fill", QTY_BITS, bd, base)
+        p = s.uint("levelPrice", BOOK_PRICE_BITS, qd, "USDC/" + base)
+        unit = 10**bd
+        s.assume(big_r * unit + k * (unit - 1) >= big_v)
+        credited = s.show("creditedForFill", q * p / unit, qd, "USDC")
+        obligations.append(
+            s.obligation(
+                f"per-fill rounding: step (each fill credits > its exact value − 1 quote unit) {tag}",
+                (big_r + credited) * unit + (k + 1) * (unit - 1) >= big_v + q * p,
+                q > 0,
+            )
+        )
+        s = Scope()
+        obligations.append(
+            s.obligation(f"per-fill rounding: base (nothing credited) {tag}", z3.IntVal(0) >= z3.IntVal(0))
+        )
 
         # 4. Conclusion: exact proceeds ≥ exact oracle × liqFactor value, and a sale the vault accepts
         #    (received ≥ minProceeds, checked after the balance-delta measurement) realises at least
@@ -355,7 +380,9 @@ def conv1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
             ctx,
             "CollateralMath.minProceeds",
             [qv, z3.IntVal(bd), pv, z3.IntVal(pd), z3.IntVal(qd), lv],
-            lambda q, _b, p, _pd, _qd, lf_: min_proceeds(q, bd, p, pd, qd, lf_, bps, round_up=up),
+            lambda q, _b, p, _pd, _qd, lf_, bd=bd, pd=pd, qd=qd: min_proceeds(
+                q, bd, p, pd, qd, lf_, bps, round_up=up
+            ),
             ranges,
             units,
             tag,
@@ -364,7 +391,7 @@ def conv1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
             ctx,
             "CollateralMath.floorPrice",
             [pv, z3.IntVal(pd), z3.IntVal(qd), lv],
-            lambda p, _pd, _qd, lf_: floor_price(p, pd, qd, lf_, bps, round_up=up),
+            lambda p, _pd, _qd, lf_, pd=pd, qd=qd: floor_price(p, pd, qd, lf_, bps, round_up=up),
             {"price": ranges["price"], "liqFactorBps": ranges["liqFactorBps"]},
             units,
             tag,

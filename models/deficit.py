@@ -142,7 +142,8 @@ def debt1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     recorded = s.show("recordedShortfall", rem3v - soc, D6, USDC)
     out.append(
         s.obligation(
-            "ADL leg as the vault calls it (absent engine, clamped answer): remaining = socialized + shortfall",
+            "ADL leg as the vault calls it (absent engine, clamped answer): remaining = socialized + "
+            "shortfall",
             z3.And(rem3v == soc + recorded, recorded >= 0),
             z3.And(adl_used, answered > rem3v),
         )
@@ -355,7 +356,8 @@ def debt3(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
         balance, lost, amount = _usdc(s, "insuranceBalance"), _usdc(s, "lostThisBlock"), _usdc(s, "requested")
         s.assume(lost <= cap)
         lost_now = z3.IntVal(0) if new_block else lost
-        cap_left = cap - lost_now
+        # InsuranceFund.remainingBlockCapacity: used >= cap ? 0 : cap - used (saturating)
+        cap_left = s.show("remainingBlockCapacity", z3.If(lost_now >= cap, 0, cap - lost_now), D6, USDC)
         paid = zmin(amount, balance) if defect == NO_BLOCK_CAP else zmin(amount, zmin(balance, cap_left))
         s.show("paid", paid, D6, USDC)
         lost2 = s.show("lostThisBlockAfter", lost_now + paid, D6, USDC)
@@ -430,7 +432,8 @@ def debt5(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     )
     out.append(
         s.obligation(
-            "each reduction is ≤ the position's unrealized profit (net of earlier haircuts), opposite side only",
+            "each reduction is ≤ the position's unrealized profit (net of earlier haircuts), opposite side "
+            "only",
             z3.And(take <= profit, z3.Implies(take > 0, z3.And(pending + take <= upnl, opposite, upnl > 0))),
             witness,
             "a position was reduced by more than its unrealized profit",

@@ -154,7 +154,8 @@ def liq2(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     witness = z3.And(done > 0, n > 0, pos > max_n)
     out.append(
         s.obligation(
-            "another liquidation in the block: step (Σ notional ≤ MaxNotionalLiquidated, Σ insurance lost ≤ cap)",
+            "another liquidation in the block: step (Σ notional ≤ MaxNotionalLiquidated, Σ insurance lost ≤ "
+            "cap)",
             z3.And(done + n <= max_n, lost + ins_loss <= max_ins),
             witness,
             "the account was liquidated beyond MaxNotionalLiquidated within one block",
@@ -216,10 +217,8 @@ def liq4(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     last = s.uint("lastPartialLiquidationAt", 64)
     cooldown = s.uint("partialLiquidationCooldown", 64)
     partial = s.boolean("isPartial")
-    if defect == NON_STRICT:
-        liquidatable = z3.Or(equity < 0, equity <= mm)
-    else:
-        liquidatable = z3.Or(equity < 0, equity < mm)
+    at_most = equity <= mm if defect == NON_STRICT else equity < mm
+    liquidatable = z3.Or(equity < 0, at_most)
     blocked = z3.And(partial, last != 0, now < last + cooldown)
     allowed = z3.And(liquidatable, z3.Not(blocked))
     s.show("availableAt", last + cooldown)
@@ -461,7 +460,8 @@ def seed_case3_fill(ctx: ModelContext, defect: str | None = None) -> list[Obliga
             "case 3: the 0.1 BTC bought at the 49,500 fill costs the document's 5,000 USDC and leaves 45,474",
             z3.And(t.quote_value == 5_000 * K, t.balance_after == 45_474 * K),
             z3.BoolVal(True),
-            "with the inputs, 0.1 BTC at 49,500 costs 4,950 USDC (not 5,000): Carl ends at 45,524.25, not 45,474",
+            "with the inputs, 0.1 BTC at 49,500 costs 4,950 USDC (not 5,000): Carl ends at 45,524.25, not "
+            "45,474",
         )
     ]
 
@@ -476,7 +476,8 @@ def seed_case3_fee(ctx: ModelContext, defect: str | None = None) -> list[Obligat
             "case 3: the liquidation fee is the document's 25 USDC",
             t.fee == 25 * K,
             z3.BoolVal(True),
-            "0.5% of the 4,950 USDC fill value is 24.75 USDC; the document's 25 is 0.5% of the 5,000 oracle notional",
+            "0.5% of the 4,950 USDC fill value is 24.75 USDC; the document's 25 is 0.5% of the 5,000 oracle "
+            "notional",
         )
     ]
 
@@ -501,7 +502,8 @@ def seed_case2_sign(ctx: ModelContext, defect: str | None = None) -> list[Obliga
             "case 2: with the listed input Dave is undercollateralized (equity below the position notional)",
             equity < CASES[1].size * CASES[1].oracle // 10**D8,
             z3.BoolVal(True),
-            "equity 99,501 USDC exceeds the 50,000 USDC notional: no maintenance margin ≤ 100% makes Dave liquidatable",
+            "equity 99,501 USDC exceeds the 50,000 USDC notional: no maintenance margin ≤ 100% makes Dave "
+            "liquidatable",
         ),
     ]
 

@@ -87,7 +87,10 @@ def worst_case_goals(ctx: ModelContext, profile: Profile = REFERENCE_PROFILE) ->
                     Quantity(f"worst split: USDC collateral, {tag}", usdc, D6, USDC),
                     Quantity(f"worst split: non-USDC collateral value, {tag}", coll, D6, USDC),
                 ),
-                note=f"profile {profile.name}; effective liqFactor {lf} bps; maintenance = notional/(2·{profile.max_leverage})",
+                note=(
+                    f"profile {profile.name}; effective liqFactor {lf} bps; maintenance = "
+                    f"notional/(2·{profile.max_leverage})"
+                ),
             )
         )
     return goals
@@ -103,4 +106,4 @@ def closed_form_bad_debt(shock_pct: int, bps: int, profile: Profile = REFERENCE_
     best = max(best, loss - mm)
     coll = -(-mm * bps // profile.maintenance_weight_bps)  # smallest collateral value meeting mm
     best = max(best, loss - coll * (100 - shock_pct) * lf // (100 * bps))
-    return max(best, 0)
+    return int(max(best, 0))

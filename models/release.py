@@ -44,7 +44,10 @@ VIRTUAL_LOSS_DROPPED = "virtual-backed-loss-records-no-deficit"
 
 
 def handle_release(
-    locked: z3.ArithRef, pnl: z3.ArithRef, insurance_room: z3.ArithRef | None = None, defect: str | None = None
+    locked: z3.ArithRef,
+    pnl: z3.ArithRef,
+    insurance_room: z3.ArithRef | None = None,
+    defect: str | None = None,
 ) -> ReleaseOutcome:
     """``insurance_room``: what ``coverDeficit`` can pay (min of balance and per-block room); None = ample."""
     profit = pnl >= 0
@@ -78,9 +81,10 @@ def _close(ctx: ModelContext, defect: str | None) -> _Close:
     s = Scope()
     amount = s.uint("amount", 128, USDC)
     usdc_locked = s.uint("usdcLocked", 128, USDC)
-    pnl = s.int("pnl", 256, USDC)
+    pnl = s.sint("pnl", 256, USDC)
     room = s.uint("insuranceCanPay", 256, USDC)
-    s.assume(usdc_locked <= amount, pnl >= -UINT96_MAX, pnl <= UINT96_MAX)
+    # an open allocation has amount > 0 (InvalidAmount on open; deleted when fully released)
+    s.assume(amount > 0, usdc_locked <= amount, pnl >= -UINT96_MAX, pnl <= UINT96_MAX)
     locked = amount if defect == UNLOCKS_CLAIMED_AMOUNT else usdc_locked
     out = handle_release(locked, pnl, room, defect)
     s.show("unlocked", out.unlocked, USDC)
@@ -99,7 +103,7 @@ def rel1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
             "unlocked + forfeited ≤ effective locked (and = it: the lock is fully settled)",
             z3.And(c.out.unlocked <= c.usdc_locked, c.out.leaves_lock == c.usdc_locked, c.out.unlocked >= 0),
             witness=z3.And(c.usdc_locked < c.amount, c.pnl > -c.usdc_locked),
-            explanation="closing this partly virtual-backed position unlocks USDC that was never locked for it",
+            explanation="closing this partly virtual-backed position unlocks USDC never locked for it",
         ),
         equivalence(ctx, "effectiveLocked"),
     ][: 1 if defect else 2]
@@ -115,11 +119,25 @@ def rel2(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     c.scope.show("insuranceChange", insurance_delta, USDC)
     return [
         c.scope.obligation(
-            "userChange − deficitRecorded = pnl and userChange + insuranceChange = 0, exactly",
-            z3.And(user_delta - c.out.deficit == c.pnl, user_delta + insurance_delta == 0, c.out.deficit >= 0),
+            "losing close: userChange − deficitRecorded = pnl and userChange + insuranceChange = 0",
+            z3.Implies(
+                c.pnl <= 0,
+                z3.And(
+                    user_delta - c.out.deficit == c.pnl, user_delta + insurance_delta == 0, c.out.deficit >= 0
+                ),
+            ),
             witness=z3.And(c.usdc_locked > 0, c.pnl < -c.usdc_locked),
-            explanation="settlement of this close creates or destroys USDC",
-        )
+            explanation="settlement of this losing close creates or destroys USDC",
+        ),
+        c.scope.obligation(
+            "profitable close: userChange = pnl (paid by insurance) and userChange + insuranceChange = 0",
+            z3.Implies(c.pnl > 0, z3.And(user_delta == c.pnl, user_delta + insurance_delta == 0)),
+            witness=z3.And(c.pnl > 0, c.usdc_locked > 0),
+            explanation=(
+                "InsuranceFund.coverDeficit pays less than the profit (balance or per-block room short) and "
+                "the unpaid rest (unpaidProfit) is recorded nowhere: the realised PnL silently shrinks"
+            ),
+        ),
     ]
 
 
@@ -131,10 +149,12 @@ def rel3(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
             "usdcLocked = 0 ∧ pnl < 0 ⇒ deficit = −pnl, nothing unlocked, forfeited or credited",
             z3.Implies(
                 z3.And(c.usdc_locked == 0, c.pnl < 0),
-                z3.And(c.out.deficit == -c.pnl, c.out.unlocked == 0, c.out.forfeited == 0, c.out.credited == 0),
+                z3.And(
+                    c.out.deficit == -c.pnl, c.out.unlocked == 0, c.out.forfeited == 0, c.out.credited == 0
+                ),
             ),
             witness=z3.And(c.usdc_locked == 0, c.amount > 0, c.pnl < 0),
-            explanation="the loss of a fully virtual-backed position is not routed to the cross-account deficit",
+            explanation="a fully virtual-backed position's loss is not routed to the cross-account deficit",
         )
     ]
 
@@ -149,7 +169,9 @@ def rel4(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     locked = s.uint("locked", 128, USDC)
     fraction = s.uint("fractionPpm", 256, PPM_UNIT)
     s.assume(fraction <= ppm, locked <= UINT128_MAX)
-    released = (locked * fraction + ppm - 1) / ppm if defect == ROUNDS_UP else partial_unlock(ctx, locked, fraction)
+    released = (
+        (locked * fraction + ppm - 1) / ppm if defect == ROUNDS_UP else partial_unlock(ctx, locked, fraction)
+    )
     s.show("released", released, USDC)
     obligations = [
         s.obligation(

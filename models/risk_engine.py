@@ -41,13 +41,26 @@ MAX_COLLATERALS_ASSUMED = 8  # QuantumRiskEngine.MAX_COLLATERALS
 
 
 def value_usd18(
-    ctx: ModelContext, balance: z3.ArithRef, decimals: int, price: z3.ArithRef, price_decimals: int, weight: z3.ArithRef
+    ctx: ModelContext,
+    balance: z3.ArithRef,
+    decimals: int,
+    price: z3.ArithRef,
+    price_decimals: int,
+    weight: z3.ArithRef,
 ) -> z3.ArithRef:
+    """``CollateralMath.valueUsd18``: ``balance·price·weight·1e18 / (10^d·10^pd·BPS)``, rounded down."""
+    return weighted(ctx, balance * price * weight, Profile("", decimals, price_decimals))
+
+
+def weighted(ctx: ModelContext, product: z3.ArithRef, profile: Profile) -> z3.ArithRef:
+    """``value_usd18`` in terms of the product ``balance·price·weight`` (same expression, factored)."""
     bps = ctx.param("CollateralMath.BPS")
-    return (balance * price * weight * 10**18) / (10**decimals * 10**price_decimals * bps)
+    return (product * 10**18) / (10**profile.decimals * 10**profile.price_decimals * bps)
 
 
-def size_scaled(ctx: ModelContext, value18: z3.ArithRef, max_notional: z3.ArithRef, excess_bps: int | None = None) -> z3.ArithRef:
+def size_scaled(
+    ctx: ModelContext, value18: z3.ArithRef, max_notional: z3.ArithRef, excess_bps: int | None = None
+) -> z3.ArithRef:
     bps = ctx.param("CollateralMath.BPS")
     excess = ctx.param("CollateralMath.SIZE_SCALING_EXCESS_BPS") if excess_bps is None else excess_bps
     return z3.If(value18 <= max_notional, value18, max_notional + ((value18 - max_notional) * excess) / bps)
@@ -66,7 +79,9 @@ def _units(profile: Profile) -> dict[str, tuple[int, str]]:
 
 def _value_equivalence(ctx: ModelContext, profile: Profile) -> Obligation:
     """CollateralMath.valueUsd18 (code) == model, for this profile's decimals, in the realistic range."""
-    balance, price, weight = z3.Ints(f"balance.{profile.token} price.{profile.token} weightBps.{profile.token}")
+    balance, price, weight = z3.Ints(
+        f"balance.{profile.token} price.{profile.token} weightBps.{profile.token}"
+    )
     code = extracted(
         ctx,
         "CollateralMath.valueUsd18",
@@ -99,8 +114,10 @@ def _size_scaled_equivalence(ctx: ModelContext) -> Obligation:
 INITIAL_ABOVE_MAINTENANCE = "setCollateral-accepts-initial-weight-above-maintenance"
 
 
-def config_accepted(ctx: ModelContext, initial: z3.ArithRef, maintenance: z3.ArithRef, defect: str | None) -> z3.BoolRef:
-    """The weight checks of ``QuantumRiskEngine.setCollateral`` (the rest of the validation is irrelevant here)."""
+def config_accepted(
+    ctx: ModelContext, initial: z3.ArithRef, maintenance: z3.ArithRef, defect: str | None
+) -> z3.BoolRef:
+    """The weight checks of ``QuantumRiskEngine.setCollateral`` (the rest is irrelevant here)."""
     bps = ctx.param("CollateralMath.BPS")
     ordered = z3.BoolVal(True) if defect == INITIAL_ABOVE_MAINTENANCE else initial <= maintenance
     return z3.And(ordered, maintenance <= bps)
@@ -110,26 +127,45 @@ def qre1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     """equity = Σ balance × price × weight (18 dp) + pnl − fees; initial weight ≤ maintenance ≤ 1, so the
     initial-weighted equity never exceeds the maintenance-weighted one."""
     obligations: list[Obligation] = []
+    bps = ctx.param("CollateralMath.BPS")
+    # Lemma (the only non-linear step, over two factors): for any non-negative balance·price product,
+    # an accepted weight pair orders the weighted products.
+    s = Scope()
+    bp = s.uint("balance·price", 256, RAW)
+    iw = s.uint("initialWeightBps", 16, BPS_UNIT)
+    mw = s.uint("maintenanceWeightBps", 16, BPS_UNIT)
+    s.assume(bp <= MAX_BALANCE * MAX_PRICE, config_accepted(ctx, iw, mw, defect))
+    s.show("balance·price·initialWeight", bp * iw, RAW)
+    s.show("balance·price·maintenanceWeight", bp * mw, RAW)
+    obligations.append(
+        s.obligation(
+            "lemma: accepted config ⇒ balance·price·initialWeight ≤ balance·price·maintenanceWeight "
+            "≤ balance·price·BPS",
+            z3.And(bp * iw <= bp * mw, bp * mw <= bp * bps),
+            witness=z3.And(bp > 0, iw > 0, iw < mw),
+            explanation="the withdraw basis (initial weights) exceeds the liquidation basis",
+        )
+    )
     for profile in PROFILES[1:]:
+        # value_usd18 = weighted(balance·price·weight): with the products ordered (lemma), the rest is linear
         s = Scope()
-        balance = s.uint("balance", 256, (profile.decimals, profile.token))
-        price = s.uint("price", 256, (profile.price_decimals, "USD"))
-        iw = s.uint("initialWeightBps", 16, BPS_UNIT)
-        mw = s.uint("maintenanceWeightBps", 16, BPS_UNIT)
+        xi = s.uint("balance·price·initialWeight", 256, RAW)
+        xm = s.uint("balance·price·maintenanceWeight", 256, RAW)
+        xr = s.uint("balance·price·BPS", 256, RAW)
         cap = s.uint("maxNotionalUsd18", 256, USD18)
-        s.assume(balance <= MAX_BALANCE, price <= MAX_PRICE, config_accepted(ctx, iw, mw, defect))
-        v_init = size_scaled(ctx, value_usd18(ctx, balance, profile.decimals, price, profile.price_decimals, iw), cap)
-        v_maint = size_scaled(ctx, value_usd18(ctx, balance, profile.decimals, price, profile.price_decimals, mw), cap)
-        raw = value_usd18(ctx, balance, profile.decimals, price, profile.price_decimals, z3.IntVal(ctx.param("CollateralMath.BPS")))
+        s.assume(xi <= xm, xm <= xr)
+        v_init = size_scaled(ctx, weighted(ctx, xi, profile), cap)
+        v_maint = size_scaled(ctx, weighted(ctx, xm, profile), cap)
+        raw = weighted(ctx, xr, profile)
         s.show("initialValue18", v_init, USD18)
         s.show("maintenanceValue18", v_maint, USD18)
         s.show("unweightedValue18", raw, USD18)
         obligations.append(
             s.obligation(
-                f"{profile.token}: accepted config ⇒ initial value ≤ maintenance value ≤ balance × price",
+                f"{profile.token}: ordered products ⇒ initial value ≤ maintenance value ≤ unweighted value",
                 z3.And(v_init <= v_maint, v_maint <= raw, v_init >= 0),
-                witness=z3.And(balance > 0, price > 0, iw > 0, iw < mw),
-                explanation="the withdraw basis (initial weights) values the basket above the liquidation basis",
+                witness=z3.And(xi > 0, xi < xm),
+                explanation="the withdraw basis (initial weights) exceeds the liquidation basis",
             )
         )
     if defect is not None:
@@ -159,9 +195,11 @@ def qre1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     )
     s = Scope()
     total = s.uint("total", 256, USD18)
-    pnl = s.int("unrealizedPnl18", 256, USD18)
+    pnl = s.sint("unrealizedPnl18", 256, USD18)
     fees = s.uint("pendingFees18", 256, USD18)
-    s.assume(total <= MAX_COLLATERALS_ASSUMED * per_asset_max, pnl >= -(10**40), pnl <= 10**40, fees <= 10**40)
+    s.assume(
+        total <= MAX_COLLATERALS_ASSUMED * per_asset_max, pnl >= -(10**40), pnl <= 10**40, fees <= 10**40
+    )
     obligations.append(
         s.obligation(
             "equity18 = int256(total) + pnl − fees: the cast is lossless and the sum cannot overflow",
@@ -173,9 +211,19 @@ def qre1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
         code = extracted(
             ctx,
             "CollateralMath.valueUsd18",
-            args=[z3.Int("balance"), z3.IntVal(profile.decimals), z3.Int("price"), z3.IntVal(profile.price_decimals), z3.Int("weightBps")],
+            args=[
+                z3.Int("balance"),
+                z3.IntVal(profile.decimals),
+                z3.Int("price"),
+                z3.IntVal(profile.price_decimals),
+                z3.Int("weightBps"),
+            ],
         )
-        bounds = [code.args[0] <= MAX_BALANCE, code.args[2] <= MAX_PRICE, code.args[4] <= ctx.param("CollateralMath.BPS")]
+        bounds = [
+            code.args[0] <= MAX_BALANCE,
+            code.args[2] <= MAX_PRICE,
+            code.args[4] <= ctx.param("CollateralMath.BPS"),
+        ]
         obligations.extend(
             safety_obligations(code, bounds, units=_units(profile), kinds=("overflow",), label=profile.token)
         )
@@ -191,14 +239,16 @@ USDC_AS_18_DECIMALS = "usdc-valued-with-18-decimals"
 
 
 def qre2(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
-    """With only USDC (price 1 at 0 dp, weight 100%): value18 = balance·10^12 = LockMath.scaleTo18(balance, 6),
+    """Only USDC (price 1 at 0 dp, weight 100%): value18 = balance·10^12 = LockMath.scaleTo18(balance, 6),
     the legacy 1:1 valuation, for both weights; equity = that + pnl − fees."""
     usdc = PROFILES[0]
     decimals = 18 if defect == USDC_AS_18_DECIMALS else usdc.decimals
     bps = ctx.param("CollateralMath.BPS")
     balance = z3.Int("usdcBalance")
     code_value = extracted(
-        ctx, "CollateralMath.valueUsd18", args=[balance, z3.IntVal(decimals), z3.IntVal(1), z3.IntVal(0), z3.IntVal(bps)]
+        ctx,
+        "CollateralMath.valueUsd18",
+        args=[balance, z3.IntVal(decimals), z3.IntVal(1), z3.IntVal(0), z3.IntVal(bps)],
     )
     legacy = extracted(ctx, "LockMath.scaleTo18", args=[balance, z3.IntVal(usdc.decimals)])
     s = Scope()
@@ -208,7 +258,8 @@ def qre2(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     s.show("legacyValue18", legacy.ret, USD18)
     return [
         s.obligation(
-            "only USDC enabled: QRE value (CollateralMath code) = legacy scaleTo18 (LockMath code), neither reverts",
+            "only USDC enabled: QRE value (CollateralMath code) = legacy scaleTo18 (LockMath code), "
+            "neither reverts",
             z3.And(
                 z3.Not(code_value.reverts),
                 z3.Not(legacy.reverts),
@@ -216,7 +267,7 @@ def qre2(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
                 code_value.ret == balance * 10 ** (18 - usdc.decimals),
             ),
             witness=balance > 0,
-            explanation="with only USDC enabled the multi-asset valuation differs from the legacy 1:1 valuation",
+            explanation="with only USDC enabled the valuation differs from the legacy 1:1 valuation",
         )
     ]
 
@@ -231,23 +282,34 @@ def qre3(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     """Value is non-decreasing in the balance; the size-scaling weight sizeScaled(v)/v is non-increasing."""
     excess = 15_000 if defect == EXCESS_AMPLIFIED else None
     obligations: list[Obligation] = []
+    # Lemma (non-linear, two factors): a larger balance gives a larger balance·price·weight product.
+    s = Scope()
+    b1 = s.uint("balance1", 256, RAW)
+    b2 = s.uint("balance2", 256, RAW)
+    pw = s.uint("price·weight", 256, RAW)
+    s.assume(b1 <= b2, b2 <= MAX_BALANCE, pw <= MAX_PRICE * ctx.param("CollateralMath.BPS"))
+    obligations.append(
+        s.obligation(
+            "lemma: balance1 ≤ balance2 ⇒ balance1·price·weight ≤ balance2·price·weight",
+            b1 * pw <= b2 * pw,
+            witness=z3.And(b1 < b2, pw > 0),
+        )
+    )
     for profile in PROFILES[1:]:
         s = Scope()
-        b1 = s.uint("balance1", 256, (profile.decimals, profile.token))
-        b2 = s.uint("balance2", 256, (profile.decimals, profile.token))
-        price = s.uint("price", 256, (profile.price_decimals, "USD"))
-        w = s.uint("weightBps", 16, BPS_UNIT)
+        x1 = s.uint("balance1·price·weight", 256, RAW)
+        x2 = s.uint("balance2·price·weight", 256, RAW)
         cap = s.uint("maxNotionalUsd18", 256, USD18)
-        s.assume(b1 <= b2, b2 <= MAX_BALANCE, price <= MAX_PRICE, w <= ctx.param("CollateralMath.BPS"))
-        v1 = size_scaled(ctx, value_usd18(ctx, b1, profile.decimals, price, profile.price_decimals, w), cap, excess)
-        v2 = size_scaled(ctx, value_usd18(ctx, b2, profile.decimals, price, profile.price_decimals, w), cap, excess)
+        s.assume(x1 <= x2)
+        v1 = size_scaled(ctx, weighted(ctx, x1, profile), cap, excess)
+        v2 = size_scaled(ctx, weighted(ctx, x2, profile), cap, excess)
         s.show("value1", v1, USD18)
         s.show("value2", v2, USD18)
         obligations.append(
             s.obligation(
-                f"{profile.token}: balance1 ≤ balance2 ⇒ value(balance1) ≤ value(balance2)",
+                f"{profile.token}: ordered products ⇒ value(balance1) ≤ value(balance2)",
                 v1 <= v2,
-                witness=z3.And(b1 < b2, price > 0, w > 0),
+                witness=z3.And(x1 < x2, x2 > 0),
                 explanation="more collateral is valued lower",
             )
         )
@@ -274,7 +336,7 @@ def qre3(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
             "de-weighting: v1 ≤ v2 ⇒ G(v2)/v2 ≤ G(v1)/v1 (exact, cross-multiplied) and sizeScaled(v) ≤ v",
             z3.And(g2 * x1 <= g1 * x2, y1 <= x1, y1 * bps <= g1, g1 < (y1 + 1) * bps),
             witness=z3.And(x2 > cap, cap > 0, x1 < x2),
-            explanation="the effective weight grows with the position: a larger balance counts at a higher weight",
+            explanation="the effective weight grows with the position size",
         )
     )
     if defect is None:
@@ -288,7 +350,13 @@ def qre3(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
 NO_ASSET_CAP = "asset-cap-pro-rata-missing"
 
 
-def counted(balance: z3.ArithRef, user_cap: z3.ArithRef, asset_cap: z3.ArithRef, asset_total: z3.ArithRef, defect: str | None) -> z3.ArithRef:
+def counted(
+    balance: z3.ArithRef,
+    user_cap: z3.ArithRef,
+    asset_cap: z3.ArithRef,
+    asset_total: z3.ArithRef,
+    defect: str | None,
+) -> z3.ArithRef:
     """``_counted``: per-user cap, then ``mulDiv(counted, assetCap, assetTotal)`` when over the asset cap."""
     capped = z3.If(balance < user_cap, balance, user_cap)
     if defect == NO_ASSET_CAP:
@@ -301,7 +369,9 @@ def qre4(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     with Σ balances ≤ totalClaims). QRE moves no tokens: decided statically by ST-9."""
     obligations: list[Obligation] = []
     s = Scope()
-    bal, ucap, acap, total = (s.uint(n, 256, (18, "token units")) for n in ("balance", "userCap", "assetCap", "assetTotalClaims"))
+    bal, ucap, acap, total = (
+        s.uint(n, 256, (18, "token units")) for n in ("balance", "userCap", "assetCap", "assetTotalClaims")
+    )
     s.assume(bal <= total)
     c = counted(bal, ucap, acap, total, defect)
     s.show("counted", c, (18, "token units"))
@@ -314,8 +384,14 @@ def qre4(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     )
     # induction over users u_1..u_k: S_k = Σ counted, B_k = Σ balances ≤ total
     s = Scope()
-    acap, total = s.uint("assetCap", 256, (18, "token units")), s.uint("assetTotalClaims", 256, (18, "token units"))
-    sum_c, sum_b = s.uint("countedSoFar", 256, (18, "token units")), s.uint("balancesSoFar", 256, (18, "token units"))
+    acap, total = (
+        s.uint("assetCap", 256, (18, "token units")),
+        s.uint("assetTotalClaims", 256, (18, "token units")),
+    )
+    sum_c, sum_b = (
+        s.uint("countedSoFar", 256, (18, "token units")),
+        s.uint("balancesSoFar", 256, (18, "token units")),
+    )
     bal, ucap = s.uint("balance_k", 256, (18, "token units")), s.uint("userCap_k", 256, (18, "token units"))
     inv = z3.And(sum_c <= sum_b, z3.Implies(total > acap, sum_c * total <= sum_b * acap))
     s.assume(inv, sum_b + bal <= total)
@@ -324,14 +400,23 @@ def qre4(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     obligations.append(
         s.obligation(
             "step: one more user keeps Σcounted ≤ Σbalances and Σcounted·total ≤ Σbalances·assetCap",
-            z3.And(sum_c + c <= sum_b + bal, z3.Implies(total > acap, (sum_c + c) * total <= (sum_b + bal) * acap)),
+            z3.And(
+                sum_c + c <= sum_b + bal,
+                z3.Implies(total > acap, (sum_c + c) * total <= (sum_b + bal) * acap),
+            ),
             witness=z3.And(total > acap, bal > 0, acap > 0),
             explanation="adding this user's counted balance breaks the asset-cap invariant",
         )
     )
     s = Scope()
-    acap, total = s.uint("assetCap", 256, (18, "token units")), s.uint("assetTotalClaims", 256, (18, "token units"))
-    sum_c, sum_b = s.uint("countedAllUsers", 256, (18, "token units")), s.uint("balancesAllUsers", 256, (18, "token units"))
+    acap, total = (
+        s.uint("assetCap", 256, (18, "token units")),
+        s.uint("assetTotalClaims", 256, (18, "token units")),
+    )
+    sum_c, sum_b = (
+        s.uint("countedAllUsers", 256, (18, "token units")),
+        s.uint("balancesAllUsers", 256, (18, "token units")),
+    )
     s.assume(sum_c <= sum_b, z3.Implies(total > acap, sum_c * total <= sum_b * acap), sum_b <= total)
     obligations.append(
         s.obligation(
@@ -359,9 +444,13 @@ def qre5(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     free = s.uint("freeBalance", 256, unit)
     held = s.uint("heldBalance", 256, unit)  # free + locked by the margin vault
     amount = s.uint("amount", 256, unit)
-    ucap, acap, total = s.uint("userCap", 256, unit), s.uint("assetCap", 256, unit), s.uint("assetTotalClaims", 256, unit)
+    ucap, acap, total = (
+        s.uint("userCap", 256, unit),
+        s.uint("assetCap", 256, unit),
+        s.uint("assetTotalClaims", 256, unit),
+    )
     others = s.uint("otherCollateralValue18", 256, USD18)
-    pnl = s.int("unrealizedPnl18", 256, USD18)
+    pnl = s.sint("unrealizedPnl18", 256, USD18)
     fees = s.uint("pendingFees18", 256, USD18)
     im = s.uint("initialMargin18", 256, USD18)
     v_gate, v_post = s.uint("valueSeenByGate18", 256, USD18), s.uint("valueAfter18", 256, USD18)

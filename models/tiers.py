@@ -64,7 +64,7 @@ def _pair(ctx: ModelContext, defect: str | None) -> _Pair:
     k_prev = s.uint("k[i-1]", 256, SCALED)
     k = s.uint("k[i]", 256, SCALED)
     d_prev = s.uint("deduction[i-1]", 256, SCALED)
-    # what validate() accepts: increasing bounds, 1 ≤ L, 2L | SCALE (so k = SCALE/(2L) exactly), L non-increasing
+    # validate() accepts: increasing bounds, 1 ≤ L, 2L | SCALE (k = SCALE/(2L) exactly), L non-increasing
     s.assume(
         lb > lb_prev,
         lev >= 1,
@@ -152,7 +152,8 @@ def tier2(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     p.scope.show("margin(notional2)", p.margin(p.m(n2)), USDC)
     obligations.append(
         p.scope.obligation(
-            "step across lowerBound[i]: notional1 < lowerBound[i] ≤ notional2 ⇒ margin(notional1) ≤ margin(notional2)",
+            "step across lowerBound[i]: notional1 < lowerBound[i] ≤ notional2 ⇒ "
+            "margin(notional1) ≤ margin(notional2)",
             z3.And(a <= p.m(n2), p.margin(a) <= p.margin(p.m(n2))),
             witness=z3.And(p.k > p.k_prev, n2 == p.lb, a == p.m_prev(p.lb - 1)),
             explanation="a larger position has a smaller maintenance margin",

@@ -36,16 +36,16 @@ REGISTRY.register(
         id="DEBT-1",
         family="DEBT",
         title="Conservation of the deficit waterfall",
-        statement="DEBT-1 conservation: deficit = free USDC used + Σ collateral proceeds used + insurance paid + "
-        "socialized + recorded shortfall; nothing is silently dropped (the legacy vault drops it: the harness must "
-        "show that counterexample on V1).",
+        statement="DEBT-1 conservation: deficit = free USDC used + Σ collateral proceeds used + insurance "
+        "paid + socialized + recorded shortfall; nothing is silently dropped (the legacy vault drops it: "
+        "the harness must show that counterexample on V1).",
         severity=Severity.CRITICAL,
         seed=f"{S000} §Where the deficit is covered today; §Residual → insurance → socialization",
-        rationale="Each stage conserves: takeFree (deficit = used + remaining), the collateral loop by induction "
-        "(remaining + taken constant), insurance decremented by coverDeficit's RETURNED amount (clamped to the ask), "
-        "ADL by induction over the ranked walk (socialized + remaining constant) with the rest recorded; an absent ADL "
-        "engine or unknown side socializes 0. The stage equalities compose to the sum. takeFree and payToInsurance are "
-        "extracted from SlithIR and proved equal to the models.",
+        rationale="Each stage conserves: takeFree (deficit = used + remaining), the collateral loop by "
+        "induction (remaining + taken constant), insurance decremented by coverDeficit's RETURNED amount "
+        "(clamped to the ask), ADL by induction over the ranked walk (socialized + remaining constant) with "
+        "the rest recorded; an absent ADL engine or unknown side socializes 0. The stage equalities compose "
+        "to the sum. takeFree and payToInsurance are extracted from SlithIR and proved equal to the models.",
         assumptions=("USDC amounts < 2^128 units",),
         targets=(
             SETTLE,
@@ -59,7 +59,8 @@ REGISTRY.register(
         checker=_checker(
             m.debt1,
             m.REQUESTED_NOT_PAID,
-            "the vault decrements the deficit by min(remaining, fund balance) instead of the amount the fund paid (block cap ignored)",
+            "the vault decrements the deficit by min(remaining, fund balance) instead of the amount the "
+            "fund paid (block cap ignored)",
         ),
     )
 )
@@ -70,11 +71,12 @@ REGISTRY.register(
         fixed_by="DEBT-1",
         title="V1 silently drops the deficit above the user's free USDC",
         seed=f"{S000} §Where the deficit is covered today",
-        statement="BalanceManagerVault._settleCrossAccountDeficit (V1) debits ONLY the user's FREE USDC and silently "
-        "drops any residual above it.",
-        rationale="Modelled as written (used = min(deficit, free); no collateral, insurance, socialization or recorded "
-        "shortfall), conservation fails: deficit 300 USDC with 250 USDC free leaves 50 USDC that no ledger records. The "
-        "shipped vault routes the residual through collateral, insurance, ADL and an explicit shortfall (DEBT-1).",
+        statement="BalanceManagerVault._settleCrossAccountDeficit (V1) debits ONLY the user's FREE USDC and "
+        "silently drops any residual above it.",
+        rationale="Modelled as written (used = min(deficit, free); no collateral, insurance, socialization "
+        "or recorded shortfall), conservation fails: deficit 300 USDC with 250 USDC free leaves 50 USDC "
+        "that no ledger records. The shipped vault routes the residual through collateral, insurance, ADL "
+        "and an explicit shortfall (DEBT-1).",
         severity=Severity.CRITICAL,
         targets=(FunctionRef("BalanceManagerVaultV1", "_settleCrossAccountDeficit"),),
         check=m.v1_silent_drop,
@@ -86,14 +88,15 @@ REGISTRY.register(
         id="DEBT-2",
         family="DEBT",
         title="Order of the waterfall",
-        statement="DEBT-2 order: insurance pays only after the user's free USDC and floor-clearing collateral are "
-        "used; socialization only after insurance is exhausted or capped.",
+        statement="DEBT-2 order: insurance pays only after the user's free USDC and floor-clearing "
+        "collateral are used; socialization only after insurance is exhausted or capped.",
         severity=Severity.HIGH,
         seed=f"{S000} §Core and §Hard cases (residual → insurance → ADL)",
-        rationale="Collateral induction with invariant remaining > 0 ⇒ no floor-clearing capacity left unsold (the vault "
-        "sells min(free base, need at the floor) of each collateral). Then insurance pays a positive amount only if "
-        "remaining > 0 after free USDC (⇒ free USDC fully used) and after collateral (⇒ capacity exhausted); ADL "
-        "socializes only if the fund paid less than asked, i.e. exactly its balance or its remaining block cap.",
+        rationale="Collateral induction with invariant remaining > 0 ⇒ no floor-clearing capacity left "
+        "unsold (the vault sells min(free base, need at the floor) of each collateral). Then insurance pays "
+        "a positive amount only if remaining > 0 after free USDC (⇒ free USDC fully used) and after "
+        "collateral (⇒ capacity exhausted); ADL socializes only if the fund paid less than asked, i.e. "
+        "exactly its balance or its remaining block cap.",
         assumptions=(
             "a skipped collateral (stale, no pool, failed sale) counts as having no floor-clearing capacity",
         ),
@@ -112,9 +115,9 @@ REGISTRY.register(
         statement="DEBT-3 insurance pays at most its balance and at most MaxQuantumsInsuranceLost per block.",
         severity=Severity.HIGH,
         seed=f"{S004} §Subaccount Block Limits (MaxQuantumsInsuranceLost)",
-        rationale="Induction over the coverDeficit calls of one block: invariant paidInBlock ≤ cap. Each call pays "
-        "min(amount, balance, cap − paidInBlock); the first payout of a new block resets the counter. Hence Σ paid in a "
-        "block ≤ MaxQuantumsInsuranceLost and each payout ≤ the balance.",
+        rationale="Induction over the coverDeficit calls of one block: invariant paidInBlock ≤ cap. Each "
+        "call pays min(amount, balance, cap − paidInBlock); the first payout of a new block resets the "
+        "counter. Hence Σ paid in a block ≤ MaxQuantumsInsuranceLost and each payout ≤ the balance.",
         assumptions=(
             "MaxQuantumsInsuranceLost is not lowered within a block (a lower cap only makes room 0)",
         ),
@@ -130,16 +133,17 @@ REGISTRY.register(
         id="DEBT-4",
         family="DEBT",
         title="The bad-debt bound",
-        statement="DEBT-4 the bound: bad debt (loss not covered by the user's own assets) ≤ insurance available + ADL "
-        "capacity; whenever that holds with room, the recorded shortfall is zero.",
+        statement="DEBT-4 the bound: bad debt (loss not covered by the user's own assets) ≤ insurance "
+        "available + ADL capacity; whenever that holds with room, the recorded shortfall is zero.",
         severity=Severity.CRITICAL,
         seed=f"{S003} §2 ADL; {S000} §Residual",
-        rationale="ADL walk induction: socialized_k = min(S₀, Σ capacity of the first k ranked positions). With "
-        "insurance available = min(balance, block cap left) the recorded shortfall is exactly max(0, bad debt − "
-        "insurance available − ADL capacity), so it is zero whenever the bound holds. Quantified in metric "
-        "DEBT-4.worst-case.",
+        rationale="ADL walk induction: socialized_k = min(S₀, Σ capacity of the first k ranked positions). "
+        "With insurance available = min(balance, block cap left) the recorded shortfall is exactly max(0, "
+        "bad debt − insurance available − ADL capacity), so it is zero whenever the bound holds. Quantified "
+        "in metric DEBT-4.worst-case.",
         assumptions=(
-            "ADL capacity = Σ (unrealized profit − pending haircut) of opposite-side positions with a fresh mark",
+            "ADL capacity = Σ (unrealized profit − pending haircut) of opposite-side positions with a fresh "
+            "mark",
             "the vault reaches the ADL engine (engine set, position side known); otherwise capacity is 0",
         ),
         targets=(SETTLE, ABSORB, FUND, ADL, FunctionRef("AdlEngine", "capacity")),
@@ -156,12 +160,13 @@ REGISTRY.register(
         id="DEBT-4.worst-case",
         title="Worst-case bad debt under an oracle shock, and the insurance that keeps the shortfall at zero",
         seed=f"{S000} §Hard cases; {S003} §2; 002 (convert-at-worst-time risk)",
-        rationale="z3.Optimize over the split of an account's margin between USDC and non-USDC collateral, starting at "
-        "the maintenance threshold, for oracle shocks of 10/20/30/50% (perp and collateral move together), collateral "
-        "sold at the effective floor (BalanceManagerVault._effectiveLiqFactor). Per 1,000,000 USDC of notional; with no "
-        "ADL capacity guaranteed, the insurance needed equals the bad debt. Contract-stated numbers come from the "
-        "extracted constants; per-asset weights, liqFactor and leverage are governance-set (no contract default), so "
-        "the reference profile used is named in every value.",
+        rationale="z3.Optimize over the split of an account's margin between USDC and non-USDC collateral, "
+        "starting at the maintenance threshold, for oracle shocks of 10/20/30/50% (perp and collateral move "
+        "together), collateral sold at the effective floor (BalanceManagerVault._effectiveLiqFactor). Per "
+        "1,000,000 USDC of notional; with no ADL capacity guaranteed, the insurance needed equals the bad "
+        "debt. Contract-stated numbers come from the extracted constants; per-asset weights, liqFactor and "
+        "leverage are governance-set (no contract default), so the reference profile used is named in every "
+        "value.",
         compute=worst_case_goals,
     )
 )
@@ -171,17 +176,21 @@ REGISTRY.register(
         id="DEBT-5",
         family="DEBT",
         title="ADL by ROE, each by at most its profit",
-        statement="DEBT-5 ADL reduces only opposite-side profitable positions, in ROE order, each by at most its "
-        "unrealized profit, and in total exactly the shortfall (or all capacity, recording the rest).",
+        statement="DEBT-5 ADL reduces only opposite-side profitable positions, in ROE order, each by at "
+        "most its unrealized profit, and in total exactly the shortfall (or all capacity, recording the "
+        "rest).",
         severity=Severity.HIGH,
         seed=f"{S003} §2 ADL Ranking (CONFIRMED: highest ROE on the opposing side first)",
-        rationale="Induction over the rounds of AdlEngine.socialize (each picks the remaining candidate of highest "
-        "ROE). Prefix invariant: socialized + remaining = S₀, socialized + untaken = capacity so far, and remaining > 0 "
-        "⇒ untaken = 0, i.e. a position is charged only when every higher-ROE candidate has been charged its whole "
-        "capacity (profit − pending haircut). Exit: socialized = min(S₀, capacity), the rest recorded.",
+        rationale="Induction over the rounds of AdlEngine.socialize (each picks the remaining candidate of "
+        "highest ROE). Prefix invariant: socialized + remaining = S₀, socialized + untaken = capacity so "
+        "far, and remaining > 0 ⇒ untaken = 0, i.e. a position is charged only when every higher-ROE "
+        "candidate has been charged its whole capacity (profit − pending haircut). Exit: socialized = "
+        "min(S₀, capacity), the rest recorded.",
         assumptions=(
-            "candidates are the opposite side's registered positions with profit > pending haircut (AdlEngine._candidates)",
-            "ROE ties break by position key (deterministic); the order within a tie does not affect the totals",
+            "candidates are the opposite side's registered positions with profit > pending haircut "
+            "(AdlEngine._candidates)",
+            "ROE ties break by position key (deterministic); the order within a tie does not affect the "
+            "totals",
         ),
         targets=(ADL, FunctionRef("AdlEngine", "_candidates")),
         checker=_checker(
@@ -197,17 +206,18 @@ REGISTRY.register(
         id="DEBT-6",
         family="DEBT",
         title="Custodian solvency",
-        statement="DEBT-6 solvency, as an inductive invariant over deposit, withdraw, allocate, release, liquidate: Σ "
-        "claims on the custodian (free + locked balances + insurance) ≤ tokens it holds.",
+        statement="DEBT-6 solvency, as an inductive invariant over deposit, withdraw, allocate, release, "
+        "liquidate: Σ claims on the custodian (free + locked balances + insurance) ≤ tokens it holds.",
         severity=Severity.CRITICAL,
         seed=f"{S000} §Core; 001 (Stage 7 usdcLocked)",
-        rationale="Base: an empty custodian. One obligation per operation (invariant ∧ op ⇒ invariant'): deposit "
-        "credits what arrived, withdraw debits free and holdings alike, allocate moves free → locked, release unlocks "
-        "only the effective locked USDC and moves PnL between the user and the insurance fund (profit paid ≤ the fund's "
-        "balance), liquidate moves free USDC / proceeds to the fund (its insurance leg is a double entry). Every debit is "
-        "guarded by the debited balance.",
+        rationale="Base: an empty custodian. One obligation per operation (invariant ∧ op ⇒ invariant'): "
+        "deposit credits what arrived, withdraw debits free and holdings alike, allocate moves free → "
+        "locked, release unlocks only the effective locked USDC and moves PnL between the user and the "
+        "insurance fund (profit paid ≤ the fund's balance), liquidate moves free USDC / proceeds to the "
+        "fund (its insurance leg is a double entry). Every debit is guarded by the debited balance.",
         assumptions=(
-            "the token credits exactly the transferred amount (no fee-on-transfer; the custodian measures deltas)",
+            "the token credits exactly the transferred amount (no fee-on-transfer; the custodian measures "
+            "deltas)",
             "aggregated per token: Σfree, Σlocked, insurance balance, custodian holdings",
         ),
         targets=(

@@ -1,1 +1,143 @@
-"""qre declarations (filled in by its issue)."""
+"""QRE — the multi-asset risk engine (seed 002). Models: ``models.risk_engine``."""
+
+from __future__ import annotations
+
+from models import risk_engine as m
+from properties import REGISTRY
+from properties.alloc import checker
+from vaultproof.prover.registry import PropertyDecl
+from vaultproof.results import FunctionRef, Severity
+
+S002 = "002_68ecb7afab86fcaf.txt"
+QRE = "QuantumRiskEngine"
+VALUE = FunctionRef("CollateralMath", "valueUsd18")
+SCALED = FunctionRef("CollateralMath", "sizeScaled")
+PROFILES = (
+    "collateral profiles USDC 6 dp (price 1, 0 dp), WBTC 8 dp, WETH 18 dp, MON 18 dp (8-dp oracle prices)"
+)
+BOUNDS = "balances ≤ 10^30 token units and prices ≤ 10^15 price units (no overflow is claimed beyond)"
+
+REGISTRY.register(
+    PropertyDecl(
+        id="QRE-1",
+        family="QRE",
+        title="Equity is the weighted basket value; initial ≤ maintenance ≤ 100%",
+        statement="QRE-1 equity = Σ balance × price × weight (+ PnL − fees), 18 decimals; initial weight ≤ "
+        "maintenance weight ≤ 1.",
+        severity=Severity.HIGH,
+        seed=f"{S002} §Universal patterns (balance × oraclePrice × weight; two-tier weight); §DECISION "
+        f"(Accounting)",
+        rationale="CollateralMath.valueUsd18 and sizeScaled are extracted and proved equal to the models "
+        "per profile; each checked multiplication of valueUsd18 is an obligation that it cannot overflow "
+        "within the bounds; a config accepted by setCollateral (initial ≤ maintenance ≤ BPS) values every "
+        "asset with initial ≤ maintenance ≤ unweighted; the collateral loop is proved by induction "
+        "(initialTotal ≤ maintenanceTotal ≤ k·max), and the final int256(total) + pnl − fees cannot "
+        "overflow.",
+        assumptions=(PROFILES, BOUNDS, "|pnl18|, fees18 ≤ 10^40", "at most MAX_COLLATERALS = 8 collaterals"),
+        targets=(
+            FunctionRef(QRE, "equity18"),
+            FunctionRef(QRE, "initialEquity18"),
+            FunctionRef(QRE, "setCollateral"),
+            VALUE,
+            SCALED,
+        ),
+        checker=checker(
+            m.qre1,
+            m.INITIAL_ABOVE_MAINTENANCE,
+            "setCollateral accepts initialWeightBps > maintenanceWeightBps",
+        ),
+    )
+)
+
+REGISTRY.register(
+    PropertyDecl(
+        id="QRE-2",
+        family="QRE",
+        title="USDC-only equals the legacy 1:1 valuation",
+        statement="QRE-2 with only USDC enabled (price 1, weight 1) every result equals the legacy 1:1 "
+        "valuation.",
+        severity=Severity.MEDIUM,
+        seed=f"{S002} §Stage 1 (with only USDC enabled results are byte-identical to today)",
+        rationale="Both sides are CODE: the QRE's USDC path CollateralMath.valueUsd18(balance, 6, 1, 0, "
+        "BPS) and the vault's legacy LockMath.scaleTo18(balance, 6), each extracted from SlithIR, are equal "
+        "(= balance·10^12) and neither reverts for any balance ≤ 10^30.",
+        assumptions=("USDC has 6 decimals (QRE constructor argument)", BOUNDS),
+        targets=(FunctionRef(QRE, "collateralValue18"), VALUE, FunctionRef("LockMath", "scaleTo18")),
+        checker=checker(m.qre2, m.USDC_AS_18_DECIMALS, "USDC's decimals are taken as 18 in the valuation"),
+    )
+)
+
+REGISTRY.register(
+    PropertyDecl(
+        id="QRE-3",
+        family="QRE",
+        title="Size-scaling de-weighting",
+        statement="QRE-3 size-scaling de-weighting: value is non-decreasing in balance; weight is "
+        "non-increasing.",
+        severity=Severity.MEDIUM,
+        seed=f"{S002} §Universal patterns (size-scaling de-weighting)",
+        rationale="Per profile, balance1 ≤ balance2 ⇒ sizeScaled(valueUsd18(balance1)) ≤ "
+        "sizeScaled(valueUsd18(balance2)). The effective weight G(v)/v of the de-weighting (G = BPS × the "
+        "pre-floor scaled value) is non-increasing, cross-multiplied exactly, and the code's floor(G/BPS) "
+        "loses less than 1e-18 USD. SIZE_SCALING_EXCESS_BPS and BPS are read from the contract; sizeScaled "
+        "is extracted and proved equal.",
+        assumptions=(PROFILES, BOUNDS),
+        targets=(FunctionRef(QRE, "collateralValue18"), VALUE, SCALED),
+        checker=checker(
+            m.qre3, m.EXCESS_AMPLIFIED, "value above maxNotionalUsd18 counts at 150% instead of 50%"
+        ),
+    )
+)
+
+REGISTRY.register(
+    PropertyDecl(
+        id="QRE-4",
+        family="QRE",
+        title="Per-asset and per-user caps",
+        statement="QRE-4 per-asset and per-user caps hold; QRE moves no tokens.",
+        severity=Severity.HIGH,
+        seed=f"{S002} §Universal patterns (per-asset + per-user supply caps)",
+        rationale="_counted: counted ≤ min(balance, userCap); Σ over users ≤ assetCap by induction over "
+        "users (invariant Σcounted ≤ Σbalances ∧ Σcounted·total ≤ Σbalances·assetCap, with Σbalances ≤ "
+        "totalClaims). That QRE moves no tokens is decided statically by ST-9 (no token transfer reachable "
+        "from QRE).",
+        assumptions=(
+            "Σ over users of held balances ≤ BalanceManager.totalClaims(token)",
+            "mulDiv rounds down",
+        ),
+        targets=(FunctionRef(QRE, "_counted"), FunctionRef(QRE, "equity18")),
+        checker=checker(
+            m.qre4, m.NO_ASSET_CAP, "the pro-rata asset-cap step is missing (only the user cap applies)"
+        ),
+    )
+)
+
+REGISTRY.register(
+    PropertyDecl(
+        id="QRE-5",
+        family="QRE",
+        title="Withdraw gate keeps initial margin covered",
+        statement="QRE-5 withdraw gate: a withdrawal succeeds only if equity after it still covers initial "
+        "margin.",
+        severity=Severity.HIGH,
+        seed=f"{S002} §Risk controls; Stage 2 (withdraw gate) in 001 §Related stages",
+        rationale="canWithdraw true ⇒ the initial-weighted equity of the POST-withdrawal state ≥ "
+        "initialMargin18: the gate values held − amount, and after the withdrawal totalClaims also drops by "
+        "amount, which only raises the counted balance (pro rata) — QRE-3's monotonicity, instantiated for "
+        "the two evaluations, gives the rest.",
+        assumptions=(
+            "value of one collateral is non-decreasing in its counted balance (QRE-3)",
+            "other collaterals, pnl and fees are unchanged by the withdrawal",
+        ),
+        targets=(
+            FunctionRef(QRE, "canWithdraw"),
+            FunctionRef(QRE, "_equity18"),
+            FunctionRef("BalanceManager", "withdraw"),
+        ),
+        checker=checker(
+            m.qre5,
+            m.GATE_BEFORE_WITHDRAWAL,
+            "the gate values the balance before removing the withdrawn amount",
+        ),
+    )
+)

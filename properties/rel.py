@@ -1,1 +1,111 @@
-"""rel declarations (filled in by its issue)."""
+"""REL — release and settlement (seed 001). Models: ``models.release``."""
+
+from __future__ import annotations
+
+from models import release as m
+from properties import REGISTRY
+from properties.alloc import checker
+from vaultproof.prover.registry import PropertyDecl
+from vaultproof.results import FunctionRef, Severity
+
+S001 = "001_e49da555eb8247a5.txt"
+BMV = "BalanceManagerVault"
+RELEASE = FunctionRef(BMV, "releaseFromPosition")
+HANDLE = FunctionRef(BMV, "_handleRelease")
+COMMON = (
+    "USDC amounts in USDC units (6 dp); usdcLocked ≤ amount < 2^128 (ALLOC-6)",
+    "|pnl| ≤ type(uint96).max (_checkPnl)",
+)
+
+REGISTRY.register(
+    PropertyDecl(
+        id="REL-1",
+        family="REL",
+        title="A release never unlocks more than the position's effective locked USDC",
+        statement="REL-1 a release never unlocks more than the position's effective locked USDC.",
+        severity=Severity.CRITICAL,
+        seed=f"{S001} §releaseFromPosition change (pass usdcLocked, not amount, to _handleRelease)",
+        rationale="On the _handleRelease model fed with the effective locked USDC: unlocked ≤ locked and "
+        "unlocked + forfeited = locked for every pnl, so exactly the position's lock leaves the "
+        "BalanceManager. LockMath.effectiveLocked is extracted and proved equal to the model. Witness: a "
+        "partly virtual-backed position (usdcLocked < amount).",
+        assumptions=COMMON,
+        targets=(
+            RELEASE,
+            HANDLE,
+            FunctionRef(BMV, "deallocateFromPosition"),
+            FunctionRef("LockMath", "effectiveLocked"),
+        ),
+        checker=checker(
+            m.rel1,
+            m.UNLOCKS_CLAIMED_AMOUNT,
+            "pre-Stage-7 release: the claimed amount is passed to _handleRelease as the lock",
+        ),
+    )
+)
+
+REGISTRY.register(
+    PropertyDecl(
+        id="REL-2",
+        family="REL",
+        title="Value conservation on close",
+        statement="REL-2 value conservation on close: user's change + insurance's change + recorded deficit "
+        "= realised PnL (exactly, in USDC units).",
+        severity=Severity.CRITICAL,
+        seed=f"{S001} §_handleRelease — no logic change (the three branches)",
+        rationale="Signs: the user's change counts unlocked + credited − locked, the recorded deficit is a "
+        "debt of the user, and insurance is the settlement's counterparty. Proved as two exact equations: "
+        "userChange − deficit = pnl and userChange + insuranceChange = 0. The profit leg is what "
+        "InsuranceFund.coverDeficit actually pays (min of pnl, its balance and its per-block room), as in "
+        "the contract: losing and profitable closes are separate obligations, so a profit the fund cannot "
+        "pay in full (and that nothing records) shows up as its own counterexample.",
+        assumptions=(*COMMON, "the insurance fund's payable amount is arbitrary (balance and block cap)"),
+        targets=(
+            RELEASE,
+            HANDLE,
+            FunctionRef(BMV, "_settleCrossAccountDeficit"),
+            FunctionRef("InsuranceFund", "coverDeficit"),
+        ),
+        checker=checker(
+            m.rel2,
+            m.DEFICIT_IGNORES_FORFEIT,
+            "the deficit records the whole loss although the lock was already forfeited",
+        ),
+    )
+)
+
+REGISTRY.register(
+    PropertyDecl(
+        id="REL-3",
+        family="REL",
+        title="A fully virtual-backed loss goes whole to the cross-account deficit",
+        statement="REL-3 a fully virtual-backed position closed at a loss routes the whole loss to the "
+        "cross-account deficit.",
+        severity=Severity.HIGH,
+        seed=f"{S001} §_handleRelease (lockedAmount == 0 → deduct full deficit via "
+        f"_settleCrossAccountDeficit); scenario 6",
+        rationale="usdcLocked = 0 ∧ pnl < 0 ⇒ deficit = −pnl, and nothing is unlocked, forfeited or "
+        "credited; for a CROSS position _handleRelease hands that deficit to _settleCrossAccountDeficit.",
+        assumptions=COMMON,
+        targets=(RELEASE, HANDLE, FunctionRef(BMV, "_settleCrossAccountDeficit")),
+        checker=checker(m.rel3, m.VIRTUAL_LOSS_DROPPED, "a loss with nothing locked records no deficit"),
+    )
+)
+
+REGISTRY.register(
+    PropertyDecl(
+        id="REL-4",
+        family="REL",
+        title="Partial release rounds in the protocol's favour",
+        statement="REL-4 partial release of a fraction releases at most that fraction of the lock (rounding "
+        "favours the protocol).",
+        severity=Severity.MEDIUM,
+        seed=f"{S001} §Audit surface (partialReleaseFromPosition — lockedAmount substitution)",
+        rationale="released = LockMath.partialUnlock(locked, f) satisfies released·PPM ≤ locked·f < "
+        "(released+1)·PPM: rounded down by less than one unit. partialUnlock is extracted and proved equal "
+        "to the model; PPM is read from the contract.",
+        assumptions=("locked < 2^128 USDC units", "0 ≤ fractionPpm ≤ PPM (InvalidFraction otherwise)"),
+        targets=(FunctionRef(BMV, "partialReleaseFromPosition"), FunctionRef("LockMath", "partialUnlock")),
+        checker=checker(m.rel4, m.ROUNDS_UP, "partialUnlock rounds up (ceil) instead of down"),
+    )
+)

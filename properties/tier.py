@@ -1,1 +1,62 @@
-"""tier declarations (filled in by its issue)."""
+"""TIER — margin tiers (seed 003 §6). Models: ``models.tiers``."""
+
+from __future__ import annotations
+
+from models import tiers as m
+from properties import REGISTRY
+from properties.alloc import checker
+from vaultproof.prover.registry import PropertyDecl
+from vaultproof.results import FunctionRef, Severity
+
+S003 = "003_a4264e45de6bad94.txt"
+MARGIN = FunctionRef("MarginTable", "maintenanceMargin")
+DEDUCTION = FunctionRef("MarginTable", "deductionFor")
+VALIDATE = FunctionRef("MarginTable", "validate")
+ASSUME = (
+    "the table passed MarginTable.validate: lowerBound[0] = 0 and increasing, 1 ≤ maxLeverage with 2·L | "
+    "SCALE, maxLeverage non-increasing, stored deduction = deductionFor",
+    "notionals ≤ 2^128 USDC units",
+    "SCALE is read from the contract",
+)
+
+REGISTRY.register(
+    PropertyDecl(
+        id="TIER-1",
+        family="TIER",
+        title="Maintenance margin is continuous at every tier boundary",
+        statement="TIER-1 maintenance margin is continuous at every tier boundary (the deduction makes it "
+        "so).",
+        severity=Severity.MEDIUM,
+        seed=f"{S003} §6 Margin Tiers (lower_bound, max_leverage, maintenance_deduction)",
+        rationale="Induction on the tier index: with D_i = D_{i−1} + lowerBound_i·(k_i − k_{i−1}) the "
+        "scaled margins of tiers i−1 and i agree exactly at lowerBound_i (so the rounded-up margins agree "
+        "too); also n·k_t − D_t ≥ 0 for n ≥ lowerBound_t (base D_0 = 0, step via the IH at lowerBound_i), "
+        "so the code's subtraction cannot underflow, and notional·k + SCALE − 1 cannot overflow. "
+        "MarginTable loops over a memory array, which the SlithIR extractor rejects, so the model mirrors "
+        "deductionFor's loop body.",
+        assumptions=ASSUME,
+        targets=(MARGIN, DEDUCTION, VALIDATE),
+        checker=checker(m.tier1, m.NO_DEDUCTION, "no maintenance deduction (d_t = 0 for every tier)"),
+    )
+)
+
+REGISTRY.register(
+    PropertyDecl(
+        id="TIER-2",
+        family="TIER",
+        title="Maintenance margin is monotone; leverage non-increasing by tier",
+        statement="TIER-2 maintenance margin is non-decreasing in notional; max leverage non-increasing by "
+        "tier.",
+        severity=Severity.MEDIUM,
+        seed=f"{S003} §6 Margin Tiers",
+        rationale="Within a tier the slope k ≥ 0; across lowerBound_i by induction (IH: monotone on tiers ≤ "
+        "i−1, instantiated at lowerBound_i − 1) plus exact continuity; ceil preserves order. A validated "
+        "table has maxLeverage[i] ≤ maxLeverage[i−1], hence k[i] ≥ k[i−1] ≥ 1. The margin is rounded UP "
+        "(never under-stated).",
+        assumptions=ASSUME,
+        targets=(MARGIN, DEDUCTION, VALIDATE, FunctionRef("MarginTable", "tierIndex")),
+        checker=checker(
+            m.tier2, m.DOUBLE_DEDUCTION, "the deduction step is doubled: 2·lowerBound_i·(k_i − k_{i−1})"
+        ),
+    )
+)

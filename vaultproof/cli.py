@@ -43,14 +43,22 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, help_text in COMMANDS.items():
         cmd = sub.add_parser(name, help=help_text, description=help_text)
-        cmd.add_argument("path", nargs="?", default=".", help="project root holding vaultproof.toml (default: .)")
+        cmd.add_argument(
+            "path", nargs="?", default=".", help="project root holding vaultproof.toml (default: .)"
+        )
         cmd.add_argument("-q", "--quiet", action="store_true", help="print only the summary line and errors")
         if name in ("prove", "run"):
             cmd.add_argument("-j", "--jobs", type=int, default=None, help="worker processes for the prover")
-            cmd.add_argument("--only", action="append", default=[], metavar="ID", help="restrict to these property ids")
+            cmd.add_argument(
+                "--only", action="append", default=[], metavar="ID", help="restrict to these property ids"
+            )
         if name == "run":
-            cmd.add_argument("--gate", action="store_true", help="exit 1 on a regression against the baseline")
-            cmd.add_argument("--update-baseline", action="store_true", help="rewrite the baseline from this run")
+            cmd.add_argument(
+                "--gate", action="store_true", help="exit 1 on a regression against the baseline"
+            )
+            cmd.add_argument(
+                "--update-baseline", action="store_true", help="rewrite the baseline from this run"
+            )
             cmd.add_argument("--baseline", default=None, help="baseline file (default from vaultproof.toml)")
             cmd.add_argument("--skip-mutants", action="store_true", help="do not run the mutation campaign")
         if name in ("report", "run"):

@@ -6,7 +6,7 @@ import logging
 import os
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -54,7 +54,12 @@ class CompiledProject:
 
     def sizes(self) -> tuple[BytecodeSize, ...]:
         return tuple(
-            BytecodeSize(contract=a.name, source=a.source, deployed_bytes=a.deployed_bytes, limit_bytes=self.config.size_limit)
+            BytecodeSize(
+                contract=a.name,
+                source=a.source,
+                deployed_bytes=a.deployed_bytes,
+                limit_bytes=self.config.size_limit,
+            )
             for a in self.project_contracts()
             if a.deployed_bytes > 0
         )
@@ -84,10 +89,8 @@ def describe_compile_failure(text: str, root: Path) -> str:
     message = headline.group("message").strip() if headline else " ".join(text.split())[:300]
     if location:
         file = location.group("file").strip()
-        try:
+        with suppress(ValueError):  # outside the project root: keep solc's path as given
             file = str(Path(file).resolve().relative_to(root))
-        except ValueError:
-            pass
         return f"{file}:{location.group('line')}: {kind}: {message}"
     return f"{kind}: {message}"
 
@@ -133,7 +136,9 @@ def compile_project(config: Config) -> CompiledProject:
     try:
         os.chdir(config.root)
         with _shim_on_path(toolchain), _quiet_logs():
-            crytic = CryticCompile(standard_json, solc=str(toolchain.solc_shim), solc_working_dir=str(config.root))
+            crytic = CryticCompile(
+                standard_json, solc=str(toolchain.solc_shim), solc_working_dir=str(config.root)
+            )
     except InvalidCompilation as exc:
         raise CompileError(describe_compile_failure(str(exc), config.root)) from None
     except OSError as exc:
@@ -158,4 +163,10 @@ def compile_project(config: Config) -> CompiledProject:
                     )
                 )
     artifacts.sort(key=lambda a: (a.source, a.name))
-    return CompiledProject(config=config, toolchain=toolchain, crytic=crytic, artifacts=tuple(artifacts), solc_version=solc_version)
+    return CompiledProject(
+        config=config,
+        toolchain=toolchain,
+        crytic=crytic,
+        artifacts=tuple(artifacts),
+        solc_version=solc_version,
+    )

@@ -74,7 +74,9 @@ def load(root: Path) -> Config:
         raise ConfigError(f"project path {root} is not a directory")
     path = root / CONFIG_NAME
     if not path.is_file():
-        raise ConfigError(f"{path} not found: a project needs a {CONFIG_NAME} naming its contracts and properties")
+        raise ConfigError(
+            f"{path} not found: a project needs a {CONFIG_NAME} naming its contracts and properties"
+        )
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -107,7 +109,9 @@ def load(root: Path) -> Config:
         raise ConfigError(f"{CONFIG_NAME}: [project] sources is empty")
     for source in sources:
         if not (root / source).exists():
-            raise ConfigError(f"{CONFIG_NAME}: [project] sources entry {source!r} does not exist under {root}")
+            raise ConfigError(
+                f"{CONFIG_NAME}: [project] sources entry {source!r} does not exist under {root}"
+            )
 
     return Config(
         root=root,

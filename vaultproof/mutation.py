@@ -124,14 +124,19 @@ def run_mutant(
                 killed_by += [
                     r.property_id
                     for r in outcome.properties
-                    if reference.verdicts.get(r.property_id) is Verdict.PROVED and r.verdict is not Verdict.PROVED
+                    if reference.verdicts.get(r.property_id) is Verdict.PROVED
+                    and r.verdict is not Verdict.PROVED
                 ]
             except RegistryError:
                 killed_by.append("registry: a declared target no longer exists")
         if _static_family(registry, mutant.family):
             analysis = run_analysis(project, registry, quiet)
             killed_by += sorted(
-                {f"{f.detector}" for f in analysis.findings if f.fingerprint not in reference.static_fingerprints}
+                {
+                    f"{f.detector}"
+                    for f in analysis.findings
+                    if f.fingerprint not in reference.static_fingerprints
+                }
             )
     return MutantResult(
         mutant_id=mutant.id,

@@ -54,7 +54,9 @@ def compile_stage(config: Config, console: Console) -> CompiledProject:
     return project
 
 
-def analyse_stage(config: Config, console: Console, project: CompiledProject | None = None) -> AnalysisOutcome:
+def analyse_stage(
+    config: Config, console: Console, project: CompiledProject | None = None
+) -> AnalysisOutcome:
     project = project or compile_stage(config, console)
     registry = load_registry(config.properties_module, config.root)
     return run_analysis(project, registry, console)
@@ -84,10 +86,15 @@ def report_stage(config: Config, console: Console, out: str | None = None) -> Ru
 
 
 def run_pipeline(config: Config, console: Console, options: RunOptions) -> RunResult:
-    from vaultproof.gate import evaluate, write_baseline
+    from vaultproof.gate import evaluate, load_baseline, write_baseline
     from vaultproof.mutation import Reference, run_mutants
     from vaultproof.report import write_reports
 
+    baseline_path = Path(options.baseline) if options.baseline else config.path(config.baseline)
+    if options.gate and not options.update_baseline:
+        load_baseline(
+            baseline_path
+        )  # a missing or malformed baseline fails (exit 2) before minutes of proving
     project = compile_stage(config, console)
     registry = load_registry(config.properties_module, config.root)
     analysis = run_analysis(project, registry, console)
@@ -117,7 +124,6 @@ def run_pipeline(config: Config, console: Console, options: RunOptions) -> RunRe
         notes=analysis.notes,
     )
     out_dir = Path(options.out) if options.out else config.path(config.reports_dir)
-    baseline_path = Path(options.baseline) if options.baseline else config.path(config.baseline)
     try:
         if options.update_baseline:
             write_baseline(draft, baseline_path)

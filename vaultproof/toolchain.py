@@ -34,7 +34,9 @@ class Toolchain:
                 [str(self.solc_shim), "--version"], capture_output=True, text=True, check=True, timeout=60
             ).stdout
         except (OSError, subprocess.SubprocessError) as exc:
-            raise ToolchainError(f"the solc shim at {self.solc_shim} did not answer --version: {exc}") from None
+            raise ToolchainError(
+                f"the solc shim at {self.solc_shim} did not answer --version: {exc}"
+            ) from None
         for line in out.splitlines():
             if line.startswith("Version:"):
                 return line.split(":", 1)[1].strip()
@@ -51,7 +53,8 @@ def locate(project_root: Path, shim: str | None = None) -> Toolchain:
     if solc_shim is None:
         raise ToolchainError(f"no solc shim found (looked in {', '.join(str(c) for c in candidates)})")
     modules = next(
-        (d / "node_modules" for d in (project_root, ENGINE_ROOT) if (d / "node_modules" / "solc").is_dir()), None
+        (d / "node_modules" for d in (project_root, ENGINE_ROOT) if (d / "node_modules" / "solc").is_dir()),
+        None,
     )
     if modules is None:
         raise ToolchainError("node_modules/solc is missing; run `npm ci` (make setup does it)")

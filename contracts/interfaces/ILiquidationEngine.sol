@@ -12,6 +12,7 @@ interface ILiquidationEngine {
         uint256 quoteValue; // USDC value of the fill (absorbed·fillPrice + backstopped·oracle)
         uint256 fee; // liquidation fee charged (≤ MaxLiquidationFeePpm × quoteValue)
         uint256 insuranceLost; // insurance balance decrease caused by the closes (before the fee)
+        int256 pnl; // realised PnL of the liquidated part (after any ADL haircut), settled by the vault
     }
 
     error UnknownArch(address arch);
@@ -38,6 +39,8 @@ interface ILiquidationEngine {
     );
     event BackstopLiquidation(address indexed arch, address indexed market, bool liquidatedIsLong, uint256 size, uint256 price);
     event LiquidationFeeCollected(address indexed user, uint256 fee);
+    /// @notice The caller's opposite position absorbed `size` of the liquidation for `quoteValue` USDC.
+    event CounterpartyFilled(address indexed counterparty, address indexed user, uint256 size, uint256 quoteValue, int256 pnl);
 
     function liquidate(address arch, address user, address market, bool isLong, uint256 fillPrice)
         external

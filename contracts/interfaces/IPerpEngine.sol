@@ -35,6 +35,7 @@ interface IPerpEngine {
     error TooManyPositions(address user);
     error SizeExceedsPosition(uint256 size, uint256 positionSize);
     error NotLiquidationEngine(address caller);
+    error FractionTooSmall(uint256 size, uint256 positionSize);
     error ValueOutOfRange(uint256 value);
 
     event PositionOpened(

@@ -54,7 +54,9 @@ contract BalanceManagerVaultV1 is Initializable, OwnableUpgradeable, UUPSUpgrade
     error InvalidConfig();
     error InvalidFraction(uint256 fractionPpm);
 
-    event CollateralAllocated(address indexed user, bytes32 indexed posKey, address market, uint256 amount, MarginMode mode);
+    event CollateralAllocated(
+        address indexed user, bytes32 indexed posKey, address market, uint256 amount, MarginMode mode
+    );
     event CollateralReleased(address indexed user, bytes32 indexed posKey, int256 pnl, uint256 unlocked);
     event SettlementRouterSet(address indexed router, bool allowed);
 
@@ -164,9 +166,13 @@ contract BalanceManagerVaultV1 is Initializable, OwnableUpgradeable, UUPSUpgrade
 
     /// @dev V1 release: everything locked is `collateral`; the insurance account pays profits (as far as its
     /// balance goes) and receives forfeited losses.
-    function _handleRelease(BalanceManagerVaultStorage storage $, address user, bytes32 posKey, uint256 collateral, int256 pnl)
-        internal
-    {
+    function _handleRelease(
+        BalanceManagerVaultStorage storage $,
+        address user,
+        bytes32 posKey,
+        uint256 collateral,
+        int256 pnl
+    ) internal {
         IBalanceManager bm = IBalanceManager($.balanceManager);
         if (pnl >= 0) {
             emit CollateralReleased(user, posKey, pnl, collateral);
@@ -187,9 +193,7 @@ contract BalanceManagerVaultV1 is Initializable, OwnableUpgradeable, UUPSUpgrade
 
     /// @dev THE SEED'S BUG, preserved: debits only the user's free USDC; whatever exceeds it is dropped
     /// without a trace (no insurance, no ADL, no event).
-    function _settleCrossAccountDeficit(BalanceManagerVaultStorage storage $, address user, uint256 deficit)
-        internal
-    {
+    function _settleCrossAccountDeficit(BalanceManagerVaultStorage storage $, address user, uint256 deficit) internal {
         IBalanceManager bm = IBalanceManager($.balanceManager);
         uint256 free = bm.getBalance(user, $.usdc);
         uint256 used = free < deficit ? free : deficit;

@@ -50,6 +50,8 @@ library MarginTable {
     /// @notice Maintenance margin in USDC units, rounded UP. Assumes `validate(tiers)` passed.
     function maintenanceMargin(Tier[] memory tiers, uint256 notional) internal pure returns (uint256) {
         uint256 t = tierIndex(tiers, notional);
+        // Exact: validate() guarantees 2·maxLeverage divides SCALE, so dividing first loses nothing.
+        // slither-disable-next-line divide-before-multiply
         uint256 k = SCALE / (2 * tiers[t].maxLeverage);
         // No underflow: for n ≥ lowerBound_t, n·k_t − D_t ≥ lowerBound_t·k_{t−1} − D_{t−1} ≥ … ≥ 0.
         uint256 scaled = notional * k - tiers[t].maintenanceDeduction;
@@ -74,7 +76,7 @@ library MarginTable {
         if (n == 0) revert EmptyTable();
         if (n > MAX_TIERS) revert TooManyTiers(n);
         if (tiers[0].lowerBound != 0) revert FirstTierNotZero(tiers[0].lowerBound);
-        uint256 d;
+        uint256 d = 0;
         for (uint256 i; i < n; ++i) {
             uint256 lev = tiers[i].maxLeverage;
             if (lev == 0 || SCALE % (2 * lev) != 0) revert InvalidLeverage(i, lev);

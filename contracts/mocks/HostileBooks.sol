@@ -42,7 +42,7 @@ contract LyingOrderBook {
         uint256 payBps_
     ) external {
         (bm, base, quote, treasury, promisedPrice, baseUnit, payBps) =
-            (bm_, base_, quote_, treasury_, promisedPrice_, baseUnit_, payBps_);
+        (bm_, base_, quote_, treasury_, promisedPrice_, baseUnit_, payBps_);
     }
 
     function calculateOrderAmounts(uint256 baseQty, IOrderBook.Side, uint256) external view returns (uint256, uint256) {

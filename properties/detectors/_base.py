@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from slither.core.declarations import Contract, Function
 from slither.detectors.abstract_detector import AbstractDetector
+from slither.utils.output import Output
 
 WIKI_ROOT = "https://github.com/vaultproof/vaultproof/blob/main/docs/detectors.md"
 
@@ -68,11 +69,7 @@ class VaultproofDetector(AbstractDetector):
 
     def _settings_near_target(self) -> Mapping[str, Any]:
         """CLI path: the ``[analyse.detectors.<ARGUMENT>]`` table of the nearest vaultproof.toml, if any."""
-        try:
-            target = Path(str(self.compilation_unit.crytic_compile.target)).resolve()
-        except (AttributeError, OSError):
-            target = Path.cwd()
-        start = target if target.is_dir() else target.parent
+        start = self._target_directory()
         for directory in (start, *start.parents, Path.cwd()):
             candidate = directory / "vaultproof.toml"
             if candidate.is_file():
@@ -87,17 +84,70 @@ class VaultproofDetector(AbstractDetector):
                 return {}
         return {}
 
+    def _target_directory(self) -> Path:
+        """The analysed directory: the CLI target if it is a path, else where the project's sources live
+        (``--solc-standard-json`` targets are objects, not paths)."""
+        target = getattr(self.compilation_unit.crytic_compile, "target", None)
+        if isinstance(target, str) and Path(target).exists():
+            path = Path(target).resolve()
+            return path if path.is_dir() else path.parent
+        sources = sorted(
+            Path(c.source_mapping.filename.absolute).parent
+            for c in self.compilation_unit.contracts
+            if not c.is_from_dependency()
+            and c.source_mapping.filename.absolute
+            and "node_modules" not in Path(c.source_mapping.filename.absolute).parts
+        )
+        if not sources:
+            return Path.cwd()
+        common = sources[0]
+        for source in sources[1:]:
+            while common not in (source, *source.parents):
+                common = common.parent
+        return common
+
+    # -- configuration sanity: a misspelt name must not turn a check into a silent pass -------------
+
+    def missing_functions(self, names: list[str]) -> list[Output]:
+        known = {
+            (owner, f.name)
+            for c in self.compilation_unit.contracts
+            for f in c.functions_and_modifiers
+            for owner in (c.name, f.contract_declarer.name, "")
+        }
+        known |= {("", f.name) for f in self.compilation_unit.functions_top_level}
+        out = []
+        for entry in names:
+            owner, _, name = entry.rpartition(".")
+            if (owner, name) not in known:
+                out.append(self.generate_result([f"configured function {entry} is not in the compilation\n"]))
+        return out
+
+    def missing_contracts(self, names: list[str]) -> list[Output]:
+        known = {c.name for c in self.compilation_unit.contracts}
+        return [
+            self.generate_result([f"configured contract {name} is not in the compilation\n"])
+            for name in names
+            if name not in known
+        ]
+
     # -- selection helpers -------------------------------------------------------------------------
 
     def project_contracts(self) -> list[Contract]:
         """Derived contracts outside dependencies, in a stable order."""
-        contracts = [c for c in self.compilation_unit.contracts_derived if not c.is_from_dependency()]
+        contracts = [c for c in self.compilation_unit.contracts_derived if not is_dependency(c)]
         return sorted(contracts, key=lambda c: (c.source_mapping.filename.relative, c.name))
 
     def all_project_contracts(self) -> list[Contract]:
         """Every contract (derived or not, interfaces excluded) outside dependencies."""
-        contracts = [c for c in self.compilation_unit.contracts if not c.is_from_dependency()]
+        contracts = [c for c in self.compilation_unit.contracts if not is_dependency(c)]
         return sorted(contracts, key=lambda c: (c.source_mapping.filename.relative, c.name))
+
+
+def is_dependency(contract: Contract) -> bool:
+    """Library code (node_modules), however it was compiled (remapped standard-json does not mark it)."""
+    filename = contract.source_mapping.filename.absolute or ""
+    return bool(contract.is_from_dependency()) or "node_modules" in Path(filename).parts
 
 
 def _same_kind(value: Any, default: list[Any]) -> bool:

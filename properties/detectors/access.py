@@ -14,7 +14,7 @@ from slither.slithir.variables import Constant, ReferenceVariable
 from slither.utils.output import Output
 
 from properties.detectors import _ir
-from properties.detectors._base import WIKI_ROOT, VaultproofDetector, names_match, pattern_match
+from properties.detectors._base import WIKI_ROOT, VaultproofDetector, is_dependency, names_match, pattern_match
 
 
 def _by_name(function: Function) -> str:
@@ -118,7 +118,7 @@ class UnprotectedRiskSetter(VaultproofDetector):
 
     def _detect(self) -> list[Output]:
         contracts: list[str] = self.settings["contracts"]
-        results = []
+        results = self.missing_contracts(contracts)
         for contract in self.project_contracts():
             if contracts and contract.name not in contracts:
                 continue
@@ -130,7 +130,7 @@ class UnprotectedRiskSetter(VaultproofDetector):
                     or function.view
                     or function.pure
                     or names_match(function, self.settings["exempt"], contract)
-                    or function.contract_declarer.is_from_dependency()
+                    or is_dependency(function.contract_declarer)
                 ):
                     continue
                 written = self._risky_writes(function)
@@ -147,7 +147,7 @@ class UnprotectedRiskSetter(VaultproofDetector):
         patterns: list[str] = self.settings["patterns"]
         names: set[str] = set()
         for reached in _ir.functions_reached([function]):
-            if reached.contract_declarer.is_from_dependency() and reached is not function:
+            if is_dependency(reached.contract_declarer) and reached is not function:
                 continue  # dependencies guard their own state (Ownable's owner, for instance)
             defs = _ir.Defs(reached)
             for node in reached.nodes:

@@ -79,13 +79,13 @@ class UnguardedExternalCallInLoop(_FrameDetector):
 
     def _detect(self) -> list[Output]:
         include_view: bool = self.settings["include_view"]
+        results = self.missing_functions(self.settings["functions"])
         hits: dict[Node, list[str]] = {}
         for root in self.frame_roots():
             for node in self._unguarded(root, include_view):
                 hits.setdefault(node, [])
                 if root.canonical_name not in hits[node]:
                     hits[node].append(root.canonical_name)
-        results = []
         for node in sorted(hits, key=lambda n: (n.function.canonical_name, n.node_id)):
             info: DETECTOR_INFO = [
                 node.function,
@@ -191,7 +191,7 @@ class StorageWriteAfterExternalCall(_FrameDetector):
     def _detect(self) -> list[Output]:
         roots = self.frame_roots()
         frame = _ir.functions_reached(roots)
-        results = []
+        results = self.missing_functions(self.settings["functions"])
         reported: set[Node] = set()
         for function in sorted(frame, key=_by_name):
             for node in _ir.ordered_nodes(function):
@@ -250,7 +250,7 @@ class ReturnValueProceeds(VaultproofDetector):
 
     def _detect(self) -> list[Output]:
         configured: list[str] = self.settings["functions"]
-        results = []
+        results = self.missing_functions(configured)
         for contract in self.all_project_contracts():
             for function in sorted(contract.functions_declared, key=_by_name):
                 if not function.is_implemented or (configured and not names_match(function, configured, contract)):
@@ -368,7 +368,7 @@ class MissingNonReentrant(VaultproofDetector):
         guards: list[str] = self.settings["modifiers"]
         exempt: list[str] = self.settings["exempt"]
         exempt_modifiers: list[str] = self.settings["exempt_modifiers"]
-        results = []
+        results = self.missing_contracts(self.settings["contracts"])
         for contract in self._contracts():
             functions = contract.functions if self.settings["include_inherited"] else contract.functions_declared
             for function in sorted(functions, key=_by_name):

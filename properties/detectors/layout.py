@@ -12,7 +12,7 @@ from slither.tools.upgradeability.checks import all_checks
 from slither.tools.upgradeability.checks.abstract_checks import AbstractCheck
 from slither.utils.output import Output
 
-from properties.detectors._base import WIKI_ROOT, VaultproofDetector
+from properties.detectors._base import WIKI_ROOT, VaultproofDetector, is_dependency
 
 EIP170_LIMIT = 24_576
 
@@ -42,7 +42,7 @@ class BytecodeSizeLimit(VaultproofDetector):
             for name in sorted(source_unit.contracts_names):
                 contract = by_key.get((name, source_unit.filename.absolute))
                 runtime = source_unit.bytecode_runtime(name) or ""
-                if contract is None or contract.is_from_dependency() or not runtime:
+                if contract is None or is_dependency(contract) or not runtime:
                     continue
                 out.append((contract, len(runtime) // 2))
         return sorted(out, key=lambda item: item[0].name)

@@ -57,7 +57,7 @@ class FieldReadOutsideAccessor(VaultproofDetector):
         accessors: list[str] = self.settings["accessors"]
         if not fields:
             return []
-        results = []
+        results = self.missing_functions(accessors)
         for contract in self.all_project_contracts():
             for function in sorted(contract.functions_and_modifiers_declared, key=_by_name):
                 if not function.is_implemented or names_match(function, accessors, contract):
@@ -121,7 +121,7 @@ class UncheckedNarrowingCast(VaultproofDetector):
 
     def _detect(self) -> list[Output]:
         configured: list[str] = self.settings["functions"]
-        results = []
+        results = self.missing_functions(configured)
         for contract in self.all_project_contracts():
             for function in sorted(contract.functions_and_modifiers_declared, key=_by_name):
                 if not function.is_implemented or (configured and not names_match(function, configured, contract)):

@@ -21,7 +21,9 @@ def test_campaign_on_the_tiny_project() -> None:
     registry = load_registry(cfg.properties_module, cfg.root)
     reference = Reference(verdicts={"TINY-1": Verdict.PROVED}, static_fingerprints=frozenset())
     mutants = load_mutants(TINY / "mutants.toml")
-    results = {r.mutant_id: r for r in run_mutants(cfg, registry, Console(quiet=True), reference, mutants, jobs=1)}
+    results = {
+        r.mutant_id: r for r in run_mutants(cfg, registry, Console(quiet=True), reference, mutants, jobs=1)
+    }
     assert results["M-TINY-rename"].killed
     assert results["M-TINY-rename"].killed_by == ("registry: a declared target no longer exists",)
     assert not results["M-TINY-stillborn"].killed

@@ -176,9 +176,8 @@ contract Stage5Test is VaultproofDeploy {
         vm.etch(lying, address(new LyingOrderBook()).code);
         address treasury = address(0x7EA5);
         _deposit(treasury, address(usdc), 10_000e6);
-        LyingOrderBook(lying).configure(
-            IBalanceManager(address(bm)), address(weth), address(usdc), treasury, 2_900e6, 1e18, 5_000
-        );
+        LyingOrderBook(lying)
+            .configure(IBalanceManager(address(bm)), address(weth), address(usdc), treasury, 2_900e6, 1e18, 5_000);
 
         vm.recordLogs();
         _liquidate();

@@ -54,7 +54,9 @@ def test_missing_project_and_missing_config(tmp_path: Path, capsys: pytest.Captu
         ("[[analyse.upgrades]]\nprevious = 'A'", "need previous and current"),
     ],
 )
-def test_malformed_config_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], toml: str, message: str) -> None:
+def test_malformed_config_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], toml: str, message: str
+) -> None:
     (tmp_path / "contracts").mkdir()
     (tmp_path / "vaultproof.toml").write_text(toml)
     assert _main(["compile", str(tmp_path)]).exit_code is ExitCode.BAD_INPUT
@@ -63,7 +65,9 @@ def test_malformed_config_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixt
 
 
 def test_help_lists_every_pipeline_command() -> None:
-    proc = subprocess.run([sys.executable, "-m", "vaultproof", "--help"], capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "vaultproof", "--help"], capture_output=True, text=True, check=True
+    )
     for command in ("compile", "analyse", "prove", "report", "run"):
         assert command in COMMANDS
         assert f"    {command}" in proc.stdout

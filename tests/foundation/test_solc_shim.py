@@ -41,7 +41,10 @@ def test_version_answers_like_native_solc() -> None:
 
 def test_output_larger_than_64_kib_round_trips_intact() -> None:
     # 300 functions with full AST + bytecode output: far beyond one 64 KiB pipe buffer.
-    body = "\n".join(f"    function f{i}(uint256 x) external pure returns (uint256) {{ return x * {i + 1}; }}" for i in range(300))
+    body = "\n".join(
+        f"    function f{i}(uint256 x) external pure returns (uint256) {{ return x * {i + 1}; }}"
+        for i in range(300)
+    )
     source = f"// SPDX-License-Identifier: MIT\npragma solidity 0.8.28;\ncontract Big {{\n{body}\n}}\n"
     payload = {
         "language": "Solidity",
@@ -79,8 +82,14 @@ def test_import_from_node_modules_resolves() -> None:
 
 
 def test_source_given_by_url_is_read_from_disk(tmp_path: Path) -> None:
-    (tmp_path / "A.sol").write_text("// SPDX-License-Identifier: MIT\npragma solidity 0.8.28;\ncontract A {}\n")
-    payload = {"language": "Solidity", "sources": {"A.sol": {"urls": ["A.sol"]}}, "settings": {"outputSelection": {"*": {"*": ["abi"]}}}}
+    (tmp_path / "A.sol").write_text(
+        "// SPDX-License-Identifier: MIT\npragma solidity 0.8.28;\ncontract A {}\n"
+    )
+    payload = {
+        "language": "Solidity",
+        "sources": {"A.sol": {"urls": ["A.sol"]}},
+        "settings": {"outputSelection": {"*": {"*": ["abi"]}}},
+    }
     output = run_shim(payload, "--base-path", str(tmp_path))
     assert not errors_of(output)
     assert "A" in output["contracts"]["A.sol"]  # type: ignore[index]
@@ -102,7 +111,9 @@ def test_syntax_error_is_a_compiler_error_not_a_crash() -> None:
 def test_missing_import_is_a_compiler_error() -> None:
     payload = {
         "language": "Solidity",
-        "sources": {"M.sol": {"content": 'pragma solidity 0.8.28; import "does/not/Exist.sol"; contract M {}'}},
+        "sources": {
+            "M.sol": {"content": 'pragma solidity 0.8.28; import "does/not/Exist.sol"; contract M {}'}
+        },
         "settings": {"outputSelection": {"*": {"*": ["abi"]}}},
     }
     errors = errors_of(run_shim(payload))

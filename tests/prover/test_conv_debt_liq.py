@@ -7,14 +7,13 @@ and cache the lowered functions under ``build/`` keyed by the sources they depen
 
 from __future__ import annotations
 
-import hashlib
-import pickle
 from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
 from properties import REGISTRY
+from vaultproof.bench import cached_context
 from vaultproof.errors import RegistryError
 from vaultproof.prover.obligation import ModelContext
 from vaultproof.prover.runner import BROKEN, SEED, SHIPPED, Job, run_job
@@ -238,7 +237,7 @@ def test_liq5_reproduces_the_cases_from_their_inputs(ctx: ModelContext) -> None:
 
 
 def test_models_read_contract_numbers_through_ctx_param() -> None:
-    with pytest.raises(RegistryError, match="CollateralMath.BPS"):
+    with pytest.raises(RegistryError, match=r"CollateralMath\.BPS"):
         _run(SHIPPED, "CONV-1", ModelContext(params={}))
 
 
@@ -252,31 +251,11 @@ def test_a_changed_constant_changes_the_verdict(ctx: ModelContext) -> None:
 # ---------------------------------------------------------------------------------------------- code ties
 
 
-def _cache_key() -> str:
-    digest = hashlib.sha256()
-    sources = sorted((ROOT / "contracts").rglob("*.sol"))
-    for path in [*sources, ROOT / "vaultproof/prover/extract.py", ROOT / "vaultproof/prover/params.py"]:
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
 @pytest.fixture(scope="module")
 def code_ctx() -> ModelContext:
-    """The real prove-stage context (extracted constants and lowered library functions), cached."""
-    cache = ROOT / "build" / "prover-cache" / f"ctx-{_cache_key()}.pkl"
-    if cache.exists():
-        params, functions = pickle.loads(cache.read_bytes())
-    else:
-        from vaultproof import config
-        from vaultproof.compile import compile_project
-        from vaultproof.prover.extract import extract_library_functions
-        from vaultproof.prover.params import extract_params
-
-        project = compile_project(config.load(ROOT))
-        params, functions = extract_params(project), dict(extract_library_functions(project))
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        cache.write_bytes(pickle.dumps((params, functions)))
-    return ModelContext(params=params, functions=functions)
+    """The real prove-stage context (extracted constants and lowered library functions), cached under
+    build/prover-cache by a hash of the contracts (compiles once, ~15 s, when they change)."""
+    return cached_context(ROOT)
 
 
 def test_params_match_contracts(code_ctx: ModelContext) -> None:

@@ -67,8 +67,8 @@ def test_markdown_summary_counts_and_gate() -> None:
     assert "| DETECTOR | 1 |" in summary  # ST-1: judged by its detector's findings
     # A detector property is never shown as proved: it shows its open findings.
     assert (
-        "| [ST-1](#st-1) | external sells inside try/catch | **high** | `slither:vp-sell-try-catch` | **1 OPEN** |"
-        in md
+        "| [ST-1](#st-1) | external sells inside try/catch | **high** | "
+        "`slither:vp-sell-try-catch` | **1 OPEN** |" in md
     )
     assert "| **high** | 1 | 0 | yes |" in summary
     assert "| **medium** | 0 | 1 | yes |" in summary

@@ -50,14 +50,19 @@ def subject(result: Mapping[str, Any]) -> tuple[str, str]:
             return str(grand.get("name", "")), str(parent.get("name", ""))
         if kind == "contract":
             return str(element.get("name", "")), ""
-        if kind in ("variable", "struct", "enum", "event", "custom_error") and parent.get("type") == "contract":
+        if parent.get("type") == "function":  # a local variable, parameter, ...
+            grand = parent.get("type_specific_fields", {}).get("parent", {})
+            return str(grand.get("name", "")), str(parent.get("name", ""))
+        if parent.get("type") == "contract":  # a state variable, struct, enum, event, error
             return str(parent.get("name", "")), ""
     return "", ""
 
 
 def locations(result: Mapping[str, Any], limit: int = 12) -> tuple[SourceLocation, ...]:
+    """Where the finding is, the project's own files before dependencies (a reader fixes those)."""
     seen: list[SourceLocation] = []
-    for element in result.get("elements", []):
+    elements = sorted(result.get("elements", []), key=lambda e: _in_dependency(e.get("source_mapping") or {}))
+    for element in elements:
         mapping = element.get("source_mapping") or {}
         lines = mapping.get("lines") or []
         file = mapping.get("filename_relative") or mapping.get("filename_short") or ""
@@ -71,12 +76,16 @@ def locations(result: Mapping[str, Any], limit: int = 12) -> tuple[SourceLocatio
     return tuple(seen)
 
 
+def _in_dependency(mapping: Mapping[str, Any]) -> bool:
+    return bool(mapping.get("is_dependency")) or "node_modules/" in str(mapping.get("filename_relative", ""))
+
+
 def is_dependency_only(result: Mapping[str, Any]) -> bool:
     """All located elements are in dependencies (node_modules): not this project's finding."""
     mapped = [e.get("source_mapping") for e in result.get("elements", []) if e.get("source_mapping")]
     if not mapped:
         return False
-    return all(m.get("is_dependency") or "node_modules/" in str(m.get("filename_relative", "")) for m in mapped)
+    return all(_in_dependency(m) for m in mapped)
 
 
 def to_finding(result: Mapping[str, Any], title: str, check_id: str) -> StaticFinding:

@@ -771,8 +771,9 @@ class _Executor:
         return path.env[operand.key]
 
     def add_check(self, path: _Path, kind: str, where: str, bad: z3.BoolRef) -> None:
-        bad = z3.simplify(bad)
-        if z3.is_false(bad):
+        # simplify only to drop checks that can never fire; keep the original term, whose shape does not
+        # depend on term ids (z3.simplify orders arguments by id, which depends on history)
+        if z3.is_false(z3.simplify(bad)):
             return
         self.checks.append(Check(kind, where, path.pc, bad))
         path.pc = z3.And(path.pc, z3.Not(bad))
@@ -1142,6 +1143,10 @@ def equivalence_obligation(
         values = tuple(output)
     else:
         values = (output,)
+    # plain Python numbers/bools from a model become Z3 constants
+    values = tuple(
+        (z3.BoolVal(v) if isinstance(v, bool) else z3.IntVal(v)) if isinstance(v, int) else v for v in values
+    )
     if len(values) != len(extracted_fn.returns):
         raise ExtractionError(
             f"model of {extracted_fn.name} returns {len(values)} values, the code {len(extracted_fn.returns)}"
@@ -1180,13 +1185,14 @@ def safety_obligations(
     """
     units = units or {}
     constraints = (*extracted_fn.input_ranges(), *_range_constraints(extracted_fn, ranges))
+    tag = f" ({label})" if label else ""
     obligations = []
     for index, check in enumerate((*extracted_fn.checks, *extracted_fn.truncations)):
         if check.kind not in kinds:
             continue
         obligations.append(
             Obligation(
-                name=f"{extracted_fn.name}{f' ({label})' if label else ''}: no {check.kind} #{index} at {check.where}",
+                name=f"{extracted_fn.name}{tag}: no {check.kind} #{index} at {check.where}",
                 assumptions=constraints,
                 goal=z3.Not(check.condition),
                 witness=check.reached,

@@ -131,10 +131,15 @@ class Registry:
         """Cross-declaration checks that need the whole catalogue (run after all imports)."""
         for finding in self.seed_findings.values():
             if finding.fixed_by not in self.properties:
-                raise RegistryError(f"seed finding {finding.id} is fixed_by unknown property {finding.fixed_by!r}")
+                raise RegistryError(
+                    f"seed finding {finding.id} is fixed_by unknown property {finding.fixed_by!r}"
+                )
 
     def validate_targets(self, available: Iterable[tuple[str, str]]) -> None:
-        """Every named Solidity function must exist in the compiled contracts: a rename cannot orphan a proof."""
+        """Every named Solidity function must exist in the compiled contracts.
+
+        Checked at start-up so that a rename cannot silently orphan a proof.
+        """
         known = set(available)
         missing = sorted(
             f"{decl.id} → {target}"

@@ -54,7 +54,13 @@ def aggregate(decl_id: str, results: Sequence[ObligationResult], seconds: float)
     verdicts = {r.verdict for r in results}
     if not results:
         return PropertyResult(decl_id, Verdict.ERROR, seconds, (), "the model produced no obligations")
-    for verdict in (Verdict.ERROR, Verdict.VIOLATED, Verdict.UNKNOWN, Verdict.VACUOUS, Verdict.PROVED_BOUNDED):
+    for verdict in (
+        Verdict.ERROR,
+        Verdict.VIOLATED,
+        Verdict.UNKNOWN,
+        Verdict.VACUOUS,
+        Verdict.PROVED_BOUNDED,
+    ):
         if verdict in verdicts:
             reasons = "; ".join(f"{r.name}: {r.reason}" for r in results if r.verdict is verdict and r.reason)
             return PropertyResult(decl_id, verdict, seconds, tuple(results), reasons)
@@ -90,7 +96,9 @@ def run_job(
     except RegistryError:
         raise
     except Exception as exc:  # a model that fails to build is an ERROR verdict, never a pass
-        return PropertyResult(job.decl_id, Verdict.ERROR, time.perf_counter() - started, (), f"model error: {exc!r}")
+        return PropertyResult(
+            job.decl_id, Verdict.ERROR, time.perf_counter() - started, (), f"model error: {exc!r}"
+        )
     return aggregate(job.decl_id, results, time.perf_counter() - started)
 
 
@@ -133,7 +141,10 @@ def run_jobs(
     else:
         mp = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(
-            max_workers=workers, mp_context=mp, initializer=_init_worker, initargs=(module_name, root, ctx, settings)
+            max_workers=workers,
+            mp_context=mp,
+            initializer=_init_worker,
+            initargs=(module_name, root, ctx, settings),
         ) as pool:
             futures = {job: pool.submit(_run_in_worker, job) for job in ordered}
             for job in ordered:

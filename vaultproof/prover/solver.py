@@ -35,8 +35,8 @@ def format_units(raw: int, decimals: int, unit: str) -> str:
     return f"{sign}{text} {unit}".rstrip()
 
 
-def _configured_solver(settings: SolverSettings) -> z3.Solver:
-    solver = z3.Solver()
+def _configured_solver(settings: SolverSettings, context: z3.Context | None = None) -> z3.Solver:
+    solver = z3.Solver(ctx=context)
     solver.set("timeout", settings.timeout_ms)
     solver.set("rlimit", settings.rlimit)
     solver.set("random_seed", settings.seed)
@@ -69,13 +69,38 @@ def _unknown_reason(solver: z3.Solver | z3.Optimize, elapsed_ms: float, settings
     return f"z3 unknown: {reason}"
 
 
+def _fresh(obligation: Obligation) -> tuple[z3.Context, Obligation]:
+    """The obligation copied into a new Z3 context.
+
+    Z3's heuristics (and so the model it returns, and even whether a non-linear query finishes) depend
+    on the ids of every term created before in the same context. Solving each obligation in its own
+    context makes verdicts and counterexamples independent of which jobs a worker ran before (SPEC §4.2).
+    """
+    context = z3.Context()
+
+    def move(term: z3.ExprRef) -> z3.ExprRef:
+        return term.translate(context)
+
+    copy = Obligation(
+        name=obligation.name,
+        assumptions=tuple(move(a) for a in obligation.assumptions),
+        goal=move(obligation.goal),
+        witness=move(obligation.witness),
+        shown=tuple(Quantity(q.name, move(q.term), q.decimals, q.unit) for q in obligation.shown),
+        bound=obligation.bound,
+        explanation=obligation.explanation,
+    )
+    return context, copy
+
+
 def discharge(obligation: Obligation, settings: SolverSettings) -> ObligationResult:
     """Decide one obligation: vacuity first (assumptions ∧ witness sat), then ¬goal unsat."""
     z3.set_param("smt.random_seed", settings.seed)
     z3.set_param("sat.random_seed", settings.seed)
     started = time.perf_counter()
+    context, obligation = _fresh(obligation)
 
-    vacuity = _configured_solver(settings)
+    vacuity = _configured_solver(settings, context)
     vacuity.add(*obligation.assumptions)
     vacuity.add(obligation.witness)
     vacuity_answer = vacuity.check()
@@ -95,7 +120,7 @@ def discharge(obligation: Obligation, settings: SolverSettings) -> ObligationRes
             reason="assumptions ∧ witness is unsat: the case this obligation is about is unreachable",
         )
 
-    negation = _configured_solver(settings)
+    negation = _configured_solver(settings, context)
     negation.add(*obligation.assumptions)
     negation.add(z3.Not(obligation.goal))
     answer = negation.check()
@@ -148,7 +173,9 @@ def optimize(goal: OptimizationGoal, settings: SolverSettings) -> OptimizationOu
     if answer == z3.unsat:
         return OptimizationOutcome(Verdict.VACUOUS, elapsed, (), "constraints are unsat: no scenario exists")
     if answer == z3.unknown:
-        return OptimizationOutcome(Verdict.UNKNOWN, elapsed, (), _unknown_reason(opt, elapsed * 1000, settings))
+        return OptimizationOutcome(
+            Verdict.UNKNOWN, elapsed, (), _unknown_reason(opt, elapsed * 1000, settings)
+        )
     bound_value = handle.value()
     if not z3.is_int_value(bound_value):
         return OptimizationOutcome(

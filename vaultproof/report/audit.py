@@ -103,15 +103,18 @@ def _findings_table(findings: list[StaticFinding] | tuple[StaticFinding, ...]) -
             (
                 _t(severity_badge(f.impact)),
                 _t(Code(f.detector)),
-                _t(Code(f"{f.contract}.{f.function}" if f.function else f.contract)),
+                _t(
+                    Code(f"{f.contract}.{f.function}" if f.function else f.contract)
+                    if f.contract
+                    else "(file level)"
+                ),
                 where or _t("(no source location)"),
                 _t(f.title or f.description),
                 status,
-                _t(Code(f.fingerprint[:12])),
             )
         )
     return Table(
-        ("severity", "detector", "where", "location", "finding", "triage", "fingerprint"),
+        ("severity", "detector", "where", "location", "finding", "triage"),
         tuple(rows),
         css="findings",
     )
@@ -186,7 +189,10 @@ def _summary(result: RunResult, fail_on: Severity) -> list[Block]:
         for c in result.catalogue
     )
     blocks.append(Heading(3, "Properties at a glance", "at-a-glance"))
-    blocks.append(Table(("id", "title", "severity", "checker", "verdict"), glance, css="glance"))
+    if glance:
+        blocks.append(Table(("id", "title", "severity", "checker", "verdict"), glance, css="glance"))
+    else:
+        blocks.append(Para(text("The project declares no property."), muted=True))
     return blocks
 
 
@@ -252,6 +258,8 @@ def _property_section(result: RunResult, entry: CatalogueEntry) -> Section:
         tone = "bad"
     elif label in ("UNKNOWN", "PROVED-BOUNDED", view.NOT_RUN):
         tone = "warn"
+    elif label == view.NO_FINDING:
+        tone = "muted"  # no finding is not a proof: neutral, not green
     return Section(tuple(blocks), css=f"card {tone}".strip(), anchor="")
 
 

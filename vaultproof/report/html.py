@@ -58,7 +58,9 @@ th { background:#eaeef4; font-weight:600; color:#2b3646; }
 td.num, th.num { text-align:right; font-variant-numeric: tabular-nums; }
 table.cex td:first-child { font-weight:600; }
 table.findings, table.glance, table.sizes, table.mutants, table.regressions { width:100%; }
-table.findings td code { overflow-wrap:anywhere; word-break:normal; }
+table.findings td code { overflow-wrap:break-word; word-break:normal; }
+div.scroll { overflow-x:auto; max-width:100%; }
+div.scroll > table { margin:10px 0 14px; }
 table.cex, table.summary { min-width:420px; }
 .badge { display:inline-block; padding:1px 8px; border-radius:10px; font-size:12px; font-weight:600;
   letter-spacing:.3px; white-space:nowrap; }
@@ -78,6 +80,7 @@ section.card { background:var(--card); border:1px solid var(--line); border-left
   border-radius:8px; padding:16px 20px; margin:14px 0; }
 section.card.bad { border-left-color:var(--bad); }
 section.card.warn { border-left-color:#d49a16; }
+section.card.muted { border-left-color:#9aa5b4; }
 dl.kv { display:grid; grid-template-columns: 190px 1fr; gap:4px 14px; margin:6px 0 10px; }
 dl.kv dt { color:var(--muted); font-weight:600; }
 dl.kv dd { margin:0; }
@@ -115,14 +118,15 @@ def _table(table: Table) -> list[str]:
     def cls(i: int) -> str:
         return ' class="num"' if i in table.numeric else ""
 
-    out = [f"<table{_attr('class', table.css)}>", "<thead><tr>"]
+    # The wrapper scrolls a wide table sideways instead of letting it overflow the page.
+    out = ['<div class="scroll">', f"<table{_attr('class', table.css)}>", "<thead><tr>"]
     out += [f"<th{cls(i)}>{escape(h)}</th>" for i, h in enumerate(table.headers)]
     out += ["</tr></thead>", "<tbody>"]
     for row in table.rows:
         out.append(
             "<tr>" + "".join(f"<td{cls(i)}>{render_text(c)}</td>" for i, c in enumerate(row)) + "</tr>"
         )
-    out += ["</tbody>", "</table>"]
+    out += ["</tbody>", "</table>", "</div>"]
     return out
 
 
@@ -166,10 +170,12 @@ def _tiles(result: RunResult) -> list[str]:
         f'<div class="tile {tone}"><div class="n">{n}</div><div class="l">{escape(label)}</div></div>'
         for label, n, tone in tiles
     ]
-    gate_tone = "muted" if result.gate is None else "ok" if result.gate.passed else "bad"
+    if result.gate is None:
+        gate_tone, gate_text = "muted", "off"
+    else:
+        gate_tone, gate_text = ("ok", "PASS") if result.gate.passed else ("bad", "FAIL")
     out.append(
-        f'<div class="tile {gate_tone}"><div class="n">{escape(view.gate_label(result).split(" ")[0])}</div>'
-        '<div class="l">gate</div></div>'
+        f'<div class="tile {gate_tone}"><div class="n">{gate_text}</div><div class="l">gate</div></div>'
     )
     out.append("</div>")
     return out

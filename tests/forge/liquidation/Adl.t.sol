@@ -5,7 +5,8 @@ import {VaultproofTest} from "../utils/Vm.sol";
 import {AdlEngine} from "../../../contracts/AdlEngine.sol";
 import {PriceOracle} from "../../../contracts/PriceOracle.sol";
 import {IPriceOracle} from "../../../contracts/interfaces/IPriceOracle.sol";
-import {IAdlEngine} from "../../../contracts/interfaces/IAdlEngine.sol";
+import {LiqFixture} from "./utils/LiqFixture.sol";
+import {ILiquidationEngine} from "../../../contracts/interfaces/ILiquidationEngine.sol";
 
 /// @notice DEBT-5: ADL charges only OPPOSITE-side PROFITABLE positions, highest ROE first, each at most its
 /// unrealized profit, in total exactly the shortfall or all capacity with the rest recorded.
@@ -116,6 +117,23 @@ contract AdlTest is VaultproofTest {
         adl.updatePosition(MKT, S1, false, 1, 1, 1);
     }
 
+    /// The registry is capped per side, and a full side stays within a block's gas when socialized.
+    function test_boundedRegistry_fullSideGas() public {
+        address m = address(0xF011);
+        adl.setMarket(m, "BTC", 8);
+        uint256 cap = adl.MAX_POSITIONS_PER_SIDE();
+        for (uint256 i; i < cap; ++i) {
+            adl.updatePosition(m, bytes32(i + 1), false, (51_000 + i) * USD, BTC1, (1_000 + i) * USD);
+        }
+        vm.expectRevert(abi.encodeWithSelector(AdlEngine.RegistryFull.selector, m, false));
+        adl.updatePosition(m, bytes32(cap + 1), false, 51_000 * USD, BTC1, 1_000 * USD);
+        uint256 g = gasleft();
+        (uint256 s, uint256 r) = adl.socialize(m, true, type(uint128).max);
+        g -= gasleft();
+        vm.assertEq(r, type(uint128).max - s, "rest recorded");
+        vm.assertLt(g, 15_000_000, "worst case (full side, every position charged) fits a block");
+    }
+
     /// Conservation and the per-position cap for any shortfall and any mark.
     function testFuzz_socialize_conservesAndCaps(uint256 shortfall, uint256 price) public {
         shortfall = bound(shortfall, 0, 100_000 * USD);
@@ -133,5 +151,49 @@ contract AdlTest is VaultproofTest {
         }
         vm.assertEq(sum, s, "charges sum to the socialized amount");
         vm.assertEq(adl.pendingHaircut(L1), 0, "same side untouched");
+    }
+}
+
+
+/// @notice DEBT-2/4/5 end to end: a bankrupt short liquidated by the backstop; the vault's waterfall takes the
+/// user's free USDC, then the (capped) insurance fund, then asks the real AdlEngine, which charges the most
+/// profitable long by ROE; the winner is paid that much less when it closes.
+contract AdlIntegrationTest is LiqFixture {
+    address internal erin = address(0xE41);
+
+    function test_e2e_vaultDeficit_socializedOnOppositeSide_byRoe() public {
+        _setPrice(40_000);
+        _fund(erin, 4_000 * USD);
+        _open(perp, erin, true, ONE_BTC, 10); // margin 4,000: at 56,000 profit 16,000, ROE 4
+        _setPrice(45_000);
+        _fund(carl, 5_499 * USD);
+        _fund(dave, 95_000 * USD);
+        _open(perp, carl, false, ONE_BTC, 9);
+        _open(router, dave, true, ONE_BTC, 1); // margin 45,000: at 56,000 profit 11,000, ROE 0.24
+        _setPrice(56_000);
+        insurance.setMaxQuantumsInsuranceLost(1_000 * USD); // insurance can cover only 1,000 this block
+        uint256 insBefore = insurance.balance();
+
+        ILiquidationEngine.Result memory r = _liquidate(perp, keeper, carl, false, 0);
+        vm.assertEq(r.backstopped, ONE_BTC, "backstop at the oracle");
+        // Carl's loss 11,000: 5,000 margin forfeited, 499 free USDC, 1,000 insurance (per-block cap), and
+        // 4,501 socialized — all on Erin, the highest-ROE long; nothing recorded as shortfall.
+        bytes32 erinKey = perp.positionKey(erin, MARKET, true);
+        bytes32 daveKey = router.positionKey(dave, MARKET, true);
+        vm.assertEq(adlEngine.pendingHaircut(erinKey), 4_501 * USD, "highest ROE long charged");
+        vm.assertEq(adlEngine.pendingHaircut(daveKey), 0, "lower ROE long untouched");
+        vm.assertEq(adlEngine.totalRecordedShortfall(), 0, "capacity sufficed: no shortfall");
+        vm.assertEq(_free(carl) + _locked(carl), 0, "Carl's own assets used first");
+        vm.assertEq(insurance.balance() - insBefore, 5_499 * USD, "insurance: +5,000 +499 (+1,000 -1,000 covered)");
+        vm.assertEq(r.fee, 0, "nothing left for a fee");
+
+        vm.roll(block.number + 1);
+        insurance.setMaxQuantumsInsuranceLost(type(uint256).max);
+        _setPrice(56_000);
+        vm.prank(erin);
+        int256 pnl = perp.closePosition(MARKET, true, 56_000 * USD);
+        vm.assertEq(pnl, int256(16_000 * USD) - int256(4_501 * USD), "profit minus the ADL haircut");
+        vm.assertEq(_free(erin), 4_000 * USD + 11_499 * USD, "Erin: margin back + reduced profit");
+        vm.assertEq(adlEngine.pendingHaircut(erinKey), 0, "haircut consumed");
     }
 }

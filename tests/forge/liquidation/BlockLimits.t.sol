@@ -17,9 +17,9 @@ import {IPerpEngine} from "../../../contracts/interfaces/IPerpEngine.sol";
 /// Inputs the seed does not state, taken from its source's (dYdX v4) defaults: liquidation fee 5,000 ppm
 /// (0.5%, = MaxLiquidationFeePpm), MinPositionNotionalLiquidated $1,000 and MaxPositionPortionLiquidatedPpm
 /// 100% where a case leaves them out; maintenance margin from the 50x tier (1% → $500 on $50,000).
-/// The fee is charged on the fill's quote value (what is traded), and a profit on the closed part is paid by
-/// the insurance fund while a loss is paid into it (test-double vault, see MockBMV), so the insurance change
-/// of a matched liquidation is exactly the fee.
+/// The fee is charged on the fill's quote value (what is traded). In the BalanceManagerVault a loss on the
+/// closed part is forfeited into the insurance fund and a profit is paid out of it (`_handleRelease` →
+/// `InsuranceFund.coverDeficit`), so the insurance change of a matched liquidation is exactly the fee.
 contract BlockLimitsTest is LiqFixture {
     function _openCarlShortDaveLong() internal {
         _setPrice(45_000);
@@ -60,6 +60,7 @@ contract BlockLimitsTest is LiqFixture {
         vm.assertEq(r.size, ONE_BTC, "1 BTC liquidated");
         vm.assertEq(r.absorbed, ONE_BTC, "all of it filled by Dave");
         vm.assertEq(r.fee, 250 * USD, "fee 0.5% of 50,000");
+        vm.assertEq(r.pnl, -int256(5_000 * USD), "short from 45,000 bought back at 50,000");
         vm.assertEq(uint256(_pos(perp, carl, false).size), 0, "Carl's short is closed");
         vm.assertEq(uint256(_pos(perp, dave, true).size), 0, "Dave's long is closed");
         // Seed: "Carl Balance: 50,499 - 50,000 - 250 (fees) = 249"
@@ -124,6 +125,7 @@ contract BlockLimitsTest is LiqFixture {
         vm.assertEq(r.notional, 5_000 * USD, "liquidated notional 5,000");
         vm.assertEq(r.size, ONE_BTC / 10, "0.1 BTC liquidated");
         vm.assertEq(r.fee, 25 * USD, "fee 0.5% of 5,000");
+        vm.assertEq(r.pnl, -int256(500 * USD), "0.1 BTC long from 55,000 sold at 50,000");
         IPerpEngine.Position memory p = _pos(perp, dave, true);
         vm.assertEq(uint256(p.size), 9 * ONE_BTC / 10, "Dave keeps 0.9 BTC long");
         // Seed: "Dave Balance: -49,501 + 5,000 - 25 (fees) = -44,526"
@@ -156,6 +158,7 @@ contract BlockLimitsTest is LiqFixture {
         vm.assertEq(r.size, ONE_BTC / 10, "0.1 BTC liquidated");
         vm.assertEq(r.quoteValue, 4_950 * USD, "fill 0.1 x 49,500 = 4,950 (seed assumes 5,000)");
         vm.assertEq(r.fee, 24_750_000, "fee 0.5% x 4,950 = 24.75 (seed prints 25)");
+        vm.assertEq(r.pnl, -int256(450 * USD), "0.1 BTC short from 45,000 bought back at 49,500");
         vm.assertEq(uint256(_pos(perp, carl, false).size), 9 * ONE_BTC / 10, "Carl keeps 0.9 BTC short");
         // Seed prints 45,474; the inputs give 50,499 - 4,950 - 24.75 = 45,524.25.
         vm.assertEq(_quoteBalance(perp, carl), int256(45_524_250_000), "Carl quote balance 45,524.25");

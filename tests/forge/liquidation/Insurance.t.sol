@@ -2,17 +2,16 @@
 pragma solidity 0.8.28;
 
 import {VaultproofTest} from "../utils/Vm.sol";
-import {LiqMockERC20} from "./utils/LiqMocks.sol";
+import {MockERC20} from "../../../contracts/mocks/MockERC20.sol";
 import {BalanceManager} from "../../../contracts/BalanceManager.sol";
 import {InsuranceFund} from "../../../contracts/InsuranceFund.sol";
 import {IBalanceManager} from "../../../contracts/interfaces/IBalanceManager.sol";
-import {IInsuranceFund} from "../../../contracts/interfaces/IInsuranceFund.sol";
 
 /// @notice DEBT-3 / LIQ-2: the fund pays min(amount, balance, remaining per-block cap), the cap resets on the
 /// next block, only authorized callers draw or record, and every payout moves real BalanceManager balances.
 contract InsuranceTest is VaultproofTest {
     uint256 internal constant USD = 1e6;
-    LiqMockERC20 internal usdc;
+    MockERC20 internal usdc;
     BalanceManager internal bm;
     InsuranceFund internal fund;
     address internal vault = address(0xBA17);
@@ -20,7 +19,7 @@ contract InsuranceTest is VaultproofTest {
 
     function setUp() public {
         vm.roll(1_000);
-        usdc = new LiqMockERC20("USDC", 6);
+        usdc = new MockERC20("USD Coin", "USDC", 6);
         bm = new BalanceManager(address(this));
         fund = new InsuranceFund(address(this), IBalanceManager(address(bm)), address(usdc), 1_000 * USD);
         bm.setOperator(address(fund), true);

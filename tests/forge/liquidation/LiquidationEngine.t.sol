@@ -4,7 +4,6 @@ pragma solidity 0.8.28;
 import {LiqFixture} from "./utils/LiqFixture.sol";
 import {ILiquidationEngine} from "../../../contracts/interfaces/ILiquidationEngine.sol";
 import {IPerpEngine} from "../../../contracts/interfaces/IPerpEngine.sol";
-import {LiquidationEngine} from "../../../contracts/LiquidationEngine.sol";
 
 /// @notice LIQ-2/3/4 and the backstop on the full stack (MM = 1% of notional at the 50x tier).
 contract LiquidationEngineTest is LiqFixture {
@@ -44,6 +43,21 @@ contract LiquidationEngineTest is LiqFixture {
         vm.assertEq(uint256(_pos(perp, carl, false).size), 0, "closed");
     }
 
+    /// The QRE sees both arches: every position change pushes Σ MM / IM / PnL over PerpEngine and the router.
+    function test_riskSync_aggregatesBothArches() public {
+        _setPrice(50_000);
+        _fund(carl, 20_000 * USD);
+        _open(perp, carl, true, ONE_BTC, 10); // IM 5,000, MM 500
+        _open(router, carl, false, ONE_BTC / 2, 5); // IM 5,000, MM 250
+        vm.assertEq(qre.maintenanceMargin18(carl), 750e18, "MM summed over both arches");
+        vm.assertEq(qre.initialMargin18(carl), 10_000e18, "IM summed over both arches");
+        _setPrice(52_000);
+        le.syncRisk(carl); // +2,000 long, −1,000 short
+        vm.assertEq(qre.unrealizedPnl18(carl), 1_000e18, "net PnL at the new mark");
+        vm.assertEq(qre.equity18(carl), 21_000e18, "20,000 USDC + 1,000");
+        vm.assertEq(qre.maintenanceMargin18(carl), 520e18 + 260e18, "MM at the new mark");
+    }
+
     // ───────────── fee (LIQ-3) ─────────────
 
     function test_fee_cappedAtMaxLiquidationFeePpm() public {
@@ -65,7 +79,7 @@ contract LiquidationEngineTest is LiqFixture {
         ILiquidationEngine.Result memory r = _liquidate(perp, keeper, carl, false, 0);
         vm.assertEq(r.fee, 499 * USD, "1% of 50,000 = 500 asked, 499 available");
         vm.assertEq(_free(carl), 0, "fee takes free USDC only, never creates a deficit");
-        vm.assertEq(bmv.unsettledDeficit(), 0, "no deficit from the fee");
+        vm.assertEq(_locked(carl), 0, "position fully released; the fee came out of free USDC only");
     }
 
     // ───────────── cooldown ─────────────

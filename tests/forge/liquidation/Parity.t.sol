@@ -21,7 +21,7 @@ contract ParityTest is LiqFixture {
             trace.push(_locked(u[i]));
             for (uint256 side; side < 2; ++side) {
                 bytes32 key = arch.positionKey(u[i], MARKET, side == 0);
-                IBalanceManagerVault.PositionAllocation memory a = bmv.getPositionAllocation(key);
+                IBalanceManagerVault.PositionAllocation memory a = vault.getPositionAllocation(key);
                 trace.push(a.amount);
                 trace.push(a.usdcLocked);
                 trace.push(a.exists ? 1 : 0);
@@ -44,6 +44,8 @@ contract ParityTest is LiqFixture {
         trace.push(r.quoteValue);
         trace.push(r.fee);
         trace.push(r.insuranceLost);
+        trace.push(uint256(r.pnl < 0 ? -r.pnl : r.pnl));
+        trace.push(r.pnl < 0 ? 1 : 0);
     }
 
     /// u[0] short 2 BTC (gets liquidated), u[1] long 1 BTC (absorbs), u[2] long 0.5 BTC (opens and closes).
@@ -101,11 +103,11 @@ contract ParityTest is LiqFixture {
             _open(arches[i], longs[i], true, ONE_BTC, 1);
         }
         _setPrice(50_000);
-        adl.setSocializer(address(this), true);
-        (uint256 s,) = adl.socialize(MARKET, false, 6_000 * USD); // a short's shortfall hits the longs
+        adlEngine.setSocializer(address(this), true);
+        (uint256 s,) = adlEngine.socialize(MARKET, false, 6_000 * USD); // a short's shortfall hits the longs
         vm.assertEq(s, 6_000 * USD, "socialized");
-        uint256 h0 = adl.pendingHaircut(perp.positionKey(longs[0], MARKET, true));
-        uint256 h1 = adl.pendingHaircut(router.positionKey(longs[1], MARKET, true));
+        uint256 h0 = adlEngine.pendingHaircut(perp.positionKey(longs[0], MARKET, true));
+        uint256 h1 = adlEngine.pendingHaircut(router.positionKey(longs[1], MARKET, true));
         vm.assertEq(h0 + h1, 6_000 * USD, "charged across both arches' positions");
         for (uint256 i; i < 2; ++i) {
             vm.prank(longs[i]);
@@ -113,6 +115,6 @@ contract ParityTest is LiqFixture {
         }
         vm.assertEq(_free(longs[0]), 50_000 * USD - h0, "PerpEngine: profit 10,000 minus its haircut");
         vm.assertEq(_free(longs[1]), 50_000 * USD - h1, "router: profit 10,000 minus its haircut");
-        vm.assertEq(adl.pendingHaircut(perp.positionKey(longs[0], MARKET, true)), 0, "consumed");
+        vm.assertEq(adlEngine.pendingHaircut(perp.positionKey(longs[0], MARKET, true)), 0, "consumed");
     }
 }

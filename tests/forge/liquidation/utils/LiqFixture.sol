@@ -1,12 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {VaultproofTest} from "../../utils/Vm.sol";
-import {LiqMockERC20, MockBMV} from "./LiqMocks.sol";
-import {BalanceManager} from "../../../../contracts/BalanceManager.sol";
-import {PriceOracle} from "../../../../contracts/PriceOracle.sol";
-import {QuantumRiskEngine} from "../../../../contracts/QuantumRiskEngine.sol";
-import {InsuranceFund} from "../../../../contracts/InsuranceFund.sol";
+import {VaultproofDeploy} from "../../utils/Deploy.sol";
 import {AdlEngine} from "../../../../contracts/AdlEngine.sol";
 import {PerpEngine} from "../../../../contracts/PerpEngine.sol";
 import {CLOBPerpetualRouter} from "../../../../contracts/CLOBPerpetualRouter.sol";
@@ -23,45 +18,31 @@ import {IAdlRegistry} from "../../../../contracts/interfaces/IAdlRegistry.sol";
 import {IRiskSync} from "../../../../contracts/interfaces/IRiskReporting.sol";
 import {MarginTable} from "../../../../contracts/libraries/MarginTable.sol";
 
-/// @notice Full liquidation stack: real BalanceManager, PriceOracle, QuantumRiskEngine, InsuranceFund,
-/// AdlEngine, both arches and the LiquidationEngine; the vault is `MockBMV` until the real one lands.
-/// Units: USDC 6 dp, BTC size 8 dp (1 BTC = 1e8), prices USDC units per whole BTC, oracle 8 dp.
-abstract contract LiqFixture is VaultproofTest {
+/// @notice Full liquidation stack on the shared deployment (`VaultproofDeploy`: real BalanceManager,
+/// PriceOracle, QuantumRiskEngine, InsuranceFund, BalanceManagerVault behind its proxy, PoolManager and
+/// books), plus the real AdlEngine (also wired as the vault's ADL), both arches and the LiquidationEngine.
+/// Units: USDC 6 dp, BTC perp size 8 dp (1 BTC = 1e8), prices USDC units per whole BTC, oracle 8 dp. The
+/// perp mark uses its own symbol "BTC" so the WBTC collateral price of the shared fixture is untouched.
+abstract contract LiqFixture is VaultproofDeploy {
     bytes32 internal constant BTC = "BTC";
-    address internal constant MARKET = address(0xB7C);
     uint256 internal constant ONE_BTC = 1e8;
     uint256 internal constant USD = 1e6;
-    uint256 internal constant INSURANCE_SEED = 1_000_000 * USD;
 
     address internal carl = address(0xCA71);
     address internal dave = address(0xDA7E);
     address internal keeper = address(0x4EE9);
 
-    LiqMockERC20 internal usdc;
-    BalanceManager internal bm;
-    PriceOracle internal oracle;
-    QuantumRiskEngine internal qre;
-    MockBMV internal bmv;
-    InsuranceFund internal insurance;
-    AdlEngine internal adl;
+    AdlEngine internal adlEngine;
     PerpEngine internal perp;
     CLOBPerpetualRouter internal router;
     LiquidationEngine internal le;
 
-    function setUp() public virtual {
-        vm.warp(1_000_000);
-        vm.roll(100);
-        usdc = new LiqMockERC20("USDC", 6);
-        bm = new BalanceManager(address(this));
-        oracle = new PriceOracle(address(this), 3600);
+    function _afterDeploy() internal virtual override {
         oracle.setPrice(BTC, 50_000e8, 8);
-        qre = new QuantumRiskEngine(address(this), address(bm), address(oracle), address(usdc), 6);
-        bmv = new MockBMV(IBalanceManager(address(bm)), address(usdc));
-        insurance = new InsuranceFund(address(this), IBalanceManager(address(bm)), address(usdc), type(uint256).max);
-        adl = new AdlEngine(address(this), IPriceOracle(address(oracle)));
-        perp = new PerpEngine(address(this), IBalanceManagerVault(address(bmv)), IPriceOracle(address(oracle)));
+        adlEngine = new AdlEngine(address(this), IPriceOracle(address(oracle)));
+        perp = new PerpEngine(address(this), IBalanceManagerVault(address(vault)), IPriceOracle(address(oracle)));
         router =
-            new CLOBPerpetualRouter(address(this), IBalanceManagerVault(address(bmv)), IPriceOracle(address(oracle)));
+            new CLOBPerpetualRouter(address(this), IBalanceManagerVault(address(vault)), IPriceOracle(address(oracle)));
         le = new LiquidationEngine(
             address(this),
             IBalanceManager(address(bm)),
@@ -69,34 +50,27 @@ abstract contract LiqFixture is VaultproofTest {
             IQuantumRiskEngine(address(qre)),
             IInsuranceFund(address(insurance))
         );
-
-        bm.setOperator(address(bmv), true);
-        bm.setOperator(address(insurance), true);
         bm.setOperator(address(le), true);
-        bmv.setInsurance(address(insurance));
-        bmv.setRouter(address(perp), true);
-        bmv.setRouter(address(router), true);
+        vault.setSettlementRouter(address(perp), true);
+        vault.setSettlementRouter(address(router), true);
+        vault.setAdlEngine(address(adlEngine));
         qre.setReporter(address(le), true);
-        qre.setMarginVault(address(bmv));
         insurance.setAuthorized(address(le), true);
-        insurance.setAuthorized(address(bmv), true);
         insurance.setAuthorized(address(this), true);
-        adl.setMarket(MARKET, BTC, 8);
-        adl.setSocializer(address(le), true);
-        adl.setSocializer(address(bmv), true);
+        adlEngine.setMarket(MARKET, BTC, 8);
+        adlEngine.setSocializer(address(le), true);
+        adlEngine.setSocializer(address(vault), true);
         _wireArch(perp);
         _wireArch(router);
-
-        _fundInsurance(INSURANCE_SEED);
     }
 
     function _wireArch(PerpArchBase arch) internal {
         arch.setMarket(MARKET, BTC, 8, true);
         arch.setMarginTiers(MARKET, _tiers());
         arch.setLiquidationEngine(address(le));
-        arch.setAdlEngine(IAdlRegistry(address(adl)));
+        arch.setAdlEngine(IAdlRegistry(address(adlEngine)));
         arch.setRiskSync(IRiskSync(address(le)));
-        adl.setReporter(address(arch), true);
+        adlEngine.setReporter(address(arch), true);
         le.addArch(address(arch));
     }
 
@@ -114,18 +88,7 @@ abstract contract LiqFixture is VaultproofTest {
     }
 
     function _fund(address user, uint256 amount) internal {
-        usdc.mint(user, amount);
-        vm.prank(user);
-        usdc.approve(address(bm), amount);
-        vm.prank(user);
-        bm.deposit(address(usdc), amount);
-    }
-
-    function _fundInsurance(uint256 amount) internal {
-        usdc.mint(address(this), amount);
-        usdc.approve(address(bm), amount);
-        bm.depositFor(address(insurance), address(usdc), amount);
-        insurance.depositFunding(amount);
+        _deposit(user, address(usdc), amount);
     }
 
     function _open(PerpArchBase arch, address user, bool isLong, uint256 size, uint256 leverage)
@@ -150,7 +113,7 @@ abstract contract LiqFixture is VaultproofTest {
     }
 
     function _locked(address user) internal view returns (uint256) {
-        return bm.getLockedBalance(user, address(usdc), address(bmv));
+        return bm.getLockedBalance(user, address(usdc), address(vault));
     }
 
     function _pos(PerpArchBase arch, address user, bool isLong) internal view returns (IPerpEngine.Position memory) {

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {VaultproofDeploy} from "./utils/Deploy.sol";
+import {BalanceManager} from "../../contracts/BalanceManager.sol";
+import {OrderBook} from "../../contracts/OrderBook.sol";
+import {PriceOracle} from "../../contracts/PriceOracle.sol";
+import {IBalanceManager} from "../../contracts/interfaces/IBalanceManager.sol";
+import {IOrderBook} from "../../contracts/interfaces/IOrderBook.sol";
+import {IPriceOracle} from "../../contracts/interfaces/IPriceOracle.sol";
+import {IQuantumRiskEngine} from "../../contracts/interfaces/IQuantumRiskEngine.sol";
+
+/// @notice BalanceManager custody, PriceOracle staleness, OrderBook maker/taker mechanics, QRE caps.
+contract CustodyTest is VaultproofDeploy {
+    // ------------------------------------------------------------------------------ BalanceManager
+
+    function test_DepositWithdrawTracksClaims() public {
+        usdc.mint(ALICE, 1_000e6);
+        vm.startPrank(ALICE);
+        usdc.approve(address(bm), 1_000e6);
+        bm.deposit(address(usdc), 1_000e6);
+        bm.withdraw(address(usdc), 400e6);
+        vm.stopPrank();
+        vm.assertEq(bm.getBalance(ALICE, address(usdc)), 600e6, "free");
+        vm.assertEq(usdc.balanceOf(ALICE), 400e6, "withdrawn");
+        vm.assertEq(bm.totalClaims(address(usdc)), usdc.balanceOf(address(bm)), "claims = custody");
+    }
+
+    function test_UnlockMoreThanLockedReverts() public {
+        _deposit(ALICE, address(usdc), 100e6);
+        bm.setOperator(address(this), true);
+        bm.lock(ALICE, address(usdc), 60e6, address(vault));
+        vm.expectRevert(abi.encodeWithSelector(IBalanceManager.InsufficientLocked.selector, 61e6, 60e6));
+        bm.unlock(ALICE, address(usdc), 61e6, address(vault));
+        bm.unlock(ALICE, address(usdc), 60e6, address(vault));
+        vm.assertEq(bm.getBalance(ALICE, address(usdc)), 100e6, "all back");
+    }
+
+    function test_OnlyOperatorsMoveBalances() public {
+        _deposit(ALICE, address(usdc), 100e6);
+        vm.prank(BOB);
+        vm.expectRevert(abi.encodeWithSelector(IBalanceManager.NotOperator.selector, BOB));
+        bm.transferFrom(ALICE, BOB, address(usdc), 1);
+        vm.prank(BOB);
+        vm.expectRevert(abi.encodeWithSelector(IBalanceManager.NotOperator.selector, BOB));
+        bm.transferOut(ALICE, address(usdc), 1, BOB);
+    }
+
+    function test_TransferOutReducesClaims() public {
+        _deposit(ALICE, address(usdc), 100e6);
+        bm.setOperator(address(this), true);
+        bm.transferOut(ALICE, address(usdc), 30e6, BOB);
+        vm.assertEq(usdc.balanceOf(BOB), 30e6, "tokens out");
+        vm.assertEq(bm.totalClaims(address(usdc)), usdc.balanceOf(address(bm)), "claims = custody");
+    }
+
+    // ------------------------------------------------------------------------------ PriceOracle
+
+    function test_OracleStalenessNeverReverts() public {
+        (bool fresh,,) = oracle.tryGetFreshPrice(SYM_WBTC);
+        vm.assertTrue(fresh, "fresh");
+        vm.warp(block.timestamp + MAX_STALENESS + 1);
+        (fresh,,) = oracle.tryGetFreshPrice(SYM_WBTC);
+        vm.assertFalse(fresh, "stale");
+        (fresh,,) = oracle.tryGetFreshPrice("NOPE");
+        vm.assertFalse(fresh, "unknown");
+        vm.expectRevert(abi.encodeWithSelector(IPriceOracle.UnknownSymbol.selector, bytes32("NOPE")));
+        oracle.getPrice("NOPE");
+        vm.prank(BOB);
+        vm.expectRevert(abi.encodeWithSelector(PriceOracle.NotUpdater.selector, BOB));
+        oracle.setPrice(SYM_WBTC, 1, 8);
+    }
+
+    // ------------------------------------------------------------------------------ OrderBook
+
+    function test_CancelRefundsLockedQuote() public {
+        uint256 id = _bid(MAKER, wbtcBook, 84_000e6, 123_457); // 0.00123457 WBTC × 84,000 = 103,703,880 quote units locked
+        vm.assertEq(bm.getLockedBalance(MAKER, address(usdc), address(wbtcBook)), 103_703_880, "quote locked");
+        vm.prank(BOB);
+        vm.expectRevert(abi.encodeWithSelector(OrderBook.NotMaker.selector, id, BOB));
+        wbtcBook.cancelOrder(id);
+        vm.prank(MAKER);
+        wbtcBook.cancelOrder(id);
+        vm.assertEq(bm.getLockedBalance(MAKER, address(usdc), address(wbtcBook)), 0, "unlocked");
+        vm.assertEq(bm.getBalance(MAKER, address(usdc)), 103_703_880, "refunded");
+        vm.assertEq(wbtcBook.bestBid(), 0, "level removed");
+    }
+
+    function test_BidLevelsSortedAndFifo() public {
+        _bid(MAKER, wbtcBook, 83_000e6, 100_000);
+        _bid(MAKER, wbtcBook, 84_000e6, 100_000);
+        _bid(BOB, wbtcBook, 84_000e6, 100_000);
+        uint256[] memory levels = wbtcBook.priceLevels(true);
+        vm.assertEq(levels.length, 2, "two levels");
+        vm.assertEq(levels[0], 84_000e6, "best first");
+        pm.setAuthorizedRouter(address(this));
+        _deposit(ALICE, address(wbtc), 150_000);
+        wbtcBook.placeMarketOrder(ALICE, 150_000, IOrderBook.Side.SELL, 0);
+        vm.assertEq(bm.getBalance(MAKER, address(wbtc)), 100_000, "first in the level filled first");
+        vm.assertEq(bm.getBalance(BOB, address(wbtc)), 50_000, "then the next");
+        vm.assertEq(bm.getBalance(ALICE, address(usdc)), 150_000 * 84_000e6 / 1e8, "all at 84,000");
+    }
+
+    function test_MarketBuyWalksAsks() public {
+        _deposit(MAKER, address(weth), 2e18);
+        vm.prank(MAKER);
+        wethBook.placeLimitOrder(IOrderBook.Side.SELL, 3_100e6, 2e18);
+        pm.setAuthorizedRouter(address(this));
+        _deposit(ALICE, address(usdc), 10_000e6);
+        (uint256 sim,) = wethBook.calculateOrderAmounts(1.5e18, IOrderBook.Side.BUY, 3_200e6);
+        vm.assertEq(sim, 1.5e18, "simulated");
+        wethBook.placeMarketOrder(ALICE, 1.5e18, IOrderBook.Side.BUY, 3_200e6);
+        vm.assertEq(bm.getBalance(ALICE, address(weth)), 1.5e18, "bought");
+        vm.assertEq(bm.getBalance(MAKER, address(usdc)), 4_650e6, "maker paid its price");
+        (uint256 none,) = wethBook.calculateOrderAmounts(1e18, IOrderBook.Side.BUY, 3_000e6);
+        vm.assertEq(none, 0, "price cap respected");
+    }
+
+    function test_PoolManagerOwnerOnlyAndNoRevoke() public {
+        vm.prank(BOB);
+        vm.expectRevert();
+        pm.setAuthorizedRouter(BOB);
+        vm.prank(BOB);
+        vm.expectRevert();
+        pm.createPool(address(mon), address(usdc));
+        vm.expectRevert();
+        pm.createPool(address(wbtc), address(usdc)); // exists
+        vm.assertTrue(pm.isAuthorizedRouter(address(vault)), "vault authorized");
+    }
+
+    // ------------------------------------------------------------------------------ QuantumRiskEngine caps
+
+    /// QRE-4: only `userCap` units of a user's balance count.
+    function test_QreUserCap() public {
+        IQuantumRiskEngine.CollateralConfig memory c = _cfg(8, 9_000, 10_000, 9_500, SYM_WBTC, type(uint256).max);
+        c.userCap = 100_000;
+        qre.setCollateral(address(wbtc), c);
+        _deposit(ALICE, address(wbtc), 200_000);
+        vm.assertEq(qre.equity18(ALICE), int256(85e18), "0.001 WBTC counted = $85");
+    }
+
+    /// QRE-4: when the asset's total exceeds `assetCap`, each user's counted balance is scaled pro rata.
+    function test_QreAssetCapProRata() public {
+        IQuantumRiskEngine.CollateralConfig memory c = _cfg(8, 9_000, 10_000, 9_500, SYM_WBTC, type(uint256).max);
+        c.assetCap = 100_000;
+        qre.setCollateral(address(wbtc), c);
+        _deposit(ALICE, address(wbtc), 100_000);
+        _deposit(BOB, address(wbtc), 100_000);
+        vm.assertEq(qre.equity18(ALICE), int256(42.5e18), "half of 0.001 WBTC counted");
+        vm.assertEq(qre.equity18(BOB), int256(42.5e18), "same for Bob: total counted = cap");
+    }
+
+    /// QRE-3: above maxNotionalUsd18 value counts at 50%.
+    function test_QreSizeScaling() public {
+        qre.setCollateral(address(wbtc), _cfg(8, 9_000, 10_000, 9_500, SYM_WBTC, 50_000e18));
+        _deposit(ALICE, address(wbtc), 1e8); // $85,000
+        vm.assertEq(qre.equity18(ALICE), int256(67_500e18), "50,000 + 35,000 / 2");
+        vm.assertFalse(qre.isLiquidatable(ALICE), "no margin, positive equity");
+        qre.reportMargins(ALICE, 0, 67_500e18 + 1);
+        vm.assertTrue(qre.isLiquidatable(ALICE), "equity < MM");
+    }
+}
