@@ -7,6 +7,7 @@ import {IBalanceManager} from "./interfaces/IBalanceManager.sol";
 import {IPriceOracle} from "./interfaces/IPriceOracle.sol";
 import {CollateralMath} from "./libraries/CollateralMath.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 /// @title QuantumRiskEngine (QRE) — non-custodial multi-asset risk engine.
 /// @notice Values a user's collateral basket in 18-decimal USD and answers margin questions. It only READS
@@ -212,7 +213,7 @@ contract QuantumRiskEngine is IQuantumRiskEngine, Ownable {
             if (token == without) bal -= withoutAmount; // caller checked withoutAmount ≤ free ≤ bal
             total += collateralValue18(token, _counted(token, bal), maintenance);
         }
-        return int256(total) + unrealizedPnl18[user] - int256(pendingFees18[user]);
+        return SafeCast.toInt256(total) + unrealizedPnl18[user] - SafeCast.toInt256(pendingFees18[user]);
     }
 
     /// @dev Free balance plus what the margin vault has locked for the user (still the user's USDC).

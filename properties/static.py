@@ -51,8 +51,10 @@ _static(
     STAGE5,
     "Security Rule 17: one reverting collateral sale (malicious maker hook, paused token) must not brick "
     "the liquidation; the detector follows internal calls from the frame into helper functions.",
-    ("must-not-revert frames: [analyse.detectors.vp-unguarded-external-call-in-loop] functions",
-     "view calls are excluded unless include_view = true"),
+    (
+        "must-not-revert frames: [analyse.detectors.vp-unguarded-external-call-in-loop] functions",
+        "view calls are excluded unless include_view = true",
+    ),
 )
 _static(
     2,
@@ -76,8 +78,10 @@ _static(
     STAGE5,
     "The frame calls the spot order book, whose maker hooks can re-enter: every effect must precede the "
     "interaction, measured results are kept in memory.",
-    ("frame: [analyse.detectors.vp-cei-storage-write-after-call] functions and everything they call",
-     "calls to contracts listed as trusted (the custodian) do not open a re-entrancy window"),
+    (
+        "frame: [analyse.detectors.vp-cei-storage-write-after-call] functions and everything they call",
+        "calls to contracts listed as trusted (the custodian) do not open a re-entrancy window",
+    ),
 )
 _static(
     4,
@@ -122,8 +126,11 @@ _static(
     STAGE5,
     "The liquidation frame calls out to order books; any unguarded entry point is a re-entry path into "
     "half-updated margin state.",
-    ("contracts: [analyse.detectors.vp-missing-nonreentrant] contracts (default: every contract with a "
-     "nonReentrant modifier)", "initializers are exempt"),
+    (
+        "contracts: [analyse.detectors.vp-missing-nonreentrant] contracts (default: every contract with a "
+        "nonReentrant modifier)",
+        "initializers are exempt",
+    ),
 )
 _static(
     8,
@@ -151,7 +158,8 @@ _static(
     10,
     "vp-bytecode-size",
     "Deployed bytecode within EIP-170",
-    "Every deployable contract's runtime bytecode is at most 24,576 bytes; headroom is reported per contract.",
+    "Every deployable contract's runtime bytecode is at most 24,576 bytes; headroom is reported per "
+    "contract.",
     Severity.HIGH,
     STAGE5,
     "Stage 5 and 7 add code to the vault; a contract over the limit cannot be deployed.",

@@ -131,6 +131,11 @@ def compile_project(config: Config) -> CompiledProject:
     remappings = config.remappings or (f"@openzeppelin/={toolchain.node_modules}/@openzeppelin/",)
     for remapping in remappings:
         standard_json.add_remapping(remapping)
+    settings = standard_json.to_dict().setdefault("settings", {})
+    if config.optimizer_runs is not None:
+        settings["optimizer"] = {"enabled": True, "runs": config.optimizer_runs}
+    if config.evm_version:
+        settings["evmVersion"] = config.evm_version
 
     cwd = os.getcwd()
     try:

@@ -43,6 +43,8 @@ class Config:
     fail_on: Severity
     reports_dir: str
     mutants_dir: str | None = None
+    optimizer_runs: int | None = None  # None: optimizer off
+    evm_version: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def path(self, relative: str) -> Path:
@@ -65,6 +67,32 @@ def _get(table: Mapping[str, Any], section: str, key: str, kind: type, default: 
     if value is not None and (not isinstance(value, kind) or (kind is int and isinstance(value, bool))):
         raise ConfigError(f"{CONFIG_NAME}: [{section}] {key} must be of type {kind.__name__}, got {value!r}")
     return value
+
+
+def _foundry_profile(root: Path) -> Mapping[str, Any]:
+    """The default profile of a Foundry project, so sizes are measured with the settings it deploys with."""
+    path = root / "foundry.toml"
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: malformed TOML: {exc}") from None
+    profile = data.get("profile", {}).get("default", {})
+    return profile if isinstance(profile, dict) else {}
+
+
+def _compiler_settings(project: Mapping[str, Any], root: Path) -> tuple[int | None, str | None]:
+    """Optimizer runs and EVM version: ``[project]`` first, else foundry.toml's default profile."""
+    foundry = _foundry_profile(root)
+    if "optimizer_runs" in project:
+        runs = _get(project, "project", "optimizer_runs", int, None)
+    elif foundry.get("optimizer", False):
+        runs = int(foundry.get("optimizer_runs", 200))
+    else:
+        runs = None
+    evm = _get(project, "project", "evm_version", str, None) or foundry.get("evm_version")
+    return runs, evm if isinstance(evm, str) else None
 
 
 def load(root: Path) -> Config:
@@ -113,6 +141,7 @@ def load(root: Path) -> Config:
                 f"{CONFIG_NAME}: [project] sources entry {source!r} does not exist under {root}"
             )
 
+    optimizer_runs, evm_version = _compiler_settings(project, root)
     return Config(
         root=root,
         name=name,
@@ -133,5 +162,7 @@ def load(root: Path) -> Config:
         fail_on=fail_on,
         reports_dir=_get(gate, "gate", "reports", str, "reports"),
         mutants_dir=_get(prove, "prove", "mutants", str, None),
+        optimizer_runs=optimizer_runs,
+        evm_version=evm_version,
         extra=data,
     )

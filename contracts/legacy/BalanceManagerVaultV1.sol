@@ -5,6 +5,7 @@ import {Initializable} from "@openzeppelin/contracts-upgradeable/proxy/utils/Ini
 import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
 import {OwnableUpgradeable} from "@openzeppelin/contracts-upgradeable/access/OwnableUpgradeable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IBalanceManager} from "../interfaces/IBalanceManager.sol";
 
 /// @title BalanceManagerVaultV1 — the vault as shipped before Stage 5 / Stage 7. KEPT AS A FIXTURE.
@@ -14,6 +15,8 @@ import {IBalanceManager} from "../interfaces/IBalanceManager.sol";
 /// @dev Same UUPS pattern and ERC-7201 namespace as the current vault, which appends to this layout.
 /// Do not fix this contract: it is the "before" of the upgrade tests and of the DEBT-1 counterexample.
 contract BalanceManagerVaultV1 is Initializable, OwnableUpgradeable, UUPSUpgradeable, ReentrancyGuardTransient {
+    using SafeCast for uint256;
+
     enum MarginMode {
         CROSS,
         ISOLATED
@@ -103,14 +106,14 @@ contract BalanceManagerVaultV1 is Initializable, OwnableUpgradeable, UUPSUpgrade
         uint256 free = IBalanceManager($.balanceManager).getBalance(user, $.usdc);
         if (free < amount) revert InsufficientBalance(amount, free);
         UserAccount storage account = $.accounts[user];
-        account.totalAllocated += uint96(amount);
-        if (mode == MarginMode.ISOLATED) account.isolatedAllocated += uint96(amount);
-        else account.crossMarginAllocated += uint96(amount);
+        account.totalAllocated += amount.toUint96();
+        if (mode == MarginMode.ISOLATED) account.isolatedAllocated += amount.toUint96();
+        else account.crossMarginAllocated += amount.toUint96();
         PositionAllocationV1 storage a = $.positionAllocations[posKey];
         if (a.exists) {
-            a.amount += uint128(amount);
+            a.amount += amount.toUint128();
         } else {
-            $.positionAllocations[posKey] = PositionAllocationV1(uint128(amount), uint8(mode), true, market);
+            $.positionAllocations[posKey] = PositionAllocationV1(amount.toUint128(), uint8(mode), true, market);
         }
         emit CollateralAllocated(user, posKey, market, amount, mode);
         IBalanceManager($.balanceManager).lock(user, $.usdc, amount, address(this));
@@ -137,7 +140,7 @@ contract BalanceManagerVaultV1 is Initializable, OwnableUpgradeable, UUPSUpgrade
         uint256 part = (uint256(a.amount) * fractionPpm) / PPM;
         _debitAccount($, user, part, a.mode);
         if (part == a.amount) delete $.positionAllocations[posKey];
-        else a.amount -= uint128(part);
+        else a.amount -= part.toUint128();
         _handleRelease($, user, posKey, part, pnl);
     }
 
@@ -202,9 +205,9 @@ contract BalanceManagerVaultV1 is Initializable, OwnableUpgradeable, UUPSUpgrade
 
     function _debitAccount(BalanceManagerVaultStorage storage $, address user, uint256 amount, uint8 mode) internal {
         UserAccount storage account = $.accounts[user];
-        account.totalAllocated -= uint96(amount);
-        if (mode == uint8(MarginMode.ISOLATED)) account.isolatedAllocated -= uint96(amount);
-        else account.crossMarginAllocated -= uint96(amount);
+        account.totalAllocated -= amount.toUint96();
+        if (mode == uint8(MarginMode.ISOLATED)) account.isolatedAllocated -= amount.toUint96();
+        else account.crossMarginAllocated -= amount.toUint96();
     }
 
     function _s() internal pure returns (BalanceManagerVaultStorage storage $) {

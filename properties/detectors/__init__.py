@@ -54,7 +54,9 @@ def configured_detectors(
     known = {d.ARGUMENT for d in DETECTORS}
     unknown = sorted(set(settings) - known)
     if unknown:
-        raise SettingsError(f"[analyse.detectors.{unknown[0]}] names no detector (known: {', '.join(sorted(known))})")
+        raise SettingsError(
+            f"[analyse.detectors.{unknown[0]}] names no detector (known: {', '.join(sorted(known))})"
+        )
     return [d.configure(settings.get(d.ARGUMENT, {}), context) for d in DETECTORS]
 
 

@@ -25,7 +25,7 @@ class SettingsError(ValueError):
     """A malformed ``[analyse.detectors.<name>]`` table (the engine turns it into a one-line ConfigError)."""
 
 
-class VaultproofDetector(AbstractDetector):
+class VaultproofDetector(AbstractDetector):  # type: ignore[misc]
     """Common plumbing: settings, function selection by ``Contract.function`` or bare name."""
 
     # Every setting a detector understands, with its default (also fixes the expected type).
@@ -40,14 +40,17 @@ class VaultproofDetector(AbstractDetector):
         """A subclass bound to ``settings``; unknown keys or wrong types raise :class:`SettingsError`."""
         cls.validate(settings)
         namespace = {"CONFIG": dict(settings), "CONTEXT": dict(context or {}), "__module__": cls.__module__}
-        return type(cls)(cls.__name__, (cls,), namespace)
+        bound: type = type(cls)(cls.__name__, (cls,), namespace)  # type: ignore[misc]
+        return bound
 
     @classmethod
     def validate(cls, settings: Mapping[str, Any]) -> None:
         for key, value in settings.items():
             if key not in cls.DEFAULTS:
                 known = ", ".join(sorted(cls.DEFAULTS)) or "none"
-                raise SettingsError(f"[analyse.detectors.{cls.ARGUMENT}] unknown setting {key!r} (known: {known})")
+                raise SettingsError(
+                    f"[analyse.detectors.{cls.ARGUMENT}] unknown setting {key!r} (known: {known})"
+                )
             default = cls.DEFAULTS[key]
             if isinstance(default, list):
                 if not isinstance(value, list) or not all(_same_kind(v, default) for v in value):

@@ -172,7 +172,9 @@ def internal_callees(ir: Operation) -> Function | None:
     return None
 
 
-def transitive(function: Function, predicate: Callable[[Function], bool], _seen: set[Function] | None = None) -> bool:
+def transitive(
+    function: Function, predicate: Callable[[Function], bool], _seen: set[Function] | None = None
+) -> bool:
     """Does ``function`` or any internal/library function it calls satisfy ``predicate``?"""
     seen = _seen if _seen is not None else set()
     if function in seen:
@@ -346,7 +348,9 @@ class Defs:
             source = ir.rvalue if isinstance(ir, Assignment) else ir.variable
             return self.is_constant(source, depth + 1)
         if isinstance(ir, Binary) and ir.type in ARITHMETIC:
-            return self.is_constant(ir.variable_left, depth + 1) and self.is_constant(ir.variable_right, depth + 1)
+            return self.is_constant(ir.variable_left, depth + 1) and self.is_constant(
+                ir.variable_right, depth + 1
+            )
         return False
 
     def sources(self, variable: Any, depth: int = 0) -> Iterator[Any]:

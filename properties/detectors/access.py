@@ -14,7 +14,13 @@ from slither.slithir.variables import Constant, ReferenceVariable
 from slither.utils.output import Output
 
 from properties.detectors import _ir
-from properties.detectors._base import WIKI_ROOT, VaultproofDetector, is_dependency, names_match, pattern_match
+from properties.detectors._base import (
+    WIKI_ROOT,
+    VaultproofDetector,
+    is_dependency,
+    names_match,
+    pattern_match,
+)
 
 
 def _by_name(function: Function) -> str:
@@ -138,7 +144,8 @@ class UnprotectedRiskSetter(VaultproofDetector):
                     continue
                 info: DETECTOR_INFO = [
                     function,
-                    f" in {contract.name} writes risk-relevant state ({', '.join(written)}) without an owner/role check\n",
+                    f" in {contract.name} writes risk-relevant state ({', '.join(written)}) "
+                    "without an owner/role check\n",
                 ]
                 results.append(self.generate_result(info))
         return results
@@ -152,7 +159,7 @@ class UnprotectedRiskSetter(VaultproofDetector):
             defs = _ir.Defs(reached)
             for node in reached.nodes:
                 for ir in node.irs:
-                    # a setter assigns (or deletes); compound updates (``x += fee``) are accounting, not setting
+                    # a setter assigns (or deletes); compound updates (``x += fee``) are accounting
                     if not isinstance(ir, Assignment | Delete) or not _ir.writes_storage_ir(ir):
                         continue
                     target = ir.variable if isinstance(ir, Delete) else ir.lvalue
@@ -174,7 +181,7 @@ class UnprotectedRiskSetter(VaultproofDetector):
 
 
 def _conditional(node: Node) -> bool:
-    return node.is_conditional(include_loop=False)
+    return bool(node.is_conditional(include_loop=False))
 
 
 def _passes_sender_to_check(node: Node) -> bool:
@@ -186,4 +193,3 @@ def _passes_sender_to_check(node: Node) -> bool:
         if check.search(name):
             return True
     return False
-

@@ -111,9 +111,9 @@ class UnguardedExternalCallInLoop(_FrameDetector):
                 for ir in calls:
                     # In a TRY node only the last call is the try'd one; earlier calls build its arguments.
                     guarded = node.type == NodeType.TRY and ir is calls[-1]
-                    if in_loop and not guarded and (include_view or not _ir.is_static_call(ir)):
-                        if node not in found:
-                            found.append(node)
+                    wanted = include_view or not _ir.is_static_call(ir)
+                    if in_loop and not guarded and wanted and node not in found:
+                        found.append(node)
                 for ir in node.irs:
                     callee = _ir.internal_callees(ir)
                     if callee is not None:
@@ -142,7 +142,9 @@ class StorageWriteAfterExternalCall(_FrameDetector):
         "The vault sells collateral on an order book whose maker hook re-enters the vault before the "
         "deficit bookkeeping is written; the re-entrant call sees stale state."
     )
-    WIKI_RECOMMENDATION = "Write all effects before the interaction, or keep the values in memory until the end."
+    WIKI_RECOMMENDATION = (
+        "Write all effects before the interaction, or keep the values in memory until the end."
+    )
     DEFAULTS: ClassVar[dict[str, Any]] = {
         "functions": [],
         "pattern": FRAME_PATTERN,
@@ -159,7 +161,9 @@ class StorageWriteAfterExternalCall(_FrameDetector):
         return not (trusted and isinstance(ir, HighLevelCall) and _ir.callee_target_name(ir) in trusted)
 
     def _calls_out(self, function: Function) -> bool:
-        return _ir.transitive(function, lambda f: any(self._opens_window(ir) for n in f.nodes for ir in n.irs))
+        return _ir.transitive(
+            function, lambda f: any(self._opens_window(ir) for n in f.nodes for ir in n.irs)
+        )
 
     def _node_calls_out(self, node: Node) -> bool:
         for ir in node.irs:
@@ -231,14 +235,18 @@ class ReturnValueProceeds(VaultproofDetector):
         "`(, uint256 quote) = book.placeMarketOrder(...)`; the book reports more quote than it delivered and "
         "the vault credits insurance with tokens it never received."
     )
-    WIKI_RECOMMENDATION = "Use `balanceAfter - balanceBefore` as the proceeds; treat the return value as a hint."
+    WIKI_RECOMMENDATION = (
+        "Use `balanceAfter - balanceBefore` as the proceeds; treat the return value as a hint."
+    )
     DEFAULTS: ClassVar[dict[str, Any]] = {"balance_functions": ["balanceOf", "getBalance"], "functions": []}
 
     def _reads_balance(self, node: Node) -> bool:
         names: list[str] = self.settings["balance_functions"]
 
         def direct(function: Function) -> bool:
-            return any(_ir.call_name(ir) in names for n in function.nodes for ir in n.irs if _ir.is_external_call(ir))
+            return any(
+                _ir.call_name(ir) in names for n in function.nodes for ir in n.irs if _ir.is_external_call(ir)
+            )
 
         for ir in node.irs:
             if _ir.is_external_call(ir) and _ir.call_name(ir) in names:
@@ -253,7 +261,9 @@ class ReturnValueProceeds(VaultproofDetector):
         results = self.missing_functions(configured)
         for contract in self.all_project_contracts():
             for function in sorted(contract.functions_declared, key=_by_name):
-                if not function.is_implemented or (configured and not names_match(function, configured, contract)):
+                if not function.is_implemented or (
+                    configured and not names_match(function, configured, contract)
+                ):
                     continue
                 results.extend(self._check(function))
         return results
@@ -271,7 +281,9 @@ class ReturnValueProceeds(VaultproofDetector):
                     continue
                 later = _ir.after(node)
                 before = any(node in _ir.after(b) for b in balance_nodes if b is not node)
-                after_ = any(b in later for b in balance_nodes if b is not node) or self._balance_later_in_node(node, ir)
+                after_ = any(
+                    b in later for b in balance_nodes if b is not node
+                ) or self._balance_later_in_node(node, ir)
                 if not (before and after_):
                     continue
                 use = self._accounting_use(function, node, ir)
@@ -306,10 +318,14 @@ class ReturnValueProceeds(VaultproofDetector):
             changed = False
             for n in function.nodes:
                 for ir in n.irs:
-                    if isinstance(ir, Unpack | Assignment | TypeConversion) and any(r in tainted for r in ir.read):
-                        if ir.lvalue is not None and ir.lvalue not in tainted:
-                            tainted.add(ir.lvalue)
-                            changed = True
+                    if (
+                        isinstance(ir, Unpack | Assignment | TypeConversion)
+                        and any(r in tainted for r in ir.read)
+                        and ir.lvalue is not None
+                        and ir.lvalue not in tainted
+                    ):
+                        tainted.add(ir.lvalue)
+                        changed = True
         for n in _ir.ordered_nodes(function):
             for ir in n.irs:
                 if ir is call or isinstance(ir, EventCall) or not any(r in tainted for r in ir.read):
@@ -370,7 +386,9 @@ class MissingNonReentrant(VaultproofDetector):
         exempt_modifiers: list[str] = self.settings["exempt_modifiers"]
         results = self.missing_contracts(self.settings["contracts"])
         for contract in self._contracts():
-            functions = contract.functions if self.settings["include_inherited"] else contract.functions_declared
+            functions = (
+                contract.functions if self.settings["include_inherited"] else contract.functions_declared
+            )
             for function in sorted(functions, key=_by_name):
                 if (
                     not function.is_implemented
@@ -384,7 +402,10 @@ class MissingNonReentrant(VaultproofDetector):
                 modifiers = {m.name for m in function.modifiers}
                 if modifiers & set(guards) or modifiers & set(exempt_modifiers) or _self_only(function):
                     continue
-                info: DETECTOR_INFO = [function, f" in {contract.name} is state-changing and not {guards[0]}\n"]
+                info: DETECTOR_INFO = [
+                    function,
+                    f" in {contract.name} is state-changing and not {guards[0]}\n",
+                ]
                 results.append(self.generate_result(info))
         return results
 
@@ -394,7 +415,9 @@ def _self_only(function: Function) -> bool:
     e.g. the external self-call that lets a loop wrap one step in try/catch."""
     for reached in _ir.functions_reached([function]):
         for node in reached.nodes:
-            if not (_ir.is_guard(node) or node.is_conditional(include_loop=False)) or not _ir.reads_msg_sender(node):
+            if not (
+                _ir.is_guard(node) or node.is_conditional(include_loop=False)
+            ) or not _ir.reads_msg_sender(node):
                 continue
             if any(getattr(v, "name", "") == "this" for v in node.solidity_variables_read):
                 return True
@@ -433,7 +456,9 @@ class ArchParity(VaultproofDetector):
         for arch in arches:
             contract = by_name.get(arch)
             if contract is None:
-                results.append(self.generate_result([f"configured arch contract {arch} is not in the compilation\n"]))
+                results.append(
+                    self.generate_result([f"configured arch contract {arch} is not in the compilation\n"])
+                )
                 continue
             reached[arch] = self._reached(contract, callbacks, by_name)
         union = set().union(*reached.values()) if reached else set()
@@ -505,10 +530,16 @@ class CustodialCallInNonCustodial(VaultproofDetector):
         for name in names:
             contract = by_name.get(name)
             if contract is None:
-                results.append(self.generate_result([f"configured non-custodial contract {name} is not compiled\n"]))
+                results.append(
+                    self.generate_result([f"configured non-custodial contract {name} is not compiled\n"])
+                )
                 continue
             entries = sorted(
-                (f for f in contract.functions if f.visibility in ("public", "external") and f.is_implemented),
+                (
+                    f
+                    for f in contract.functions
+                    if f.visibility in ("public", "external") and f.is_implemented
+                ),
                 key=_by_name,
             )
             hits: dict[Node, list[str]] = {}

@@ -30,7 +30,9 @@ class BytecodeSizeLimit(VaultproofDetector):
         "EIP-170 caps deployed bytecode at 24,576 bytes; a larger contract cannot be deployed on mainnet. "
         "`min_headroom` additionally flags contracts that are within that many bytes of the limit."
     )
-    WIKI_EXPLOIT_SCENARIO = "The upgrade adding collateral conversion pushes the vault over the limit; deployment fails."
+    WIKI_EXPLOIT_SCENARIO = (
+        "The upgrade adding collateral conversion pushes the vault over the limit; deployment fails."
+    )
     WIKI_RECOMMENDATION = "Move code to libraries or split the contract; turn on the optimizer / lower runs."
     DEFAULTS: ClassVar[dict[str, Any]] = {"limit": 0, "min_headroom": 0}
 
@@ -56,7 +58,10 @@ class BytecodeSizeLimit(VaultproofDetector):
             if headroom < 0:
                 text = f" deployed bytecode is {size} B, over the {limit} B limit by {-headroom} B\n"
             elif headroom < headroom_needed:
-                text = f" deployed bytecode is {size} B: headroom {headroom} B is below the required {headroom_needed} B\n"
+                text = (
+                    f" deployed bytecode is {size} B: headroom {headroom} B is below "
+                    f"the required {headroom_needed} B\n"
+                )
             else:
                 continue
             info: DETECTOR_INFO = [contract, text]
@@ -91,7 +96,12 @@ class StorageLayoutNotAppendOnly(VaultproofDetector):
     # slither-check-upgradeability checks about the slot layout (its initializer checks are not ST-11's).
     DEFAULTS: ClassVar[dict[str, Any]] = {
         "pairs": [],
-        "upgradeability_checks": ["missing-variables", "order-vars-contracts", "were-constant", "became-constant"],
+        "upgradeability_checks": [
+            "missing-variables",
+            "order-vars-contracts",
+            "were-constant",
+            "became-constant",
+        ],
     }
 
     def _pairs(self) -> list[tuple[str, str]]:
@@ -121,10 +131,17 @@ class StorageLayoutNotAppendOnly(VaultproofDetector):
             v1, v2 = by_name.get(previous), by_name.get(current)
             if v1 is None or v2 is None:
                 missing = previous if v1 is None else current
-                results.append(self.generate_result([f"upgrade pair {previous} -> {current}: {missing} is not compiled\n"]))
+                results.append(
+                    self.generate_result(
+                        [f"upgrade pair {previous} -> {current}: {missing} is not compiled\n"]
+                    )
+                )
                 continue
             for check, description in _upgradeability_checks(v1, v2, self.settings["upgradeability_checks"]):
-                info: DETECTOR_INFO = [v2, f" vs {v1.name}: slither-check-upgradeability {check}: {description}\n"]
+                info: DETECTOR_INFO = [
+                    v2,
+                    f" vs {v1.name}: slither-check-upgradeability {check}: {description}\n",
+                ]
                 results.append(self.generate_result(info))
             for struct, problem in _namespace_problems(v1, v2):
                 info = [v2, f" vs {v1.name}: ERC-7201 ", struct, f" {problem}\n"]
@@ -133,19 +150,12 @@ class StorageLayoutNotAppendOnly(VaultproofDetector):
 
 
 def _upgradeability_checks(v1: Contract, v2: Contract, wanted: list[str]) -> list[tuple[str, str]]:
-    classes = [getattr(all_checks, name) for name in dir(all_checks)]
-    checks = sorted(
-        (
-            c
-            for c in classes
-            if isinstance(c, type)
-            and issubclass(c, AbstractCheck)
-            and c.REQUIRE_CONTRACT_V2
-            and not c.REQUIRE_PROXY
-            and c.ARGUMENT in wanted
-        ),
-        key=lambda c: c.ARGUMENT,
+    classes: list[Any] = [getattr(all_checks, name) for name in dir(all_checks)]
+    checks: list[Any] = sorted(
+        (c for c in classes if isinstance(c, type) and issubclass(c, AbstractCheck)),
+        key=lambda c: str(c.ARGUMENT),
     )
+    checks = [c for c in checks if c.REQUIRE_CONTRACT_V2 and not c.REQUIRE_PROXY and c.ARGUMENT in wanted]
     out = []
     for check in checks:
         for result in check(None, v1, contract_v2=v2).check():
@@ -205,7 +215,10 @@ def _compare_struct(old: Structure, new: Structure, path: str, can_grow: bool) -
         removed = [f.name for f in old_fields[len(new_fields) :]]
         problems.append(f"{path}: field(s) {', '.join(removed)} removed")
     elif len(new_fields) > len(old_fields) and not can_grow:
-        problems.append(f"{path}: struct grew from {len(old_fields)} to {len(new_fields)} fields where it is stored inline")
+        problems.append(
+            f"{path}: struct grew from {len(old_fields)} to {len(new_fields)} fields "
+            "where it is stored inline"
+        )
     new_names = [f.name for f in new_fields]
     for index, (a, b) in enumerate(zip(old_fields, new_fields, strict=False)):
         where = f"{path}.{a.name}"

@@ -47,7 +47,9 @@ class UnboundedLoop(VaultproofDetector):
         "Governance enables one collateral too many; every liquidation iterates all of them and exceeds the "
         "block gas limit, so no account can be liquidated."
     )
-    WIKI_RECOMMENDATION = "Cap the iteration count with a constant (`i < n && i < MAX_ITEMS`) or require the length."
+    WIKI_RECOMMENDATION = (
+        "Cap the iteration count with a constant (`i < n && i < MAX_ITEMS`) or require the length."
+    )
     DEFAULTS: ClassVar[dict[str, Any]] = {"functions": [], "flag_storage_values": True}
 
     def _detect(self) -> list[Output]:
@@ -56,7 +58,9 @@ class UnboundedLoop(VaultproofDetector):
         results = self.missing_functions(configured)
         for contract in self.all_project_contracts():
             for function in sorted(contract.functions_and_modifiers_declared, key=lambda f: f.canonical_name):
-                if not function.is_implemented or (configured and not names_match(function, configured, contract)):
+                if not function.is_implemented or (
+                    configured and not names_match(function, configured, contract)
+                ):
                     continue
                 results.extend(self._check(function, capped))
         return results
@@ -175,7 +179,9 @@ class _LoopAnalysis:
                 if isinstance(grown, Binary) and grown.type == BinaryType.SUBTRACTION:
                     continue  # pop(): the length shrinks
                 identities = self.array_identities(definition.value)
-            elif isinstance(ir.lvalue, StateVariable | ReferenceVariable) and str(ir.lvalue.type).endswith("]"):
+            elif isinstance(ir.lvalue, StateVariable | ReferenceVariable) and str(ir.lvalue.type).endswith(
+                "]"
+            ):
                 identities = self.array_identities(ir.lvalue)
             else:
                 continue
@@ -187,7 +193,10 @@ class _LoopAnalysis:
             if not _ir.is_guard(dominator):
                 continue
             for cmp in _ir.comparisons(dominator):
-                for value, bound in ((cmp.variable_left, cmp.variable_right), (cmp.variable_right, cmp.variable_left)):
+                for value, bound in (
+                    (cmp.variable_left, cmp.variable_right),
+                    (cmp.variable_right, cmp.variable_left),
+                ):
                     if self.defs.is_constant(bound) and identities <= self._length_identities(value):
                         return True
         return False
@@ -255,16 +264,23 @@ class _LoopAnalysis:
             return None
         if isinstance(value, StateVariable) and not (value.is_constant or value.is_immutable):
             return f"storage value {value.name}"
-        if isinstance(value, ReferenceVariable) and isinstance(ir, Member | Index):
-            if _ir.storage_root(value, self.function) is not None:
-                return f"storage value {self.defs.chain(value)}"
+        if (
+            isinstance(value, ReferenceVariable)
+            and isinstance(ir, Member | Index)
+            and _ir.storage_root(value, self.function) is not None
+        ):
+            return f"storage value {self.defs.chain(value)}"
         return None
 
     def _capped_by_min(self, value: Any) -> bool:
         for ir in self.local_defs.get(value, []):
-            if isinstance(ir, InternalCall | LibraryCall) and ir.function is not None and ir.function.name == "min":
-                if any(self.defs.is_constant(arg) for arg in ir.arguments):
-                    return True
+            if (
+                isinstance(ir, InternalCall | LibraryCall)
+                and ir.function is not None
+                and ir.function.name == "min"
+                and any(self.defs.is_constant(arg) for arg in ir.arguments)
+            ):
+                return True
         return self._capped_local(value)
 
     def unbounded_reasons(self, node: Node) -> list[str]:

@@ -124,7 +124,9 @@ class UncheckedNarrowingCast(VaultproofDetector):
         results = self.missing_functions(configured)
         for contract in self.all_project_contracts():
             for function in sorted(contract.functions_and_modifiers_declared, key=_by_name):
-                if not function.is_implemented or (configured and not names_match(function, configured, contract)):
+                if not function.is_implemented or (
+                    configured and not names_match(function, configured, contract)
+                ):
                     continue
                 results.extend(self._check(function))
         return results
@@ -202,9 +204,12 @@ def _narrowing(source: tuple[bool, int], target: tuple[bool, int]) -> bool:
 
 def _negation_of(defs: _ir.Defs, source: Any) -> str | None:
     definition = defs.definition(source)
-    if isinstance(definition, Binary) and definition.type == BinaryType.SUBTRACTION:
-        if defs.constant(definition.variable_left) == 0:
-            return defs.chain(definition.variable_right)
+    if (
+        isinstance(definition, Binary)
+        and definition.type == BinaryType.SUBTRACTION
+        and defs.constant(definition.variable_left) == 0
+    ):
+        return defs.chain(definition.variable_right)
     if isinstance(definition, Unary) and str(definition.type) in ("-", "UnaryType.MINUS"):
         return defs.chain(definition.rvalue)
     return None
@@ -236,9 +241,9 @@ def _facts(cast_node: Node, cast: Any, defs: _ir.Defs) -> list[tuple[str, str, i
             reverting = _ir.reverting_if(dominator)
             if dominator.son_true is not None and dominator.son_true in cast_node.dominators:
                 holds = True
-            elif dominator.son_false is not None and dominator.son_false in cast_node.dominators:
-                holds = False
-            elif reverting == "true":
+            elif reverting == "true" or (
+                dominator.son_false is not None and dominator.son_false in cast_node.dominators
+            ):
                 holds = False
             elif reverting == "false":
                 holds = True

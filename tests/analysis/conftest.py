@@ -68,7 +68,9 @@ def run_configured(fixture_project: CompiledProject) -> Callable[..., list[Hit]]
 
     by_argument = {d.ARGUMENT: d for d in DETECTORS}
 
-    def run(argument: str, settings: Mapping[str, Any], context: Mapping[str, Any] | None = None) -> list[Hit]:
+    def run(
+        argument: str, settings: Mapping[str, Any], context: Mapping[str, Any] | None = None
+    ) -> list[Hit]:
         return hits(run_detector(fixture_project, by_argument[argument].configure(settings, context)))
 
     return run

@@ -23,7 +23,11 @@ FUNCTION_LEVEL: dict[str, tuple[set[str], set[tuple[str, str]]]] = {
     ),
     "vp-cei-storage-write-after-call": (
         {"ST3Cases"},
-        {("ST3Cases", "badWriteAfterSale"), ("ST3Cases", "badHelperThenWrite"), ("ST3Cases", "badWriteInLoop")},
+        {
+            ("ST3Cases", "badWriteAfterSale"),
+            ("ST3Cases", "badHelperThenWrite"),
+            ("ST3Cases", "badWriteInLoop"),
+        },
     ),
     "vp-return-value-proceeds": (
         {"ST4Cases"},
@@ -137,7 +141,8 @@ def test_st3_balance_reads_do_not_open_the_window(run_configured: Callable[..., 
     hits = run_configured("vp-cei-storage-write-after-call", {"functions": ["ST3Cases.goodBalanceDelta"]})
     assert _flagged(hits, {"ST3Cases"}) == set()
     hits = run_configured(
-        "vp-cei-storage-write-after-call", {"functions": ["ST3Cases.goodBalanceDelta"], "balance_functions": []}
+        "vp-cei-storage-write-after-call",
+        {"functions": ["ST3Cases.goodBalanceDelta"], "balance_functions": []},
     )
     # balanceOf is a view: even without the allow-list it never opens the window
     assert _flagged(hits, {"ST3Cases"}) == set()
@@ -161,13 +166,20 @@ def test_st8_matching_arches_are_silent(fixture_hits: dict[str, list[Hit]]) -> N
 def test_st8_arch_missing_a_callback(run_configured: Callable[..., list[Hit]]) -> None:
     hits = run_configured(
         "vp-arch-parity",
-        {"arches": ["ST8ArchA", "ST8ArchC"], "callbacks": ["ISettle.releaseFromPosition", "ISettle.allocate"]},
+        {
+            "arches": ["ST8ArchA", "ST8ArchC"],
+            "callbacks": ["ISettle.releaseFromPosition", "ISettle.allocate"],
+        },
     )
-    assert [(h.contract, "ISettle.releaseFromPosition" in h.description) for h in hits] == [("ST8ArchC", True)]
+    assert [(h.contract, "ISettle.releaseFromPosition" in h.description) for h in hits] == [
+        ("ST8ArchC", True)
+    ]
 
 
 def test_st8_unknown_arch_is_reported(run_configured: Callable[..., list[Hit]]) -> None:
-    hits = run_configured("vp-arch-parity", {"arches": ["ST8ArchA", "Nope"], "callbacks": ["ISettle.allocate"]})
+    hits = run_configured(
+        "vp-arch-parity", {"arches": ["ST8ArchA", "Nope"], "callbacks": ["ISettle.allocate"]}
+    )
     assert len(hits) == 1 and "Nope" in hits[0].description
 
 
@@ -208,7 +220,9 @@ def test_st10_flags_oversize_and_thin_headroom(
 # ---------------------------------------------------------------------------------------- ST-11
 
 
-def test_st11_good_upgrade_is_silent_and_bad_one_lists_every_problem(fixture_hits: dict[str, list[Hit]]) -> None:
+def test_st11_good_upgrade_is_silent_and_bad_one_lists_every_problem(
+    fixture_hits: dict[str, list[Hit]],
+) -> None:
     hits = fixture_hits["vp-storage-layout-append-only"]
     assert {h.contract for h in hits} == {"ST11BadVault"}
     text = "\n".join(h.description for h in hits)
@@ -257,7 +271,13 @@ def test_st13_amount_pattern_limits_scope(run_configured: Callable[..., list[Hit
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("1_000_000", 1_000_000), ("1e18", 10**18), ("2**96", 2**96), ("type()(uint128).max", 2**128 - 1), ("x", None)],
+    [
+        ("1_000_000", 1_000_000),
+        ("1e18", 10**18),
+        ("2**96", 2**96),
+        ("type()(uint128).max", 2**128 - 1),
+        ("x", None),
+    ],
 )
 def test_evaluate_constant(text: str, value: int | None) -> None:
     assert evaluate_constant(text) == value
@@ -285,6 +305,12 @@ def test_detector_metadata_is_complete() -> None:
     for detector in DETECTORS:
         assert detector.ARGUMENT.startswith("vp-")
         assert detector.WIKI.endswith("#" + detector.ARGUMENT)
-        for field in ("HELP", "WIKI_TITLE", "WIKI_DESCRIPTION", "WIKI_EXPLOIT_SCENARIO", "WIKI_RECOMMENDATION"):
+        for field in (
+            "HELP",
+            "WIKI_TITLE",
+            "WIKI_DESCRIPTION",
+            "WIKI_EXPLOIT_SCENARIO",
+            "WIKI_RECOMMENDATION",
+        ):
             assert getattr(detector, field).strip(), (detector.ARGUMENT, field)
     assert len({d.ARGUMENT for d in DETECTORS}) == len(DETECTORS) == 13

@@ -57,7 +57,9 @@ def test_builtin_and_project_findings_are_converted(outcome: AnalysisOutcome) ->
     detectors = {f.detector for f in outcome.findings}
     assert "calls-loop" in detectors  # a Slither built-in
     assert "vp-unbounded-loop" in detectors
-    loop = next(f for f in outcome.findings if f.detector == "vp-unbounded-loop" and f.function == "badLinkedList")
+    loop = next(
+        f for f in outcome.findings if f.detector == "vp-unbounded-loop" and f.function == "badLinkedList"
+    )
     assert loop.check_id == "ST-2"  # the registry names the property this detector decides
     assert loop.contract == "ST2Cases" and loop.impact is Severity.MEDIUM
     assert loop.locations and loop.locations[0].file.endswith("ST2.sol")
@@ -87,7 +89,9 @@ def test_slither_json_has_slithers_shape(outcome: AnalysisOutcome) -> None:
     assert document["success"] is True and document["error"] is None
     results = document["results"]["detectors"]
     assert len(results) >= len(outcome.findings)
-    assert all({"check", "impact", "confidence", "description", "elements", "id"} <= r.keys() for r in results)
+    assert all(
+        {"check", "impact", "confidence", "description", "elements", "id"} <= r.keys() for r in results
+    )
 
 
 def test_sizes_come_with_the_outcome(fixture_project: CompiledProject, outcome: AnalysisOutcome) -> None:
@@ -140,14 +144,17 @@ def test_triage_by_fingerprint_or_by_function_and_stale_entries() -> None:
 def test_triage_file_is_read_and_validated(tmp_path: Path) -> None:
     good = tmp_path / "triage.toml"
     good.write_text(
-        '[[finding]]\ndetector = "calls-loop"\ncontract = "Book"\nfunction = "walk"\nreason = "bounded  by\\nMAX"\n'
+        '[[finding]]\ndetector = "calls-loop"\ncontract = "Book"\nfunction = "walk"\n'
+        'reason = "bounded  by\\nMAX"\n'
     )
     assert load_triage(good) == (TriageEntry("calls-loop", "Book", "walk", "bounded by MAX"),)
     bad = tmp_path / "bad.toml"
     bad.write_text('[[finding]]\ndetector = "calls-loop"\ncontract = "Book"\nfunction = "walk"\n')
     with pytest.raises(ConfigError, match="lacks reason"):
         load_triage(bad)
-    bad.write_text('[[finding]]\ndetector = "x"\ncontract = "B"\nfunction = "w"\nreason = "r"\ncolour = "red"\n')
+    bad.write_text(
+        '[[finding]]\ndetector = "x"\ncontract = "B"\nfunction = "w"\nreason = "r"\ncolour = "red"\n'
+    )
     with pytest.raises(ConfigError, match="unknown key"):
         load_triage(bad)
     with pytest.raises(ConfigError, match="not found"):
@@ -161,11 +168,14 @@ def test_triage_applies_inside_run_analysis(fixture_project: CompiledProject, tm
         'detector = "vp-unbounded-loop"\ncontract = "ST2Cases"\nfunction = "badLinkedList"\n'
         'reason = "fixture: the list is capped elsewhere"\n'
         "[[finding]]\n"
-        'detector = "vp-unbounded-loop"\ncontract = "ST2Cases"\nfunction = "noSuchFunction"\nreason = "stale"\n'
+        'detector = "vp-unbounded-loop"\ncontract = "ST2Cases"\n'
+        'function = "noSuchFunction"\nreason = "stale"\n'
     )
     project = _with_config(fixture_project, triage_file=str(triage))
     result = run_analysis(project, Registry(), Console(quiet=True))
-    linked = next(f for f in result.findings if f.function == "badLinkedList" and f.detector == "vp-unbounded-loop")
+    linked = next(
+        f for f in result.findings if f.function == "badLinkedList" and f.detector == "vp-unbounded-loop"
+    )
     assert linked.triaged and linked.triage_reason == "fixture: the list is capped elsewhere"
     assert result.stale_triage == (
         "stale triage entry (matches no finding): vp-unbounded-loop ST2Cases.noSuchFunction",
@@ -204,7 +214,9 @@ class _Crashing(AbstractDetector):
         raise RuntimeError("boom")
 
 
-def test_a_crashing_detector_is_a_high_finding(fixture_project: CompiledProject, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_crashing_detector_is_a_high_finding(
+    fixture_project: CompiledProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
     runs = run_detectors(fixture_project.slither, [_Crashing], set())
     assert runs[0].error == "RuntimeError: boom" and runs[0].results == ()
     monkeypatch.setattr("vaultproof.analysis.plugin_detectors", lambda config: [_Crashing])

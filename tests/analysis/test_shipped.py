@@ -23,7 +23,9 @@ def _context(project: CompiledProject) -> dict[str, object]:
 
 
 @pytest.mark.parametrize("configured", [True, False], ids=["vaultproof.toml", "defaults"])
-def test_every_detector_runs_on_every_shipped_contract(shipped_project: CompiledProject, configured: bool) -> None:
+def test_every_detector_runs_on_every_shipped_contract(
+    shipped_project: CompiledProject, configured: bool
+) -> None:
     settings = shipped_project.config.detector_settings if configured else {}
     for cls in configured_detectors(settings, _context(shipped_project)):
         results = run_detector(shipped_project, cls)  # raises if a detector crashes
@@ -41,9 +43,15 @@ def test_configured_names_all_resolve(shipped_project: CompiledProject) -> None:
 def test_st8_both_arches_reach_the_vault_callbacks(shipped_project: CompiledProject) -> None:
     settings = shipped_project.config.detector_settings["vp-arch-parity"]
     by_name = {c.name: c for c in shipped_project.slither.contracts}
-    reached = {arch: ArchParity._reached(by_name[arch], settings["callbacks"], by_name) for arch in settings["arches"]}
+    reached = {
+        arch: ArchParity._reached(by_name[arch], settings["callbacks"], by_name)
+        for arch in settings["arches"]
+    }
     for arch, callbacks in reached.items():
-        assert {"IBalanceManagerVault.allocateForPosition", "IBalanceManagerVault.releaseFromPosition"} <= callbacks, arch
+        assert {
+            "IBalanceManagerVault.allocateForPosition",
+            "IBalanceManagerVault.releaseFromPosition",
+        } <= callbacks, arch
 
 
 def test_st11_sees_the_namespace_in_both_versions(shipped_project: CompiledProject) -> None:
@@ -62,7 +70,7 @@ def test_st12_reads_exist_and_only_the_accessor_makes_them_pass(shipped_project:
 
 
 def test_st1_frame_contains_the_guarded_sale(shipped_project: CompiledProject) -> None:
-    """The conversion loop is in the configured frame and its external call is a try (else ST-1 would flag)."""
+    """The conversion loop is in the configured frame and its call is a try (else ST-1 would flag)."""
     by_argument = {d.ARGUMENT: d for d in DETECTORS}
     settings = dict(shipped_project.config.detector_settings["vp-unguarded-external-call-in-loop"])
     unguarded = by_argument["vp-unguarded-external-call-in-loop"].configure(settings)
@@ -73,12 +81,21 @@ def test_st1_frame_contains_the_guarded_sale(shipped_project: CompiledProject) -
     assert hits(run_detector(shipped_project, with_views)) != []
 
 
+# Slither built-in findings that need a contract change (reported to the contract engineers); they stay
+# open so the report and the gate show them. Remove an entry once the contract is fixed.
+FIX_PENDING = {
+    # a maker's reverting onFill hook reverts every market order that crosses its order (griefing wall);
+    # the vault survives it (try/catch per sale) but the book does not: call hooks with try/catch + gas cap
+    ("calls-loop", "OrderBook", "placeMarketOrder"),
+}
+
+
 def test_every_builtin_finding_on_the_shipped_contracts_is_triaged(shipped_project: CompiledProject) -> None:
     outcome = run_analysis(shipped_project, Registry(), Console(quiet=True))
-    open_builtin = [
-        f"{f.detector} {f.contract}.{f.function}: {f.description[:160]}"
+    open_builtin = {
+        (f.detector, f.contract, f.function)
         for f in outcome.findings
         if not f.detector.startswith("vp-") and not f.triaged
-    ]
-    assert open_builtin == []
+    }
+    assert open_builtin == FIX_PENDING
     assert outcome.stale_triage == ()

@@ -320,3 +320,24 @@ def test_discharge_counterexample_is_in_token_units() -> None:
     assert result.verdict is Verdict.VIOLATED and result.counterexample is not None
     (value,) = result.counterexample.values
     assert (value.name, value.raw, value.display) == ("x", 1_500_000, "1.5 USDC")
+
+
+def test_discharge_counterexample_does_not_depend_on_history() -> None:
+    """Each obligation is solved in a fresh Z3 context (SPEC §4.2): earlier terms cannot change the model."""
+
+    def build() -> Obligation:
+        a, b = z3.Ints("a b")
+        return Obligation(
+            "order",
+            (a >= 0, b >= 0, a < 10**6, b < 10**6),
+            a * 3 + b * 7 != 1_000,
+            z3.BoolVal(True),
+            (Quantity("a", a, 6, "USDC"), Quantity("b", b, 6, "USDC")),
+        )
+
+    first = discharge(build(), SETTINGS)
+    noise = [z3.Int(f"noise{i}") * (i + 1) + 7 for i in range(500)]  # shifts every later term id
+    assert noise
+    second = discharge(build(), SETTINGS)
+    assert first.verdict is second.verdict is Verdict.VIOLATED
+    assert first.counterexample == second.counterexample

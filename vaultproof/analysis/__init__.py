@@ -39,7 +39,9 @@ def run_analysis(project: CompiledProject, registry: Registry, console: Console)
     runs = run_detectors(project.slither, [*builtins, *plugin], set(builtins))
 
     property_of = {
-        p.checker.argument: p.id for p in registry.static_properties() if isinstance(p.checker, DetectorChecker)
+        p.checker.argument: p.id
+        for p in registry.static_properties()
+        if isinstance(p.checker, DetectorChecker)
     }
     findings: list[StaticFinding] = []
     raw: list[dict[str, Any]] = []

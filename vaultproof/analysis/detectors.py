@@ -30,11 +30,11 @@ class DetectorRun:
     error: str = ""
 
 
-def builtin_detectors(exclude: tuple[str, ...]) -> list[type]:
+def builtin_detectors(exclude: tuple[str, ...]) -> list[Any]:
     from slither.detectors import all_detectors
     from slither.detectors.abstract_detector import AbstractDetector
 
-    classes = [
+    classes: list[Any] = [
         c
         for _, c in inspect.getmembers(all_detectors, inspect.isclass)
         if issubclass(c, AbstractDetector) and c is not AbstractDetector
@@ -42,11 +42,13 @@ def builtin_detectors(exclude: tuple[str, ...]) -> list[type]:
     known = {c.ARGUMENT for c in classes}
     unknown = sorted(set(exclude) - known)
     if unknown:
-        raise ConfigError(f"[analyse] builtin_exclude names unknown Slither detector(s): {', '.join(unknown)}")
+        raise ConfigError(
+            f"[analyse] builtin_exclude names unknown Slither detector(s): {', '.join(unknown)}"
+        )
     return sorted((c for c in classes if c.ARGUMENT not in exclude), key=lambda c: c.ARGUMENT)
 
 
-def plugin_detectors(config: Config) -> list[type]:
+def plugin_detectors(config: Config) -> list[Any]:
     """The project's detectors, each bound to its ``[analyse.detectors.<argument>]`` table."""
     root = str(config.root)
     if root not in sys.path:
@@ -69,7 +71,9 @@ def plugin_detectors(config: Config) -> list[type]:
                 raise ConfigError(f"[analyse] plugin {config.detectors_module!r} has no make_plugin()")
             classes, _ = make_plugin()
             classes = [
-                c.configure(config.detector_settings.get(c.ARGUMENT, {}), context) if hasattr(c, "configure") else c
+                c.configure(config.detector_settings.get(c.ARGUMENT, {}), context)
+                if hasattr(c, "configure")
+                else c
                 for c in classes
             ]
     except ValueError as exc:  # the plugin's SettingsError
@@ -77,11 +81,13 @@ def plugin_detectors(config: Config) -> list[type]:
     arguments = {c.ARGUMENT for c in classes}
     unknown = sorted(set(config.detector_settings) - arguments)
     if unknown:
-        raise ConfigError(f"vaultproof.toml: [analyse.detectors.{unknown[0]}] names no detector of the plugin")
+        raise ConfigError(
+            f"vaultproof.toml: [analyse.detectors.{unknown[0]}] names no detector of the plugin"
+        )
     return classes
 
 
-def run_detectors(slither: Any, classes: list[type], builtin: set[type]) -> list[DetectorRun]:
+def run_detectors(slither: Any, classes: list[Any], builtin: set[Any]) -> list[DetectorRun]:
     """Run each detector on each compilation unit; results are de-duplicated by Slither's id."""
     # Slither remembers result ids across runs of one instance; reset so a second analysis of the same
     # compilation (mutation testing, tests) sees the same findings as the first.

@@ -35,7 +35,11 @@ class TriageEntry:
     def matches(self, finding: StaticFinding) -> bool:
         if self.fingerprint:
             return finding.fingerprint == self.fingerprint
-        return (self.detector, self.contract, self.function) == (finding.detector, finding.contract, finding.function)
+        return (self.detector, self.contract, self.function) == (
+            finding.detector,
+            finding.contract,
+            finding.function,
+        )
 
     def describe(self) -> str:
         where = f"{self.contract}.{self.function}" if self.function else self.contract

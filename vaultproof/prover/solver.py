@@ -163,11 +163,18 @@ def optimize(goal: OptimizationGoal, settings: SolverSettings) -> OptimizationOu
     """Solve one ``z3.Optimize`` problem; PROVED means the optimum is exact (sat and bounded)."""
     z3.set_param("smt.random_seed", settings.seed)
     started = time.perf_counter()
-    opt = z3.Optimize()
+    context = z3.Context()  # a fresh context, as in discharge: results independent of earlier jobs
+
+    def move(q: Quantity) -> Quantity:
+        return Quantity(q.name, q.term.translate(context), q.decimals, q.unit)
+
+    objective = move(goal.objective)
+    shown = tuple(move(q) for q in goal.shown)
+    opt = z3.Optimize(ctx=context)
     opt.set("timeout", settings.timeout_ms)
     opt.set("rlimit", settings.rlimit)
-    opt.add(*goal.constraints)
-    handle = opt.maximize(goal.objective.term) if goal.maximize else opt.minimize(goal.objective.term)
+    opt.add(*(c.translate(context) for c in goal.constraints))
+    handle = opt.maximize(objective.term) if goal.maximize else opt.minimize(objective.term)
     answer = opt.check()
     elapsed = time.perf_counter() - started
     if answer == z3.unsat:
@@ -183,7 +190,7 @@ def optimize(goal: OptimizationGoal, settings: SolverSettings) -> OptimizationOu
         )
     model = opt.model()
     values = tuple(
-        MetricValue(name=q.name, value=_value_of(model, q), note=goal.note if q is goal.objective else "")
-        for q in (goal.objective, *goal.shown)
+        MetricValue(name=q.name, value=_value_of(model, q), note=goal.note if q is objective else "")
+        for q in (objective, *shown)
     )
     return OptimizationOutcome(Verdict.PROVED, elapsed, values)

@@ -123,10 +123,10 @@ contract AdlTest is VaultproofTest {
         adl.setMarket(m, "BTC", 8);
         uint256 cap = adl.MAX_POSITIONS_PER_SIDE();
         for (uint256 i; i < cap; ++i) {
-            adl.updatePosition(m, bytes32(i + 1), false, (51_000 + i) * USD, BTC1, (1_000 + i) * USD);
+            adl.updatePosition(m, bytes32(0x1000 + i), false, (51_000 + i) * USD, BTC1, (1_000 + i) * USD);
         }
         vm.expectRevert(abi.encodeWithSelector(AdlEngine.RegistryFull.selector, m, false));
-        adl.updatePosition(m, bytes32(cap + 1), false, 51_000 * USD, BTC1, 1_000 * USD);
+        adl.updatePosition(m, bytes32(0x1000 + cap), false, 51_000 * USD, BTC1, 1_000 * USD);
         uint256 g = gasleft();
         (uint256 s, uint256 r) = adl.socialize(m, true, type(uint128).max);
         g -= gasleft();
