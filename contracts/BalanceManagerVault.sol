@@ -206,7 +206,7 @@ contract BalanceManagerVault is
         IBalanceManager bm = IBalanceManager($.balanceManager);
         bool isolated = mode == MarginMode.ISOLATED;
 
-        uint256 free = bm.getBalance(user, $.usdc);
+        uint256 free = _balance($, user, $.usdc);
         (bool ok, uint256 toLock, uint256 virtualBacking) = LockMath.splitLock(amount, free, isolated);
         if (!ok) revert InsufficientBalance(amount, free);
         if (virtualBacking > 0) _requireVirtualBacking($, user, amount, free);
@@ -293,7 +293,7 @@ contract BalanceManagerVault is
         _debitAccount($, user, a.amount, a.mode == uint8(MarginMode.ISOLATED));
         delete $.positionAllocations[posKey];
         emit CollateralReleased(user, posKey, 0, locked);
-        if (locked > 0) IBalanceManager($.balanceManager).unlock(user, $.usdc, locked, address(this));
+        _unlock($, user, locked);
     }
 
     // ================================================================ Stage 5: one guarded sale
@@ -313,16 +313,15 @@ contract BalanceManagerVault is
         SalePlan memory plan = _planSale($, user, token, remainingDeficit);
         if (plan.qty == 0) return 0; // skipped: disabled, stale price, no pool, no balance, nothing clears floor
 
-        IBalanceManager bm = IBalanceManager($.balanceManager);
         address quote = $.usdc;
-        uint256 usdcBefore = bm.getBalance(user, quote);
-        uint256 baseBefore = bm.getBalance(user, token);
+        uint256 usdcBefore = _balance($, user, quote);
+        uint256 baseBefore = _balance($, user, token);
         try IOrderBook(plan.book).placeMarketOrder(user, plan.qty, IOrderBook.Side.SELL, plan.floorPrice) {}
         catch (bytes memory reason) {
             revert SaleReverted(reason);
         }
-        uint256 received = bm.getBalance(user, quote) - usdcBefore;
-        uint256 sold = baseBefore - bm.getBalance(user, token);
+        uint256 received = _balance($, user, quote) - usdcBefore;
+        uint256 sold = baseBefore - _balance($, user, token);
         uint256 minOut = CollateralMath.minProceeds(
             sold, plan.baseDecimals, plan.price, plan.priceDecimals, $.collateralDecimals, plan.liqFactorBps
         );
@@ -417,7 +416,7 @@ contract BalanceManagerVault is
         uint256 unlocked = locked;
         if (pnl >= 0) {
             emit CollateralReleased(user, posKey, pnl, unlocked);
-            if (locked > 0) bm.unlock(user, $.usdc, locked, address(this));
+            _unlock($, user, locked);
             if (pnl > 0) {
                 uint256 paid = IInsuranceFund($.insuranceFund).coverDeficit(user, uint256(pnl));
                 emit ProfitPaid(user, posKey, uint256(pnl), paid);
@@ -433,7 +432,7 @@ contract BalanceManagerVault is
             bm.transferLockedFrom(user, address(this), $.insuranceFund, $.usdc, forfeited);
             IInsuranceFund($.insuranceFund).depositFunding(forfeited);
         }
-        if (unlocked > 0) bm.unlock(user, $.usdc, unlocked, address(this));
+        _unlock($, user, unlocked);
         uint256 deficit = loss - forfeited;
         if (deficit == 0) return;
         if (isolated) _absorbResidual($, user, posKey, market, deficit, 0, 0, deficit);
@@ -449,7 +448,7 @@ contract BalanceManagerVault is
         address market,
         uint256 deficit
     ) internal {
-        uint256 free = IBalanceManager($.balanceManager).getBalance(user, $.usdc);
+        uint256 free = _balance($, user, $.usdc);
         (uint256 fromFree, uint256 remaining) = DeficitMath.takeFree(deficit, free);
         if (fromFree > 0) _payInsurance($, user, fromFree);
         uint256 fromCollateral;
@@ -538,7 +537,7 @@ contract BalanceManagerVault is
         if (!fresh || p.price == 0) return plan; // CONV-7: stale ⇒ skip, never revert
         p.book = IPoolManager($.poolManager).getPool(token, $.usdc);
         if (p.book == address(0)) return plan;
-        uint256 free = IBalanceManager($.balanceManager).getBalance(user, token);
+        uint256 free = _balance($, user, token);
         if (free == 0) return plan;
 
         p.baseDecimals = cfg.decimals;
@@ -570,6 +569,19 @@ contract BalanceManagerVault is
         uint256 fromSlippage = BPS - maxSlippageBps;
         uint256 f = liqFactorBps > fromSlippage ? liqFactorBps : fromSlippage;
         return uint16(f > BPS ? BPS : f);
+    }
+
+    function _balance(BalanceManagerVaultStorage storage $, address user, address token)
+        internal
+        view
+        returns (uint256)
+    {
+        return IBalanceManager($.balanceManager).getBalance(user, token);
+    }
+
+    /// @dev Returns `amount` of the user's USDC locked by this vault to their free balance.
+    function _unlock(BalanceManagerVaultStorage storage $, address user, uint256 amount) internal {
+        if (amount > 0) IBalanceManager($.balanceManager).unlock(user, $.usdc, amount, address(this));
     }
 
     /// @dev User's free USDC → insurance fund's balance, recorded as funding.

@@ -5,6 +5,7 @@ import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {IQuantumRiskEngine} from "./interfaces/IQuantumRiskEngine.sol";
 import {IBalanceManager} from "./interfaces/IBalanceManager.sol";
 import {IPriceOracle} from "./interfaces/IPriceOracle.sol";
+import {IQuantumRiskReporting} from "./interfaces/IRiskReporting.sol";
 import {CollateralMath} from "./libraries/CollateralMath.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
@@ -16,7 +17,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 /// where counted_i = min(balance_i, userCap_i), scaled pro rata when the asset's total exceeds assetCap_i.
 /// A stale or missing price excludes the asset (valued 0, the conservative choice); nothing here reverts
 /// on a bad feed, so liquidation eligibility can always be evaluated.
-contract QuantumRiskEngine is IQuantumRiskEngine, Ownable {
+contract QuantumRiskEngine is IQuantumRiskEngine, IQuantumRiskReporting, Ownable {
     /// @dev Bounds every loop over collaterals (Security Rule 8); USDC takes one slot.
     uint256 public constant MAX_COLLATERALS = 8;
     uint256 internal constant BPS = 10_000;

@@ -8,8 +8,17 @@ requires the stored deduction to equal it).
 
 Properties over an arbitrary number of tiers are proved by induction on the tier index: base (tier 0)
 and a step from tier i−1 to tier i for arbitrary consecutive tiers, with the induction hypothesis
-instantiated where it is used. MarginTable takes ``Tier[] memory`` and loops, which the SlithIR
-extractor rejects by design, so this model mirrors the loop body of ``deductionFor``/``validate``.
+instantiated where it is used. The table functions take ``Tier[] memory`` and loop, which the SlithIR
+extractor rejects by design; their per-tier arithmetic lives in loop-free scalar helpers
+(``validLeverage``, ``slope``, ``nextDeduction``, ``tierMaintenance``) that the loops only call. Those
+helpers are written by hand below AND extracted from SlithIR, with an equivalence obligation each (code
+= model on every non-reverting input in the declared ranges), so the induction step — continuity at
+boundary i, monotonicity across it — is a statement about the code's own arithmetic: a change to
+MarginTable breaks the proof even if nobody edits this file.
+
+In the induction the slope of a tier is a variable ``k`` with ``2·L·k = SCALE``: for a leverage that
+passes ``validLeverage`` this is exactly ``slope(L)`` (lemma obligation below), and it keeps the step
+free of integer division, which is what keeps it fast.
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ from dataclasses import dataclass
 import z3
 
 from models.allocation import RAW, USDC, Scope
+from vaultproof.prover.extract import ModelOutput, equivalence_obligation, extracted
 from vaultproof.prover.obligation import ModelContext, Obligation
 
 LEV = (0, "x")
@@ -26,6 +36,124 @@ SCALED = (0, "USDC-units×SCALE")
 
 NO_DEDUCTION = "maintenance-deduction-missing"
 DOUBLE_DEDUCTION = "deduction-step-doubled"
+
+# Declared ranges of the ties: notionals and lower bounds are uint128 (assumption of both properties);
+# leverage is any uint256 (the code reverts on 2·L overflow and on L = 0, the model need not say so).
+UINT128_MAX = 2**128 - 1
+
+
+# --------------------------------------------------------------------------------------------------
+# Hand-written models of MarginTable's per-tier helpers (k-form: slopes are arguments)
+
+
+def valid_leverage(scale: int, lev: z3.ArithRef) -> z3.BoolRef:
+    """``validLeverage``: L ≥ 1 and 2·L divides SCALE."""
+    return z3.And(lev >= 1, scale % (2 * lev) == 0)
+
+
+def slope(scale: int, lev: z3.ArithRef) -> z3.ArithRef:
+    """``slope``: k = SCALE / (2·L), rounded down (exact for a valid leverage)."""
+    return scale / (2 * lev)
+
+
+def next_deduction(
+    d_prev: z3.ArithRef, lb: z3.ArithRef, k_prev: z3.ArithRef, k: z3.ArithRef, defect: str | None = None
+) -> z3.ArithRef:
+    """``nextDeduction`` in slope form: D_i = D_{i−1} + lowerBound_i·(k_i − k_{i−1})."""
+    if defect == NO_DEDUCTION:
+        return z3.IntVal(0)
+    if defect == DOUBLE_DEDUCTION:
+        return d_prev + 2 * lb * (k - k_prev)
+    return d_prev + lb * (k - k_prev)
+
+
+def scaled_margin(n: z3.ArithRef, k: z3.ArithRef, d: z3.ArithRef) -> z3.ArithRef:
+    """n·k − D: the tier's margin in USDC units × SCALE."""
+    return n * k - d
+
+
+def tier_maintenance(scale: int, n: z3.ArithRef, k: z3.ArithRef, d: z3.ArithRef) -> z3.ArithRef:
+    """``tierMaintenance`` in slope form: ceil((n·k − D) / SCALE), rounded UP."""
+    return (scaled_margin(n, k, d) + scale - 1) / scale
+
+
+# --------------------------------------------------------------------------------------------------
+# Code ↔ model (SPEC §4.4)
+
+_UNITS = {
+    "maxLeverage": LEV,
+    "leverage": LEV,
+    "prevLeverage": LEV,
+    "lowerBound": USDC,
+    "notional": USDC,
+    "prevDeduction": SCALED,
+    "deduction": SCALED,
+}
+
+
+def ties(ctx: ModelContext) -> list[Obligation]:
+    """Each extracted MarginTable helper equals its model; plus the lemma that makes ``k`` = slope."""
+    scale = ctx.param("MarginTable.SCALE")
+    out: list[Obligation] = []
+    code = extracted(ctx, "MarginTable.validLeverage", prefix="validLeverage")
+    out.append(
+        equivalence_obligation(
+            code,
+            lambda lev: valid_leverage(scale, lev),
+            name="MarginTable.validLeverage: SlithIR extraction == model",
+            units=_UNITS,
+            witness=code.returns[0],
+        )
+    )
+    code = extracted(ctx, "MarginTable.slope", prefix="slope")
+    out.append(
+        equivalence_obligation(
+            code,
+            # also the revert condition: L = 0 must revert (division by zero), never return a slope
+            lambda lev: ModelOutput((slope(scale, lev),), z3.Or(lev == 0, 2 * lev > 2**256 - 1)),
+            name="MarginTable.slope: SlithIR extraction == model",
+            units={**_UNITS, "ret0": SCALED},
+            witness=code.args[0] >= 1,
+        )
+    )
+    code = extracted(ctx, "MarginTable.nextDeduction", prefix="nextDeduction")
+    _d, lb, lev_prev, lev = code.args
+    out.append(
+        equivalence_obligation(
+            code,
+            lambda d, b, lp, lv: next_deduction(d, b, slope(scale, lp), slope(scale, lv)),
+            {"lowerBound": (0, UINT128_MAX)},
+            name="MarginTable.nextDeduction: SlithIR extraction == model",
+            units={**_UNITS, "ret0": SCALED},
+            witness=z3.And(lb > 0, lev < lev_prev, lev >= 1),
+        )
+    )
+    code = extracted(ctx, "MarginTable.tierMaintenance", prefix="tierMaintenance")
+    n, lev, d = code.args
+    out.append(
+        equivalence_obligation(
+            code,
+            lambda nn, lv, dd: tier_maintenance(scale, nn, slope(scale, lv), dd),
+            {"notional": (0, UINT128_MAX)},
+            name="MarginTable.tierMaintenance: SlithIR extraction == model",
+            units={**_UNITS, "ret0": USDC},
+            witness=z3.And(n > 0, lev >= 1, d > 0),
+        )
+    )
+    # Lemma: for a valid leverage the slope is exact, 2·L·slope(L) = SCALE; since 2·L·k = SCALE has one
+    # solution, the induction's k (constrained by 2·L·k = SCALE) IS slope(L).
+    s = Scope()
+    lev = s.uint("maxLeverage", 256, LEV)
+    s.assume(valid_leverage(scale, lev))
+    s.show("slope(maxLeverage)", slope(scale, lev), SCALED)
+    out.append(
+        s.obligation(
+            "lemma: validLeverage(L) ⇒ 2·L·slope(L) = SCALE (the slope is exact)",
+            2 * lev * slope(scale, lev) == scale,
+            witness=lev > 1,
+        )
+    )
+    return out
 
 
 @dataclass
@@ -44,14 +172,15 @@ class _Pair:
     d: z3.ArithRef
 
     def m_prev(self, n: z3.ArithRef) -> z3.ArithRef:
-        return n * self.k_prev - self.d_prev
+        return scaled_margin(n, self.k_prev, self.d_prev)
 
     def m(self, n: z3.ArithRef) -> z3.ArithRef:
-        return n * self.k - self.d
+        return scaled_margin(n, self.k, self.d)
 
     def margin(self, scaled: z3.ArithRef) -> z3.ArithRef:
-        """``(scaled + SCALE − 1) / SCALE``: rounded UP (never under-states the margin)."""
-        return (scaled + self.scale - 1) / self.scale
+        """``(scaled + SCALE − 1) / SCALE``: rounded UP (never under-states the margin); this is
+        ``tier_maintenance`` (= the code's ``tierMaintenance``) applied to a scaled margin."""
+        return tier_maintenance(self.scale, scaled, z3.IntVal(1), z3.IntVal(0))
 
 
 def _pair(ctx: ModelContext, defect: str | None) -> _Pair:
@@ -64,7 +193,8 @@ def _pair(ctx: ModelContext, defect: str | None) -> _Pair:
     k_prev = s.uint("k[i-1]", 256, SCALED)
     k = s.uint("k[i]", 256, SCALED)
     d_prev = s.uint("deduction[i-1]", 256, SCALED)
-    # validate() accepts: increasing bounds, 1 ≤ L, 2L | SCALE (k = SCALE/(2L) exactly), L non-increasing
+    # validate() accepts: increasing bounds, validLeverage (1 ≤ L, 2L | SCALE), L non-increasing; k is
+    # slope(L) by the lemma in ties() (2·L·k = SCALE has exactly one solution)
     s.assume(
         lb > lb_prev,
         lev >= 1,
@@ -74,12 +204,9 @@ def _pair(ctx: ModelContext, defect: str | None) -> _Pair:
         lev <= lev_prev,
     )
     if defect == NO_DEDUCTION:
-        d = z3.IntVal(0)
         s.assume(d_prev == 0)
-    elif defect == DOUBLE_DEDUCTION:
-        d = d_prev + 2 * lb * (k - k_prev)
-    else:
-        d = d_prev + lb * (k - k_prev)
+    # deductionFor / validate: D_i = nextDeduction(D_{i−1}, lowerBound_i, L_{i−1}, L_i)
+    d = next_deduction(d_prev, lb, k_prev, k, defect)
     s.show("deduction[i]", d, SCALED)
     return _Pair(s, scale, lb_prev, lb, lev_prev, lev, k_prev, k, d_prev, d)
 
@@ -103,6 +230,7 @@ def tier1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     )
     if defect is not None:
         return obligations
+    obligations += ties(ctx)
     # no underflow: m_t(n) ≥ 0 for n ≥ lowerBound_t. Base: D_0 = 0. Step: IH at n = lowerBound_i.
     p = _pair(ctx, None)
     n = p.scope.uint("notional", 128, USDC)
@@ -161,6 +289,7 @@ def tier2(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     )
     if defect is not None:
         return obligations
+    obligations += ties(ctx)
     p = _pair(ctx, None)
     n1 = p.scope.uint("notional1", 128, USDC)
     n2 = p.scope.uint("notional2", 128, USDC)
@@ -193,4 +322,15 @@ def tier2(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     return obligations
 
 
-__all__ = ["DOUBLE_DEDUCTION", "NO_DEDUCTION", "RAW", "tier1", "tier2"]
+__all__ = [
+    "DOUBLE_DEDUCTION",
+    "NO_DEDUCTION",
+    "RAW",
+    "next_deduction",
+    "slope",
+    "tier1",
+    "tier2",
+    "tier_maintenance",
+    "ties",
+    "valid_leverage",
+]

@@ -12,6 +12,10 @@ S003 = "003_a4264e45de6bad94.txt"
 MARGIN = FunctionRef("MarginTable", "maintenanceMargin")
 DEDUCTION = FunctionRef("MarginTable", "deductionFor")
 VALIDATE = FunctionRef("MarginTable", "validate")
+# the loop-free per-tier helpers the table functions call; extracted from SlithIR and tied to the models
+HELPERS = tuple(
+    FunctionRef("MarginTable", fn) for fn in ("validLeverage", "slope", "nextDeduction", "tierMaintenance")
+)
 ASSUME = (
     "the table passed MarginTable.validate: lowerBound[0] = 0 and increasing, 1 ≤ maxLeverage with 2·L | "
     "SCALE, maxLeverage non-increasing, stored deduction = deductionFor",
@@ -32,10 +36,11 @@ REGISTRY.register(
         "scaled margins of tiers i−1 and i agree exactly at lowerBound_i (so the rounded-up margins agree "
         "too); also n·k_t − D_t ≥ 0 for n ≥ lowerBound_t (base D_0 = 0, step via the IH at lowerBound_i), "
         "so the code's subtraction cannot underflow, and notional·k + SCALE − 1 cannot overflow. "
-        "MarginTable loops over a memory array, which the SlithIR extractor rejects, so the model mirrors "
-        "deductionFor's loop body.",
+        "The table functions only loop; the per-tier arithmetic they call (validLeverage, slope, "
+        "nextDeduction, tierMaintenance) is extracted from SlithIR and proved equal to the models used in "
+        "the induction, with the lemma validLeverage(L) ⇒ 2·L·slope(L) = SCALE.",
         assumptions=ASSUME,
-        targets=(MARGIN, DEDUCTION, VALIDATE),
+        targets=(MARGIN, DEDUCTION, VALIDATE, *HELPERS),
         checker=checker(m.tier1, m.NO_DEDUCTION, "no maintenance deduction (d_t = 0 for every tier)"),
     )
 )
@@ -52,9 +57,9 @@ REGISTRY.register(
         rationale="Within a tier the slope k ≥ 0; across lowerBound_i by induction (IH: monotone on tiers ≤ "
         "i−1, instantiated at lowerBound_i − 1) plus exact continuity; ceil preserves order. A validated "
         "table has maxLeverage[i] ≤ maxLeverage[i−1], hence k[i] ≥ k[i−1] ≥ 1. The margin is rounded UP "
-        "(never under-stated).",
+        "(never under-stated). The same extracted helpers are proved equal to the models.",
         assumptions=ASSUME,
-        targets=(MARGIN, DEDUCTION, VALIDATE, FunctionRef("MarginTable", "tierIndex")),
+        targets=(MARGIN, DEDUCTION, VALIDATE, FunctionRef("MarginTable", "tierIndex"), *HELPERS),
         checker=checker(
             m.tier2, m.DOUBLE_DEDUCTION, "the deduction step is doubled: 2·lowerBound_i·(k_i − k_{i−1})"
         ),

@@ -47,24 +47,56 @@ library MarginTable {
         }
     }
 
+    // ---------------------------------------------------------------------------------------------
+    // Per-tier arithmetic over scalars. Loop-free and `internal pure`, so the prover extracts them from
+    // SlithIR and proves them equal to the models (SPEC §4.4); the table functions below only loop.
+
+    /// @notice True iff `maxLeverage` is admissible: ≥ 1 and 2·maxLeverage divides SCALE (so `slope` is
+    /// exact). Written with an early return rather than `||` so that the zero case never divides.
+    function validLeverage(uint256 maxLeverage) internal pure returns (bool) {
+        if (maxLeverage == 0) return false;
+        return SCALE % (2 * maxLeverage) == 0;
+    }
+
+    /// @notice Scaled slope k = SCALE / (2·maxLeverage) of a tier (exact for a valid leverage).
+    function slope(uint256 maxLeverage) internal pure returns (uint256) {
+        // Exact: validLeverage guarantees 2·maxLeverage divides SCALE, so dividing first loses nothing.
+        // slither-disable-next-line divide-before-multiply
+        return SCALE / (2 * maxLeverage);
+    }
+
+    /// @notice D_i = D_{i−1} + lowerBound_i·(k_i − k_{i−1}): the deduction that makes tier i's scaled
+    /// margin equal tier i−1's at lowerBound_i (continuity).
+    function nextDeduction(uint256 prevDeduction, uint256 lowerBound, uint256 prevLeverage, uint256 leverage)
+        internal
+        pure
+        returns (uint256)
+    {
+        // k_i ≥ k_{i−1} because maxLeverage is non-increasing (validated), so no underflow.
+        return prevDeduction + lowerBound * (slope(leverage) - slope(prevLeverage));
+    }
+
+    /// @notice Maintenance margin of one tier in USDC units: ceil((notional·k − deduction) / SCALE).
+    function tierMaintenance(uint256 notional, uint256 leverage, uint256 deduction) internal pure returns (uint256) {
+        // No underflow: for n ≥ lowerBound_t, n·k_t − D_t ≥ lowerBound_t·k_{t−1} − D_{t−1} ≥ … ≥ 0.
+        uint256 scaled = notional * slope(leverage) - deduction;
+        // Rounded UP: the maintenance margin is never under-stated.
+        return (scaled + SCALE - 1) / SCALE;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Table functions (loops over at most MAX_TIERS tiers)
+
     /// @notice Maintenance margin in USDC units, rounded UP. Assumes `validate(tiers)` passed.
     function maintenanceMargin(Tier[] memory tiers, uint256 notional) internal pure returns (uint256) {
         uint256 t = tierIndex(tiers, notional);
-        // Exact: validate() guarantees 2·maxLeverage divides SCALE, so dividing first loses nothing.
-        // slither-disable-next-line divide-before-multiply
-        uint256 k = SCALE / (2 * tiers[t].maxLeverage);
-        // No underflow: for n ≥ lowerBound_t, n·k_t − D_t ≥ lowerBound_t·k_{t−1} − D_{t−1} ≥ … ≥ 0.
-        uint256 scaled = notional * k - tiers[t].maintenanceDeduction;
-        return (scaled + SCALE - 1) / SCALE;
+        return tierMaintenance(notional, tiers[t].maxLeverage, tiers[t].maintenanceDeduction);
     }
 
     /// @notice Scaled deduction D_index (USDC units × SCALE) making the margin continuous; D_0 = 0.
     function deductionFor(Tier[] memory tiers, uint256 index) internal pure returns (uint256 d) {
         for (uint256 i = 1; i <= index; ++i) {
-            uint256 kPrev = SCALE / (2 * tiers[i - 1].maxLeverage);
-            uint256 k = SCALE / (2 * tiers[i].maxLeverage);
-            // k ≥ kPrev because maxLeverage is non-increasing (validated).
-            d += tiers[i].lowerBound * (k - kPrev);
+            d = nextDeduction(d, tiers[i].lowerBound, tiers[i - 1].maxLeverage, tiers[i].maxLeverage);
         }
     }
 
@@ -79,11 +111,11 @@ library MarginTable {
         uint256 d = 0;
         for (uint256 i; i < n; ++i) {
             uint256 lev = tiers[i].maxLeverage;
-            if (lev == 0 || SCALE % (2 * lev) != 0) revert InvalidLeverage(i, lev);
+            if (!validLeverage(lev)) revert InvalidLeverage(i, lev);
             if (i > 0) {
                 if (tiers[i].lowerBound <= tiers[i - 1].lowerBound) revert LowerBoundsNotIncreasing(i);
                 if (lev > tiers[i - 1].maxLeverage) revert LeverageIncreasing(i);
-                d += tiers[i].lowerBound * (SCALE / (2 * lev) - SCALE / (2 * tiers[i - 1].maxLeverage));
+                d = nextDeduction(d, tiers[i].lowerBound, tiers[i - 1].maxLeverage, lev);
             }
             if (tiers[i].maintenanceDeduction != d) revert DeductionMismatch(i, d, tiers[i].maintenanceDeduction);
         }

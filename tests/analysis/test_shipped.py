@@ -99,3 +99,35 @@ def test_every_builtin_finding_on_the_shipped_contracts_is_triaged(shipped_proje
     }
     assert open_builtin == FIX_PENDING
     assert outcome.stale_triage == ()
+
+
+def test_st3_frame_makes_state_changing_calls(shipped_project: CompiledProject) -> None:
+    """The configured liquidation frame does call out (custodian, insurance, the book): ST-3's silence
+    means no storage write follows those calls, not an empty frame."""
+    from properties.detectors.calls import StorageWriteAfterExternalCall
+
+    settings = shipped_project.config.detector_settings["vp-cei-storage-write-after-call"]
+    cls = StorageWriteAfterExternalCall.configure(settings)
+    unit = shipped_project.slither.compilation_units[0]
+    detector = cls(unit, shipped_project.slither, None)
+    frame = detector.frame_roots()
+    assert {f.name for f in frame} == {name.split(".")[1] for name in settings["functions"]}
+    from properties.detectors import _ir
+
+    reached = _ir.functions_reached(frame)
+    assert any(detector._node_calls_out(node) for f in reached for node in f.nodes)
+
+
+def test_st5_the_router_mapping_exists(shipped_project: CompiledProject) -> None:
+    by_name = {c.name: c for c in shipped_project.slither.contracts}
+    mappings = shipped_project.config.detector_settings["vp-authorization-revoked"]["mappings"]
+    for name in mappings:
+        assert by_name["PoolManager"].get_state_variable_from_name(name) is not None
+
+
+def test_st9_the_traversal_sees_the_risk_engines_calls(shipped_project: CompiledProject) -> None:
+    by_argument = {d.ARGUMENT: d for d in DETECTORS}
+    probe = by_argument["vp-noncustodial-transfer"].configure(
+        {"contracts": ["QuantumRiskEngine"], "transfer_functions": ["getBalance"]}
+    )
+    assert {h.contract for h in hits(run_detector(shipped_project, probe))} == {"QuantumRiskEngine"}

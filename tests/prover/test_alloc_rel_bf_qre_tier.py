@@ -2,8 +2,8 @@
 token units, the BF-2 seed finding with its story, and the tie to the code (SPEC §4.4).
 
 The context is built from the REAL pure libraries (``contracts/libraries``): they are copied into a
-temporary project with one deliberately mutated copy of LockMath, compiled once (a few seconds), and
-their constants and SlithIR feed the models exactly as ``vaultproof prove`` does.
+temporary project with deliberately mutated copies of LockMath and MarginTable, compiled once (a few
+seconds), and their constants and SlithIR feed the models exactly as ``vaultproof prove`` does.
 """
 
 from __future__ import annotations
@@ -59,6 +59,14 @@ def contexts(tmp_path_factory: pytest.TempPathFactory) -> tuple[ModelContext, Mo
     )
     assert count == 1, "partialUnlock changed shape; update the mutation"
     (root / "contracts" / "LockMathMutant.sol").write_text(mutant)
+    # TIER: nextDeduction drops the accumulated deduction D_{i−1} (continuity breaks from the third tier)
+    tiers = (ROOT / "contracts" / "libraries" / "MarginTable.sol").read_text()
+    tiers = tiers.replace("library MarginTable", "library MarginTableMutant")
+    tiers, count = re.subn(
+        r"return prevDeduction \+ lowerBound \* \(", "return lowerBound * (", tiers
+    )
+    assert count == 1, "nextDeduction changed shape; update the mutation"
+    (root / "contracts" / "MarginTableMutant.sol").write_text(tiers)
     (root / "vaultproof.toml").write_text('[project]\nname = "libs"\nsources = ["contracts"]\n')
     project = compile_project(config.load(root))
     params = extract_params(project)
@@ -74,6 +82,16 @@ def contexts(tmp_path_factory: pytest.TempPathFactory) -> tuple[ModelContext, Mo
 @pytest.fixture(scope="module")
 def ctx(contexts: tuple[ModelContext, ModelContext]) -> ModelContext:
     return contexts[0]
+
+
+@pytest.fixture(scope="module")
+def tier_mutated(ctx: ModelContext) -> ModelContext:
+    """The real libraries with MarginTable replaced by the copy whose nextDeduction drops D_{i−1}."""
+    swapped = dict(ctx.functions)
+    for key, value in ctx.functions.items():
+        if key.startswith("MarginTableMutant."):
+            swapped["MarginTable." + key.split(".", 1)[1]] = value
+    return ModelContext(params=ctx.params, functions=swapped)
 
 
 def _run(kind: str, decl_id: str, context: ModelContext) -> PropertyResult:
@@ -171,6 +189,41 @@ def test_a_code_change_breaks_the_proof_without_a_model_change(
     assert [ob.name for ob in failing] == ["LockMath.partialUnlock: SlithIR extraction == model"]
     values = {v.name: v for v in failing[0].counterexample.values}  # type: ignore[union-attr]
     assert values["code ret0"].raw == values["model ret0"].raw + 1
+
+
+TIER_TIES = [
+    f"MarginTable.{fn}: SlithIR extraction == model"
+    for fn in ("validLeverage", "slope", "nextDeduction", "tierMaintenance")
+]
+
+
+@pytest.mark.parametrize("pid", ["TIER-1", "TIER-2"])
+def test_tier_is_tied_to_the_extracted_helpers(pid: str, ctx: ModelContext) -> None:
+    """The per-tier helpers the MarginTable loops call are targets, extracted, and proved equal."""
+    decl = REGISTRY.properties[pid]
+    targets = {t.function for t in decl.targets if t.contract == "MarginTable"}
+    assert {"validLeverage", "slope", "nextDeduction", "tierMaintenance"} <= targets
+    result = _run(SHIPPED, pid, ctx)
+    names = {ob.name: ob.verdict for ob in result.obligations}
+    for tie in TIER_TIES:
+        assert names.get(tie) is Verdict.PROVED, (tie, sorted(names))
+    assert any(name.startswith("lemma: validLeverage(L)") for name in names)
+    assert result.seconds < 2.0
+
+
+@pytest.mark.parametrize("pid", ["TIER-1", "TIER-2"])
+def test_a_margin_table_code_change_breaks_tier_without_a_model_change(
+    pid: str, tier_mutated: ModelContext
+) -> None:
+    """nextDeduction without D_{i−1} (model untouched): TIER fails through the nextDeduction tie."""
+    result = _run(SHIPPED, pid, tier_mutated)
+    assert result.verdict is Verdict.VIOLATED
+    failing = [ob for ob in result.obligations if ob.verdict is Verdict.VIOLATED]
+    assert [ob.name for ob in failing] == ["MarginTable.nextDeduction: SlithIR extraction == model"]
+    values = {v.name: v for v in failing[0].counterexample.values}  # type: ignore[union-attr]
+    # the code forgot exactly the previous deduction
+    assert values["model ret0"].raw - values["code ret0"].raw == values["prevDeduction"].raw > 0
+    assert values["prevDeduction"].unit == "USDC-units×SCALE"
 
 
 def test_a_missing_parameter_is_an_error_not_a_pass(ctx: ModelContext) -> None:

@@ -28,6 +28,8 @@ interface Vm {
     function expectEmit() external;
     function expectEmit(bool checkTopic1, bool checkTopic2, bool checkTopic3, bool checkData, address emitter) external;
     function recordLogs() external;
+    function snapshotState() external returns (uint256 snapshotId);
+    function revertToState(uint256 snapshotId) external returns (bool success);
     function getRecordedLogs() external returns (Log[] memory logs);
 
     function assertTrue(bool condition, string calldata error) external pure;
