@@ -32,13 +32,20 @@ import {DeficitMath} from "./libraries/DeficitMath.sol";
 /// Stage 5 (liquidation conversion): a cross-account deficit is covered, in this order, by the user's free
 /// USDC, by market-selling the user's non-USDC collateral on the venue's own spot books (only at prices that
 /// clear oracle × liquidation factor, each sale isolated in try/catch), by the insurance fund, by ADL, and
-/// what is left is recorded as shortfall. `DeficitSettled` carries the whole waterfall (DEBT-1).
+/// what is left is recorded as shortfall. `DeficitSettled` carries the whole waterfall (DEBT-1). The insurance
+/// and ADL calls are isolated (try/catch, code check): a reverting or misconfigured fund or engine pays 0 and
+/// its share falls through to the next step, so a liquidation always completes.
+///
+/// Profit (REL-2): a profit is paid by the insurance fund, which pays at most its balance and its per-block
+/// room; what it does not pay is recorded as the user's `unpaidProfit` claim (`ProfitUnpaid`) and paid later
+/// through `claimUnpaidProfit`, so the realised PnL never silently shrinks.
 ///
 /// @dev UUPS proxy, ERC-7201 namespaced storage, append-only against `legacy/BalanceManagerVaultV1`.
 /// Every external state-changing entry point is `nonReentrant` except `sellCollateralGuarded`, which only
 /// the vault itself may call from inside a `nonReentrant` frame, and the initializers / OZ `upgradeToAndCall`
 /// (owner-only; `initializeV2` runs inside `upgradeToAndCall`). In the release frame every storage write
-/// happens before the first external call (CEI).
+/// happens before the first external call (CEI), except recording the insurance fund's MEASURED payout of a
+/// profit (the unpaid rest is the user's claim; it can only be known after the call).
 contract BalanceManagerVault is
     IBalanceManagerVault,
     Initializable,
@@ -75,6 +82,9 @@ contract BalanceManagerVault is
         uint16 maxCollateralSellSlippageBps;
         address insuranceFund;
         address adlEngine;
+        // ---- appended by the unpaid-profit fix (REL-2) ----
+        mapping(address user => uint256) unpaidProfit; // realised profit the insurance fund has not paid yet
+        uint256 totalUnpaidProfit; // = Σ unpaidProfit
     }
 
     // keccak256(abi.encode(uint256(keccak256("vaultproof.storage.BalanceManagerVault")) - 1)) & ~bytes32(uint256(0xff))
@@ -333,6 +343,30 @@ contract BalanceManagerVault is
         if (paid > 0) _payInsurance($, user, paid);
     }
 
+    // ================================================================ unpaid profit (REL-2)
+
+    /// @notice Pays the caller's recorded unpaid profit, as far as the insurance fund can pay now (its balance
+    /// and per-block room); the rest stays owed. Returns what was paid.
+    function claimUnpaidProfit() external nonReentrant returns (uint256 paid) {
+        BalanceManagerVaultStorage storage $ = _s();
+        uint256 owed = $.unpaidProfit[msg.sender];
+        if (owed == 0) return 0;
+        paid = _coverFromInsurance($, msg.sender, owed); // measured, ≤ owed
+        if (paid == 0) return 0;
+        owed -= paid;
+        $.unpaidProfit[msg.sender] = owed;
+        $.totalUnpaidProfit -= paid;
+        emit UnpaidProfitClaimed(msg.sender, paid, owed);
+    }
+
+    function unpaidProfit(address user) external view returns (uint256) {
+        return _s().unpaidProfit[user];
+    }
+
+    function totalUnpaidProfit() external view returns (uint256) {
+        return _s().totalUnpaidProfit;
+    }
+
     // ================================================================ views
 
     function getPositionAllocation(bytes32 posKey) external view returns (PositionAllocation memory) {
@@ -399,8 +433,8 @@ contract BalanceManagerVault is
     // ================================================================ internal: release & deficit
 
     /// @dev Settles a closed (part of a) position. `locked` is the USDC actually locked for it (Stage 7: the
-    /// virtual part was never USDC, so it is never unlocked). Profit: unlock everything, insurance pays the
-    /// profit. Loss: forfeit up to `locked` to insurance, unlock the rest; a loss beyond the lock is a
+    /// virtual part was never USDC, so it is never unlocked). Profit: insurance pays the profit as far as it
+    /// can, the unpaid rest is recorded as the user's claim (REL-2), and everything is unlocked. Loss: forfeit up to `locked` to insurance, unlock the rest; a loss beyond the lock is a
     /// deficit — CROSS settles it against the whole account, ISOLATED goes straight to insurance / ADL (the
     /// user's other assets are never touched by an isolated position).
     function _handleRelease(
@@ -416,11 +450,20 @@ contract BalanceManagerVault is
         uint256 unlocked = locked;
         if (pnl >= 0) {
             emit CollateralReleased(user, posKey, pnl, unlocked);
-            _unlock($, user, locked);
             if (pnl > 0) {
-                uint256 paid = IInsuranceFund($.insuranceFund).coverDeficit(user, uint256(pnl));
+                uint256 paid = _coverFromInsurance($, user, uint256(pnl)); // measured; 0 if the call fails
                 emit ProfitPaid(user, posKey, uint256(pnl), paid);
+                // REL-2: the unpaid rest is the user's claim. Its amount is known only after the (isolated)
+                // insurance call, so recording it is the one write after a call: the measured result.
+                uint256 unpaid = uint256(pnl) - paid;
+                if (unpaid > 0) {
+                    uint256 owed = $.unpaidProfit[user] + unpaid;
+                    $.unpaidProfit[user] = owed;
+                    $.totalUnpaidProfit += unpaid;
+                    emit ProfitUnpaid(user, posKey, unpaid, owed);
+                }
             }
+            _unlock($, user, locked);
             return;
         }
         uint256 loss = uint256(-pnl);
@@ -430,7 +473,7 @@ contract BalanceManagerVault is
         if (forfeited > 0) {
             emit LossForfeited(user, posKey, forfeited);
             bm.transferLockedFrom(user, address(this), $.insuranceFund, $.usdc, forfeited);
-            IInsuranceFund($.insuranceFund).depositFunding(forfeited);
+            _recordFunding($, forfeited);
         }
         _unlock($, user, unlocked);
         uint256 deficit = loss - forfeited;
@@ -502,17 +545,21 @@ contract BalanceManagerVault is
         uint256 fromInsurance;
         uint256 socialized;
         if (remaining > 0) {
-            fromInsurance = IInsuranceFund($.insuranceFund).coverDeficit(user, remaining);
-            if (fromInsurance > remaining) fromInsurance = remaining; // never trust the callee beyond the ask
+            // A reverting / misconfigured fund pays 0: the whole remainder falls through to ADL.
+            fromInsurance = _coverFromInsurance($, user, remaining); // measured, ≤ remaining
             if (fromInsurance > 0) _payInsurance($, user, fromInsurance);
             remaining -= fromInsurance;
         }
         address adl = $.adlEngine;
-        if (remaining > 0 && adl != address(0)) {
+        if (remaining > 0 && adl.code.length > 0) {
             (bool known, bool isLong) = _positionSide(user, posKey, market);
             if (known) {
-                (socialized,) = IAdlEngine(adl).socialize(market, isLong, remaining);
-                if (socialized > remaining) socialized = remaining;
+                // A reverting engine socializes 0: the whole remainder is the recorded shortfall below.
+                try IAdlEngine(adl).socialize(market, isLong, remaining) returns (uint256 s, uint256) {
+                    socialized = s > remaining ? remaining : s; // never trust the callee beyond the ask
+                } catch (bytes memory reason) {
+                    emit ExternalCallFailed(adl, reason);
+                }
                 remaining -= socialized;
             }
         }
@@ -586,9 +633,46 @@ contract BalanceManagerVault is
 
     /// @dev User's free USDC → insurance fund's balance, recorded as funding.
     function _payInsurance(BalanceManagerVaultStorage storage $, address from, uint256 amount) internal {
+        IBalanceManager($.balanceManager).transferFrom(from, $.insuranceFund, $.usdc, amount);
+        _recordFunding($, amount);
+    }
+
+    /// @dev `depositFunding` only RECORDS value already credited to the fund's custodian balance (which is the
+    /// fund's source of truth), so a fund that cannot record it must not stop the settlement: the value has
+    /// moved either way; the failure is emitted.
+    function _recordFunding(BalanceManagerVaultStorage storage $, uint256 amount) internal {
         address fund = $.insuranceFund;
-        IBalanceManager($.balanceManager).transferFrom(from, fund, $.usdc, amount);
-        IInsuranceFund(fund).depositFunding(amount);
+        if (fund.code.length == 0) {
+            emit ExternalCallFailed(fund, "");
+            return;
+        }
+        try IInsuranceFund(fund).depositFunding(amount) {}
+        catch (bytes memory reason) {
+            emit ExternalCallFailed(fund, reason);
+        }
+    }
+
+    /// @dev Asks the insurance fund to pay `amount` to `user`. Isolated: a fund without code or whose call
+    /// reverts pays 0 (the caller's waterfall continues). What was paid is the user's MEASURED free-USDC delta,
+    /// clamped to the ask, never the callee's return value.
+    function _coverFromInsurance(BalanceManagerVaultStorage storage $, address user, uint256 amount)
+        internal
+        returns (uint256 paid)
+    {
+        address fund = $.insuranceFund;
+        if (fund.code.length == 0) {
+            emit ExternalCallFailed(fund, "");
+            return 0;
+        }
+        address quote = $.usdc;
+        uint256 before = _balance($, user, quote);
+        try IInsuranceFund(fund).coverDeficit(user, amount) {
+            uint256 afterwards = _balance($, user, quote);
+            if (afterwards > before) paid = afterwards - before;
+            if (paid > amount) paid = amount;
+        } catch (bytes memory reason) {
+            emit ExternalCallFailed(fund, reason);
+        }
     }
 
     /// @dev The side of a position in deficit, for ADL. Asked of the calling router (IPositionSideSource);

@@ -6,10 +6,16 @@ Waterfall of ``BalanceManagerVault._settleCrossAccountDeficit`` (shipped, Stage 
 2. collateral: ``_coverDeficitWithCollateral`` — a loop over enabled collaterals (induction, see
    ``models.conversion``), each paying ``DeficitMath.payToInsurance(received, remaining)``;
 3. insurance: ``InsuranceFund.coverDeficit(remaining)`` pays ``min(amount, balance, block cap left)``
-   and the vault decrements by the RETURNED amount;
+   and the vault decrements by what was PAID (``_coverFromInsurance``: the user's measured USDC delta,
+   clamped to the ask). The call is isolated: a fund without code or whose call reverts pays 0 and the
+   whole remainder falls through (``insuranceCallSucceeded``);
 4. ADL: ``AdlEngine.socialize`` walks opposite-side profitable positions ranked by ROE (induction
    over the ranked list), each reduced by at most its unrealized profit; what capacity cannot absorb
-   is recorded as an explicit shortfall.
+   is recorded as an explicit shortfall. The call is isolated too: an engine that is unset, has no code
+   or reverts socializes 0, and the remainder is the ``DeficitSettled`` shortfall.
+
+"Insurance available" (DEBT-2, DEBT-4) is what the fund can pay now: ``min(balance, block cap left)``
+when its call succeeds, 0 when it fails; likewise a failed ADL call has capacity 0.
 
 Loops are proved by base + step obligations over a stated invariant; the stage composition then
 uses the loop-exit invariants as assumptions (each of which is itself one of the obligations).
@@ -95,18 +101,19 @@ def debt1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
         )
     )
 
-    # stage 3: insurance, by coverDeficit's returned amount
+    # stage 3: insurance, by what the fund paid (measured; 0 if the isolated call fails)
     s = Scope()
     rem2 = _usdc(s, "remainingAfterCollateral")
     balance, cap_left = _usdc(s, "insuranceBalance"), _usdc(s, "insuranceBlockCapLeft")
-    paid_by_fund = s.show("fromInsurance", zmin(rem2, zmin(balance, cap_left)), D6, USDC)
+    ins_ok = s.boolean("insuranceCallSucceeded")
+    paid_by_fund = s.show("fromInsurance", z3.If(ins_ok, zmin(rem2, zmin(balance, cap_left)), 0), D6, USDC)
     decrement = zmin(rem2, balance) if defect == REQUESTED_NOT_PAID else paid_by_fund
     rem3 = s.show("remainingAfterInsurance", rem2 - decrement, D6, USDC)
     out.append(
         s.obligation(
-            "insurance stage conserves: remaining = paid + remaining'",
-            rem2 == paid_by_fund + rem3,
-            z3.And(rem2 > 0, cap_left < balance),
+            "insurance stage conserves (a failed call pays 0): remaining = paid + remaining'",
+            z3.And(rem2 == paid_by_fund + rem3, rem3 >= 0),
+            z3.And(ins_ok, rem2 > 0, cap_left < balance),
             "the vault decremented the deficit by more than the insurance fund paid: the difference vanished",
         )
     )
@@ -132,18 +139,19 @@ def debt1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     s.assume(rem3v == soc + rem)
     recorded = s.show("recordedShortfall", rem, D6, USDC)
     out.append(s.obligation("ADL exit: the rest is recorded, not dropped", rem3v == soc + recorded, rem > 0))
-    # no ADL engine set, or the position's side unknown: nothing is socialized and the whole remainder is
-    # the DeficitSettled event's shortfall; an engine answering more than asked is clamped to the ask
+    # no ADL engine set (or no code), the position's side unknown, or the isolated socialize call reverting:
+    # nothing is socialized and the whole remainder is the DeficitSettled event's shortfall; an engine
+    # answering more than asked is clamped to the ask
     s = Scope()
     rem3v = _usdc(s, "shortfallToSocialize")
     answered = s.uint("socializeReturned", 256, D6, USDC)
-    adl_used = s.boolean("adlEngineSetAndSideKnown")
+    adl_used = s.boolean("adlEngineSetSideKnownAndCallSucceeded")
     soc = s.show("socialized", z3.If(adl_used, zmin(answered, rem3v), 0), D6, USDC)
     recorded = s.show("recordedShortfall", rem3v - soc, D6, USDC)
     out.append(
         s.obligation(
-            "ADL leg as the vault calls it (absent engine, clamped answer): remaining = socialized + "
-            "shortfall",
+            "ADL leg as the vault calls it (absent or failing engine, clamped answer): remaining = "
+            "socialized + shortfall",
             z3.And(rem3v == soc + recorded, recorded >= 0),
             z3.And(adl_used, answered > rem3v),
         )
@@ -221,14 +229,20 @@ class Waterfall:
         self.free = _usdc(s, "userFreeUsdc")
         self.balance = _usdc(s, "insuranceBalance")
         self.cap_left = _usdc(s, "insuranceBlockCapLeft")
-        self.adl_capacity = _usdc(s, "adlCapacity")  # Σ unrealized profit of opposite-side positions
+        # Σ unrealized profit of opposite-side positions; 0 when the vault does not reach the engine (unset,
+        # no code, side unknown, or its isolated call reverts) — see DEBT-4's assumptions
+        self.adl_capacity = _usdc(s, "adlCapacity")
+        # the isolated coverDeficit call: a fund that reverts (or has no code) pays 0
+        self.ins_ok = s.boolean("insuranceCallSucceeded")
+        # what the fund can pay now (DEBT-2 "exhausted or capped", DEBT-4 "insurance available")
+        self.ins_avail = z3.If(self.ins_ok, zmin(self.balance, self.cap_left), 0)
         # collateral loop summary (loop-exit invariant of the collateral induction, proved below):
         # the vault received fromCollateral ≤ remaining, and unusedFloorCapacity is floor-clearing
         # proceeds left unsold in non-skipped collaterals: remaining > 0 ⇒ unused == 0.
         self.from_coll = _usdc(s, "fromCollateral")
         self.unused = _usdc(s, "unusedFloorClearingCapacity")
         if defect == INSURANCE_FIRST:
-            self.ins = zmin(self.deficit, zmin(self.balance, self.cap_left))
+            self.ins = zmin(self.deficit, self.ins_avail)
             after_ins = self.deficit - self.ins
             self.used = zmin(after_ins, self.free)
             self.rem1 = after_ins - self.used
@@ -239,7 +253,7 @@ class Waterfall:
             self.used, self.rem1 = take_free(self.deficit, self.free)
             s.assume(self.from_coll <= self.rem1)
             self.rem2 = self.rem1 - self.from_coll
-            self.ins = zmin(self.rem2, zmin(self.balance, self.cap_left))
+            self.ins = zmin(self.rem2, self.ins_avail)
             self.rem3 = self.rem2 - self.ins
         s.assume(z3.Implies(self.rem2 > 0, self.unused == 0))
         if defect == ADL_ONLY_WHEN_EMPTY:
@@ -289,9 +303,10 @@ def debt2(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     )
     out.append(
         s.obligation(
-            "socialization only after insurance is exhausted or capped",
-            z3.Implies(w.soc > 0, z3.Or(w.ins == w.balance, w.ins == w.cap_left)),
-            w.soc > 0,
+            "socialization only after insurance is exhausted or capped (it paid all it can pay now: its "
+            "balance or its block cap left; nothing if its call fails)",
+            z3.Implies(w.soc > 0, w.ins == w.ins_avail),
+            z3.And(w.soc > 0, w.ins_ok),
         )
     )
     return out
@@ -317,13 +332,20 @@ def debt4(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     )
     s = Scope()
     w = Waterfall(s, defect)
-    ins_avail = zmin(w.balance, w.cap_left)
+    ins_avail = w.ins_avail  # 0 when the fund's isolated call fails
     room = w.bad_debt <= ins_avail + w.adl_capacity
     out.append(
         s.obligation(
             "bad debt ≤ insurance available + ADL capacity ⇒ recorded shortfall = 0",
             z3.Implies(room, w.recorded == 0),
-            z3.And(room, w.bad_debt > 0, w.cap_left < w.balance, w.adl_capacity > 0, w.bad_debt > w.cap_left),
+            z3.And(
+                room,
+                w.ins_ok,
+                w.bad_debt > 0,
+                w.cap_left < w.balance,
+                w.adl_capacity > 0,
+                w.bad_debt > w.cap_left,
+            ),
             "the insurance block cap bound, ADL was not consulted, and the rest was recorded as shortfall",
         )
     )

@@ -4,7 +4,10 @@ Mirrors ``BalanceManagerVault._handleRelease(locked, pnl)``, where ``locked`` is
 EFFECTIVE locked USDC (Stage 7: ``LockMath.effectiveLocked``, never the claimed ``amount``):
 
 - ``pnl ≥ 0``: unlock all of ``locked``; the insurance fund pays the profit through
-  ``coverDeficit(user, pnl)``, which pays ``min(pnl, its balance, its per-block room)``;
+  ``coverDeficit(user, pnl)``, which pays ``min(pnl, its balance, its per-block room)`` (0 if the call
+  reverts or the fund has no code: ``_coverFromInsurance`` isolates it; the vault counts the user's
+  measured USDC delta, clamped to ``pnl``); the unpaid rest ``pnl − paid`` is recorded as the user's claim
+  (``unpaidProfit[user]``, paid later by ``claimUnpaidProfit``);
 - ``pnl < 0``: forfeit ``min(loss, locked)`` from the lock to insurance, unlock the rest, and hand
   ``loss − forfeited`` to the deficit waterfall (``_settleCrossAccountDeficit`` for CROSS,
   ``_absorbResidual`` for ISOLATED).
@@ -31,6 +34,7 @@ class ReleaseOutcome:
     credited: z3.ArithRef  # paid by insurance to the user (profit)
     deficit: z3.ArithRef  # handed to the deficit waterfall
     unpaid_profit: z3.ArithRef  # profit the insurance fund could not pay
+    unpaid_recorded: z3.ArithRef  # what the vault records as the user's claim (unpaidProfit[user] increase)
 
     @property
     def leaves_lock(self) -> z3.ArithRef:
@@ -41,6 +45,8 @@ class ReleaseOutcome:
 UNLOCKS_CLAIMED_AMOUNT = "passes-claimed-amount-not-usdcLocked"
 DEFICIT_IGNORES_FORFEIT = "deficit-records-whole-loss-after-forfeit"
 VIRTUAL_LOSS_DROPPED = "virtual-backed-loss-records-no-deficit"
+# The pre-fix contract: the profit the fund does not pay is only emitted (ProfitPaid), recorded nowhere.
+UNPAID_PROFIT_DROPPED = "unpaid-profit-recorded-nowhere"
 
 
 def handle_release(
@@ -63,7 +69,9 @@ def handle_release(
         deficit = z3.If(profit, 0, loss)
     elif defect == VIRTUAL_LOSS_DROPPED:
         deficit = z3.If(z3.Or(profit, locked == 0), 0, loss - forfeited)
-    return ReleaseOutcome(unlocked, forfeited, paid, deficit, z3.If(profit, pnl - paid, 0))
+    unpaid = z3.If(profit, pnl - paid, 0)
+    recorded = z3.IntVal(0) if defect == UNPAID_PROFIT_DROPPED else unpaid
+    return ReleaseOutcome(unlocked, forfeited, paid, deficit, unpaid, recorded)
 
 
 @dataclass
@@ -92,6 +100,7 @@ def _close(ctx: ModelContext, defect: str | None) -> _Close:
     s.show("creditedFromInsurance", out.credited, USDC)
     s.show("deficitRecorded", out.deficit, USDC)
     s.show("unpaidProfit", out.unpaid_profit, USDC)
+    s.show("unpaidProfitRecorded", out.unpaid_recorded, USDC)
     return _Close(s, amount, usdc_locked, pnl, locked, out)
 
 
@@ -110,35 +119,56 @@ def rel1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
 
 
 def rel2(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
-    """Conservation on close: userΔ − deficit = pnl (the deficit is the user's debt) and
-    userΔ + insuranceΔ = 0 (settlement moves USDC between the user and insurance, creating none)."""
+    """Conservation on close, exactly, in USDC units. The user's change counts the USDC they received
+    (unlocked + credited − locked) and the claims recorded for or against them: the recorded deficit is
+    their debt, the recorded unpaid profit (``unpaidProfit[user]``) their claim on the insurance fund. So
+    userΔ − deficit + unpaidRecorded = pnl, and userΔ + insuranceΔ = 0 (settlement moves USDC between the
+    user and insurance, creating none). ``UNPAID_PROFIT_DROPPED`` is the pre-fix contract (nothing
+    recorded): its profitable-close obligation is VIOLATED (seed finding ``REL-2.unpaid-profit-dropped``)."""
     c = _close(ctx, defect)
     user_delta = c.out.unlocked + c.out.credited - c.locked
     insurance_delta = c.out.forfeited - c.out.credited
     c.scope.show("userChange", user_delta, USDC)
     c.scope.show("insuranceChange", insurance_delta, USDC)
+    realised = user_delta - c.out.deficit + c.out.unpaid_recorded
     return [
         c.scope.obligation(
-            "losing close: userChange − deficitRecorded = pnl and userChange + insuranceChange = 0",
+            "losing close: userChange − deficitRecorded + unpaidProfitRecorded = pnl and "
+            "userChange + insuranceChange = 0",
             z3.Implies(
                 c.pnl <= 0,
-                z3.And(
-                    user_delta - c.out.deficit == c.pnl, user_delta + insurance_delta == 0, c.out.deficit >= 0
-                ),
+                z3.And(realised == c.pnl, user_delta + insurance_delta == 0, c.out.deficit >= 0),
             ),
             witness=z3.And(c.usdc_locked > 0, c.pnl < -c.usdc_locked),
             explanation="settlement of this losing close creates or destroys USDC",
         ),
         c.scope.obligation(
-            "profitable close: userChange = pnl (paid by insurance) and userChange + insuranceChange = 0",
-            z3.Implies(c.pnl > 0, z3.And(user_delta == c.pnl, user_delta + insurance_delta == 0)),
-            witness=z3.And(c.pnl > 0, c.usdc_locked > 0),
+            "profitable close: userChange + unpaidProfitRecorded = pnl (paid by insurance now or owed by it) "
+            "and userChange + insuranceChange = 0",
+            z3.Implies(
+                c.pnl > 0,
+                z3.And(
+                    realised == c.pnl,
+                    user_delta + insurance_delta == 0,
+                    c.out.unpaid_recorded >= 0,
+                    c.out.deficit == 0,
+                ),
+            ),
+            # the interesting case: the fund cannot pay all of it, so the recorded claim carries the rest
+            witness=z3.And(c.pnl > 0, c.usdc_locked > 0, c.out.credited < c.pnl),
             explanation=(
-                "InsuranceFund.coverDeficit pays less than the profit (balance or per-block room short) and "
-                "the unpaid rest (unpaidProfit) is recorded nowhere: the realised PnL silently shrinks"
+                "InsuranceFund.coverDeficit pays less than the profit (balance or per-block room short, or "
+                "the call fails) and the unpaid rest (unpaidProfit) is recorded nowhere: the realised PnL "
+                "silently shrinks"
             ),
         ),
     ]
+
+
+def rel2_pre_fix(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
+    """Seed finding: the seed's ``_handleRelease`` ("no logic change": profit credited from insurance),
+    i.e. the vault before the fix, where the unpaid part of a profit is only emitted in ``ProfitPaid``."""
+    return rel2(ctx, UNPAID_PROFIT_DROPPED)
 
 
 def rel3(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:

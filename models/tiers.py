@@ -38,7 +38,8 @@ NO_DEDUCTION = "maintenance-deduction-missing"
 DOUBLE_DEDUCTION = "deduction-step-doubled"
 
 # Declared ranges of the ties: notionals and lower bounds are uint128 (assumption of both properties);
-# leverage is any uint256 (the code reverts on 2·L overflow and on L = 0, the model need not say so).
+# leverages and deductions are any uint256 (on inputs where the code reverts, equality is not required,
+# except for ``slope``, whose model also states the revert condition: L = 0 or 2·L overflows).
 UINT128_MAX = 2**128 - 1
 
 

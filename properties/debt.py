@@ -15,6 +15,7 @@ S000, S003, S004 = "000_aca40e8e6da97fc8.txt", "003_a4264e45de6bad94.txt", "004_
 BMV = "BalanceManagerVault"
 SETTLE = FunctionRef(BMV, "_settleCrossAccountDeficit")
 ABSORB = FunctionRef(BMV, "_absorbResidual")
+INSURE = FunctionRef(BMV, "_coverFromInsurance")
 COVER = FunctionRef(BMV, "_coverDeficitWithCollateral")
 FUND = FunctionRef("InsuranceFund", "coverDeficit")
 ADL = FunctionRef("AdlEngine", "socialize")
@@ -42,9 +43,11 @@ REGISTRY.register(
         severity=Severity.CRITICAL,
         seed=f"{S000} §Where the deficit is covered today; §Residual → insurance → socialization",
         rationale="Each stage conserves: takeFree (deficit = used + remaining), the collateral loop by "
-        "induction (remaining + taken constant), insurance decremented by coverDeficit's RETURNED amount "
-        "(clamped to the ask), ADL by induction over the ranked walk (socialized + remaining constant) with "
-        "the rest recorded; an absent ADL engine or unknown side socializes 0. The stage equalities compose "
+        "induction (remaining + taken constant), insurance decremented by what the fund PAID (the user's "
+        "measured USDC delta, clamped to the ask; 0 when the isolated call reverts or the fund has no code), "
+        "ADL by induction over the ranked walk (socialized + remaining constant) with the rest recorded; an "
+        "absent, code-less or reverting ADL engine, or an unknown side, socializes 0 and the whole remainder "
+        "is the emitted shortfall (DeficitSettled). The stage equalities compose "
         "to the sum. takeFree and payToInsurance are extracted from SlithIR and proved equal to the models.",
         assumptions=("USDC amounts < 2^128 units",),
         targets=(
@@ -54,6 +57,7 @@ REGISTRY.register(
             FunctionRef("DeficitMath", "takeFree"),
             FunctionRef("DeficitMath", "payToInsurance"),
             FUND,
+            INSURE,
             ADL,
         ),
         checker=_checker(
@@ -99,6 +103,8 @@ REGISTRY.register(
         "exactly its balance or its remaining block cap.",
         assumptions=(
             "a skipped collateral (stale, no pool, failed sale) counts as having no floor-clearing capacity",
+            "insurance 'exhausted' = it paid all it can pay now: min(balance, block cap left), or nothing "
+            "when its isolated coverDeficit call fails (reverts / no code)",
         ),
         targets=(SETTLE, COVER, ABSORB, FUND),
         checker=_checker(
@@ -144,9 +150,12 @@ REGISTRY.register(
         assumptions=(
             "ADL capacity = Σ (unrealized profit − pending haircut) of opposite-side positions with a fresh "
             "mark",
-            "the vault reaches the ADL engine (engine set, position side known); otherwise capacity is 0",
+            "the vault reaches the ADL engine (engine set with code, position side known, socialize does not "
+            "revert); otherwise capacity is 0",
+            "insurance available = what coverDeficit can pay now: min(balance, block cap left), 0 when its "
+            "isolated call fails (reverts / no code)",
         ),
-        targets=(SETTLE, ABSORB, FUND, ADL, FunctionRef("AdlEngine", "capacity")),
+        targets=(SETTLE, ABSORB, FUND, INSURE, ADL, FunctionRef("AdlEngine", "capacity")),
         checker=_checker(
             m.debt4,
             m.ADL_ONLY_WHEN_EMPTY,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from models import release as m
 from properties import REGISTRY
 from properties.alloc import checker
-from vaultproof.prover.registry import PropertyDecl
+from vaultproof.prover.registry import PropertyDecl, SeedFindingDecl
 from vaultproof.results import FunctionRef, Severity
 
 S001 = "001_e49da555eb8247a5.txt"
@@ -53,17 +53,22 @@ REGISTRY.register(
         "= realised PnL (exactly, in USDC units).",
         severity=Severity.CRITICAL,
         seed=f"{S001} §_handleRelease — no logic change (the three branches)",
-        rationale="Signs: the user's change counts unlocked + credited − locked, the recorded deficit is a "
-        "debt of the user, and insurance is the settlement's counterparty. Proved as two exact equations: "
-        "userChange − deficit = pnl and userChange + insuranceChange = 0. The profit leg is what "
-        "InsuranceFund.coverDeficit actually pays (min of pnl, its balance and its per-block room), as in "
-        "the contract: losing and profitable closes are separate obligations, so a profit the fund cannot "
-        "pay in full (and that nothing records) shows up as its own counterexample.",
+        rationale="Signs: the user's change counts unlocked + credited − locked plus the claims recorded for "
+        "or against them — the recorded deficit is a debt of the user, the recorded unpaid profit "
+        "(unpaidProfit[user]) their claim on the insurance fund — and insurance is the settlement's "
+        "counterparty. Proved as two exact equations: userChange − deficit + unpaidProfitRecorded = pnl and "
+        "userChange + insuranceChange = 0. The profit leg is what InsuranceFund.coverDeficit actually pays "
+        "(min of pnl, its balance and its per-block room; 0 if the isolated call fails), measured as the "
+        "user's USDC delta; the rest is recorded as the user's claim and paid later by claimUnpaidProfit. "
+        "Losing and profitable closes are separate obligations. The pre-fix vault (unpaid rest recorded "
+        "nowhere) is kept as seed finding REL-2.unpaid-profit-dropped.",
         assumptions=(*COMMON, "the insurance fund's payable amount is arbitrary (balance and block cap)"),
         targets=(
             RELEASE,
             HANDLE,
             FunctionRef(BMV, "_settleCrossAccountDeficit"),
+            FunctionRef(BMV, "_coverFromInsurance"),
+            FunctionRef(BMV, "claimUnpaidProfit"),
             FunctionRef("InsuranceFund", "coverDeficit"),
         ),
         checker=checker(
@@ -71,6 +76,25 @@ REGISTRY.register(
             m.DEFICIT_IGNORES_FORFEIT,
             "the deficit records the whole loss although the lock was already forfeited",
         ),
+    )
+)
+
+REGISTRY.register(
+    SeedFindingDecl(
+        id="REL-2.unpaid-profit-dropped",
+        fixed_by="REL-2",
+        title="A profit the insurance fund cannot pay is silently dropped",
+        seed=f"{S001} §_handleRelease — no logic change (finalCollateral > 0 → credit excess from insurance)",
+        statement="_handleRelease credits a profit from the insurance fund (coverDeficit), which pays at "
+        "most its balance and its per-block room; the unpaid rest appears only in the ProfitPaid event and "
+        "is recorded nowhere.",
+        rationale="Modelled as the vault was before the fix (unpaidProfitRecorded = 0), REL-2's "
+        "profitable-close equation fails: e.g. pnl 0.000001 USDC with the fund able to pay 0 leaves the "
+        "user with nothing and no claim — the realised PnL silently shrinks. The shipped vault records the "
+        "rest as unpaidProfit[user] (ProfitUnpaid) and pays it through claimUnpaidProfit (REL-2).",
+        severity=Severity.CRITICAL,
+        targets=(HANDLE, FunctionRef("InsuranceFund", "coverDeficit")),
+        check=m.rel2_pre_fix,
     )
 )
 

@@ -129,7 +129,7 @@ _static(
     (
         "contracts: [analyse.detectors.vp-missing-nonreentrant] contracts (default: every contract with a "
         "nonReentrant modifier)",
-        "initializers are exempt",
+        "exempt: initializers (run once) and onlyOwner setters (a re-entrant callee is never the owner)",
     ),
 )
 _static(

@@ -119,7 +119,7 @@ def _shim_on_path(toolchain: Toolchain) -> Iterator[None]:
 
 
 def compile_project(config: Config) -> CompiledProject:
-    from crytic_compile import CryticCompile
+    from crytic_compile.crytic_compile import CryticCompile
     from crytic_compile.platform.exceptions import InvalidCompilation
     from crytic_compile.platform.solc_standard_json import SolcStandardJson
 
@@ -157,7 +157,7 @@ def compile_project(config: Config) -> CompiledProject:
             relative = source_unit.filename.relative
             for name in sorted(source_unit.contracts_names):
                 runtime = source_unit.bytecode_runtime(name) or ""
-                abi = source_unit.abi(name) or []
+                abi: Any = source_unit.abi(name) or []
                 artifacts.append(
                     ContractArtifact(
                         name=name,

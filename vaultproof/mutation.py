@@ -91,7 +91,10 @@ def _mutated_copy(config: Config, mutant: Mutant, workdir: Path) -> Config:
             "(the contract changed: update the mutant)"
         )
     target.write_text(text.replace(mutant.find, mutant.replace), encoding="utf-8")
-    return replace(config, root=workdir)
+    # Only the sources are copied: project files the stages read (the triage file) stay anchored at the
+    # original root, so the static stage of a mutant is triaged exactly like the reference run.
+    triage = str(config.path(config.triage_file)) if config.triage_file else None
+    return replace(config, root=workdir, triage_file=triage)
 
 
 def _family_ids(registry: Registry, family: str) -> tuple[str, ...]:

@@ -29,6 +29,11 @@ interface IBalanceManagerVault {
     event DeficitSettled(address indexed user, uint256 deficit, uint256 fromFreeUsdc, uint256 fromCollateral, uint256 fromInsurance, uint256 socialized, uint256 shortfall);
     event CollateralSold(address indexed user, address indexed token, uint256 qtySold, uint256 usdcReceived, uint256 toInsurance);
     event CollateralSaleFailed(address indexed user, address indexed token, bytes reason);
+    /// @dev A profit the insurance fund did not pay on close: recorded as the user's claim (`owed` in total).
+    event ProfitUnpaid(address indexed user, bytes32 indexed posKey, uint256 unpaid, uint256 owed);
+    event UnpaidProfitClaimed(address indexed user, uint256 paid, uint256 stillOwed);
+    /// @dev An isolated insurance-fund or ADL-engine call failed (reverted, or no code): it counted as paying 0.
+    event ExternalCallFailed(address indexed callee, bytes reason);
 
     function allocateForPosition(address user, bytes32 posKey, address market, uint256 amount, MarginMode mode) external;
     /// @dev Closes the whole allocation and settles `pnl` (USDC units, signed).
@@ -37,6 +42,8 @@ interface IBalanceManagerVault {
     function partialReleaseFromPosition(address user, bytes32 posKey, uint256 fractionPpm, int256 pnl) external;
     /// @dev Cancel path: returns the allocation's effective locked USDC without PnL.
     function deallocateFromPosition(address user, bytes32 posKey) external;
+    /// @dev Pays the caller's recorded unpaid profit as far as the insurance fund can now; the rest stays owed.
+    function claimUnpaidProfit() external returns (uint256 paid);
 
     function getPositionAllocation(bytes32 posKey) external view returns (PositionAllocation memory);
     function effectiveLocked(bytes32 posKey) external view returns (uint256);

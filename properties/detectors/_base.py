@@ -18,7 +18,7 @@ from slither.core.declarations import Contract, Function
 from slither.detectors.abstract_detector import AbstractDetector
 from slither.utils.output import Output
 
-WIKI_ROOT = "https://github.com/vaultproof/vaultproof/blob/main/docs/detectors.md"
+WIKI_ROOT = "properties/detectors/README.md"
 
 
 class SettingsError(ValueError):

@@ -307,7 +307,17 @@ class Defs:
             return f"{self.chain(ir.value, depth + 1)}.length"
         if isinstance(ir, Assignment) and not isinstance(variable, LocalVariable | StateVariable):
             return self.chain(ir.rvalue, depth + 1)
-        return str(getattr(variable, "name", variable))
+        if isinstance(variable, LocalVariable | StateVariable) or ir is None:
+            return str(getattr(variable, "name", variable))
+        # a temporary: describe how it is computed (TMP_n numbers shift with unrelated edits)
+        if isinstance(ir, Binary):
+            left, right = self.chain(ir.variable_left, depth + 1), self.chain(ir.variable_right, depth + 1)
+            return f"({left} {ir.type.value} {right})"
+        if isinstance(ir, TypeConversion):
+            return f"{ir.type}({self.chain(ir.variable, depth + 1)})"
+        if isinstance(ir, HighLevelCall | InternalCall | LibraryCall | LowLevelCall):
+            return f"{call_name(ir) or getattr(ir.function, 'name', 'call')}(…)"
+        return "(value)"
 
     def last_name(self, variable: Any) -> str:
         """The last named component: the mapping/field/state variable an lvalue writes."""

@@ -9,6 +9,7 @@ from slither.core.cfg.node import Node, NodeType
 from slither.core.declarations import Function
 from slither.detectors.abstract_detector import DETECTOR_INFO, DetectorClassification
 from slither.slithir.operations import (
+    Assignment,
     Binary,
     BinaryType,
     Delete,
@@ -171,6 +172,8 @@ class UncheckedNarrowingCast(VaultproofDetector):
         source_bits: tuple[bool, int],
         target_bits: tuple[bool, int],
     ) -> bool:
+        if _round_trip_checked(cast_node, cast, defs, source):
+            return True
         target_signed, bits = target_bits
         top = 2 ** (bits - 1) - 1 if target_signed else 2**bits - 1
         key = defs.chain(source)
@@ -191,6 +194,31 @@ class UncheckedNarrowingCast(VaultproofDetector):
                 if op in (">", ">=", "==") and -constant <= (top + 1 if op == ">" else top):
                     have_upper = True
         return (have_upper or not need_upper) and (have_lower or not need_lower)
+
+
+def _round_trip_checked(cast_node: Node, cast: Any, defs: _ir.Defs, source: Any) -> bool:
+    """``d = int128(x); if (d != x) revert`` (OpenZeppelin's SafeCast idiom): the truncation is caught right
+    after the cast, on the straight-line path that follows it."""
+    names = {defs.chain(cast.lvalue)}
+    names |= {
+        defs.chain(ir.lvalue)
+        for ir in cast_node.irs
+        if isinstance(ir, Assignment) and ir.rvalue is cast.lvalue and ir.lvalue is not None
+    }
+    source_key = defs.chain(source)
+    node: Node | None = cast_node
+    for _ in range(4):
+        if node is None:
+            return False
+        if _ir.is_guard(node):
+            for cmp in _ir.comparisons(node):
+                if cmp.type not in (BinaryType.EQUAL, BinaryType.NOT_EQUAL):
+                    continue
+                pair = {defs.chain(cmp.variable_left), defs.chain(cmp.variable_right)}
+                if source_key in pair and pair & names:
+                    return True
+        node = node.sons[0] if len(node.sons) == 1 else None
+    return False
 
 
 def _narrowing(source: tuple[bool, int], target: tuple[bool, int]) -> bool:

@@ -67,6 +67,7 @@ FUNCTION_LEVEL: dict[str, tuple[set[str], set[tuple[str, str]]]] = {
             ("ST13Cases", "badWrongBound"),
             ("ST13Cases", "badCheckAfterCast"),
             ("ST13Cases", "badShortCircuitWrongWay"),
+            ("ST13Cases", "badRoundTripIgnored"),
         },
     ),
 }
@@ -314,3 +315,16 @@ def test_detector_metadata_is_complete() -> None:
         ):
             assert getattr(detector, field).strip(), (detector.ARGUMENT, field)
     assert len({d.ARGUMENT for d in DETECTORS}) == len(DETECTORS) == 13
+
+
+def test_readme_documents_every_detector_and_setting() -> None:
+    from tests.analysis.conftest import REPO
+
+    readme = (REPO / "properties" / "detectors" / "README.md").read_text(encoding="utf-8")
+    for detector in DETECTORS:
+        section = readme.split(f"## {detector.ARGUMENT}\n", 1)
+        assert len(section) == 2, detector.ARGUMENT
+        body = section[1].split("\n## ", 1)[0]
+        assert detector.WIKI_DESCRIPTION in body
+        for key in detector.DEFAULTS:
+            assert f"`{key} = " in body, (detector.ARGUMENT, key)

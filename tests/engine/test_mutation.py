@@ -52,3 +52,26 @@ def test_malformed_mutants_file(tmp_path: Path, text: str, message: str) -> None
     path.write_text(text)
     with pytest.raises(ConfigError, match=message):
         load_mutants(path)
+
+
+def test_a_mutant_is_triaged_with_the_projects_triage_file(tmp_path: Path) -> None:
+    """Only the sources are copied into the mutant's directory; the triage file must still be found there
+    (it was not, and the ST mutants' static stage crashed on a missing triage.toml)."""
+    import shutil
+    from dataclasses import replace
+
+    from vaultproof.mutation import _mutated_copy
+
+    project = tmp_path / "tiny"
+    shutil.copytree(TINY, project)
+    triage = project / "triage.toml"
+    triage.write_text("")
+    cfg = replace(config_module.load(project), triage_file="triage.toml")  # relative to the project root
+    mutant = load_mutants(project / "mutants.toml")[0]
+    workdir = tmp_path / "mutant"
+    workdir.mkdir()
+    mutated = _mutated_copy(cfg, mutant, workdir)
+    assert mutated.root == workdir
+    assert mutated.triage_file is not None
+    assert mutated.path(mutated.triage_file) == triage.resolve()
+    assert (workdir / mutant.file).read_text().count(mutant.replace) == 1

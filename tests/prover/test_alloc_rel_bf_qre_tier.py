@@ -39,10 +39,10 @@ EXPECTED = [
     "TIER-1",
     "TIER-2",
 ]
-# REL-2 is VIOLATED on the shipped contract: _handleRelease pays a profit through
-# InsuranceFund.coverDeficit, which pays at most its balance and per-block room, and the unpaid rest is
-# recorded nowhere (only an event). A contract finding, reported to the lead; the property is not weakened.
-CONTRACT_FINDINGS = {"REL-2": "unpaid profit is silently dropped when the insurance fund cannot pay it"}
+# Properties VIOLATED on the shipped contracts (contract findings awaiting a fix). REL-2 was one until the
+# vault recorded the unpaid part of a profit (unpaidProfit[user]); its pre-fix form is now the seed finding
+# REL-2.unpaid-profit-dropped (test below), so the bug stays demonstrated.
+CONTRACT_FINDINGS: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
@@ -62,9 +62,7 @@ def contexts(tmp_path_factory: pytest.TempPathFactory) -> tuple[ModelContext, Mo
     # TIER: nextDeduction drops the accumulated deduction D_{i−1} (continuity breaks from the third tier)
     tiers = (ROOT / "contracts" / "libraries" / "MarginTable.sol").read_text()
     tiers = tiers.replace("library MarginTable", "library MarginTableMutant")
-    tiers, count = re.subn(
-        r"return prevDeduction \+ lowerBound \* \(", "return lowerBound * (", tiers
-    )
+    tiers, count = re.subn(r"return prevDeduction \+ lowerBound \* \(", "return lowerBound * (", tiers)
     assert count == 1, "nextDeduction changed shape; update the mutation"
     (root / "contracts" / "MarginTableMutant.sol").write_text(tiers)
     (root / "vaultproof.toml").write_text('[project]\nname = "libs"\nsources = ["contracts"]\n')
@@ -131,13 +129,32 @@ def test_shipped_model_is_proved(pid: str, ctx: ModelContext) -> None:
     assert result.seconds < 5.0  # target: ≤ 2 s median
 
 
-@pytest.mark.parametrize("pid", sorted(CONTRACT_FINDINGS))
-def test_shipped_contract_finding_is_reported(pid: str, ctx: ModelContext) -> None:
-    result = _run(SHIPPED, pid, ctx)
+def test_rel2_pre_fix_vault_drops_unpaid_profit(ctx: ModelContext) -> None:
+    """The vault before the fix (unpaid profit recorded nowhere): REL-2 is VIOLATED on the profitable close
+    with the counterexample the harness first reported — a profit the insurance fund cannot pay vanishes."""
+    result = _run(SEED, "REL-2.unpaid-profit-dropped", ctx)
     assert result.verdict is Verdict.VIOLATED
+    failing = [ob for ob in result.obligations if ob.verdict is Verdict.VIOLATED]
+    assert [ob.name.split(":")[0] for ob in failing] == ["profitable close"]
     values = _values(result)
     assert values["pnl"].raw > 0 and values["unpaidProfit"].raw > 0
     assert values["unpaidProfit"].unit == "USDC" and values["pnl"].decimals == 6
+    assert values["unpaidProfit"].raw == values["pnl"].raw - values["creditedFromInsurance"].raw
+    assert values["creditedFromInsurance"].raw == values["insuranceCanPay"].raw < values["pnl"].raw
+    assert values["unpaidProfitRecorded"].raw == 0  # recorded nowhere: the realised PnL shrinks
+    # the counterexample first reported against the shipped vault (deterministic solver settings)
+    assert (values["pnl"].display, values["insuranceCanPay"].display) == ("0.000001 USDC", "0 USDC")
+    assert values["userChange"].raw + values["unpaidProfitRecorded"].raw != values["pnl"].raw
+    assert REGISTRY.seed_findings["REL-2.unpaid-profit-dropped"].fixed_by == "REL-2"
+
+
+def test_rel2_fixed_vault_records_the_unpaid_profit(ctx: ModelContext) -> None:
+    """The shipped model proves both REL-2 obligations, and its vacuity witness is the case the pre-fix
+    vault got wrong (the fund pays less than the profit), so the fix is exercised, not assumed away."""
+    result = _run(SHIPPED, "REL-2", ctx)
+    assert result.verdict is Verdict.PROVED, result.reason
+    names = [ob.name for ob in result.obligations]
+    assert any(name.startswith("profitable close") and "unpaidProfitRecorded" in name for name in names)
 
 
 @pytest.mark.parametrize("pid", EXPECTED)

@@ -21,6 +21,8 @@ _IMPACTS = {
 _LOCATION = re.compile(r"\s*\((?:[^()]*?)\.(?:sol|vy)#\d+(?:-\d+)?\)")
 _LINE_SUFFIX = re.compile(r"#\d+(?:-\d+)?")
 _PATHS = re.compile(r"(?:[\w.\-]+/)+([\w.\-]+\.(?:sol|vy))")
+# SlithIR temporaries (TMP_12, REF_3, TUPLE_0) are renumbered by unrelated edits elsewhere in a contract.
+_TEMPORARIES = re.compile(r"\b(TMP|REF|TUPLE)_\d+\b")
 
 
 def normalise_description(text: str) -> str:
@@ -29,6 +31,7 @@ def normalise_description(text: str) -> str:
     text = _LOCATION.sub("", text)
     text = _LINE_SUFFIX.sub("", text)
     text = _PATHS.sub(r"\1", text)
+    text = _TEMPORARIES.sub(r"\1", text)
     return " ".join(text.split())
 
 

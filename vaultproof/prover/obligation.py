@@ -70,4 +70,6 @@ class ModelContext:
             return self.params[name]
         except KeyError:
             known = ", ".join(sorted(self.params)) or "none"
-            raise RegistryError(f"model parameter {name!r} was not extracted from the contracts (known: {known})") from None
+            raise RegistryError(
+                f"model parameter {name!r} was not extracted from the contracts (known: {known})"
+            ) from None

@@ -63,7 +63,9 @@ def prove(
 ) -> ProveOutcome:
     registry.validate_targets(project.functions())
     ctx = ModelContext(params=extract_params(project), functions=extract_library_functions(project))
-    unknown = sorted(set(only) - set(registry.properties) - set(registry.seed_findings) - set(registry.metrics))
+    unknown = sorted(
+        set(only) - set(registry.properties) - set(registry.seed_findings) - set(registry.metrics)
+    )
     if unknown:
         raise RegistryError(f"--only names unknown id(s): {', '.join(unknown)}")
 
@@ -84,7 +86,15 @@ def prove(
         console.step(f"prove [{done}/{total}] {ident}: {result.verdict.value} ({result.seconds:.2f}s)")
 
     settings = SolverSettings(timeout_ms=project.config.timeout_ms, rlimit=project.config.rlimit)
-    results = run_jobs(project.config.properties_module, jobs_list, ctx, settings, workers=jobs, root=project.config.root, on_done=progress)
+    results = run_jobs(
+        project.config.properties_module,
+        jobs_list,
+        ctx,
+        settings,
+        workers=jobs,
+        root=project.config.root,
+        on_done=progress,
+    )
 
     properties: list[PropertyResult] = []
     seeds: list[SeedFindingResult] = []

@@ -141,10 +141,13 @@ class Registry:
         Checked at start-up so that a rename cannot silently orphan a proof.
         """
         known = set(available)
+        declared: list[tuple[str, tuple[FunctionRef, ...]]] = [
+            (d.id, d.targets) for d in self.properties.values()
+        ] + [(d.id, d.targets) for d in self.seed_findings.values()]
         missing = sorted(
-            f"{decl.id} → {target}"
-            for decl in (*self.properties.values(), *self.seed_findings.values())
-            for target in decl.targets
+            f"{decl_id} → {target}"
+            for decl_id, targets in declared
+            for target in targets
             if (target.contract, target.function) not in known
         )
         if missing:
