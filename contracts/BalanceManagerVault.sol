@@ -20,6 +20,12 @@ import {LockMath} from "./libraries/LockMath.sol";
 import {CollateralMath} from "./libraries/CollateralMath.sol";
 import {DeficitMath} from "./libraries/DeficitMath.sol";
 
+/// @dev `IInsuranceFund.coverDeficit` without its return value: the vault measures the payout as a balance delta,
+/// and a call that declares no return data cannot fail on decoding a misbehaving callee's answer.
+interface IInsuranceCover {
+    function coverDeficit(address beneficiary, uint256 amount) external;
+}
+
 /// @title BalanceManagerVault (BMV) — perp margin accounting over the BalanceManager.
 /// @notice Both settlement arches (PerpEngine, CLOBPerpetualRouter) open and close positions through these
 /// callbacks, so everything here is shared by construction (parity).
@@ -434,9 +440,10 @@ contract BalanceManagerVault is
 
     /// @dev Settles a closed (part of a) position. `locked` is the USDC actually locked for it (Stage 7: the
     /// virtual part was never USDC, so it is never unlocked). Profit: insurance pays the profit as far as it
-    /// can, the unpaid rest is recorded as the user's claim (REL-2), and everything is unlocked. Loss: forfeit up to `locked` to insurance, unlock the rest; a loss beyond the lock is a
-    /// deficit — CROSS settles it against the whole account, ISOLATED goes straight to insurance / ADL (the
-    /// user's other assets are never touched by an isolated position).
+    /// can, the unpaid rest is recorded as the user's claim (REL-2), and everything is unlocked. Loss: forfeit
+    /// up to `locked` to insurance, unlock the rest; a loss beyond the lock is a deficit — CROSS settles it
+    /// against the whole account, ISOLATED goes straight to insurance / ADL (the user's other assets are never
+    /// touched by an isolated position).
     function _handleRelease(
         BalanceManagerVaultStorage storage $,
         address user,
@@ -551,16 +558,21 @@ contract BalanceManagerVault is
             remaining -= fromInsurance;
         }
         address adl = $.adlEngine;
-        if (remaining > 0 && adl.code.length > 0) {
-            (bool known, bool isLong) = _positionSide(user, posKey, market);
-            if (known) {
-                // A reverting engine socializes 0: the whole remainder is the recorded shortfall below.
-                try IAdlEngine(adl).socialize(market, isLong, remaining) returns (uint256 s, uint256) {
-                    socialized = s > remaining ? remaining : s; // never trust the callee beyond the ask
-                } catch (bytes memory reason) {
-                    emit ExternalCallFailed(adl, reason);
+        if (remaining > 0 && adl != address(0)) {
+            if (adl.code.length == 0) {
+                // misconfigured: the call would fail its extcodesize check, which try/catch does not catch
+                emit ExternalCallFailed(adl, "");
+            } else {
+                (bool known, bool isLong) = _positionSide(user, posKey, market);
+                if (known) {
+                    // A reverting engine socializes 0: the whole remainder is the recorded shortfall below.
+                    try IAdlEngine(adl).socialize(market, isLong, remaining) returns (uint256 s, uint256) {
+                        socialized = s > remaining ? remaining : s; // never trust the callee beyond the ask
+                    } catch (bytes memory reason) {
+                        emit ExternalCallFailed(adl, reason);
+                    }
+                    remaining -= socialized;
                 }
-                remaining -= socialized;
             }
         }
         emit DeficitSettled(user, deficit, fromFree, fromCollateral, fromInsurance, socialized, remaining);
@@ -666,7 +678,9 @@ contract BalanceManagerVault is
         }
         address quote = $.usdc;
         uint256 before = _balance($, user, quote);
-        try IInsuranceFund(fund).coverDeficit(user, amount) {
+        // Called through IInsuranceCover (same selector, no declared return): the paid amount is measured, so
+        // no return data is decoded, and a callee answering with short or no data cannot revert this frame.
+        try IInsuranceCover(fund).coverDeficit(user, amount) {
             uint256 afterwards = _balance($, user, quote);
             if (afterwards > before) paid = afterwards - before;
             if (paid > amount) paid = amount;

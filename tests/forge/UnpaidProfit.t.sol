@@ -2,7 +2,7 @@
 pragma solidity 0.8.28;
 
 import {VaultproofDeploy} from "./utils/Deploy.sol";
-import {RevertingInsuranceFund, LyingInsuranceFund} from "./utils/HostileBackstops.sol";
+import {RevertingInsuranceFund, LyingInsuranceFund, SilentFallback} from "./utils/HostileBackstops.sol";
 import {InsuranceFund} from "../../contracts/InsuranceFund.sol";
 import {BalanceManagerVault} from "../../contracts/BalanceManagerVault.sol";
 import {IBalanceManagerVault} from "../../contracts/interfaces/IBalanceManagerVault.sol";
@@ -200,6 +200,15 @@ contract UnpaidProfitTest is VaultproofDeploy {
         vm.assertEq(vault.unpaidProfit(ALICE), 40e6, "so all of it is owed");
         vm.assertEq(_claim(), 0, "claiming against it pays nothing");
         vm.assertEq(vault.unpaidProfit(ALICE), 40e6, "still owed");
+    }
+
+    /// An insurance address answering every call with empty data: the close completes, the profit is owed.
+    function test_SilentFallbackFund_ProfitOwed() public {
+        vault.setInsuranceFund(address(new SilentFallback()));
+        vault.releaseFromPosition(ALICE, posA, int256(40e6));
+        vm.assertEq(_free(ALICE, address(usdc)), 100e6, "margin unlocked");
+        vm.assertEq(vault.unpaidProfit(ALICE), 40e6, "owed");
+        vm.assertEq(_claim(), 0, "claim pays 0 without reverting");
     }
 
     /// An insurance address without code (misconfiguration): the close completes, the profit is owed.

@@ -2,7 +2,7 @@
 pragma solidity 0.8.28;
 
 import {VaultproofDeploy} from "./utils/Deploy.sol";
-import {RevertingInsuranceFund, RevertingAdlEngine} from "./utils/HostileBackstops.sol";
+import {RevertingInsuranceFund, RevertingAdlEngine, SilentFallback} from "./utils/HostileBackstops.sol";
 import {IBalanceManagerVault} from "../../contracts/interfaces/IBalanceManagerVault.sol";
 
 /// @notice Fault isolation of the deficit waterfall's backstops (DEBT-1, Security Rule 17): a reverting or
@@ -102,6 +102,19 @@ contract WaterfallIsolationTest is VaultproofDeploy {
         vm.expectEmit(true, false, false, true, address(vault));
         emit IBalanceManagerVault.DeficitSettled(ALICE, 500e6, 0, 0, 0, 50e6, 450e6);
         _liquidate();
+    }
+
+    /// Misconfiguration: the insurance address is a contract that answers every call with empty data (a
+    /// wallet's fallback). No answer is decoded (the payout is measured), so it simply pays 0.
+    function test_SilentFallbackAsInsurance_PaysZero() public {
+        SilentFallback wallet = new SilentFallback();
+        vault.setInsuranceFund(address(wallet));
+        adl.setCapacity(120e6);
+
+        vm.expectEmit(true, false, false, true, address(vault));
+        emit IBalanceManagerVault.DeficitSettled(ALICE, 500e6, 0, 0, 0, 120e6, 380e6);
+        _liquidate();
+        vm.assertEq(_free(address(wallet), address(usdc)), 100e6, "forfeit credited to the configured account");
     }
 
     /// The earlier steps still run with a broken fund: free USDC and collateral proceeds are taken (their

@@ -56,3 +56,9 @@ contract RevertingAdlEngine is IAdlEngine {
         return 0;
     }
 }
+
+/// @notice Test double: a contract with a non-reverting fallback and no insurance functions (e.g. the insurance
+/// address misconfigured to a wallet contract). Every call "succeeds" with empty return data.
+contract SilentFallback {
+    fallback() external {}
+}
