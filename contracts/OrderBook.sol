@@ -22,6 +22,9 @@ contract OrderBook is IOrderBook, ReentrancyGuardTransient {
     uint256 public constant MAX_PRICE_LEVELS = 64;
     uint256 public constant MAX_LEVELS_PER_ORDER = 16;
     uint256 public constant MAX_ORDER_VISITS = 64;
+    /// @notice Gas forwarded to a maker's fill hook: room for real work (even calls back into the venue),
+    /// bounded so that a hook cannot consume the taker's gas.
+    uint256 public constant MAKER_HOOK_GAS = 500_000;
 
     error InvalidOrder();
     error NotMaker(uint256 orderId, address caller);
@@ -42,6 +45,7 @@ contract OrderBook is IOrderBook, ReentrancyGuardTransient {
         uint256 quoteQty
     );
     event MakerHookSet(address indexed maker, address hook);
+    event MakerHookFailed(address indexed maker, address hook);
 
     struct Order {
         address maker;
@@ -191,12 +195,17 @@ contract OrderBook is IOrderBook, ReentrancyGuardTransient {
             if (!_priceOk(w.takerSells, price, minPrice)) break;
             _fillLevel(w, fills, price);
         }
-        // Interactions with makers' contracts only after the book is fully settled (CEI).
+        // Interactions with makers' contracts only after the book is fully settled (CEI). A hook is the
+        // maker's own code: it runs with a gas cap and its failure is swallowed, so no maker can block
+        // (or grief) market orders that cross its resting orders, liquidation sales included.
         for (uint256 k; k < w.nFills; ++k) {
             address hook = makerHook[fills[k].maker];
             if (hook != address(0)) {
-                IMakerHook(hook)
-                    .onFill(fills[k].orderId, fills[k].maker, w.takerSells, fills[k].baseQty, fills[k].quoteQty);
+                try IMakerHook(hook).onFill{gas: MAKER_HOOK_GAS}(
+                    fills[k].orderId, fills[k].maker, w.takerSells, fills[k].baseQty, fills[k].quoteQty
+                ) {} catch {
+                    emit MakerHookFailed(fills[k].maker, hook);
+                }
             }
         }
         return (w.filledBase, w.quoteAmount);

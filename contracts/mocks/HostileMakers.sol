@@ -39,7 +39,7 @@ contract ReenteringMakerHook is IMakerHook {
     }
 }
 
-/// @notice Test-only maker hook that reverts every fill: any market order touching its maker's orders fails.
+/// @notice Test-only maker hook that reverts every fill; the book must isolate it (try/catch + gas cap).
 contract RevertingMakerHook is IMakerHook {
     error HookRevert();
 

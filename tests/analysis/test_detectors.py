@@ -328,3 +328,18 @@ def test_readme_documents_every_detector_and_setting() -> None:
         assert detector.WIKI_DESCRIPTION in body
         for key in detector.DEFAULTS:
             assert f"`{key} = " in body, (detector.ARGUMENT, key)
+
+
+def test_st_declarations_and_detectors_correspond_one_to_one() -> None:
+    from properties import REGISTRY
+    from vaultproof.prover.registry import DetectorChecker
+
+    declared = {
+        p.id: p.checker.argument
+        for p in REGISTRY.static_properties()
+        if isinstance(p.checker, DetectorChecker)
+    }
+    assert sorted(declared) == sorted(f"ST-{n}" for n in range(1, 14))
+    assert sorted(declared.values()) == sorted(d.ARGUMENT for d in DETECTORS)
+    # catalogue order ST-1 … ST-13 is the plugin's order too
+    assert [declared[f"ST-{n}"] for n in range(1, 14)] == [d.ARGUMENT for d in DETECTORS]

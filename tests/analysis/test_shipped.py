@@ -83,11 +83,9 @@ def test_st1_frame_contains_the_guarded_sale(shipped_project: CompiledProject) -
 
 # Slither built-in findings that need a contract change (reported to the contract engineers); they stay
 # open so the report and the gate show them. Remove an entry once the contract is fixed.
-FIX_PENDING = {
-    # a maker's reverting onFill hook reverts every market order that crosses its order (griefing wall);
-    # the vault survives it (try/catch per sale) but the book does not: call hooks with try/catch + gas cap
-    ("calls-loop", "OrderBook", "placeMarketOrder"),
-}
+# Built-in findings that need a code change stay open here until fixed; the last one (maker hooks blocking
+# the book) was fixed with try/catch + a gas cap in OrderBook.placeMarketOrder.
+FIX_PENDING: set[tuple[str, str, str]] = set()
 
 
 def test_every_builtin_finding_on_the_shipped_contracts_is_triaged(shipped_project: CompiledProject) -> None:

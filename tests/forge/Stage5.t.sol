@@ -226,24 +226,21 @@ contract Stage5Test is VaultproofDeploy {
 
     // ---------------------------------------------------------------------------------- fault isolation
 
-    /// The WBTC sale reverts (hostile maker hook): it is reported, undone, and WETH is still sold (CONV-5).
-    function test_RevertingSaleDoesNotBrickOtherCollaterals() public {
+    /// A maker whose fill hook reverts cannot block the sale: the book isolates hooks (try/catch + gas cap),
+    /// reports the failure, and the WBTC sale clears the floor as usual.
+    function test_RevertingMakerHookCannotBlockTheSale() public {
         RevertingMakerHook bad = new RevertingMakerHook();
         vm.prank(MAKER);
         wbtcBook.setMakerHook(address(bad));
         _bid(MAKER, wbtcBook, 84_000e6, ALICE_WBTC);
-        _bid(MAKER2, wethBook, 2_900e6, 1e18);
 
-        vm.recordLogs();
+        vm.expectEmit(true, false, false, true, address(wbtcBook));
+        emit OrderBook.MakerHookFailed(MAKER, address(bad));
         _liquidate();
 
-        bytes memory reason = _saleFailureReason(address(wbtc));
-        vm.assertEq(bytes4(reason), BalanceManagerVault.SaleReverted.selector, "WBTC sale failed inside the book");
-        vm.assertEq(_free(ALICE, address(wbtc)), ALICE_WBTC, "WBTC sale undone");
-        uint256 qty = _qtyAtFloor(500e6, WETH_FLOOR, 1e18);
-        vm.assertEq(_free(ALICE, address(weth)), ALICE_WETH - qty, "WETH still sold");
+        vm.assertLt(_free(ALICE, address(wbtc)), ALICE_WBTC, "WBTC sold despite the hook");
         vm.assertFalse(_alloc(posA).exists, "liquidation completed");
-        vm.assertEq(insurance.paidInBlock(), 0, "WETH covered it all");
+        vm.assertEq(insurance.paidInBlock(), 0, "the WBTC sale covered the deficit");
     }
 
     /// A book that reverts outright (etched over the WBTC pool) behaves the same.
