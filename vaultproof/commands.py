@@ -45,12 +45,38 @@ def cmd_list(args: argparse.Namespace) -> CommandResult:
 
 
 def cmd_analyse(args: argparse.Namespace) -> CommandResult:
-    from vaultproof.pipeline import analyse_stage
+    from vaultproof.pipeline import analyse_stage, write_slither_json
 
     cfg = config_module.load(args.path)
     console = Console(quiet=args.quiet)
     outcome = analyse_stage(cfg, console)
-    return CommandResult(ExitCode.CLEAN, outcome)
+    open_findings = [f for f in outcome.findings if not f.triaged]
+    console.table(
+        ("impact", "detector", "location", "status"),
+        [
+            (
+                f.impact.value,
+                f.detector,
+                f"{f.contract}.{f.function}" if f.function else f.contract,
+                "open" if not f.triaged else f"triaged: {f.triage_reason}",
+            )
+            for f in sorted(
+                outcome.findings, key=lambda f: (f.triaged, f.impact.rank, f.detector, f.contract)
+            )
+        ],
+    )
+    for note in outcome.notes:
+        console.step(f"analyse: {note}")
+    slither_json = write_slither_json(outcome, cfg.path(cfg.reports_dir))
+    over = [s.contract for s in outcome.sizes if not s.within_limit]
+    gated = [f for f in open_findings if f.impact.rank <= cfg.fail_on.rank]
+    console.summary(
+        f"vaultproof: {len(outcome.findings)} static findings ({len(open_findings)} open, "
+        f"{len(gated)} at or above {cfg.fail_on.value}); {len(outcome.sizes)} contracts sized, "
+        f"{len(over)} over {cfg.size_limit:,} B; Slither JSON in {slither_json}"
+    )
+    failed = bool(gated or over)
+    return CommandResult(ExitCode.REGRESSION if failed else ExitCode.CLEAN, outcome)
 
 
 def cmd_prove(args: argparse.Namespace) -> CommandResult:

@@ -141,6 +141,7 @@ def run_pipeline(config: Config, console: Console, options: RunOptions) -> RunRe
 
     for path in write_reports(result, out_dir, config.fail_on):
         console.step(f"report: wrote {path}")
+    console.step(f"report: wrote {write_slither_json(analysis, out_dir)}")
     if gate is not None:
         for regression in gate.regressions:
             console.step(f"gate: REGRESSION [{regression.kind}] {regression.message}")
@@ -148,6 +149,14 @@ def run_pipeline(config: Config, console: Console, options: RunOptions) -> RunRe
             console.step(f"gate: improvement: {improvement}")
     console.summary(summary_line(result))
     return result
+
+
+def write_slither_json(analysis: AnalysisOutcome, out_dir: Path) -> Path:
+    """Every detector result in Slither's own ``--json`` shape, so existing Slither tooling can read it."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "slither.json"
+    path.write_text(analysis.slither_json, encoding="utf-8")
+    return path
 
 
 def _display_path(path: Path, root: Path) -> str:
