@@ -7,30 +7,14 @@ the model.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
 from models import allocation as m
 from properties import REGISTRY
-from vaultproof.prover.obligation import ModelContext, Obligation
 from vaultproof.prover.registry import ModelChecker, PropertyDecl
 from vaultproof.results import FunctionRef, Severity
 
 S001 = "001_e49da555eb8247a5.txt"
 BMV = "BalanceManagerVault"
 ALLOCATE = FunctionRef(BMV, "allocateForPosition")
-Builder = Callable[[ModelContext, str | None], Sequence[Obligation]]
-
-
-def checker(builder: Builder, defect: str, description: str) -> ModelChecker:
-    """Shipped model = ``builder(ctx, None)``; broken = the same builder with the one named ``defect``."""
-
-    def check(ctx: ModelContext) -> Sequence[Obligation]:
-        return builder(ctx, None)
-
-    def broken(ctx: ModelContext) -> Sequence[Obligation]:
-        return builder(ctx, defect)
-
-    return ModelChecker(check=check, broken=broken, broken_description=description)
 
 
 COMMON = (
@@ -52,7 +36,9 @@ REGISTRY.register(
         "lock).",
         assumptions=(*COMMON, "amount and freeBalance range over all of uint256"),
         targets=(ALLOCATE, FunctionRef("LockMath", "splitLock")),
-        checker=checker(m.alloc1, m.MISSING_MIN, "CROSS locks `amount` instead of min(freeBalance, amount)"),
+        checker=ModelChecker.with_defect(
+            m.alloc1, m.MISSING_MIN, "CROSS locks `amount` instead of min(freeBalance, amount)"
+        ),
     )
 )
 
@@ -71,7 +57,7 @@ REGISTRY.register(
         "presence, equity18 and mm18 have the same outcome and lock, and the QRE branch is never taken.",
         assumptions=(*COMMON, "QRE's answers (equity18, mm18) are arbitrary values"),
         targets=(ALLOCATE, FunctionRef(BMV, "_requireVirtualBacking"), FunctionRef("LockMath", "splitLock")),
-        checker=checker(
+        checker=ModelChecker.with_defect(
             m.alloc2,
             m.ISOLATED_USES_QRE,
             "ISOLATED falls back to QRE equity for its USDC shortfall (seed open question 2)",
@@ -100,7 +86,7 @@ REGISTRY.register(
             FunctionRef(BMV, "_requireVirtualBacking"),
             FunctionRef("LockMath", "requiredEquity18"),
         ),
-        checker=checker(
+        checker=ModelChecker.with_defect(
             m.alloc3,
             m.CHECKS_ONLY_VIRTUAL,
             "equity is required for the virtual part only (mm18 + virtualBacking·10^(18−d))",
@@ -126,7 +112,7 @@ REGISTRY.register(
             "amount ≤ type(uint96).max: allocateForPosition reverts AmountTooLarge first (ALLOC-5)",
         ),
         targets=(ALLOCATE, FunctionRef("LockMath", "scaleTo18")),
-        checker=checker(
+        checker=ModelChecker.with_defect(
             m.alloc4, m.NO_AMOUNT_GUARD, "no uint96 amount guard before scaling (amount up to 2^256−1)"
         ),
     )
@@ -147,7 +133,7 @@ REGISTRY.register(
         "accumulating fields use checked += and SafeCast (revert, never wrap).",
         assumptions=COMMON,
         targets=(ALLOCATE, FunctionRef(BMV, "_debitAccount")),
-        checker=checker(m.alloc5, m.NO_AMOUNT_GUARD, "the AmountTooLarge guard is removed"),
+        checker=ModelChecker.with_defect(m.alloc5, m.NO_AMOUNT_GUARD, "the AmountTooLarge guard is removed"),
     )
 )
 
@@ -180,7 +166,7 @@ REGISTRY.register(
             FunctionRef(BMV, "deallocateFromPosition"),
             FunctionRef(BMV, "_handleRelease"),
         ),
-        checker=checker(
+        checker=ModelChecker.with_defect(
             m.alloc6, m.TOPUP_RECORDS_AMOUNT, "a top-up records usdcLocked += amount instead of += toLock"
         ),
     )

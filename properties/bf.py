@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from models import backfill as m
 from properties import REGISTRY
-from properties.alloc import checker
-from vaultproof.prover.registry import PropertyDecl, SeedFindingDecl
+from vaultproof.prover.registry import ModelChecker, PropertyDecl, SeedFindingDecl
 from vaultproof.results import FunctionRef, Severity
 
 S001 = "001_e49da555eb8247a5.txt"
@@ -30,7 +29,9 @@ REGISTRY.register(
             "appended fields of old records read as 0",
         ),
         targets=(EFFECTIVE, FunctionRef(BMV, "releaseFromPosition"), FunctionRef(BMV, "allocateForPosition")),
-        checker=checker(m.bf1, m.READS_STORED_FIELD, "a legacy record is read by its stored usdcLocked (0)"),
+        checker=ModelChecker.with_defect(
+            m.bf1, m.READS_STORED_FIELD, "a legacy record is read by its stored usdcLocked (0)"
+        ),
     )
 )
 
@@ -50,7 +51,7 @@ REGISTRY.register(
         "fully virtual-backed CROSS position. The seed's rule is the finding BF-2.seed-rule.",
         assumptions=("collateralDecimals = 6 (USDC)", "QRE answers are arbitrary"),
         targets=(EFFECTIVE, FunctionRef(BMV, "allocateForPosition")),
-        checker=checker(
+        checker=ModelChecker.with_defect(
             m.bf2,
             m.FORGETS_VERSION,
             "new records are written with lockVersion 0 (LOCK_VERSION_STAGE7 forgotten)",

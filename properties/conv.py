@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
 from models import conversion as m
 from properties import REGISTRY
-from vaultproof.prover.obligation import ModelContext, Obligation
 from vaultproof.prover.registry import ModelChecker, PropertyDecl
 from vaultproof.results import FunctionRef, Severity
 
@@ -15,17 +12,6 @@ BMV = "BalanceManagerVault"
 COVER = FunctionRef(BMV, "_coverDeficitWithCollateral")
 SALE = FunctionRef(BMV, "sellCollateralGuarded")
 PLAN = FunctionRef(BMV, "_planSale")
-Builder = Callable[[ModelContext, str | None], Sequence[Obligation]]
-
-
-def _checker(builder: Builder, defect: str, description: str) -> ModelChecker:
-    def check(ctx: ModelContext) -> Sequence[Obligation]:
-        return builder(ctx, None)
-
-    def broken(ctx: ModelContext) -> Sequence[Obligation]:
-        return builder(ctx, defect)
-
-    return ModelChecker(check=check, broken=broken, broken_description=description)
 
 
 REGISTRY.register(
@@ -66,7 +52,7 @@ REGISTRY.register(
             FunctionRef("OrderBook", "calculateOrderAmounts"),
             FunctionRef("OrderBook", "placeMarketOrder"),
         ),
-        checker=_checker(
+        checker=ModelChecker.with_defect(
             m.conv1, m.FLOOR_DOWN, "CollateralMath rounds floorPrice and minProceeds DOWN instead of up"
         ),
     )
@@ -97,7 +83,7 @@ REGISTRY.register(
             FunctionRef("OrderBook", "calculateOrderAmounts"),
             FunctionRef("OrderBook", "placeMarketOrder"),
         ),
-        checker=_checker(
+        checker=ModelChecker.with_defect(
             m.conv2, m.IGNORES_MIN_PRICE, "the book walk ignores minPrice and keeps filling below the floor"
         ),
     )
@@ -121,7 +107,9 @@ REGISTRY.register(
             "amounts < 2^128 USDC units",
         ),
         targets=(SALE, FunctionRef("DeficitMath", "payToInsurance")),
-        checker=_checker(m.conv3, m.MAX_NOT_MIN, "insurance is paid max(received, remaining) instead of min"),
+        checker=ModelChecker.with_defect(
+            m.conv3, m.MAX_NOT_MIN, "insurance is paid max(received, remaining) instead of min"
+        ),
     )
 )
 
@@ -140,7 +128,7 @@ REGISTRY.register(
         "≤ BalanceManagerVault.MAX_COLLATERALS, so the vault's bound never cuts off an enabled collateral.",
         assumptions=("the number of collaterals is min(getEnabledCollaterals().length, MAX_COLLATERALS)",),
         targets=(COVER, FunctionRef("DeficitMath", "payToInsurance")),
-        checker=_checker(
+        checker=ModelChecker.with_defect(
             m.conv4,
             m.PAY_RECEIVED,
             "the loop subtracts the whole sale proceeds, not min(received, remaining)",
@@ -164,7 +152,7 @@ REGISTRY.register(
         "induction this holds for any pattern of failures.",
         assumptions=("the catch branch only emits CollateralSaleFailed",),
         targets=(COVER, SALE),
-        checker=_checker(
+        checker=ModelChecker.with_defect(
             m.conv5,
             m.UNLOCK_OUTSIDE_TRY,
             "the vault unlocks the user's locked base before the try'd call (outside the reverted frame)",
@@ -191,7 +179,9 @@ REGISTRY.register(
             FunctionRef(BMV, "_settleCrossAccountDeficit"),
             FunctionRef("DeficitMath", "takeFree"),
         ),
-        checker=_checker(m.conv6, m.GATE_OR, "the gate tests poolManager != 0 || quantumRiskEngine != 0"),
+        checker=ModelChecker.with_defect(
+            m.conv6, m.GATE_OR, "the gate tests poolManager != 0 || quantumRiskEngine != 0"
+        ),
     )
 )
 
@@ -209,7 +199,7 @@ REGISTRY.register(
         "pattern.",
         assumptions=("PriceOracle.tryGetFreshPrice never reverts (its documented contract)",),
         targets=(PLAN, COVER, FunctionRef("PriceOracle", "tryGetFreshPrice")),
-        checker=_checker(
+        checker=ModelChecker.with_defect(
             m.conv7, m.REVERTING_READ, "the price is read with a reverting staleness check (getPrice-style)"
         ),
     )

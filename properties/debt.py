@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
 from models import deficit as m
 from models.metrics import worst_case_goals
 from properties import REGISTRY
-from vaultproof.prover.obligation import ModelContext, Obligation
 from vaultproof.prover.registry import MetricDecl, ModelChecker, PropertyDecl, SeedFindingDecl
 from vaultproof.results import FunctionRef, Severity
 
@@ -19,17 +16,6 @@ INSURE = FunctionRef(BMV, "_coverFromInsurance")
 COVER = FunctionRef(BMV, "_coverDeficitWithCollateral")
 FUND = FunctionRef("InsuranceFund", "coverDeficit")
 ADL = FunctionRef("AdlEngine", "socialize")
-Builder = Callable[[ModelContext, str | None], Sequence[Obligation]]
-
-
-def _checker(builder: Builder, defect: str, description: str) -> ModelChecker:
-    def check(ctx: ModelContext) -> Sequence[Obligation]:
-        return builder(ctx, None)
-
-    def broken(ctx: ModelContext) -> Sequence[Obligation]:
-        return builder(ctx, defect)
-
-    return ModelChecker(check=check, broken=broken, broken_description=description)
 
 
 REGISTRY.register(
@@ -60,7 +46,7 @@ REGISTRY.register(
             INSURE,
             ADL,
         ),
-        checker=_checker(
+        checker=ModelChecker.with_defect(
             m.debt1,
             m.REQUESTED_NOT_PAID,
             "the vault decrements the deficit by min(remaining, fund balance) instead of the amount the "
@@ -107,7 +93,7 @@ REGISTRY.register(
             "when its isolated coverDeficit call fails (reverts / no code)",
         ),
         targets=(SETTLE, COVER, ABSORB, FUND),
-        checker=_checker(
+        checker=ModelChecker.with_defect(
             m.debt2, m.INSURANCE_FIRST, "the insurance fund is asked before the user's free USDC is debited"
         ),
     )
@@ -128,7 +114,7 @@ REGISTRY.register(
             "MaxQuantumsInsuranceLost is not lowered within a block (a lower cap only makes room 0)",
         ),
         targets=(FUND, FunctionRef("InsuranceFund", "remainingBlockCapacity")),
-        checker=_checker(
+        checker=ModelChecker.with_defect(
             m.debt3, m.NO_BLOCK_CAP, "coverDeficit ignores the per-block cap (pays min(amount, balance))"
         ),
     )
@@ -156,7 +142,7 @@ REGISTRY.register(
             "isolated call fails (reverts / no code)",
         ),
         targets=(SETTLE, ABSORB, FUND, INSURE, ADL, FunctionRef("AdlEngine", "capacity")),
-        checker=_checker(
+        checker=ModelChecker.with_defect(
             m.debt4,
             m.ADL_ONLY_WHEN_EMPTY,
             "ADL is consulted only when the fund's balance is exhausted, not when its block cap binds",
@@ -202,7 +188,7 @@ REGISTRY.register(
             "totals",
         ),
         targets=(ADL, FunctionRef("AdlEngine", "_candidates")),
-        checker=_checker(
+        checker=ModelChecker.with_defect(
             m.debt5,
             m.OVER_REDUCE,
             "ADL charges a position up to its notional instead of its unrealized profit",
@@ -237,7 +223,7 @@ REGISTRY.register(
             FunctionRef(BMV, "_handleRelease"),
             SETTLE,
         ),
-        checker=_checker(
+        checker=ModelChecker.with_defect(
             m.debt6,
             m.RELEASE_CLAIMED,
             "release credits the allocation's claimed amount instead of its effective locked USDC",

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
 from models import liquidation as m
 from properties import REGISTRY
-from vaultproof.prover.obligation import ModelContext, Obligation
 from vaultproof.prover.registry import ModelChecker, PropertyDecl, SeedFindingDecl
 from vaultproof.results import FunctionRef, Severity
 
@@ -16,17 +13,6 @@ LIQUIDATE = FunctionRef(LE, "liquidate")
 SIZE = FunctionRef(LE, "_size")
 NOTIONAL = FunctionRef("LiquidationMath", "liquidationNotional")
 FEE = FunctionRef("LiquidationMath", "liquidationFee")
-Builder = Callable[[ModelContext, str | None], Sequence[Obligation]]
-
-
-def _checker(builder: Builder, defect: str, description: str) -> ModelChecker:
-    def check(ctx: ModelContext) -> Sequence[Obligation]:
-        return builder(ctx, None)
-
-    def broken(ctx: ModelContext) -> Sequence[Obligation]:
-        return builder(ctx, defect)
-
-    return ModelChecker(check=check, broken=broken, broken_description=description)
 
 
 REGISTRY.register(
@@ -48,7 +34,9 @@ REGISTRY.register(
             "maxPositionPortionLiquidatedPpm ≤ PPM (setter reverts otherwise)",
         ),
         targets=(NOTIONAL, SIZE, LIQUIDATE),
-        checker=_checker(m.liq1, m.NO_POSITION_CLAMP, "the result is not clamped to the position notional"),
+        checker=ModelChecker.with_defect(
+            m.liq1, m.NO_POSITION_CLAMP, "the result is not clamped to the position notional"
+        ),
     )
 )
 
@@ -66,7 +54,7 @@ REGISTRY.register(
         "at 0) and reverts InsuranceLossLimit if the measured insurance decrease exceeds the room left.",
         assumptions=("the limits are not changed within a block",),
         targets=(SIZE, FunctionRef(LE, "_settle"), LIQUIDATE, NOTIONAL),
-        checker=_checker(
+        checker=ModelChecker.with_defect(
             m.liq2,
             m.BLOCK_NOT_DECREMENTED,
             "each liquidation sizes against the full MaxNotionalLiquidated (the block counter is not "
@@ -88,7 +76,9 @@ REGISTRY.register(
         "the model. The engine charges it on the fill's quote value and takes at most the user's free USDC.",
         assumptions=("feePpm, maxFeePpm ≤ PPM (setters revert otherwise)", "notionals < 2^128 USDC units"),
         targets=(FEE, LIQUIDATE, FunctionRef(LE, "_collectFee")),
-        checker=_checker(m.liq3, m.FEE_CAP_MISSING, "the fee rate is not capped at MaxLiquidationFeePpm"),
+        checker=ModelChecker.with_defect(
+            m.liq3, m.FEE_CAP_MISSING, "the fee rate is not capped at MaxLiquidationFeePpm"
+        ),
     )
 )
 
@@ -108,7 +98,7 @@ REGISTRY.register(
         "the cooldown) is allowed.",
         assumptions=("equity is the QRE's int256 equity18 after syncRisk; mm its maintenance margin",),
         targets=(LIQUIDATE, SIZE, FunctionRef("QuantumRiskEngine", "isLiquidatable")),
-        checker=_checker(
+        checker=ModelChecker.with_defect(
             m.liq4,
             m.NON_STRICT,
             "an account with equity equal to its maintenance margin is liquidatable (≤ instead of <)",
@@ -141,7 +131,9 @@ REGISTRY.register(
             "LIQ-5.seed-case2-sign)",
         ),
         targets=(LIQUIDATE, SIZE, FunctionRef(LE, "_fill"), NOTIONAL, FEE),
-        checker=_checker(m.liq5, m.NO_BLOCK_LIMIT, "MaxNotionalLiquidated is not applied to the sizing"),
+        checker=ModelChecker.with_defect(
+            m.liq5, m.NO_BLOCK_LIMIT, "MaxNotionalLiquidated is not applied to the sizing"
+        ),
     )
 )
 

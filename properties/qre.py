@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from models import risk_engine as m
 from properties import REGISTRY
-from properties.alloc import checker
-from vaultproof.prover.registry import PropertyDecl
+from vaultproof.prover.registry import ModelChecker, PropertyDecl
 from vaultproof.results import FunctionRef, Severity
 
 S002 = "002_68ecb7afab86fcaf.txt"
@@ -41,7 +40,7 @@ REGISTRY.register(
             VALUE,
             SCALED,
         ),
-        checker=checker(
+        checker=ModelChecker.with_defect(
             m.qre1,
             m.INITIAL_ABOVE_MAINTENANCE,
             "setCollateral accepts initialWeightBps > maintenanceWeightBps",
@@ -63,7 +62,9 @@ REGISTRY.register(
         "(= balance·10^12) and neither reverts for any balance ≤ 10^30.",
         assumptions=("USDC has 6 decimals (QRE constructor argument)", BOUNDS),
         targets=(FunctionRef(QRE, "collateralValue18"), VALUE, FunctionRef("LockMath", "scaleTo18")),
-        checker=checker(m.qre2, m.USDC_AS_18_DECIMALS, "USDC's decimals are taken as 18 in the valuation"),
+        checker=ModelChecker.with_defect(
+            m.qre2, m.USDC_AS_18_DECIMALS, "USDC's decimals are taken as 18 in the valuation"
+        ),
     )
 )
 
@@ -83,7 +84,7 @@ REGISTRY.register(
         "is extracted and proved equal.",
         assumptions=(PROFILES, BOUNDS),
         targets=(FunctionRef(QRE, "collateralValue18"), VALUE, SCALED),
-        checker=checker(
+        checker=ModelChecker.with_defect(
             m.qre3, m.EXCESS_AMPLIFIED, "value above maxNotionalUsd18 counts at 150% instead of 50%"
         ),
     )
@@ -106,7 +107,7 @@ REGISTRY.register(
             "mulDiv rounds down",
         ),
         targets=(FunctionRef(QRE, "_counted"), FunctionRef(QRE, "equity18")),
-        checker=checker(
+        checker=ModelChecker.with_defect(
             m.qre4, m.NO_ASSET_CAP, "the pro-rata asset-cap step is missing (only the user cap applies)"
         ),
     )
@@ -134,7 +135,7 @@ REGISTRY.register(
             FunctionRef(QRE, "_equity18"),
             FunctionRef("BalanceManager", "withdraw"),
         ),
-        checker=checker(
+        checker=ModelChecker.with_defect(
             m.qre5,
             m.GATE_BEFORE_WITHDRAWAL,
             "the gate values the balance before removing the withdrawn amount",

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from models import release as m
 from properties import REGISTRY
-from properties.alloc import checker
-from vaultproof.prover.registry import PropertyDecl, SeedFindingDecl
+from vaultproof.prover.registry import ModelChecker, PropertyDecl, SeedFindingDecl
 from vaultproof.results import FunctionRef, Severity
 
 S001 = "001_e49da555eb8247a5.txt"
@@ -36,7 +35,7 @@ REGISTRY.register(
             FunctionRef(BMV, "deallocateFromPosition"),
             FunctionRef("LockMath", "effectiveLocked"),
         ),
-        checker=checker(
+        checker=ModelChecker.with_defect(
             m.rel1,
             m.UNLOCKS_CLAIMED_AMOUNT,
             "pre-Stage-7 release: the claimed amount is passed to _handleRelease as the lock",
@@ -71,7 +70,7 @@ REGISTRY.register(
             FunctionRef(BMV, "claimUnpaidProfit"),
             FunctionRef("InsuranceFund", "coverDeficit"),
         ),
-        checker=checker(
+        checker=ModelChecker.with_defect(
             m.rel2,
             m.DEFICIT_IGNORES_FORFEIT,
             "the deficit records the whole loss although the lock was already forfeited",
@@ -112,7 +111,9 @@ REGISTRY.register(
         "credited; for a CROSS position _handleRelease hands that deficit to _settleCrossAccountDeficit.",
         assumptions=COMMON,
         targets=(RELEASE, HANDLE, FunctionRef(BMV, "_settleCrossAccountDeficit")),
-        checker=checker(m.rel3, m.VIRTUAL_LOSS_DROPPED, "a loss with nothing locked records no deficit"),
+        checker=ModelChecker.with_defect(
+            m.rel3, m.VIRTUAL_LOSS_DROPPED, "a loss with nothing locked records no deficit"
+        ),
     )
 )
 
@@ -130,6 +131,8 @@ REGISTRY.register(
         "to the model; PPM is read from the contract.",
         assumptions=("locked < 2^128 USDC units", "0 ≤ fractionPpm ≤ PPM (InvalidFraction otherwise)"),
         targets=(FunctionRef(BMV, "partialReleaseFromPosition"), FunctionRef("LockMath", "partialUnlock")),
-        checker=checker(m.rel4, m.ROUNDS_UP, "partialUnlock rounds up (ceil) instead of down"),
+        checker=ModelChecker.with_defect(
+            m.rel4, m.ROUNDS_UP, "partialUnlock rounds up (ceil) instead of down"
+        ),
     )
 )

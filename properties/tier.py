@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from models import tiers as m
 from properties import REGISTRY
-from properties.alloc import checker
-from vaultproof.prover.registry import PropertyDecl
+from vaultproof.prover.registry import ModelChecker, PropertyDecl
 from vaultproof.results import FunctionRef, Severity
 
 S003 = "003_a4264e45de6bad94.txt"
@@ -41,7 +40,9 @@ REGISTRY.register(
         "the induction, with the lemma validLeverage(L) ⇒ 2·L·slope(L) = SCALE.",
         assumptions=ASSUME,
         targets=(MARGIN, DEDUCTION, VALIDATE, *HELPERS),
-        checker=checker(m.tier1, m.NO_DEDUCTION, "no maintenance deduction (d_t = 0 for every tier)"),
+        checker=ModelChecker.with_defect(
+            m.tier1, m.NO_DEDUCTION, "no maintenance deduction (d_t = 0 for every tier)"
+        ),
     )
 )
 
@@ -60,7 +61,7 @@ REGISTRY.register(
         "(never under-stated). The same extracted helpers are proved equal to the models.",
         assumptions=ASSUME,
         targets=(MARGIN, DEDUCTION, VALIDATE, FunctionRef("MarginTable", "tierIndex"), *HELPERS),
-        checker=checker(
+        checker=ModelChecker.with_defect(
             m.tier2, m.DOUBLE_DEDUCTION, "the deduction step is doubled: 2·lowerBound_i·(k_i − k_{i−1})"
         ),
     )

@@ -146,6 +146,20 @@ class VaultproofDetector(AbstractDetector):  # type: ignore[misc]
         contracts = [c for c in self.compilation_unit.contracts if not is_dependency(c)]
         return sorted(contracts, key=lambda c: (c.source_mapping.filename.relative, c.name))
 
+    def selected_functions(self, configured: list[str], with_modifiers: bool = True) -> list[Function]:
+        """Implemented project functions to check: the ``configured`` ones, or all when none is configured."""
+        selected = []
+        for contract in self.all_project_contracts():
+            declared = (
+                contract.functions_and_modifiers_declared if with_modifiers else contract.functions_declared
+            )
+            for function in sorted(declared, key=lambda f: str(f.canonical_name)):
+                if function.is_implemented and (
+                    not configured or names_match(function, configured, contract)
+                ):
+                    selected.append(function)
+        return selected
+
 
 def is_dependency(contract: Contract) -> bool:
     """Library code (node_modules), however it was compiled (remapped standard-json does not mark it)."""

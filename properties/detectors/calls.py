@@ -259,13 +259,8 @@ class ReturnValueProceeds(VaultproofDetector):
     def _detect(self) -> list[Output]:
         configured: list[str] = self.settings["functions"]
         results = self.missing_functions(configured)
-        for contract in self.all_project_contracts():
-            for function in sorted(contract.functions_declared, key=_by_name):
-                if not function.is_implemented or (
-                    configured and not names_match(function, configured, contract)
-                ):
-                    continue
-                results.extend(self._check(function))
+        for function in self.selected_functions(configured, with_modifiers=False):
+            results.extend(self._check(function))
         return results
 
     def _check(self, function: Function) -> list[Output]:

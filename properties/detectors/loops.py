@@ -28,7 +28,7 @@ from slither.slithir.variables import Constant, ReferenceVariable
 from slither.utils.output import Output
 
 from properties.detectors import _ir
-from properties.detectors._base import WIKI_ROOT, VaultproofDetector, names_match
+from properties.detectors._base import WIKI_ROOT, VaultproofDetector
 
 
 class UnboundedLoop(VaultproofDetector):
@@ -56,13 +56,8 @@ class UnboundedLoop(VaultproofDetector):
         configured: list[str] = self.settings["functions"]
         capped = self._capped_arrays()
         results = self.missing_functions(configured)
-        for contract in self.all_project_contracts():
-            for function in sorted(contract.functions_and_modifiers_declared, key=lambda f: f.canonical_name):
-                if not function.is_implemented or (
-                    configured and not names_match(function, configured, contract)
-                ):
-                    continue
-                results.extend(self._check(function, capped))
+        for function in self.selected_functions(configured):
+            results.extend(self._check(function, capped))
         return results
 
     def _capped_arrays(self) -> set[str]:

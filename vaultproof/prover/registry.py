@@ -18,6 +18,7 @@ from vaultproof.results import FunctionRef, Severity
 
 Check = Callable[[ModelContext], Sequence[Obligation]]
 MetricCompute = Callable[[ModelContext], Sequence[OptimizationGoal]]
+DefectBuilder = Callable[[ModelContext, str | None], Sequence[Obligation]]
 
 PROPERTY_ID = re.compile(r"^[A-Z]{2,6}-\d{1,2}$")
 DERIVED_ID = re.compile(r"^[A-Z]{2,6}-\d{1,2}(\.[a-z0-9-]+)?$")
@@ -31,6 +32,19 @@ class ModelChecker:
     check: Check
     broken: Check
     broken_description: str
+
+    @classmethod
+    def with_defect(cls, builder: DefectBuilder, defect: str, description: str) -> ModelChecker:
+        """One model builder for both variants: ``builder(ctx, None)`` is the shipped model and
+        ``builder(ctx, defect)`` the same model with the named defect switched on."""
+
+        def check(ctx: ModelContext) -> Sequence[Obligation]:
+            return builder(ctx, None)
+
+        def broken(ctx: ModelContext) -> Sequence[Obligation]:
+            return builder(ctx, defect)
+
+        return cls(check=check, broken=broken, broken_description=description)
 
 
 @dataclass(frozen=True)
