@@ -10,11 +10,13 @@ compile is reported as stillborn, never counted as killed.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import shutil
 import tempfile
 import tomllib
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -68,8 +70,27 @@ def load_mutants(path: Path) -> tuple[Mutant, ...]:
     return tuple(sorted(mutants, key=lambda m: m.id))
 
 
+def _check_edit_applies(config: Config, mutant: Mutant) -> None:
+    """The edit must hit a compiled source exactly once; otherwise the contract moved under the mutant."""
+    source = config.root / mutant.file
+    compiled = any(
+        source.resolve() == (config.root / s).resolve()
+        or (config.root / s).resolve() in source.resolve().parents
+        for s in config.sources
+    )
+    if not compiled or not source.is_file():
+        raise ConfigError(f"mutant {mutant.id}: file {mutant.file} is not among the compiled sources")
+    occurrences = source.read_text(encoding="utf-8").count(mutant.find)
+    if occurrences != 1:
+        raise ConfigError(
+            f"mutant {mutant.id}: the edit must match exactly once in {mutant.file}, found {occurrences} "
+            "(the contract changed: update the mutant)"
+        )
+
+
 def _mutated_copy(config: Config, mutant: Mutant, workdir: Path) -> Config:
     """Copy the sources into ``workdir``, apply the edit, link shared tooling; return the config there."""
+    _check_edit_applies(config, mutant)
     for source in config.sources:
         src = config.root / source
         if src.is_dir():
@@ -81,15 +102,7 @@ def _mutated_copy(config: Config, mutant: Mutant, workdir: Path) -> Config:
         if (config.root / shared).exists():
             os.symlink(config.root / shared, workdir / shared)
     target = workdir / mutant.file
-    if not target.is_file():
-        raise ConfigError(f"mutant {mutant.id}: file {mutant.file} is not among the copied sources")
     text = target.read_text(encoding="utf-8")
-    occurrences = text.count(mutant.find)
-    if occurrences != 1:
-        raise ConfigError(
-            f"mutant {mutant.id}: the edit must match exactly once in {mutant.file}, found {occurrences} "
-            "(the contract changed: update the mutant)"
-        )
     target.write_text(text.replace(mutant.find, mutant.replace), encoding="utf-8")
     # Only the sources are copied: project files the stages read (the triage file) stay anchored at the
     # original root, so the static stage of a mutant is triaged exactly like the reference run.
@@ -150,6 +163,13 @@ def run_mutant(
     )
 
 
+def _run_mutant_in_worker(config: Config, mutant: Mutant, reference: Reference) -> MutantResult | None:
+    """Pool entry point: the registry is re-read by module name (its closures do not pickle)."""
+    from vaultproof.prover.runner import load_registry
+
+    return run_mutant(config, load_registry(config.properties_module, config.root), mutant, reference, jobs=1)
+
+
 def run_mutants(
     config: Config,
     registry: Registry,
@@ -158,21 +178,39 @@ def run_mutants(
     mutants: Iterable[Mutant] | None = None,
     jobs: int = 2,
 ) -> tuple[MutantResult, ...]:
+    """Run every mutant; with ``jobs`` > 1 the mutants (each a full recompile) run side by side.
+
+    Results and progress lines come in mutant-id order whatever finishes first.
+    """
     if mutants is None:
         if not config.mutants_dir:
             return ()
         mutants = load_mutants(config.path(config.mutants_dir))
-    results = []
     ordered = sorted(mutants, key=lambda m: m.id)
-    for index, mutant in enumerate(ordered, start=1):
-        result = run_mutant(config, registry, mutant, reference, jobs)
-        if result is None:
-            console.step(f"mutants [{index}/{len(ordered)}] {mutant.id}: stillborn (does not compile)")
-            results.append(
-                MutantResult(mutant.id, mutant.family, mutant.description + " (does not compile)", False, ())
-            )
-            continue
-        state = "killed by " + ", ".join(result.killed_by) if result.killed else "SURVIVED"
-        console.step(f"mutants [{index}/{len(ordered)}] {mutant.id} ({mutant.family}): {state}")
-        results.append(result)
-    return tuple(results)
+    for mutant in ordered:  # a stale edit is bad input: fail before minutes of recompiling
+        _check_edit_applies(config, mutant)
+    if jobs > 1 and len(ordered) > 1:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            futures = [pool.submit(_run_mutant_in_worker, config, m, reference) for m in ordered]
+            outcomes = [
+                _report(console, i, len(ordered), m, f.result())
+                for i, (m, f) in enumerate(zip(ordered, futures, strict=True), 1)
+            ]
+    else:
+        outcomes = [
+            _report(console, i, len(ordered), m, run_mutant(config, registry, m, reference, jobs))
+            for i, m in enumerate(ordered, 1)
+        ]
+    return tuple(outcomes)
+
+
+def _report(
+    console: Console, index: int, total: int, mutant: Mutant, result: MutantResult | None
+) -> MutantResult:
+    if result is None:
+        console.step(f"mutants [{index}/{total}] {mutant.id}: stillborn (does not compile)")
+        return MutantResult(mutant.id, mutant.family, mutant.description + " (does not compile)", False, ())
+    state = "killed by " + ", ".join(result.killed_by) if result.killed else "SURVIVED"
+    console.step(f"mutants [{index}/{total}] {mutant.id} ({mutant.family}): {state}")
+    return result

@@ -16,14 +16,16 @@ from vaultproof.results import Verdict
 TINY = Path(__file__).resolve().parents[1] / "fixtures" / "projects" / "tiny"
 
 
-def test_campaign_on_the_tiny_project() -> None:
+@pytest.mark.parametrize("jobs", [1, 2], ids=["serial", "parallel"])
+def test_campaign_on_the_tiny_project(jobs: int) -> None:
     cfg = config_module.load(TINY)
     registry = load_registry(cfg.properties_module, cfg.root)
     reference = Reference(verdicts={"TINY-1": Verdict.PROVED}, static_fingerprints=frozenset())
     mutants = load_mutants(TINY / "mutants.toml")
     results = {
-        r.mutant_id: r for r in run_mutants(cfg, registry, Console(quiet=True), reference, mutants, jobs=1)
+        r.mutant_id: r for r in run_mutants(cfg, registry, Console(quiet=True), reference, mutants, jobs=jobs)
     }
+    assert list(results) == sorted(results)  # id order, whatever finished first
     assert results["M-TINY-rename"].killed
     assert results["M-TINY-rename"].killed_by == ("registry: a declared target no longer exists",)
     assert not results["M-TINY-stillborn"].killed
