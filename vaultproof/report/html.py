@@ -56,6 +56,7 @@ table { border-collapse:collapse; margin:10px 0 14px; background:var(--card); fo
 th, td { border:1px solid var(--line); padding:6px 10px; text-align:left; vertical-align:top; }
 th { background:#eaeef4; font-weight:600; color:#2b3646; }
 td.num, th.num { text-align:right; font-variant-numeric: tabular-nums; }
+td:first-child > a, td:first-child > code { white-space:nowrap; }
 table.cex td:first-child { font-weight:600; }
 table.findings, table.glance, table.sizes, table.mutants, table.regressions { width:100%; }
 table.findings td code { overflow-wrap:break-word; word-break:normal; }
