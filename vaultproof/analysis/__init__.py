@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from vaultproof.analysis.detectors import builtin_detectors, plugin_detectors, run_detectors
@@ -52,9 +53,10 @@ def run_analysis(project: CompiledProject, registry: Registry, console: Console)
             notes.append(f"detector {run.argument} failed: {run.error}")
             findings.append(_failure(run.argument, check_id, run.error))
             continue
-        for result in run.results:
-            if is_dependency_only(result):
+        for found in run.results:
+            if is_dependency_only(found):
                 continue
+            result = portable(found, project.config.root)
             raw.append(result)
             findings.append(to_finding(result, run.title, check_id))
 
@@ -78,6 +80,19 @@ def run_analysis(project: CompiledProject, registry: Registry, console: Console)
         slither_json=slither_json(raw),
         stale_triage=stale_text,
     )
+
+
+def portable(value: Any, root: Path) -> Any:
+    """Slither's JSON with the project root stripped from every path (``filename_absolute`` included),
+    so the same sources give the same bytes in any checkout."""
+    prefix = f"{root.resolve()}/"
+    if isinstance(value, str):
+        return value.replace(prefix, "")
+    if isinstance(value, dict):
+        return {k: portable(v, root) for k, v in value.items()}
+    if isinstance(value, list):
+        return [portable(v, root) for v in value]
+    return value
 
 
 def slither_json(results: list[dict[str, Any]]) -> str:
