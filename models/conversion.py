@@ -781,17 +781,3 @@ def conv7(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
         )
     )
     return out
-
-
-def obligations_for(builder_name: str, ctx: ModelContext, defect: str | None) -> Sequence[Obligation]:
-    """Lookup used by the bench (which times builders by name)."""
-    builders = {
-        "CONV-1": conv1,
-        "CONV-2": conv2,
-        "CONV-3": conv3,
-        "CONV-4": conv4,
-        "CONV-5": conv5,
-        "CONV-6": conv6,
-        "CONV-7": conv7,
-    }
-    return builders[builder_name](ctx, defect)

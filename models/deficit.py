@@ -23,8 +23,6 @@ uses the loop-exit invariants as assumptions (each of which is itself one of the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import z3
 
 from models.conversion import Scope, code_tie, no_underflow, pay_to_insurance, take_free, zmin
@@ -562,15 +560,3 @@ def debt6(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
             )
         )
     return out
-
-
-def obligations_for(builder_name: str, ctx: ModelContext, defect: str | None) -> Sequence[Obligation]:
-    builders = {
-        "DEBT-1": debt1,
-        "DEBT-2": debt2,
-        "DEBT-3": debt3,
-        "DEBT-4": debt4,
-        "DEBT-5": debt5,
-        "DEBT-6": debt6,
-    }
-    return builders[builder_name](ctx, defect)

@@ -10,7 +10,6 @@ inputs give.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import z3
@@ -506,8 +505,3 @@ def seed_case2_sign(ctx: ModelContext, defect: str | None = None) -> list[Obliga
             "liquidatable",
         ),
     ]
-
-
-def obligations_for(builder_name: str, ctx: ModelContext, defect: str | None) -> Sequence[Obligation]:
-    builders = {"LIQ-1": liq1, "LIQ-2": liq2, "LIQ-3": liq3, "LIQ-4": liq4, "LIQ-5": liq5}
-    return builders[builder_name](ctx, defect)

@@ -43,17 +43,8 @@ class _FrameDetector(VaultproofDetector):
     def frame_roots(self) -> list[Function]:
         configured: list[str] = self.settings["functions"]
         pattern: str = self.settings["pattern"]
-        roots = []
-        for contract in self.all_project_contracts():
-            for function in sorted(contract.functions_declared, key=_by_name):
-                if not function.is_implemented:
-                    continue
-                if configured:
-                    if names_match(function, configured, contract):
-                        roots.append(function)
-                elif pattern_match(pattern, function.name):
-                    roots.append(function)
-        return roots
+        candidates = self.selected_functions(configured, with_modifiers=False)
+        return candidates if configured else [f for f in candidates if pattern_match(pattern, f.name)]
 
 
 # ---------------------------------------------------------------------------------------------- ST-1
