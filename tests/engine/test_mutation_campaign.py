@@ -4,7 +4,6 @@ and still applies to the current contracts. Cheap: nothing is compiled, except o
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -64,8 +63,6 @@ def test_a_representative_mutant_is_killed_by_its_family() -> None:
     (mutant,) = [m for m in CAMPAIGN if m.id == "M-TIER-deduction-forgets-previous"]
     # the reference verdicts are what tests/prover establishes for the shipped code
     reference = Reference({"TIER-1": Verdict.PROVED, "TIER-2": Verdict.PROVED}, frozenset())
-    start = time.monotonic()
     (result,) = run_mutants(CONFIG, REGISTRY, Console(quiet=True), reference, [mutant], jobs=1)
     assert result.killed, result
     assert result.killed_by == ("TIER-1", "TIER-2")
-    assert time.monotonic() - start < 60  # budget 30 s; headroom for a loaded CI machine

