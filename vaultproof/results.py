@@ -211,6 +211,8 @@ class CatalogueEntry:
     targets: tuple[FunctionRef, ...]
     checker: str  # "z3" or "slither:<argument>"
     broken_description: str = ""
+    # Where each target is defined, aligned with ``targets`` (empty when the target was not located).
+    target_locations: tuple[SourceLocation, ...] = ()
 
 
 @dataclass(frozen=True)

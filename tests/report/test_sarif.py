@@ -109,3 +109,19 @@ def test_fingerprint_does_not_depend_on_line() -> None:
         return [r["partialFingerprints"] for r in _sarif(result)["runs"][0]["results"]]
 
     assert prints(base) == prints(other)
+
+
+def test_unproved_property_points_at_the_target_function_lines() -> None:
+    sample = sample_result()
+    conv = next(e for e in sample.catalogue if e.id == "CONV-1")
+    where = SourceLocation("contracts/libraries/CollateralMath.sol", 15, 26)
+    located = dataclasses.replace(conv, target_locations=(where,) * len(conv.targets))
+    catalogue = tuple(located if e.id == "CONV-1" else e for e in sample.catalogue)
+    document = _sarif(dataclasses.replace(sample, catalogue=catalogue))
+    (result,) = [r for r in document["runs"][0]["results"] if r["ruleId"] == "CONV-1"]
+    physical = result["locations"][0]["physicalLocation"]
+    assert physical["artifactLocation"]["uri"] == "contracts/libraries/CollateralMath.sol"
+    assert physical["region"] == {"startLine": 15, "endLine": 26}
+    # without located targets the result still names the file, with no invented line
+    (plain,) = [r for r in _sarif(sample)["runs"][0]["results"] if r["ruleId"] == "CONV-1"]
+    assert "region" not in plain["locations"][0]["physicalLocation"]

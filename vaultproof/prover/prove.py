@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from vaultproof.compile import CompiledProject
@@ -15,9 +16,11 @@ from vaultproof.prover.runner import SEED, SHIPPED, Job, run_jobs
 from vaultproof.prover.solver import SolverSettings
 from vaultproof.results import (
     CatalogueEntry,
+    FunctionRef,
     MetricResult,
     PropertyResult,
     SeedFindingResult,
+    SourceLocation,
     Verdict,
 )
 
@@ -36,7 +39,32 @@ class ProveOutcome:
         )
 
 
-def catalogue_of(registry: Registry) -> tuple[CatalogueEntry, ...]:
+Locator = Callable[[FunctionRef], SourceLocation | None]
+
+
+def function_locator(project: CompiledProject) -> Locator:
+    """Source lines of ``Contract.function`` from Slither (the first declaration of that name)."""
+    lines: dict[tuple[str, str], SourceLocation] = {}
+    for contract in project.slither.contracts:
+        for function in contract.functions_and_modifiers_declared:
+            mapping = function.source_mapping
+            if mapping is None or not mapping.lines:
+                continue
+            key = (contract.name, function.name)
+            lines.setdefault(
+                key, SourceLocation(mapping.filename.relative, min(mapping.lines), max(mapping.lines))
+            )
+    return lambda target: lines.get((target.contract, target.function))
+
+
+def _locations(targets: tuple[FunctionRef, ...], locate: Locator | None) -> tuple[SourceLocation, ...]:
+    """Aligned with ``targets``, or empty when any target cannot be located (no misaligned pairs)."""
+    found = [locate(t) for t in targets] if locate is not None else []
+    located = [loc for loc in found if loc is not None]
+    return tuple(located) if targets and len(located) == len(targets) else ()
+
+
+def catalogue_of(registry: Registry, locate: Locator | None = None) -> tuple[CatalogueEntry, ...]:
     entries = []
     for decl in registry.sorted_properties():
         checker = decl.checker
@@ -53,6 +81,7 @@ def catalogue_of(registry: Registry) -> tuple[CatalogueEntry, ...]:
                 targets=decl.targets,
                 checker=f"slither:{checker.argument}" if isinstance(checker, DetectorChecker) else "z3",
                 broken_description=checker.broken_description if isinstance(checker, ModelChecker) else "",
+                target_locations=_locations(decl.targets, locate),
             )
         )
     return tuple(entries)
@@ -118,7 +147,8 @@ def prove(
             )
         else:
             properties.append(result)
-    return ProveOutcome(catalogue_of(registry), tuple(properties), tuple(seeds), tuple(metrics))
+    catalogue = catalogue_of(registry, function_locator(project))
+    return ProveOutcome(catalogue, tuple(properties), tuple(seeds), tuple(metrics))
 
 
 def _order(job: Job) -> tuple[tuple[str, int, str], str]:

@@ -93,15 +93,20 @@ def _detector_rule(name: str, findings: list[StaticFinding], properties: list[st
 
 def _property_locations(result: RunResult, entry: CatalogueEntry) -> list[dict[str, Any]]:
     locations = []
+    lines = dict(zip(entry.targets, entry.target_locations, strict=False)) if entry.target_locations else {}
     for target in entry.targets:
         location: dict[str, Any] = {
             "logicalLocations": [
                 {"fullyQualifiedName": str(target), "name": target.function, "kind": "function"}
             ]
         }
-        source = view.source_of(result, target.contract)
+        where = lines.get(target)
+        source = where.file if where is not None else view.source_of(result, target.contract)
         if source:
-            location["physicalLocation"] = {"artifactLocation": {"uri": source, "uriBaseId": SRCROOT}}
+            physical: dict[str, Any] = {"artifactLocation": {"uri": source, "uriBaseId": SRCROOT}}
+            if where is not None:
+                physical["region"] = {"startLine": where.start_line, "endLine": where.end_line}
+            location["physicalLocation"] = physical
         locations.append(location)
     return locations
 
