@@ -185,5 +185,17 @@ def names_match(function: Function, names: list[str], contract: Contract | None 
     return False
 
 
+def is_state_changing_entry(function: Function, exempt: list[str], contract: Contract) -> bool:
+    """An implemented public/external function that is not a constructor, view, pure, or exempt."""
+    return bool(
+        function.is_implemented
+        and not function.is_constructor
+        and function.visibility in ("public", "external")
+        and not function.view
+        and not function.pure
+        and not names_match(function, exempt, contract)
+    )
+
+
 def pattern_match(pattern: str, text: str) -> bool:
     return bool(pattern) and re.search(pattern, text) is not None

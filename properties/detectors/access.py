@@ -18,7 +18,7 @@ from properties.detectors._base import (
     WIKI_ROOT,
     VaultproofDetector,
     is_dependency,
-    names_match,
+    is_state_changing_entry,
     pattern_match,
 )
 
@@ -129,14 +129,8 @@ class UnprotectedRiskSetter(VaultproofDetector):
             if contracts and contract.name not in contracts:
                 continue
             for function in sorted(contract.functions, key=_by_name):
-                if (
-                    not function.is_implemented
-                    or function.is_constructor
-                    or function.visibility not in ("public", "external")
-                    or function.view
-                    or function.pure
-                    or names_match(function, self.settings["exempt"], contract)
-                    or is_dependency(function.contract_declarer)
+                if not is_state_changing_entry(function, self.settings["exempt"], contract) or is_dependency(
+                    function.contract_declarer
                 ):
                     continue
                 written = self._risky_writes(function)

@@ -27,7 +27,12 @@ from slither.slithir.operations import (
 from slither.utils.output import Output
 
 from properties.detectors import _ir
-from properties.detectors._base import WIKI_ROOT, VaultproofDetector, names_match, pattern_match
+from properties.detectors._base import (
+    WIKI_ROOT,
+    VaultproofDetector,
+    is_state_changing_entry,
+    pattern_match,
+)
 
 # Names of functions that must complete (liquidation/settlement frames) when none are configured.
 FRAME_PATTERN = r"(?i)(liquidat|settle|deficit|cover|release|unwind|backstop|socializ)"
@@ -376,14 +381,7 @@ class MissingNonReentrant(VaultproofDetector):
                 contract.functions if self.settings["include_inherited"] else contract.functions_declared
             )
             for function in sorted(functions, key=_by_name):
-                if (
-                    not function.is_implemented
-                    or function.is_constructor
-                    or function.visibility not in ("public", "external")
-                    or function.view
-                    or function.pure
-                    or names_match(function, exempt, contract)
-                ):
+                if not is_state_changing_entry(function, exempt, contract):
                     continue
                 modifiers = {m.name for m in function.modifiers}
                 if modifiers & set(guards) or modifiers & set(exempt_modifiers) or _self_only(function):
