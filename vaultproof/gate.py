@@ -33,14 +33,7 @@ BASELINE_VERSION = 1
 _REQUIRED = ("schema", "version", "properties", "seed_findings", "accepted_findings", "sizes")
 
 # How bad a verdict is; moving up this scale is a regression, down it an improvement.
-_BADNESS = {
-    Verdict.PROVED: 0,
-    Verdict.PROVED_BOUNDED: 1,
-    Verdict.UNKNOWN: 2,
-    Verdict.VACUOUS: 3,
-    Verdict.ERROR: 3,
-    Verdict.VIOLATED: 4,
-}
+_BADNESS = {verdict: verdict.rank for verdict in Verdict}
 
 
 def baseline_document(result: RunResult) -> dict[str, Any]:

@@ -6,22 +6,44 @@ Every report writer and the gate read only these; nothing downstream touches Z3 
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 
 class Verdict(enum.Enum):
-    """Outcome of one property. Only PROVED is a pass; PROVED_BOUNDED says how far it holds."""
+    """Outcome of one property or obligation. Only PROVED is a pass.
+
+    Members are declared best first, worst last: the declaration order *is* the precedence (as
+    CrossHair puts it on its enum), so a property's verdict over its obligations is ``Verdict.worst``.
+
+    - PROVED_BOUNDED: holds only for k unrolled steps.
+    - MODEL_ONLY: the hand-written model is proved, but the code obligations that would tie it to the
+      functions it names are missing or were not all executed: not a statement about the code.
+    - TAUTOLOGY: the goal holds without its assumptions, so the obligation says nothing.
+    """
 
     PROVED = "PROVED"
     PROVED_BOUNDED = "PROVED-BOUNDED"
-    VIOLATED = "VIOLATED"
+    MODEL_ONLY = "MODEL-ONLY"
+    TAUTOLOGY = "TAUTOLOGY"
     VACUOUS = "VACUOUS"
     UNKNOWN = "UNKNOWN"
+    VIOLATED = "VIOLATED"
     ERROR = "ERROR"
 
     @property
     def passed(self) -> bool:
         return self is Verdict.PROVED
+
+    @property
+    def rank(self) -> int:
+        """0 for PROVED, growing with how far the verdict is from a pass."""
+        return list(Verdict).index(self)
+
+    @classmethod
+    def worst(cls, verdicts: Iterable[Verdict]) -> Verdict:
+        """The worst of ``verdicts`` by declaration order; PROVED for none."""
+        return max(verdicts, key=lambda v: v.rank, default=cls.PROVED)
 
 
 class Severity(enum.Enum):

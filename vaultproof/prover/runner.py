@@ -50,21 +50,14 @@ def load_registry(module_name: str, root: Path | None = None) -> Registry:
 
 
 def aggregate(decl_id: str, results: Sequence[ObligationResult], seconds: float) -> PropertyResult:
-    """One verdict per property: any VIOLATED wins, then UNKNOWN, VACUOUS; all PROVED → PROVED."""
-    verdicts = {r.verdict for r in results}
+    """One verdict per property: the worst of its obligations' (``Verdict.worst``); none is an ERROR."""
     if not results:
         return PropertyResult(decl_id, Verdict.ERROR, seconds, (), "the model produced no obligations")
-    for verdict in (
-        Verdict.ERROR,
-        Verdict.VIOLATED,
-        Verdict.UNKNOWN,
-        Verdict.VACUOUS,
-        Verdict.PROVED_BOUNDED,
-    ):
-        if verdict in verdicts:
-            reasons = "; ".join(f"{r.name}: {r.reason}" for r in results if r.verdict is verdict and r.reason)
-            return PropertyResult(decl_id, verdict, seconds, tuple(results), reasons)
-    return PropertyResult(decl_id, Verdict.PROVED, seconds, tuple(results))
+    verdict = Verdict.worst(r.verdict for r in results)
+    if verdict is Verdict.PROVED:
+        return PropertyResult(decl_id, Verdict.PROVED, seconds, tuple(results))
+    reasons = "; ".join(f"{r.name}: {r.reason}" for r in results if r.verdict is verdict and r.reason)
+    return PropertyResult(decl_id, verdict, seconds, tuple(results), reasons)
 
 
 def _obligations_for(registry: Registry, job: Job, ctx: ModelContext) -> Sequence[Obligation]:

@@ -97,6 +97,8 @@ def anchor_for(identifier: str) -> str:
 VERDICT_TONES = {
     "PROVED": "ok",
     "PROVED-BOUNDED": "warn",
+    "MODEL-ONLY": "warn",
+    "TAUTOLOGY": "bad",
     "VIOLATED": "bad",
     "VACUOUS": "bad",
     "UNKNOWN": "warn",

@@ -26,14 +26,7 @@ NO_FINDING = "NO FINDING"
 BY_DETECTOR = "DETECTOR"  # summary row: ST-* properties judged by their detector's findings
 
 # Summary order: the reader's question is "what is proved, and what is not".
-VERDICT_ORDER = (
-    Verdict.PROVED,
-    Verdict.PROVED_BOUNDED,
-    Verdict.VIOLATED,
-    Verdict.VACUOUS,
-    Verdict.UNKNOWN,
-    Verdict.ERROR,
-)
+VERDICT_ORDER = tuple(Verdict)
 
 
 def finding_key(f: StaticFinding) -> tuple[int, str, str, str, str, tuple[tuple[str, int, int], ...]]:
