@@ -1,0 +1,145 @@
+"""One interface for running many independent jobs: serially, on a local process pool, or on Ray.
+
+A job is ``task(state, item)``: ``state`` is built once per worker process by ``setup(payload)`` (a
+solc-js server, a forge work directory, a loaded registry: things too costly to rebuild per item and
+that do not pickle), ``item`` is small and picklable, and so is the result. ``map`` returns results in
+the order of ``items`` whichever worker finished first, so reports do not depend on the executor.
+
+Executors are chosen by a spec string: ``"local"`` (the process pool, the default), ``"serial"``, or
+``"ray://HOST:PORT"`` / ``"ray"`` (a Ray cluster through Ray Client, or a local Ray started in-process).
+Ray is an optional extra (``pip install 'vaultproof[ray]'``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import pickle
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, Protocol, TypeVar
+
+from vaultproof.errors import ConfigError, ToolchainError
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+Setup = Callable[[Any], Any]
+Task = Callable[[Any, Any], Any]
+
+# Per-process worker state, keyed by the digest of its payload. A process pool's initializer or a
+# Ray worker fills it the first time; tasks only read it. It lives in the worker process, never in
+# the parent's logic.
+_STATE: dict[str, Any] = {}
+
+
+class Executor(Protocol):
+    name: str
+
+    def map(self, setup: Setup, payload: Any, task: Task, items: Sequence[Any]) -> list[Any]: ...
+
+
+def _key(setup: Setup, payload: Any) -> str:
+    digest = hashlib.sha256(pickle.dumps((setup.__module__, setup.__qualname__, payload)))
+    return digest.hexdigest()
+
+
+def _state(setup: Setup, payload: Any) -> Any:
+    key = _key(setup, payload)
+    if key not in _STATE:
+        _STATE[key] = setup(payload)
+    return _STATE[key]
+
+
+def _call(setup: Setup, payload: Any, task: Task, item: Any) -> Any:
+    return task(_state(setup, payload), item)
+
+
+class SerialExecutor:
+    name = "serial"
+
+    def map(self, setup: Setup, payload: Any, task: Task, items: Sequence[Any]) -> list[Any]:
+        state = setup(payload)
+        try:
+            return [task(state, item) for item in items]
+        finally:
+            _close(state)
+
+
+def _close(state: Any) -> None:
+    close = getattr(state, "close", None)
+    if callable(close):
+        close()
+
+
+class PoolExecutor:
+    """The local process pool (fork): one state per worker process, built in the initializer."""
+
+    name = "local"
+
+    def __init__(self, workers: int) -> None:
+        self.workers = max(1, workers)
+
+    def map(self, setup: Setup, payload: Any, task: Task, items: Sequence[Any]) -> list[Any]:
+        if self.workers == 1 or len(items) <= 1:
+            return SerialExecutor().map(setup, payload, task, items)
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(
+            max_workers=min(self.workers, len(items)),
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=(setup, payload),
+        ) as pool:
+            futures = [pool.submit(_call, setup, payload, task, item) for item in items]
+            results = [f.result() for f in futures]
+            # worker states (solc servers, forge dirs) are closed by the pool's process exit
+            return results
+
+
+def _init_worker(setup: Setup, payload: Any) -> None:
+    _state(setup, payload)
+
+
+class RayExecutor:
+    """Ray tasks; each Ray worker process builds its state once and reuses it for later tasks."""
+
+    def __init__(self, address: str | None, workers: int) -> None:
+        try:
+            import ray
+        except ImportError:
+            raise ConfigError(
+                "--executor ray needs Ray: pip install 'vaultproof[ray]' (or `pip install ray`)"
+            ) from None
+        self._ray = ray
+        self.name = f"ray://{address}" if address else "ray"
+        self.workers = max(1, workers)
+        if not ray.is_initialized():
+            try:
+                if address:
+                    ray.init(address=f"ray://{address}", log_to_driver=False)
+                else:
+                    ray.init(num_cpus=self.workers, include_dashboard=False, log_to_driver=False)
+            except Exception as exc:  # connection refused, version skew: one line, exit 2
+                raise ToolchainError(f"cannot connect to Ray at {self.name}: {exc}") from None
+
+    def map(self, setup: Setup, payload: Any, task: Task, items: Sequence[Any]) -> list[Any]:
+        remote = self._ray.remote(_call)
+        refs = [remote.remote(setup, payload, task, item) for item in items]
+        return list(self._ray.get(refs))
+
+
+def executor_for(spec: str | None, workers: int) -> Executor:
+    """``local`` (default), ``serial``, ``ray`` (in-process local Ray) or ``ray://HOST:PORT``."""
+    spec = (spec or "local").strip()
+    if spec == "local":
+        return PoolExecutor(workers)
+    if spec == "serial":
+        return SerialExecutor()
+    if spec == "ray":
+        return RayExecutor(None, workers)
+    if spec.startswith("ray://"):
+        address = spec.removeprefix("ray://")
+        host, _, port = address.rpartition(":")
+        if not host or not port.isdigit():
+            raise ConfigError(f"--executor {spec}: expected ray://HOST:PORT")
+        return RayExecutor(address, workers)
+    raise ConfigError(f"unknown executor {spec!r} (expected local, serial, ray or ray://HOST:PORT)")
