@@ -25,7 +25,6 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -62,7 +61,6 @@ class Worker:
     original_digest: dict[str, str] = field(default_factory=dict)
     reference_findings: dict[str, Counter[tuple[str, str, str]]] = field(default_factory=dict)
     forge_dir: Path | None = None
-    _tmp: Any = None
 
     def text(self, relative: str) -> str:
         if relative not in self.texts:
@@ -71,8 +69,6 @@ class Worker:
 
     def close(self) -> None:
         self.solc.close()
-        if self._tmp is not None:
-            self._tmp.cleanup()
 
 
 def setup_worker(plan: Plan) -> Worker:
@@ -130,7 +126,9 @@ def run_task(worker: Worker, mutant: GeneratedMutant) -> MutantRun:
     output = _compile(worker, sources, analysed, selection)
     problems = errors(output)
     if problems:
-        return MutantRun(mutant.id, MutantOutcome.COMPILE_ERROR, (_first_line(problems[0], worker.plan.config.root),))
+        return MutantRun(
+            mutant.id, MutantOutcome.COMPILE_ERROR, (_first_line(problems[0], worker.plan.config.root),)
+        )
     if witness is None:
         return MutantRun(mutant.id, MutantOutcome.EQUIVALENT)
     label = f"{witness[0]}:{witness[1]}"
@@ -210,7 +208,9 @@ def _proof(worker: Worker, mutant: GeneratedMutant, slither: Any) -> tuple[str, 
         params = params_from_contracts(mine).values
     except Exception as exc:  # e.g. two values for one constant: the proofs would fail to start
         return tuple(f"{p} (extraction: {type(exc).__name__})" for p in wanted)
-    ctx = replace(plan.ctx, params={**plan.ctx.params, **params}, functions={**plan.ctx.functions, **functions})
+    ctx = replace(
+        plan.ctx, params={**plan.ctx.params, **params}, functions={**plan.ctx.functions, **functions}
+    )
     if ctx == plan.ctx:
         return ()  # the mutant changes nothing the proofs read: they cannot change verdict
     settings = SolverSettings(timeout_ms=plan.config.timeout_ms, rlimit=plan.config.rlimit)
@@ -249,7 +249,9 @@ def _detectors(worker: Worker, mutant: GeneratedMutant, slither: Any) -> tuple[s
     if not worker.detectors:
         return ()
     if mutant.file not in worker.reference_findings:
-        worker.reference_findings[mutant.file] = _finding_keys(worker, _reference_slither(worker, mutant.file))
+        worker.reference_findings[mutant.file] = _finding_keys(
+            worker, _reference_slither(worker, mutant.file)
+        )
     before = worker.reference_findings[mutant.file]
     after = _finding_keys(worker, slither)
     new = sorted(
@@ -271,8 +273,8 @@ def _forge(worker: Worker, mutant: GeneratedMutant) -> tuple[str, ...]:
     if not suites:
         return ()
     if worker.forge_dir is None:
-        worker._tmp = tempfile.TemporaryDirectory(prefix="vaultproof-forge-")
-        worker.forge_dir = Path(worker._tmp.name) / "project"
+        # Beside the template, which the parent removes at the end: pool workers exit without atexit.
+        worker.forge_dir = Path(forge.template).parent / f"worker-{os.getpid()}-{id(worker)}"
         shutil.copytree(forge.template, worker.forge_dir, symlinks=True)
     target = worker.forge_dir / mutant.file
     original = worker.text(mutant.file).encode("utf-8")

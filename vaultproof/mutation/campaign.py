@@ -19,7 +19,7 @@ from typing import Any
 
 from vaultproof.config import Config
 from vaultproof.console import Console
-from vaultproof.errors import CompileError, ToolchainError
+from vaultproof.errors import CompileError, ConfigError, ToolchainError
 from vaultproof.mutation import attribute
 from vaultproof.mutation.equivalence import classify
 from vaultproof.mutation.executor import Executor, SerialExecutor
@@ -39,6 +39,7 @@ class CampaignOptions:
     operators: tuple[str, ...] | None = None
     exclude: tuple[str, ...] = ()
     stages: tuple[str, ...] = STAGES
+    ids: tuple[str, ...] = ()  # run only these mutants (before sampling)
 
 
 @dataclass(frozen=True)
@@ -185,10 +186,10 @@ def run_campaign(
     started = time.perf_counter()
     plan, generation, _ = build_plan(config, options, console, verdicts)
     seconds["plan"] = time.perf_counter() - started
-    chosen = sample(generation.mutants, options.sample, options.seed)
+    chosen = sample(_only(generation.mutants, options.ids), options.sample, options.seed)
     console.step(
-        f"mutate: {len(generation.mutants)} mutants generated ({generation.dropped} malformed Slither patches "
-        f"dropped), {len(chosen)} run on {executor.name}"
+        f"mutate: {len(generation.mutants)} mutants generated ({generation.dropped} malformed Slither "
+        f"patches dropped), {len(chosen)} run on {executor.name}"
     )
     try:
         mark = time.perf_counter()
@@ -234,4 +235,14 @@ def mutants_of(config: Config, options: CampaignOptions) -> tuple[GeneratedMutan
     slither, _, _ = _reference(config)
     kwargs = {"operators": options.operators} if options.operators else {}
     generation = generate(slither, config.root, config.sources, options.exclude, **kwargs)
-    return sample(generation.mutants, options.sample, options.seed)
+    return sample(_only(generation.mutants, options.ids), options.sample, options.seed)
+
+
+def _only(mutants: Sequence[GeneratedMutant], ids: Sequence[str]) -> Sequence[GeneratedMutant]:
+    if not ids:
+        return mutants
+    known = {m.id for m in mutants}
+    unknown = sorted(set(ids) - known)
+    if unknown:
+        raise ConfigError(f"unknown mutant id(s): {', '.join(unknown)}")
+    return [m for m in mutants if m.id in set(ids)]

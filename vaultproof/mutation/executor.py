@@ -12,9 +12,8 @@ Ray is an optional extra (``pip install 'vaultproof[ray]'``).
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
-import pickle
+import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Protocol, TypeVar
@@ -26,9 +25,9 @@ Result = TypeVar("Result")
 Setup = Callable[[Any], Any]
 Task = Callable[[Any, Any], Any]
 
-# Per-process worker state, keyed by the digest of its payload. A process pool's initializer or a
-# Ray worker fills it the first time; tasks only read it. It lives in the worker process, never in
-# the parent's logic.
+# Per-process worker state, keyed by a token unique to one ``map`` call. A pool's initializer or a
+# Ray worker's first task fills it; later tasks of the same call only read it. It lives in the worker
+# process (the parent never reads it), and the payload crosses to each worker once, not once per item.
 _STATE: dict[str, Any] = {}
 
 
@@ -38,20 +37,22 @@ class Executor(Protocol):
     def map(self, setup: Setup, payload: Any, task: Task, items: Sequence[Any]) -> list[Any]: ...
 
 
-def _key(setup: Setup, payload: Any) -> str:
-    digest = hashlib.sha256(pickle.dumps((setup.__module__, setup.__qualname__, payload)))
-    return digest.hexdigest()
+def _token() -> str:
+    return uuid.uuid4().hex
 
 
-def _state(setup: Setup, payload: Any) -> Any:
-    key = _key(setup, payload)
-    if key not in _STATE:
-        _STATE[key] = setup(payload)
-    return _STATE[key]
+def _init_worker(token: str, setup: Setup, payload: Any) -> None:
+    _STATE[token] = setup(payload)
 
 
-def _call(setup: Setup, payload: Any, task: Task, item: Any) -> Any:
-    return task(_state(setup, payload), item)
+def _call(token: str, task: Task, item: Any) -> Any:
+    return task(_STATE[token], item)
+
+
+def _call_lazily(token: str, setup: Setup, payload: Any, task: Task, item: Any) -> Any:
+    if token not in _STATE:
+        _STATE[token] = setup(payload)
+    return task(_STATE[token], item)
 
 
 class SerialExecutor:
@@ -82,21 +83,17 @@ class PoolExecutor:
     def map(self, setup: Setup, payload: Any, task: Task, items: Sequence[Any]) -> list[Any]:
         if self.workers == 1 or len(items) <= 1:
             return SerialExecutor().map(setup, payload, task, items)
+        token = _token()
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(
             max_workers=min(self.workers, len(items)),
             mp_context=context,
             initializer=_init_worker,
-            initargs=(setup, payload),
+            initargs=(token, setup, payload),
         ) as pool:
-            futures = [pool.submit(_call, setup, payload, task, item) for item in items]
-            results = [f.result() for f in futures]
-            # worker states (solc servers, forge dirs) are closed by the pool's process exit
-            return results
-
-
-def _init_worker(setup: Setup, payload: Any) -> None:
-    _state(setup, payload)
+            futures = [pool.submit(_call, token, task, item) for item in items]
+            # worker states (solc servers, forge copies) end with the pool's processes
+            return [f.result() for f in futures]
 
 
 class RayExecutor:
@@ -122,8 +119,10 @@ class RayExecutor:
                 raise ToolchainError(f"cannot connect to Ray at {self.name}: {exc}") from None
 
     def map(self, setup: Setup, payload: Any, task: Task, items: Sequence[Any]) -> list[Any]:
-        remote = self._ray.remote(_call)
-        refs = [remote.remote(setup, payload, task, item) for item in items]
+        token = _token()
+        shared = self._ray.put(payload)
+        remote = self._ray.remote(_call_lazily)
+        refs = [remote.remote(token, setup, shared, task, item) for item in items]
         return list(self._ray.get(refs))
 
 

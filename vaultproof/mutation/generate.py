@@ -21,6 +21,7 @@ line number, so an edit elsewhere in the file leaves every id unchanged.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import random
 import re
 import tempfile
@@ -144,7 +145,7 @@ def generate(
 
     mutants: list[GeneratedMutant] = []
     seen: dict[tuple[str, ...], int] = defaultdict(int)
-    for op, contract, start, end, new, old, _kind in sorted(
+    for op, contract, start, end, new, _old, _kind in sorted(
         raw, key=lambda r: (r[1].source_mapping.filename.relative, r[2], r[3], r[0], r[4])
     ):
         relative = contract.source_mapping.filename.relative
@@ -267,9 +268,7 @@ def _expressions(expression: Any) -> Iterator[Any]:
         children = [expression.if_expression, expression.then_expression, expression.else_expression]
     elif isinstance(expression, TupleExpression):
         children = [e for e in expression.expressions if e is not None]
-    elif isinstance(expression, UnaryOperation | TypeConversion):
-        children = [expression.expression]
-    elif isinstance(expression, MemberAccess):
+    elif isinstance(expression, UnaryOperation | TypeConversion | MemberAccess):
         children = [expression.expression]
     for child in children:
         yield from _expressions(child)
@@ -310,7 +309,7 @@ def _gambit_patches(op: str, contract: Any) -> Iterator[tuple[int, int, str]]:
                         continue
                     text = contract.compilation_unit.core.source_code[filename].encode("utf-8")
                     spans = [_span(a) for a in sub.arguments]
-                    for first, second in zip(spans, spans[1:], strict=False):
+                    for first, second in itertools.pairwise(spans):
                         if first and second and first[1] <= second[0]:
                             a = text[first[0] : first[1]].decode("utf-8")
                             b = text[second[0] : second[1]].decode("utf-8")
@@ -340,9 +339,10 @@ def _enclosing(contract: Any, start: int, end: int) -> tuple[str, int, int]:
         statement = (span[0], span[1])
         for node in function.nodes:
             node_span = _span(node)
-            if node_span and node_span[0] <= start and end <= node_span[1]:
-                if node_span[1] - node_span[0] < statement[1] - statement[0]:
-                    statement = node_span
+            if node_span is None or not (node_span[0] <= start and end <= node_span[1]):
+                continue
+            if node_span[1] - node_span[0] < statement[1] - statement[0]:
+                statement = node_span
         if statement == span:  # a header mutant (FHR): show the header, not the whole body
             statement = (start, end)
         best = (function.name, statement[0], statement[1])

@@ -81,8 +81,11 @@ def import_graph(
             if target.startswith("."):
                 candidates = [Path(os.path.normpath(Path(relative).parent / target))]
             else:
-                mapped = [replacement + target[len(prefix) :] for prefix, replacement in maps
-                          if target.startswith(prefix)]
+                mapped = [
+                    replacement + target[len(prefix) :]
+                    for prefix, replacement in maps
+                    if target.startswith(prefix)
+                ]
                 candidates = [Path(t) for t in (*mapped, target, f"node_modules/{target}")]
             for candidate in candidates:
                 if (base / candidate).is_file():

@@ -43,7 +43,7 @@ def slither_of(
     ``texts`` (relative path → source) are the sources as compiled: crytic-compile would read the files
     on disk, and a mutant's offsets do not match the unmutated file there.
     """
-    from crytic_compile import CryticCompile
+    from crytic_compile.crytic_compile import CryticCompile
     from slither import Slither
 
     cwd = os.getcwd()
