@@ -9,13 +9,14 @@ NODE_STAMP := node_modules/.installed
 FORGE   := node_modules/@foundry-rs/forge-linux-amd64/bin/forge
 JOBS    ?= 2
 
-.PHONY: help setup prove test pytest forge lint bench clean
+.PHONY: help setup prove mutate test pytest forge lint bench clean
 
 help:
 	@echo "make prove   set up if needed, then run the whole pipeline on contracts/ and write reports/"
 	@echo "make test    set up if needed, then run pytest and the forge suites"
 	@echo "make lint    ruff and mypy"
-	@echo "make bench   prover benchmark (per-property times, scaling, halmos side-by-side)"
+	@echo "make mutate  the whole generated mutation campaign (every mutant); reports in build/mutation/"
+	@echo "make bench   prover benchmark (per-property times, scaling, halmos side-by-side) + mutation campaign"
 
 setup: $(STAMP) $(NODE_STAMP) build/.chromium
 
@@ -24,7 +25,7 @@ $(VENV)/bin/python:
 
 $(STAMP): pyproject.toml | $(VENV)/bin/python
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,ray]'
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json
@@ -41,6 +42,10 @@ build/.chromium:
 prove: setup
 	$(PY) -m vaultproof run . --jobs $(JOBS)
 
+# Every generated mutant (thousands: its own CI job, not part of `make prove` or `make test`).
+mutate: setup
+	$(PY) -m vaultproof run . --jobs $(JOBS) --mutation-sample all --out build/mutation
+
 test: setup forge pytest
 
 pytest: setup
@@ -56,6 +61,7 @@ lint: setup
 
 bench: setup
 	$(PY) -m vaultproof.bench
+	$(PY) -m vaultproof.mutation.bench . --mutants 200 --jobs $(JOBS)
 
 clean:
 	rm -rf build cache out crytic-export

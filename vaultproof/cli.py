@@ -50,6 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
         if name in ("prove", "run"):
             cmd.add_argument("-j", "--jobs", type=int, default=None, help="worker processes for the prover")
             cmd.add_argument(
+                "--executor",
+                default=None,
+                metavar="SPEC",
+                help="where proof jobs and mutants run: local (process pool), serial, ray, ray://HOST:PORT",
+            )
+            cmd.add_argument(
                 "--only", action="append", default=[], metavar="ID", help="restrict to these property ids"
             )
         if name == "run":
@@ -61,6 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
             )
             cmd.add_argument("--baseline", default=None, help="baseline file (default from vaultproof.toml)")
             cmd.add_argument("--skip-mutants", action="store_true", help="do not run the mutation campaign")
+            cmd.add_argument(
+                "--mutation-sample",
+                default=None,
+                metavar="N|all",
+                help="generated mutants: a deterministic sample of N, or all (default: [mutate] sample)",
+            )
         if name in ("report", "run"):
             cmd.add_argument("--out", default=None, help="reports directory (default from vaultproof.toml)")
     return parser

@@ -84,7 +84,7 @@ def cmd_prove(args: argparse.Namespace) -> CommandResult:
 
     cfg = config_module.load(args.path)
     console = Console(quiet=args.quiet)
-    outcome = prove_stage(cfg, console, jobs=args.jobs, only=tuple(args.only))
+    outcome = prove_stage(cfg, console, jobs=args.jobs, only=tuple(args.only), executor=args.executor)
     return CommandResult(ExitCode.CLEAN if outcome.all_passed else ExitCode.REGRESSION, outcome)
 
 
@@ -97,11 +97,25 @@ def cmd_report(args: argparse.Namespace) -> CommandResult:
     return CommandResult(result.exit_code, result)
 
 
+def _mutation_sample(text: str | None) -> tuple[int | None, bool]:
+    """``--mutation-sample``: (sample size or None for the config's, every mutant)."""
+    from vaultproof.errors import ConfigError
+
+    if text is None:
+        return None, False
+    if text == "all":
+        return None, True
+    if not text.isdigit():
+        raise ConfigError(f"--mutation-sample expects a number or all, got {text!r}")
+    return int(text), False
+
+
 def cmd_run(args: argparse.Namespace) -> CommandResult:
     from vaultproof.pipeline import RunOptions, run_pipeline
 
     cfg = config_module.load(args.path)
     console = Console(quiet=args.quiet)
+    sample, every = _mutation_sample(args.mutation_sample)
     options = RunOptions(
         jobs=args.jobs,
         only=tuple(args.only),
@@ -110,6 +124,9 @@ def cmd_run(args: argparse.Namespace) -> CommandResult:
         baseline=args.baseline,
         out=args.out,
         mutants=not args.skip_mutants,
+        executor=args.executor,
+        mutation_sample=sample,
+        mutation_all=every,
     )
     result = run_pipeline(cfg, console, options)
     return CommandResult(result.exit_code, result)

@@ -45,6 +45,14 @@ class Config:
     mutants_dir: str | None = None
     optimizer_runs: int | None = None  # None: optimizer off
     evm_version: str | None = None
+    # [mutate]: the generated campaign (vaultproof.mutation). `vaultproof run` runs a deterministic
+    # sample of `sample` mutants (0: none); `--mutation-sample all` runs every one.
+    mutate_exclude: tuple[str, ...] = ()
+    mutate_operators: tuple[str, ...] = ()  # empty: every operator
+    mutate_stages: tuple[str, ...] = ("proof", "detector", "forge")
+    mutate_sample: int = 0
+    mutate_seed: int = 0
+    executor: str = "local"  # "local", "serial", "ray" or "ray://HOST:PORT"
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def path(self, relative: str) -> Path:
@@ -95,6 +103,34 @@ def _compiler_settings(project: Mapping[str, Any], root: Path) -> tuple[int | No
     return runs, evm if isinstance(evm, str) else None
 
 
+_STAGES = ("proof", "detector", "forge")
+
+
+def _mutate_settings(mutate: Mapping[str, Any]) -> dict[str, Any]:
+    from vaultproof.mutation.generate import OPERATORS
+
+    operators = _get(mutate, "mutate", "operators", tuple, [])
+    unknown = sorted(set(operators) - set(OPERATORS))
+    if unknown:
+        raise ConfigError(
+            f"{CONFIG_NAME}: [mutate] operators: unknown {', '.join(unknown)} (known: {', '.join(OPERATORS)})"
+        )
+    stages = _get(mutate, "mutate", "stages", tuple, list(_STAGES))
+    if set(stages) - set(_STAGES):
+        raise ConfigError(f"{CONFIG_NAME}: [mutate] stages must be among {', '.join(_STAGES)}")
+    sample = _get(mutate, "mutate", "sample", int, 0)
+    if sample < 0:
+        raise ConfigError(f"{CONFIG_NAME}: [mutate] sample must be >= 0, got {sample}")
+    return {
+        "mutate_exclude": _get(mutate, "mutate", "exclude", tuple, []),
+        "mutate_operators": operators,
+        "mutate_stages": tuple(s for s in _STAGES if s in stages),
+        "mutate_sample": sample,
+        "mutate_seed": _get(mutate, "mutate", "seed", int, 0),
+        "executor": _get(mutate, "mutate", "executor", str, "local"),
+    }
+
+
 def load(root: Path) -> Config:
     """Read ``<root>/vaultproof.toml``; every malformed field is a one-line ConfigError."""
     root = root.resolve()
@@ -114,6 +150,7 @@ def load(root: Path) -> Config:
     prove = _table(data, "prove")
     analyse = _table(data, "analyse")
     gate = _table(data, "gate")
+    mutate = _table(data, "mutate")
 
     upgrades = []
     for entry in analyse.get("upgrades", []):
@@ -164,5 +201,6 @@ def load(root: Path) -> Config:
         mutants_dir=_get(prove, "prove", "mutants", str, None),
         optimizer_runs=optimizer_runs,
         evm_version=evm_version,
+        **_mutate_settings(mutate),
         extra=data,
     )

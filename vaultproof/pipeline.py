@@ -7,6 +7,7 @@ assembles them into the single :class:`RunResult` that every report and the gate
 from __future__ import annotations
 
 import platform
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -16,9 +17,10 @@ from vaultproof.compile import CompiledProject, compile_project
 from vaultproof.config import Config
 from vaultproof.console import Console
 from vaultproof.errors import BaselineError
+from vaultproof.executor import Executor, executor_for
 from vaultproof.prover.prove import ProveOutcome, prove
 from vaultproof.prover.runner import load_registry
-from vaultproof.results import ExitCode, RunResult, ToolVersions
+from vaultproof.results import ExitCode, MutantResult, RunResult, ToolVersions, Verdict
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,9 @@ class RunOptions:
     baseline: str | None = None
     out: str | None = None
     mutants: bool = True
+    mutation_sample: int | None = None  # None: [mutate] sample; see mutation_all
+    mutation_all: bool = False  # every generated mutant (`--mutation-sample all`, `make mutate`)
+    executor: str | None = None  # None: [mutate] executor
 
 
 def tool_versions(project: CompiledProject) -> ToolVersions:
@@ -68,10 +73,13 @@ def prove_stage(
     jobs: int | None = None,
     only: tuple[str, ...] = (),
     project: CompiledProject | None = None,
+    executor: str | None = None,
 ) -> ProveOutcome:
     project = project or compile_stage(config, console)
     registry = load_registry(config.properties_module, config.root)
-    return prove(project, registry, console, jobs=jobs or config.jobs, only=only)
+    workers = jobs or config.jobs
+    chosen = executor_for(executor or config.executor, workers)
+    return prove(project, registry, console, jobs=workers, only=only, executor=chosen)
 
 
 def report_stage(config: Config, console: Console, out: str | None = None) -> RunResult:
@@ -98,7 +106,10 @@ def run_pipeline(config: Config, console: Console, options: RunOptions) -> RunRe
     project = compile_stage(config, console)
     registry = load_registry(config.properties_module, config.root)
     analysis = run_analysis(project, registry, console)
-    proof = prove(project, registry, console, jobs=options.jobs or config.jobs, only=options.only)
+    executor = executor_for(options.executor or config.executor, options.jobs or config.jobs)
+    proof = prove(
+        project, registry, console, jobs=options.jobs or config.jobs, only=options.only, executor=executor
+    )
     reference = Reference(
         verdicts={r.property_id: r.verdict for r in proof.properties},
         static_fingerprints=frozenset(f.fingerprint for f in analysis.findings),
@@ -108,6 +119,8 @@ def run_pipeline(config: Config, console: Console, options: RunOptions) -> RunRe
         if options.mutants and not options.only
         else ()
     )
+    if options.mutants and not options.only:
+        mutants = (*mutants, *generated_mutants(config, console, options, executor, reference.verdicts))
 
     draft = RunResult(
         project=config.name,
@@ -149,6 +162,29 @@ def run_pipeline(config: Config, console: Console, options: RunOptions) -> RunRe
             console.step(f"gate: improvement: {improvement}")
     console.summary(summary_line(result))
     return result
+
+
+def generated_mutants(
+    config: Config,
+    console: Console,
+    options: RunOptions,
+    executor: Executor,
+    verdicts: Mapping[str, Verdict],
+) -> tuple[MutantResult, ...]:
+    """The generated campaign: the config's deterministic sample, or every mutant with mutation_all."""
+    from vaultproof.mutation.campaign import CampaignOptions, run_campaign
+
+    size = options.mutation_sample if options.mutation_sample is not None else config.mutate_sample
+    if not options.mutation_all and size <= 0:
+        return ()
+    campaign_options = CampaignOptions(
+        sample=None if options.mutation_all else size,
+        seed=config.mutate_seed,
+        operators=config.mutate_operators or None,
+        exclude=config.mutate_exclude,
+        stages=config.mutate_stages,
+    )
+    return run_campaign(config, console, campaign_options, executor, verdicts).results
 
 
 def write_slither_json(analysis: AnalysisOutcome, out_dir: Path) -> Path:

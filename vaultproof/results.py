@@ -326,7 +326,7 @@ class MutantResult:
 
 @dataclass(frozen=True)
 class GateRegression:
-    kind: str  # "property" | "static" | "size" | "seed-finding"
+    kind: str  # "property" | "static" | "size" | "seed-finding" | "mutation"
     key: str
     message: str
 

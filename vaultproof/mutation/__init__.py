@@ -8,8 +8,9 @@ the generated campaign lives in its own modules, one job each:
 - ``solc``: one long-lived solc-js process per worker, fed standard-JSON with a minimal output selection;
 - ``equivalence``: bytecode witnesses; equivalent and duplicate mutants are kept out of the score;
 - ``attribute``: which stage kills a mutant (proof, detector, forge test), or that it survived;
-- ``executor``: the one interface proof jobs and mutant runs go through (process pool or Ray);
 - ``campaign``: the orchestration and the scores.
+
+Proof jobs and mutant runs share one executor interface: :mod:`vaultproof.executor`.
 """
 
 from vaultproof.mutation.handwritten import (

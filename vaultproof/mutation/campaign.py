@@ -2,7 +2,7 @@
 
 The parent compiles the project once (AST only, through a solc-js server), generates the mutants,
 and builds the :class:`~vaultproof.mutation.plan.Plan` every worker reads. The two per-mutant tasks
-go through an :class:`~vaultproof.mutation.executor.Executor` (process pool or Ray); results are in
+go through an :class:`~vaultproof.executor.Executor` (process pool or Ray); results are in
 mutant-id order, so the campaign's output does not depend on the executor or on who finished first.
 """
 
@@ -20,9 +20,9 @@ from typing import Any
 from vaultproof.config import Config
 from vaultproof.console import Console
 from vaultproof.errors import CompileError, ConfigError, ToolchainError
+from vaultproof.executor import Executor, SerialExecutor
 from vaultproof.mutation import attribute
 from vaultproof.mutation.equivalence import classify
-from vaultproof.mutation.executor import Executor, SerialExecutor
 from vaultproof.mutation.generate import GeneratedMutant, Generation, generate, mutable_contracts, sample
 from vaultproof.mutation.plan import ForgePlan, Plan, function_key, import_graph, targeted, witnesses
 from vaultproof.mutation.solc import SolcServer, errors, standard_input

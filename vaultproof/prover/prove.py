@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from vaultproof.compile import CompiledProject
 from vaultproof.console import Console
 from vaultproof.errors import RegistryError
+from vaultproof.executor import Executor
 from vaultproof.prover.extract import extract_library_functions
 from vaultproof.prover.obligation import ModelContext
 from vaultproof.prover.params import extract_params
@@ -88,7 +89,12 @@ def catalogue_of(registry: Registry, locate: Locator | None = None) -> tuple[Cat
 
 
 def prove(
-    project: CompiledProject, registry: Registry, console: Console, jobs: int = 2, only: tuple[str, ...] = ()
+    project: CompiledProject,
+    registry: Registry,
+    console: Console,
+    jobs: int = 2,
+    only: tuple[str, ...] = (),
+    executor: Executor | None = None,
 ) -> ProveOutcome:
     registry.validate_targets(project.functions())
     ctx = ModelContext(params=extract_params(project), functions=extract_library_functions(project))
@@ -123,6 +129,7 @@ def prove(
         workers=jobs,
         root=project.config.root,
         on_done=progress,
+        executor=executor,
     )
 
     properties: list[PropertyResult] = []

@@ -8,15 +8,14 @@ catalogue order, independent of which worker finished first, so reports are stab
 from __future__ import annotations
 
 import importlib
-import multiprocessing
 import sys
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from vaultproof.errors import RegistryError
+from vaultproof.executor import Executor, PoolExecutor, SerialExecutor
 from vaultproof.prover.obligation import ModelContext, Obligation
 from vaultproof.prover.registry import ModelChecker, Registry, catalogue_order
 from vaultproof.prover.solver import SolverSettings, discharge, optimize
@@ -95,22 +94,20 @@ def run_job(
     return aggregate(job.decl_id, results, time.perf_counter() - started)
 
 
-_WORKER: dict[str, object] = {}
+@dataclass(frozen=True)
+class _ProverState:
+    registry: Registry
+    ctx: ModelContext
+    settings: SolverSettings
 
 
-def _init_worker(module_name: str, root: Path | None, ctx: ModelContext, settings: SolverSettings) -> None:
-    _WORKER["registry"] = load_registry(module_name, root)
-    _WORKER["ctx"] = ctx
-    _WORKER["settings"] = settings
+def _setup_prover(payload: tuple[str, Path | None, ModelContext, SolverSettings]) -> _ProverState:
+    module_name, root, ctx, settings = payload
+    return _ProverState(load_registry(module_name, root), ctx, settings)
 
 
-def _run_in_worker(job: Job) -> PropertyResult | MetricResult:
-    registry = _WORKER["registry"]
-    ctx = _WORKER["ctx"]
-    settings = _WORKER["settings"]
-    assert isinstance(registry, Registry) and isinstance(ctx, ModelContext)
-    assert isinstance(settings, SolverSettings)
-    return run_job(registry, job, ctx, settings)
+def _prove_task(state: _ProverState, job: Job) -> PropertyResult | MetricResult:
+    return run_job(state.registry, job, state.ctx, state.settings)
 
 
 def run_jobs(
@@ -121,27 +118,15 @@ def run_jobs(
     workers: int = 1,
     root: Path | None = None,
     on_done: Callable[[PropertyResult | MetricResult], None] | None = None,
+    executor: Executor | None = None,
 ) -> list[PropertyResult | MetricResult]:
-    """Run ``jobs``; results come back in catalogue order whatever the completion order."""
+    """Run ``jobs`` through ``executor`` (default: a local pool of ``workers`` processes); results come
+    back in catalogue order whatever the completion order or the executor."""
     ordered = sorted(jobs, key=lambda j: (catalogue_order(j.decl_id), j.kind))
-    results: dict[Job, PropertyResult | MetricResult] = {}
-    if workers <= 1:
-        registry = load_registry(module_name, root)
-        for job in ordered:
-            results[job] = run_job(registry, job, ctx, settings)
-            if on_done:
-                on_done(results[job])
-    else:
-        mp = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=mp,
-            initializer=_init_worker,
-            initargs=(module_name, root, ctx, settings),
-        ) as pool:
-            futures = {job: pool.submit(_run_in_worker, job) for job in ordered}
-            for job in ordered:
-                results[job] = futures[job].result()
-                if on_done:
-                    on_done(results[job])
-    return [results[job] for job in ordered]
+    if executor is None:
+        executor = SerialExecutor() if workers <= 1 else PoolExecutor(workers)
+    results = executor.map(_setup_prover, (module_name, root, ctx, settings), _prove_task, ordered)
+    if on_done:
+        for result in results:
+            on_done(result)
+    return list(results)
