@@ -114,7 +114,12 @@ class RayExecutor:
                 if address:
                     ray.init(address=f"ray://{address}", log_to_driver=False)
                 else:
-                    ray.init(num_cpus=self.workers, include_dashboard=False, log_to_driver=False)
+                    ray.init(
+                        num_cpus=self.workers,
+                        include_dashboard=False,
+                        log_to_driver=False,
+                        _node_ip_address="127.0.0.1",  # a local Ray stays on the loopback
+                    )
             except Exception as exc:  # connection refused, version skew: one line, exit 2
                 raise ToolchainError(f"cannot connect to Ray at {self.name}: {exc}") from None
 

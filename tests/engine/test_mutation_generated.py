@@ -17,10 +17,10 @@ import pytest
 
 from vaultproof import config as config_module
 from vaultproof.console import Console
+from vaultproof.executor import executor_for
 from vaultproof.mutation.attribute import MutantRun
 from vaultproof.mutation.campaign import Campaign, CampaignOptions, mutants_of, run_campaign
 from vaultproof.mutation.equivalence import ORIGINAL, classify
-from vaultproof.mutation.executor import executor_for
 from vaultproof.report.codec import dumps, encode
 from vaultproof.results import UNCHECKED, MutantOutcome, MutantResult
 
