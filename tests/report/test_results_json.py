@@ -115,7 +115,7 @@ def _write(tmp_path: Path, text: str) -> Path:
     ("mutate", "message"),
     [
         (lambda d: {**d, "schema": "other/thing"}, "schema is 'other/thing'"),
-        (lambda d: {**d, "version": 2}, "version 2 is not supported"),
+        (lambda d: {**d, "version": 1}, "version 1 is not supported"),
         (lambda d: {k: v for k, v in d.items() if k != "result"}, "missing key 'result'"),
         (lambda d: {**d, "result": {**d["result"], "exit_code": 7}}, "exit_code: 7 is not one of"),
         (lambda d: {**d, "result": {k: v for k, v in d["result"].items() if k != "tools"}}, "tools: missing"),
