@@ -37,6 +37,7 @@ from vaultproof.mutation.solc import SolcServer, creation_bytecode, errors, stan
 from vaultproof.results import MutantOutcome, Severity, Verdict
 
 FORGE_ENV = {"FOUNDRY_OPTIMIZER": "false", "FOUNDRY_OFFLINE": "true"}
+FORGE_TIMEOUT_S = 900  # a mutant that makes a suite hang is caught by the suite, not waited for forever
 
 
 @dataclass(frozen=True)
@@ -284,7 +285,7 @@ def _forge(worker: Worker, mutant: GeneratedMutant) -> tuple[str, ...]:
     finally:
         target.write_bytes(original)
     if statuses is None:
-        return ("(the forge build fails on the mutant)",)
+        return ("(the forge build fails or times out on the mutant)",)
     return tuple(sorted(t for t, ok in statuses.items() if not ok and t in forge.passing))
 
 
@@ -300,7 +301,18 @@ def run_forge(
     if suites:
         command += ["--match-path", forge_glob(suites)]
     full = {**os.environ, **FORGE_ENV, **(env or {})}
-    done = subprocess.run(command, cwd=project, capture_output=True, text=True, env=full, check=False)
+    try:
+        done = subprocess.run(
+            command,
+            cwd=project,
+            capture_output=True,
+            text=True,
+            env=full,
+            check=False,
+            timeout=FORGE_TIMEOUT_S,
+        )
+    except subprocess.TimeoutExpired:
+        return None
     line = next((ln for ln in done.stdout.splitlines() if ln.startswith("{")), None)
     if line is None:
         return None
