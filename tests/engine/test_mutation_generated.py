@@ -21,6 +21,9 @@ from vaultproof.executor import executor_for
 from vaultproof.mutation.attribute import MutantRun
 from vaultproof.mutation.campaign import Campaign, CampaignOptions, mutants_of, run_campaign
 from vaultproof.mutation.equivalence import ORIGINAL, classify
+from vaultproof.prover.obligation import ModelContext
+from vaultproof.prover.runner import BROKEN, SHIPPED, Job, run_jobs
+from vaultproof.prover.solver import SolverSettings
 from vaultproof.report.codec import dumps, encode
 from vaultproof.results import UNCHECKED, MutantOutcome, MutantResult
 
@@ -162,15 +165,28 @@ def _document(campaign: Campaign) -> str:
 
 
 @pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="ray is not installed (pip install ray)")
-def test_ray_gives_the_same_results_as_the_process_pool(ids: tuple[str, ...]) -> None:
+def test_ray_gives_the_same_results_as_the_process_pool(ids: tuple[str, ...], campaign: Campaign) -> None:
     import ray
 
     config = config_module.load(FIXTURE)
     options = CampaignOptions(ids=ids)
-    pool = run_campaign(config, QUIET, options, executor_for("local", 2))
+    pool = campaign  # the module's campaign: the same options on the local process pool
+    tiny = FIXTURE.parent / "tiny"
+    jobs = [Job(SHIPPED, "TINY-1"), Job(BROKEN, "TINY-1")]
+    settings = SolverSettings(timeout_ms=20_000, rlimit=50_000_000)
+    proofs = run_jobs("tiny_properties", jobs, ModelContext(), settings, workers=2, root=tiny)
     try:
-        on_ray = run_campaign(config, QUIET, options, executor_for("ray", 2))
+        ray_executor = executor_for("ray", 2)
+        on_ray = run_campaign(config, QUIET, options, ray_executor)
+        ray_proofs = run_jobs(
+            "tiny_properties", jobs, ModelContext(), settings, root=tiny, executor=ray_executor
+        )
     finally:
         ray.shutdown()
     assert len(pool.results) == len(PICKED)
     assert _document(on_ray) == _document(pool)
+    # proof jobs go through the same interface: same verdicts and obligations, whoever ran them
+    assert [(r.verdict, [o.name for o in r.obligations]) for r in ray_proofs] == [
+        (r.verdict, [o.name for o in r.obligations]) for r in proofs
+    ]
+    assert [r.verdict.value for r in proofs] == ["VIOLATED", "PROVED"]  # catalogue order: broken first
