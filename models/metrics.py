@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import z3
 
-from models.conversion import zmax
+from models.conv import zmax
 from vaultproof.prover.obligation import ModelContext, OptimizationGoal, Quantity
 
 P_BPS = "CollateralMath.BPS"

@@ -1,8 +1,8 @@
-"""BF — the legacy backfill rule (seed 001, open question 3). Models: ``models.backfill``."""
+"""BF — the legacy backfill rule (seed 001, open question 3). Models: ``models.bf``."""
 
 from __future__ import annotations
 
-from models import backfill as m
+from models import bf as m
 from properties import REGISTRY
 from vaultproof.prover.registry import ModelChecker, PropertyDecl, SeedFindingDecl
 from vaultproof.results import FunctionRef, Severity

@@ -1,8 +1,8 @@
-"""DEBT — the deficit waterfall and the bad-debt bound (seeds 000, 003, 004). Models: ``models.deficit``."""
+"""DEBT — the deficit waterfall and the bad-debt bound (seeds 000, 003, 004). Models: ``models.debt``."""
 
 from __future__ import annotations
 
-from models import deficit as m
+from models import debt as m
 from models.metrics import worst_case_goals
 from properties import REGISTRY
 from vaultproof.prover.registry import MetricDecl, ModelChecker, PropertyDecl, SeedFindingDecl

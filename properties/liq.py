@@ -1,8 +1,8 @@
-"""LIQ — liquidation sizing (seeds 004, 003). Models: ``models.liquidation``."""
+"""LIQ — liquidation sizing (seeds 004, 003). Models: ``models.liq``."""
 
 from __future__ import annotations
 
-from models import liquidation as m
+from models import liq as m
 from properties import REGISTRY
 from vaultproof.prover.registry import ModelChecker, PropertyDecl, SeedFindingDecl
 from vaultproof.results import FunctionRef, Severity

@@ -1,8 +1,8 @@
-"""TIER — margin tiers (seed 003 §6). Models: ``models.tiers``."""
+"""TIER — margin tiers (seed 003 §6). Models: ``models.tier``."""
 
 from __future__ import annotations
 
-from models import tiers as m
+from models import tier as m
 from properties import REGISTRY
 from vaultproof.prover.registry import ModelChecker, PropertyDecl
 from vaultproof.results import FunctionRef, Severity

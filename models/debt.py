@@ -4,7 +4,7 @@ Waterfall of ``BalanceManagerVault._settleCrossAccountDeficit`` (shipped, Stage 
 
 1. free USDC: ``DeficitMath.takeFree(deficit, free)``;
 2. collateral: ``_coverDeficitWithCollateral`` — a loop over enabled collaterals (induction, see
-   ``models.conversion``), each paying ``DeficitMath.payToInsurance(received, remaining)``;
+   ``models.conv``), each paying ``DeficitMath.payToInsurance(received, remaining)``;
 3. insurance: ``InsuranceFund.coverDeficit(remaining)`` pays ``min(amount, balance, block cap left)``
    and the vault decrements by what was PAID (``_coverFromInsurance``: the user's measured USDC delta,
    clamped to the ask). The call is isolated: a fund without code or whose call reverts pays 0 and the
@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import z3
 
-from models.conversion import Scope, code_tie, no_underflow, pay_to_insurance, take_free, zmin
+from models.conv import Scope, code_tie, no_underflow, pay_to_insurance, take_free, zmin
 from vaultproof.prover.obligation import ModelContext, Obligation
 
 USDC = "USDC"

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import z3
 
-from models.allocation import INT256_MAX, RAW, USD18, Scope
+from models.alloc import INT256_MAX, RAW, USD18, Scope
 from vaultproof.prover.extract import ModelOutput, equivalence_obligation, extracted, safety_obligations
 from vaultproof.prover.obligation import ModelContext, Obligation
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import z3
 
-from models.conversion import Scope, code_tie, no_overflow, zmax, zmin
+from models.conv import Scope, code_tie, no_overflow, zmax, zmin
 from vaultproof.prover.obligation import ModelContext, Obligation
 
 P_PPM = "LiquidationMath.PPM"

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import z3
 
-from models.allocation import RAW, USDC, Scope
+from models.alloc import RAW, USDC, Scope
 from vaultproof.prover.extract import ModelOutput, equivalence_obligation, extracted
 from vaultproof.prover.obligation import ModelContext, Obligation
 

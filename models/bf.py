@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import z3
 
-from models.allocation import USD18, USDC, Scope, allocate, effective_locked, equivalence, ties
-from models.release import handle_release
+from models.alloc import USD18, USDC, Scope, allocate, effective_locked, equivalence, ties
+from models.rel import handle_release
 from vaultproof.prover.obligation import ModelContext, Obligation
 
 READS_STORED_FIELD = "legacy-record-read-as-stored-usdcLocked"

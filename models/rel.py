@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import z3
 
-from models.allocation import PPM_UNIT, UINT96_MAX, UINT128_MAX, USDC, Scope, equivalence, partial_unlock
+from models.alloc import PPM_UNIT, UINT96_MAX, UINT128_MAX, USDC, Scope, equivalence, partial_unlock
 from vaultproof.prover.obligation import ModelContext, Obligation
 
 
