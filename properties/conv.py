@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from models import conv as m
 from properties import REGISTRY
-from vaultproof.prover.registry import ModelChecker, PropertyDecl
-from vaultproof.results import FunctionRef, Severity
+from vaultproof.spec import FunctionRef, ModelChecker, PropertyDecl, Severity
 
 SEED = "000_aca40e8e6da97fc8.txt"
 BMV = "BalanceManagerVault"

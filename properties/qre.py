@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from models import qre as m
 from properties import REGISTRY
-from vaultproof.prover.registry import ModelChecker, PropertyDecl
-from vaultproof.results import FunctionRef, Severity
+from vaultproof.spec import FunctionRef, ModelChecker, PropertyDecl, Severity
 
 S002 = "002_68ecb7afab86fcaf.txt"
 QRE = "QuantumRiskEngine"

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from models import tier as m
 from properties import REGISTRY
-from vaultproof.prover.registry import ModelChecker, PropertyDecl
-from vaultproof.results import FunctionRef, Severity
+from vaultproof.spec import FunctionRef, ModelChecker, PropertyDecl, Severity
 
 S003 = "003_a4264e45de6bad94.txt"
 MARGIN = FunctionRef("MarginTable", "maintenanceMargin")
