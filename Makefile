@@ -22,9 +22,11 @@ setup: $(STAMP) $(NODE_STAMP) build/.chromium
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(VENV)/bin/python
+# Two distributions, both editable: the engine (pyproject.toml) and this protocol's content
+# (properties/pyproject.toml: models, properties, and the Slither plugin entry point).
+$(STAMP): pyproject.toml properties/pyproject.toml | $(VENV)/bin/python
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev]' -e ./properties
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json

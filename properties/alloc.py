@@ -1,4 +1,4 @@
-"""ALLOC — Stage 7 allocation (seed 001). Models: ``models.allocation``.
+"""ALLOC — Stage 7 allocation (seed 001). Models: ``models.alloc``.
 
 Each check also proves the SlithIR-extracted ``LockMath`` functions equal to the hand-written models
 (SPEC §4.4), so a change to ``contracts/libraries/LockMath.sol`` breaks the proof even if nobody edits
@@ -7,10 +7,9 @@ the model.
 
 from __future__ import annotations
 
-from models import allocation as m
+from models import alloc as m
 from properties import REGISTRY
-from vaultproof.prover.registry import ModelChecker, PropertyDecl
-from vaultproof.results import FunctionRef, Severity
+from vaultproof.spec import FunctionRef, ModelChecker, PropertyDecl, Severity
 
 S001 = "001_e49da555eb8247a5.txt"
 BMV = "BalanceManagerVault"

@@ -1,11 +1,10 @@
-"""BF — the legacy backfill rule (seed 001, open question 3). Models: ``models.backfill``."""
+"""BF — the legacy backfill rule (seed 001, open question 3). Models: ``models.bf``."""
 
 from __future__ import annotations
 
-from models import backfill as m
+from models import bf as m
 from properties import REGISTRY
-from vaultproof.prover.registry import ModelChecker, PropertyDecl, SeedFindingDecl
-from vaultproof.results import FunctionRef, Severity
+from vaultproof.spec import FunctionRef, ModelChecker, PropertyDecl, SeedFindingDecl, Severity
 
 S001 = "001_e49da555eb8247a5.txt"
 BMV = "BalanceManagerVault"

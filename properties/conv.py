@@ -1,11 +1,10 @@
-"""CONV — Stage 5 collateral conversion (seed 000). Models: ``models.conversion``."""
+"""CONV — Stage 5 collateral conversion (seed 000). Models: ``models.conv``."""
 
 from __future__ import annotations
 
-from models import conversion as m
+from models import conv as m
 from properties import REGISTRY
-from vaultproof.prover.registry import ModelChecker, PropertyDecl
-from vaultproof.results import FunctionRef, Severity
+from vaultproof.spec import FunctionRef, ModelChecker, PropertyDecl, Severity
 
 SEED = "000_aca40e8e6da97fc8.txt"
 BMV = "BalanceManagerVault"

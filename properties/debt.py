@@ -1,12 +1,11 @@
-"""DEBT — the deficit waterfall and the bad-debt bound (seeds 000, 003, 004). Models: ``models.deficit``."""
+"""DEBT — the deficit waterfall and the bad-debt bound (seeds 000, 003, 004). Models: ``models.debt``."""
 
 from __future__ import annotations
 
-from models import deficit as m
+from models import debt as m
 from models.metrics import worst_case_goals
 from properties import REGISTRY
-from vaultproof.prover.registry import MetricDecl, ModelChecker, PropertyDecl, SeedFindingDecl
-from vaultproof.results import FunctionRef, Severity
+from vaultproof.spec import FunctionRef, MetricDecl, ModelChecker, PropertyDecl, SeedFindingDecl, Severity
 
 S000, S003, S004 = "000_aca40e8e6da97fc8.txt", "003_a4264e45de6bad94.txt", "004_3230dd0b2ff9e2de.txt"
 BMV = "BalanceManagerVault"

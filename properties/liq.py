@@ -1,11 +1,10 @@
-"""LIQ — liquidation sizing (seeds 004, 003). Models: ``models.liquidation``."""
+"""LIQ — liquidation sizing (seeds 004, 003). Models: ``models.liq``."""
 
 from __future__ import annotations
 
-from models import liquidation as m
+from models import liq as m
 from properties import REGISTRY
-from vaultproof.prover.registry import ModelChecker, PropertyDecl, SeedFindingDecl
-from vaultproof.results import FunctionRef, Severity
+from vaultproof.spec import FunctionRef, ModelChecker, PropertyDecl, SeedFindingDecl, Severity
 
 S003, S004 = "003_a4264e45de6bad94.txt", "004_3230dd0b2ff9e2de.txt"
 LE = "LiquidationEngine"

@@ -1,11 +1,10 @@
-"""QRE — the multi-asset risk engine (seed 002). Models: ``models.risk_engine``."""
+"""QRE — the multi-asset risk engine (seed 002). Models: ``models.qre``."""
 
 from __future__ import annotations
 
-from models import risk_engine as m
+from models import qre as m
 from properties import REGISTRY
-from vaultproof.prover.registry import ModelChecker, PropertyDecl
-from vaultproof.results import FunctionRef, Severity
+from vaultproof.spec import FunctionRef, ModelChecker, PropertyDecl, Severity
 
 S002 = "002_68ecb7afab86fcaf.txt"
 QRE = "QuantumRiskEngine"

@@ -1,11 +1,10 @@
-"""REL — release and settlement (seed 001). Models: ``models.release``."""
+"""REL — release and settlement (seed 001). Models: ``models.rel``."""
 
 from __future__ import annotations
 
-from models import release as m
+from models import rel as m
 from properties import REGISTRY
-from vaultproof.prover.registry import ModelChecker, PropertyDecl, SeedFindingDecl
-from vaultproof.results import FunctionRef, Severity
+from vaultproof.spec import FunctionRef, ModelChecker, PropertyDecl, SeedFindingDecl, Severity
 
 S001 = "001_e49da555eb8247a5.txt"
 BMV = "BalanceManagerVault"

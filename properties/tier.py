@@ -1,11 +1,10 @@
-"""TIER — margin tiers (seed 003 §6). Models: ``models.tiers``."""
+"""TIER — margin tiers (seed 003 §6). Models: ``models.tier``."""
 
 from __future__ import annotations
 
-from models import tiers as m
+from models import tier as m
 from properties import REGISTRY
-from vaultproof.prover.registry import ModelChecker, PropertyDecl
-from vaultproof.results import FunctionRef, Severity
+from vaultproof.spec import FunctionRef, ModelChecker, PropertyDecl, Severity
 
 S003 = "003_a4264e45de6bad94.txt"
 MARGIN = FunctionRef("MarginTable", "maintenanceMargin")

@@ -331,17 +331,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{'total':10s} {'':15s} median {sum(medians.values()):7.3f} (sequential, one worker)")
 
     print("\n== 2. scaling: inductive proof vs unrolled composition (bench-only model), seconds ==")
-    from models import conversion, deficit
+    from models import conv, debt
 
     def walk() -> list[Obligation]:
-        return [
-            ob for ob in conversion.conv1(ctx, None) if "level walk" in ob.name or "Σ proceeds" in ob.name
-        ]
+        return [ob for ob in conv.conv1(ctx, None) if "level walk" in ob.name or "Σ proceeds" in ob.name]
 
     cases = (
         ("CONV-1", "book levels", LEVELS, walk, conv1_unrolled),
-        ("DEBT-1", "collaterals", COLLATERALS, lambda: list(deficit.debt1(ctx, None)), debt1_unrolled),
-        ("DEBT-4", "ADL positions", COLLATERALS, lambda: list(deficit.debt4(ctx, None)), debt4_unrolled),
+        ("DEBT-1", "collaterals", COLLATERALS, lambda: list(debt.debt1(ctx, None)), debt1_unrolled),
+        ("DEBT-4", "ADL positions", COLLATERALS, lambda: list(debt.debt4(ctx, None)), debt4_unrolled),
     )
     for pid, what, sizes, inductive, unrolled in cases:
         print(f"{pid} over k {what} (inductive: base + step, independent of k; unrolled: k iterations)")

@@ -202,8 +202,8 @@ def test_seed_case2_sign_shows_54476_and_healthy_equity(ctx: ModelContext) -> No
 def test_liq5_reproduces_the_cases_from_their_inputs(ctx: ModelContext) -> None:
     import z3
 
-    from models.conversion import Scope
-    from models.liquidation import CASES, case_terms
+    from models.liq import CASES, case_terms
+    from vaultproof.spec import Scope
 
     expected = {
         0: ("1 BTC", "249 USDC", "100,000 USDC", "250 USDC"),
