@@ -42,6 +42,8 @@ class VaultproofDetector(AbstractDetector):  # type: ignore[misc]
     CONFIG: ClassVar[Mapping[str, Any] | None] = None
     # Engine facts (size limit, upgrade pairs) that are configured outside the detector's own table.
     CONTEXT: ClassVar[Mapping[str, Any]] = {}
+    # Whether the detector reads SlithIR: a function Slither could not lower makes its result ERROR.
+    NEEDS_IR: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """A concrete detector (one that declares its ``ARGUMENT``) must name the property it decides;
