@@ -47,8 +47,13 @@ FUNCTION_LEVEL: dict[str, tuple[set[str], set[tuple[str, str]]]] = {
         {("ST6Cases", "badSetOracle"), ("ST6Cases", "badSetSlippage")},
     ),
     "vp-missing-nonreentrant": (
-        {"ST7Cases", "ST7PlainCases"},
-        {("ST7Cases", "badUnguarded"), ("ST7Cases", "badPublicUnguarded")},
+        {"ST7Cases", "ST7PlainCases", "ST7DelegatedGuard"},
+        {
+            ("ST7Cases", "badUnguarded"),
+            ("ST7Cases", "badPublicUnguarded"),
+            ("ST7DelegatedGuard", "badWritesBeforeGuarded"),
+            ("ST7DelegatedGuard", "badUnguardedHelperToo"),
+        },
     ),
     "vp-field-read-outside-accessor": (
         {"ST12Cases", "ST12ThroughAccessor"},
@@ -59,8 +64,11 @@ FUNCTION_LEVEL: dict[str, tuple[set[str], set[tuple[str, str]]]] = {
         },
     ),
     "vp-unchecked-downcast": (
-        {"ST13Cases"},
+        {"ST13Cases", "ST13BoundCases"},
         {
+            ("ST13BoundCases", "badBoundByWideVariable"),
+            ("ST13BoundCases", "badShiftTooSmall"),
+            ("ST13BoundCases", "badAmountNextToHash"),
             ("ST13Cases", "badCast"),
             ("ST13Cases", "badIntCast"),
             ("ST13Cases", "badSignCast"),
