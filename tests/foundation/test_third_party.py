@@ -124,7 +124,6 @@ def test_shim_runs_the_version_asked_for_by_environment() -> None:
         ("0.8.10 - 0.8.12", "0.8.12"),
         (">0.8.35 <0.8.37", "0.8.36"),
         ("<0.8.0", "0.7.6"),
-
     ],
 )
 def test_pragma_resolution_picks_the_highest_release(constraint: str, expected: str) -> None:
@@ -260,8 +259,8 @@ def test_imports_never_resolve_against_vaultproofs_own_node_modules(
     assert _main(["compile", str(tmp_path)]).exit_code is ExitCode.BAD_INPUT
     line = _one_error_line(capsys)
     assert line.startswith(
-        'vaultproof: error: contracts/A.sol:3: ParserError: Source "@openzeppelin/contracts/access/Ownable.sol" '
-        "not found"
+        "vaultproof: error: contracts/A.sol:3: ParserError: "
+        'Source "@openzeppelin/contracts/access/Ownable.sol" not found'
     )
 
 
