@@ -31,7 +31,12 @@ FUNCTION_LEVEL: dict[str, tuple[set[str], set[tuple[str, str]]]] = {
     ),
     "vp-return-value-proceeds": (
         {"ST4Cases"},
-        {("ST4Cases", "badReturnValue"), ("ST4Cases", "badTryReturnValue")},
+        {
+            ("ST4Cases", "badReturnValue"),
+            ("ST4Cases", "badTryReturnValue"),
+            ("ST4Cases", "badNoBalanceRead"),
+            ("ST4Cases", "_badSwapHelper"),
+        },
     ),
     "vp-authorization-revoked": (
         {"ST5Cases"},
@@ -136,6 +141,34 @@ def test_st1_view_calls_only_with_include_view(run_configured: Callable[..., lis
 def test_st1_unknown_configured_function_is_reported(run_configured: Callable[..., list[Hit]]) -> None:
     hits = run_configured("vp-unguarded-external-call-in-loop", {"functions": ["ST1Cases.noSuchFunction"]})
     assert any("ST1Cases.noSuchFunction" in h.description and "not" in h.description for h in hits)
+
+
+def test_st1_default_roots_cover_absorb_flash_callbacks_and_what_they_reach(
+    fixture_hits: dict[str, list[Hit]],
+) -> None:
+    # absorb (its loop reaches _absorbOne's call), onFlashLoan, and ST1Keeper.sweep reached from
+    # absorbAndSweep through the IKeeper interface; rebalance and sweepUnreached are in no frame.
+    hits = fixture_hits["vp-unguarded-external-call-in-loop"]
+    assert _flagged(hits, {"ST1RootCases", "ST1Keeper"}) == {
+        ("ST1RootCases", "_absorbOne"),
+        ("ST1RootCases", "onFlashLoan"),
+        ("ST1Keeper", "sweep"),
+    }
+
+
+def test_st1_roots_are_configurable(run_configured: Callable[..., list[Hit]]) -> None:
+    hits = run_configured(
+        "vp-unguarded-external-call-in-loop", {"roots": ["ST1RootCases.rebal*"], "pattern": ""}
+    )
+    assert {(h.contract, h.function) for h in hits} == {("ST1RootCases", "rebalance")}
+
+
+# ---------------------------------------------------------------------------------------- ST-2
+
+
+def test_st2_roots_restrict_the_check_to_their_frame(run_configured: Callable[..., list[Hit]]) -> None:
+    hits = run_configured("vp-unbounded-loop", {"roots": ["ST2Cases.badStorageLength"]})
+    assert {(h.contract, h.function) for h in hits} == {("ST2Cases", "badStorageLength")}
 
 
 # ---------------------------------------------------------------------------------------- ST-3
