@@ -30,7 +30,6 @@ from properties.detectors._base import (
     VaultproofDetector,
 )
 
-
 # External calls that sell or swap: their return value is the callee's claim of what it paid out.
 SELL_PATTERN = r"(?i)(swap|sell|exchange|trade|marketorder|exactinput|exactoutput)"
 

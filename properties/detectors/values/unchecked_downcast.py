@@ -227,13 +227,18 @@ def _facts(cast_node: Node, cast: Any, defs: _ir.Defs) -> list[tuple[str, str, i
     return facts
 
 
-_FOLD = {
-    BinaryType.POWER: lambda a, b: a**b if 0 <= b <= 256 else None,
-    BinaryType.MULTIPLICATION: lambda a, b: a * b,
-    BinaryType.ADDITION: lambda a, b: a + b,
-    BinaryType.SUBTRACTION: lambda a, b: a - b,
-    BinaryType.LEFT_SHIFT: lambda a, b: a << b if 0 <= b <= 256 else None,
-}
+def _fold(kind: BinaryType, a: int, b: int) -> int | None:
+    if kind == BinaryType.POWER:
+        return a**b if 0 <= b <= 256 else None
+    if kind == BinaryType.MULTIPLICATION:
+        return a * b
+    if kind == BinaryType.ADDITION:
+        return a + b
+    if kind == BinaryType.SUBTRACTION:
+        return a - b
+    if kind == BinaryType.LEFT_SHIFT:
+        return a << b if 0 <= b <= 256 else None
+    return None
 
 
 def _constant(defs: _ir.Defs, variable: Any, depth: int = 0) -> int | None:
@@ -242,12 +247,11 @@ def _constant(defs: _ir.Defs, variable: Any, depth: int = 0) -> int | None:
     if value is not None or depth > 6:
         return value
     definition = defs.definition(variable)
-    if isinstance(definition, Binary) and definition.type in _FOLD:
+    if isinstance(definition, Binary):
         left = _constant(defs, definition.variable_left, depth + 1)
         right = _constant(defs, definition.variable_right, depth + 1)
         if left is not None and right is not None:
-            result: int | None = _FOLD[definition.type](left, right)
-            return result
+            return _fold(definition.type, left, right)
     return None
 
 
@@ -258,9 +262,9 @@ def _type_bound(other: Any, op: str) -> int | None:
         return None
     signed, width = bits
     if op in ("<", "<=", "=="):
-        return 2 ** (width - 1) - 1 if signed else 2**width - 1
+        return (1 << (width - 1)) - 1 if signed else (1 << width) - 1
     if op in (">", ">="):
-        return -(2 ** (width - 1)) if signed else 0
+        return -(1 << (width - 1)) if signed else 0
     return None
 
 
@@ -287,7 +291,7 @@ def _bounded_by_construction(defs: _ir.Defs, source: Any, target: tuple[bool, in
     """``x % m``, ``x & mask`` with a constant ``m <= 2**bits`` / ``mask < 2**bits``, or ``x >> k`` leaving at
     most ``bits`` bits: the result fits the (unsigned) target for every ``x``."""
     target_signed, bits = target
-    top = 2 ** (bits - 1) - 1 if target_signed else 2**bits - 1
+    top = (1 << (bits - 1)) - 1 if target_signed else (1 << bits) - 1
     definition = defs.definition(source)
     if isinstance(definition, Assignment):
         definition = defs.definition(definition.rvalue) or definition
@@ -296,7 +300,7 @@ def _bounded_by_construction(defs: _ir.Defs, source: Any, target: tuple[bool, in
     source_bits = _ir.integer_bits(getattr(definition.variable_left, "type", None))
     if source_bits is None or source_bits[0]:  # signed % and >> keep the sign: not bounded this way
         return False
-    right = _constant(defs, definition.variable_right)
+    right: int | None = _constant(defs, definition.variable_right)
     if right is None:
         return False
     if definition.type == BinaryType.MODULO:
