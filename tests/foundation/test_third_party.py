@@ -282,3 +282,43 @@ def test_malformed_compile_settings_are_one_line(tmp_path: Path, capsys: pytest.
 def test_bad_pragma_is_compile_error() -> None:
     with pytest.raises(CompileError, match="matches no known solc release"):
         pragma.resolve_version([pragma.Pragma("A.sol", "^0.9.0")])
+
+
+# -- each fixture analyses from its own vaultproof.toml -------------------------------------------
+
+
+def _analysed(project: CompiledProject) -> set[tuple[str, str, str]]:
+    from vaultproof.analysis import run_analysis
+    from vaultproof.console import Console
+    from vaultproof.prover.runner import load_registry
+
+    outcome = run_analysis(project, load_registry("properties", REPO), Console(quiet=True))
+    assert outcome.tool_errors == () and outcome.without_ir == ()
+    return {(f.detector, f.contract, f.function) for f in outcome.findings if f.detector.startswith("vp-")}
+
+
+def test_lending_0815_analyses_with_absorb_as_a_must_not_revert_root(lending: CompiledProject) -> None:
+    found = _analysed(lending)
+    # absorb is no liquidat*/settle* name: the default roots make it a frame, its callee's call is flagged.
+    assert ("vp-unguarded-external-call-in-loop", "LendingMarket", "_absorbInternal") in found
+    assert ("vp-cei-storage-write-after-call", "LendingMarket", "_absorbInternal") in found
+    # supply's unbounded amount casts are still flagged
+    assert ("vp-unchecked-downcast", "LendingMarket", "supply") in found
+
+
+def test_viair_target_analyses(viair: CompiledProject) -> None:
+    assert {c for _, c, _ in _analysed(viair)} <= {"PerpSettlement"}
+
+
+def test_vendored_lib_and_workspace_package_are_dependencies_not_findings(
+    foundry_oz4: CompiledProject, tmp_path: Path
+) -> None:
+    found = _analysed(foundry_oz4)
+    assert not [f for f in found if f[1] in ("WadMath", "SharedMath", "Ownable", "ReentrancyGuard")]
+    # Without `dependencies = ["packages/shared"]` the workspace package is project code again.
+    target = _copy("foundry-oz4", tmp_path)
+    toml = target / "vaultproof.toml"
+    toml.write_text(toml.read_text().replace('dependencies = ["packages/shared"]\n', ""))
+    again = _analysed(compile_project(load(target)))
+    assert ("vp-unchecked-downcast", "SharedMath", "toUint64") in again
+    assert not [f for f in again if f[1] == "WadMath"]  # lib/ stays a dependency by default
