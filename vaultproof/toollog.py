@@ -71,13 +71,16 @@ def capture_tool_logs(log: ToolLog, root: Path) -> Iterator[None]:
     top = logging.getLogger()
     tools = [logging.getLogger(name) for name in _TOOL_LOGGERS]
     saved = [lg.level for lg in tools]
+    # The capture replaces the root's handlers for its duration: a tool that called basicConfig must not
+    # print its warnings on stderr beside vaultproof's own one-line errors.
+    saved_handlers = list(top.handlers)
     for lg in tools:
         if lg.level == logging.NOTSET or lg.level > logging.WARNING:
             lg.setLevel(logging.WARNING)
-    top.addHandler(handler)
+    top.handlers = [handler]
     try:
         yield
     finally:
-        top.removeHandler(handler)
+        top.handlers = saved_handlers
         for lg, level in zip(tools, saved, strict=True):
             lg.setLevel(level)

@@ -127,6 +127,8 @@ class ReturnValueProceeds(VaultproofDetector):
                     continue
                 if ir.lvalue is None or not pattern or not re.search(pattern, _ir.call_name(ir)):
                     continue
+                if getattr(ir.destination, "name", "") == "this":
+                    continue  # `this.sellGuarded(...)`: the contract's own code reports, no callee to trust
                 before = any(node in _ir.after(b) for b in balance_nodes if b is not node)
                 after_ = any(b in _ir.after(node) for b in balance_nodes if b is not node)
                 if before and after_:
