@@ -3,6 +3,7 @@ and detector settings come from the analysed project, never from the current dir
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -58,6 +59,8 @@ def test_a_crashing_detector_is_a_tool_error_line_and_never_a_finding(
         "vaultproof: error: detector vp-unbounded-loop crashed: AssertionError: unexpected node type",
     ]
     outcome: Any = result.payload
+    document = json.loads(outcome.slither_json)
+    assert document["success"] is False and "detector suicidal crashed" in document["error"]
     assert not [f for f in outcome.findings if f.detector in ("suicidal", "vp-unbounded-loop")]
     assert not [f for f in outcome.findings if f.impact is Severity.HIGH and "failed" in f.title.lower()]
     assert (

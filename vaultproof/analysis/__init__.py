@@ -109,7 +109,7 @@ def run_analysis(project: CompiledProject, registry: Registry, console: Console)
         findings=triaged,
         sizes=sizes,
         notes=tuple(notes),
-        slither_json=slither_json(raw),
+        slither_json=slither_json(raw, tuple(tool_errors)),
         stale_triage=stale_text,
         tool_errors=tuple(tool_errors),
         properties=errors,
@@ -176,10 +176,12 @@ def portable(value: Any, root: Path) -> Any:
     return value
 
 
-def slither_json(results: list[dict[str, Any]]) -> str:
-    """Results in the shape ``slither --json`` writes, deterministically ordered."""
+def slither_json(results: list[dict[str, Any]], errors: tuple[str, ...] = ()) -> str:
+    """Results in the shape ``slither --json`` writes, deterministically ordered; like Slither, a failed
+    run says ``"success": false`` with the error (here: the tool errors, one per line)."""
     ordered = sorted(results, key=lambda r: (str(r.get("check", "")), str(r.get("id", ""))))
-    document = {"success": True, "error": None, "results": {"detectors": ordered}}
+    error = "\n".join(errors) if errors else None
+    document = {"success": not errors, "error": error, "results": {"detectors": ordered}}
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
 
 
