@@ -1,4 +1,16 @@
-"""``vaultproof.toml``: what a project brings (contracts, properties, detectors) and how to gate it."""
+"""``vaultproof.toml``: what a project brings (contracts, properties, detectors) and how to gate it.
+
+``[project]`` keys, by group:
+
+- what to compile: ``name``, ``sources``, ``solc`` (a shim of the project's own; default: the engine's);
+- how the target compiles (each overrides foundry.toml's profile, see :mod:`vaultproof.target`):
+  ``solc_version`` ("0.8.15"; default: resolved from the pragmas), ``foundry_profile`` ("default"),
+  ``optimizer`` (bool), ``optimizer_runs`` (int; setting it alone turns the optimizer on),
+  ``via_ir`` (bool), ``evm_version`` (str), ``remappings`` (list; replaces foundry.toml,
+  remappings.txt and the auto-remappings), ``libs`` (list; default foundry.toml's, else ["lib"]);
+- what is not the project's code: ``dependencies`` (directories, project-relative, added to
+  node_modules, lib/ and ``libs``; see :mod:`vaultproof.dependencies`).
+"""
 
 from __future__ import annotations
 
