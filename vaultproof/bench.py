@@ -28,7 +28,7 @@ from pathlib import Path
 import z3
 
 from vaultproof.prover.obligation import ModelContext, Obligation, Quantity
-from vaultproof.prover.runner import SHIPPED, Job, load_registry, run_job
+from vaultproof.prover.runner import Job, JobKind, load_registry, run_job
 from vaultproof.prover.solver import SolverSettings, discharge
 from vaultproof.results import PropertyResult, Verdict
 
@@ -115,7 +115,7 @@ def per_property(
         times: list[float] = []
         verdict = ""
         for _ in range(runs):
-            result = run_job(registry, Job(SHIPPED, decl.id), ctx, settings)
+            result = run_job(registry, Job(JobKind.SHIPPED, decl.id), ctx, settings)
             assert isinstance(result, PropertyResult)
             times.append(result.seconds)
             verdict = result.verdict.value

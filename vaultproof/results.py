@@ -218,6 +218,17 @@ class ToolVersions:
     python: str
 
 
+class CheckerKind(enum.Enum):
+    """What decides a property: a Z3 model or a Slither detector."""
+
+    Z3 = "z3"
+    SLITHER = "slither"
+
+    def label(self, argument: str = "") -> str:
+        """The catalogue's ``checker`` text: ``z3`` or ``slither:<detector argument>``."""
+        return f"{self.value}:{argument}" if self is CheckerKind.SLITHER else self.value
+
+
 @dataclass(frozen=True)
 class CatalogueEntry:
     """The declaration of a property as reports show it (copied from the registry, plain values)."""
@@ -231,10 +242,19 @@ class CatalogueEntry:
     rationale: str
     assumptions: tuple[str, ...]
     targets: tuple[FunctionRef, ...]
-    checker: str  # "z3" or "slither:<argument>"
+    checker: str  # CheckerKind.label(): "z3" or "slither:<argument>"; read it through the two properties
     broken_description: str = ""
     # Where each target is defined, aligned with ``targets`` (empty when the target was not located).
     target_locations: tuple[SourceLocation, ...] = ()
+
+    @property
+    def checker_kind(self) -> CheckerKind:
+        return CheckerKind(self.checker.partition(":")[0])
+
+    @property
+    def detector(self) -> str:
+        """The detector argument behind a Slither-decided property ("" for a Z3 property)."""
+        return self.checker.partition(":")[2] if self.checker_kind is CheckerKind.SLITHER else ""
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,8 @@ def _registry() -> Registry:
     registry.register(
         PropertyDecl(
             id="ST-2",
-            family="ST",
             title="bounded loops",
-            statement="loops are bounded",
+            claim="loops are bounded",
             severity=Severity.MEDIUM,
             seed="000",
             rationale="rule 8",

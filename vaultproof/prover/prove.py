@@ -12,10 +12,11 @@ from vaultproof.prover.extract import extract_library_functions
 from vaultproof.prover.obligation import ModelContext
 from vaultproof.prover.params import extract_params
 from vaultproof.prover.registry import DetectorChecker, ModelChecker, Registry
-from vaultproof.prover.runner import SEED, SHIPPED, Job, run_jobs
+from vaultproof.prover.runner import Job, JobKind, run_jobs
 from vaultproof.prover.solver import SolverSettings
 from vaultproof.results import (
     CatalogueEntry,
+    CheckerKind,
     FunctionRef,
     MetricResult,
     PropertyResult,
@@ -79,7 +80,11 @@ def catalogue_of(registry: Registry, locate: Locator | None = None) -> tuple[Cat
                 rationale=decl.rationale,
                 assumptions=decl.assumptions,
                 targets=decl.targets,
-                checker=f"slither:{checker.argument}" if isinstance(checker, DetectorChecker) else "z3",
+                checker=(
+                    CheckerKind.SLITHER.label(checker.argument)
+                    if isinstance(checker, DetectorChecker)
+                    else CheckerKind.Z3.label()
+                ),
                 broken_description=checker.broken_description if isinstance(checker, ModelChecker) else "",
                 target_locations=_locations(decl.targets, locate),
             )
@@ -101,9 +106,9 @@ def prove(
     def wanted(identifier: str) -> bool:
         return not only or identifier in only
 
-    jobs_list = [Job(SHIPPED, p.id) for p in registry.model_properties() if wanted(p.id)]
-    jobs_list += [Job(SEED, s) for s in sorted(registry.seed_findings) if wanted(s)]
-    jobs_list += [Job("metric", m) for m in sorted(registry.metrics) if wanted(m)]
+    jobs_list = [Job(JobKind.SHIPPED, p.id) for p in registry.model_properties() if wanted(p.id)]
+    jobs_list += [Job(JobKind.SEED, s) for s in sorted(registry.seed_findings) if wanted(s)]
+    jobs_list += [Job(JobKind.METRIC, m) for m in sorted(registry.metrics) if wanted(m)]
     total = len(jobs_list)
     console.step(f"prove: {total} jobs on {jobs} worker(s)")
     done = 0
@@ -131,7 +136,7 @@ def prove(
     for job, result in zip(sorted(jobs_list, key=_order), results, strict=True):
         if isinstance(result, MetricResult):
             metrics.append(result)
-        elif job.kind == SEED:
+        elif job.kind is JobKind.SEED:
             decl = registry.seed_findings[job.decl_id]
             seeds.append(
                 SeedFindingResult(

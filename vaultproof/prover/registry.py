@@ -59,10 +59,13 @@ Checker = ModelChecker | DetectorChecker
 
 @dataclass(frozen=True)
 class PropertyDecl:
+    """One property, declared once. Its ``family`` and the id that leads its statement are derived from
+    ``id``, never typed a second time."""
+
     id: str
-    family: str
     title: str
-    statement: str
+    # What the property says, without its id: ``statement`` prefixes the id for a model property.
+    claim: str
     severity: Severity
     seed: str
     rationale: str
@@ -73,6 +76,17 @@ class PropertyDecl:
     @property
     def is_static(self) -> bool:
         return isinstance(self.checker, DetectorChecker)
+
+    @property
+    def family(self) -> str:
+        """``CONV`` for ``CONV-1``: the family is the id's prefix."""
+        return self.id.rpartition("-")[0]
+
+    @property
+    def statement(self) -> str:
+        """As the catalogue prints it: a model property's claim follows its id ("CONV-1 price floor …");
+        a detector property's claim is the detector's rule, printed alone."""
+        return self.claim if self.is_static else f"{self.id} {self.claim}"
 
 
 @dataclass(frozen=True)
@@ -120,8 +134,8 @@ class Registry:
         if isinstance(decl, PropertyDecl):
             if not PROPERTY_ID.match(decl.id):
                 raise RegistryError(f"property id {decl.id!r} is not of the form FAMILY-N")
-            if not decl.id.startswith(decl.family + "-"):
-                raise RegistryError(f"property {decl.id} declares family {decl.family!r}")
+            if decl.claim.startswith(decl.id):
+                raise RegistryError(f"property {decl.id}: the claim repeats the id (it is derived; omit it)")
             if isinstance(decl.checker, ModelChecker):
                 if not (callable(decl.checker.check) and callable(decl.checker.broken)):
                     raise RegistryError(f"property {decl.id}: check and broken must be callables")
