@@ -246,6 +246,9 @@ class CatalogueEntry:
     broken_description: str = ""
     # Where each target is defined, aligned with ``targets`` (empty when the target was not located).
     target_locations: tuple[SourceLocation, ...] = ()
+    # Where the property is declared, and the model function (or detector class) that decides it.
+    declaration: SourceLocation | None = None
+    model_function: SourceLocation | None = None
 
     @property
     def checker_kind(self) -> CheckerKind:

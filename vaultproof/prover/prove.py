@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
+from vaultproof import index
 from vaultproof.compile import CompiledProject
 from vaultproof.console import Console
 from vaultproof.errors import RegistryError
@@ -65,7 +67,14 @@ def _locations(targets: tuple[FunctionRef, ...], locate: Locator | None) -> tupl
     return tuple(located) if targets and len(located) == len(targets) else ()
 
 
-def catalogue_of(registry: Registry, locate: Locator | None = None) -> tuple[CatalogueEntry, ...]:
+def catalogue_of(
+    registry: Registry,
+    locate: Locator | None = None,
+    root: Path | None = None,
+    detectors: Mapping[str, type] | None = None,
+) -> tuple[CatalogueEntry, ...]:
+    """The declarations as reports show them; with ``root``, each points at its declaration and model
+    (paths relative to ``root``), as ``PROPERTIES.md`` does."""
     entries = []
     for decl in registry.sorted_properties():
         checker = decl.checker
@@ -87,6 +96,8 @@ def catalogue_of(registry: Registry, locate: Locator | None = None) -> tuple[Cat
                 ),
                 broken_description=checker.broken_description if isinstance(checker, ModelChecker) else "",
                 target_locations=_locations(decl.targets, locate),
+                declaration=index.declaration_of(registry, decl.id, root) if root else None,
+                model_function=index.model_of(decl, detectors or {}, root) if root else None,
             )
         )
     return tuple(entries)
@@ -152,7 +163,9 @@ def prove(
             )
         else:
             properties.append(result)
-    catalogue = catalogue_of(registry, function_locator(project))
+    catalogue = catalogue_of(
+        registry, function_locator(project), project.config.root, index.detector_classes(project.config)
+    )
     return ProveOutcome(catalogue, tuple(properties), tuple(seeds), tuple(metrics))
 
 

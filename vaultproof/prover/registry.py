@@ -9,8 +9,10 @@ duplicated declaration the moment the module is imported.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
+from types import FrameType
 
 from vaultproof.errors import RegistryError
 from vaultproof.prover.obligation import ModelContext, Obligation, OptimizationGoal
@@ -32,6 +34,8 @@ class ModelChecker:
     check: Check
     broken: Check
     broken_description: str
+    # The model function the property's index and report point at (the builder of ``with_defect``).
+    model: Callable[..., object] | None = None
 
     @classmethod
     def with_defect(cls, builder: DefectBuilder, defect: str, description: str) -> ModelChecker:
@@ -44,7 +48,7 @@ class ModelChecker:
         def broken(ctx: ModelContext) -> Sequence[Obligation]:
             return builder(ctx, defect)
 
-        return cls(check=check, broken=broken, broken_description=description)
+        return cls(check=check, broken=broken, broken_description=description, model=builder)
 
 
 @dataclass(frozen=True)
@@ -126,11 +130,14 @@ class Registry:
     properties: dict[str, PropertyDecl] = field(default_factory=dict)
     seed_findings: dict[str, SeedFindingDecl] = field(default_factory=dict)
     metrics: dict[str, MetricDecl] = field(default_factory=dict)
+    # Where each declaration was registered: (source file, line of the module-level statement).
+    declared_at: dict[str, tuple[str, int]] = field(default_factory=dict)
 
     def register(self, decl: PropertyDecl | SeedFindingDecl | MetricDecl) -> None:
         _require_complete(decl)
         if decl.id in self.properties or decl.id in self.seed_findings or decl.id in self.metrics:
             raise RegistryError(f"duplicate declaration id {decl.id!r}")
+        self.declared_at[decl.id] = _declaring_statement()
         if isinstance(decl, PropertyDecl):
             if not PROPERTY_ID.match(decl.id):
                 raise RegistryError(f"property id {decl.id!r} is not of the form FAMILY-N")
@@ -194,6 +201,17 @@ class Registry:
 
     def __iter__(self) -> Iterator[PropertyDecl]:
         return iter(self.sorted_properties())
+
+
+def _declaring_statement() -> tuple[str, int]:
+    """The module-level statement that called ``register`` (through helpers such as a ``_static(...)``
+    wrapper), so an index can point at the declaration; the direct caller when there is none."""
+    caller = sys._getframe(2)
+    frame: FrameType | None = caller
+    while frame is not None and frame.f_code.co_name != "<module>":
+        frame = frame.f_back
+    found = frame if frame is not None and frame.f_code.co_filename != "<string>" else caller
+    return found.f_code.co_filename, found.f_lineno
 
 
 def catalogue_order(identifier: str) -> tuple[str, int, str]:

@@ -212,6 +212,12 @@ def _property_section(result: RunResult, entry: CatalogueEntry) -> Section:
         ("Checker", text(Code(entry.checker))),
         ("Targets", targets or text("(none: a detector property)")),
     ]
+    # The same places PROPERTIES.md points at (paths relative to the project root).
+    if entry.declaration is not None:
+        fields.append(("Declared at", text(Code(view.location_text(entry.declaration)))))
+    if entry.model_function is not None:
+        label = "Model function" if entry.checker_kind is CheckerKind.Z3 else "Detector"
+        fields.append((label, text(Code(view.location_text(entry.model_function)))))
     if entry.broken_description:
         fields.append(
             (
