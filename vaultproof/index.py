@@ -161,5 +161,6 @@ def detector_classes(config: Config) -> dict[str, type]:
 
 def project_index(config: Config, registry: Registry) -> str:
     """The project's PROPERTIES.md."""
-    rows = index_rows(registry, config.root, detector_classes(config))
+    detectors = detector_classes(config) if registry.static_properties() else {}
+    rows = index_rows(registry, config.root, detectors)
     return render_markdown(rows, config.name)

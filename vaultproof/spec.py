@@ -179,6 +179,22 @@ def code_tie(
     return [tie, *renamed]
 
 
+# -- for the bench (``make bench``) ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScalingSeries:
+    """What the bench compares for one property: its inductive obligations (which do not mention the
+    number of iterations k) against an unrolled composition of k iterations — a bench-only model, never
+    a proof of the catalogue — at each of ``sizes``. A content module lists these as ``SERIES``."""
+
+    property_id: str
+    what: str  # what k counts, e.g. "book levels"
+    sizes: tuple[int, ...]
+    inductive: Callable[[ModelContext], Sequence[Obligation]]
+    unrolled: Callable[[int], Obligation]
+
+
 __all__ = [
     "BOOL_UNIT",
     "RAW",
@@ -195,6 +211,7 @@ __all__ = [
     "PropertyDecl",
     "Quantity",
     "Registry",
+    "ScalingSeries",
     "Scope",
     "SeedFindingDecl",
     "Severity",

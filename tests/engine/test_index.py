@@ -6,7 +6,7 @@ from pathlib import Path
 
 from vaultproof import config
 from vaultproof.cli import _main
-from vaultproof.index import index_rows, project_index, relative, render_markdown, mentioning_tests
+from vaultproof.index import index_rows, mentioning_tests, project_index, relative, render_markdown
 from vaultproof.prover.runner import load_registry
 
 REPO = Path(__file__).resolve().parents[2]

@@ -14,6 +14,7 @@ import pytest
 
 from properties import REGISTRY
 from vaultproof.bench import cached_context
+from vaultproof.config import load
 from vaultproof.errors import RegistryError
 from vaultproof.prover.obligation import ModelContext
 from vaultproof.prover.runner import Job, JobKind, run_job
@@ -254,7 +255,7 @@ def test_a_changed_constant_changes_the_verdict(ctx: ModelContext) -> None:
 def code_ctx() -> ModelContext:
     """The real prove-stage context (extracted constants and lowered library functions), cached under
     build/prover-cache by a hash of the contracts (compiles once, ~15 s, when they change)."""
-    return cached_context(ROOT)
+    return cached_context(load(ROOT))
 
 
 def test_params_match_contracts(code_ctx: ModelContext) -> None:

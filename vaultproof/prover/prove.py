@@ -163,9 +163,8 @@ def prove(
             )
         else:
             properties.append(result)
-    catalogue = catalogue_of(
-        registry, function_locator(project), project.config.root, index.detector_classes(project.config)
-    )
+    detectors = index.detector_classes(project.config) if registry.static_properties() else {}
+    catalogue = catalogue_of(registry, function_locator(project), project.config.root, detectors)
     return ProveOutcome(catalogue, tuple(properties), tuple(seeds), tuple(metrics))
 
 
