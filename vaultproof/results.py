@@ -261,8 +261,9 @@ class CatalogueEntry:
 
 
 @dataclass(frozen=True)
-class SeedFindingResult:
-    """A design-document rule shown unsound: expected VIOLATED, with its counterexample."""
+class SeedFinding:
+    """A rule written in a design document that the harness shows to be unsound, as declared;
+    ``fixed_by`` names the property that proves the shipped fix."""
 
     id: str
     fixed_by: str
@@ -271,6 +272,12 @@ class SeedFindingResult:
     statement: str
     rationale: str
     severity: Severity
+
+
+@dataclass(frozen=True)
+class SeedFindingResult(SeedFinding):
+    """A design-document rule shown unsound: expected VIOLATED, with its counterexample."""
+
     result: PropertyResult
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from vaultproof import index
@@ -22,6 +22,7 @@ from vaultproof.results import (
     FunctionRef,
     MetricResult,
     PropertyResult,
+    SeedFinding,
     SeedFindingResult,
     SourceLocation,
     Verdict,
@@ -149,18 +150,8 @@ def prove(
             metrics.append(result)
         elif job.kind is JobKind.SEED:
             decl = registry.seed_findings[job.decl_id]
-            seeds.append(
-                SeedFindingResult(
-                    id=decl.id,
-                    fixed_by=decl.fixed_by,
-                    title=decl.title,
-                    seed=decl.seed,
-                    statement=decl.statement,
-                    rationale=decl.rationale,
-                    severity=decl.severity,
-                    result=result,
-                )
-            )
+            declared = {f.name: getattr(decl, f.name) for f in fields(SeedFinding)}
+            seeds.append(SeedFindingResult(**declared, result=result))
         else:
             properties.append(result)
     detectors = index.detector_classes(project.config) if registry.static_properties() else {}

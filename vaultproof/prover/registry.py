@@ -16,7 +16,7 @@ from types import FrameType
 
 from vaultproof.errors import RegistryError
 from vaultproof.prover.obligation import ModelContext, Obligation, OptimizationGoal
-from vaultproof.results import FunctionRef, Severity
+from vaultproof.results import FunctionRef, SeedFinding, Severity
 
 Check = Callable[[ModelContext], Sequence[Obligation]]
 MetricCompute = Callable[[ModelContext], Sequence[OptimizationGoal]]
@@ -94,20 +94,10 @@ class PropertyDecl:
 
 
 @dataclass(frozen=True)
-class SeedFindingDecl:
-    """A rule written in a design document that the harness shows to be unsound.
+class SeedFindingDecl(SeedFinding):
+    """A seed finding's declaration: ``check`` models the seed's rule as written; it is expected to be
+    VIOLATED, and the counterexample is the finding."""
 
-    ``check`` models the seed's rule as written; it is expected to be VIOLATED, and the
-    counterexample is the finding. ``fixed_by`` names the property that proves the shipped fix.
-    """
-
-    id: str
-    fixed_by: str
-    title: str
-    seed: str
-    statement: str
-    rationale: str
-    severity: Severity
     targets: tuple[FunctionRef, ...]
     check: Check
 
