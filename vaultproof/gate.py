@@ -113,11 +113,7 @@ def _mapping(data: dict[str, Any], key: str, path: Path) -> dict[str, Any]:
 def load_baseline(path: Path) -> Baseline:
     """Read and validate the baseline; every problem is a one-line BaselineError (exit 2)."""
     data = read_json(
-        path,
-        BaselineError,
-        missing="baseline {path} not found: run `vaultproof run --update-baseline` once and commit it",
-        unreadable="baseline {path} cannot be read: {exc}",
-        invalid="baseline {path} is not valid JSON: {exc}",
+        path, BaselineError, "baseline", "run `vaultproof run --update-baseline` once and commit it"
     )
     if not isinstance(data, dict):
         raise BaselineError(f"baseline {path} must be a JSON object")

@@ -9,17 +9,16 @@ from typing import Any
 from vaultproof.errors import VaultproofError
 
 
-def read_json(
-    path: Path, error: type[VaultproofError], *, missing: str, unreadable: str, invalid: str
-) -> Any:
-    """The parsed document; each message is a template over ``{path}`` and (but ``missing``) ``{exc}``."""
+def read_json(path: Path, error: type[VaultproofError], what: str, missing_hint: str) -> Any:
+    """The parsed document of ``what`` (a baseline, results) at ``path``; ``missing_hint`` says how to
+    produce a missing one."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise error(missing.format(path=path)) from None
+        raise error(f"{what} {path} not found: {missing_hint}") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise error(unreadable.format(path=path, exc=exc)) from None
+        raise error(f"{what} {path} cannot be read: {exc}") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise error(invalid.format(path=path, exc=exc)) from None
+        raise error(f"{what} {path} is not valid JSON: {exc}") from None

@@ -11,7 +11,7 @@ protocol; nothing here calls the solver (``vaultproof/prover/solver.py`` does).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import z3
 
@@ -164,19 +164,7 @@ def code_tie(
     suffix = f" {label}" if label else ""
     tie = equivalence_obligation(fn, model, ranges, name=f"{function} (code) == model{suffix}", units=units)
     safety = safety_obligations(fn, ranges, units=units)
-    renamed = [
-        Obligation(
-            name=ob.name + suffix,
-            assumptions=ob.assumptions,
-            goal=ob.goal,
-            witness=ob.witness,
-            shown=ob.shown,
-            bound=ob.bound,
-            explanation=ob.explanation,
-        )
-        for ob in safety
-    ]
-    return [tie, *renamed]
+    return [tie, *(replace(ob, name=ob.name + suffix) for ob in safety)]
 
 
 # -- for the bench (``make bench``) ------------------------------------------------------------------

@@ -68,6 +68,10 @@ def _locations(targets: tuple[FunctionRef, ...], locate: Locator | None) -> tupl
     return tuple(located) if targets and len(located) == len(targets) else ()
 
 
+# What a catalogue entry copies from its declaration (family and statement are derived there).
+_DECLARED = ("id", "family", "title", "statement", "severity", "seed", "rationale", "assumptions", "targets")
+
+
 def catalogue_of(
     registry: Registry,
     locate: Locator | None = None,
@@ -81,15 +85,7 @@ def catalogue_of(
         checker = decl.checker
         entries.append(
             CatalogueEntry(
-                id=decl.id,
-                family=decl.family,
-                title=decl.title,
-                statement=decl.statement,
-                severity=decl.severity,
-                seed=decl.seed,
-                rationale=decl.rationale,
-                assumptions=decl.assumptions,
-                targets=decl.targets,
+                **{name: getattr(decl, name) for name in _DECLARED},
                 checker=(
                     CheckerKind.SLITHER.label(checker.argument)
                     if isinstance(checker, DetectorChecker)

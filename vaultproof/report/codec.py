@@ -226,13 +226,7 @@ def decode_result(document: Any) -> RunResult:
 
 def load_results(path: Path) -> RunResult:
     """Read ``results.json`` (and ``timings.json`` beside it, if any) back into a :class:`RunResult`."""
-    document = read_json(
-        path,
-        ResultsFileError,
-        missing="{path} not found: run `vaultproof run` first to produce it",
-        unreadable="{path}: cannot read: {exc}",
-        invalid="{path}: not valid JSON: {exc}",
-    )
+    document = read_json(path, ResultsFileError, "results", "run `vaultproof run` first to produce it")
     try:
         result = decode_result(document)
     except ResultsFileError as exc:
