@@ -33,12 +33,19 @@ class IndexRow:
 
 
 def relative(path: str | Path, root: Path) -> str:
-    """``path`` relative to the project root (POSIX separators); as given when it lies outside."""
+    """``path`` relative to the project root (POSIX separators). A module imported from elsewhere (the
+    content installed from another checkout) is named from its top-level package, never by a path
+    that depends on the machine."""
     resolved = Path(path).resolve()
     try:
         return resolved.relative_to(root.resolve()).as_posix()
     except ValueError:
-        return resolved.as_posix()
+        top = resolved.parent
+        while (top.parent / "__init__.py").is_file():
+            top = top.parent
+        return (
+            resolved.relative_to(top.parent).as_posix() if (top / "__init__.py").is_file() else resolved.name
+        )
 
 
 def declaration_of(registry: Registry, decl_id: str, root: Path) -> SourceLocation | None:

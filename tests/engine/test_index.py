@@ -54,6 +54,11 @@ def test_mentions_do_not_confuse_neighbouring_ids(tmp_path: Path) -> None:
 
 def test_markdown_escapes_cells_and_paths_are_relative(tmp_path: Path) -> None:
     assert relative(tmp_path / "a" / "b.py", tmp_path) == "a/b.py"
+    package = tmp_path / "elsewhere" / "pkg" / "sub"
+    package.mkdir(parents=True)
+    for folder in (package, package.parent):
+        (folder / "__init__.py").write_text("")
+    assert relative(package / "m.py", tmp_path / "project") == "pkg/sub/m.py"
     text = render_markdown([], "p")
     assert text.splitlines()[4] == "| id | statement | declaration | model function | code targets | tests |"
 
