@@ -57,7 +57,7 @@ lint: setup
 	$(VENV)/bin/mypy
 
 bench: setup
-	$(PY) -m vaultproof.bench
+	$(PY) -m vaultproof.bench .
 
 clean:
 	rm -rf build cache out crytic-export

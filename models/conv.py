@@ -89,6 +89,61 @@ def _base_unit(bd: int) -> str:
 FLOOR_DOWN = "floor-rounded-down"
 
 
+def level_walk(bd: int, qd: int, pd: int) -> list[Obligation]:
+    """CONV-1's level-walk induction for one decimals case: base, step and the accumulation's overflow.
+    Its obligations do not depend on the number of levels (the bench times them against an unrolled walk)."""
+    tag = _dec_tag(bd, qd, pd)
+    base = _base_unit(bd)
+    walk: list[Obligation] = []
+    # 3. Level-walk induction. V = Σ filled_i × levelPrice_i (quote units × base units per whole
+    #    base: the book's exact proceeds before its final /10^baseDecimals), Q = Σ filled_i.
+    #    Invariant I(V, Q): V ≥ Q × floorPrice ∧ V ≤ Q × 2^BOOK_PRICE_BITS.
+    s = Scope()
+    fp_var = s.uint("floorPrice", 256, (qd, "USDC/" + base))
+    big_v, big_q = z3.IntVal(0), z3.IntVal(0)
+    walk.append(
+        s.obligation(
+            f"level walk: base (no level filled) {tag}",
+            z3.And(big_v >= big_q * fp_var, big_v <= big_q * 2**BOOK_PRICE_BITS),
+        )
+    )
+
+    s = Scope()
+    fp_var = s.uint("floorPrice", 256, (qd, "USDC/" + base))
+    big_q = s.uint("soldSoFar", QTY_BITS, (bd, base))
+    big_v = s.uint("exactProceedsSoFar", 256, (bd + qd, "USDC"))
+    q = s.uint("levelFill", QTY_BITS, (bd, base))
+    p = s.uint("levelPrice", BOOK_PRICE_BITS, (qd, "USDC/" + base))
+    # the walk only fills a level whose price clears the floor (placeMarketOrder's minPrice)
+    s.assume(
+        big_v >= big_q * fp_var,
+        big_v <= big_q * 2**BOOK_PRICE_BITS,
+        p >= fp_var,
+        big_q + q < 2**QTY_BITS,
+    )
+    v2, q2 = big_v + q * p, big_q + q
+    walk.append(
+        s.obligation(
+            f"level walk: step (a level priced ≥ floorPrice keeps Σ proceeds ≥ Σ qty × floor) {tag}",
+            z3.And(v2 >= q2 * fp_var, v2 <= q2 * 2**BOOK_PRICE_BITS),
+            q > 0,
+        )
+    )
+    s = Scope()
+    big_q = s.uint("soldSoFar", QTY_BITS, (bd, base))
+    big_v = s.uint("exactProceedsSoFar", 256, (bd + qd, "USDC"))
+    q = s.uint("levelFill", QTY_BITS, (bd, base))
+    p = s.uint("levelPrice", BOOK_PRICE_BITS, (qd, "USDC/" + base))
+    s.assume(big_v <= big_q * 2**BOOK_PRICE_BITS, big_q + q < 2**QTY_BITS)
+    walk.append(no_overflow(s, f"Σ proceeds accumulation {tag}", big_v + q * p, q > 0))
+    return walk
+
+
+def conv1_walk(ctx: ModelContext) -> list[Obligation]:
+    """The level walk of every decimals case (what ``conv1`` proves about the book, and only that)."""
+    return [ob for case in DECIMAL_CASES for ob in level_walk(*case)]
+
+
 def conv1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     """Rounding, the level-walk induction and overflow, for each decimals case."""
     bps = ctx.param(P_BPS)
@@ -136,47 +191,7 @@ def conv1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
             )
         )
 
-        # 3. Level-walk induction. V = Σ filled_i × levelPrice_i (quote units × base units per whole
-        #    base: the book's exact proceeds before its final /10^baseDecimals), Q = Σ filled_i.
-        #    Invariant I(V, Q): V ≥ Q × floorPrice ∧ V ≤ Q × 2^BOOK_PRICE_BITS.
-        s = Scope()
-        fp_var = s.uint("floorPrice", 256, (qd, "USDC/" + base))
-        big_v, big_q = z3.IntVal(0), z3.IntVal(0)
-        obligations.append(
-            s.obligation(
-                f"level walk: base (no level filled) {tag}",
-                z3.And(big_v >= big_q * fp_var, big_v <= big_q * 2**BOOK_PRICE_BITS),
-            )
-        )
-
-        s = Scope()
-        fp_var = s.uint("floorPrice", 256, (qd, "USDC/" + base))
-        big_q = s.uint("soldSoFar", QTY_BITS, (bd, base))
-        big_v = s.uint("exactProceedsSoFar", 256, (bd + qd, "USDC"))
-        q = s.uint("levelFill", QTY_BITS, (bd, base))
-        p = s.uint("levelPrice", BOOK_PRICE_BITS, (qd, "USDC/" + base))
-        # the walk only fills a level whose price clears the floor (placeMarketOrder's minPrice)
-        s.assume(
-            big_v >= big_q * fp_var,
-            big_v <= big_q * 2**BOOK_PRICE_BITS,
-            p >= fp_var,
-            big_q + q < 2**QTY_BITS,
-        )
-        v2, q2 = big_v + q * p, big_q + q
-        obligations.append(
-            s.obligation(
-                f"level walk: step (a level priced ≥ floorPrice keeps Σ proceeds ≥ Σ qty × floor) {tag}",
-                z3.And(v2 >= q2 * fp_var, v2 <= q2 * 2**BOOK_PRICE_BITS),
-                q > 0,
-            )
-        )
-        s = Scope()
-        big_q = s.uint("soldSoFar", QTY_BITS, (bd, base))
-        big_v = s.uint("exactProceedsSoFar", 256, (bd + qd, "USDC"))
-        q = s.uint("levelFill", QTY_BITS, (bd, base))
-        p = s.uint("levelPrice", BOOK_PRICE_BITS, (qd, "USDC/" + base))
-        s.assume(big_v <= big_q * 2**BOOK_PRICE_BITS, big_q + q < 2**QTY_BITS)
-        obligations.append(no_overflow(s, f"Σ proceeds accumulation {tag}", big_v + q * p, q > 0))
+        obligations += level_walk(bd, qd, pd)
 
         # 3b. The book credits each fill floor(fill × price / 10^bd) (OrderBook._quoteFor for a taker
         #     sell): by induction over fills, R·10^bd + k·(10^bd − 1) ≥ V, i.e. per-fill rounding loses

@@ -27,9 +27,8 @@ def _static(
     REGISTRY.register(
         PropertyDecl(
             id=f"ST-{number}",
-            family="ST",
             title=title,
-            statement=statement,
+            claim=statement,
             severity=severity,
             seed=seed,
             rationale=rationale,

@@ -11,7 +11,7 @@ protocol; nothing here calls the solver (``vaultproof/prover/solver.py`` does).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import z3
 
@@ -164,19 +164,23 @@ def code_tie(
     suffix = f" {label}" if label else ""
     tie = equivalence_obligation(fn, model, ranges, name=f"{function} (code) == model{suffix}", units=units)
     safety = safety_obligations(fn, ranges, units=units)
-    renamed = [
-        Obligation(
-            name=ob.name + suffix,
-            assumptions=ob.assumptions,
-            goal=ob.goal,
-            witness=ob.witness,
-            shown=ob.shown,
-            bound=ob.bound,
-            explanation=ob.explanation,
-        )
-        for ob in safety
-    ]
-    return [tie, *renamed]
+    return [tie, *(replace(ob, name=ob.name + suffix) for ob in safety)]
+
+
+# -- for the bench (``make bench``) ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScalingSeries:
+    """What the bench compares for one property: its inductive obligations (which do not mention the
+    number of iterations k) against an unrolled composition of k iterations — a bench-only model, never
+    a proof of the catalogue — at each of ``sizes``. A content module lists these as ``SERIES``."""
+
+    property_id: str
+    what: str  # what k counts, e.g. "book levels"
+    sizes: tuple[int, ...]
+    inductive: Callable[[ModelContext], Sequence[Obligation]]
+    unrolled: Callable[[int], Obligation]
 
 
 __all__ = [
@@ -195,6 +199,7 @@ __all__ = [
     "PropertyDecl",
     "Quantity",
     "Registry",
+    "ScalingSeries",
     "Scope",
     "SeedFindingDecl",
     "Severity",

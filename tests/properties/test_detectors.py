@@ -65,3 +65,9 @@ def test_base_refuses_a_detector_without_property() -> None:
         ARGUMENT = "vp-named"
 
     assert Named.configure({}).PROPERTY == "ST-99"
+
+
+def test_each_detector_has_its_fixture_named_after_its_argument() -> None:
+    fixtures = DETECTORS_DIR.parents[1] / "tests" / "fixtures" / "detectors" / "contracts"
+    named = {p.stem for p in fixtures.glob("*.sol")} - {"Common"}
+    assert named == {d.ARGUMENT for d in DETECTORS}
