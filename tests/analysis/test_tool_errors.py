@@ -169,3 +169,23 @@ def test_plugin_detector_settings_come_from_the_analysed_project_not_the_cwd(
     # The same detector with defaults does flag it: the project's setting is what made the difference.
     flagged = hits(run_detector(project, MissingNonReentrant.configure({})))
     assert [(h.contract, h.function) for h in flagged] == [("PerpExchange", "applyFunding")]
+
+
+def test_run_with_a_crashing_detector_writes_the_reports_and_exits_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from properties.detectors.loops.unbounded_loop import UnboundedLoop
+
+    monkeypatch.setattr(UnboundedLoop, "_detect", _crash)
+    target = _tiny_copy(tmp_path)
+    result = _main(["run", "-q", "--skip-mutants", str(target)])
+    assert result.exit_code is ExitCode.BAD_INPUT
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("vaultproof: error")]
+    assert errors == [
+        "vaultproof: error: detector vp-unbounded-loop crashed: AssertionError: unexpected node type"
+    ]
+    reports = target / "reports"
+    assert json.loads((reports / "results.json").read_text())["result"]["exit_code"] == 2
+    assert "tool error: detector vp-unbounded-loop crashed" in (reports / "report.md").read_text()
+    assert json.loads((reports / "slither.json").read_text())["success"] is False
+    assert (reports / "slither.log").is_file()
