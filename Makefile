@@ -23,9 +23,11 @@ setup: $(STAMP) $(NODE_STAMP) build/.chromium
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(VENV)/bin/python
+# Two distributions, both editable: the engine (pyproject.toml) and this protocol's content
+# (properties/pyproject.toml: models, properties, and the Slither plugin entry point).
+$(STAMP): pyproject.toml properties/pyproject.toml | $(VENV)/bin/python
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,ray]'
+	$(PY) -m pip install --quiet -e '.[dev,ray]' -e ./properties
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json
@@ -60,7 +62,7 @@ lint: setup
 	$(VENV)/bin/mypy
 
 bench: setup
-	$(PY) -m vaultproof.bench
+	$(PY) -m vaultproof.bench .
 	$(PY) -m vaultproof.mutation.bench . --mutants 200 --jobs $(JOBS)
 
 clean:

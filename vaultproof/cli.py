@@ -73,6 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
                 metavar="N|all",
                 help="generated mutants: a deterministic sample of N, or all (default: [mutate] sample)",
             )
+        if name == "list":
+            cmd.add_argument(
+                "--markdown", action="store_true", help="print the property index (PROPERTIES.md) as Markdown"
+            )
         if name in ("report", "run"):
             cmd.add_argument("--out", default=None, help="reports directory (default from vaultproof.toml)")
     return parser

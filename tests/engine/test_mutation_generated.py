@@ -22,7 +22,7 @@ from vaultproof.mutation.attribute import MutantRun
 from vaultproof.mutation.campaign import Campaign, CampaignOptions, mutants_of, run_campaign
 from vaultproof.mutation.equivalence import ORIGINAL, classify
 from vaultproof.prover.obligation import ModelContext
-from vaultproof.prover.runner import BROKEN, SHIPPED, Job, run_jobs
+from vaultproof.prover.runner import Job, JobKind, run_jobs
 from vaultproof.prover.solver import SolverSettings
 from vaultproof.report.codec import dumps, encode
 from vaultproof.results import UNCHECKED, MutantOutcome, MutantResult
@@ -172,7 +172,7 @@ def test_ray_gives_the_same_results_as_the_process_pool(ids: tuple[str, ...], ca
     options = CampaignOptions(ids=ids)
     pool = campaign  # the module's campaign: the same options on the local process pool
     tiny = FIXTURE.parent / "tiny"
-    jobs = [Job(SHIPPED, "TINY-1"), Job(BROKEN, "TINY-1")]
+    jobs = [Job(JobKind.SHIPPED, "TINY-1"), Job(JobKind.BROKEN, "TINY-1")]
     settings = SolverSettings(timeout_ms=20_000, rlimit=50_000_000)
     proofs = run_jobs("tiny_properties", jobs, ModelContext(), settings, workers=2, root=tiny)
     try:

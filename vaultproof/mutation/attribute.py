@@ -33,7 +33,7 @@ from typing import Any
 
 from vaultproof.mutation.generate import GeneratedMutant
 from vaultproof.mutation.plan import Plan, function_key
-from vaultproof.mutation.solc import SolcServer, creation_bytecode, errors, standard_input
+from vaultproof.mutation.solc import SolcServer, creation_bytecode, errors, solc_package, standard_input
 from vaultproof.results import MutantOutcome, Severity, Verdict
 
 FORGE_ENV = {"FOUNDRY_OPTIMIZER": "false", "FOUNDRY_OFFLINE": "true"}
@@ -75,10 +75,9 @@ class Worker:
 def setup_worker(plan: Plan) -> Worker:
     from vaultproof.analysis.detectors import builtin_detectors, plugin_detectors
     from vaultproof.prover.runner import load_registry
-    from vaultproof.toolchain import locate
 
     config = plan.config
-    toolchain = locate(config.root, config.solc_shim)
+    package, _ = solc_package(config)
     registry = load_registry(config.properties_module, config.root)
     detectors: list[Any] = []
     builtin: set[Any] = set()
@@ -87,7 +86,7 @@ def setup_worker(plan: Plan) -> Worker:
         builtins = [c for c in builtin_detectors(config.builtin_exclude) if _gating(c, config.fail_on)]
         detectors = [*builtins, *plugin_detectors(config)]
         builtin = set(builtins)
-    return Worker(plan, SolcServer(toolchain.node_modules, config.root), registry, detectors, builtin)
+    return Worker(plan, SolcServer(package, config.root), registry, detectors, builtin)
 
 
 def _gating(detector: Any, fail_on: Severity) -> bool:
@@ -109,7 +108,9 @@ def _compile(
     worker: Worker, sources: dict[str, str], ast: Iterable[str], bytecode: dict[str, list[str]]
 ) -> Any:
     config = worker.plan.config
-    return worker.solc.compile(standard_input(sources, config.remappings, config.evm_version, ast, bytecode))
+    return worker.solc.compile(
+        standard_input(sources, config.remappings, config.compile.evm_version.value, ast, bytecode)
+    )
 
 
 def _digest(code: str) -> str:
@@ -192,7 +193,7 @@ def _reference_slither(worker: Worker, file: str) -> Any:
 def _proof(worker: Worker, mutant: GeneratedMutant, slither: Any) -> tuple[str, ...]:
     from vaultproof.prover.extract import functions_from_contracts
     from vaultproof.prover.params import params_from_contracts
-    from vaultproof.prover.runner import SHIPPED, Job, run_job
+    from vaultproof.prover.runner import Job, JobKind, run_job
     from vaultproof.prover.solver import SolverSettings
 
     plan = worker.plan
@@ -218,7 +219,7 @@ def _proof(worker: Worker, mutant: GeneratedMutant, slither: Any) -> tuple[str, 
     killed = []
     for pid in wanted:
         try:
-            result = run_job(worker.registry, Job(SHIPPED, pid), ctx, settings)
+            result = run_job(worker.registry, Job(JobKind.SHIPPED, pid), ctx, settings)
         except Exception as exc:  # a model that cannot even be built on the mutant: not PROVED
             killed.append(f"{pid} (ERROR: {type(exc).__name__})")
             continue

@@ -25,7 +25,7 @@ from vaultproof.mutation import attribute
 from vaultproof.mutation.equivalence import classify
 from vaultproof.mutation.generate import GeneratedMutant, Generation, generate, mutable_contracts, sample
 from vaultproof.mutation.plan import ForgePlan, Plan, function_key, import_graph, targeted, witnesses
-from vaultproof.mutation.solc import SolcServer, errors, standard_input
+from vaultproof.mutation.solc import SolcServer, errors, solc_package, standard_input
 from vaultproof.results import UNCHECKED, MutantResult, Verdict
 
 STAGES = ("proof", "detector", "forge")
@@ -52,16 +52,15 @@ class Campaign:
 
 def _reference(config: Config) -> tuple[Any, str, dict[str, str]]:
     from vaultproof.mutation.slither_unit import slither_of
-    from vaultproof.toolchain import locate
 
-    toolchain = locate(config.root, config.solc_shim)
+    package, _ = solc_package(config)
     files = []
     for entry in config.sources:
         path = config.root / entry
         files += sorted(path.rglob("*.sol")) if path.is_dir() else [path]
     sources = {p.relative_to(config.root).as_posix(): p.read_text(encoding="utf-8") for p in files}
-    with SolcServer(toolchain.node_modules, config.root) as solc:
-        output = solc.compile(standard_input(sources, config.remappings, config.evm_version))
+    with SolcServer(package, config.root) as solc:
+        output = solc.compile(standard_input(sources, config.remappings, config.compile.evm_version.value))
         problems = errors(output)
         if problems:
             raise CompileError(attribute._first_line(problems[0], config.root))
@@ -166,11 +165,11 @@ def build_plan(
 
 
 def _reference_verdicts(config: Config, registry: Any, ctx: Any, model: frozenset[str]) -> dict[str, Verdict]:
-    from vaultproof.prover.runner import SHIPPED, Job, run_job
+    from vaultproof.prover.runner import Job, JobKind, run_job
     from vaultproof.prover.solver import SolverSettings
 
     settings = SolverSettings(timeout_ms=config.timeout_ms, rlimit=config.rlimit)
-    return {pid: run_job(registry, Job(SHIPPED, pid), ctx, settings).verdict for pid in sorted(model)}
+    return {pid: run_job(registry, Job(JobKind.SHIPPED, pid), ctx, settings).verdict for pid in sorted(model)}
 
 
 def run_campaign(

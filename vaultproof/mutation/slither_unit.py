@@ -15,7 +15,7 @@ from crytic_compile.compilation_unit import CompilationUnit
 from crytic_compile.compiler.compiler import CompilerVersion
 from crytic_compile.platform.solc_standard_json import SolcStandardJson, parse_standard_json_output
 
-from vaultproof.compile import _quiet_logs
+from vaultproof.toollog import ToolLog, capture_tool_logs
 
 
 class _Precompiled(SolcStandardJson):  # type: ignore[misc]
@@ -49,7 +49,7 @@ def slither_of(
     cwd = os.getcwd()
     try:
         os.chdir(root)
-        with _quiet_logs():
+        with capture_tool_logs(ToolLog(), root):  # a mutant's warnings are not the run's tool log
             crytic = CryticCompile(_Precompiled(output, version.split("+")[0], root))
             content = dict(crytic.src_content)
             for filename in crytic.filenames:

@@ -25,12 +25,12 @@ SERVER = Path(__file__).with_name("solc_server.js")
 class SolcServer:
     """A solc-js process answering standard-JSON requests, one per line."""
 
-    def __init__(self, node_modules: Path, root: Path) -> None:
+    def __init__(self, package: Path, root: Path) -> None:
         node = shutil.which("node")
         if node is None:
             raise ToolchainError("node is not on PATH; install Node.js 18+ (make setup does it on Debian)")
         self._process = subprocess.Popen(
-            [node, str(SERVER), str(node_modules / "solc"), str(root)],
+            [node, str(SERVER), str(package), str(root)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -70,6 +70,16 @@ class SolcServer:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+def solc_package(config: Any) -> tuple[Path, Path]:
+    """(the solc npm package this target compiles with, node_modules holding forge and OpenZeppelin)."""
+    from vaultproof.compile import _sources, choose_solc_version
+    from vaultproof.toolchain import locate
+
+    wanted, _ = choose_solc_version(config, _sources(config))
+    toolchain = locate(config.root, config.solc_shim, wanted)
+    return toolchain.solc_js or toolchain.node_modules / "solc", toolchain.node_modules
 
 
 def standard_input(
