@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-/// @title LiquidationMath — liquidation sizing and fee (LIQ-1..3), pure so the prover can extract it
-/// @notice Units: notionals and fees in USDC units (6 dp); portions and fee rates in ppm (1e6).
+/// @title LiquidationMath — liquidation sizing, fillable price, bankruptcy price and the insurance delta per
+/// fill (LIQ-1..3, LIQ-6, LIQ-7), pure so the prover can extract it
+/// @notice Units: notionals, quotes, fees and margins in USDC units (6 dp); prices in USDC units per whole base
+/// token; `unit` = 10**baseDecimals; portions and rates in ppm (1e6). `tnc` / `tmmr` (the account's total net
+/// collateral and total maintenance margin) may be in any common scale (the engine passes the QRE's 18-dp
+/// values): only their ratio is used. The formulas are dYdX v4's (x/clob/keeper/liquidations.go:
+/// GetFillablePrice, GetBankruptcyPriceInQuoteQuantums, GetLiquidationInsuranceFundDelta).
 library LiquidationMath {
     uint256 internal constant PPM = 1_000_000;
 
@@ -24,9 +29,84 @@ library LiquidationMath {
         return n;
     }
 
-    /// @notice Fee = notional · min(feePpm, maxFeePpm) / PPM, rounded DOWN, so fee ≤ maxFeePpm·notional/PPM (LIQ-3).
+    /// @notice Fee cap of one fill = quote · min(feePpm, maxFeePpm) / PPM, rounded DOWN, so
+    /// fee ≤ maxFeePpm·quote/PPM (LIQ-3).
     function liquidationFee(uint256 notional, uint256 feePpm, uint256 maxFeePpm) internal pure returns (uint256) {
         uint256 rate = feePpm < maxFeePpm ? feePpm : maxFeePpm;
         return notional * rate / PPM;
+    }
+
+    /// @notice The account's share of its net collateral carried by the closed part: ⌊tnc · dmmr / tmmr⌋
+    /// (rounded toward −∞, as dYdX's Euclidean `Div`), 0 when the account has no maintenance margin.
+    /// @dev `dmmr` = maintenance margin released by the close (MM before − MM after, tiers included).
+    function bankruptcyShare(int256 tnc, uint256 dmmr, uint256 tmmr) internal pure returns (int256) {
+        if (tmmr == 0) return 0;
+        int256 num = tnc * int256(dmmr);
+        int256 den = int256(tmmr);
+        int256 q = num / den;
+        if (num % den != 0 && num < 0) q -= 1;
+        return q;
+    }
+
+    /// @notice Insurance delta of one fill, d = fill quote − bankruptcy quote of the filled size, in the
+    /// liquidated account's quote-delta convention (dYdX): a long SELLS (quote +q, bankruptcy quote
+    /// v − share), a short BUYS (quote −q, bankruptcy quote −v − share), v = the filled size at the oracle.
+    /// d < 0: the fund pays −d; d > 0: the account may pay a fee up to d.
+    function insuranceDelta(
+        bool isLong,
+        uint256 fillQuote,
+        uint256 oracleValue,
+        int256 tnc,
+        uint256 dmmr,
+        uint256 tmmr
+    ) internal pure returns (int256) {
+        int256 share = bankruptcyShare(tnc, dmmr, tmmr);
+        int256 q = int256(fillQuote);
+        int256 v = int256(oracleValue);
+        return isLong ? q - v + share : v - q + share;
+    }
+
+    /// @notice Fee of a fill with insurance delta `delta` and fee cap `maxFee`: min(maxFee, d) when d > 0, else 0.
+    function feeFromDelta(int256 delta, uint256 maxFee) internal pure returns (uint256) {
+        if (delta <= 0) return 0;
+        uint256 d = uint256(delta);
+        return maxFee < d ? maxFee : d;
+    }
+
+    /// @notice MaxQuantumsInsuranceLost per fill: a fill whose fund loss (−d when d < 0) exceeds what is left
+    /// of the limit (`limit − used`, saturating) is rejected (`ok` false, `newUsed` unchanged); otherwise it is
+    /// admitted and counted.
+    function admitFill(int256 delta, uint256 used, uint256 limit) internal pure returns (bool ok, uint256 newUsed) {
+        if (delta >= 0) return (true, used);
+        uint256 loss = uint256(-delta);
+        uint256 room = limit > used ? limit - used : 0;
+        if (loss > room) return (false, used);
+        return (true, used + loss);
+    }
+
+    /// @notice dYdX's fillable price: oracle ∓ ABR·SMMR·PMMR / size, ABR = clamp(BA·(1 − tnc/tmmr), 0, 1).
+    /// A long's liquidation sells and takes bids ≥ the result; a short's buys and takes asks ≤ it.
+    /// @dev Both the ABR and the spread round DOWN, so the bound is never looser than dYdX's rational one.
+    function fillablePrice(
+        bool isLong,
+        uint256 oraclePrice,
+        int256 tnc,
+        uint256 tmmr,
+        uint256 pmmr,
+        uint256 size,
+        uint256 unit,
+        uint256 baPpm,
+        uint256 smmrPpm
+    ) internal pure returns (uint256) {
+        uint256 abr = 0;
+        int256 m = int256(tmmr);
+        if (tmmr > 0 && tnc < m) {
+            abr = baPpm * uint256(m - tnc) / tmmr;
+            if (abr > PPM) abr = PPM;
+        }
+        uint256 spread = abr * smmrPpm * pmmr / (PPM * PPM);
+        uint256 delta = spread * unit / size;
+        if (isLong) return delta < oraclePrice ? oraclePrice - delta : 0;
+        return oraclePrice + delta;
     }
 }
