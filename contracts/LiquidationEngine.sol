@@ -286,13 +286,11 @@ contract LiquidationEngine is ILiquidationEngine, IRiskSync, Ownable, Reentrancy
         r.fillablePrice = LiquidationMath.fillablePrice(
             isLong,
             o.mark,
-            o.tnc,
-            o.tmmr,
+            LiquidationMath.adjustedBankruptcyRating(o.tnc, o.tmmr, bankruptcyAdjustmentPpm),
+            spreadToMaintenanceMarginRatioPpm,
             MarginTable.maintenanceMargin(o.tiers, o.size * o.mark / o.unit),
             o.size,
-            o.unit,
-            bankruptcyAdjustmentPpm,
-            spreadToMaintenanceMarginRatioPpm
+            o.unit
         );
 
         _matchBook(o, r);

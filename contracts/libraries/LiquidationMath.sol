@@ -73,38 +73,38 @@ library LiquidationMath {
         return maxFee < d ? maxFee : d;
     }
 
-    /// @notice MaxQuantumsInsuranceLost per fill: a fill whose fund loss (−d when d < 0) exceeds what is left
-    /// of the limit (`limit − used`, saturating) is rejected (`ok` false, `newUsed` unchanged); otherwise it is
-    /// admitted and counted.
+    /// @notice MaxQuantumsInsuranceLost per fill: a fill whose fund loss (−d when d < 0) would take the account's
+    /// block total past `limit` is rejected (`ok` false, `newUsed` unchanged); otherwise it is admitted and
+    /// counted. (used + loss > limit ⇔ loss > limit − used, saturating at 0, since loss > 0.)
     function admitFill(int256 delta, uint256 used, uint256 limit) internal pure returns (bool ok, uint256 newUsed) {
         if (delta >= 0) return (true, used);
-        uint256 loss = uint256(-delta);
-        uint256 room = limit > used ? limit - used : 0;
-        if (loss > room) return (false, used);
-        return (true, used + loss);
+        newUsed = used + uint256(-delta);
+        if (newUsed > limit) return (false, used);
+        return (true, newUsed);
     }
 
-    /// @notice dYdX's fillable price: oracle ∓ ABR·SMMR·PMMR / size, ABR = clamp(BA·(1 − tnc/tmmr), 0, 1).
-    /// A long's liquidation sells and takes bids ≥ the result; a short's buys and takes asks ≤ it.
-    /// @dev Both the ABR and the spread round DOWN, so the bound is never looser than dYdX's rational one.
+    /// @notice dYdX's adjusted bankruptcy rating ABR = clamp(BA·(1 − tnc/tmmr), 0, 1), in ppm, rounded DOWN.
+    function adjustedBankruptcyRating(int256 tnc, uint256 tmmr, uint256 baPpm) internal pure returns (uint256 abr) {
+        if (tmmr == 0) return 0;
+        int256 m = int256(tmmr);
+        if (tnc >= m) return 0;
+        abr = baPpm * uint256(m - tnc) / tmmr;
+        if (abr > PPM) abr = PPM;
+    }
+
+    /// @notice dYdX's fillable price: oracle ∓ ABR·SMMR·PMMR / size. A long's liquidation sells and takes bids
+    /// ≥ the result; a short's buys and takes asks ≤ it.
+    /// @dev The spread rounds DOWN, so the bound is never looser than dYdX's rational one.
     function fillablePrice(
         bool isLong,
         uint256 oraclePrice,
-        int256 tnc,
-        uint256 tmmr,
+        uint256 abrPpm,
+        uint256 smmrPpm,
         uint256 pmmr,
         uint256 size,
-        uint256 unit,
-        uint256 baPpm,
-        uint256 smmrPpm
+        uint256 unit
     ) internal pure returns (uint256) {
-        uint256 abr = 0;
-        int256 m = int256(tmmr);
-        if (tmmr > 0 && tnc < m) {
-            abr = baPpm * uint256(m - tnc) / tmmr;
-            if (abr > PPM) abr = PPM;
-        }
-        uint256 spread = abr * smmrPpm * pmmr / (PPM * PPM);
+        uint256 spread = abrPpm * smmrPpm * pmmr / (PPM * PPM);
         uint256 delta = spread * unit / size;
         if (isLong) return delta < oraclePrice ? oraclePrice - delta : 0;
         return oraclePrice + delta;
