@@ -26,8 +26,8 @@ import {MarginTable} from "./libraries/MarginTable.sol";
 ///  3. Fillable price (dYdX `GetFillablePrice`): oracle ∓ ABR·SMMR·PMMR/size with ABR = clamp(BA·(1 − TNC/TMMR),
 ///     0, 1). The liquidation order takes resting orders of the (arch, market) `PerpOrderBook` best price first,
 ///     FIFO within a price, while they are at or inside that bound; a fill worse than it is never taken.
-///  4. Per fill (dYdX `GetLiquidationInsuranceFundDelta`), from the account's CURRENT TNC and TMMR (re-synced
-///     after every fill): d = fill quote − bankruptcy quote of the filled size (long sells: q − v + share;
+///  4. Per fill (dYdX `GetLiquidationInsuranceFundDelta`), from the account's running TNC and TMMR (moved by
+///     each fill as dYdX's are): d = fill quote − bankruptcy quote of the filled size (long sells: q − v + share;
 ///     short buys: v − q + share; share = ⌊TNC·ΔMMR/TMMR⌋).
 ///     d > 0: fee = min(⌊q·feePpm/1e6⌋, d) goes to the fund (LIQ-3, LIQ-6). It is folded into the quote the
 ///     liquidated side closes at, so it settles through the vault's release callbacks like any other PnL —
@@ -38,8 +38,11 @@ import {MarginTable} from "./libraries/MarginTable.sol";
 ///     collateral sales → insurance within its balance and per-block cap → ADL → recorded shortfall, DEBT-*),
 ///     so the fund pays at most −d (the account's own free USDC and collateral, at realised prices, come
 ///     first) rather than a cover computed from maintenance-weighted equity.
-///  5. Settlement: each fill closes the liquidated size AND the maker's opposite position through the arch's
-///     `onPositionLiquidated` → the SAME vault callbacks as an ordinary close (ST-8 parity).
+///  5. Settlement, through the arch's `onPositionLiquidated` → the SAME vault callbacks as an ordinary close
+///     (ST-8 parity): each maker's side as its fill is taken (isolated in try/catch: a maker whose close fails
+///     loses its order and cannot block the liquidation), the liquidated side once, after the walk, for the
+///     filled size at Σ quote net of the fees. Engine storage (block counters, cooldown, backstop inventory) is
+///     written before that call.
 ///  6. Remainder: what the book cannot fill goes to the backstop at the oracle price (seed 003 §3; the same
 ///     insurance rule and limit apply), or stays open when the backstop is off or matching was stopped by the
 ///     insurance limit (the account can be liquidated again in a later block). A liquidation never reverts
@@ -69,13 +72,17 @@ contract LiquidationEngine is ILiquidationEngine, IRiskSync, Ownable, Reentrancy
         address user;
         address market;
         bool isLong;
-        uint256 size; // the user's current position size (falls with each fill)
+        bytes32 posKey;
+        uint256 startSize; // the position before the liquidation
+        uint256 size; // the position net of the fills so far
         uint256 remaining; // base units still to fill
         uint256 notionalLeft; // oracle notional still countable against MaxNotionalLiquidated
         uint256 mark;
         uint256 unit;
-        int256 tnc; // QRE equity18 (current)
-        uint256 tmmr; // QRE maintenanceMargin18 (current)
+        int256 tnc; // TNC (QRE equity18), moved by each fill as dYdX's is
+        uint256 tmmr; // TMMR (QRE maintenanceMargin18), less each fill's ΔMMR
+        uint256 insuranceUsed; // the account's insurance loss this block, fills so far included
+        uint256 userQuote; // Σ quote the liquidated side closes at (net of the fees)
         MarginTable.Tier[] tiers;
     }
 
@@ -84,11 +91,16 @@ contract LiquidationEngine is ILiquidationEngine, IRiskSync, Ownable, Reentrancy
     struct Fill {
         uint256 quote;
         uint256 value;
+        uint256 dmmr;
         int256 delta;
         uint256 fee;
         uint256 lost;
     }
 
+    /// @notice A maker's side of a fill was settled: `pnl` is the maker's realised PnL on the closed size.
+    event MakerFilled(address indexed maker, uint256 orderId, uint256 size, uint256 quote, int256 pnl);
+    /// @notice A maker's side of a fill could not be settled; its order was removed and the walk went on.
+    event MakerSettlementFailed(address indexed maker, uint256 orderId, uint256 size);
     event ArchAdded(address indexed arch);
     event BookSet(address indexed arch, address indexed market, address book);
     event ParameterSet(bytes32 indexed name, uint256 value);
@@ -236,8 +248,8 @@ contract LiquidationEngine is ILiquidationEngine, IRiskSync, Ownable, Reentrancy
     /// @inheritdoc IRiskSync
     /// @dev Permissionless on purpose: it only re-prices from live sources (arch positions at the oracle mark)
     /// and pushes the result, so a caller chooses WHEN but not WHAT is reported. While `liquidate` runs (the
-    /// arches call back here from inside it) it is a no-op: `liquidate` re-syncs the liquidated user after
-    /// every fill itself, so nothing is pushed from a half-settled state.
+    /// arches call back here from inside it) it is a no-op: `liquidate` re-syncs the liquidated user once its
+    /// side is settled, so nothing is pushed from a half-settled state.
     function syncRisk(address user) external {
         if (_reentrancyGuardEntered()) return;
         _syncRisk(user);
@@ -273,16 +285,26 @@ contract LiquidationEngine is ILiquidationEngine, IRiskSync, Ownable, Reentrancy
         _syncRisk(user);
         if (!qre.isLiquidatable(user)) revert NotLiquidatable(user);
 
-        Order memory o;
-        o.arch = IPerpEngine(arch);
-        o.book = bookOf[arch][market];
-        o.user = user;
-        o.market = market;
-        o.isLong = isLong;
-        bytes32 posKey = o.arch.positionKey(user, market, isLong);
-        uint256 positionSize = _size(o, r, posKey);
-        o.tnc = qre.equity18(user);
-        o.tmmr = qre.maintenanceMargin18(user);
+        Order memory o = Order({
+            arch: IPerpEngine(arch),
+            book: bookOf[arch][market],
+            user: user,
+            market: market,
+            isLong: isLong,
+            posKey: IPerpEngine(arch).positionKey(user, market, isLong),
+            startSize: 0,
+            size: 0,
+            remaining: 0,
+            notionalLeft: 0,
+            mark: 0,
+            unit: 0,
+            tnc: qre.equity18(user),
+            tmmr: qre.maintenanceMargin18(user),
+            insuranceUsed: 0,
+            userQuote: 0,
+            tiers: new MarginTable.Tier[](0)
+        });
+        _size(o, r);
         r.fillablePrice = LiquidationMath.fillablePrice(
             isLong,
             o.mark,
@@ -296,15 +318,7 @@ contract LiquidationEngine is ILiquidationEngine, IRiskSync, Ownable, Reentrancy
         _matchBook(o, r);
         if (o.remaining > 0 && r.stop != Stop.INSURANCE_LIMIT && backstopEnabled) _backstop(o, r);
         if (o.remaining == 0) r.stop = Stop.FILLED;
-
-        // The cooldown marks a liquidation that actually left a partial position (written after the fills:
-        // only they tell; `liquidate` is nonReentrant and this slot is read only by `_size`).
-        bool isPartial = r.size > 0 && r.size < positionSize;
-        if (isPartial) lastPartialLiquidationAt[posKey] = block.timestamp;
-        else if (r.size == positionSize) delete lastPartialLiquidationAt[posKey];
-        if (o.remaining > 0) emit LiquidationStopped(user, r.stop, o.remaining, 0, remainingInsuranceLoss(user));
-        _syncRisk(user);
-        emit Liquidated(user, posKey, msg.sender, r.size, r.notional, r.quoteValue, r.fee, isPartial);
+        _settleUser(o, r);
     }
 
     // ───────────────────────────── views ─────────────────────────────
@@ -332,15 +346,17 @@ contract LiquidationEngine is ILiquidationEngine, IRiskSync, Ownable, Reentrancy
     // ───────────────────────────── internals ─────────────────────────────
 
     /// @dev Sizing under the block limits and the cooldown (the liquidation order's size); resets the account's
-    /// block counters on its first liquidation of a block. Returns the position size before the liquidation.
-    function _size(Order memory o, Result memory r, bytes32 posKey) internal returns (uint256 positionSize) {
-        positionSize = o.arch.getPosition(posKey).size;
-        if (positionSize == 0) revert NoPosition(posKey);
+    /// block counters on its first liquidation of a block (the counters themselves are written by
+    /// `_settleUser`, once, after the walk).
+    function _size(Order memory o, Result memory r) internal {
+        uint256 positionSize = o.arch.getPosition(o.posKey).size;
+        if (positionSize == 0) revert NoPosition(o.posKey);
         bool fresh;
         (fresh, o.mark) = o.arch.markPrice(o.market);
         if (!fresh || o.mark == 0) revert StaleMarkPrice(o.market);
         o.unit = 10 ** o.arch.getMarketConfig(o.market).baseDecimals;
         o.tiers = o.arch.getMarginTiers(o.market);
+        o.startSize = positionSize;
         o.size = positionSize;
         uint256 positionNotional = positionSize * o.mark / o.unit;
 
@@ -351,6 +367,7 @@ contract LiquidationEngine is ILiquidationEngine, IRiskSync, Ownable, Reentrancy
             ab.insuranceLost = 0;
         }
         uint256 used = ab.notionalLiquidated;
+        o.insuranceUsed = ab.insuranceLost;
         uint256 left = maxNotionalLiquidated > used ? maxNotionalLiquidated - used : 0;
         if (left == 0) revert BlockLimitReached(o.user);
         o.notionalLeft = LiquidationMath.liquidationNotional(
@@ -359,20 +376,25 @@ contract LiquidationEngine is ILiquidationEngine, IRiskSync, Ownable, Reentrancy
         r.requested =
             o.notionalLeft == positionNotional ? positionSize : positionSize * o.notionalLeft / positionNotional;
         // Dust: a partial below 1 ppm of the position cannot be released by the vault (fraction 0).
-        if (r.requested == 0 || (r.requested < positionSize && r.requested * PPM < positionSize)) {
-            revert NothingToLiquidate();
-        }
+        if (_isDust(r.requested, positionSize)) revert NothingToLiquidate();
         o.remaining = r.requested;
         if (r.requested < positionSize) {
-            uint256 last = lastPartialLiquidationAt[posKey];
+            uint256 last = lastPartialLiquidationAt[o.posKey];
             if (last != 0 && block.timestamp < last + partialLiquidationCooldown) {
-                revert PartialLiquidationCooldown(posKey, last + partialLiquidationCooldown);
+                revert PartialLiquidationCooldown(o.posKey, last + partialLiquidationCooldown);
             }
         }
     }
 
-    /// @dev Walks the book best-first while orders are at or inside the fillable price; each fill is admitted
-    /// or rejected by the insurance rule. Bounded by MAX_VISITS orders and MAX_FILLS fills.
+    /// @dev A size the vault cannot release: zero, or a partial below 1 ppm of the position.
+    function _isDust(uint256 qty, uint256 positionSize) internal pure returns (bool) {
+        return qty == 0 || (qty < positionSize && qty * PPM < positionSize);
+    }
+
+    /// @dev Walks the book best-first while orders are at or inside the fillable price. Each candidate fill is
+    /// priced (insurance delta from the account's running TNC / TMMR) and admitted or rejected by the
+    /// insurance-loss limit; an admitted fill settles the MAKER's side at once (isolated: a maker whose close
+    /// fails loses its order, the walk goes on). Bounded by MAX_VISITS orders and MAX_FILLS fills.
     function _matchBook(Order memory o, Result memory r) internal {
         r.stop = Stop.NO_LIQUIDITY;
         if (address(o.book) == address(0)) return;
@@ -382,70 +404,75 @@ contract LiquidationEngine is ILiquidationEngine, IRiskSync, Ownable, Reentrancy
             if (id == 0) return;
             if (o.isLong ? mk.price < r.fillablePrice : mk.price > r.fillablePrice) return;
             uint256 makerPos = o.arch.getPosition(o.arch.positionKey(mk.maker, o.market, !o.isLong)).size;
-            if (mk.maker == o.user || makerPos == 0) {
-                o.book.expire(id); // self-trade, or a reduce-only order with nothing left to reduce
-                continue;
-            }
             uint256 qty = o.remaining < mk.remaining ? o.remaining : mk.remaining;
             if (qty > makerPos) qty = makerPos;
-            if (!_fill(o, r, id, mk.maker, qty, mk.price)) return;
+            if (mk.maker == o.user || qty == 0) {
+                // self-trade, or a reduce-only order with nothing left to reduce
+                if (!_expire(o, id)) return;
+                continue;
+            }
+            // a fill below 1 ppm of the account's position cannot be released: the rest goes to the backstop
+            if (_isDust(qty, o.size) && _isDust(r.size + qty, o.startSize)) return;
+            Fill memory f = _priceFill(o, qty, mk.price);
+            if (!_admit(o, r, f)) return;
+            try o.arch.onPositionLiquidated(mk.maker, o.market, !o.isLong, qty, f.quote) returns (int256 makerPnl) {
+                emit MakerFilled(mk.maker, id, qty, f.quote, makerPnl);
+            } catch {
+                o.insuranceUsed -= f.lost; // not filled after all: undo the admission
+                emit MakerSettlementFailed(mk.maker, id, qty);
+                if (!_expire(o, id)) return;
+                continue;
+            }
+            _record(o, r, f, qty);
             r.absorbed += qty;
+            emit LiquidationFill(o.user, mk.maker, id, qty, mk.price, f.quote, f.delta, f.fee, f.lost);
+            // the maker's side is settled: the fill stands even if the book cannot be updated (then the order goes)
+            try o.book.fill(id, qty) {}
+            catch {
+                if (!_expire(o, id)) return;
+            }
+        }
+    }
+
+    /// @dev Removes a dead order so the walk can move past it; false if even that fails (stop the walk).
+    function _expire(Order memory o, uint256 id) internal returns (bool) {
+        try o.book.expire(id) {
+            return true;
+        } catch {
+            return false;
         }
     }
 
     /// @dev The backstop takes the rest at the oracle price, under the same insurance rule.
     function _backstop(Order memory o, Result memory r) internal {
         uint256 qty = o.remaining;
-        if (!_fill(o, r, 0, address(0), qty, o.mark)) return;
+        Fill memory f = _priceFill(o, qty, o.mark);
+        if (!_admit(o, r, f)) return;
+        _record(o, r, f, qty);
         r.backstopped = qty;
-        int256 delta = int256(qty);
-        backstopInventory[address(o.arch)][o.market] += o.isLong ? delta : -delta;
-        emit BackstopLiquidation(address(o.arch), o.market, o.isLong, qty, o.mark);
+        emit LiquidationFill(o.user, address(0), 0, qty, o.mark, f.quote, f.delta, f.fee, f.lost);
     }
 
-    /// @dev One fill of `qty` at `price` against `maker` (address(0): the backstop). Returns false, with nothing
-    /// changed, when the insurance-loss limit rejects it. Effects (book, block counters) before the arch calls.
-    function _fill(Order memory o, Result memory r, uint256 orderId, address maker, uint256 qty, uint256 price)
-        internal
-        returns (bool)
-    {
-        Fill memory f = _priceFill(o, qty, price);
-        AccountBlock storage ab = _accountBlocks[o.user];
-        uint256 used = ab.insuranceLost;
-        (bool ok, uint256 usedAfter) = LiquidationMath.admitFill(f.delta, used, maxQuantumsInsuranceLost);
-        f.lost = usedAfter - used;
-        if (!ok) return _reject(o, r, f.delta);
+    /// @dev MaxQuantumsInsuranceLost per fill (LIQ-7): admits the fill and prices its fee, or rejects it — the
+    /// walk stops there and the fills before it stand.
+    function _admit(Order memory o, Result memory r, Fill memory f) internal returns (bool ok) {
+        uint256 usedAfter;
+        (ok, usedAfter) = LiquidationMath.admitFill(f.delta, o.insuranceUsed, maxQuantumsInsuranceLost);
+        if (!ok) {
+            r.stop = Stop.INSURANCE_LIMIT;
+            uint256 room = maxQuantumsInsuranceLost > o.insuranceUsed ? maxQuantumsInsuranceLost - o.insuranceUsed : 0;
+            emit LiquidationStopped(o.user, Stop.INSURANCE_LIMIT, o.remaining, f.delta, room);
+            return false;
+        }
+        f.lost = usedAfter - o.insuranceUsed;
+        o.insuranceUsed = usedAfter;
         f.fee = LiquidationMath.feeFromDelta(
             f.delta, LiquidationMath.liquidationFee(f.quote, liquidationFeePpm, maxLiquidationFeePpm)
         );
-        // effects
-        ab.insuranceLost = usedAfter;
-        used = f.value < o.notionalLeft ? f.value : o.notionalLeft; // oracle notional counted for this fill
-        ab.notionalLiquidated += used;
-        o.notionalLeft -= used;
-        r.notional += used;
-        o.remaining -= qty;
-        o.size -= qty;
-        r.size += qty;
-        r.fills += 1;
-        r.quoteValue += f.quote;
-        r.fee += f.fee;
-        r.insuranceLost += f.lost;
-        if (maker != address(0)) o.book.fill(orderId, qty);
-        emit LiquidationFill(o.user, maker, orderId, qty, price, f.quote, f.delta, f.fee, f.lost);
-        _settleFill(o, r, maker, qty, f);
-        return true;
-    }
-
-    /// @dev A rejected fill: matching stops here, the fills before it stand (LIQ-7).
-    function _reject(Order memory o, Result memory r, int256 delta) internal returns (bool) {
-        r.stop = Stop.INSURANCE_LIMIT;
-        emit LiquidationStopped(o.user, r.stop, o.remaining, delta, remainingInsuranceLoss(o.user));
-        return false;
     }
 
     /// @dev Quote, oracle value (DNNV), released MM (DMMR) and the insurance delta of a fill, from the account's
-    /// current TNC / TMMR. DNNV and DMMR are differences of the position before and after the fill, as dYdX
+    /// running TNC / TMMR. DNNV and DMMR are differences of the position before and after the fill, as dYdX
     /// computes them (the margin table is not linear).
     function _priceFill(Order memory o, uint256 qty, uint256 price) internal pure returns (Fill memory f) {
         // a long sells: receives ⌊qty·price⌋; a short buys: pays ⌈qty·price⌉ (rounding against the liquidated)
@@ -454,22 +481,59 @@ contract LiquidationEngine is ILiquidationEngine, IRiskSync, Ownable, Reentrancy
         uint256 before = o.size * o.mark / o.unit;
         uint256 afterValue = (o.size - qty) * o.mark / o.unit;
         f.value = before - afterValue;
-        uint256 dmmr =
+        f.dmmr =
             MarginTable.maintenanceMargin(o.tiers, before) - MarginTable.maintenanceMargin(o.tiers, afterValue);
-        f.delta = LiquidationMath.insuranceDelta(o.isLong, f.quote, f.value, o.tnc, dmmr, o.tmmr);
+        f.delta = LiquidationMath.insuranceDelta(o.isLong, f.quote, f.value, o.tnc, f.dmmr, o.tmmr);
     }
 
-    /// @dev Interactions of one fill: the liquidated side closes at the quote net of the fee,
-    /// the maker at the fill quote — both through the arch's release path (the same vault callbacks as any
-    /// close); then the account is re-synced so the next fill prices from its current TNC / TMMR.
-    function _settleFill(Order memory o, Result memory r, address maker, uint256 qty, Fill memory f) internal {
-        uint256 userQuote = o.isLong ? f.quote - f.fee : f.quote + f.fee;
-        r.pnl += o.arch.onPositionLiquidated(o.user, o.market, o.isLong, qty, userQuote);
-        if (maker != address(0)) o.arch.onPositionLiquidated(maker, o.market, !o.isLong, qty, f.quote);
-        if (o.remaining > 0) {
-            _syncRisk(o.user);
-            o.tnc = qre.equity18(o.user);
-            o.tmmr = qre.maintenanceMargin18(o.user);
+    /// @dev Books an admitted fill into the order's running state (memory only; `_settleUser` writes storage).
+    /// The account's TNC / TMMR move as dYdX's do: TMMR − ΔMMR, and TNC − share + (d − fee) for d > 0 or
+    /// TNC − share (the fund's −d restores the bankruptcy line) for d ≤ 0.
+    function _record(Order memory o, Result memory r, Fill memory f, uint256 qty) internal pure {
+        uint256 counted = f.value < o.notionalLeft ? f.value : o.notionalLeft;
+        o.notionalLeft -= counted;
+        r.notional += counted;
+        o.remaining -= qty;
+        o.size -= qty;
+        r.size += qty;
+        r.fills += 1;
+        r.quoteValue += f.quote;
+        r.fee += f.fee;
+        r.insuranceLost += f.lost;
+        o.userQuote += o.isLong ? f.quote - f.fee : f.quote + f.fee;
+        int256 share = LiquidationMath.bankruptcyShare(o.tnc, f.dmmr, o.tmmr);
+        // forge-lint: disable-next-line(unsafe-typecast) -- TO_18 = 1e12 fits int256
+        int256 kept = f.delta > 0 ? (f.delta - _int(f.fee)) * int256(TO_18) : int256(0);
+        o.tnc = o.tnc - share * int256(TO_18) + kept;
+        uint256 dmmr18 = f.dmmr * TO_18;
+        o.tmmr = o.tmmr > dmmr18 ? o.tmmr - dmmr18 : 0;
+    }
+
+    /// @dev Effects, then the one interaction for the liquidated side: the block counters, cooldown and backstop
+    /// inventory are written, then the account closes the filled size at Σ quote net of the fees (a long
+    /// receives q − fee, a short pays q + fee) through the arch's release path — the same vault callbacks as
+    /// any close, so whatever the fills leave (d < 0) goes down the vault's deficit waterfall.
+    function _settleUser(Order memory o, Result memory r) internal {
+        AccountBlock storage ab = _accountBlocks[o.user];
+        ab.insuranceLost = o.insuranceUsed;
+        ab.notionalLiquidated += r.notional;
+        bool isPartial = r.size > 0 && r.size < o.startSize;
+        if (isPartial) lastPartialLiquidationAt[o.posKey] = block.timestamp;
+        else if (r.size == o.startSize) delete lastPartialLiquidationAt[o.posKey];
+        if (r.backstopped > 0) {
+            int256 q = _int(r.backstopped);
+            backstopInventory[address(o.arch)][o.market] += o.isLong ? q : -q;
+            emit BackstopLiquidation(address(o.arch), o.market, o.isLong, r.backstopped, o.mark);
         }
+        if (o.remaining > 0) emit LiquidationStopped(o.user, r.stop, o.remaining, 0, 0);
+        emit Liquidated(o.user, o.posKey, msg.sender, r.size, r.notional, r.quoteValue, r.fee, isPartial);
+        if (r.size > 0) r.pnl = o.arch.onPositionLiquidated(o.user, o.market, o.isLong, r.size, o.userQuote);
+        _syncRisk(o.user);
+    }
+
+    function _int(uint256 x) internal pure returns (int256) {
+        if (x > LiquidationMath.MAX_INT) revert InvalidParameter();
+        // forge-lint: disable-next-line(unsafe-typecast) -- bounded by the check above
+        return int256(x);
     }
 }

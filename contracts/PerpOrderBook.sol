@@ -35,7 +35,7 @@ contract PerpOrderBook is IPerpOrderBook, ReentrancyGuard {
     }
 
     constructor(address arch_, address market_, address matcher_) {
-        if (arch_ == address(0) || matcher_ == address(0)) revert InvalidOrder();
+        if (arch_ == address(0) || market_ == address(0) || matcher_ == address(0)) revert InvalidOrder();
         arch = arch_;
         market = market_;
         matcher = matcher_;

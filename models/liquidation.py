@@ -105,9 +105,8 @@ def fillable_price(
     unit: z3.ArithRef,
     ppm: int,
 ) -> z3.ArithRef:
-    """oracle ∓ ⌊⌊ABR·SMMR·PMMR/PPM²⌋·unit/size⌋ (a long sells at ≥ it, a short buys at ≤ it)."""
-    spread = abr * smmr * pmmr / (ppm * ppm)
-    delta = spread * unit / size
+    """oracle ∓ ⌊ABR·SMMR·PMMR·unit/(PPM²·size)⌋ (a long sells at ≥ it, a short buys at ≤ it)."""
+    delta = abr * smmr * pmmr * unit / (ppm * ppm * size)
     return z3.If(is_long, z3.If(delta < oracle, oracle - delta, 0), oracle + delta)  # type: ignore[no-any-return]
 
 
@@ -286,8 +285,7 @@ def _liq1_fillable(ppm: int) -> list[Obligation]:
             z3.Implies(taken, z3.If(is_long, price + max_gap >= oracle, price <= oracle + max_gap)),
             z3.And(taken, tnc < 0, pmmr > 0, smmr > 0),
         ),
-        no_overflow(s, "abr * smmrPpm * pmmr", ppm * smmr * pmmr, pmmr > 0),
-        no_overflow(s, "spread * unit", pmmr * unit, pmmr > 0),
+        no_overflow(s, "abr * smmrPpm * pmmr * unit", ppm * smmr * pmmr * unit, pmmr > 0),
     ]
 
 

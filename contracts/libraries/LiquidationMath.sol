@@ -10,6 +10,10 @@ pragma solidity 0.8.28;
 /// GetFillablePrice, GetBankruptcyPriceInQuoteQuantums, GetLiquidationInsuranceFundDelta).
 library LiquidationMath {
     uint256 internal constant PPM = 1_000_000;
+    /// @dev Largest uint256 that converts to int256 unchanged.
+    uint256 internal constant MAX_INT = 2 ** 255 - 1;
+
+    error ValueTooLarge(uint256 value);
 
     /// @notice Notional to liquidate this call:
     ///   min(positionNotional, max(minNotional, positionNotional·maxPortionPpm/PPM), blockRemainingNotional)
@@ -41,6 +45,8 @@ library LiquidationMath {
     /// @dev `dmmr` = maintenance margin released by the close (MM before − MM after, tiers included).
     function bankruptcyShare(int256 tnc, uint256 dmmr, uint256 tmmr) internal pure returns (int256) {
         if (tmmr == 0) return 0;
+        if (dmmr > MAX_INT) revert ValueTooLarge(dmmr);
+        if (tmmr > MAX_INT) revert ValueTooLarge(tmmr);
         int256 num = tnc * int256(dmmr);
         int256 den = int256(tmmr);
         int256 q = num / den;
@@ -60,6 +66,8 @@ library LiquidationMath {
         uint256 dmmr,
         uint256 tmmr
     ) internal pure returns (int256) {
+        if (fillQuote > MAX_INT) revert ValueTooLarge(fillQuote);
+        if (oracleValue > MAX_INT) revert ValueTooLarge(oracleValue);
         int256 share = bankruptcyShare(tnc, dmmr, tmmr);
         int256 q = int256(fillQuote);
         int256 v = int256(oracleValue);
@@ -86,6 +94,7 @@ library LiquidationMath {
     /// @notice dYdX's adjusted bankruptcy rating ABR = clamp(BA·(1 − tnc/tmmr), 0, 1), in ppm, rounded DOWN.
     function adjustedBankruptcyRating(int256 tnc, uint256 tmmr, uint256 baPpm) internal pure returns (uint256 abr) {
         if (tmmr == 0) return 0;
+        if (tmmr > MAX_INT) revert ValueTooLarge(tmmr);
         int256 m = int256(tmmr);
         if (tnc >= m) return 0;
         abr = baPpm * uint256(m - tnc) / tmmr;
@@ -94,7 +103,8 @@ library LiquidationMath {
 
     /// @notice dYdX's fillable price: oracle ∓ ABR·SMMR·PMMR / size. A long's liquidation sells and takes bids
     /// ≥ the result; a short's buys and takes asks ≤ it.
-    /// @dev The spread rounds DOWN, so the bound is never looser than dYdX's rational one.
+    /// @dev One division, rounded DOWN, so the bound is never looser than dYdX's rational one. No overflow for
+    /// abr, smmr ≤ PPM, pmmr < 2^96, unit ≤ 10^30 (2^236 at most).
     function fillablePrice(
         bool isLong,
         uint256 oraclePrice,
@@ -104,8 +114,7 @@ library LiquidationMath {
         uint256 size,
         uint256 unit
     ) internal pure returns (uint256) {
-        uint256 spread = abrPpm * smmrPpm * pmmr / (PPM * PPM);
-        uint256 delta = spread * unit / size;
+        uint256 delta = abrPpm * smmrPpm * pmmr * unit / (PPM * PPM * size);
         if (isLong) return delta < oraclePrice ? oraclePrice - delta : 0;
         return oraclePrice + delta;
     }

@@ -271,4 +271,24 @@ contract BookFillsTest is LiqFixture {
         perpBook.cancelOrder(a);
         vm.assertEq(perpBook.priceLevels(false).length, 2, "cancelled level removed");
     }
+
+    /// A maker whose own close cannot settle (here: 100 sats of a 2 BTC long, below the vault's 1 ppm release
+    /// fraction) cannot block the liquidation: its order is removed and the next order fills.
+    function test_makerSettlementFailure_isIsolated() public {
+        _carlShort();
+        _fund(erin, 40_000 * USD); // 2 BTC at 45,000, 1x
+        _long(erin, 2 * ONE_BTC);
+        _long(dave, ONE_BTC);
+        _setPrice(50_000);
+        uint256 grief = _rest(perp, erin, false, 49_990 * USD, 100);
+        _rest(perp, dave, false, 50_000 * USD, ONE_BTC);
+        le.setMinPositionNotionalLiquidated(100_000 * USD);
+        vm.prank(keeper);
+        ILiquidationEngine.Result memory r = le.liquidate(address(perp), carl, MARKET, false);
+        vm.assertEq(uint256(perpBook.getOrder(grief).remaining), 0, "the unsettleable order was removed");
+        vm.assertEq(uint256(_pos(perp, erin, true).size), 2 * ONE_BTC, "Erin's position untouched");
+        vm.assertEq(r.fills, 1, "Dave's order filled the liquidation");
+        vm.assertEq(r.absorbed, ONE_BTC, "all of it");
+        vm.assertEq(uint256(_pos(perp, carl, false).size), 0, "Carl closed");
+    }
 }
