@@ -88,9 +88,7 @@ def admit_fill(
     return ok, z3.If(z3.And(delta < 0, ok), used + loss, used)  # type: ignore[return-value]
 
 
-def adjusted_bankruptcy_rating(
-    tnc: z3.ArithRef, tmmr: z3.ArithRef, ba: z3.ArithRef, ppm: int
-) -> z3.ArithRef:
+def adjusted_bankruptcy_rating(tnc: z3.ArithRef, tmmr: z3.ArithRef, ba: z3.ArithRef, ppm: int) -> z3.ArithRef:
     """ABR = min(⌊BA·(tmmr − tnc)/tmmr⌋, PPM) when 0 < tmmr and tnc < tmmr, else 0."""
     return z3.If(z3.And(tmmr > 0, tnc < tmmr), zmin(ba * (tmmr - tnc) / tmmr, ppm), 0)  # type: ignore[no-any-return]
 
@@ -176,7 +174,9 @@ def liq1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
         ctx,
         "LiquidationMath.liquidationNotional",
         [z3.Int(n) for n in ("positionNotional", "minNotional", "maxPortionPpm", "blockRemainingNotional")],
-        lambda p, m, q, b: liquidation_notional(p, m, q, b, ppm, clamp_to_position=defect != NO_POSITION_CLAMP),
+        lambda p, m, q, b: liquidation_notional(
+            p, m, q, b, ppm, clamp_to_position=defect != NO_POSITION_CLAMP
+        ),
         {"positionNotional": (0, 2**NOTIONAL_BITS - 1), "maxPortionPpm": (0, ppm)},
         {
             "positionNotional": (D6, USDC),
@@ -196,7 +196,8 @@ def liq1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     out += code_tie(
         ctx,
         "LiquidationMath.fillablePrice",
-        [z3.Bool("isLong")] + [z3.Int(n) for n in ("oraclePrice", "abrPpm", "smmrPpm", "pmmr", "size", "unit")],
+        [z3.Bool("isLong")]
+        + [z3.Int(n) for n in ("oraclePrice", "abrPpm", "smmrPpm", "pmmr", "size", "unit")],
         lambda il, o, a, sm, pm, sz, u: fillable_price(il, o, a, sm, pm, sz, u, ppm),
         {
             "oraclePrice": (0, 2**NOTIONAL_BITS - 1),
@@ -212,7 +213,8 @@ def liq1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
 
 
 def _liq1_fill_walk() -> list[Obligation]:
-    """Induction over the fills of one order: filled + remaining = requested, counted ≤ the order's notional."""
+    """Induction over the fills of one order: filled + remaining = requested, counted ≤ the order's
+    notional."""
     s = Scope()
     requested = s.uint("requestedSize", BASE_BITS, D8, BTC)
     n = _usdc(s, "orderNotional")
@@ -277,7 +279,11 @@ def _liq1_fillable(ppm: int) -> list[Obligation]:
     return [
         s.obligation(
             "fillable price: a long sells at ≥ oracle − SMMR·PMMR/size, a short buys at ≤ oracle + it",
-            z3.If(is_long, z3.And(fp <= oracle, oracle - fp <= max_gap), z3.And(fp >= oracle, fp - oracle <= max_gap)),
+            z3.If(
+                is_long,
+                z3.And(fp <= oracle, oracle - fp <= max_gap),
+                z3.And(fp >= oracle, fp - oracle <= max_gap),
+            ),
             z3.And(tnc < 0, pmmr > 0, smmr > 0, ba == ppm),
         ),
         s.obligation(
@@ -491,7 +497,8 @@ def liq6(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
 
 
 # --------------------------------------------------------------------------------------------------
-# LIQ-7 MaxQuantumsInsuranceLost per fill: the first fill that would exceed it is rejected, earlier fills stand
+# LIQ-7 MaxQuantumsInsuranceLost per fill: the first fill that would exceed it is rejected, earlier fills
+# stand
 
 ROOM_IGNORES_USED = "room-ignores-used"
 

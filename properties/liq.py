@@ -29,8 +29,8 @@ REGISTRY.register(
         family="LIQ",
         title="The liquidation order: position block limits, fills within the order, the fillable price",
         statement="LIQ-1 position block limits: the liquidation order's notional respects "
-        "MinPositionNotionalLiquidated and MaxPositionPortionLiquidatedPpm and never exceeds the position; its "
-        "fills never exceed the order, a maker's order or a maker's position; no fill is worse than the "
+        "MinPositionNotionalLiquidated and MaxPositionPortionLiquidatedPpm and never exceeds the position; "
+        "its fills never exceed the order, a maker's order or a maker's position; no fill is worse than the "
         "fillable price.",
         severity=Severity.HIGH,
         seed=f"{S004} §Position Block Limits; test cases 1 and 2",
@@ -113,8 +113,9 @@ REGISTRY.register(
         f"Triggers",
         rationale="QuantumRiskEngine.isLiquidatable = (equity < 0 ∨ equity < mm), i.e. equity < mm over the "
         "integers; LiquidationEngine._size reverts a PARTIAL liquidation order before last + cooldown and "
-        "never blocks a full one (the timestamp is recorded when the fills leave a partial position): allowed ⇒ equity < mm; equity < mm ⇒ a full liquidation (or a partial one after "
-        "the cooldown) is allowed.",
+        "never blocks a full one (the timestamp is recorded when the fills leave a partial position): "
+        "allowed ⇒ equity < mm; equity < mm ⇒ a full liquidation (or a partial one after the cooldown) is "
+        "allowed.",
         assumptions=("equity is the QRE's int256 equity18 after syncRisk; mm its maintenance margin",),
         targets=(LIQUIDATE, SIZE, FunctionRef("QuantumRiskEngine", "isLiquidatable")),
         checker=ModelChecker.with_defect(
@@ -203,7 +204,10 @@ REGISTRY.register(
         "rejected fill leaves used and the earlier fills unchanged and stops the walk (_matchBook returns; "
         "the backstop is not tried). admitFill is extracted from SlithIR and proved equal to the model; its "
         "checked operations cannot fire in range, so the rule itself never reverts.",
-        assumptions=("|d| < 2^130, used, limit < 2^128 USDC units", "the limit is not changed within a block"),
+        assumptions=(
+            "|d| < 2^130, used, limit < 2^128 USDC units",
+            "the limit is not changed within a block",
+        ),
         targets=(ADMIT, FILL, MATCH, FunctionRef(LE, "_backstop"), LIQUIDATE),
         checker=ModelChecker.with_defect(
             m.liq7,
