@@ -12,7 +12,9 @@ LE = "LiquidationEngine"
 LIQUIDATE = FunctionRef(LE, "liquidate")
 SIZE = FunctionRef(LE, "_size")
 MATCH = FunctionRef(LE, "_matchBook")
-FILL = FunctionRef(LE, "_fill")
+FILL = FunctionRef(LE, "_admit")  # a fill's admission by the insurance rule and its fee
+RECORD = FunctionRef(LE, "_record")
+SETTLE_USER = FunctionRef(LE, "_settleUser")
 PRICE_FILL = FunctionRef(LE, "_priceFill")
 NOTIONAL = FunctionRef("LiquidationMath", "liquidationNotional")
 FEE = FunctionRef("LiquidationMath", "liquidationFee")
@@ -48,7 +50,15 @@ REGISTRY.register(
             "revert otherwise)",
             "|TNC|, TMMR < 2^128 in the QRE's 18-dp scale; a position's MM < 2^96 USDC units",
         ),
-        targets=(NOTIONAL, FILLABLE, SIZE, MATCH, FILL, LIQUIDATE),
+        targets=(
+            NOTIONAL,
+            FILLABLE,
+            FunctionRef("LiquidationMath", "adjustedBankruptcyRating"),
+            SIZE,
+            MATCH,
+            RECORD,
+            LIQUIDATE,
+        ),
         checker=ModelChecker.with_defect(
             m.liq1, m.NO_POSITION_CLAMP, "the result is not clamped to the position notional"
         ),
@@ -71,7 +81,7 @@ REGISTRY.register(
         "value, what is left of n) and, through admitFill, −d only when it fits what is left of the "
         "insurance limit.",
         assumptions=("the limits are not changed within a block",),
-        targets=(SIZE, FILL, LIQUIDATE, NOTIONAL, ADMIT),
+        targets=(SIZE, FILL, RECORD, SETTLE_USER, LIQUIDATE, NOTIONAL, ADMIT),
         checker=ModelChecker.with_defect(
             m.liq2,
             m.BLOCK_NOT_DECREMENTED,
@@ -94,7 +104,7 @@ REGISTRY.register(
         "LiquidationMath.liquidationFee is extracted from SlithIR and proved equal to the model. The engine "
         "folds the fee into the quote the liquidated side closes at, so the vault settles it with the PnL.",
         assumptions=("feePpm, maxFeePpm ≤ PPM (setters revert otherwise)", "quotes < 2^128 USDC units"),
-        targets=(FEE, FEE_DELTA, FILL, FunctionRef(LE, "_settleFill"), LIQUIDATE),
+        targets=(FEE, FEE_DELTA, FILL, SETTLE_USER, LIQUIDATE),
         checker=ModelChecker.with_defect(
             m.liq3, m.FEE_CAP_MISSING, "the fee rate is not capped at MaxLiquidationFeePpm"
         ),
@@ -228,7 +238,7 @@ REGISTRY.register(
         "filled at 49,500: 0.1 BTC costs 4,950 USDC, so Carl ends at 50,499 − 4,950 − 24.75 = 45,524.25 "
         "USDC, not 45,474.",
         severity=Severity.LOW,
-        targets=(LIQUIDATE, FILL),
+        targets=(LIQUIDATE, MATCH),
         check=m.seed_case3_fill,
     )
 )
