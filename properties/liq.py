@@ -1,11 +1,10 @@
-"""LIQ — liquidation against the perp book (seeds 004, 003; dYdX v4). Models: ``models.liquidation``."""
+"""LIQ — liquidation against the perp book (seeds 004, 003; dYdX v4). Models: ``models.liq``."""
 
 from __future__ import annotations
 
-from models import liquidation as m
+from models import liq as m
 from properties import REGISTRY
-from vaultproof.prover.registry import ModelChecker, PropertyDecl, SeedFindingDecl
-from vaultproof.results import FunctionRef, Severity
+from vaultproof.spec import FunctionRef, ModelChecker, PropertyDecl, SeedFindingDecl, Severity
 
 S003, S004 = "003_a4264e45de6bad94.txt", "004_3230dd0b2ff9e2de.txt"
 LE = "LiquidationEngine"
@@ -28,9 +27,8 @@ ADMIT = FunctionRef("LiquidationMath", "admitFill")
 REGISTRY.register(
     PropertyDecl(
         id="LIQ-1",
-        family="LIQ",
         title="The liquidation order: position block limits, fills within the order, the fillable price",
-        statement="LIQ-1 position block limits: the liquidation order's notional respects "
+        claim="position block limits: the liquidation order's notional respects "
         "MinPositionNotionalLiquidated and MaxPositionPortionLiquidatedPpm and never exceeds the position; "
         "its fills never exceed the order, a maker's order or a maker's position; no fill is worse than the "
         "fillable price.",
@@ -68,9 +66,8 @@ REGISTRY.register(
 REGISTRY.register(
     PropertyDecl(
         id="LIQ-2",
-        family="LIQ",
         title="Per-account per-block limits",
-        statement="LIQ-2 per-account per-block limits: MaxNotionalLiquidated and MaxQuantumsInsuranceLost, "
+        claim="per-account per-block limits: MaxNotionalLiquidated and MaxQuantumsInsuranceLost, "
         "counted per fill.",
         severity=Severity.HIGH,
         seed=f"{S004} §Subaccount Block Limits; test case 3",
@@ -94,9 +91,8 @@ REGISTRY.register(
 REGISTRY.register(
     PropertyDecl(
         id="LIQ-3",
-        family="LIQ",
         title="Fee cap",
-        statement="LIQ-3 fee ≤ MaxLiquidationFeePpm × notional (per fill, of the fill's quote).",
+        claim="fee ≤ MaxLiquidationFeePpm × notional (per fill, of the fill's quote).",
         severity=Severity.MEDIUM,
         seed=f"{S004} §Liquidation Fees (MaxLiquidationFeePpm set maximum fee)",
         rationale="Per fill: cap = quote·min(feePpm, maxFeePpm)/PPM rounds down and fee = min(cap, d) (0 "
@@ -114,9 +110,8 @@ REGISTRY.register(
 REGISTRY.register(
     PropertyDecl(
         id="LIQ-4",
-        family="LIQ",
         title="Eligibility and partial-liquidation cooldown",
-        statement="LIQ-4 eligibility: liquidatable iff equity < maintenance margin; a partial liquidation "
+        claim="eligibility: liquidatable iff equity < maintenance margin; a partial liquidation "
         "respects the cooldown.",
         severity=Severity.HIGH,
         seed=f"{S003} §1 Liquidation Eligibility, §4 partial_liquidation_cooldown; {S004} §Liquidation "
@@ -139,9 +134,8 @@ REGISTRY.register(
 REGISTRY.register(
     PropertyDecl(
         id="LIQ-5",
-        family="LIQ",
         title="Seed 004's three block-limit cases",
-        statement="LIQ-5 the three block-limit cases in 004_… are reproduced (balances, positions, "
+        claim="the three block-limit cases in 004_… are reproduced (balances, positions, "
         "insurance change). The document is a translation: where its arithmetic disagrees with its own "
         "inputs (fill price, fee), follow the inputs and record the disagreement as a finding against the "
         "seed.",
@@ -172,9 +166,8 @@ REGISTRY.register(
 REGISTRY.register(
     PropertyDecl(
         id="LIQ-6",
-        family="LIQ",
         title="Insurance delta at the bankruptcy price, and the fee it bounds",
-        statement="LIQ-6 per fill, d = fill quote − bankruptcy quote of the filled size (a long sells: +q − "
+        claim="per fill, d = fill quote − bankruptcy quote of the filled size (a long sells: +q − "
         "(v − share); a short buys: −q − (−v − share); share = ⌊TNC·ΔMMR/TMMR⌋): d < 0 → the fund loses −d; "
         "d > 0 → fee = min(⌊|q|·feePpm/1e6⌋, d) to the fund; the fee never takes the account below "
         "TNC·(1 − ΔMMR/TMMR).",
@@ -201,9 +194,8 @@ REGISTRY.register(
 REGISTRY.register(
     PropertyDecl(
         id="LIQ-7",
-        family="LIQ",
         title="The insurance-loss limit rejects the fill, not the liquidation",
-        statement="LIQ-7 MaxQuantumsInsuranceLost per account per block is enforced per fill: the first fill "
+        claim="MaxQuantumsInsuranceLost per account per block is enforced per fill: the first fill "
         "whose loss −d exceeds what is left of the limit is rejected, matching stops, the fills before it "
         "stand, and the liquidation does not revert.",
         severity=Severity.HIGH,

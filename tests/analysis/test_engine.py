@@ -27,9 +27,8 @@ def _registry() -> Registry:
     registry.register(
         PropertyDecl(
             id="ST-2",
-            family="ST",
             title="bounded loops",
-            statement="loops are bounded",
+            claim="loops are bounded",
             severity=Severity.MEDIUM,
             seed="000",
             rationale="rule 8",
@@ -62,7 +61,7 @@ def test_builtin_and_project_findings_are_converted(outcome: AnalysisOutcome) ->
     )
     assert loop.check_id == "ST-2"  # the registry names the property this detector decides
     assert loop.contract == "ST2Cases" and loop.impact is Severity.MEDIUM
-    assert loop.locations and loop.locations[0].file.endswith("ST2.sol")
+    assert loop.locations and loop.locations[0].file.endswith("vp-unbounded-loop.sol")
     assert json.loads(loop.slither_json)["check"] == "vp-unbounded-loop"
     other = next(f for f in outcome.findings if f.detector == "calls-loop")
     assert other.check_id == "calls-loop"
@@ -218,13 +217,18 @@ class _Crashing(AbstractDetector):  # type: ignore[misc]
         raise RuntimeError("boom")
 
 
-def test_a_crashing_detector_is_a_high_finding(
+def test_a_crashing_detector_is_a_tool_error_not_a_finding(
     fixture_project: CompiledProject, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Issue 14: a crash used to be a HIGH "Detector failed" finding that failed the gate; it is a tool
+    # error (exit 2 in `analyse`, ERROR for its property), and the code it should have checked is unchecked.
     runs = run_detectors(fixture_project.slither, [_Crashing], set())
     assert runs[0].error == "RuntimeError: boom" and runs[0].results == ()
     monkeypatch.setattr("vaultproof.analysis.plugin_detectors", lambda config: [_Crashing])
     monkeypatch.setattr("vaultproof.analysis.builtin_detectors", lambda exclude: [])
     result = run_analysis(fixture_project, Registry(), Console(quiet=True))
-    assert [(f.detector, f.impact) for f in result.findings] == [("vp-test-crash", Severity.HIGH)]
-    assert result.notes == ("detector vp-test-crash failed: RuntimeError: boom",)
+    assert result.findings == ()
+    assert result.tool_errors == ("detector vp-test-crash crashed: RuntimeError: boom",)
+    assert result.notes == (
+        "tool error: detector vp-test-crash crashed: RuntimeError: boom; its property is not checked",
+    )

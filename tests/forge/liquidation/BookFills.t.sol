@@ -6,8 +6,8 @@ import {ILiquidationEngine} from "../../../contracts/interfaces/ILiquidationEngi
 import {IPerpOrderBook} from "../../../contracts/interfaces/IPerpOrderBook.sol";
 import {PerpArchBase} from "../../../contracts/PerpArchBase.sol";
 
-/// @notice The liquidation order against the perp book, written from dYdX v4's rules (x/clob/keeper/
-/// liquidations.go): price-time priority, several fills, the fillable-price bound, d = fill quote − bankruptcy
+/// @notice LIQ-1, LIQ-3, LIQ-6, LIQ-7 end to end: the liquidation order against the perp book, written from
+/// dYdX v4's rules (x/clob/keeper/liquidations.go): price-time priority, several fills, the fillable-price bound, d = fill quote − bankruptcy
 /// quote per fill (long sells: q − v + ⌊TNC·ΔMMR/TMMR⌋; short buys: v − q + ⌊TNC·ΔMMR/TMMR⌋), fee =
 /// min(⌊q·feePpm/1e6⌋, d) when d > 0, and MaxQuantumsInsuranceLost enforced per fill (the first fill that
 /// would exceed what is left is rejected; the fills before it stand; nothing reverts).
