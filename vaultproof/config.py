@@ -45,6 +45,11 @@ class Config:
     mutants_dir: str | None = None
     optimizer_runs: int | None = None  # None: optimizer off
     evm_version: str | None = None
+    # [evidence]: forge on the compiled bytecode (replays of VIOLATED results, invariant suites, and the
+    # suites' broken variants); skipped with a note when forge is not installed.
+    evidence_replay: bool = True
+    evidence_invariants: bool = True
+    evidence_broken: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def path(self, relative: str) -> Path:
@@ -114,6 +119,7 @@ def load(root: Path) -> Config:
     prove = _table(data, "prove")
     analyse = _table(data, "analyse")
     gate = _table(data, "gate")
+    evidence = _table(data, "evidence")
 
     upgrades = []
     for entry in analyse.get("upgrades", []):
@@ -164,5 +170,8 @@ def load(root: Path) -> Config:
         mutants_dir=_get(prove, "prove", "mutants", str, None),
         optimizer_runs=optimizer_runs,
         evm_version=evm_version,
+        evidence_replay=_get(evidence, "evidence", "replay", bool, True),
+        evidence_invariants=_get(evidence, "evidence", "invariants", bool, True),
+        evidence_broken=_get(evidence, "evidence", "broken_variants", bool, False),
         extra=data,
     )

@@ -30,6 +30,7 @@ class RunOptions:
     baseline: str | None = None
     out: str | None = None
     mutants: bool = True
+    evidence: bool = True  # forge on the bytecode: replays and invariant suites ([evidence] switches)
 
 
 def tool_versions(project: CompiledProject) -> ToolVersions:
@@ -86,6 +87,7 @@ def report_stage(config: Config, console: Console, out: str | None = None) -> Ru
 
 
 def run_pipeline(config: Config, console: Console, options: RunOptions) -> RunResult:
+    from vaultproof.evidence.stage import run_evidence
     from vaultproof.gate import evaluate, load_baseline, write_baseline
     from vaultproof.mutation import Reference, run_mutants
     from vaultproof.report import write_reports
@@ -108,6 +110,7 @@ def run_pipeline(config: Config, console: Console, options: RunOptions) -> RunRe
         if options.mutants and not options.only
         else ()
     )
+    evidence, evidence_notes = run_evidence(config, console, proof) if options.evidence else ((), ())
 
     draft = RunResult(
         project=config.name,
@@ -121,7 +124,8 @@ def run_pipeline(config: Config, console: Console, options: RunOptions) -> RunRe
         tools=tool_versions(project),
         gate=None,
         exit_code=ExitCode.CLEAN,
-        notes=analysis.notes,
+        notes=analysis.notes + evidence_notes,
+        evidence=evidence,
     )
     out_dir = Path(options.out) if options.out else config.path(config.reports_dir)
     try:

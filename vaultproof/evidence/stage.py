@@ -1,0 +1,89 @@
+"""The evidence stage: after prove, run forge on the compiled bytecode (replays, then invariant suites).
+
+Skipped, with a note, when forge is not installed or the project's ``[evidence]`` switches are off. The
+order of the returned evidence is fixed (replays in catalogue order, then invariants by property), so the
+reports stay byte-identical across runs with the same outcomes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from vaultproof.config import Config
+from vaultproof.console import Console
+from vaultproof.evidence import invariants, repro
+from vaultproof.evidence.decl import EvidenceDecl, load_evidence, property_of_invariant
+from vaultproof.evidence.forge import Forge, forge_binary
+from vaultproof.prover.prove import ProveOutcome
+from vaultproof.prover.registry import catalogue_order
+from vaultproof.results import BytecodeEvidence, EvidenceStatus, Verdict
+
+
+def replay_requests(proof: ProveOutcome) -> list[repro.ReplayRequest]:
+    """Every VIOLATED result with its counterexample: properties (a regression) and seed findings."""
+    requests = [
+        repro.ReplayRequest(r.property_id, r.property_id, r.counterexample)
+        for r in proof.properties
+        if r.verdict is Verdict.VIOLATED
+    ]
+    requests += [
+        repro.ReplayRequest(s.id, s.fixed_by, s.result.counterexample)
+        for s in proof.seed_findings
+        if s.result.verdict is Verdict.VIOLATED
+    ]
+    return sorted(requests, key=lambda r: catalogue_order(r.subject))
+
+
+def run_evidence(
+    config: Config, console: Console, proof: ProveOutcome
+) -> tuple[tuple[BytecodeEvidence, ...], tuple[str, ...]]:
+    """(evidence, notes). Nothing runs when every switch is off; no forge is a note, not an error."""
+    if not (config.evidence_replay or config.evidence_invariants or config.evidence_broken):
+        return (), ()
+    binary = forge_binary(config.root)
+    if binary is None:
+        note = "bytecode evidence skipped: no forge binary under node_modules/@foundry-rs/forge-<platform>"
+        console.step(f"evidence: {note}")
+        return (), (note,)
+    decl = load_evidence(config.properties_module)
+    forge = Forge(binary, config.root)
+    evidence: list[BytecodeEvidence] = []
+    if config.evidence_replay:
+        requests = replay_requests(proof)
+        console.step(f"evidence: replaying {len(requests)} VIOLATED result(s) on the bytecode (build/repro/)")
+        for e in repro.run(requests, decl, forge):
+            console.step(f"evidence: replay {e.subject}: {e.status.value}")
+            evidence.append(e)
+    if config.evidence_invariants:
+        for suite in decl.suites:
+            console.step(f"evidence: invariant suite {suite.contract} ({suite.path})")
+        for e in invariants.run_suites(decl, forge):
+            console.step(f"evidence: {e.test_name} [{e.property_id}]: {_summary(e)}")
+            evidence.append(e)
+    if config.evidence_broken:
+        evidence += run_broken(decl, forge, console)
+    return tuple(evidence), ()
+
+
+def run_broken(decl: EvidenceDecl, forge: Forge, console: Console) -> list[BytecodeEvidence]:
+    out = []
+    for suite in decl.broken_suites:
+        e = invariants.run_broken(suite, forge)
+        console.step(f"evidence: broken variant {suite.variant} vs {suite.invariant}: {_summary(e)}")
+        out.append(e)
+    return out
+
+
+def _summary(e: BytecodeEvidence) -> str:
+    if e.status is EvidenceStatus.FUZZED:
+        return f"FUZZED {e.runs}×{e.depth}"
+    if e.status is EvidenceStatus.FAILED:
+        return f"FAILED after {len(e.sequence)} call(s)"
+    return e.status.value
+
+
+def evidence_for(property_id: str, evidence: Sequence[BytecodeEvidence]) -> list[BytecodeEvidence]:
+    return [e for e in evidence if e.property_id == property_id]
+
+
+__all__ = ["evidence_for", "property_of_invariant", "replay_requests", "run_evidence"]
