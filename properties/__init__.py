@@ -14,7 +14,8 @@ from properties import alloc, bf, conv, debt, liq, qre, rel, static, tier  # noq
 __all__ = ["EVIDENCE", "REGISTRY", "alloc", "bf", "conv", "debt", "liq", "qre", "rel", "static", "tier"]
 
 # Bytecode evidence (forge): invariant suites, their seeded code variants, replay recipes per seed finding.
-from properties import invariants as _invariants, replay as _replay  # noqa: E402
+from properties import invariants as _invariants  # noqa: E402
+from properties import replay as _replay  # noqa: E402
 from vaultproof.evidence.decl import EvidenceDecl  # noqa: E402
 
 EVIDENCE = EvidenceDecl(

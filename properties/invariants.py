@@ -28,10 +28,12 @@ VARIANTS = (
         source=BMV,
         contract="BalanceManagerVault",
         name="BrokenVaultDropsShortfall",
-        description="_absorbResidual emits DeficitSettled with shortfall 0: the residual is dropped (V1-like)",
+        description="_absorbResidual emits DeficitSettled with shortfall 0: the residual is dropped "
+        "(V1-like)",
         edits=(
             Edit(
-                "emit DeficitSettled(user, deficit, fromFree, fromCollateral, fromInsurance, socialized, remaining);",
+                "emit DeficitSettled(user, deficit, fromFree, fromCollateral, fromInsurance, socialized, "
+                "remaining);",
                 "emit DeficitSettled(user, deficit, fromFree, fromCollateral, fromInsurance, socialized, 0); "
                 "// DEFECT(DEBT-1): the residual is dropped",
             ),
@@ -45,8 +47,10 @@ VARIANTS = (
         description="a top-up records usdcLocked += amount instead of += toLock",
         edits=(
             Edit(
-                "a.usdcLocked = (LockMath.effectiveLocked(a.amount, a.usdcLocked, a.lockVersion) + toLock).toUint128();",
-                "a.usdcLocked = (LockMath.effectiveLocked(a.amount, a.usdcLocked, a.lockVersion) + amount).toUint128(); "
+                "a.usdcLocked = (LockMath.effectiveLocked(a.amount, a.usdcLocked, a.lockVersion) + toLock)"
+                ".toUint128();",
+                "a.usdcLocked = (LockMath.effectiveLocked(a.amount, a.usdcLocked, a.lockVersion) + amount)"
+                ".toUint128(); "
                 "// DEFECT(ALLOC-6): += amount, not += toLock",
             ),
         ),
@@ -56,7 +60,8 @@ VARIANTS = (
         source=BMV,
         contract="BalanceManagerVault",
         name="BrokenVaultUnlocksClaimedAmount",
-        description="releaseFromPosition passes the claimed amount to _handleRelease as the lock (pre-Stage-7)",
+        description="releaseFromPosition passes the claimed amount to _handleRelease as the lock "
+        "(pre-Stage-7)",
         edits=(
             Edit(
                 "uint256 locked = LockMath.effectiveLocked(a.amount, a.usdcLocked, a.lockVersion);\n"
@@ -75,7 +80,8 @@ VARIANTS = (
         source=BMV,
         contract="BalanceManagerVault",
         name="BrokenVaultLaxFloor",
-        description="the sale floor uses the vault's slippage bound alone, ignoring a stricter asset liqFactor",
+        description="the sale floor uses the vault's slippage bound alone, ignoring a stricter asset "
+        "liqFactor",
         edits=(
             Edit(
                 "p.liqFactorBps = _effectiveLiqFactor(cfg.liqFactorBps, $.maxCollateralSellSlippageBps);",
@@ -119,7 +125,8 @@ VARIANTS = (
         edits=(
             Edit(
                 "uint256 assetTotal = balanceManager.totalClaims(token);\n"
-                "        if (assetTotal > cfg.assetCap) counted = Math.mulDiv(counted, cfg.assetCap, assetTotal);",
+                "        if (assetTotal > cfg.assetCap) "
+                "counted = Math.mulDiv(counted, cfg.assetCap, assetTotal);",
                 "// DEFECT(QRE-4): the asset cap is not applied",
             ),
         ),
@@ -133,12 +140,18 @@ BROKEN_SUITES = (
     BrokenSuite(
         _BROKEN, "BrokenDebt3Test", "insurance-no-block-cap", "invariant_DEBT_3_insurance_block_cap", "DEBT-3"
     ),
-    BrokenSuite(_BROKEN, "BrokenDebt6Test", "custodian-forfeit-keeps-lock", "invariant_DEBT_6_custody_solvent"),
+    BrokenSuite(
+        _BROKEN, "BrokenDebt6Test", "custodian-forfeit-keeps-lock", "invariant_DEBT_6_custody_solvent"
+    ),
     BrokenSuite(
         _BROKEN, "BrokenAlloc6Test", "vault-topup-records-amount", "invariant_ALLOC_6_bookkeeping", "ALLOC-6"
     ),
     BrokenSuite(
-        _BROKEN, "BrokenRel1Test", "vault-unlocks-claimed-amount", "invariant_REL_1_release_bounded_by_lock", "REL-1"
+        _BROKEN,
+        "BrokenRel1Test",
+        "vault-unlocks-claimed-amount",
+        "invariant_REL_1_release_bounded_by_lock",
+        "REL-1",
     ),
     BrokenSuite(_BROKEN, "BrokenConv1Test", "vault-lax-floor", "invariant_CONV_1_sales_clear_floor"),
     BrokenSuite(_BROKEN, "BrokenQre4Test", "qre-no-asset-cap", "invariant_QRE_4_caps", "QRE-4"),

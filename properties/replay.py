@@ -35,7 +35,9 @@ def _v1_proxy(insurance_account: str) -> str:
     return f"""
 BalanceManagerVaultV1 v1 = BalanceManagerVaultV1(address(new ERC1967Proxy(
     address(new BalanceManagerVaultV1()),
-    abi.encodeCall(BalanceManagerVaultV1.initialize, (address(this), address(bm), address(usdc), 6, {insurance_account}))
+    abi.encodeCall(
+        BalanceManagerVaultV1.initialize, (address(this), address(bm), address(usdc), 6, {insurance_account})
+    )
 )));
 v1.setSettlementRouter(address(this), true);
 bm.setOperator(address(v1), true);
@@ -52,7 +54,9 @@ def bf2_seed_rule(cx: Counterexample) -> ReplayTest:
 bytes32 other = _posKey(ALICE, 1);
 bytes32 pos = _posKey(ALICE, 2);
 _deposit(ALICE, address(usdc), {other + free});
-if ({other} > 0) vault.allocateForPosition(ALICE, other, MARKET, {other}, IBalanceManagerVault.MarginMode.ISOLATED);
+if ({other} > 0) {{
+    vault.allocateForPosition(ALICE, other, MARKET, {other}, IBalanceManagerVault.MarginMode.ISOLATED);
+}}
 _deposit(ALICE, address(wbtc), {sats}); // basket equity >= {v["equity18"]} USD18
 vm.assertGe(uint256(qre.equity18(ALICE)), {v["equity18"]}, "basket equity of the counterexample");
 vm.assertEq(_free(ALICE, address(usdc)), {free}, "free USDC of the counterexample");
@@ -72,7 +76,8 @@ vm.assertEq(_lockedUsdc(ALICE), {other}, "the shipped rule keeps the other posit
         base="VaultproofDeploy",
         imports=(DEPLOY, VAULT_TYPES, ("SeedLockRule", "tests/fixtures/contracts/SeedLockRule.sol")),
         body=body,
-        target="SeedLockRule.effectiveLocked (fixture) on a record written by the deployed BalanceManagerVault",
+        target="SeedLockRule.effectiveLocked (fixture) on a record written by the deployed "
+        "BalanceManagerVault",
     )
 
 
@@ -83,7 +88,9 @@ def debt1_v1_silent_drop(cx: Counterexample) -> ReplayTest:
     margin = 100_000_000
     deficit, free = v["deficit"], v["userFreeUsdc"]
     used = min(deficit, free)
-    body = _v1_proxy("address(insurance)") + f"""
+    body = (
+        _v1_proxy("address(insurance)")
+        + f"""
 _deposit(ALICE, address(usdc), {margin + free});
 v1.allocateForPosition(ALICE, _posKey(ALICE, 1), MARKET, {margin}, BalanceManagerVaultV1.MarginMode.CROSS);
 uint256 insuranceBefore = _insuranceBalance();
@@ -100,6 +107,7 @@ vm.assertEq(insurance.paidInBlock(), 0, "insurance never asked");
 vm.assertEq(adl.calls(), 0, "ADL never asked");
 vm.assertEq(vaultEvents, 1, "only CollateralReleased: no event records the residual");
 """
+    )
     return ReplayTest(
         base="VaultproofDeploy",
         imports=(DEPLOY, V1, PROXY, ("Vm", "tests/forge/utils/Vm.sol")),
@@ -115,7 +123,9 @@ def rel2_unpaid_profit_dropped(cx: Counterexample) -> ReplayTest:
     v = _values(cx)
     amount, pnl, can_pay = v["amount"], v["pnl"], v["insuranceCanPay"]
     payer = "address(0x1D5)"
-    body = _v1_proxy(payer) + f"""
+    body = (
+        _v1_proxy(payer)
+        + f"""
 if ({can_pay} > 0) _deposit({payer}, address(usdc), {can_pay});
 _deposit(ALICE, address(usdc), {amount});
 v1.allocateForPosition(ALICE, _posKey(ALICE, 1), MARKET, {amount}, BalanceManagerVaultV1.MarginMode.CROSS);
@@ -125,6 +135,7 @@ uint256 userChange = _free(ALICE, address(usdc)) - freeBefore - {amount}; // les
 vm.assertEq(userChange, {v["userChange"]}, "what the user was paid");
 vm.assertTrue(userChange < {pnl}, "VIOLATION: the realised profit shrinks and no claim is recorded");
 """
+    )
     return ReplayTest(
         base="VaultproofDeploy",
         imports=(DEPLOY, V1, PROXY),
@@ -159,9 +170,9 @@ vm.assertEq(_quoteBalance(perp, carl), int256({v["Carl.balanceAfter"]}), "Carl's
 def liq5_case3_fill(cx: Counterexample) -> ReplayTest:
     v = _values(cx)
     claim = (
-        f"vm.assertTrue(r.quoteValue != {v['document.fillCost']}, \"VIOLATION: the fill does not cost the "
+        f'vm.assertTrue(r.quoteValue != {v["document.fillCost"]}, "VIOLATION: the fill does not cost the '
         f"document's amount\");\n"
-        f"vm.assertTrue(_quoteBalance(perp, carl) != int256({v['document.Carl.balanceAfter']}), \"VIOLATION: "
+        f'vm.assertTrue(_quoteBalance(perp, carl) != int256({v["document.Carl.balanceAfter"]}), "VIOLATION: '
         f"Carl does not end at the document's balance\");"
     )
     return _case3(cx, claim)
@@ -169,12 +180,12 @@ def liq5_case3_fill(cx: Counterexample) -> ReplayTest:
 
 def liq5_case3_fee(cx: Counterexample) -> ReplayTest:
     v = _values(cx)
-    claim = f"vm.assertTrue(r.fee != {v['document.fee']}, \"VIOLATION: the fee is not the document's\");"
+    claim = f'vm.assertTrue(r.fee != {v["document.fee"]}, "VIOLATION: the fee is not the document\'s");'
     return _case3(cx, claim)
 
 
 def liq5_case2_sign(cx: Counterexample) -> ReplayTest:
-    """Case 2 as written (Dave +49,501): his equity exceeds his notional and the engine refuses to liquidate."""
+    """Case 2 as written (Dave +49,501): his equity exceeds his notional; the engine refuses to liquidate."""
     v = _values(cx)
     notional = v["Dave.positionSize"] * v["oraclePrice"] // 10**8
     body = f"""

@@ -22,7 +22,9 @@ from vaultproof.results import Counterexample, EvidenceStatus, TokenValue
 
 ROOT = Path(__file__).resolve().parents[2]
 BINARY = forge_binary(ROOT)
-pytestmark = pytest.mark.skipif(BINARY is None, reason="forge (npm @foundry-rs/forge-<platform>) not installed")
+pytestmark = pytest.mark.skipif(
+    BINARY is None, reason="forge (npm @foundry-rs/forge-<platform>) not installed"
+)
 
 
 @pytest.fixture(scope="module")
@@ -49,9 +51,13 @@ def _committed_seed_counterexamples() -> list[repro.ReplayRequest]:
     requests = []
     for seed in data["seed_findings"]:
         cx = next(o["counterexample"] for o in seed["result"]["obligations"] if o["counterexample"])
-        values = tuple(TokenValue(v["name"], v["raw"], v["decimals"], v["unit"], v["display"]) for v in cx["values"])
+        values = tuple(
+            TokenValue(v["name"], v["raw"], v["decimals"], v["unit"], v["display"]) for v in cx["values"]
+        )
         requests.append(
-            repro.ReplayRequest(seed["id"], seed["fixed_by"], Counterexample(cx["obligation"], values, cx["explanation"]))
+            repro.ReplayRequest(
+                seed["id"], seed["fixed_by"], Counterexample(cx["obligation"], values, cx["explanation"])
+            )
         )
     return requests
 
@@ -63,7 +69,7 @@ def test_every_seed_finding_replays_on_the_bytecode(forge: Forge) -> None:
     assert [e.subject for e in evidence] == [r.subject for r in requests]
     for e in evidence:
         assert e.status is EvidenceStatus.REPLAYED, f"{e.subject}: {e.status.value}: {e.detail}"
-        assert e.test == repro.test_path(e.subject) and (ROOT / e.test).is_file()
+        assert e.test == repro.repro_path(e.subject) and (ROOT / e.test).is_file()
 
 
 def test_a_replay_that_does_not_violate_is_replay_differs(forge: Forge) -> None:
@@ -74,7 +80,9 @@ def test_a_replay_that_does_not_violate_is_replay_differs(forge: Forge) -> None:
         TokenValue(v.name, v.raw + 1, v.decimals, v.unit, v.display) if v.name == "seedEffectiveLocked" else v
         for v in bf2.counterexample.values
     )
-    request = repro.ReplayRequest("BF-2.wrong-claim", "BF-2", Counterexample(bf2.counterexample.obligation, wrong))
+    request = repro.ReplayRequest(
+        "BF-2.wrong-claim", "BF-2", Counterexample(bf2.counterexample.obligation, wrong)
+    )
     decl = type(EVIDENCE)(recipes={"BF-2.wrong-claim": EVIDENCE.recipes["BF-2.seed-rule"]})
     (evidence,) = repro.run([request], decl, forge)
     assert evidence.status is EvidenceStatus.REPLAY_DIFFERS

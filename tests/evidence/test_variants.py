@@ -16,7 +16,7 @@ from vaultproof.evidence.variants import CodeVariant, Edit, render, stale_varian
 ROOT = Path(__file__).resolve().parents[2]
 REGEN = (
     ".venv/bin/python -c 'from pathlib import Path; from properties.invariants import VARIANTS, BROKEN_DIR; "
-    "from vaultproof.evidence.variants import write_variants; write_variants(VARIANTS, Path(\".\"), "
+    'from vaultproof.evidence.variants import write_variants; write_variants(VARIANTS, Path("."), '
     "Path(BROKEN_DIR))'"
 )
 

@@ -7,6 +7,7 @@ reports stay byte-identical across runs with the same outcomes.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 from vaultproof.config import Config
@@ -62,16 +63,40 @@ def run_evidence(
             evidence.append(e)
     if config.evidence_broken:
         evidence += run_broken(decl, forge, console)
+    evidence += model_only_twins(proof, decl)
     return tuple(evidence), ()
 
 
 def run_broken(decl: EvidenceDecl, forge: Forge, console: Console) -> list[BytecodeEvidence]:
+    """Each invariant against its seeded code variant (FAILED required). A variant that is a property's
+    broken twin in code is reported as that twin (``ID.broken``)."""
     out = []
     for suite in decl.broken_suites:
         e = invariants.run_broken(suite, forge)
+        if suite.twin_of:
+            e = dataclasses.replace(e, subject=f"{suite.twin_of}.broken")
         console.step(f"evidence: broken variant {suite.variant} vs {suite.invariant}: {_summary(e)}")
         out.append(e)
     return out
+
+
+def model_only_twins(proof: ProveOutcome, decl: EvidenceDecl) -> list[BytecodeEvidence]:
+    """Broken twins no code variant carries: said so, rather than replayed on code that does not exist."""
+    in_code = {s.twin_of for s in decl.broken_suites if s.twin_of}
+    return [
+        BytecodeEvidence(
+            subject=f"{entry.id}.broken",
+            property_id=entry.id,
+            kind="replay",
+            status=EvidenceStatus.NO_BYTECODE,
+            test="",
+            test_name="",
+            detail=decl.no_bytecode.get(f"{entry.id}.broken")
+            or f"model-only broken twin ({entry.broken_description}): no bytecode for this twin",
+        )
+        for entry in proof.catalogue
+        if entry.broken_description and entry.id not in in_code
+    ]
 
 
 def _summary(e: BytecodeEvidence) -> str:
@@ -79,7 +104,7 @@ def _summary(e: BytecodeEvidence) -> str:
         return f"FUZZED {e.runs}×{e.depth}"
     if e.status is EvidenceStatus.FAILED:
         return f"FAILED after {len(e.sequence)} call(s)"
-    return e.status.value
+    return str(e.status.value)
 
 
 def evidence_for(property_id: str, evidence: Sequence[BytecodeEvidence]) -> list[BytecodeEvidence]:

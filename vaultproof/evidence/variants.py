@@ -45,7 +45,9 @@ def render(variant: CodeVariant, root: Path, out_dir: Path) -> str:
     try:
         text = source.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(f"code variant {variant.id}: cannot read {variant.source}: {exc.strerror}") from None
+        raise ConfigError(
+            f"code variant {variant.id}: cannot read {variant.source}: {exc.strerror}"
+        ) from None
     for edit in variant.edits:
         count = text.count(edit.anchor)
         if count != 1:
@@ -58,7 +60,9 @@ def render(variant: CodeVariant, root: Path, out_dir: Path) -> str:
         text = text.replace(edit.anchor, edit.replacement)
     header = f"contract {variant.contract} "
     if text.count(header) != 1:
-        raise ConfigError(f"code variant {variant.id}: contract {variant.contract} not declared once in {variant.source}")
+        raise ConfigError(
+            f"code variant {variant.id}: contract {variant.contract} not declared once in {variant.source}"
+        )
     text = text.replace(header, f"contract {variant.name} ")
     relative = os.path.relpath(source.parent, out_dir).replace(os.sep, "/")
 

@@ -29,8 +29,8 @@ from vaultproof.report.doc import (
 from vaultproof.results import (
     BytecodeEvidence,
     CatalogueEntry,
-    EvidenceStatus,
     Counterexample,
+    EvidenceStatus,
     PropertyResult,
     RunResult,
     SeedFindingResult,
@@ -72,7 +72,8 @@ EVIDENCE_NOTE = (
 
 
 def evidence_badge(e: BytecodeEvidence) -> Badge:
-    return Badge(view.evidence_label(e), EVIDENCE_TONES[e.status])
+    tone = "ok" if e.expect_failure and e.as_expected else EVIDENCE_TONES[e.status]
+    return Badge(view.evidence_label(e), tone)
 
 
 def _evidence_table(evidence: list[BytecodeEvidence]) -> Table:
@@ -94,14 +95,21 @@ def _sequence_blocks(evidence: list[BytecodeEvidence]) -> list[Block]:
     for e in evidence:
         if e.sequence:
             blocks.append(
-                Para(text(Strong(f"Shrunk failing sequence of {e.test_name}"), f" ({len(e.sequence)} calls):"))
+                Para(
+                    text(Strong(f"Shrunk failing sequence of {e.test_name}"), f" ({len(e.sequence)} calls):")
+                )
             )
             blocks.append(Bullets(tuple(text(Code(step)) for step in e.sequence)))
     return blocks
 
 
 def _glance_evidence(result: RunResult, property_id: str) -> Text:
-    found = view.evidence_of(result, property_id)
+    """The property's own evidence: replays and shipped invariants (broken variants: in its section)."""
+    found = [
+        e
+        for e in view.evidence_of(result, property_id)
+        if not e.expect_failure and e.status is not EvidenceStatus.NO_BYTECODE
+    ]
     if not found:
         return _t("—")
     worst = min(found, key=lambda e: e.status.rank)
@@ -130,7 +138,9 @@ def _evidence_section(result: RunResult) -> list[Block]:
     if not result.evidence:
         return [
             *blocks,
-            Para(text("No bytecode evidence in this run (forge not installed, or [evidence] off)."), muted=True),
+            Para(
+                text("No bytecode evidence in this run (forge not installed, or [evidence] off)."), muted=True
+            ),
         ]
     blocks.append(_evidence_table(list(result.evidence)))
     blocks += _sequence_blocks([e for e in result.evidence if e.status is EvidenceStatus.FAILED])
@@ -262,13 +272,13 @@ def _summary(result: RunResult, fail_on: Severity) -> list[Block]:
         )
     )
     if result.evidence:
-        counts: dict[str, int] = {}
+        by_status: dict[str, int] = {}
         for e in result.evidence:
-            counts[e.status.value] = counts.get(e.status.value, 0) + 1
+            by_status[e.status.value] = by_status.get(e.status.value, 0) + 1
         facts.append(
             (
                 "Bytecode evidence",
-                text(", ".join(f"{n} {label}" for label, n in sorted(counts.items())) + " (see below)"),
+                text(", ".join(f"{n} {label}" for label, n in sorted(by_status.items())) + " (see below)"),
             )
         )
     facts.append(("Gate", text(Strong(view.gate_label(result)))))

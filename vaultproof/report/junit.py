@@ -97,14 +97,16 @@ def _property_case(suite: _Suite, classname: str, name: str, found: PropertyResu
 
 def _evidence_case(suite: _Suite, e: BytecodeEvidence) -> None:
     """Bytecode evidence beside the verdicts: REPLAYED / FUZZED pass, a broken variant must FAIL."""
-    case = _case(suite, f"vaultproof.bytecode.{e.kind}", f"{e.subject} {e.test_name}".strip())
+    case = _case(suite, f"vaultproof.bytecode.{e.kind}", f"{e.kind} {e.subject} {e.test_name}".strip())
     body = "\n".join([e.detail, *e.sequence]).strip()
     if e.status is EvidenceStatus.NO_BYTECODE:
         _fail(suite, case, "skipped", e.detail or "no bytecode to run it on", e.status.value)
     elif e.status is EvidenceStatus.ERROR:
         _fail(suite, case, "error", f"ERROR: {e.detail}", e.status.value, body)
     elif not e.as_expected:
-        expected = "FAILED (a broken variant the invariant must catch)" if e.expect_failure else "no violation"
+        expected = (
+            "FAILED (a broken variant the invariant must catch)" if e.expect_failure else "no violation"
+        )
         _fail(suite, case, "failure", f"{e.status.value}, expected {expected}", e.status.value, body)
 
 

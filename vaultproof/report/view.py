@@ -77,8 +77,9 @@ def evidence_label(e: BytecodeEvidence) -> str:
     if e.status is EvidenceStatus.FUZZED:
         return f"FUZZED {e.runs}×{e.depth}"
     if e.status is EvidenceStatus.FAILED:
-        return f"FAILED ({len(e.sequence)} calls)"
-    return e.status.value
+        required = ", as required" if e.expect_failure else ""
+        return f"FAILED ({len(e.sequence)} calls{required})"
+    return str(e.status.value)
 
 
 def evidence_of(result: RunResult, property_id: str) -> list[BytecodeEvidence]:

@@ -21,13 +21,14 @@ import {IQuantumRiskEngine} from "../../../contracts/interfaces/IQuantumRiskEngi
 /// `[profile.invariant]` (run it with FOUNDRY_PROFILE=invariant). `tests/forge/invariant/broken/` runs the
 /// same invariants against seeded defects, each of which must fail.
 ///
-/// Set-up on top of Deploy.sol: insurance may pay 10,000 USDC per block (so the cap binds), and WETH counts
+/// Set-up on top of Deploy.sol: insurance may pay 2,000 USDC per block (so the cap binds), ADL starts with no
+/// capacity (so shortfalls are recorded), and WETH counts
 /// at most 30 WETH per user and 50 WETH across users (QRE-4; its size-scaling threshold is raised so the
-/// valuation is linear and the cap is the only cut). Each user starts with 3,000 USDC, 0.2 WBTC and 15 WETH
-/// (45 WETH in all, just under the asset cap) and an ISOLATED position of 1,000 USDC; the maker rests bids on
-/// both books above and below the conversion floor.
+/// valuation is linear and the cap is the only cut). Each user starts with 1,500 USDC, 0.2 WBTC and 15 WETH
+/// (45 WETH in all, just under the asset cap) and an ISOLATED position of 1,000 USDC (so 500 USDC free); the maker
+/// rests bids on both books above and below the conversion floor (little above it for WBTC).
 abstract contract SystemInvariants is VaultproofDeploy {
-    uint256 internal constant INVARIANT_BLOCK_CAP = 10_000e6;
+    uint256 internal constant INVARIANT_BLOCK_CAP = 2_000e6;
     uint256 internal constant WETH_USER_CAP = 30e18;
     uint256 internal constant WETH_ASSET_CAP = 50e18;
 
@@ -39,7 +40,6 @@ abstract contract SystemInvariants is VaultproofDeploy {
         cfg.userCap = WETH_USER_CAP;
         cfg.assetCap = WETH_ASSET_CAP;
         qre.setCollateral(address(weth), cfg);
-        adl.setCapacity(5_000e6);
 
         _installVariant();
 
@@ -52,13 +52,13 @@ abstract contract SystemInvariants is VaultproofDeploy {
         // A starting book and baskets, so that early liquidations already reach collateral sales: bids above
         // the WBTC floor (80,750) and below it (78,000, between the 95% liqFactor and the 90% slippage bound),
         // and above / below the WETH floor (2,700).
-        _bid(MAKER, wbtcBook, 84_000e6, 0.05e8);
+        _bid(MAKER, wbtcBook, 84_000e6, 0.005e8);
         _bid(MAKER, wbtcBook, 78_000e6, 0.5e8);
         _bid(MAKER, wethBook, 2_850e6, 2e18);
         _bid(MAKER, wethBook, 2_600e6, 10e18);
         for (uint256 u; u < handler.actorCount(); ++u) {
             address user = handler.actor(u);
-            _deposit(user, address(usdc), 3_000e6);
+            _deposit(user, address(usdc), 1_500e6);
             _deposit(user, address(wbtc), 0.2e8);
             _deposit(user, address(weth), 15e18);
         }
