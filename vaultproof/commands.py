@@ -136,7 +136,7 @@ def cmd_repro(args: argparse.Namespace) -> CommandResult:
     if not requests:
         console.summary(f"vaultproof: {args.id} is not VIOLATED: there is no counterexample to replay")
         return CommandResult(ExitCode.CLEAN, ())
-    evidence = repro.run(requests, load_evidence(cfg.properties_module), Forge(binary, cfg.root))
+    evidence, _ = repro.run(requests, load_evidence(cfg.properties_module), Forge(binary, cfg.root))
     for e in evidence:
         console.step(f"repro: {e.subject}: {e.status.value} ({e.test or 'no test written'}) {e.detail}")
     replayed = all(e.status is EvidenceStatus.REPLAYED for e in evidence)

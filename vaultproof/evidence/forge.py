@@ -35,11 +35,16 @@ def forge_binary(root: Path) -> Path | None:
 
 @dataclass(frozen=True)
 class CallStep:
-    """One call of a failing invariant sequence, as forge shrank it (raw ABI values)."""
+    """One call of a failing invariant sequence, as forge shrank it (raw ABI values), replayable as is."""
 
     target: str  # contract name
     function: str  # name(types)
     args: tuple[str, ...]
+    sender: str = ""
+    address: str = ""
+    calldata: str = ""  # 0x-hex
+    warp: int | None = None
+    roll: int | None = None
 
 
 @dataclass(frozen=True)
@@ -150,8 +155,30 @@ def _sequence(counterexample: object) -> tuple[CallStep, ...]:
         signature = str(step.get("signature") or step.get("func_name") or "?")
         args = step.get("raw_args") or step.get("args")
         raw = tuple(a.strip() for a in str(args).split(",")) if isinstance(args, str) and args else ()
-        out.append(CallStep(str(step.get("contract_name") or "").rpartition(":")[2], signature, raw))
+        out.append(
+            CallStep(
+                target=str(step.get("contract_name") or "").rpartition(":")[2],
+                function=signature,
+                args=raw,
+                sender=str(step.get("sender") or ""),
+                address=str(step.get("addr") or ""),
+                calldata=str(step.get("calldata") or ""),
+                warp=_int_or_none(step.get("warp")),
+                roll=_int_or_none(step.get("roll")),
+            )
+        )
     return tuple(out)
+
+
+def _int_or_none(value: object) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return int(value, 0)
+        except ValueError:
+            return None
+    return None
 
 
 def _first_error(text: str) -> str:

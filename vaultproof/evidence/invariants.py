@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from vaultproof.evidence.decl import BrokenSuite, EvidenceDecl, property_of_invariant
 from vaultproof.evidence.forge import CallStep, Forge, TestOutcome
@@ -54,47 +55,61 @@ def evidence_of(outcome: TestOutcome, subject: str | None = None) -> BytecodeEvi
     )
 
 
-def run_suites(decl: EvidenceDecl, forge: Forge) -> tuple[BytecodeEvidence, ...]:
-    """Every declared suite's invariants; one evidence per invariant, sorted by (property, test)."""
-    out: list[BytecodeEvidence] = []
+def run_suites(decl: EvidenceDecl, forge: Forge) -> list[InvariantRun]:
+    """Every declared suite's invariants; one per invariant, sorted by (property, test)."""
+    out: list[InvariantRun] = []
     for suite in decl.suites:
         result = forge.test(suite.path, match_contract=f"^{suite.contract}$", match_test="^invariant_")
         if result.error:
-            out.append(
-                BytecodeEvidence(
-                    subject=suite.contract,
-                    property_id="",
-                    kind="invariant",
-                    status=EvidenceStatus.ERROR,
-                    test=suite.path,
-                    test_name=suite.contract,
-                    detail=result.error,
-                )
+            error = BytecodeEvidence(
+                subject=suite.contract,
+                property_id="",
+                kind="invariant",
+                status=EvidenceStatus.ERROR,
+                test=suite.path,
+                test_name=suite.contract,
+                detail=result.error,
             )
+            out.append(InvariantRun(error, None))
             continue
-        out += [e for o in result.outcomes if (e := evidence_of(o)) is not None]
-    return tuple(sorted(out, key=lambda e: (e.property_id, e.test_name)))
+        out += [InvariantRun(e, o) for o in result.outcomes if (e := evidence_of(o)) is not None]
+    return sorted(out, key=lambda r: (r.evidence.property_id, r.evidence.test_name))
 
 
-def run_broken(suite: BrokenSuite, forge: Forge) -> BytecodeEvidence:
-    """The declared invariant against its code variant: FAILED (with the sequence) is the expected outcome."""
-    result = forge.test(suite.path, match_contract=f"^{suite.contract}$", match_test=f"^{suite.invariant}\\(")
-    subject = f"{property_of_invariant(suite.invariant)}.variant:{suite.variant}"
-    outcome = next((o for o in result.outcomes if o.test.startswith(suite.invariant + "(")), None)
-    if outcome is None:
-        return BytecodeEvidence(
-            subject=subject,
-            property_id=property_of_invariant(suite.invariant) or "",
-            kind="invariant",
-            status=EvidenceStatus.ERROR,
-            test=suite.path,
-            test_name=f"{suite.contract}.{suite.invariant}",
-            detail=result.error or "forge reported no result for this invariant",
-            expect_failure=True,
-        )
-    evidence = evidence_of(outcome, subject)
-    assert evidence is not None  # the declared invariant carries an id (checked by the protocol's tests)
-    return dataclasses.replace(evidence, expect_failure=True)
+@dataclass(frozen=True)
+class InvariantRun:
+    """One invariant's evidence and the raw outcome it came from (its shrunk calls, for a sequence replay)."""
+
+    evidence: BytecodeEvidence
+    outcome: TestOutcome | None
+
+
+def run_broken(suites: Sequence[BrokenSuite], forge: Forge) -> list[InvariantRun]:
+    """Each declared invariant against its code variant, FAILED being the required outcome. One forge run:
+    each broken-variant suite declares only its own invariant. Same order as ``suites``."""
+    if not suites:
+        return []
+    paths = sorted({s.path for s in suites})
+    pattern = paths[0] if len(paths) == 1 else "{" + ",".join(paths) + "}"
+    result = forge.test(pattern, match_test="^invariant_")
+    by_key = {(o.contract, o.test.partition("(")[0]): o for o in result.outcomes}
+    runs = []
+    for suite in suites:
+        subject = f"{property_of_invariant(suite.invariant)}.variant:{suite.variant}"
+        outcome = by_key.get((suite.contract, suite.invariant))
+        evidence = evidence_of(outcome, subject) if outcome is not None else None
+        if evidence is None:
+            evidence = BytecodeEvidence(
+                subject=subject,
+                property_id=property_of_invariant(suite.invariant) or "",
+                kind="invariant",
+                status=EvidenceStatus.ERROR,
+                test=suite.path,
+                test_name=f"{suite.contract}.{suite.invariant}",
+                detail=result.error or "forge reported no result for this invariant",
+            )
+        runs.append(InvariantRun(dataclasses.replace(evidence, expect_failure=True), outcome))
+    return runs
 
 
 def failing_sequences(evidence: Sequence[BytecodeEvidence]) -> list[BytecodeEvidence]:

@@ -48,36 +48,44 @@ def run_evidence(
         return (), (note,)
     decl = load_evidence(config.properties_module)
     forge = Forge(binary, config.root)
-    evidence: list[BytecodeEvidence] = []
-    if config.evidence_replay:
-        requests = replay_requests(proof)
-        console.step(f"evidence: replaying {len(requests)} VIOLATED result(s) on the bytecode (build/repro/)")
-        for e in repro.run(requests, decl, forge):
-            console.step(f"evidence: replay {e.subject}: {e.status.value}")
-            evidence.append(e)
+    # Invariant suites first: their failing sequences are replayed together with the counterexamples, in
+    # one forge run over build/repro/ (one compilation).
+    runs: list[invariants.InvariantRun] = []
     if config.evidence_invariants:
         for suite in decl.suites:
             console.step(f"evidence: invariant suite {suite.contract} ({suite.path})")
-        for e in invariants.run_suites(decl, forge):
-            console.step(f"evidence: {e.test_name} [{e.property_id}]: {_summary(e)}")
-            evidence.append(e)
-    if config.evidence_broken:
-        evidence += run_broken(decl, forge, console)
+        for run in invariants.run_suites(decl, forge):
+            console.step(
+                f"evidence: {run.evidence.test_name} [{run.evidence.property_id}]: {_summary(run.evidence)}"
+            )
+            runs.append(run)
+    if config.evidence_broken and decl.broken_suites:
+        console.step(f"evidence: {len(decl.broken_suites)} broken-variant suite(s) ({decl.variants_dir})")
+        broken = invariants.run_broken(decl.broken_suites, forge)
+        for variant, run in zip(decl.broken_suites, broken, strict=True):
+            if variant.twin_of:
+                run = dataclasses.replace(
+                    run, evidence=dataclasses.replace(run.evidence, subject=f"{variant.twin_of}.broken")
+                )
+            console.step(
+                f"evidence: broken variant {variant.variant} vs {variant.invariant}: {_summary(run.evidence)}"
+            )
+            runs.append(run)
+    requests = replay_requests(proof) if config.evidence_replay else []
+    failing = [r for r in runs if r.evidence.status is EvidenceStatus.FAILED]
+    if requests or failing:
+        console.step(
+            f"evidence: replaying {len(requests)} VIOLATED counterexample(s) and {len(failing)} failing "
+            f"sequence(s) on the bytecode ({repro.REPRO_DIR}/)"
+        )
+    replays, replayed = repro.run(requests, decl, forge, failing)
+    for e in replays:
+        console.step(f"evidence: replay {e.subject}: {e.status.value}")
+    by_subject = {(e.subject, e.test_name): e for e in replayed}
+    evidence = list(replays)
+    evidence += [by_subject.get((r.evidence.subject, r.evidence.test_name), r.evidence) for r in runs]
     evidence += model_only_twins(proof, decl)
     return tuple(evidence), ()
-
-
-def run_broken(decl: EvidenceDecl, forge: Forge, console: Console) -> list[BytecodeEvidence]:
-    """Each invariant against its seeded code variant (FAILED required). A variant that is a property's
-    broken twin in code is reported as that twin (``ID.broken``)."""
-    out = []
-    for suite in decl.broken_suites:
-        e = invariants.run_broken(suite, forge)
-        if suite.twin_of:
-            e = dataclasses.replace(e, subject=f"{suite.twin_of}.broken")
-        console.step(f"evidence: broken variant {suite.variant} vs {suite.invariant}: {_summary(e)}")
-        out.append(e)
-    return out
 
 
 def model_only_twins(proof: ProveOutcome, decl: EvidenceDecl) -> list[BytecodeEvidence]:

@@ -22,11 +22,12 @@ import {IQuantumRiskEngine} from "../../../contracts/interfaces/IQuantumRiskEngi
 /// same invariants against seeded defects, each of which must fail.
 ///
 /// Set-up on top of Deploy.sol: insurance may pay 2,000 USDC per block (so the cap binds), ADL starts with no
-/// capacity (so shortfalls are recorded), and WETH counts
-/// at most 30 WETH per user and 50 WETH across users (QRE-4; its size-scaling threshold is raised so the
-/// valuation is linear and the cap is the only cut). Each user starts with 1,500 USDC, 0.2 WBTC and 15 WETH
-/// (45 WETH in all, just under the asset cap) and an ISOLATED position of 1,000 USDC (so 500 USDC free); the maker
-/// rests bids on both books above and below the conversion floor (little above it for WBTC).
+/// capacity (so shortfalls are recorded), and WETH counts at most 30 WETH per user and 50 WETH across users
+/// (QRE-4; its size-scaling threshold is raised so the valuation is linear and the cap is the only cut). Each
+/// user starts with 1,500 USDC, 0.2 WBTC and 16.67 WETH (50 WETH in all less 2 wei, just under the asset cap)
+/// and an ISOLATED position of all 1,500 USDC, so a new CROSS position starts virtual-backed while the user's
+/// lock bucket holds another position's USDC; the maker rests bids on both books (WBTC: only below its floor
+/// until the handler bids).
 abstract contract SystemInvariants is VaultproofDeploy {
     uint256 internal constant INVARIANT_BLOCK_CAP = 2_000e6;
     uint256 internal constant WETH_USER_CAP = 30e18;
@@ -49,10 +50,9 @@ abstract contract SystemInvariants is VaultproofDeploy {
         vault.setSettlementRouter(address(handler), true);
         oracle.setUpdater(address(handler), true);
 
-        // A starting book and baskets, so that early liquidations already reach collateral sales: bids above
-        // the WBTC floor (80,750) and below it (78,000, between the 95% liqFactor and the 90% slippage bound),
-        // and above / below the WETH floor (2,700).
-        _bid(MAKER, wbtcBook, 84_000e6, 0.005e8);
+        // A starting book and baskets, so that early liquidations already reach collateral sales: a WBTC bid
+        // below its floor (78,000 < 80,750: between the 95% liqFactor and the 90% slippage bound), and WETH bids
+        // above / below its floor (2,700). The handler's `bid` adds bids on both sides of both floors.
         _bid(MAKER, wbtcBook, 78_000e6, 0.5e8);
         _bid(MAKER, wethBook, 2_850e6, 2e18);
         _bid(MAKER, wethBook, 2_600e6, 10e18);
@@ -60,9 +60,9 @@ abstract contract SystemInvariants is VaultproofDeploy {
             address user = handler.actor(u);
             _deposit(user, address(usdc), 1_500e6);
             _deposit(user, address(wbtc), 0.2e8);
-            _deposit(user, address(weth), 15e18);
+            _deposit(user, address(weth), WETH_ASSET_CAP / 3); // 3 × 16.67 WETH: just under the cap
         }
-        handler.openInitialPositions(1_000e6);
+        handler.openInitialPositions(1_500e6);
     }
 
     /// @dev Broken-variant suites replace one deployed contract's code here (shipped: nothing).
@@ -75,16 +75,17 @@ abstract contract SystemInvariants is VaultproofDeploy {
     }
 
     // ================================================================ the invariants
-    // Each failure message is built only on failure (it walks the handler's journal).
+    // Checked by the `invariant_*` wrappers of the concrete suites below and in broken/. Each failure message
+    // is built only on failure (it walks the handler's journal).
 
     /// DEBT-1: every DeficitSettled sums to its deficit (= the loss beyond the lock), and its collateral and
     /// insurance legs are what the sales and the fund actually paid.
-    function invariant_DEBT_1_waterfall_conserves() public view {
+    function _check_DEBT_1_waterfall_conserves() internal view {
         if (handler.debt1Violations() != 0) _fail("DEBT-1", handler.firstDebt1());
     }
 
     /// DEBT-3: the insurance fund pays at most what it is asked and at most MaxQuantumsInsuranceLost per block.
-    function invariant_DEBT_3_insurance_block_cap() public view {
+    function _check_DEBT_3_insurance_block_cap() internal view {
         if (handler.debt3Violations() != 0) _fail("DEBT-3", handler.firstDebt3());
         if (insurance.paidInBlock() > insurance.maxQuantumsInsuranceLost()) {
             _fail("DEBT-3", string.concat("paidInBlock ", vm.toString(insurance.paidInBlock()), " over the cap"));
@@ -93,7 +94,7 @@ abstract contract SystemInvariants is VaultproofDeploy {
 
     /// DEBT-6: per token, Σ claims (every account's free balance and every locker's locked balance) ≤ tokens
     /// the custodian holds; the custodian's own running total agrees with the sum.
-    function invariant_DEBT_6_custody_solvent() public view {
+    function _check_DEBT_6_custody_solvent() internal view {
         address[3] memory tokens = [address(usdc), address(wbtc), address(weth)];
         for (uint256 t; t < 3; ++t) {
             uint256 claims = _claims(tokens[t]);
@@ -118,7 +119,7 @@ abstract contract SystemInvariants is VaultproofDeploy {
 
     /// ALLOC-6: per user, totalAllocated = cross + isolated = Σ open allocations by mode; usdcLocked ≤ amount
     /// per allocation; Σ effective locked = the BalanceManager's locked (user, USDC, vault).
-    function invariant_ALLOC_6_bookkeeping() public view {
+    function _check_ALLOC_6_bookkeeping() internal view {
         for (uint256 u; u < handler.actorCount(); ++u) {
             address user = handler.actor(u);
             (uint256 cross, uint256 isolated, uint256 effective, bool overLocked) = _openAllocations(user);
@@ -146,18 +147,18 @@ abstract contract SystemInvariants is VaultproofDeploy {
     }
 
     /// REL-1: no release or cancel unlocks (or forfeits) more than the position's effective locked USDC.
-    function invariant_REL_1_release_bounded_by_lock() public view {
+    function _check_REL_1_release_bounded_by_lock() internal view {
         if (handler.rel1Violations() != 0) _fail("REL-1", handler.firstRel1());
     }
 
     /// CONV-1: every CollateralSold realised ≥ qty × oracle × max(liqFactor, 1 − slippage), exactly.
-    function invariant_CONV_1_sales_clear_floor() public view {
+    function _check_CONV_1_sales_clear_floor() internal view {
         if (handler.conv1Violations() != 0) _fail("CONV-1", handler.firstConv1());
     }
 
     /// QRE-4: the capped asset (WETH) counts ≤ its per-user cap in each user's equity, and ≤ its asset cap
     /// summed over every holder.
-    function invariant_QRE_4_caps() public view {
+    function _check_QRE_4_caps() internal view {
         uint256 total;
         address[4] memory holders = [handler.actor(0), handler.actor(1), handler.actor(2), MAKER];
         for (uint256 i; i < holders.length; ++i) {
@@ -184,9 +185,9 @@ abstract contract SystemInvariants is VaultproofDeploy {
 
     // ================================================================ helpers
 
-    /// @dev Fails with the property id, what broke (token units), and the actions applied, in token units
-    /// (forge re-runs the shrunk sequence for its reason, so these are the shrunk sequence's actions; forge
-    /// prints the same calls as raw calldata beside it).
+    /// @dev Fails with the property id, what broke (token units), and the actions applied in this run, in token
+    /// units. forge's reason may come from a longer run than the shrunk sequence it prints; vaultproof replays
+    /// the shrunk calls alone (build/repro/Seq_*.t.sol) so the message then lists exactly those.
     function _fail(string memory id, string memory what) internal view {
         vm.assertTrue(false, string.concat(id, ": ", what, " | ", handler.journal()));
     }
@@ -235,5 +236,34 @@ abstract contract SystemInvariants is VaultproofDeploy {
     }
 }
 
-/// @notice The shipped system.
-contract SystemInvariantsTest is SystemInvariants {}
+/// @notice The shipped system: every invariant. (Each broken-variant suite declares only the invariant its
+/// defect must break, so one forge run over `broken/` is one campaign per variant.)
+contract SystemInvariantsTest is SystemInvariants {
+    function invariant_DEBT_1_waterfall_conserves() public view {
+        _check_DEBT_1_waterfall_conserves();
+    }
+
+    function invariant_DEBT_3_insurance_block_cap() public view {
+        _check_DEBT_3_insurance_block_cap();
+    }
+
+    function invariant_DEBT_6_custody_solvent() public view {
+        _check_DEBT_6_custody_solvent();
+    }
+
+    function invariant_ALLOC_6_bookkeeping() public view {
+        _check_ALLOC_6_bookkeeping();
+    }
+
+    function invariant_REL_1_release_bounded_by_lock() public view {
+        _check_REL_1_release_bounded_by_lock();
+    }
+
+    function invariant_CONV_1_sales_clear_floor() public view {
+        _check_CONV_1_sales_clear_floor();
+    }
+
+    function invariant_QRE_4_caps() public view {
+        _check_QRE_4_caps();
+    }
+}
