@@ -69,9 +69,14 @@ def render(subject: str, cx: Counterexample, test: ReplayTest, root: Path) -> st
 
 
 def write(requests: Sequence[ReplayRequest], decl: EvidenceDecl, root: Path) -> dict[str, BytecodeEvidence]:
-    """Write one test per request that has a recipe and a counterexample; the rest get their evidence now."""
+    """Write one test per request that has a recipe and a counterexample; the rest get their evidence now.
+
+    Earlier generated tests are removed first: forge compiles every file of its test directory, and a stale
+    one (written against an older contract) must not fail this run's compilation."""
     out_dir = root / REPRO_DIR
     out_dir.mkdir(parents=True, exist_ok=True)
+    for stale in sorted(out_dir.glob("*.t.sol")):
+        stale.unlink()
     settled: dict[str, BytecodeEvidence] = {}
     for req in requests:
         recipe = decl.recipes.get(req.subject)

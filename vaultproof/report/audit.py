@@ -108,7 +108,7 @@ def _glance_evidence(result: RunResult, property_id: str) -> Text:
     found = [
         e
         for e in view.evidence_of(result, property_id)
-        if not e.expect_failure and e.status is not EvidenceStatus.NO_BYTECODE
+        if e.subject == property_id and not e.expect_failure and e.status is not EvidenceStatus.NO_BYTECODE
     ]
     if not found:
         return _t("—")
@@ -274,7 +274,8 @@ def _summary(result: RunResult, fail_on: Severity) -> list[Block]:
     if result.evidence:
         by_status: dict[str, int] = {}
         for e in result.evidence:
-            by_status[e.status.value] = by_status.get(e.status.value, 0) + 1
+            label = e.status.value + (" as required (broken variants)" if e.expect_failure else "")
+            by_status[label] = by_status.get(label, 0) + 1
         facts.append(
             (
                 "Bytecode evidence",
