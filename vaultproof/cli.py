@@ -69,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
                 action="store_true",
                 help="do not run forge on the bytecode (replays of VIOLATED results, invariant suites)",
             )
+        if name == "list":
+            cmd.add_argument(
+                "--markdown", action="store_true", help="print the property index (PROPERTIES.md) as Markdown"
+            )
         if name in ("report", "run"):
             cmd.add_argument("--out", default=None, help="reports directory (default from vaultproof.toml)")
     return parser

@@ -7,6 +7,7 @@ catalogue order, independent of which worker finished first, so reports are stab
 
 from __future__ import annotations
 
+import enum
 import importlib
 import multiprocessing
 import sys
@@ -22,15 +23,20 @@ from vaultproof.prover.registry import ModelChecker, Registry, catalogue_order
 from vaultproof.prover.solver import SolverSettings, discharge, optimize
 from vaultproof.results import MetricResult, ObligationResult, PropertyResult, Verdict
 
-# Which model of a declaration to run: the shipped one, the deliberately broken one, or a seed's rule.
-SHIPPED = "shipped"
-BROKEN = "broken"
-SEED = "seed"
+
+class JobKind(enum.StrEnum):
+    """What a job runs for its declaration: the shipped model, the deliberately broken one, a seed's
+    rule, or a metric. A ``StrEnum`` so that jobs of one declaration sort in a fixed order."""
+
+    SHIPPED = "shipped"
+    BROKEN = "broken"
+    SEED = "seed"
+    METRIC = "metric"
 
 
 @dataclass(frozen=True)
 class Job:
-    kind: str  # SHIPPED | BROKEN | SEED | "metric"
+    kind: JobKind
     decl_id: str
 
 
@@ -61,21 +67,21 @@ def aggregate(decl_id: str, results: Sequence[ObligationResult], seconds: float)
 
 
 def _obligations_for(registry: Registry, job: Job, ctx: ModelContext) -> Sequence[Obligation]:
-    if job.kind == SEED:
+    if job.kind is JobKind.SEED:
         return registry.seed_findings[job.decl_id].check(ctx)
     checker = registry.properties[job.decl_id].checker
     if not isinstance(checker, ModelChecker):
         raise RegistryError(f"{job.decl_id} is decided by a detector, not a model")
-    return checker.broken(ctx) if job.kind == BROKEN else checker.check(ctx)
+    return checker.broken(ctx) if job.kind is JobKind.BROKEN else checker.check(ctx)
 
 
 def run_job(
     registry: Registry, job: Job, ctx: ModelContext, settings: SolverSettings
 ) -> PropertyResult | MetricResult:
     started = time.perf_counter()
-    if job.kind == "metric":
+    if job.kind is JobKind.METRIC:
         outcomes = [optimize(goal, settings) for goal in registry.metrics[job.decl_id].compute(ctx)]
-        verdict = next((o.verdict for o in outcomes if o.verdict is not Verdict.PROVED), Verdict.PROVED)
+        verdict = Verdict.worst(o.verdict for o in outcomes)
         return MetricResult(
             metric_id=job.decl_id,
             verdict=verdict,

@@ -19,6 +19,7 @@ from vaultproof.report import view
 from vaultproof.results import (
     BytecodeEvidence,
     CatalogueEntry,
+    CheckerKind,
     EvidenceStatus,
     PropertyResult,
     RunResult,
@@ -73,7 +74,7 @@ def _property_rule(entry: CatalogueEntry) -> dict[str, Any]:
         "properties": {
             "checker": entry.checker,
             "family": entry.family,
-            "precision": "very-high" if entry.checker == "z3" else "high",
+            "precision": "very-high" if entry.checker_kind is CheckerKind.Z3 else "high",
             "security-severity": _SECURITY_SEVERITY[entry.severity],
             "severity": entry.severity.value,
             "tags": sorted({"vaultproof", "property", entry.family.lower()}),

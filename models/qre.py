@@ -18,9 +18,16 @@ from dataclasses import dataclass
 
 import z3
 
-from models.allocation import INT256_MAX, RAW, USD18, Scope
-from vaultproof.prover.extract import ModelOutput, equivalence_obligation, extracted, safety_obligations
-from vaultproof.prover.obligation import ModelContext, Obligation
+from models.units import INT256_MAX, RAW, USD18
+from vaultproof.spec import (
+    ModelContext,
+    ModelOutput,
+    Obligation,
+    Scope,
+    equivalence_obligation,
+    extracted,
+    safety_obligations,
+)
 
 BPS_UNIT = (0, "bps")
 

@@ -14,9 +14,10 @@ import pytest
 
 from properties import REGISTRY
 from vaultproof.bench import cached_context
+from vaultproof.config import load
 from vaultproof.errors import RegistryError
 from vaultproof.prover.obligation import ModelContext
-from vaultproof.prover.runner import BROKEN, SEED, SHIPPED, Job, run_job
+from vaultproof.prover.runner import Job, JobKind, run_job
 from vaultproof.prover.solver import SolverSettings
 from vaultproof.results import PropertyResult, TokenValue, Verdict
 
@@ -40,7 +41,7 @@ def ctx() -> ModelContext:
     return ModelContext(params=PARAMS)
 
 
-def _run(kind: str, decl_id: str, context: ModelContext) -> PropertyResult:
+def _run(kind: JobKind, decl_id: str, context: ModelContext) -> PropertyResult:
     result = run_job(REGISTRY, Job(kind, decl_id), context, SETTINGS)
     assert isinstance(result, PropertyResult)
     return result
@@ -75,7 +76,7 @@ def test_catalogue_declares_every_conv_debt_liq_property() -> None:
 
 @pytest.mark.parametrize("pid", MINE)
 def test_shipped_model_is_proved(pid: str, ctx: ModelContext) -> None:
-    result = _run(SHIPPED, pid, ctx)
+    result = _run(JobKind.SHIPPED, pid, ctx)
     assert result.verdict is Verdict.PROVED, (
         pid,
         result.reason,
@@ -86,7 +87,7 @@ def test_shipped_model_is_proved(pid: str, ctx: ModelContext) -> None:
 
 @pytest.mark.parametrize("pid", MINE)
 def test_broken_variant_is_violated_with_token_units(pid: str, ctx: ModelContext) -> None:
-    result = _run(BROKEN, pid, ctx)
+    result = _run(JobKind.BROKEN, pid, ctx)
     assert result.verdict is Verdict.VIOLATED, (pid, result.reason)
     example = result.counterexample
     assert example is not None and example.values
@@ -139,7 +140,7 @@ def test_conv1_covers_both_decimal_cases_and_overflow(ctx: ModelContext) -> None
 
 
 def test_conv1_broken_shows_floor_below_oracle_value(ctx: ModelContext) -> None:
-    values = _values(_run(BROKEN, "CONV-1", ctx), "floorPrice rounds")
+    values = _values(_run(JobKind.BROKEN, "CONV-1", ctx), "floorPrice rounds")
     assert values["floorPrice"].unit.startswith("USDC/")
     assert values["oraclePrice"].unit == "USD" and values["oraclePrice"].decimals == 8
 
@@ -148,7 +149,7 @@ def test_conv1_broken_shows_floor_below_oracle_value(ctx: ModelContext) -> None:
 
 
 def test_v1_silent_drop_is_violated_with_the_300_250_50_counterexample(ctx: ModelContext) -> None:
-    result = _run(SEED, "DEBT-1.v1-silent-drop", ctx)
+    result = _run(JobKind.SEED, "DEBT-1.v1-silent-drop", ctx)
     assert result.verdict is Verdict.VIOLATED
     values = _values(result, "deficit 300 USDC")
     expected = {
@@ -170,7 +171,7 @@ def test_v1_silent_drop_is_violated_with_the_300_250_50_counterexample(ctx: Mode
 
 
 def test_seed_case3_fill_shows_4950_not_5000(ctx: ModelContext) -> None:
-    result = _run(SEED, "LIQ-5.seed-case3-fill", ctx)
+    result = _run(JobKind.SEED, "LIQ-5.seed-case3-fill", ctx)
     assert result.verdict is Verdict.VIOLATED
     v = _values(result)
     assert v["fillQuoteValue"].display == "4,950 USDC"
@@ -181,7 +182,7 @@ def test_seed_case3_fill_shows_4950_not_5000(ctx: ModelContext) -> None:
 
 
 def test_seed_case3_fee_shows_24_75_not_25(ctx: ModelContext) -> None:
-    result = _run(SEED, "LIQ-5.seed-case3-fee", ctx)
+    result = _run(JobKind.SEED, "LIQ-5.seed-case3-fee", ctx)
     assert result.verdict is Verdict.VIOLATED
     v = _values(result)
     assert v["fee"].raw == 24_750_000 and v["fee"].display == "24.75 USDC"
@@ -189,7 +190,7 @@ def test_seed_case3_fee_shows_24_75_not_25(ctx: ModelContext) -> None:
 
 
 def test_seed_case2_sign_shows_54476_and_healthy_equity(ctx: ModelContext) -> None:
-    result = _run(SEED, "LIQ-5.seed-case2-sign", ctx)
+    result = _run(JobKind.SEED, "LIQ-5.seed-case2-sign", ctx)
     assert result.verdict is Verdict.VIOLATED
     assert all(o.verdict is Verdict.VIOLATED for o in result.obligations)
     v = _values(result)
@@ -202,8 +203,8 @@ def test_seed_case2_sign_shows_54476_and_healthy_equity(ctx: ModelContext) -> No
 def test_liq5_reproduces_the_cases_from_their_inputs(ctx: ModelContext) -> None:
     import z3
 
-    from models.conversion import Scope
-    from models.liquidation import CASES, case_terms
+    from models.liq import CASES, case_terms
+    from vaultproof.spec import Scope
 
     expected = {
         0: ("1 BTC", "249 USDC", "100,000 USDC", "250 USDC"),
@@ -237,13 +238,13 @@ def test_liq5_reproduces_the_cases_from_their_inputs(ctx: ModelContext) -> None:
 
 def test_models_read_contract_numbers_through_ctx_param() -> None:
     with pytest.raises(RegistryError, match=r"CollateralMath\.BPS"):
-        _run(SHIPPED, "CONV-1", ModelContext(params={}))
+        _run(JobKind.SHIPPED, "CONV-1", ModelContext(params={}))
 
 
 def test_a_changed_constant_changes_the_verdict(ctx: ModelContext) -> None:
     # a vault loop bound below what the QRE can enable would skip collaterals: CONV-4 must notice
     shrunk = ModelContext(params={**PARAMS, "BalanceManagerVault.MAX_COLLATERALS": 4})
-    result = _run(SHIPPED, "CONV-4", shrunk)
+    result = _run(JobKind.SHIPPED, "CONV-4", shrunk)
     assert result.verdict is Verdict.VIOLATED
 
 
@@ -254,7 +255,7 @@ def test_a_changed_constant_changes_the_verdict(ctx: ModelContext) -> None:
 def code_ctx() -> ModelContext:
     """The real prove-stage context (extracted constants and lowered library functions), cached under
     build/prover-cache by a hash of the contracts (compiles once, ~15 s, when they change)."""
-    return cached_context(ROOT)
+    return cached_context(load(ROOT))
 
 
 def test_params_match_contracts(code_ctx: ModelContext) -> None:
@@ -274,7 +275,7 @@ TIES = {
 
 @pytest.mark.parametrize("pid", sorted(TIES))
 def test_models_are_proved_equal_to_the_extracted_code(pid: str, code_ctx: ModelContext) -> None:
-    result = _run(SHIPPED, pid, code_ctx)
+    result = _run(JobKind.SHIPPED, pid, code_ctx)
     assert result.verdict is Verdict.PROVED, (
         result.reason,
         [(o.name, o.verdict) for o in result.obligations],
@@ -287,6 +288,6 @@ def test_models_are_proved_equal_to_the_extracted_code(pid: str, code_ctx: Model
 
 @pytest.mark.parametrize("pid", ["CONV-3", "LIQ-1", "LIQ-3"])
 def test_broken_model_disagrees_with_the_code(pid: str, code_ctx: ModelContext) -> None:
-    result = _run(BROKEN, pid, code_ctx)
+    result = _run(JobKind.BROKEN, pid, code_ctx)
     tie = next(o for o in result.obligations if "(code) == model" in o.name)
     assert tie.verdict is Verdict.VIOLATED

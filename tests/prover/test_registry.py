@@ -29,9 +29,8 @@ def _nothing(ctx: ModelContext) -> list[Obligation]:
 def decl(**overrides: object) -> PropertyDecl:
     base = PropertyDecl(
         id="ALLOC-1",
-        family="ALLOC",
         title="t",
-        statement="s",
+        claim="s",
         severity=Severity.HIGH,
         seed="001",
         rationale="r",
@@ -55,7 +54,7 @@ def test_register_accepts_a_complete_declaration() -> None:
         ({"rationale": ""}, "missing field 'rationale'"),
         ({"targets": ()}, "names no Solidity target"),
         ({"id": "alloc-1"}, "not of the form"),
-        ({"family": "REL"}, "declares family"),
+        ({"claim": "ALLOC-1 toLock ≤ amount"}, "repeats the id"),
         ({"checker": ModelChecker(_nothing, _nothing, "")}, "needs a description"),
         ({"checker": ModelChecker(_nothing, None, "d")}, "must be callables"),  # type: ignore[arg-type]
     ],
@@ -63,6 +62,13 @@ def test_register_accepts_a_complete_declaration() -> None:
 def test_register_refuses_incomplete_declarations(overrides: dict[str, object], message: str) -> None:
     with pytest.raises(RegistryError, match=message):
         Registry().register(decl(**overrides))
+
+
+def test_family_and_statement_id_are_derived_from_the_id() -> None:
+    model = decl(id="REL-4", claim="partial release is proportional")
+    static = decl(id="ST-1", claim="No call in a loop.", targets=(), checker=DetectorChecker("vp-x"))
+    assert (model.family, model.statement) == ("REL", "REL-4 partial release is proportional")
+    assert (static.family, static.statement) == ("ST", "No call in a loop.")
 
 
 def test_duplicate_ids_are_refused() -> None:
@@ -74,7 +80,7 @@ def test_duplicate_ids_are_refused() -> None:
 
 def test_static_properties_may_omit_targets() -> None:
     registry = Registry()
-    registry.register(decl(id="ST-1", family="ST", targets=(), checker=DetectorChecker("vp-x")))
+    registry.register(decl(id="ST-1", targets=(), checker=DetectorChecker("vp-x")))
     assert registry.static_properties()[0].is_static
 
 

@@ -21,7 +21,7 @@ from vaultproof.errors import RegistryError
 from vaultproof.prover.extract import extract_library_functions
 from vaultproof.prover.obligation import ModelContext
 from vaultproof.prover.params import extract_params
-from vaultproof.prover.runner import BROKEN, SEED, SHIPPED, Job, run_job
+from vaultproof.prover.runner import Job, JobKind, run_job
 from vaultproof.prover.solver import SolverSettings
 from vaultproof.results import PropertyResult, TokenValue, Verdict
 
@@ -92,7 +92,7 @@ def tier_mutated(ctx: ModelContext) -> ModelContext:
     return ModelContext(params=ctx.params, functions=swapped)
 
 
-def _run(kind: str, decl_id: str, context: ModelContext) -> PropertyResult:
+def _run(kind: JobKind, decl_id: str, context: ModelContext) -> PropertyResult:
     result = run_job(REGISTRY, Job(kind, decl_id), context, SETTINGS)
     assert isinstance(result, PropertyResult)
     return result
@@ -123,7 +123,7 @@ def test_params_come_from_the_contracts(ctx: ModelContext) -> None:
 
 @pytest.mark.parametrize("pid", [p for p in EXPECTED if p not in CONTRACT_FINDINGS])
 def test_shipped_model_is_proved(pid: str, ctx: ModelContext) -> None:
-    result = _run(SHIPPED, pid, ctx)
+    result = _run(JobKind.SHIPPED, pid, ctx)
     assert result.verdict is Verdict.PROVED, result.reason
     assert all(ob.verdict is Verdict.PROVED for ob in result.obligations)
 
@@ -131,7 +131,7 @@ def test_shipped_model_is_proved(pid: str, ctx: ModelContext) -> None:
 def test_rel2_pre_fix_vault_drops_unpaid_profit(ctx: ModelContext) -> None:
     """The vault before the fix (unpaid profit recorded nowhere): REL-2 is VIOLATED on the profitable close
     with the counterexample the harness first reported — a profit the insurance fund cannot pay vanishes."""
-    result = _run(SEED, "REL-2.unpaid-profit-dropped", ctx)
+    result = _run(JobKind.SEED, "REL-2.unpaid-profit-dropped", ctx)
     assert result.verdict is Verdict.VIOLATED
     failing = [ob for ob in result.obligations if ob.verdict is Verdict.VIOLATED]
     assert [ob.name.split(":")[0] for ob in failing] == ["profitable close"]
@@ -150,7 +150,7 @@ def test_rel2_pre_fix_vault_drops_unpaid_profit(ctx: ModelContext) -> None:
 def test_rel2_fixed_vault_records_the_unpaid_profit(ctx: ModelContext) -> None:
     """The shipped model proves both REL-2 obligations, and its vacuity witness is the case the pre-fix
     vault got wrong (the fund pays less than the profit), so the fix is exercised, not assumed away."""
-    result = _run(SHIPPED, "REL-2", ctx)
+    result = _run(JobKind.SHIPPED, "REL-2", ctx)
     assert result.verdict is Verdict.PROVED, result.reason
     names = [ob.name for ob in result.obligations]
     assert any(name.startswith("profitable close") and "unpaidProfitRecorded" in name for name in names)
@@ -158,7 +158,7 @@ def test_rel2_fixed_vault_records_the_unpaid_profit(ctx: ModelContext) -> None:
 
 @pytest.mark.parametrize("pid", EXPECTED)
 def test_broken_variant_is_violated_with_named_token_values(pid: str, ctx: ModelContext) -> None:
-    result = _run(BROKEN, pid, ctx)
+    result = _run(JobKind.BROKEN, pid, ctx)
     assert result.verdict is Verdict.VIOLATED, result.reason
     values = _values(result)
     assert values and all(name.strip() for name in values)
@@ -168,20 +168,20 @@ def test_broken_variant_is_violated_with_named_token_values(pid: str, ctx: Model
 
 
 def test_broken_counterexamples_tell_the_defect(ctx: ModelContext) -> None:
-    alloc1 = _values(_run(BROKEN, "ALLOC-1", ctx))
+    alloc1 = _values(_run(JobKind.BROKEN, "ALLOC-1", ctx))
     assert alloc1["toLock"].raw > alloc1["freeBalance"].raw  # locked USDC the user does not have
-    rel1 = _values(_run(BROKEN, "REL-1", ctx))
+    rel1 = _values(_run(JobKind.BROKEN, "REL-1", ctx))
     # USDC that was never locked for the position leaves the lock (unlocked or forfeited to insurance)
     assert rel1["unlocked"].raw + rel1["forfeitedToInsurance"].raw > rel1["usdcLocked"].raw
-    rel4 = _values(_run(BROKEN, "REL-4", ctx))
+    rel4 = _values(_run(JobKind.BROKEN, "REL-4", ctx))
     assert rel4["released"].raw * 1_000_000 > rel4["locked"].raw * rel4["fractionPpm"].raw
-    alloc3 = _values(_run(BROKEN, "ALLOC-3", ctx))
+    alloc3 = _values(_run(JobKind.BROKEN, "ALLOC-3", ctx))
     assert alloc3["succeeds"].raw == 1 and alloc3["virtualBacking"].raw > 0
     assert alloc3["equity18"].decimals == 18 and alloc3["equity18"].unit == "USD"
 
 
 def test_bf2_seed_rule_is_violated_with_the_story(ctx: ModelContext) -> None:
-    result = _run(SEED, "BF-2.seed-rule", ctx)
+    result = _run(JobKind.SEED, "BF-2.seed-rule", ctx)
     assert result.verdict is Verdict.VIOLATED
     v = _values(result)
     assert (v["amount"].raw, v["amount"].decimals, v["amount"].unit) == (350_000_000, 6, "USDC")
@@ -199,7 +199,7 @@ def test_a_code_change_breaks_the_proof_without_a_model_change(
 ) -> None:
     """partialUnlock rounding UP (model untouched): REL-4 fails through its equivalence obligation."""
     _real, mutated = contexts
-    result = _run(SHIPPED, "REL-4", mutated)
+    result = _run(JobKind.SHIPPED, "REL-4", mutated)
     assert result.verdict is Verdict.VIOLATED
     failing = [ob for ob in result.obligations if ob.verdict is Verdict.VIOLATED]
     assert [ob.name for ob in failing] == ["LockMath.partialUnlock: SlithIR extraction == model"]
@@ -219,7 +219,7 @@ def test_tier_is_tied_to_the_extracted_helpers(pid: str, ctx: ModelContext) -> N
     decl = REGISTRY.properties[pid]
     targets = {t.function for t in decl.targets if t.contract == "MarginTable"}
     assert {"validLeverage", "slope", "nextDeduction", "tierMaintenance"} <= targets
-    result = _run(SHIPPED, pid, ctx)
+    result = _run(JobKind.SHIPPED, pid, ctx)
     names = {ob.name: ob.verdict for ob in result.obligations}
     for tie in TIER_TIES:
         assert names.get(tie) is Verdict.PROVED, (tie, sorted(names))
@@ -231,7 +231,7 @@ def test_a_margin_table_code_change_breaks_tier_without_a_model_change(
     pid: str, tier_mutated: ModelContext
 ) -> None:
     """nextDeduction without D_{i−1} (model untouched): TIER fails through the nextDeduction tie."""
-    result = _run(SHIPPED, pid, tier_mutated)
+    result = _run(JobKind.SHIPPED, pid, tier_mutated)
     assert result.verdict is Verdict.VIOLATED
     failing = [ob for ob in result.obligations if ob.verdict is Verdict.VIOLATED]
     assert [ob.name for ob in failing] == ["MarginTable.nextDeduction: SlithIR extraction == model"]
@@ -245,5 +245,8 @@ def test_a_missing_parameter_is_an_error_not_a_pass(ctx: ModelContext) -> None:
     params = {k: v for k, v in ctx.params.items() if k != "LockMath.PPM"}
     with pytest.raises(RegistryError, match=r"LockMath\.PPM"):
         run_job(
-            REGISTRY, Job(SHIPPED, "REL-4"), ModelContext(params=params, functions=ctx.functions), SETTINGS
+            REGISTRY,
+            Job(JobKind.SHIPPED, "REL-4"),
+            ModelContext(params=params, functions=ctx.functions),
+            SETTINGS,
         )

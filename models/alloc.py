@@ -15,90 +15,22 @@ Units: USDC amounts are integers in USDC units (6 dp); equity and margins are 18
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import z3
 
-from vaultproof.prover.extract import equivalence_obligation, extracted, safety_obligations
-from vaultproof.prover.obligation import ModelContext, Obligation, Quantity
-
-USDC = (6, "USDC")
-USD18 = (18, "USD")
-PPM_UNIT = (0, "ppm")
-RAW = (0, "")
-
-UINT96_MAX = 2**96 - 1
-UINT128_MAX = 2**128 - 1
-UINT256_MAX = 2**256 - 1
-INT256_MIN, INT256_MAX = -(2**255), 2**255 - 1
-
-
-# --------------------------------------------------------------------------------------------------
-# A small builder shared by the Stage 7 model modules
-
-
-@dataclass
-class Scope:
-    """Variables with their Solidity ranges, and the quantities a counterexample shows."""
-
-    assumptions: list[z3.BoolRef] = field(default_factory=list)
-    shown: list[Quantity] = field(default_factory=list)
-
-    def uint(self, name: str, bits: int = 256, unit: tuple[int, str] = RAW, show: bool = True) -> z3.ArithRef:
-        value = z3.Int(name)
-        self.assumptions.append(z3.And(value >= 0, value <= 2**bits - 1))
-        if show:
-            self.show(name, value, unit)
-        return value
-
-    def sint(self, name: str, bits: int = 256, unit: tuple[int, str] = RAW, show: bool = True) -> z3.ArithRef:
-        value = z3.Int(name)
-        self.assumptions.append(z3.And(value >= -(2 ** (bits - 1)), value <= 2 ** (bits - 1) - 1))
-        if show:
-            self.show(name, value, unit)
-        return value
-
-    def flag(self, name: str, show: bool = True) -> z3.BoolRef:
-        value = z3.Bool(name)
-        if show:
-            self.shown.append(Quantity(name, z3.If(value, 1, 0), 0, "(1 = true)"))
-        return value
-
-    def assume(self, *conditions: z3.BoolRef) -> None:
-        self.assumptions.extend(conditions)
-
-    def show(self, name: str, term: z3.ArithRef | z3.BoolRef, unit: tuple[int, str] = RAW) -> None:
-        if z3.is_bool(term):
-            self.shown.append(Quantity(name, z3.If(term, 1, 0), 0, "(1 = true)"))
-        else:
-            self.shown.append(Quantity(name, term, unit[0], unit[1]))  # type: ignore[arg-type]
-
-    def obligation(
-        self, name: str, goal: z3.BoolRef, witness: z3.BoolRef | None = None, explanation: str = ""
-    ) -> Obligation:
-        return Obligation(
-            name=name,
-            assumptions=tuple(self.assumptions),
-            goal=goal,
-            witness=witness if witness is not None else z3.BoolVal(True),
-            shown=tuple(self.shown),
-            explanation=explanation,
-        )
-
-
-def zmin(a: z3.ArithRef, b: z3.ArithRef) -> z3.ArithRef:
-    return z3.If(a <= b, a, b)
-
-
-def pow10(exponent: z3.ArithRef | int, max_exponent: int) -> z3.ArithRef:
-    """``10**exponent`` for ``0 ≤ exponent ≤ max_exponent`` as an If-table (Z3 has no integer power)."""
-    if isinstance(exponent, int):
-        return z3.IntVal(10**exponent)
-    table: z3.ArithRef = z3.IntVal(10**max_exponent)
-    for k in range(max_exponent - 1, -1, -1):
-        table = z3.If(exponent == k, 10**k, table)
-    return table
-
+from models.units import PPM_UNIT, RAW, UINT96_MAX, UINT128_MAX, UINT256_MAX, USD18, USDC
+from vaultproof.spec import (
+    ModelContext,
+    ModelOutput,
+    Obligation,
+    Scope,
+    equivalence_obligation,
+    extracted,
+    pow10,
+    safety_obligations,
+    zmin,
+)
 
 # --------------------------------------------------------------------------------------------------
 # Hand-written models of LockMath (DESIGN.md signatures)
@@ -181,8 +113,6 @@ def equivalence(ctx: ModelContext, function: str) -> Obligation:
         )
     if function == "scaleTo18":
         # also the revert condition: decimals > 18 must revert, never wrap
-        from vaultproof.prover.extract import ModelOutput
-
         return equivalence_obligation(
             code,
             lambda a, d: ModelOutput((scale_to_18(ctx, a, d),), scale_reverts(ctx, a, d)),
@@ -300,8 +230,8 @@ def _scene(ctx: ModelContext, amount_bits: int = 256) -> _AllocScene:
     s = Scope()
     amount = s.uint("amount", amount_bits, USDC)
     free = s.uint("freeBalance", 256, USDC)
-    isolated = s.flag("isolated")
-    qre_set = s.flag("quantumRiskEngineSet")
+    isolated = s.boolean("isolated")
+    qre_set = s.boolean("quantumRiskEngineSet")
     equity18 = s.sint("equity18", 256, USD18)
     mm18 = s.uint("mm18", 256, USD18)
     decimals = s.uint("collateralDecimals", 8, (0, "decimals"))
@@ -330,7 +260,7 @@ def alloc1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     s = Scope()
     amount = s.uint("amount", 256, USDC)
     free = s.uint("freeBalance", 256, USDC)
-    isolated = s.flag("isolated")
+    isolated = s.boolean("isolated")
     ok, to_lock, virtual = split_lock(amount, free, isolated, defect)
     s.show("toLock", to_lock, USDC)
     s.show("virtualBacking", virtual, USDC)
@@ -525,8 +455,8 @@ def alloc6(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
         st["restIso"] = s.uint("otherIsolatedAmounts", 96, USDC)
         st["version"] = s.uint("allocLockVersion", 8, RAW)
         s.assume(st["version"] <= version)
-        exists = s.flag("allocExists")
-        alloc_iso = s.flag("allocIsolated")
+        exists = s.boolean("allocExists")
+        alloc_iso = s.boolean("allocIsolated")
         st["exists"] = z3.If(exists, 1, 0)
         st["allocIso"] = z3.If(alloc_iso, 1, 0)
         # I holds before; a missing allocation is all zeros; `rest` is Σ effectiveLocked of the others
@@ -569,7 +499,7 @@ def alloc6(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     free = s.uint("freeBalance", 256, USDC)
     equity18 = s.sint("equity18", 256, USD18)
     mm18 = s.uint("mm18", 256, USD18)
-    qre_set = s.flag("quantumRiskEngineSet")
+    qre_set = s.boolean("quantumRiskEngineSet")
     isolated = st["allocIso"] == 1  # a top-up must match the record's mode (AllocationMismatch otherwise)
     out = allocate(ctx, amount, free, isolated, qre_set, equity18, mm18, z3.IntVal(6), None)
     # top-up: usdcLocked = effectiveLocked(old record) + toLock; lockVersion = STAGE7

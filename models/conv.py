@@ -14,14 +14,19 @@ deliberately broken variant that the registry's ``ModelChecker.broken`` runs (it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-
 import z3
 
-from vaultproof.prover.obligation import ModelContext, Obligation, Quantity
-
-UINT256 = 2**256
+from vaultproof.spec import (
+    ModelContext,
+    Obligation,
+    Scope,
+    ceil_div,
+    code_tie,
+    no_overflow,
+    no_underflow,
+    zmax,
+    zmin,
+)
 
 # Parameter keys (``"Contract.CONSTANT"``) read from the compiled contracts.
 P_BPS = "CollateralMath.BPS"
@@ -38,111 +43,6 @@ BOOK_PRICE_BITS = 128  # order-book level prices < 2**128 quote units per whole 
 
 # (baseDecimals, quoteDecimals, priceDecimals): WBTC and WETH against USDC, 8-decimals oracle.
 DECIMAL_CASES: tuple[tuple[int, int, int], ...] = ((8, 6, 8), (18, 6, 8))
-
-
-# --------------------------------------------------------------------------------------------------
-# small builders shared by the protocol's models
-
-
-@dataclass
-class Scope:
-    """Fresh variables of one obligation: their ranges become assumptions, each is shown by name."""
-
-    assumptions: list[z3.BoolRef] = field(default_factory=list)
-    shown: list[Quantity] = field(default_factory=list)
-
-    def uint(self, name: str, bits: int = 256, decimals: int = 0, unit: str = "") -> z3.ArithRef:
-        var = z3.Int(name)
-        self.assumptions += [var >= 0, var < 2**bits]
-        self.shown.append(Quantity(name, var, decimals, unit))
-        return var
-
-    def sint(self, name: str, bits: int = 256, decimals: int = 0, unit: str = "") -> z3.ArithRef:
-        var = z3.Int(name)
-        self.assumptions += [var >= -(2 ** (bits - 1)), var < 2 ** (bits - 1)]
-        self.shown.append(Quantity(name, var, decimals, unit))
-        return var
-
-    def boolean(self, name: str) -> z3.BoolRef:
-        var = z3.Bool(name)
-        self.shown.append(Quantity(name, z3.If(var, z3.IntVal(1), z3.IntVal(0))))
-        return var
-
-    def show(self, name: str, term: z3.ArithRef, decimals: int = 0, unit: str = "") -> z3.ArithRef:
-        self.shown.append(Quantity(name, term, decimals, unit))
-        return term
-
-    def assume(self, *facts: z3.BoolRef) -> None:
-        self.assumptions.extend(facts)
-
-    def obligation(
-        self, name: str, goal: z3.BoolRef, witness: z3.BoolRef | bool = True, explanation: str = ""
-    ) -> Obligation:
-        return Obligation(
-            name=name,
-            assumptions=tuple(self.assumptions),
-            goal=goal,
-            witness=z3.BoolVal(witness) if isinstance(witness, bool) else witness,
-            shown=tuple(self.shown),
-            explanation=explanation,
-        )
-
-
-def zmin(a: z3.ArithRef | int, b: z3.ArithRef | int) -> z3.ArithRef:
-    return z3.If(a <= b, a, b)  # type: ignore[no-any-return]
-
-
-def zmax(a: z3.ArithRef | int, b: z3.ArithRef | int) -> z3.ArithRef:
-    return z3.If(a >= b, a, b)  # type: ignore[no-any-return]
-
-
-def ceil_div(num: z3.ArithRef | int, den: z3.ArithRef | int) -> z3.ArithRef:
-    """Solidity ``(a + b - 1) / b`` for a ≥ 0, b > 0 (Z3 Int division floors for a positive divisor)."""
-    return (num + den - 1) / den  # type: ignore[no-any-return, operator]
-
-
-def no_overflow(scope: Scope, name: str, term: z3.ArithRef, witness: z3.BoolRef | bool = True) -> Obligation:
-    """A checked uint256 operation at the declared ranges never wraps (it would revert)."""
-    return scope.obligation(f"no-overflow {name}", z3.And(term >= 0, term < UINT256), witness)
-
-
-def code_tie(
-    ctx: ModelContext,
-    function: str,
-    args: Sequence[z3.ArithRef],
-    model: Callable[..., z3.ArithRef | tuple[z3.ArithRef, ...]],
-    ranges: Mapping[str, tuple[int, int]],
-    units: Mapping[str, tuple[int, str]],
-    label: str = "",
-) -> list[Obligation]:
-    """The Solidity function (SlithIR → Z3) equals the hand-written model on every non-reverting input
-    in ``ranges``, and each of its checked operations (overflow, underflow, division by zero, narrowing)
-    never fires there: one obligation each.
-
-    Only a context without any extracted function (a unit test's hand-built ``ModelContext``) skips
-    this; the prove stage always extracts, and a function that cannot be extracted is an ERROR there.
-    """
-    if not ctx.functions:
-        return []
-    from vaultproof.prover.extract import equivalence_obligation, extracted, safety_obligations
-
-    fn = extracted(ctx, function, args=list(args))
-    suffix = f" {label}" if label else ""
-    tie = equivalence_obligation(fn, model, ranges, name=f"{function} (code) == model{suffix}", units=units)
-    safety = safety_obligations(fn, ranges, units=units)
-    renamed = [
-        Obligation(
-            name=ob.name + suffix,
-            assumptions=ob.assumptions,
-            goal=ob.goal,
-            witness=ob.witness,
-            shown=ob.shown,
-            bound=ob.bound,
-            explanation=ob.explanation,
-        )
-        for ob in safety
-    ]
-    return [tie, *renamed]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -189,6 +89,61 @@ def _base_unit(bd: int) -> str:
 FLOOR_DOWN = "floor-rounded-down"
 
 
+def level_walk(bd: int, qd: int, pd: int) -> list[Obligation]:
+    """CONV-1's level-walk induction for one decimals case: base, step and the accumulation's overflow.
+    Its obligations do not depend on the number of levels (the bench times them against an unrolled walk)."""
+    tag = _dec_tag(bd, qd, pd)
+    base = _base_unit(bd)
+    walk: list[Obligation] = []
+    # 3. Level-walk induction. V = Σ filled_i × levelPrice_i (quote units × base units per whole
+    #    base: the book's exact proceeds before its final /10^baseDecimals), Q = Σ filled_i.
+    #    Invariant I(V, Q): V ≥ Q × floorPrice ∧ V ≤ Q × 2^BOOK_PRICE_BITS.
+    s = Scope()
+    fp_var = s.uint("floorPrice", 256, (qd, "USDC/" + base))
+    big_v, big_q = z3.IntVal(0), z3.IntVal(0)
+    walk.append(
+        s.obligation(
+            f"level walk: base (no level filled) {tag}",
+            z3.And(big_v >= big_q * fp_var, big_v <= big_q * 2**BOOK_PRICE_BITS),
+        )
+    )
+
+    s = Scope()
+    fp_var = s.uint("floorPrice", 256, (qd, "USDC/" + base))
+    big_q = s.uint("soldSoFar", QTY_BITS, (bd, base))
+    big_v = s.uint("exactProceedsSoFar", 256, (bd + qd, "USDC"))
+    q = s.uint("levelFill", QTY_BITS, (bd, base))
+    p = s.uint("levelPrice", BOOK_PRICE_BITS, (qd, "USDC/" + base))
+    # the walk only fills a level whose price clears the floor (placeMarketOrder's minPrice)
+    s.assume(
+        big_v >= big_q * fp_var,
+        big_v <= big_q * 2**BOOK_PRICE_BITS,
+        p >= fp_var,
+        big_q + q < 2**QTY_BITS,
+    )
+    v2, q2 = big_v + q * p, big_q + q
+    walk.append(
+        s.obligation(
+            f"level walk: step (a level priced ≥ floorPrice keeps Σ proceeds ≥ Σ qty × floor) {tag}",
+            z3.And(v2 >= q2 * fp_var, v2 <= q2 * 2**BOOK_PRICE_BITS),
+            q > 0,
+        )
+    )
+    s = Scope()
+    big_q = s.uint("soldSoFar", QTY_BITS, (bd, base))
+    big_v = s.uint("exactProceedsSoFar", 256, (bd + qd, "USDC"))
+    q = s.uint("levelFill", QTY_BITS, (bd, base))
+    p = s.uint("levelPrice", BOOK_PRICE_BITS, (qd, "USDC/" + base))
+    s.assume(big_v <= big_q * 2**BOOK_PRICE_BITS, big_q + q < 2**QTY_BITS)
+    walk.append(no_overflow(s, f"Σ proceeds accumulation {tag}", big_v + q * p, q > 0))
+    return walk
+
+
+def conv1_walk(ctx: ModelContext) -> list[Obligation]:
+    """The level walk of every decimals case (what ``conv1`` proves about the book, and only that)."""
+    return [ob for case in DECIMAL_CASES for ob in level_walk(*case)]
+
+
 def conv1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     """Rounding, the level-walk induction and overflow, for each decimals case."""
     bps = ctx.param(P_BPS)
@@ -202,8 +157,8 @@ def conv1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
         def common(
             s: Scope, *, bd: int = bd, pd: int = pd, base: str = base
         ) -> tuple[z3.ArithRef, z3.ArithRef, z3.ArithRef]:
-            qty = s.uint("qty", QTY_BITS, bd, base)
-            price = s.uint("oraclePrice", ORACLE_PRICE_BITS, pd, "USD")
+            qty = s.uint("qty", QTY_BITS, (bd, base))
+            price = s.uint("oraclePrice", ORACLE_PRICE_BITS, (pd, "USD"))
             lf = s.uint("liqFactorBps", 16)
             s.assume(lf <= bps)  # QRE validates liqFactorBps ≤ BPS when a collateral is configured
             return qty, price, lf
@@ -211,7 +166,7 @@ def conv1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
         # 1. floorPrice rounds up: a level priced at the floor is worth at least oracle × liqFactor.
         s = Scope()
         _, price, lf = common(s)
-        fp = s.show("floorPrice", floor_price(price, pd, qd, lf, bps, round_up=up), qd, "USDC/" + base)
+        fp = s.show("floorPrice", floor_price(price, pd, qd, lf, bps, round_up=up), (qd, "USDC/" + base))
         obligations.append(
             s.obligation(
                 f"floorPrice rounds in the protocol's favour {tag}",
@@ -226,7 +181,7 @@ def conv1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
         qty, price, lf = common(s)
         den = 10**bd * 10**pd * bps
         exact = qty * price * lf * 10**qd
-        mp = s.show("minProceeds", min_proceeds(qty, bd, price, pd, qd, lf, bps, round_up=up), qd, "USDC")
+        mp = s.show("minProceeds", min_proceeds(qty, bd, price, pd, qd, lf, bps, round_up=up), (qd, "USDC"))
         obligations.append(
             s.obligation(
                 f"minProceeds = ceil(qty × price × liqFactor) {tag}",
@@ -236,61 +191,21 @@ def conv1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
             )
         )
 
-        # 3. Level-walk induction. V = Σ filled_i × levelPrice_i (quote units × base units per whole
-        #    base: the book's exact proceeds before its final /10^baseDecimals), Q = Σ filled_i.
-        #    Invariant I(V, Q): V ≥ Q × floorPrice ∧ V ≤ Q × 2^BOOK_PRICE_BITS.
-        s = Scope()
-        fp_var = s.uint("floorPrice", 256, qd, "USDC/" + base)
-        big_v, big_q = z3.IntVal(0), z3.IntVal(0)
-        obligations.append(
-            s.obligation(
-                f"level walk: base (no level filled) {tag}",
-                z3.And(big_v >= big_q * fp_var, big_v <= big_q * 2**BOOK_PRICE_BITS),
-            )
-        )
-
-        s = Scope()
-        fp_var = s.uint("floorPrice", 256, qd, "USDC/" + base)
-        big_q = s.uint("soldSoFar", QTY_BITS, bd, base)
-        big_v = s.uint("exactProceedsSoFar", 256, bd + qd, "USDC")
-        q = s.uint("levelFill", QTY_BITS, bd, base)
-        p = s.uint("levelPrice", BOOK_PRICE_BITS, qd, "USDC/" + base)
-        # the walk only fills a level whose price clears the floor (placeMarketOrder's minPrice)
-        s.assume(
-            big_v >= big_q * fp_var,
-            big_v <= big_q * 2**BOOK_PRICE_BITS,
-            p >= fp_var,
-            big_q + q < 2**QTY_BITS,
-        )
-        v2, q2 = big_v + q * p, big_q + q
-        obligations.append(
-            s.obligation(
-                f"level walk: step (a level priced ≥ floorPrice keeps Σ proceeds ≥ Σ qty × floor) {tag}",
-                z3.And(v2 >= q2 * fp_var, v2 <= q2 * 2**BOOK_PRICE_BITS),
-                q > 0,
-            )
-        )
-        s = Scope()
-        big_q = s.uint("soldSoFar", QTY_BITS, bd, base)
-        big_v = s.uint("exactProceedsSoFar", 256, bd + qd, "USDC")
-        q = s.uint("levelFill", QTY_BITS, bd, base)
-        p = s.uint("levelPrice", BOOK_PRICE_BITS, qd, "USDC/" + base)
-        s.assume(big_v <= big_q * 2**BOOK_PRICE_BITS, big_q + q < 2**QTY_BITS)
-        obligations.append(no_overflow(s, f"Σ proceeds accumulation {tag}", big_v + q * p, q > 0))
+        obligations += level_walk(bd, qd, pd)
 
         # 3b. The book credits each fill floor(fill × price / 10^bd) (OrderBook._quoteFor for a taker
         #     sell): by induction over fills, R·10^bd + k·(10^bd − 1) ≥ V, i.e. per-fill rounding loses
         #     less than one quote unit per fill. This is why the vault re-checks the simulated quote and
         #     the balance delta against minProceeds instead of trusting the floor price alone.
         s = Scope()
-        big_v = s.uint("exactProceedsSoFar", 256, bd + qd, "USDC")
-        big_r = s.uint("creditedSoFar", 256, qd, "USDC")
+        big_v = s.uint("exactProceedsSoFar", 256, (bd + qd, "USDC"))
+        big_r = s.uint("creditedSoFar", 256, (qd, "USDC"))
         k = s.uint("fillsSoFar", 16)
-        q = s.uint("fill", QTY_BITS, bd, base)
-        p = s.uint("levelPrice", BOOK_PRICE_BITS, qd, "USDC/" + base)
+        q = s.uint("fill", QTY_BITS, (bd, base))
+        p = s.uint("levelPrice", BOOK_PRICE_BITS, (qd, "USDC/" + base))
         unit = 10**bd
         s.assume(big_r * unit + k * (unit - 1) >= big_v)
-        credited = s.show("creditedForFill", q * p / unit, qd, "USDC")
+        credited = s.show("creditedForFill", q * p / unit, (qd, "USDC"))
         obligations.append(
             s.obligation(
                 f"per-fill rounding: step (each fill credits > its exact value − 1 quote unit) {tag}",
@@ -309,9 +224,9 @@ def conv1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
         s = Scope()
         qty, price, lf = common(s)
         fp = floor_price(price, pd, qd, lf, bps, round_up=up)
-        big_v = s.uint("exactProceeds", 256, bd + qd, "USDC")
-        received = s.uint("received", 256, qd, "USDC")
-        mp = s.show("minProceeds", min_proceeds(qty, bd, price, pd, qd, lf, bps, round_up=up), qd, "USDC")
+        big_v = s.uint("exactProceeds", 256, (bd + qd, "USDC"))
+        received = s.uint("received", 256, (qd, "USDC"))
+        mp = s.show("minProceeds", min_proceeds(qty, bd, price, pd, qd, lf, bps, round_up=up), (qd, "USDC"))
         s.assume(big_v >= qty * fp, received >= mp)  # invariant at loop exit; the vault's acceptance check
         obligations.append(
             s.obligation(
@@ -344,15 +259,15 @@ def conv1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
             s.obligation(f"no division by zero in minProceeds {tag}", z3.IntVal(10**bd * 10**pd * bps) > 0)
         )
         s = Scope()
-        qty = s.uint("levelFill", QTY_BITS, bd, base)
-        p = s.uint("levelPrice", BOOK_PRICE_BITS, qd, "USDC/" + base)
+        qty = s.uint("levelFill", QTY_BITS, (bd, base))
+        p = s.uint("levelPrice", BOOK_PRICE_BITS, (qd, "USDC/" + base))
         obligations.append(no_overflow(s, f"levelFill * levelPrice {tag}", qty * p, qty > 0))
 
         # 6. The vault's sale size `need = ceil(remaining · 10^bd / floorPrice)`: floorPrice ≥ 1 (no
         #    division by zero) since price > 0 (stale/zero prices are skipped) and liqFactorBps ≥ 1.
         s = Scope()
         _, price, lf = common(s)
-        remaining = s.uint("remainingDeficit", 128, qd, "USDC")
+        remaining = s.uint("remainingDeficit", 128, (qd, "USDC"))
         s.assume(price > 0, lf >= 1)
         fp = floor_price(price, pd, qd, lf, bps, round_up=up)
         obligations.append(
@@ -432,26 +347,26 @@ def conv2(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     unit = "BASE"
 
     def state(s: Scope) -> tuple[z3.ArithRef, z3.ArithRef, z3.ArithRef, z3.ArithRef]:
-        free = s.uint("userFreeBase", QTY_BITS, 18, unit)
-        floor = s.uint("floorPrice", BOOK_PRICE_BITS, 6, "USDC")
-        filled = s.uint("filledSoFar", QTY_BITS, 18, unit)
-        depth = s.uint("depthAtFloorSoFar", QTY_BITS + 8, 18, unit)
+        free = s.uint("userFreeBase", QTY_BITS, (18, unit))
+        floor = s.uint("floorPrice", BOOK_PRICE_BITS, (6, "USDC"))
+        filled = s.uint("filledSoFar", QTY_BITS, (18, unit))
+        depth = s.uint("depthAtFloorSoFar", QTY_BITS + 8, (18, unit))
         return free, floor, filled, depth
 
     def inv(free: z3.ArithRef, filled: z3.ArithRef, depth: z3.ArithRef) -> z3.BoolRef:
         return z3.And(filled >= 0, filled <= free, filled <= depth)
 
     s = Scope()
-    free = s.uint("userFreeBase", QTY_BITS, 18, unit)
+    free = s.uint("userFreeBase", QTY_BITS, (18, unit))
     out.append(s.obligation("book walk: base (nothing filled)", inv(free, z3.IntVal(0), z3.IntVal(0))))
 
     # step at a level priced ≥ floor: take min(size, want − filled)
     s = Scope()
     free, floor, filled, depth = state(s)
-    size = s.uint("levelSize", QTY_BITS, 18, unit)
-    price = s.uint("levelPrice", BOOK_PRICE_BITS, 6, "USDC")
+    size = s.uint("levelSize", QTY_BITS, (18, unit))
+    price = s.uint("levelPrice", BOOK_PRICE_BITS, (6, "USDC"))
     s.assume(inv(free, filled, depth), price >= floor)
-    take = s.show("levelTake", zmin(size, free - filled), 18, unit)
+    take = s.show("levelTake", zmin(size, free - filled), (18, unit))
     out.append(
         s.obligation(
             "book walk: step at a level priced ≥ floorPrice",
@@ -467,11 +382,11 @@ def conv2(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     # step at the first level priced < floor: the walk stops (shipped) and takes nothing
     s = Scope()
     free, floor, filled, depth = state(s)
-    size = s.uint("levelSize", QTY_BITS, 18, unit)
-    price = s.uint("levelPrice", BOOK_PRICE_BITS, 6, "USDC")
+    size = s.uint("levelSize", QTY_BITS, (18, unit))
+    price = s.uint("levelPrice", BOOK_PRICE_BITS, (6, "USDC"))
     s.assume(inv(free, filled, depth), price < floor)
     take = s.show(
-        "levelTake", zmin(size, free - filled) if defect == IGNORES_MIN_PRICE else z3.IntVal(0), 18, unit
+        "levelTake", zmin(size, free - filled) if defect == IGNORES_MIN_PRICE else z3.IntVal(0), (18, unit)
     )
     out.append(
         s.obligation(
@@ -486,7 +401,7 @@ def conv2(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     # and the execution with the same minPrice fills at most that.
     s = Scope()
     free, floor, filled, depth = state(s)
-    executed = s.uint("executedBase", QTY_BITS, 18, unit)
+    executed = s.uint("executedBase", QTY_BITS, (18, unit))
     s.assume(inv(free, filled, depth), executed <= filled)  # placeMarketOrder(qty = filledBase) fills ≤ qty
     out.append(
         s.obligation(
@@ -496,11 +411,6 @@ def conv2(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
         )
     )
     return out
-
-
-def no_underflow(scope: Scope, name: str, term: z3.ArithRef, witness: z3.BoolRef | bool = True) -> Obligation:
-    """A checked uint256 subtraction at this point never goes below zero (it would revert)."""
-    return scope.obligation(f"no-underflow {name}", term >= 0, witness)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -526,15 +436,17 @@ def take_free(deficit: z3.ArithRef, free: z3.ArithRef) -> tuple[z3.ArithRef, z3.
 def conv3(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     out: list[Obligation] = []
     s = Scope()
-    before = s.uint("userUsdcBefore", 128, 6, "USDC")
-    credited = s.uint("creditedByBook", 128, 6, "USDC")  # what the book really moved into the user's balance
-    reported = s.uint("quoteReturnedByBook", 256, 6, "USDC")  # the callee's return value: never trusted
-    remaining = s.uint("remainingDeficit", 128, 6, "USDC")
-    after = s.show("userUsdcAfter", before + credited, 6, "USDC")
-    received = s.show("received", after - before, 6, "USDC")  # balance delta
+    before = s.uint("userUsdcBefore", 128, (6, "USDC"))
+    credited = s.uint(
+        "creditedByBook", 128, (6, "USDC")
+    )  # what the book really moved into the user's balance
+    reported = s.uint("quoteReturnedByBook", 256, (6, "USDC"))  # the callee's return value: never trusted
+    remaining = s.uint("remainingDeficit", 128, (6, "USDC"))
+    after = s.show("userUsdcAfter", before + credited, (6, "USDC"))
+    received = s.show("received", after - before, (6, "USDC"))  # balance delta
     paid, new_remaining = pay_to_insurance(received, remaining, use_max=defect == MAX_NOT_MIN)
-    s.show("paidToInsurance", paid, 6, "USDC")
-    user_after = s.show("userUsdcAfterPayment", after - paid, 6, "USDC")
+    s.show("paidToInsurance", paid, (6, "USDC"))
+    user_after = s.show("userUsdcAfterPayment", after - paid, (6, "USDC"))
     witness = z3.And(credited > 0, remaining > 0, credited != remaining, reported != credited)
     out.append(
         s.obligation(
@@ -595,21 +507,21 @@ def conv4(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
         )
     )
     s = Scope()
-    rem0 = s.uint("deficitAfterFreeUsdc", 128, 6, "USDC")
+    rem0 = s.uint("deficitAfterFreeUsdc", 128, (6, "USDC"))
     n = s.uint("enabledCollaterals", 256)
     s.assume(n <= max_coll)  # n = min(getEnabledCollaterals().length, MAX_COLLATERALS)
     out.append(s.obligation("collateral loop: base", inv(z3.IntVal(0), n, rem0, rem0), n > 0))
 
     s = Scope()
-    rem0 = s.uint("deficitAfterFreeUsdc", 128, 6, "USDC")
+    rem0 = s.uint("deficitAfterFreeUsdc", 128, (6, "USDC"))
     n = s.uint("enabledCollaterals", 256)
     i = s.uint("index", 256)
-    rem = s.uint("remainingDeficit", 128, 6, "USDC")
-    received = s.uint("received", 128, 6, "USDC")
+    rem = s.uint("remainingDeficit", 128, (6, "USDC"))
+    received = s.uint("received", 128, (6, "USDC"))
     sold = s.boolean("saleSucceeded")
     s.assume(inv(i, n, rem, rem0), i < n, rem > 0)  # loop guard: i < n && remaining > 0
     paid = received if defect == PAY_RECEIVED else zmin(received, rem)
-    rem2 = s.show("remainingAfter", z3.If(sold, rem - paid, rem), 6, "USDC")
+    rem2 = s.show("remainingAfter", z3.If(sold, rem - paid, rem), (6, "USDC"))
     out.append(
         s.obligation(
             "collateral loop: step (remaining non-increasing, never negative)",
@@ -642,31 +554,30 @@ def conv5(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     semantics: a reverted call frame rolls back its own writes, not the caller's earlier ones.
     """
     s = Scope()
-    rem = s.uint("remainingDeficit", 128, 6, "USDC")
-    free_base = s.uint("userFreeBase", 128, 18, "BASE")
-    locked_base = s.uint("bmvLockedBase", 128, 18, "BASE")
-    usdc = s.uint("userUsdc", 128, 6, "USDC")
-    insurance = s.uint("insuranceBalance", 128, 6, "USDC")
+    rem = s.uint("remainingDeficit", 128, (6, "USDC"))
+    free_base = s.uint("userFreeBase", 128, (18, "BASE"))
+    locked_base = s.uint("bmvLockedBase", 128, (18, "BASE"))
+    usdc = s.uint("userUsdc", 128, (6, "USDC"))
+    insurance = s.uint("insuranceBalance", 128, (6, "USDC"))
     i = s.uint("index", 256)
-    unlock = s.uint("unlockedForSale", 128, 18, "BASE")
+    unlock = s.uint("unlockedForSale", 128, (18, "BASE"))
     reverted = s.boolean("saleReverted")
     s.assume(unlock <= locked_base)
     # writes performed by the iteration's frames (outer: the vault's loop; inner: the try'd call)
     outer_unlock = unlock if defect == UNLOCK_OUTSIDE_TRY else z3.IntVal(0)
     inner_unlock = z3.IntVal(0) if defect == UNLOCK_OUTSIDE_TRY else unlock
-    sold = s.uint("baseSold", 128, 18, "BASE")
-    received = s.uint("received", 128, 6, "USDC")
+    sold = s.uint("baseSold", 128, (18, "BASE"))
+    received = s.uint("received", 128, (6, "USDC"))
     s.assume(sold <= free_base + unlock)
     paid = zmin(received, rem)
     committed = z3.Not(reverted)
     locked2 = s.show(
-        "bmvLockedBaseAfter", locked_base - outer_unlock - z3.If(committed, inner_unlock, 0), 18, "BASE"
+        "bmvLockedBaseAfter", locked_base - outer_unlock - z3.If(committed, inner_unlock, 0), (18, "BASE")
     )
     free2 = s.show(
         "userFreeBaseAfter",
         free_base + outer_unlock + z3.If(committed, inner_unlock - sold, 0),
-        18,
-        "BASE",
+        (18, "BASE"),
     )
     rem2 = z3.If(committed, rem - paid, rem)
     usdc2 = z3.If(committed, usdc + received - paid, usdc)
@@ -702,20 +613,20 @@ def conv6(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     s = Scope()
     pool_manager = s.uint("poolManager", 160)
     qre = s.uint("quantumRiskEngine", 160)
-    deficit = s.uint("deficit", 128, 6, "USDC")
-    free = s.uint("userFreeUsdc", 128, 6, "USDC")
-    base = s.uint("userFreeBase", 128, 18, "BASE")
-    sold = s.uint("baseSoldIfEnabled", 128, 18, "BASE")
-    proceeds = s.uint("proceedsIfEnabled", 128, 6, "USDC")
+    deficit = s.uint("deficit", 128, (6, "USDC"))
+    free = s.uint("userFreeUsdc", 128, (6, "USDC"))
+    base = s.uint("userFreeBase", 128, (18, "BASE"))
+    sold = s.uint("baseSoldIfEnabled", 128, (18, "BASE"))
+    proceeds = s.uint("proceedsIfEnabled", 128, (6, "USDC"))
     s.assume(sold <= base)
     enabled = z3.Or(pool_manager != 0, qre != 0) if defect == GATE_OR else z3.And(pool_manager != 0, qre != 0)
     used, rem1 = take_free(deficit, free)
     paid, rem2 = pay_to_insurance(proceeds, rem1)
     # shipped vault
-    base_after = s.show("userFreeBaseAfter", z3.If(enabled, base - sold, base), 18, "BASE")
-    rem_after = s.show("remainingAfterConversion", z3.If(enabled, rem2, rem1), 6, "USDC")
+    base_after = s.show("userFreeBaseAfter", z3.If(enabled, base - sold, base), (18, "BASE"))
+    rem_after = s.show("remainingAfterConversion", z3.If(enabled, rem2, rem1), (6, "USDC"))
     free_after = s.show(
-        "userFreeUsdcAfter", z3.If(enabled, free - used + proceeds - paid, free - used), 6, "USDC"
+        "userFreeUsdcAfter", z3.If(enabled, free - used + proceeds - paid, free - used), (6, "USDC")
     )
     calls = z3.If(enabled, 1, 0)
     # legacy V1 (free-USDC-only): debit min(deficit, free), touch nothing else
@@ -764,13 +675,13 @@ def conv7(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     s = Scope()
     k = s.uint("iteration", 256)
     fresh = s.boolean("priceFresh")
-    rem = s.uint("remainingDeficit", 128, 6, "USDC")
-    base = s.uint("userFreeBase", 128, 18, "BASE")
-    sold_if_priced = s.uint("baseSoldIfPriced", 128, 18, "BASE")
+    rem = s.uint("remainingDeficit", 128, (6, "USDC"))
+    base = s.uint("userFreeBase", 128, (18, "BASE"))
+    sold_if_priced = s.uint("baseSoldIfPriced", 128, (18, "BASE"))
     s.assume(sold_if_priced <= base)
     reverted = z3.Not(fresh) if defect == REVERTING_READ else z3.BoolVal(False)
-    sold = s.show("baseSold", z3.If(fresh, sold_if_priced, 0), 18, "BASE")
-    base2 = s.show("userFreeBaseAfter", base - sold, 18, "BASE")
+    sold = s.show("baseSold", z3.If(fresh, sold_if_priced, 0), (18, "BASE"))
+    base2 = s.show("userFreeBaseAfter", base - sold, (18, "BASE"))
     s.show("liquidationReverted", z3.If(reverted, z3.IntVal(1), z3.IntVal(0)))
     out.append(
         s.obligation(

@@ -1,4 +1,4 @@
-"""ST-2: loops whose bound comes from storage or another contract, with no constant cap (Rule 8)."""
+"""ST-2: Loop bounded by a storage array length, storage state or an external call, without a constant cap."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ from properties.detectors._base import WIKI_ROOT, VaultproofDetector
 
 
 class UnboundedLoop(VaultproofDetector):
+    PROPERTY = "ST-2"
     ARGUMENT = "vp-unbounded-loop"
     HELP = "Loop bounded by a storage array length, storage state or an external call, without a constant cap"
     IMPACT = DetectorClassification.MEDIUM

@@ -13,7 +13,7 @@ from models.metrics import (
 )
 from properties import REGISTRY
 from vaultproof.prover.obligation import ModelContext
-from vaultproof.prover.runner import Job, run_job
+from vaultproof.prover.runner import Job, JobKind, run_job
 from vaultproof.prover.solver import SolverSettings
 from vaultproof.results import MetricResult, Verdict
 
@@ -22,7 +22,7 @@ CTX = ModelContext(params={"CollateralMath.BPS": 10_000})
 
 @pytest.fixture(scope="module")
 def result() -> MetricResult:
-    out = run_job(REGISTRY, Job("metric", "DEBT-4.worst-case"), CTX, SolverSettings(timeout_ms=20_000))
+    out = run_job(REGISTRY, Job(JobKind.METRIC, "DEBT-4.worst-case"), CTX, SolverSettings(timeout_ms=20_000))
     assert isinstance(out, MetricResult)
     return out
 

@@ -4,7 +4,7 @@ Waterfall of ``BalanceManagerVault._settleCrossAccountDeficit`` (shipped, Stage 
 
 1. free USDC: ``DeficitMath.takeFree(deficit, free)``;
 2. collateral: ``_coverDeficitWithCollateral`` — a loop over enabled collaterals (induction, see
-   ``models.conversion``), each paying ``DeficitMath.payToInsurance(received, remaining)``;
+   ``models.conv``), each paying ``DeficitMath.payToInsurance(received, remaining)``;
 3. insurance: ``InsuranceFund.coverDeficit(remaining)`` pays ``min(amount, balance, block cap left)``
    and the vault decrements by what was PAID (``_coverFromInsurance``: the user's measured USDC delta,
    clamped to the ask). The call is isolated: a fund without code or whose call reverts pays 0 and the
@@ -25,16 +25,12 @@ from __future__ import annotations
 
 import z3
 
-from models.conversion import Scope, code_tie, no_underflow, pay_to_insurance, take_free, zmin
-from vaultproof.prover.obligation import ModelContext, Obligation
+from models.conv import pay_to_insurance, take_free
+from models.units import AMOUNT_BITS, usdc
+from vaultproof.spec import ModelContext, Obligation, Scope, code_tie, no_underflow, zmin
 
 USDC = "USDC"
 D6 = 6
-AMOUNT_BITS = 128  # USDC amounts are stored and bounded as uint128 by the vault
-
-
-def _usdc(s: Scope, name: str) -> z3.ArithRef:
-    return s.uint(name, AMOUNT_BITS, D6, USDC)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -49,9 +45,9 @@ def debt1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
 
     # stage 1: free USDC
     s = Scope()
-    deficit, free = _usdc(s, "deficit"), _usdc(s, "userFreeUsdc")
+    deficit, free = usdc(s, "deficit"), usdc(s, "userFreeUsdc")
     used, rem1 = take_free(deficit, free)
-    s.show("fromFreeUsdc", used, D6, USDC)
+    s.show("fromFreeUsdc", used, (D6, USDC))
     out.append(
         s.obligation(
             "free-USDC stage conserves: deficit = used + remaining", z3.And(deficit == used + rem1, rem1 >= 0)
@@ -74,7 +70,7 @@ def debt1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
 
     # stage 2: collateral loop; invariant remAfterFree = rem_k + fromCollateral_k ∧ rem_k ≥ 0
     s = Scope()
-    rem_start = _usdc(s, "remainingAfterFree")
+    rem_start = usdc(s, "remainingAfterFree")
     out.append(
         s.obligation(
             "collateral loop: base (nothing taken)",
@@ -83,11 +79,11 @@ def debt1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     )
     s = Scope()
     rem_start, rem, taken = (
-        _usdc(s, "remainingAfterFree"),
-        _usdc(s, "remaining"),
-        _usdc(s, "fromCollateralSoFar"),
+        usdc(s, "remainingAfterFree"),
+        usdc(s, "remaining"),
+        usdc(s, "fromCollateralSoFar"),
     )
-    received = _usdc(s, "received")
+    received = usdc(s, "received")
     sold = s.boolean("saleSucceeded")
     s.assume(rem_start == rem + taken)
     paid = z3.If(sold, zmin(received, rem), 0)
@@ -101,12 +97,12 @@ def debt1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
 
     # stage 3: insurance, by what the fund paid (measured; 0 if the isolated call fails)
     s = Scope()
-    rem2 = _usdc(s, "remainingAfterCollateral")
-    balance, cap_left = _usdc(s, "insuranceBalance"), _usdc(s, "insuranceBlockCapLeft")
+    rem2 = usdc(s, "remainingAfterCollateral")
+    balance, cap_left = usdc(s, "insuranceBalance"), usdc(s, "insuranceBlockCapLeft")
     ins_ok = s.boolean("insuranceCallSucceeded")
-    paid_by_fund = s.show("fromInsurance", z3.If(ins_ok, zmin(rem2, zmin(balance, cap_left)), 0), D6, USDC)
+    paid_by_fund = s.show("fromInsurance", z3.If(ins_ok, zmin(rem2, zmin(balance, cap_left)), 0), (D6, USDC))
     decrement = zmin(rem2, balance) if defect == REQUESTED_NOT_PAID else paid_by_fund
-    rem3 = s.show("remainingAfterInsurance", rem2 - decrement, D6, USDC)
+    rem3 = s.show("remainingAfterInsurance", rem2 - decrement, (D6, USDC))
     out.append(
         s.obligation(
             "insurance stage conserves (a failed call pays 0): remaining = paid + remaining'",
@@ -118,11 +114,11 @@ def debt1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
 
     # stage 4: ADL — ranked-list induction (see debt5): socialized_k + rem_k = rem3
     s = Scope()
-    rem3v = _usdc(s, "shortfallToSocialize")
+    rem3v = usdc(s, "shortfallToSocialize")
     out.append(s.obligation("ADL loop: base", rem3v == 0 + rem3v))
     s = Scope()
-    rem3v, rem, soc = _usdc(s, "shortfallToSocialize"), _usdc(s, "adlRemaining"), _usdc(s, "socializedSoFar")
-    profit = _usdc(s, "positionUnrealizedProfit")
+    rem3v, rem, soc = usdc(s, "shortfallToSocialize"), usdc(s, "adlRemaining"), usdc(s, "socializedSoFar")
+    profit = usdc(s, "positionUnrealizedProfit")
     s.assume(rem3v == soc + rem)
     take = zmin(rem, profit)
     out.append(
@@ -133,19 +129,19 @@ def debt1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
         )
     )
     s = Scope()
-    rem3v, rem, soc = _usdc(s, "shortfallToSocialize"), _usdc(s, "adlRemaining"), _usdc(s, "socialized")
+    rem3v, rem, soc = usdc(s, "shortfallToSocialize"), usdc(s, "adlRemaining"), usdc(s, "socialized")
     s.assume(rem3v == soc + rem)
-    recorded = s.show("recordedShortfall", rem, D6, USDC)
+    recorded = s.show("recordedShortfall", rem, (D6, USDC))
     out.append(s.obligation("ADL exit: the rest is recorded, not dropped", rem3v == soc + recorded, rem > 0))
     # no ADL engine set (or no code), the position's side unknown, or the isolated socialize call reverting:
     # nothing is socialized and the whole remainder is the DeficitSettled event's shortfall; an engine
     # answering more than asked is clamped to the ask
     s = Scope()
-    rem3v = _usdc(s, "shortfallToSocialize")
-    answered = s.uint("socializeReturned", 256, D6, USDC)
+    rem3v = usdc(s, "shortfallToSocialize")
+    answered = s.uint("socializeReturned", 256, (D6, USDC))
     adl_used = s.boolean("adlEngineSetSideKnownAndCallSucceeded")
-    soc = s.show("socialized", z3.If(adl_used, zmin(answered, rem3v), 0), D6, USDC)
-    recorded = s.show("recordedShortfall", rem3v - soc, D6, USDC)
+    soc = s.show("socialized", z3.If(adl_used, zmin(answered, rem3v), 0), (D6, USDC))
+    recorded = s.show("recordedShortfall", rem3v - soc, (D6, USDC))
     out.append(
         s.obligation(
             "ADL leg as the vault calls it (absent or failing engine, clamped answer): remaining = "
@@ -157,17 +153,17 @@ def debt1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
 
     # composition of the stages (each equality above is an obligation of this property)
     s = Scope()
-    deficit = _usdc(s, "deficit")
+    deficit = usdc(s, "deficit")
     used, from_coll, from_ins = (
-        _usdc(s, "fromFreeUsdc"),
-        _usdc(s, "fromCollateral"),
-        _usdc(s, "fromInsurance"),
+        usdc(s, "fromFreeUsdc"),
+        usdc(s, "fromCollateral"),
+        usdc(s, "fromInsurance"),
     )
-    soc, recorded = _usdc(s, "socialized"), _usdc(s, "recordedShortfall")
+    soc, recorded = usdc(s, "socialized"), usdc(s, "recordedShortfall")
     r1, r2, r3 = (
-        _usdc(s, "remainingAfterFree"),
-        _usdc(s, "remainingAfterCollateral"),
-        _usdc(s, "shortfallToSocialize"),
+        usdc(s, "remainingAfterFree"),
+        usdc(s, "remainingAfterCollateral"),
+        usdc(s, "shortfallToSocialize"),
     )
     s.assume(deficit == used + r1, r1 == r2 + from_coll, r2 == from_ins + r3, r3 == soc + recorded)
     out.append(
@@ -189,15 +185,15 @@ def v1_silent_drop(ctx: ModelContext, defect: str | None = None) -> list[Obligat
     out: list[Obligation] = []
     for concrete in (True, False):
         s = Scope()
-        deficit, free = _usdc(s, "deficit"), _usdc(s, "userFreeUsdc")
+        deficit, free = usdc(s, "deficit"), usdc(s, "userFreeUsdc")
         if concrete:
             s.assume(deficit == 300 * 10**D6, free == 250 * 10**D6)
-        used = s.show("fromFreeUsdc", zmin(deficit, free), D6, USDC)
+        used = s.show("fromFreeUsdc", zmin(deficit, free), (D6, USDC))
         # V1 has no collateral, insurance, socialization or shortfall record
         zero = z3.IntVal(0)
         for name in ("fromCollateral", "fromInsurance", "socialized", "recordedShortfall"):
-            s.show(name, zero, D6, USDC)
-        dropped = s.show("silentlyDropped", deficit - used, D6, USDC)
+            s.show(name, zero, (D6, USDC))
+        dropped = s.show("silentlyDropped", deficit - used, (D6, USDC))
         out.append(
             s.obligation(
                 "V1 conservation: deficit = free + collateral + insurance + socialized + recorded"
@@ -223,13 +219,13 @@ class Waterfall:
     """Terms of one settlement, built in the shipped order (or with one named defect)."""
 
     def __init__(self, s: Scope, defect: str | None) -> None:
-        self.deficit = _usdc(s, "deficit")
-        self.free = _usdc(s, "userFreeUsdc")
-        self.balance = _usdc(s, "insuranceBalance")
-        self.cap_left = _usdc(s, "insuranceBlockCapLeft")
+        self.deficit = usdc(s, "deficit")
+        self.free = usdc(s, "userFreeUsdc")
+        self.balance = usdc(s, "insuranceBalance")
+        self.cap_left = usdc(s, "insuranceBlockCapLeft")
         # Σ unrealized profit of opposite-side positions; 0 when the vault does not reach the engine (unset,
         # no code, side unknown, or its isolated call reverts) — see DEBT-4's assumptions
-        self.adl_capacity = _usdc(s, "adlCapacity")
+        self.adl_capacity = usdc(s, "adlCapacity")
         # the isolated coverDeficit call: a fund that reverts (or has no code) pays 0
         self.ins_ok = s.boolean("insuranceCallSucceeded")
         # what the fund can pay now (DEBT-2 "exhausted or capped", DEBT-4 "insurance available")
@@ -237,8 +233,8 @@ class Waterfall:
         # collateral loop summary (loop-exit invariant of the collateral induction, proved below):
         # the vault received fromCollateral ≤ remaining, and unusedFloorCapacity is floor-clearing
         # proceeds left unsold in non-skipped collaterals: remaining > 0 ⇒ unused == 0.
-        self.from_coll = _usdc(s, "fromCollateral")
-        self.unused = _usdc(s, "unusedFloorClearingCapacity")
+        self.from_coll = usdc(s, "fromCollateral")
+        self.unused = usdc(s, "unusedFloorClearingCapacity")
         if defect == INSURANCE_FIRST:
             self.ins = zmin(self.deficit, self.ins_avail)
             after_ins = self.deficit - self.ins
@@ -260,11 +256,11 @@ class Waterfall:
             self.soc = zmin(self.rem3, self.adl_capacity)
         self.recorded = self.rem3 - self.soc
         self.bad_debt = self.rem2  # loss not covered by the user's own assets (free USDC + collateral)
-        s.show("fromFreeUsdc", self.used, D6, USDC)
-        s.show("fromInsurance", self.ins, D6, USDC)
-        s.show("socialized", self.soc, D6, USDC)
-        s.show("recordedShortfall", self.recorded, D6, USDC)
-        s.show("badDebt", self.bad_debt, D6, USDC)
+        s.show("fromFreeUsdc", self.used, (D6, USDC))
+        s.show("fromInsurance", self.ins, (D6, USDC))
+        s.show("socialized", self.soc, (D6, USDC))
+        s.show("recordedShortfall", self.recorded, (D6, USDC))
+        s.show("badDebt", self.bad_debt, (D6, USDC))
 
 
 def debt2(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
@@ -274,9 +270,9 @@ def debt2(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     s = Scope()
     out.append(s.obligation("collateral loop: base (unused capacity 0)", z3.BoolVal(True)))
     s = Scope()
-    rem, unused = _usdc(s, "remaining"), _usdc(s, "unusedCapacitySoFar")
-    cap = _usdc(s, "floorClearingProceeds")  # what this collateral can realise at ≥ floor (0 if skipped)
-    received = _usdc(s, "received")
+    rem, unused = usdc(s, "remaining"), usdc(s, "unusedCapacitySoFar")
+    cap = usdc(s, "floorClearingProceeds")  # what this collateral can realise at ≥ floor (0 if skipped)
+    received = usdc(s, "received")
     # the vault sells enough to cover `remaining` if the capacity allows it, else all of it
     s.assume(z3.Implies(rem > 0, unused == 0), received <= cap, received >= zmin(cap, rem))
     paid = zmin(received, rem)
@@ -314,11 +310,11 @@ def debt4(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     out: list[Obligation] = []
     # ADL capacity is what the ranked-list walk can absorb: induction socialized_k = min(S0, cap_k)
     s = Scope()
-    s0 = _usdc(s, "shortfallToSocialize")
+    s0 = usdc(s, "shortfallToSocialize")
     out.append(s.obligation("ADL walk: base (socialized = min(S0, 0))", zmin(s0, 0) == 0))
     s = Scope()
-    s0, cap_k, soc = _usdc(s, "shortfallToSocialize"), _usdc(s, "capacitySoFar"), _usdc(s, "socializedSoFar")
-    profit = _usdc(s, "positionUnrealizedProfit")
+    s0, cap_k, soc = usdc(s, "shortfallToSocialize"), usdc(s, "capacitySoFar"), usdc(s, "socializedSoFar")
+    profit = usdc(s, "positionUnrealizedProfit")
     s.assume(soc == zmin(s0, cap_k), cap_k + profit < 2**AMOUNT_BITS)
     take = zmin(s0 - soc, profit)
     out.append(
@@ -368,19 +364,19 @@ def debt3(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     accumulate ``lost``; the first call of a new block resets it."""
     out: list[Obligation] = []
     s = Scope()
-    cap = _usdc(s, "maxQuantumsInsuranceLost")
+    cap = usdc(s, "maxQuantumsInsuranceLost")
     out.append(s.obligation("fund deployed: base (lost this block = 0 ≤ cap)", z3.And(cap >= 0)))
     for new_block in (False, True):
         s = Scope()
-        cap = _usdc(s, "maxQuantumsInsuranceLost")
-        balance, lost, amount = _usdc(s, "insuranceBalance"), _usdc(s, "lostThisBlock"), _usdc(s, "requested")
+        cap = usdc(s, "maxQuantumsInsuranceLost")
+        balance, lost, amount = usdc(s, "insuranceBalance"), usdc(s, "lostThisBlock"), usdc(s, "requested")
         s.assume(lost <= cap)
         lost_now = z3.IntVal(0) if new_block else lost
         # InsuranceFund.remainingBlockCapacity: used >= cap ? 0 : cap - used (saturating)
-        cap_left = s.show("remainingBlockCapacity", z3.If(lost_now >= cap, 0, cap - lost_now), D6, USDC)
+        cap_left = s.show("remainingBlockCapacity", z3.If(lost_now >= cap, 0, cap - lost_now), (D6, USDC))
         paid = zmin(amount, balance) if defect == NO_BLOCK_CAP else zmin(amount, zmin(balance, cap_left))
-        s.show("paid", paid, D6, USDC)
-        lost2 = s.show("lostThisBlockAfter", lost_now + paid, D6, USDC)
+        s.show("paid", paid, (D6, USDC))
+        lost2 = s.show("lostThisBlockAfter", lost_now + paid, (D6, USDC))
         tag = "first call of a new block" if new_block else "another call in the same block"
         out.append(
             s.obligation(
@@ -418,17 +414,17 @@ def debt5(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
         )
 
     s = Scope()
-    s0 = _usdc(s, "shortfall")
+    s0 = usdc(s, "shortfall")
     out.append(s.obligation("ADL walk: base", inv(s0, s0, z3.IntVal(0), z3.IntVal(0), z3.IntVal(0)), s0 > 0))
 
     s = Scope()
-    s0, rem, soc = _usdc(s, "shortfall"), _usdc(s, "remaining"), _usdc(s, "socializedSoFar")
-    untaken, cap = _usdc(s, "untakenProfitSoFar"), _usdc(s, "capacitySoFar")
+    s0, rem, soc = usdc(s, "shortfall"), usdc(s, "remaining"), usdc(s, "socializedSoFar")
+    untaken, cap = usdc(s, "untakenProfitSoFar"), usdc(s, "capacitySoFar")
     last_roe = s.sint("previousRoePpm", 256)
     roe = s.sint("roePpm", 256)
-    upnl = s.sint("unrealizedPnl", 256, D6, USDC)
-    pending = _usdc(s, "pendingHaircut")  # charged by earlier socializations, not yet consumed
-    notional = _usdc(s, "positionNotional")
+    upnl = s.sint("unrealizedPnl", 256, (D6, USDC))
+    pending = usdc(s, "pendingHaircut")  # charged by earlier socializations, not yet consumed
+    notional = usdc(s, "positionNotional")
     opposite = s.boolean("oppositeSide")
     # AdlEngine.socialize picks, each round, the remaining candidate with the highest ROE: the visit
     # order is ROE-descending (roe ≤ previous); candidates are opposite-side with profit > pending.
@@ -437,7 +433,7 @@ def debt5(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     eligible = z3.And(opposite, upnl > pending)
     capacity = upnl - pending
     limit = notional if defect == OVER_REDUCE else capacity
-    take = s.show("reduction", z3.If(eligible, zmin(rem, limit), 0), D6, USDC)
+    take = s.show("reduction", z3.If(eligible, zmin(rem, limit), 0), (D6, USDC))
     profit = z3.If(eligible, capacity, 0)
     rem2, soc2 = rem - take, soc + take
     untaken2, cap2 = untaken + (profit - take), cap + profit
@@ -467,10 +463,10 @@ def debt5(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
         )
     )
     s = Scope()
-    s0, rem, soc = _usdc(s, "shortfall"), _usdc(s, "remaining"), _usdc(s, "socialized")
-    untaken, cap = _usdc(s, "untakenProfit"), _usdc(s, "capacity")
+    s0, rem, soc = usdc(s, "shortfall"), usdc(s, "remaining"), usdc(s, "socialized")
+    untaken, cap = usdc(s, "untakenProfit"), usdc(s, "capacity")
     s.assume(inv(s0, rem, soc, untaken, cap))
-    recorded = s.show("recordedShortfall", rem, D6, USDC)
+    recorded = s.show("recordedShortfall", rem, (D6, USDC))
     out.append(
         s.obligation(
             "ADL exit: socialized = min(shortfall, capacity), the rest recorded",
@@ -509,11 +505,11 @@ def debt6(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
 
     for op in OPERATIONS:
         s = Scope()
-        free, locked, ins = _usdc(s, "totalFree"), _usdc(s, "totalLocked"), _usdc(s, "insuranceBalance")
-        held = s.uint("custodianHolds", 256, D6, USDC)
-        free_u, locked_u = _usdc(s, "userFree"), _usdc(s, "userLocked")
+        free, locked, ins = usdc(s, "totalFree"), usdc(s, "totalLocked"), usdc(s, "insuranceBalance")
+        held = s.uint("custodianHolds", 256, (D6, USDC))
+        free_u, locked_u = usdc(s, "userFree"), usdc(s, "userLocked")
         s.assume(inv(free, locked, ins, held), free_u <= free, locked_u <= locked)
-        a = _usdc(s, "amount")
+        a = usdc(s, "amount")
         witness: z3.BoolRef = a > 0
         if op == "deposit":
             # credited = the custodian's measured token balance delta
@@ -527,9 +523,9 @@ def debt6(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
         elif op == "release":
             # a = the position's effective locked USDC (≤ the user's locked balance, REL-1); `claimed` is
             # the allocation's amount (> a when part of it was virtual-backed and never locked)
-            claimed = _usdc(s, "allocationAmount")
-            loss, profit = _usdc(s, "loss"), _usdc(s, "profit")
-            cap_left = _usdc(s, "insuranceBlockCapLeft")
+            claimed = usdc(s, "allocationAmount")
+            loss, profit = usdc(s, "loss"), usdc(s, "profit")
+            cap_left = usdc(s, "insuranceBlockCapLeft")
             s.assume(a <= locked_u, a <= claimed)
             unlocked = claimed if defect == RELEASE_CLAIMED else a
             forfeited = zmin(loss, a)  # loss up to the lock goes to the fund (locked → fund)
@@ -541,8 +537,8 @@ def debt6(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
             held2 = held
             witness = z3.And(a > 0, claimed > a)
         else:  # liquidate: _settleCrossAccountDeficit
-            from_free, from_coll = _usdc(s, "fromFreeUsdc"), _usdc(s, "fromCollateral")
-            from_ins = _usdc(s, "fromInsurance")
+            from_free, from_coll = usdc(s, "fromFreeUsdc"), usdc(s, "fromCollateral")
+            from_ins = usdc(s, "fromInsurance")
             s.assume(from_free + from_coll <= free_u)  # takeFree ≤ free; sale proceeds are already in free_u
             s.assume(from_ins <= ins)  # coverDeficit ≤ the fund's balance
             # free USDC and proceeds → fund; insurance leg is double entry (fund → user → fund);

@@ -27,9 +27,8 @@ from dataclasses import dataclass
 
 import z3
 
-from models.allocation import RAW, USDC, Scope
-from vaultproof.prover.extract import ModelOutput, equivalence_obligation, extracted
-from vaultproof.prover.obligation import ModelContext, Obligation
+from models.units import RAW, USDC
+from vaultproof.spec import ModelContext, ModelOutput, Obligation, Scope, equivalence_obligation, extracted
 
 LEV = (0, "x")
 SCALED = (0, "USDC-units×SCALE")

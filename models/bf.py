@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import z3
 
-from models.allocation import USD18, USDC, Scope, allocate, effective_locked, equivalence, ties
-from models.release import handle_release
-from vaultproof.prover.obligation import ModelContext, Obligation
+from models.alloc import allocate, effective_locked, equivalence, ties
+from models.rel import handle_release
+from models.units import USD18, USDC
+from vaultproof.spec import ModelContext, Obligation, Scope
 
 READS_STORED_FIELD = "legacy-record-read-as-stored-usdcLocked"
 FORGETS_VERSION = "new-record-written-with-lockVersion-0"
@@ -63,8 +64,8 @@ def bf2(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     s = Scope()
     amount = s.uint("amount", 256, USDC)
     free = s.uint("freeBalance", 256, USDC)
-    isolated = s.flag("isolated")
-    qre_set = s.flag("quantumRiskEngineSet")
+    isolated = s.boolean("isolated")
+    qre_set = s.boolean("quantumRiskEngineSet")
     equity18 = s.sint("equity18", 256, USD18)
     mm18 = s.uint("mm18", 256, USD18)
     out = allocate(ctx, amount, free, isolated, qre_set, equity18, mm18, z3.IntVal(6))

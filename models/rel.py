@@ -23,8 +23,9 @@ from dataclasses import dataclass
 
 import z3
 
-from models.allocation import PPM_UNIT, UINT96_MAX, UINT128_MAX, USDC, Scope, equivalence, partial_unlock
-from vaultproof.prover.obligation import ModelContext, Obligation
+from models.alloc import equivalence, partial_unlock
+from models.units import PPM_UNIT, UINT96_MAX, UINT128_MAX, USDC
+from vaultproof.spec import ModelContext, Obligation, Scope
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import z3
 
-from models.conversion import Scope, code_tie, no_overflow, zmax, zmin
-from vaultproof.prover.obligation import ModelContext, Obligation
+from models.units import usdc
+from vaultproof.spec import ModelContext, Obligation, Scope, code_tie, no_overflow, zmax, zmin
 
 P_PPM = "LiquidationMath.PPM"
 USDC, D6 = "USDC", 6
@@ -48,10 +48,6 @@ def liquidation_fee(
     return notional * rate / ppm  # type: ignore[no-any-return]
 
 
-def _usdc(s: Scope, name: str) -> z3.ArithRef:
-    return s.uint(name, NOTIONAL_BITS, D6, USDC)
-
-
 # --------------------------------------------------------------------------------------------------
 # LIQ-1 position block limits
 
@@ -61,18 +57,17 @@ NO_POSITION_CLAMP = "no-clamp-to-position"
 def liq1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     ppm = ctx.param(P_PPM)
     s = Scope()
-    pos = _usdc(s, "positionNotional")
-    min_n = _usdc(s, "minPositionNotionalLiquidated")
+    pos = usdc(s, "positionNotional")
+    min_n = usdc(s, "minPositionNotionalLiquidated")
     portion = s.uint("maxPositionPortionLiquidatedPpm", 32)
-    block_rem = _usdc(s, "blockRemainingNotional")
+    block_rem = usdc(s, "blockRemainingNotional")
     s.assume(portion <= ppm)  # the engine's setter rejects a portion above 100%
     n = s.show(
         "liquidatedNotional",
         liquidation_notional(
             pos, min_n, portion, block_rem, ppm, clamp_to_position=defect != NO_POSITION_CLAMP
         ),
-        D6,
-        USDC,
+        (D6, USDC),
     )
     witness = z3.And(pos > 0, min_n > pos, block_rem > min_n)
     return [
@@ -126,7 +121,7 @@ def liq2(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     ppm = ctx.param(P_PPM)
     out: list[Obligation] = []
     s = Scope()
-    max_n, max_ins = _usdc(s, "maxNotionalLiquidated"), _usdc(s, "maxQuantumsInsuranceLost")
+    max_n, max_ins = usdc(s, "maxNotionalLiquidated"), usdc(s, "maxQuantumsInsuranceLost")
     out.append(
         s.obligation(
             "first liquidation of a block: base (counters reset to 0)", z3.And(max_n >= 0, max_ins >= 0)
@@ -134,19 +129,19 @@ def liq2(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     )
 
     s = Scope()
-    max_n, max_ins = _usdc(s, "maxNotionalLiquidated"), _usdc(s, "maxQuantumsInsuranceLost")
-    done, lost = _usdc(s, "liquidatedThisBlock"), _usdc(s, "insuranceLostThisBlock")
-    pos, min_n = _usdc(s, "positionNotional"), _usdc(s, "minPositionNotionalLiquidated")
+    max_n, max_ins = usdc(s, "maxNotionalLiquidated"), usdc(s, "maxQuantumsInsuranceLost")
+    done, lost = usdc(s, "liquidatedThisBlock"), usdc(s, "insuranceLostThisBlock")
+    pos, min_n = usdc(s, "positionNotional"), usdc(s, "minPositionNotionalLiquidated")
     portion = s.uint("maxPositionPortionLiquidatedPpm", 32)
-    ins_loss = _usdc(s, "insuranceLossOfThisClose")
+    ins_loss = usdc(s, "insuranceLossOfThisClose")
     s.assume(done <= max_n, lost <= max_ins, portion <= ppm)
     # remaining = max > done ? max − done : 0, and the engine reverts BlockLimitReached when it is 0
     saturating = z3.If(max_n > done, max_n - done, 0)
     block_rem = s.show(
-        "blockRemainingNotional", max_n if defect == BLOCK_NOT_DECREMENTED else saturating, D6, USDC
+        "blockRemainingNotional", max_n if defect == BLOCK_NOT_DECREMENTED else saturating, (D6, USDC)
     )
     s.assume(block_rem > 0)
-    n = s.show("liquidatedNotional", liquidation_notional(pos, min_n, portion, block_rem, ppm), D6, USDC)
+    n = s.show("liquidatedNotional", liquidation_notional(pos, min_n, portion, block_rem, ppm), (D6, USDC))
     # InsuranceLossLimit: the measured insurance decrease of this close must fit the room left (else revert)
     room = z3.If(max_ins > lost, max_ins - lost, 0)
     s.assume(ins_loss <= room)
@@ -174,11 +169,11 @@ FEE_CAP_MISSING = "fee-cap-missing"
 def liq3(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     ppm = ctx.param(P_PPM)
     s = Scope()
-    notional = _usdc(s, "fillQuoteValue")
+    notional = usdc(s, "fillQuoteValue")
     fee_ppm, max_fee = s.uint("liquidationFeePpm", 32), s.uint("maxLiquidationFeePpm", 32)
     s.assume(max_fee <= ppm, fee_ppm <= ppm)
     fee = s.show(
-        "fee", liquidation_fee(notional, fee_ppm, max_fee, ppm, capped=defect != FEE_CAP_MISSING), D6, USDC
+        "fee", liquidation_fee(notional, fee_ppm, max_fee, ppm, capped=defect != FEE_CAP_MISSING), (D6, USDC)
     )
     return [
         s.obligation(
@@ -210,8 +205,8 @@ def liq4(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     LiquidationEngine._size: a PARTIAL liquidation of a position partially liquidated at ``last ≠ 0``
     reverts before ``last + cooldown``; a full liquidation is never blocked."""
     s = Scope()
-    equity = s.sint("equity18", 256, 18, "USD")
-    mm = s.uint("maintenanceMargin18", 256, 18, "USD")
+    equity = s.sint("equity18", 256, (18, "USD"))
+    mm = s.uint("maintenanceMargin18", 256, (18, "USD"))
     now = s.uint("blockTimestamp", 64)
     last = s.uint("lastPartialLiquidationAt", 64)
     cooldown = s.uint("partialLiquidationCooldown", 64)
@@ -344,7 +339,7 @@ def case_terms(
     """The engine's arithmetic for one liquidation of ``case`` (inputs become pinned variables)."""
 
     def pinned(name: str, value: int, bits: int, dec: int, unit: str, signed: bool = False) -> z3.ArithRef:
-        var = s.sint(name, bits, dec, unit) if signed else s.uint(name, bits, dec, unit)
+        var = s.sint(name, bits, (dec, unit)) if signed else s.uint(name, bits, (dec, unit))
         s.assume(var == value)
         return var
 
@@ -363,17 +358,16 @@ def case_terms(
     position_notional = size * oracle / unit
     limit = block if block_limit else z3.IntVal(UNLIMITED)
     notional = s.show(
-        "liquidatedNotional", liquidation_notional(position_notional, min_n, portion, limit, ppm), D6, USDC
+        "liquidatedNotional", liquidation_notional(position_notional, min_n, portion, limit, ppm), (D6, USDC)
     )
     # LiquidationEngine._size: the whole position when the notional is all of it, else pro rata (down)
     liq_size = s.show(
         "liquidatedSize",
         z3.If(notional == position_notional, size, size * notional / position_notional),
-        D8,
-        BTC,
+        (D8, BTC),
     )
-    quote_value = s.show("fillQuoteValue", liq_size * fill / unit, D6, USDC)
-    fee = s.show("fee", liquidation_fee(quote_value, fee_ppm, fee_ppm, ppm), D6, USDC)
+    quote_value = s.show("fillQuoteValue", liq_size * fill / unit, (D6, USDC))
+    fee = s.show("fee", liquidation_fee(quote_value, fee_ppm, fee_ppm, ppm), (D6, USDC))
     if case.liquidated_is_long:  # sells to the counterparty
         after, cp_after = bal + quote_value - fee, cp_bal - quote_value
     else:  # buys back from the counterparty
@@ -383,11 +377,11 @@ def case_terms(
         size=liq_size,
         quote_value=quote_value,
         fee=fee,
-        balance_after=s.show(f"{who}.balanceAfter", after, D6, USDC),
-        counterparty_after=s.show(f"{cp}.balanceAfter", cp_after, D6, USDC),
-        position_after=s.show(f"{who}.positionAfter", size - liq_size, D8, BTC),
-        counterparty_position_after=s.show(f"{cp}.positionAfter", cp_size - liq_size, D8, BTC),
-        insurance_delta=s.show("insuranceChange", fee, D6, USDC),
+        balance_after=s.show(f"{who}.balanceAfter", after, (D6, USDC)),
+        counterparty_after=s.show(f"{cp}.balanceAfter", cp_after, (D6, USDC)),
+        position_after=s.show(f"{who}.positionAfter", size - liq_size, (D8, BTC)),
+        counterparty_position_after=s.show(f"{cp}.positionAfter", cp_size - liq_size, (D8, BTC)),
+        insurance_delta=s.show("insuranceChange", fee, (D6, USDC)),
     )
 
 
@@ -452,8 +446,8 @@ def seed_case3_fill(ctx: ModelContext, defect: str | None = None) -> list[Obliga
     """Document: 'Dave bán 1 BTC ở 49,500' but 'Carl Balance: 50,499 - 5,000 - 25 = 45,474'."""
     s = Scope()
     t = case_terms(s, CASES[2], ctx.param(P_PPM))
-    s.show("document.fillCost", z3.IntVal(5_000 * K), D6, USDC)
-    s.show("document.Carl.balanceAfter", z3.IntVal(45_474 * K), D6, USDC)
+    s.show("document.fillCost", z3.IntVal(5_000 * K), (D6, USDC))
+    s.show("document.Carl.balanceAfter", z3.IntVal(45_474 * K), (D6, USDC))
     return [
         s.obligation(
             "case 3: the 0.1 BTC bought at the 49,500 fill costs the document's 5,000 USDC and leaves 45,474",
@@ -469,7 +463,7 @@ def seed_case3_fee(ctx: ModelContext, defect: str | None = None) -> list[Obligat
     """The fee rate of cases 1 and 2 (0.5%, MaxLiquidationFeePpm 5,000) applied to case 3's fill value."""
     s = Scope()
     t = case_terms(s, CASES[2], ctx.param(P_PPM))
-    s.show("document.fee", z3.IntVal(25 * K), D6, USDC)
+    s.show("document.fee", z3.IntVal(25 * K), (D6, USDC))
     return [
         s.obligation(
             "case 3: the liquidation fee is the document's 25 USDC",
@@ -485,9 +479,9 @@ def seed_case2_sign(ctx: ModelContext, defect: str | None = None) -> list[Obliga
     """Document lists Dave's collateral as 49,501 but computes with −49,501."""
     s = Scope()
     t = case_terms(s, CASES[1], ctx.param(P_PPM), balance=49_501 * K)
-    s.show("document.Dave.balanceAfter", z3.IntVal(-44_526 * K), D6, USDC)
+    s.show("document.Dave.balanceAfter", z3.IntVal(-44_526 * K), (D6, USDC))
     equity = s.show(
-        "Dave.equityBefore", z3.IntVal(49_501 * K + CASES[1].size * CASES[1].oracle // 10**D8), D6, USDC
+        "Dave.equityBefore", z3.IntVal(49_501 * K + CASES[1].size * CASES[1].oracle // 10**D8), (D6, USDC)
     )
     return [
         s.obligation(
