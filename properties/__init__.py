@@ -16,7 +16,7 @@ __all__ = ["EVIDENCE", "REGISTRY", "alloc", "bf", "conv", "debt", "liq", "qre", 
 # Bytecode evidence (forge): invariant suites, their seeded code variants, replay recipes per seed finding.
 from properties import invariants as _invariants  # noqa: E402
 from properties import replay as _replay  # noqa: E402
-from vaultproof.evidence.decl import EvidenceDecl  # noqa: E402
+from vaultproof.spec import EvidenceDecl  # noqa: E402
 
 EVIDENCE = EvidenceDecl(
     suites=_invariants.SUITES,

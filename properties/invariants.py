@@ -13,8 +13,7 @@ is declared here, once:
 
 from __future__ import annotations
 
-from vaultproof.evidence.decl import BrokenSuite, InvariantSuite
-from vaultproof.evidence.variants import CodeVariant, Edit
+from vaultproof.spec import BrokenSuite, CodeVariant, Edit, InvariantSuite
 
 BROKEN_DIR = "tests/forge/invariant/broken"
 BMV = "contracts/BalanceManagerVault.sol"

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from vaultproof.evidence.decl import Recipe, ReplayTest
-from vaultproof.results import Counterexample
+from vaultproof.spec import Counterexample, Recipe, ReplayTest
 
 DEPLOY = ("VaultproofDeploy", "tests/forge/utils/Deploy.sol")
 VAULT_TYPES = ("IBalanceManagerVault", "contracts/interfaces/IBalanceManagerVault.sol")
