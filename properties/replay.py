@@ -198,8 +198,9 @@ vm.assertEq(_quoteBalance(perp, dave), int256({v["Dave.balance"]}), "Dave's list
 le.syncRisk(dave);
 vm.assertEq(qre.equity18(dave), int256({v["Dave.equityBefore"]}) * 1e12, "Dave's equity");
 vm.assertGe(uint256(qre.equity18(dave)), {notional} * 1e12, "VIOLATION: equity above the whole notional");
+vm.prank(carl);
 vm.expectRevert(abi.encodeWithSelector(ILiquidationEngine.NotLiquidatable.selector, dave));
-_liquidate(perp, carl, dave, true, {v["fillPrice"]});
+le.liquidate(address(perp), dave, MARKET, true);
 """
     return ReplayTest(
         base="BlockLimitsTest",
