@@ -36,6 +36,7 @@ class RunOptions:
     mutation_sample: int | None = None  # None: [mutate] sample; see mutation_all
     mutation_all: bool = False  # every generated mutant (`--mutation-sample all`, `make mutate`)
     executor: str | None = None  # None: [mutate] executor
+    evidence: bool = True  # forge on the bytecode: replays and invariant suites ([evidence] switches)
 
 
 def tool_versions(project: CompiledProject) -> ToolVersions:
@@ -98,6 +99,7 @@ def report_stage(config: Config, console: Console, out: str | None = None) -> Ru
 
 
 def run_pipeline(config: Config, console: Console, options: RunOptions) -> RunResult:
+    from vaultproof.evidence.stage import run_evidence
     from vaultproof.gate import evaluate, load_baseline, write_baseline
     from vaultproof.mutation import Reference, run_mutants
     from vaultproof.report import write_reports
@@ -125,6 +127,7 @@ def run_pipeline(config: Config, console: Console, options: RunOptions) -> RunRe
     )
     if options.mutants and not options.only:
         mutants = (*mutants, *generated_mutants(config, console, options, executor, reference.verdicts))
+    evidence, evidence_notes = run_evidence(config, console, proof) if options.evidence else ((), ())
 
     # Detector properties left unchecked by a tool failure are ERROR; so is a proved property whose target
     # function Slither could not lower to IR.
@@ -141,7 +144,8 @@ def run_pipeline(config: Config, console: Console, options: RunOptions) -> RunRe
         tools=tool_versions(project),
         gate=None,
         exit_code=ExitCode.CLEAN,
-        notes=analysis.notes,
+        notes=analysis.notes + evidence_notes,
+        evidence=evidence,
     )
     out_dir = Path(options.out) if options.out else config.path(config.reports_dir)
     try:
