@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import z3
 
+from vaultproof.prover.coverage import tied
 from vaultproof.prover.extract import equivalence_obligation, extracted, safety_obligations
 from vaultproof.prover.obligation import ModelContext, Obligation, Quantity
 
@@ -167,7 +168,12 @@ _UNITS = {
 
 
 def equivalence(ctx: ModelContext, function: str) -> Obligation:
-    """``LockMath.<function>`` as extracted from SlithIR equals the hand-written model above."""
+    """``LockMath.<function>`` as extracted from SlithIR equals the hand-written model above (an
+    obligation that executes that function on code)."""
+    return tied(ctx, f"LockMath.{function}", _equivalence(ctx, function))[0]
+
+
+def _equivalence(ctx: ModelContext, function: str) -> Obligation:
     code = extracted(ctx, f"LockMath.{function}", prefix=function)
     max_decimals = ctx.param("LockMath.MAX_COLLATERAL_DECIMALS")
     name = f"LockMath.{function}: SlithIR extraction == model"
@@ -437,7 +443,7 @@ def alloc4(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     amount_high = UINT256_MAX if defect == NO_AMOUNT_GUARD else UINT96_MAX
     code = extracted(ctx, "LockMath.scaleTo18", prefix="scaleTo18")
     ranges = {"decimals": (0, max_decimals), "amount": (0, amount_high)}
-    obligations = safety_obligations(code, ranges, units=_UNITS)
+    obligations = tied(ctx, "LockMath.scaleTo18", safety_obligations(code, ranges, units=_UNITS))
     # exactness: the scaled value divided back gives the amount, with no remainder (no rounding at all)
     s = Scope()
     amount = s.uint("amount", 256, USDC)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import z3
 
+from vaultproof.prover.coverage import tied
 from vaultproof.prover.obligation import ModelContext, Obligation, Quantity
 
 UINT256 = 2**256
@@ -142,7 +143,7 @@ def code_tie(
         )
         for ob in safety
     ]
-    return [tie, *renamed]
+    return tied(ctx, function, [tie, *renamed])
 
 
 # --------------------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import z3
 
 from models.allocation import RAW, USDC, Scope
+from vaultproof.prover.coverage import tied
 from vaultproof.prover.extract import ModelOutput, equivalence_obligation, extracted
 from vaultproof.prover.obligation import ModelContext, Obligation
 
@@ -97,17 +98,21 @@ def ties(ctx: ModelContext) -> list[Obligation]:
     scale = ctx.param("MarginTable.SCALE")
     out: list[Obligation] = []
     code = extracted(ctx, "MarginTable.validLeverage", prefix="validLeverage")
-    out.append(
+    out += tied(
+        ctx,
+        "MarginTable.validLeverage",
         equivalence_obligation(
             code,
             lambda lev: valid_leverage(scale, lev),
             name="MarginTable.validLeverage: SlithIR extraction == model",
             units=_UNITS,
             witness=code.returns[0],
-        )
+        ),
     )
     code = extracted(ctx, "MarginTable.slope", prefix="slope")
-    out.append(
+    out += tied(
+        ctx,
+        "MarginTable.slope",
         equivalence_obligation(
             code,
             # also the revert condition: L = 0 must revert (division by zero), never return a slope
@@ -115,11 +120,13 @@ def ties(ctx: ModelContext) -> list[Obligation]:
             name="MarginTable.slope: SlithIR extraction == model",
             units={**_UNITS, "ret0": SCALED},
             witness=code.args[0] >= 1,
-        )
+        ),
     )
     code = extracted(ctx, "MarginTable.nextDeduction", prefix="nextDeduction")
     _d, lb, lev_prev, lev = code.args
-    out.append(
+    out += tied(
+        ctx,
+        "MarginTable.nextDeduction",
         equivalence_obligation(
             code,
             lambda d, b, lp, lv: next_deduction(d, b, slope(scale, lp), slope(scale, lv)),
@@ -127,11 +134,13 @@ def ties(ctx: ModelContext) -> list[Obligation]:
             name="MarginTable.nextDeduction: SlithIR extraction == model",
             units={**_UNITS, "ret0": SCALED},
             witness=z3.And(lb > 0, lev < lev_prev, lev >= 1),
-        )
+        ),
     )
     code = extracted(ctx, "MarginTable.tierMaintenance", prefix="tierMaintenance")
     n, lev, d = code.args
-    out.append(
+    out += tied(
+        ctx,
+        "MarginTable.tierMaintenance",
         equivalence_obligation(
             code,
             lambda nn, lv, dd: tier_maintenance(scale, nn, slope(scale, lv), dd),
@@ -139,7 +148,7 @@ def ties(ctx: ModelContext) -> list[Obligation]:
             name="MarginTable.tierMaintenance: SlithIR extraction == model",
             units={**_UNITS, "ret0": USDC},
             witness=z3.And(n > 0, lev >= 1, d > 0),
-        )
+        ),
     )
     # Lemma: for a valid leverage the slope is exact, 2·L·slope(L) = SCALE; since 2·L·k = SCALE has one
     # solution, the induction's k (constrained by 2·L·k = SCALE) IS slope(L).

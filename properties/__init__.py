@@ -9,6 +9,6 @@ from vaultproof.prover.registry import Registry
 REGISTRY = Registry()
 
 # Family modules register into REGISTRY on import; the order here is irrelevant to reports.
-from properties import alloc, bf, conv, debt, liq, qre, rel, static, tier  # noqa: E402
+from properties import alloc, bf, conv, debt, deployment, liq, qre, rel, static, tier  # noqa: E402
 
-__all__ = ["REGISTRY", "alloc", "bf", "conv", "debt", "liq", "qre", "rel", "static", "tier"]
+__all__ = ["REGISTRY", "alloc", "bf", "conv", "debt", "deployment", "liq", "qre", "rel", "static", "tier"]

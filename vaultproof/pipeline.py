@@ -122,6 +122,7 @@ def run_pipeline(config: Config, console: Console, options: RunOptions) -> RunRe
         gate=None,
         exit_code=ExitCode.CLEAN,
         notes=analysis.notes,
+        sources=proof.sources,
     )
     out_dir = Path(options.out) if options.out else config.path(config.reports_dir)
     try:

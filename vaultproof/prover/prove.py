@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 
 from vaultproof.compile import CompiledProject
 from vaultproof.console import Console
 from vaultproof.errors import RegistryError
+from vaultproof.prover.coverage import coverage_of, function_sources
 from vaultproof.prover.extract import extract_library_functions
 from vaultproof.prover.obligation import ModelContext
 from vaultproof.prover.params import extract_params
@@ -17,6 +18,7 @@ from vaultproof.prover.solver import SolverSettings
 from vaultproof.results import (
     CatalogueEntry,
     FunctionRef,
+    FunctionSource,
     MetricResult,
     PropertyResult,
     SeedFindingResult,
@@ -31,6 +33,7 @@ class ProveOutcome:
     properties: tuple[PropertyResult, ...]
     seed_findings: tuple[SeedFindingResult, ...]
     metrics: tuple[MetricResult, ...]
+    sources: tuple[FunctionSource, ...] = ()
 
     @property
     def all_passed(self) -> bool:
@@ -91,7 +94,13 @@ def prove(
     project: CompiledProject, registry: Registry, console: Console, jobs: int = 2, only: tuple[str, ...] = ()
 ) -> ProveOutcome:
     registry.validate_targets(project.functions())
-    ctx = ModelContext(params=extract_params(project), functions=extract_library_functions(project))
+    registry.validate_deployment(project.functions())
+    ctx = ModelContext(
+        params=extract_params(project),
+        functions=extract_library_functions(project),
+        code=lower_code(project, registry.deployment),
+        deployment=dict(registry.deployment),
+    )
     unknown = sorted(
         set(only) - set(registry.properties) - set(registry.seed_findings) - set(registry.metrics)
     )
@@ -148,7 +157,25 @@ def prove(
         else:
             properties.append(result)
     catalogue = catalogue_of(registry, function_locator(project))
-    return ProveOutcome(catalogue, tuple(properties), tuple(seeds), tuple(metrics))
+    targets = {t for decl in registry.model_properties() for t in decl.targets}
+    sources = function_sources(project.slither, project.config.root, targets)
+    by_ref = {source.function: source for source in sources}
+    properties = [
+        replace(r, coverage=coverage_of(registry.properties[r.property_id].targets, by_ref, r.executed_lines))
+        for r in properties
+    ]
+    return ProveOutcome(catalogue, tuple(properties), tuple(seeds), tuple(metrics), sources)
+
+
+def lower_code(project: CompiledProject, deployment: Mapping[str, str]) -> object | None:
+    """The project's stateful code lowered for the code obligations (``vaultproof.prover.code``), or None
+    when this vaultproof has no stateful executor: every property is then at best MODEL-ONLY."""
+    try:
+        from vaultproof.prover import code
+    except ImportError:
+        return None
+    lower = getattr(code, "lower_project", None)
+    return lower(project, deployment) if callable(lower) else None
 
 
 def _order(job: Job) -> tuple[tuple[str, int, str], str]:

@@ -23,7 +23,7 @@ from vaultproof.errors import VaultproofError
 from vaultproof.results import MetricResult, PropertyResult, RunResult
 
 RESULTS_SCHEMA = "vaultproof/results"
-RESULTS_VERSION = 1
+RESULTS_VERSION = 2
 TIMINGS_SCHEMA = "vaultproof/timings"
 TIMINGS_VERSION = 1
 

@@ -12,6 +12,7 @@ from vaultproof.report.doc import (
     Inline,
     KeyValues,
     Link,
+    Listing,
     Para,
     Section,
     Strong,
@@ -96,6 +97,8 @@ def _block(block: Block) -> list[str]:
         return [*(f"- **{escape(k)}:** {render_text(v)}" for k, v in block.rows), ""]
     if isinstance(block, Section):
         return [line for child in block.blocks for line in _block(child)]
+    if isinstance(block, Listing):
+        return []  # the marked source is in report.html; report.md lists the lines not executed instead
     raise TypeError(block)
 
 
