@@ -130,3 +130,100 @@ def safety_obligations(
             )
         )
     return obligations
+
+
+# --------------------------------------------------------------------------------------------------
+# Obligations over executions of stateful entry points (vaultproof.prover.code.execute)
+# --------------------------------------------------------------------------------------------------
+
+
+def _coverage(executions: Sequence[Any]) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    from vaultproof.results import FunctionRef, LineHits
+
+    functions: set[tuple[str, str]] = set()
+    lines: dict[str, set[int]] = {}
+    for execution in executions:
+        for name in execution.executed:
+            contract, _, function = name.partition(".")
+            functions.add((contract, function))
+        for file, hit in execution.lines.items():
+            lines.setdefault(file, set()).update(hit)
+    refs = tuple(FunctionRef(c, f) for c, f in sorted(functions))
+    hits = tuple(LineHits(f, tuple(sorted(v))) for f, v in sorted(lines.items()))
+    return refs, hits
+
+
+def code_obligation(
+    name: str,
+    executions: Any,
+    goal: z3.BoolRef,
+    *,
+    assumptions: Sequence[z3.BoolRef] = (),
+    witness: z3.BoolRef | None = None,
+    shown: Sequence[Quantity] = (),
+    explanation: str = "",
+    bound: int | None = None,
+) -> Obligation:
+    """An obligation over one or more :class:`~vaultproof.prover.code.execute.Execution` s.
+
+    Assumptions are every execution's facts (type ranges of arguments, environment and storage reads,
+    deployment) plus ``assumptions``; ``goal`` is stated by the caller (usually ``Implies(ex.ok, …)``);
+    the vacuity witness defaults to "every execution completes" (``ex.ok``), so a goal that holds
+    because every path reverts is VACUOUS. ``executed`` / ``lines`` carry the coverage.
+    """
+    runs = list(executions) if isinstance(executions, list | tuple) else [executions]
+    facts: list[z3.BoolRef] = []
+    for run in runs:
+        facts.extend(run.assumptions)
+    reach = z3.And(*[run.ok for run in runs]) if runs else z3.BoolVal(True)
+    refs, hits = _coverage(runs)
+    return Obligation(
+        name=name,
+        assumptions=(*facts, *assumptions),
+        goal=goal,
+        witness=witness if witness is not None else reach,
+        shown=tuple(shown),
+        bound=bound,
+        explanation=explanation,
+        executed=refs,
+        lines=hits,
+    )
+
+
+def check_obligations(
+    execution: Any,
+    *,
+    kinds: Sequence[str] = (
+        "overflow",
+        "underflow",
+        "division-by-zero",
+        "index-out-of-bounds",
+        "loop-bound",
+        "loop-invariant-base",
+        "loop-invariant-step",
+    ),
+    assumptions: Sequence[z3.BoolRef] = (),
+    shown: Sequence[Quantity] = (),
+    label: str = "",
+) -> list[Obligation]:
+    """One obligation per check of ``kinds`` of an execution: under its facts (and ``assumptions``) the
+    check never fires. The witness is that the check's site is reached (unreachable → VACUOUS)."""
+    refs, hits = _coverage([execution])
+    tag = f" ({label})" if label else ""
+    out = []
+    for index, check in enumerate((*execution.checks, *execution.truncations)):
+        if check.kind not in kinds:
+            continue
+        out.append(
+            Obligation(
+                name=f"{execution.name}{tag}: no {check.kind} #{index} at {check.where}",
+                assumptions=(*execution.assumptions, *assumptions),
+                goal=z3.Not(check.condition),
+                witness=check.reached,
+                shown=tuple(shown),
+                explanation=f"{check.kind} at {check.where}",
+                executed=refs,
+                lines=hits,
+            )
+        )
+    return out
