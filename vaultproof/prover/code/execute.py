@@ -871,6 +871,7 @@ class Executor:
             raise self.fail(where, f"unrolling {spec.times} iterations is above the limit {MAX_UNROLL}")
         exits: list[PathState] = []
         head = ps
+        entry_pc = ps.pc
         for _ in range(spec.times + 1):
             cond, head = self.loop_condition(frame, node, head, where)
             exit_state = head.fork(z3.And(head.pc, z3.Not(cond)))
@@ -881,9 +882,7 @@ class Executor:
                 break
             if _ == spec.times:
                 # the unrolling is exhaustive only if no state still wants another iteration
-                self.checks.append(
-                    Check("loop-bound", f"{where} (after {spec.times} iterations)", head.pc, z3.BoolVal(True))
-                )
+                self.checks.append(Check("loop-bound", f"{where} (after {spec.times} iterations)", entry_pc, head.pc))
                 head = None  # type: ignore[assignment]
                 break
             parked = self.run_region(frame, {node.son_true: head}, {node.id, node.son_false})
