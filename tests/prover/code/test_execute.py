@@ -232,3 +232,12 @@ def test_coverage_lines(code: CodeProject) -> None:
     assert set(statements) <= set(ex.lines[file])
     ob = code_obligation("cov", ex, z3.BoolVal(True))
     assert {f"{r.contract}.{r.function}" for r in ob.executed} == {"Store.store", "Store.guarded"}
+
+
+def test_short_circuit_right_operand_runs_only_when_needed(code: CodeProject) -> None:
+    ex = execute(code, "Store.fresh")
+    # `block.timestamp - updatedAt` is guarded by `updatedAt >= block.timestamp` being false: never reverts
+    assert verdict(ex, ex.ok, witness=z3.BoolVal(True)) is Verdict.PROVED
+    (underflow,) = [c for c in ex.checks if c.kind == "underflow"]
+    assert discharge(check_obligations(ex)[0], SETTINGS).verdict is Verdict.PROVED
+    assert underflow.where.startswith("Store.fresh")

@@ -45,6 +45,7 @@ from vaultproof.prover.code.program import (
     ODelete,
     OEvent,
     OExternalCall,
+    OGuard,
     OIndex,
     OLength,
     OMember,
@@ -103,6 +104,21 @@ class Opaque:
     """A dynamic ``bytes`` / ``string`` value the executor carries but does not model (a revert reason)."""
 
     text: str
+
+
+@dataclass(frozen=True, eq=False)
+class Encoded:
+    """``abi.encode(...)`` / ``abi.encodePacked(...)`` of elementary values, only ever hashed."""
+
+    kind: str
+    values: tuple[Any, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class CodeOf:
+    """``address.code``, usable only through ``.length`` (a symbolic per-address code size)."""
+
+    address: Any
 
 
 @dataclass(frozen=True, eq=False)
@@ -460,6 +476,8 @@ class Executor:
             base = self.leaf(ps.world, key, loc.type)
             ps.world.storage[key] = z3.Store(base, *loc.keys, value) if loc.keys else value
             return
+        if loc.obj in self.frozen:
+            raise self.fail(where, "write to a memory object after it was merged with another (aliasing)")
         obj = ps.world.heap[loc.obj]
         if loc.path not in obj:
             obj[loc.path] = self.zero_leaf(loc, where)
@@ -677,15 +695,23 @@ class Executor:
             ps.env[param.key] = arg
         for ret in fn.returns:
             ps.env[ret.key] = self.zero_value(ps, ret.type, ret.storage, fn.name)
+        for local in fn.locals:
+            if local.type.kind == "bytes" and local.key not in ps.env:
+                # a `catch (bytes memory reason)` / revert data: carried opaquely, never inspected
+                ps.env[local.key] = Opaque(local.name)
         self.run_region(frame, {fn.entry: ps}, set())
         outcomes = frame.returns
         if not outcomes:
             return None, ()
         merged = self.merge([o[0] for o in outcomes], fn.name)
-        values = tuple(
-            self.merge_values([o[0].pc for o in outcomes], [o[1][i] for o in outcomes], fn.name)
-            for i in range(len(outcomes[0][1]))
-        )
+        self.merging = merged.world
+        try:
+            values = tuple(
+                self.merge_values([o[0].pc for o in outcomes], [o[1][i] for o in outcomes], fn.name)
+                for i in range(len(outcomes[0][1]))
+            )
+        finally:
+            self.merging = None
         merged.env = caller_env
         return merged, values
 
@@ -809,10 +835,14 @@ class Executor:
             if not inner.returns:
                 return None
             merged = self.merge([r[0] for r in inner.returns], where)
-            values = tuple(
-                self.merge_values([r[0].pc for r in inner.returns], [r[1][i] for r in inner.returns], where)
-                for i in range(len(inner.returns[0][1]))
-            )
+            self.merging = merged.world
+            try:
+                values = tuple(
+                    self.merge_values([r[0].pc for r in inner.returns], [r[1][i] for r in inner.returns], where)
+                    for i in range(len(inner.returns[0][1]))
+                )
+            finally:
+                self.merging = None
             body_returns.append((merged, values))
             return PathState(merged.pc, merged.world, saved_env)
 
@@ -1003,10 +1033,11 @@ class Executor:
         self, frame: Frame, node: Node, ps: PathState, deliver: Callable[[int, PathState], None]
     ) -> None:
         where = frame.fn.where(node)
-        if len(node.sons) != 2:
-            raise self.fail(
-                where, f"try with {len(node.sons) - 1} catch clauses (one generic catch is supported)"
-            )
+        # Slither's TRY node: one CATCH son for the success clause, one per catch clause (and sometimes an
+        # extra edge to the join, which no execution takes)
+        clauses = [son for son in node.sons if frame.fn.node(son).kind == "catch"]
+        if len(clauses) != 2:
+            raise self.fail(where, f"try with {len(clauses) - 1} catch clauses (one generic catch is supported)")
         ops = list(node.ops)
         call_index = max((i for i, op in enumerate(ops) if isinstance(op, OExternalCall)), default=None)
         if call_index is None:
@@ -1021,15 +1052,24 @@ class Executor:
         caught = self.sinks.pop()
         for op in ops[call_index + 1 :]:
             self.execute_op(frame, op, ps, where)
-        deliver(node.sons[0], ps)
+        deliver(clauses[0], ps)
         if caught:
             before.pc = z3.Or(*[r.when for r in caught])
-            deliver(node.sons[1], before)
+            deliver(clauses[1], before)
 
     # -- operations ---------------------------------------------------------------------------------
 
     def execute_op(self, frame: Frame, op: Operation, ps: PathState, where: str) -> None:
-        if isinstance(op, OAssign):
+        if isinstance(op, OGuard):
+            self.guard(frame, op, ps, where)
+        elif isinstance(op, OLength | OMember) and isinstance(op.base, Local) and isinstance(ps.env.get(op.base.key), CodeOf):
+            if isinstance(op, OMember) and op.field != "length":
+                raise self.fail(where, f"address.code.{op.field} is not supported")
+            code_of = ps.env[op.base.key]
+            size = z3.Select(self.codesize, code_of.address)
+            self.facts.append(size >= 0)
+            ps.env[op.dest.key] = size
+        elif isinstance(op, OAssign):
             if isinstance(op.value, Local) and isinstance(ps.env.get(op.value.key), RefTo):
                 ref = ps.env[op.value.key]
                 value = ref.loc if not ref.loc.type.elementary else self.load(ps, ref.loc, where)
@@ -1133,6 +1173,27 @@ class Executor:
 
     root_slot: dict[tuple[str, str], int]
 
+    def guard(self, frame: Frame, op: OGuard, ps: PathState, where: str) -> None:
+        cond = self.value(ps, op.cond, frame, where)
+        taken_if = cond if op.when else z3.Not(cond)
+        taken = ps.fork(z3.And(ps.pc, taken_if))
+        skipped = ps.fork(z3.And(ps.pc, z3.Not(taken_if)))
+        for inner in op.ops:
+            self.execute_op(frame, inner, taken, where)
+            if z3.is_false(taken.pc):
+                break
+        for key, value in taken.env.items():
+            if key not in skipped.env:
+                # the operand is not evaluated on this side; the operator's result ignores it there
+                if z3.is_expr(value) and z3.is_bool(value):
+                    skipped.env[key] = z3.BoolVal(False)
+                elif z3.is_expr(value) and z3.is_int(value):
+                    skipped.env[key] = z3.IntVal(0)
+                else:
+                    skipped.env[key] = Poison(f"{key} is not evaluated (short-circuit) at {where}")
+        merged = self.merge([taken, skipped], where)
+        ps.pc, ps.world, ps.env = merged.pc, merged.world, merged.env
+
     def from_word(self, word: Any, declared: Any) -> Any:
         if declared is not None and declared.type.kind == "bool":
             return word != 0
@@ -1187,6 +1248,10 @@ class Executor:
 
     def solidity(self, frame: Frame, op: OSolidity, ps: PathState, where: str) -> None:
         name = op.name
+        if name == "code(address)" and op.dest is not None:
+            # only `a.code.length` is supported: the code itself is never read
+            ps.env[op.dest.key] = CodeOf(self.value(ps, op.args[0], frame, where))
+            return
         if name.startswith("require("):
             cond = self.value(ps, op.args[0], frame, where)
             reason = ""
@@ -1204,10 +1269,23 @@ class Executor:
                 reason = f"revert({op.args[0].value!r})"
             self.revert(ps, z3.BoolVal(True), reason, where)
             return
-        if name in ("keccak256(bytes)", "abi.encode()", "abi.encodePacked()") or name.startswith(
-            "abi.encode"
-        ):
-            raise self.fail(where, f"{name} is not supported (hashing is not modelled)")
+        if name.startswith("abi.encode") and op.dest is not None:
+            values = tuple(self.key_term(self.value(ps, a, frame, where)) for a in op.args)
+            if not all(z3.is_expr(v) and z3.is_int(v) for v in values):
+                raise self.fail(where, f"{name} of a non-elementary value")
+            ps.env[op.dest.key] = Encoded(name.split("(")[0], values)
+            return
+        if name == "keccak256(bytes)" and op.dest is not None:
+            data = self.value(ps, op.args[0], frame, where)
+            if not isinstance(data, Encoded):
+                raise self.fail(where, "keccak256 of data not built by abi.encode in this function")
+            # an uninterpreted function: proofs hold for every hash function, collisions included
+            sorts = [z3.IntSort()] * len(data.values)
+            hash_fn = z3.Function(f"keccak256.{data.kind}/{len(data.values)}", *sorts, z3.IntSort())
+            digest = hash_fn(*data.values)
+            self.in_range(digest, UINT256)
+            ps.env[op.dest.key] = digest
+            return
         raise self.fail(where, f"Solidity call {name} is not supported")
 
     def revert_check(self, ps: PathState, bad: z3.BoolRef, reason: str, where: str) -> None:
@@ -1478,6 +1556,32 @@ class Executor:
 
     # -- merging ----------------------------------------------------------------------------------
 
+    merging: World | None = None
+
+    def snapshot(self, pcs: Sequence[z3.BoolRef], values: Sequence[Any], where: str) -> MLoc:
+        """Two memory objects meet in one variable (``return cond ? a : b`` shapes): the merged value is
+        a new object holding the If of their contents. Exact as long as none of them is written again,
+        so all of them are frozen: a later write through any of them is an ERROR, not an approximation."""
+        assert self.merging is not None
+        obj = next(self.heap_ids)
+        fields: dict[tuple[str, ...], Any] = {}
+        paths: set[tuple[str, ...]] = set()
+        for v in values:
+            paths.update(self.merging.heap.get(v.obj, {}).keys())
+        for path in sorted(paths):
+            leaf_values = []
+            present = [self.merging.heap.get(v.obj, {}).get(path) for v in values]
+            sample = next(p for p in present if p is not None)
+            for value in present:
+                # a field never written is still the object's zero value
+                leaf_values.append(value if value is not None else _zero_like(sample))
+            fields[path] = self.ite(pcs, leaf_values)
+        self.merging.heap[obj] = fields
+        self.frozen.update({obj, *(v.obj for v in values)})
+        return MLoc(obj, (), (), values[0].type)
+
+    frozen: set[int]
+
     def merge(self, states: Sequence[PathState], where: str) -> PathState:
         states = [s for s in states if not z3.is_false(s.pc)]
         if not states:
@@ -1514,10 +1618,14 @@ class Executor:
         world.events = self.merge_events([(s.pc, s.world.events) for s in states])
         env: dict[str, Any] = {}
         names = set().union(*[s.env.keys() for s in states])
-        for name in names:
-            if not all(name in s.env for s in states):
-                continue
-            env[name] = self.merge_values(pcs, [s.env[name] for s in states], where)
+        self.merging = world
+        try:
+            for name in sorted(names):
+                if not all(name in s.env for s in states):
+                    continue
+                env[name] = self.merge_values(pcs, [s.env[name] for s in states], where)
+        finally:
+            self.merging = None
         return PathState(pc, world, env)
 
     def merge_events(self, logs: Sequence[tuple[z3.BoolRef, tuple[Event, ...]]]) -> tuple[Event, ...]:
@@ -1559,6 +1667,8 @@ class Executor:
             if all(v.obj == a.obj and v.path == a.path for v in values):
                 keys = tuple(self.ite(pcs, [v.keys[i] for v in values]) for i in range(len(a.keys)))
                 return MLoc(a.obj, a.path, keys, a.type)
+            if all(v.path == () and v.type.name == a.type.name for v in values) and self.merging is not None:
+                return self.snapshot(pcs, values, where)
             return Poison(f"memory references to different objects meet at {where}")
         if all(isinstance(v, RefTo) for v in values):
             return Poison(f"references meet at {where}")
@@ -1585,6 +1695,17 @@ def all_leaves(sol_type: SolType, prefix: tuple[str, ...] = ()) -> list[tuple[tu
             out.extend(all_leaves(field_type, (*prefix, name)))
         return out
     return []
+
+
+def _zero_like(term: Any) -> Any:
+    sort = term.sort()
+    if sort == z3.BoolSort():
+        return z3.BoolVal(False)
+    if sort == z3.IntSort():
+        return z3.IntVal(0)
+    if isinstance(sort, z3.ArraySortRef):
+        return z3.K(sort.domain(), _zero_like(z3.FreshConst(sort.range())))
+    raise ExtractionError(f"no zero value of sort {sort}")
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -1644,6 +1765,7 @@ def execute(
     executor.root_slot = {}
     executor.root_owner = {}
     executor.havoc_roots = []
+    executor.frozen = set()
     world = World()
     if pre is not None:
         # continue from a previous execution's post-state (same pre-state constants, facts carried over)

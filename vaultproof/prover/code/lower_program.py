@@ -38,6 +38,7 @@ from vaultproof.prover.code.program import (
     ODelete,
     OEvent,
     OExternalCall,
+    OGuard,
     OIndex,
     OLength,
     OMember,
@@ -465,10 +466,7 @@ class _FunctionLowerer:
             # `T x;` re-initialises x to its zero value each time the declaration runs (inside loops too)
             ops = self.zero_init(node.variable_declaration)
         else:
-            ops = []
-            for ir in node.irs:
-                self.where = f"{self.name} ({self.file}:{lines[0]}): `{ir}`"
-                ops.extend(self.lower_ir(ir))
+            ops = self.lower_structured(_short_circuit(list(node.irs)), lines[0])
         self.where = self.name
         structural = node.type in (
             NodeType.ENTRYPOINT,
@@ -498,6 +496,17 @@ class _FunctionLowerer:
             text=text,
             statement=statement,
         )
+
+    def lower_structured(self, items: list[Any], line: int) -> list[Operation]:
+        ops: list[Operation] = []
+        for item in items:
+            if isinstance(item, _Guard):
+                inner = self.lower_structured(item.items, line)
+                ops.append(OGuard(self.operand(item.cond), item.when, tuple(inner)))
+                continue
+            self.where = f"{self.name} ({self.file}:{line}): `{item}`"
+            ops.extend(self.lower_ir(item))
+        return ops
 
     def zero_init(self, variable: Any) -> list[Operation]:
         param = self.param(variable)
@@ -728,6 +737,51 @@ class _FunctionLowerer:
             refs = {}
             self._code_refs = refs
         return refs
+
+
+class _Guard:
+    def __init__(self, cond: Any, when: bool, items: list[Any]) -> None:
+        self.cond, self.when, self.items = cond, when, items
+
+
+def _short_circuit(irs: list[Any]) -> list[Any]:
+    """Group the IR computing the right operand of each ``&&`` / ``||`` under a guard on the left one.
+
+    Slither emits an expression's IR in post-order (left operand, right operand, operator), each
+    operand's IR contiguous, so the right operand's IR is the block that ends at the definition of the
+    operator's right variable and starts after the left operand's definition (or, for a left operand
+    not computed in this node, at the first IR the right operand depends on)."""
+    from slither.slithir.operations import Binary
+    from slither.slithir.operations.binary import BinaryType
+
+    def defined(index_limit: int, variable: Any) -> int | None:
+        for i in range(index_limit - 1, -1, -1):
+            if getattr(irs[i], "lvalue", None) is variable:
+                return i
+        return None
+
+    for p in range(len(irs) - 1, -1, -1):
+        ir = irs[p]
+        if not isinstance(ir, Binary) or ir.type not in (BinaryType.ANDAND, BinaryType.OROR):
+            continue
+        r = defined(p, ir.variable_right)
+        if r is None:
+            continue
+        left_def = defined(r, ir.variable_left)
+        if left_def is not None:
+            start = left_def + 1
+        else:
+            deps = {id(ir.variable_right)}
+            start = r
+            for i in range(r, -1, -1):
+                if id(getattr(irs[i], "lvalue", None)) in deps:
+                    start = i
+                    for read in getattr(irs[i], "read", []):
+                        deps.add(id(read))
+        block = irs[start : r + 1]
+        when = ir.type == BinaryType.ANDAND
+        return [*_short_circuit(irs[:start]), _Guard(ir.variable_left, when, _short_circuit(block)), *_short_circuit(irs[r + 1 :])]
+    return irs
 
 
 def _is_modifier(function: Any) -> bool:

@@ -278,8 +278,19 @@ class OTransientStore:
     value: Operand
 
 
+@dataclass(frozen=True)
+class OGuard:
+    """Short-circuit evaluation: ``ops`` (the right operand of ``&&`` / ``||``) run only when ``cond``
+    equals ``when``. SlithIR evaluates both operands unconditionally; Solidity does not."""
+
+    cond: Operand
+    when: bool
+    ops: tuple[Operation, ...]
+
+
 Operation = (
-    OAssign
+    OGuard
+    | OAssign
     | OBinary
     | OUnary
     | OConvert
