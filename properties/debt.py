@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from models import debt_code as code
 from models import deficit as m
 from models.metrics import worst_case_goals
 from properties import REGISTRY
-from vaultproof.prover.registry import MetricDecl, ModelChecker, PropertyDecl, SeedFindingDecl
+from vaultproof.prover.registry import CodeTwin, MetricDecl, ModelChecker, PropertyDecl, SeedFindingDecl
 from vaultproof.results import FunctionRef, Severity
 
 S000, S003, S004 = "000_aca40e8e6da97fc8.txt", "003_a4264e45de6bad94.txt", "004_3230dd0b2ff9e2de.txt"
@@ -112,10 +113,20 @@ REGISTRY.register(
         "counter. Hence Σ paid in a block ≤ MaxQuantumsInsuranceLost and each payout ≤ the balance.",
         assumptions=(
             "MaxQuantumsInsuranceLost is not lowered within a block (a lower cap only makes room 0)",
+            "block.number never decreases, so lastPayoutBlock ≤ block.number",
+            "USDC amounts, balances and the fund's counters < 2^128 units",
         ),
         targets=(FUND, FunctionRef("InsuranceFund", "remainingBlockCapacity")),
         checker=ModelChecker.with_defect(
             m.debt3, m.NO_BLOCK_CAP, "coverDeficit ignores the per-block cap (pays min(amount, balance))"
+        ).with_code(
+            code.debt3_code,
+            CodeTwin(
+                file="contracts/InsuranceFund.sol",
+                find="        if (paid > room) paid = room;\n",
+                replace="",
+                description="InsuranceFund.coverDeficit without `if (paid > room) paid = room;` (no block cap)",
+            ),
         ),
     )
 )

@@ -13,9 +13,7 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
-import pickle
 import re
 import shutil
 import statistics
@@ -48,32 +46,14 @@ COLLATERALS = (1, 2, 4, 8, 16, 32)
 # ------------------------------------------------------------------------------------------ context
 
 
-def _cache_key(root: Path) -> str:
-    digest = hashlib.sha256()
-    sources = sorted((root / "contracts").rglob("*.sol"))
-    for path in [*sources, root / "vaultproof/prover/extract.py", root / "vaultproof/prover/params.py"]:
-        if path.exists():
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
 def cached_context(root: Path = ROOT) -> ModelContext:
-    """The prove stage's context (extracted constants and lowered library functions), cached under
-    ``build/prover-cache`` by a hash of the contracts and the extractor."""
-    cache = root / "build" / "prover-cache" / f"ctx-{_cache_key(root)}.pkl"
-    if cache.exists():
-        params, functions = pickle.loads(cache.read_bytes())
-        return ModelContext(params=params, functions=functions)
+    """The prove stage's context (constants, lowered library functions and stateful code, deployment
+    map), cached under ``build/prover-cache`` by a hash of the contracts and the prover."""
     from vaultproof import config
-    from vaultproof.compile import compile_project
-    from vaultproof.prover.extract import extract_library_functions
-    from vaultproof.prover.params import extract_params
+    from vaultproof.prover.context import cached_context as build
 
-    project = compile_project(config.load(root))
-    params, functions = extract_params(project), dict(extract_library_functions(project))
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    cache.write_bytes(pickle.dumps((params, functions)))
-    return ModelContext(params=params, functions=functions)
+    registry = load_registry(config.load(root).properties_module, root)
+    return build(root, registry.deployment)
 
 
 # ------------------------------------------------------------------------------------------ timing

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from vaultproof.compile import CompiledProject
 from vaultproof.console import Console
 from vaultproof.errors import RegistryError
+from vaultproof.prover.context import build_context
 from vaultproof.prover.coverage import coverage_of, function_sources
-from vaultproof.prover.extract import extract_library_functions
-from vaultproof.prover.obligation import ModelContext
-from vaultproof.prover.params import extract_params
 from vaultproof.prover.registry import DetectorChecker, ModelChecker, Registry
 from vaultproof.prover.runner import SEED, SHIPPED, Job, run_jobs
 from vaultproof.prover.solver import SolverSettings
@@ -95,12 +93,7 @@ def prove(
 ) -> ProveOutcome:
     registry.validate_targets(project.functions())
     registry.validate_deployment(project.functions())
-    ctx = ModelContext(
-        params=extract_params(project),
-        functions=extract_library_functions(project),
-        code=lower_code(project, registry.deployment),
-        deployment=dict(registry.deployment),
-    )
+    ctx = build_context(project, registry.deployment)
     unknown = sorted(
         set(only) - set(registry.properties) - set(registry.seed_findings) - set(registry.metrics)
     )
@@ -165,17 +158,6 @@ def prove(
         for r in properties
     ]
     return ProveOutcome(catalogue, tuple(properties), tuple(seeds), tuple(metrics), sources)
-
-
-def lower_code(project: CompiledProject, deployment: Mapping[str, str]) -> object | None:
-    """The project's stateful code lowered for the code obligations (``vaultproof.prover.code``), or None
-    when this vaultproof has no stateful executor: every property is then at best MODEL-ONLY."""
-    try:
-        from vaultproof.prover import code
-    except ImportError:
-        return None
-    lower = getattr(code, "lower_project", None)
-    return lower(project, deployment) if callable(lower) else None
 
 
 def _order(job: Job) -> tuple[tuple[str, int, str], str]:
