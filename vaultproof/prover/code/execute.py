@@ -138,6 +138,8 @@ class Event:
     values: tuple[Any, ...]
     when: z3.BoolRef
     where: str
+    signature: str = ""
+    indexed: tuple[bool, ...] = ()
 
     def __getitem__(self, name: str) -> Any:
         try:
@@ -1117,7 +1119,7 @@ class Executor:
             self.solidity(frame, op, ps, where)
         elif isinstance(op, OEvent):
             values = tuple(self.value(ps, a, frame, where) for a in op.args)
-            event = Event(op.name, frame.instance, op.fields, values, ps.pc, where)
+            event = Event(op.name, frame.instance, op.fields, values, ps.pc, where, op.signature, op.indexed)
             ps.world.events = (*ps.world.events, event)
         elif isinstance(op, OUnpack):
             source = ps.env.get(op.source.key)
@@ -1224,16 +1226,23 @@ class Executor:
             raise self.fail(where, f"member {name} of {t.name}")
         field_type = t.field_type(name)
         if isinstance(base, SLoc) and base.var == "":
-            # a field of an ERC-7201 namespace: a variable of the contract, named by the field
-            owner = self.root_owner.setdefault((base.instance, name), t.name)
+            # a field of an ERC-7201 namespace: a variable of the contract, named by the field — or
+            # "<Struct>.<field>" when the contract also has a state variable of that name
+            var = name
+            declared = {v.name for v in self.project.contract(base.instance).state if not v.constant}
+            if var in declared:
+                var = f"{t.name.split('.')[-1]}.{name}"
+            owner = self.root_owner.setdefault((base.instance, var), t.name)
             if owner != t.name:
                 raise self.fail(where, f"namespaced field {name} is declared by both {owner} and {t.name}")
-            self.root_types[(base.instance, name)] = field_type
-            self.roots[(base.instance, name)] = base.instance
-            return SLoc(base.instance, name, (), (), field_type)
+            self.root_types[(base.instance, var)] = field_type
+            self.roots[(base.instance, var)] = base.instance
+            self.namespace_of[(base.instance, var)] = (t, name)
+            return SLoc(base.instance, var, (), (), field_type)
         return self.sub(base, (name,), field_type)
 
     root_owner: dict[tuple[str, str], str]
+    namespace_of: dict[tuple[str, str], tuple[SolType, str]]
 
     def delete(self, frame: Frame, ps: PathState, op: ODelete, where: str) -> None:
         target = op.target
@@ -1766,6 +1775,7 @@ def execute(
     executor.root_owner = {}
     executor.havoc_roots = []
     executor.frozen = set()
+    executor.namespace_of = {}
     world = World()
     if pre is not None:
         # continue from a previous execution's post-state (same pre-state constants, facts carried over)
@@ -1774,6 +1784,7 @@ def execute(
         executor.root_types = dict(pre.executor.root_types)
         executor.root_owner = dict(pre.executor.root_owner)
         executor.roots = dict(pre.executor.roots)
+        executor.namespace_of = dict(pre.executor.namespace_of)
         executor.codesize = pre.executor.codesize
         executor.facts.extend(pre.assumptions)
         executor.facts.append(pre.ok)
@@ -1825,7 +1836,7 @@ def execute(
     ok = after.pc if after is not None else z3.BoolVal(False)
     final_world = after.world if after is not None else world
     events = tuple(
-        Event(e.name, e.contract, e.fields, e.values, z3.And(e.when, ok), e.where) for e in final_world.events
+        Event(e.name, e.contract, e.fields, e.values, z3.And(e.when, ok), e.where, e.signature, e.indexed) for e in final_world.events
     )
     if not returns:
         returns = tuple(

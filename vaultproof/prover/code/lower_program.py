@@ -724,11 +724,15 @@ class _FunctionLowerer:
                 for event in getattr(base, "events", []):
                     if event.name == ir.name and len(event.elems) == len(ir.arguments):
                         candidates.append(event)
+        signature = ""
+        indexed: tuple[bool, ...] = ()
         if candidates:
             fields = tuple(elem.name for elem in candidates[0].elems)
+            signature = str(getattr(candidates[0], "full_name", ""))
+            indexed = tuple(bool(getattr(elem, "indexed", False)) for elem in candidates[0].elems)
         else:
             fields = tuple(f"arg{i}" for i in range(len(ir.arguments)))
-        return OEvent(str(ir.name), fields, tuple(self.operand(a) for a in ir.arguments))
+        return OEvent(str(ir.name), fields, tuple(self.operand(a) for a in ir.arguments), signature, indexed)
 
     @property
     def code_refs(self) -> dict[str, Operand]:

@@ -207,6 +207,8 @@ class OEvent:
     name: str
     fields: tuple[str, ...]
     args: tuple[Operand, ...]
+    signature: str = ""  # canonical, e.g. "Moved(address,address,uint256)"
+    indexed: tuple[bool, ...] = ()
 
 
 @dataclass(frozen=True)

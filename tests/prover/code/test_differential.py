@@ -1,0 +1,220 @@
+"""The executor against the EVM: seeded random concrete cases, evaluated on the executor's terms and run
+through the compiled bytecode under forge; any disagreement (revert, return, storage cell, event) fails.
+
+The forge project is a temporary copy of the fixture contracts (unoptimised, no other sources), so the
+compile is a few seconds; the generated test file is kept next to it for inspection on failure.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.prover.code.differential import Case, Deployment, Expected, expected, forge_test, rng_cases
+from vaultproof.compile import CompiledProject
+from vaultproof.prover.code import CodeProject, execute
+
+ROOT = Path(__file__).resolve().parents[3]
+FORGE = ROOT / "node_modules" / "@foundry-rs" / "forge-linux-amd64" / "bin" / "forge"
+FIXTURE = ROOT / "tests" / "fixtures" / "code"
+SEED = 20_261_201
+
+BANK, STORE = 0xB0B0000000000000000000000000000000000001, 0x5704E00000000000000000000000000000000002
+OPERATOR, ALICE, BOB = 0xA11CE0000000000000000000000000000000000A, 0xA1, 0xB2
+HUGE = 2**256 - 1
+
+
+def _layout(project: CompiledProject) -> dict[tuple[str, str], tuple[int, int]]:
+    layout = {}
+    for unit in project.slither.compilation_units:
+        for contract in unit.contracts:
+            for variable in contract.state_variables:
+                if variable.is_constant or variable.is_immutable:
+                    continue
+                found = unit.storage_layout_of(contract, variable)
+                if found is not None:
+                    layout[(contract.name, variable.name)] = (int(found[0]), int(found[1]))
+    return layout
+
+
+def _amount(rnd: random.Random) -> int:
+    return rnd.choice([0, 1, rnd.randint(0, 120), rnd.randint(0, 120), HUGE, HUGE - rnd.randint(0, 5)])
+
+
+def _move(rnd: random.Random, i: int) -> Case:
+    frm, to = rnd.choice([ALICE, BOB]), rnd.choice([ALICE, BOB])
+    return Case(
+        f"move_{i}",
+        {"from": frm, "to": to, "amount": rnd.randint(0, 120)},
+        sender=rnd.choice([OPERATOR, OPERATOR, ALICE]),
+        block=rnd.randint(1, 10**6),
+        timestamp=rnd.randint(1, 2**40),
+        pre={
+            ("Bank", "isOperator", OPERATOR): 1,
+            ("Bank", "_bal", frm): rnd.randint(0, 100),
+            ("Bank", "_bal", to): rnd.choice([rnd.randint(0, 100), HUGE - rnd.randint(0, 50)]),
+            ("Bank", "totalMoved"): rnd.choice([0, 7, HUGE - rnd.randint(0, 200)]),
+        },
+        observe=(("Bank", "_bal", ALICE), ("Bank", "_bal", BOB), ("Bank", "totalMoved")),
+    )
+
+
+def _store(rnd: random.Random, i: int) -> Case:
+    sender = rnd.choice([ALICE, BOB])
+    return Case(
+        f"store_{i}",
+        {"value": rnd.choice([rnd.randint(0, 1000), rnd.randint(900, 1100), HUGE])},
+        sender=sender,
+        block=1,
+        timestamp=1,
+        pre={
+            ("Store", "total"): rnd.choice([0, 5, HUGE - rnd.randint(0, 900)]),
+            ("Store", "credit", sender): rnd.randint(0, 50),
+            ("Store", "_entered"): rnd.choice([0, 0, 0, 1]),
+        },
+        observe=(("Store", "total"), ("Store", "credit", sender), ("Store", "_entered")),
+    )
+
+
+def _open(rnd: random.Random, i: int) -> Case:
+    key = rnd.choice([1, 2**255 + 3])
+    return Case(
+        f"open_{i}",
+        {"key": key, "amount": rnd.choice([0, 5, 2**128 - 1])},
+        sender=ALICE,
+        block=1,
+        timestamp=rnd.choice([1_700_000_000, 2**64 + 17, 2**70 - 1]),
+        pre={("Store", "positions", key, "open"): rnd.choice([0, 0, 1]), ("Store", "positions", key, "amount"): 9},
+        observe=(
+            ("Store", "positions", key, "amount"),
+            ("Store", "positions", key, "stamp"),
+            ("Store", "positions", key, "open"),
+        ),
+    )
+
+
+def _push(rnd: random.Random, i: int) -> Case:
+    n = rnd.randint(0, 5)
+    return Case(
+        f"push_{i}",
+        {"v": rnd.randint(0, HUGE)},
+        sender=ALICE,
+        block=1,
+        timestamp=1,
+        pre={("Store", "items", "length"): n},
+        observe=(("Store", "items", "length"), ("Store", "items", n)),
+    )
+
+
+def _bump(rnd: random.Random, i: int) -> Case:
+    user = rnd.choice([ALICE, BOB])
+    return Case(
+        f"bump_{i}",
+        {"user": user, "by": rnd.choice([0, 3, HUGE])},
+        sender=BOB,
+        block=1,
+        timestamp=1,
+        pre={
+            ("Store", "counter"): rnd.choice([0, 41, HUGE]),
+            ("Store", "Layout.credit", user): rnd.randint(0, 9),
+            ("Store", "credit", user): 77,
+        },
+        observe=(("Store", "counter"), ("Store", "Layout.credit", user), ("Store", "credit", user)),
+    )
+
+
+def _try_pay(rnd: random.Random, i: int) -> Case:
+    to = rnd.choice([ALICE, BOB])
+    return Case(
+        f"tryPay_{i}",
+        {"to": to, "amount": rnd.randint(0, 120)},
+        sender=ALICE,
+        block=1,
+        timestamp=1,
+        pre={
+            ("Bank", "isOperator", STORE): rnd.choice([0, 1, 1]),
+            ("Bank", "_bal", STORE): rnd.randint(0, 100),
+            ("Bank", "_bal", to): rnd.randint(0, 100),
+            ("Store", "total"): rnd.choice([0, HUGE - rnd.randint(0, 100)]),
+        },
+        observe=(("Bank", "_bal", STORE), ("Bank", "_bal", to), ("Store", "total"), ("Bank", "totalMoved")),
+    )
+
+
+def _fresh(rnd: random.Random, i: int) -> Case:
+    now = rnd.randint(1000, 2000)
+    return Case(
+        f"fresh_{i}",
+        {"updatedAt": rnd.randint(0, 3000), "maxAge": rnd.randint(0, 1500)},
+        sender=ALICE,
+        block=1,
+        timestamp=now,
+        pre={},
+        observe=(),
+    )
+
+
+def _half(rnd: random.Random, i: int) -> Case:
+    return Case(f"selfHalf_{i}", {"x": rnd.choice([0, 7, HUGE, HUGE - 1])}, ALICE, 1, 1, {}, ())
+
+
+SPECS: list[tuple[str, str, Callable[[random.Random, int], Case], tuple[str, ...], dict[str, Any]]] = [
+    ("Bank", "move", _move, ("from:address", "to:address", "amount:uint256"), {}),
+    ("Store", "store", _store, ("value:uint256",), {}),
+    ("Store", "open", _open, ("key:bytes32", "amount:uint128"), {}),
+    ("Store", "push", _push, ("v:uint256",), {}),
+    ("Store", "bump", _bump, ("user:address", "by:uint256"), {}),
+    ("Store", "tryPay", _try_pay, ("to:address", "amount:uint256"), {"deployment": {"Store.bank": "Bank"}}),
+    ("Store", "fresh", _fresh, ("updatedAt:uint256", "maxAge:uint256"), {}),
+    ("Store", "selfHalf", _half, ("x:uint256",), {}),
+]
+CASES_PER_FUNCTION = 6
+
+
+@pytest.mark.skipif(not FORGE.exists(), reason="forge is not installed (make setup)")
+def test_executor_agrees_with_the_evm(code: CodeProject, code_compiled: CompiledProject, tmp_path: Path) -> None:
+    dep = Deployment(
+        addresses={"Bank": BANK, "Store": STORE},
+        create={"Bank": "new Bank()", "Store": f"new Store(IBank(_a({BANK})), IUnknown(address(0)))"},
+        imports=("../src/Bank.sol", "../src/Store.sol"),
+        layout=_layout(code_compiled),
+    )
+    cases: list[tuple[str, str, Case, Expected, tuple[str, ...]]] = []
+    for index, (contract, function, make, arg_types, options) in enumerate(SPECS):
+        ex = execute(code, f"{contract}.{function}", **options)
+        for key, (namespace, field_name) in ex.executor.namespace_of.items():
+            dep.roots[key] = ex.executor.root_slot[(key[0], namespace.name)]
+            dep.namespaces[key] = (namespace, field_name)
+        for case in rng_cases(SEED + index, CASES_PER_FUNCTION, make):
+            cases.append((contract, function, case, expected(ex, case, dep), arg_types))
+    # the cases exercise both outcomes: not a suite of reverts only
+    assert any(c[3].reverts for c in cases) and sum(not c[3].reverts for c in cases) > len(cases) // 2
+
+    project = tmp_path / "forge"
+    (project / "src").mkdir(parents=True)
+    (project / "test").mkdir()
+    for source in (FIXTURE / "contracts").glob("*.sol"):
+        shutil.copy(source, project / "src" / source.name)
+    shutil.copy(ROOT / "tests" / "forge" / "utils" / "Vm.sol", project / "test" / "Vm.sol")
+    (project / "foundry.toml").write_text(
+        "[profile.default]\n"
+        'src = "src"\ntest = "test"\nout = "out"\ncache_path = "cache"\n'
+        f'solc = "{ROOT / "tools" / "solc"}"\noffline = true\noptimizer = false\nevm_version = "cancun"\n'
+    )
+    test_file = project / "test" / "Differential.t.sol"
+    test_file.write_text(forge_test(code, dep, cases, "./Vm.sol"))
+    run = subprocess.run(
+        [str(FORGE), "test", "--root", str(project), "--match-path", "test/Differential.t.sol"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 0, f"executor and EVM disagree (cases in {test_file}):\n{run.stdout[-6000:]}\n{run.stderr[-2000:]}"
+    assert f"{len(cases)} passed" in run.stdout, run.stdout[-3000:]
