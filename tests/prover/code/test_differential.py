@@ -90,7 +90,10 @@ def _open(rnd: random.Random, i: int) -> Case:
         sender=ALICE,
         block=1,
         timestamp=rnd.choice([1_700_000_000, 2**64 + 17, 2**70 - 1]),
-        pre={("Store", "positions", key, "open"): rnd.choice([0, 0, 1]), ("Store", "positions", key, "amount"): 9},
+        pre={
+            ("Store", "positions", key, "open"): rnd.choice([0, 0, 1]),
+            ("Store", "positions", key, "amount"): 9,
+        },
         observe=(
             ("Store", "positions", key, "amount"),
             ("Store", "positions", key, "stamp"),
@@ -178,7 +181,9 @@ CASES_PER_FUNCTION = 6
 
 
 @pytest.mark.skipif(not FORGE.exists(), reason="forge is not installed (make setup)")
-def test_executor_agrees_with_the_evm(code: CodeProject, code_compiled: CompiledProject, tmp_path: Path) -> None:
+def test_executor_agrees_with_the_evm(
+    code: CodeProject, code_compiled: CompiledProject, tmp_path: Path
+) -> None:
     dep = Deployment(
         addresses={"Bank": BANK, "Store": STORE},
         create={"Bank": "new Bank()", "Store": f"new Store(IBank(_a({BANK})), IUnknown(address(0)))"},
@@ -216,5 +221,7 @@ def test_executor_agrees_with_the_evm(code: CodeProject, code_compiled: Compiled
         timeout=300,
         check=False,
     )
-    assert run.returncode == 0, f"executor and EVM disagree (cases in {test_file}):\n{run.stdout[-6000:]}\n{run.stderr[-2000:]}"
+    assert run.returncode == 0, (
+        f"executor and EVM disagree (cases in {test_file}):\n{run.stdout[-6000:]}\n{run.stderr[-2000:]}"
+    )
     assert f"{len(cases)} passed" in run.stdout, run.stdout[-3000:]

@@ -48,14 +48,24 @@ def test_storage_modifier_require_event(code: CodeProject) -> None:
     assert verdict(ex, z3.Implies(ex.ok, total1 == total0 + value)) is Verdict.PROVED
     assert verdict(ex, z3.Implies(ex.ok, ex.ret(0) == total1)) is Verdict.PROVED
     credit = ex.post("Store", "credit", sender)
-    assert verdict(ex, z3.Implies(ex.ok, credit == ex.before("Store", "credit", sender) + value)) is Verdict.PROVED
+    assert (
+        verdict(ex, z3.Implies(ex.ok, credit == ex.before("Store", "credit", sender) + value))
+        is Verdict.PROVED
+    )
     # require(value <= 1000) and the guarded modifier are revert outcomes
     assert verdict(ex, z3.Implies(value > 1000, z3.Not(ex.ok))) is Verdict.PROVED
-    assert verdict(ex, z3.Implies(ex.before("Store", "_entered"), ex.reverts_with("Locked"))) is Verdict.PROVED
+    assert (
+        verdict(ex, z3.Implies(ex.before("Store", "_entered"), ex.reverts_with("Locked"))) is Verdict.PROVED
+    )
     # the modifier's code after `_` runs: the guard is released
     assert verdict(ex, z3.Implies(ex.ok, z3.Not(ex.post("Store", "_entered")))) is Verdict.PROVED
     (stored,) = ex.events_named("Stored")
-    assert verdict(ex, z3.Implies(ex.ok, z3.And(stored.when, stored["total"] == total1, stored["who"] == sender))) is Verdict.PROVED
+    assert (
+        verdict(
+            ex, z3.Implies(ex.ok, z3.And(stored.when, stored["total"] == total1, stored["who"] == sender))
+        )
+        is Verdict.PROVED
+    )
     # a wrong claim about the same code is refuted
     assert verdict(ex, z3.Implies(ex.ok, total1 == total0)) is Verdict.VIOLATED
     assert ex.executed == ("Store.guarded", "Store.store")
@@ -64,10 +74,15 @@ def test_storage_modifier_require_event(code: CodeProject) -> None:
 def test_nested_mapping_and_only_owner(code: CodeProject) -> None:
     ex = execute(code, "Store.approve")
     sender, spender = ex.env["msg.sender"], ex.arg("spender")
-    assert verdict(ex, z3.Implies(ex.ok, ex.post("Store", "allowance", sender, spender) == ex.arg("amount"))) is Verdict.PROVED
+    assert (
+        verdict(ex, z3.Implies(ex.ok, ex.post("Store", "allowance", sender, spender) == ex.arg("amount")))
+        is Verdict.PROVED
+    )
     assert verdict(ex, z3.Implies(sender != ex.before("Store", "owner"), z3.Not(ex.ok))) is Verdict.PROVED
     other = z3.Int("other")
-    untouched = ex.post("Store", "allowance", other, spender) == ex.before("Store", "allowance", other, spender)
+    untouched = ex.post("Store", "allowance", other, spender) == ex.before(
+        "Store", "allowance", other, spender
+    )
     assert verdict(ex, z3.Implies(z3.And(ex.ok, other != sender), untouched)) is Verdict.PROVED
 
 
@@ -83,7 +98,10 @@ def test_checked_underflow_is_a_check_and_a_revert(code: CodeProject) -> None:
 def test_struct_storage_pointer_memory_copy_delete(code: CodeProject) -> None:
     ex = execute(code, "Store.open")
     key, amount = ex.arg("key"), ex.arg("amount")
-    assert verdict(ex, z3.Implies(ex.ok, ex.post("Store", "positions", key, "amount") == amount)) is Verdict.PROVED
+    assert (
+        verdict(ex, z3.Implies(ex.ok, ex.post("Store", "positions", key, "amount") == amount))
+        is Verdict.PROVED
+    )
     assert verdict(ex, z3.Implies(ex.ok, ex.post("Store", "positions", key, "open"))) is Verdict.PROVED
     stamp = ex.post("Store", "positions", key, "stamp")
     assert verdict(ex, z3.Implies(ex.ok, stamp == ex.env["block.timestamp"] % 2**64)) is Verdict.PROVED
@@ -91,11 +109,25 @@ def test_struct_storage_pointer_memory_copy_delete(code: CodeProject) -> None:
     assert verdict(ex, z3.Implies(ex.ok, opened["amount"] == 2 * amount)) is Verdict.PROVED
     peek = execute(code, "Store.peek")
     k = peek.arg("key")
-    assert verdict(peek, peek.ret("amount") == peek.before("Store", "positions", k, "amount")) is Verdict.PROVED
+    assert (
+        verdict(peek, peek.ret("amount") == peek.before("Store", "positions", k, "amount")) is Verdict.PROVED
+    )
     close = execute(code, "Store.close")
     k = close.arg("key")
-    cleared = z3.And(close.post("Store", "positions", k, "amount") == 0, z3.Not(close.post("Store", "positions", k, "open")))
-    assert verdict(close, z3.Implies(close.ok, z3.And(cleared, close.ret("amount") == close.before("Store", "positions", k, "amount")))) is Verdict.PROVED
+    cleared = z3.And(
+        close.post("Store", "positions", k, "amount") == 0,
+        z3.Not(close.post("Store", "positions", k, "open")),
+    )
+    assert (
+        verdict(
+            close,
+            z3.Implies(
+                close.ok,
+                z3.And(cleared, close.ret("amount") == close.before("Store", "positions", k, "amount")),
+            ),
+        )
+        is Verdict.PROVED
+    )
 
 
 def test_storage_array_push_and_length(code: CodeProject) -> None:
@@ -110,17 +142,31 @@ def test_namespaced_storage(code: CodeProject) -> None:
     ex = execute(code, "Store.bump")
     user = ex.arg("user")
     counter = ex.post("Store", "counter")
-    assert verdict(ex, z3.Implies(ex.ok, z3.And(counter == ex.before("Store", "counter") + 1, ex.ret(0) == counter))) is Verdict.PROVED
+    assert (
+        verdict(
+            ex, z3.Implies(ex.ok, z3.And(counter == ex.before("Store", "counter") + 1, ex.ret(0) == counter))
+        )
+        is Verdict.PROVED
+    )
     credit = ex.post("Store", "Layout.credit", user)
     # `$.credit` is the namespace's field, a different variable from the contract's own `credit`
-    assert verdict(ex, z3.Implies(ex.ok, credit == ex.before("Store", "Layout.credit", user) + ex.arg("by"))) is Verdict.PROVED
+    assert (
+        verdict(ex, z3.Implies(ex.ok, credit == ex.before("Store", "Layout.credit", user) + ex.arg("by")))
+        is Verdict.PROVED
+    )
     own = ex.post("Store", "credit", user) == ex.before("Store", "credit", user)
     assert verdict(ex, own) is Verdict.PROVED
 
 
 def test_environment(code: CodeProject) -> None:
     ex = execute(code, "Store.stamp", env={"block.number": z3.IntVal(7)})
-    assert verdict(ex, z3.And(ex.ret(0) == 7, ex.ret(2) == ex.env["msg.sender"], ex.ret(3) == z3.Int("Store.address"))) is Verdict.PROVED
+    assert (
+        verdict(
+            ex,
+            z3.And(ex.ret(0) == 7, ex.ret(2) == ex.env["msg.sender"], ex.ret(3) == z3.Int("Store.address")),
+        )
+        is Verdict.PROVED
+    )
 
 
 def test_external_call_inlined_through_deployment_map(code: CodeProject) -> None:
@@ -128,9 +174,14 @@ def test_external_call_inlined_through_deployment_map(code: CodeProject) -> None
     to, amount, this = ex.arg("to"), ex.arg("amount"), z3.Int("Store.address")
     assert "Bank.move" in ex.executed and "Bank.onlyOperator" in ex.executed
     moved = z3.And(to != this, ex.ok)
-    assert verdict(ex, z3.Implies(moved, ex.ret(0) == ex.before("Bank", "_bal", to) + amount)) is Verdict.PROVED
+    assert (
+        verdict(ex, z3.Implies(moved, ex.ret(0) == ex.before("Bank", "_bal", to) + amount)) is Verdict.PROVED
+    )
     # the callee sees msg.sender = the calling contract
-    assert verdict(ex, z3.Implies(z3.Not(ex.before("Bank", "isOperator", this)), z3.Not(ex.ok))) is Verdict.PROVED
+    assert (
+        verdict(ex, z3.Implies(z3.Not(ex.before("Bank", "isOperator", this)), z3.Not(ex.ok)))
+        is Verdict.PROVED
+    )
     (moved_event,) = ex.events_named("Moved")
     assert moved_event.contract == "Bank"
     with pytest.raises(ExtractionError, match="does not bind"):
@@ -154,7 +205,10 @@ def test_unknown_code_is_havocked_never_trusted(code: CodeProject) -> None:
     ex = execute(code, "Store.pokeOther", havoc={"Store.other": spec})
     assert any("unknown code" in r.reason for r in ex.reverts)
     # the return value is whatever the callee says: nothing ties it to x
-    assert verdict(ex, z3.Implies(ex.ok, ex.ret(0) == ex.arg("x") + ex.before("Store", "total"))) is Verdict.VIOLATED
+    assert (
+        verdict(ex, z3.Implies(ex.ok, ex.ret(0) == ex.arg("x") + ex.before("Store", "total")))
+        is Verdict.VIOLATED
+    )
     with pytest.raises(ExtractionError, match="does not bind"):
         execute(code, "Store.pokeOther")
 
@@ -162,14 +216,26 @@ def test_unknown_code_is_havocked_never_trusted(code: CodeProject) -> None:
 def test_try_catch_both_outcomes(code: CodeProject) -> None:
     ex = execute(code, "Store.tryPay", deployment=BANK)
     this, to, amount = z3.Int("Store.address"), ex.arg("to"), ex.arg("amount")
-    fits = z3.And(ex.before("Bank", "_bal", to) + amount < 2**256, ex.before("Bank", "totalMoved") + amount < 2**256)
+    fits = z3.And(
+        ex.before("Bank", "_bal", to) + amount < 2**256, ex.before("Bank", "totalMoved") + amount < 2**256
+    )
     can_pay = z3.And(ex.before("Bank", "isOperator", this), ex.before("Bank", "_bal", this) >= amount, fits)
     # success: the callee's effects and the success clause
-    paid = z3.And(ex.ret("ok"), ex.post("Store", "total") == ex.before("Store", "total") + amount, ex.post("Bank", "_bal", to) == ex.before("Bank", "_bal", to) + amount)
+    paid = z3.And(
+        ex.ret("ok"),
+        ex.post("Store", "total") == ex.before("Store", "total") + amount,
+        ex.post("Bank", "_bal", to) == ex.before("Bank", "_bal", to) + amount,
+    )
     assert verdict(ex, z3.Implies(z3.And(ex.ok, can_pay, to != this), paid)) is Verdict.PROVED
     # revert: rolled back, the catch clause runs, the call as a whole does not revert
-    rolled = z3.And(z3.Not(ex.ret("ok")), ex.post("Bank", "_bal", to) == ex.before("Bank", "_bal", to), ex.post("Store", "total") == ex.before("Store", "total"))
-    assert verdict(ex, z3.Implies(z3.And(z3.Not(can_pay), to != this), z3.And(ex.ok, rolled))) is Verdict.PROVED
+    rolled = z3.And(
+        z3.Not(ex.ret("ok")),
+        ex.post("Bank", "_bal", to) == ex.before("Bank", "_bal", to),
+        ex.post("Store", "total") == ex.before("Store", "total"),
+    )
+    assert (
+        verdict(ex, z3.Implies(z3.And(z3.Not(can_pay), to != this), z3.And(ex.ok, rolled))) is Verdict.PROVED
+    )
     failed = ex.events_named("Failed")
     assert len(failed) == 1
     assert verdict(ex, z3.Implies(to != this, failed[0].when == z3.Not(can_pay))) is Verdict.PROVED
@@ -186,7 +252,10 @@ def test_bounded_loop_is_unrolled_with_an_exhaustiveness_check(code: CodeProject
     xs_len = ex.arg("xs")
     bound_checks = [c for c in ex.checks if c.kind == "loop-bound"]
     assert len(bound_checks) == 1
-    obligations = {ob.name.split(":")[1].split(" #")[0].strip(): ob for ob in check_obligations(ex, kinds=("loop-bound",))}
+    obligations = {
+        ob.name.split(":")[1].split(" #")[0].strip(): ob
+        for ob in check_obligations(ex, kinds=("loop-bound",))
+    }
     assert discharge(obligations["no loop-bound"], SETTINGS).verdict is Verdict.PROVED
     # too few iterations: the exhaustiveness check fails instead of silently cutting
     short = execute(code, "Store.sumFirst", loops={"Store.sumFirst:166": Unroll(3)})
@@ -208,17 +277,32 @@ def test_invariant_loop(code: CodeProject) -> None:
 
 
 def test_loop_without_bound_is_an_error(code: CodeProject) -> None:
-    with pytest.raises(ExtractionError, match=r"Store\.countTo \(contracts/Store\.sol:172\).*Store\.countTo:172"):
+    with pytest.raises(
+        ExtractionError, match=r"Store\.countTo \(contracts/Store\.sol:172\).*Store\.countTo:172"
+    ):
         execute(code, "Store.countTo")
 
 
 @pytest.mark.parametrize(
     ("entry", "message"),
     [
-        ("Unsupported.rawAssembly", r"Unsupported\.rawAssembly \(contracts/Unsupported\.sol:10\): `r = sload.*inline assembly"),
-        ("Unsupported.lowLevel", r"Unsupported\.lowLevel \(contracts/Unsupported\.sol:21\).*LowLevelCall is not supported"),
-        ("Unsupported.bits", r"Unsupported\.bits \(contracts/Unsupported\.sol:25\): `TMP_\d+\(uint256\) = a & 255`.*not supported"),
-        ("Unsupported.unbounded", r"Unsupported\.unbounded \(contracts/Unsupported\.sol:15\).*loop without a constant bound"),
+        (
+            "Unsupported.rawAssembly",
+            r"Unsupported\.rawAssembly \(contracts/Unsupported\.sol:10\): `r := sload.*inline assembly",
+        ),
+        (
+            "Unsupported.lowLevel",
+            r"Unsupported\.lowLevel \(contracts/Unsupported\.sol:21\).*LowLevelCall is not supported",
+        ),
+        (
+            "Unsupported.bits",
+            r"Unsupported\.bits \(contracts/Unsupported\.sol:25\): "
+            r"`TMP_\d+\(uint256\) = a & 255`.*not supported",
+        ),
+        (
+            "Unsupported.unbounded",
+            r"Unsupported\.unbounded \(contracts/Unsupported\.sol:15\).*loop without a constant bound",
+        ),
     ],
 )
 def test_unsupported_constructs_give_one_line_errors(code: CodeProject, entry: str, message: str) -> None:

@@ -308,7 +308,7 @@ class Execution:
             raise ExtractionError(f"{self.name} has no parameter {name!r}") from None
 
     def post(self, instance: str, var: str, *path: Any) -> Any:
-        """Storage after the call: ``post("Bank", "_bal", user)``, ``post("Store", "positions", k, "amount")``."""
+        """Storage after the call: ``post("Bank", "_bal", user)``, ``post("Store", "positions", k, "f")``."""
         return self.executor.read_world(self.world, instance, var, path)
 
     def before(self, instance: str, var: str, *path: Any) -> Any:
@@ -421,10 +421,7 @@ class Executor:
         dims = sum(1 for p in path if p in ("[]", "#"))
         name = f"{instance}.{var}{''.join('.' + p if p not in ('[]', '#') else p for p in path)}"
         sort = self.leaf_sort(sol_type)
-        if dims == 0:
-            term = z3.Const(name, sort)
-        else:
-            term = z3.Array(name, *([z3.IntSort()] * dims), sort)
+        term = z3.Const(name, sort) if dims == 0 else z3.Array(name, *([z3.IntSort()] * dims), sort)
         self.pre_world.storage[key] = term
         return term
 
@@ -840,7 +837,9 @@ class Executor:
             self.merging = merged.world
             try:
                 values = tuple(
-                    self.merge_values([r[0].pc for r in inner.returns], [r[1][i] for r in inner.returns], where)
+                    self.merge_values(
+                        [r[0].pc for r in inner.returns], [r[1][i] for r in inner.returns], where
+                    )
                     for i in range(len(inner.returns[0][1]))
                 )
             finally:
@@ -914,7 +913,9 @@ class Executor:
                 break
             if _ == spec.times:
                 # the unrolling is exhaustive only if no state still wants another iteration
-                self.checks.append(Check("loop-bound", f"{where} (after {spec.times} iterations)", entry_pc, head.pc))
+                self.checks.append(
+                    Check("loop-bound", f"{where} (after {spec.times} iterations)", entry_pc, head.pc)
+                )
                 head = None  # type: ignore[assignment]
                 break
             parked = self.run_region(frame, {node.son_true: head}, {node.id, node.son_false})
@@ -941,9 +942,14 @@ class Executor:
 
     def constant_bound(self, node: Node) -> int | None:
         for op in node.ops:
-            if isinstance(op, OBinary) and op.op in ("<", "<=") and isinstance(op.right, Const):
-                if isinstance(op.right.value, int) and not isinstance(op.right.value, bool):
-                    return op.right.value + (1 if op.op == "<=" else 0)
+            if (
+                isinstance(op, OBinary)
+                and op.op in ("<", "<=")
+                and isinstance(op.right, Const)
+                and isinstance(op.right.value, int)
+                and not isinstance(op.right.value, bool)
+            ):
+                return op.right.value + (1 if op.op == "<=" else 0)
         return None
 
     def invariant_loop(
@@ -977,9 +983,9 @@ class Executor:
             for k, v in after.env.items():
                 if k not in ps.env or not _same(ps.env[k], v):
                     changed_env.add(k)
-            for k, v in after.world.storage.items():
-                if k not in ps.world.storage or not _same(ps.world.storage[k], v):
-                    changed_storage.add(k)
+            for leaf, term in after.world.storage.items():
+                if leaf not in ps.world.storage or not _same(ps.world.storage[leaf], term):
+                    changed_storage.add(leaf)
             for obj, fields in after.world.heap.items():
                 for path, v in fields.items():
                     if (
@@ -1039,7 +1045,9 @@ class Executor:
         # extra edge to the join, which no execution takes)
         clauses = [son for son in node.sons if frame.fn.node(son).kind == "catch"]
         if len(clauses) != 2:
-            raise self.fail(where, f"try with {len(clauses) - 1} catch clauses (one generic catch is supported)")
+            raise self.fail(
+                where, f"try with {len(clauses) - 1} catch clauses (one generic catch is supported)"
+            )
         ops = list(node.ops)
         call_index = max((i for i, op in enumerate(ops) if isinstance(op, OExternalCall)), default=None)
         if call_index is None:
@@ -1064,7 +1072,11 @@ class Executor:
     def execute_op(self, frame: Frame, op: Operation, ps: PathState, where: str) -> None:
         if isinstance(op, OGuard):
             self.guard(frame, op, ps, where)
-        elif isinstance(op, OLength | OMember) and isinstance(op.base, Local) and isinstance(ps.env.get(op.base.key), CodeOf):
+        elif (
+            isinstance(op, OLength | OMember)
+            and isinstance(op.base, Local)
+            and isinstance(ps.env.get(op.base.key), CodeOf)
+        ):
             if isinstance(op, OMember) and op.field != "length":
                 raise self.fail(where, f"address.code.{op.field} is not supported")
             code_of = ps.env[op.base.key]
@@ -1470,10 +1482,10 @@ class Executor:
             if not is_self:
                 self.facts.append(target == address)
             contract = self.project.contract(bound)
-            key = contract.resolve(op.function)
-            if key is None:
+            resolved = contract.resolve(op.function)
+            if resolved is None:
                 raise self.fail(where, f"{bound} has no function {op.function}")
-            callee = self.project.function(key)
+            callee = self.project.function(resolved)
             inner = Frame(callee, bound, address, frame.this, depth=frame.depth + 1)
             after, values = self.run_function(inner, list(args), ps)
             self.continue_after(ps, after, op.dest, self.shape_returns(ps, values, op), where)
@@ -1485,7 +1497,8 @@ class Executor:
         raise self.fail(
             where,
             f"external call {op.interface}.{op.function} through "
-            f"{label or 'an address'} that the deployment map does not bind, with no summary or havoc declared",
+            f"{label or 'an address'} that the deployment map does not bind, "
+            "with no summary or havoc declared",
         )
 
     def shape_returns(self, ps: PathState, values: tuple[Any, ...], op: OExternalCall) -> tuple[Any, ...]:
@@ -1526,7 +1539,7 @@ class Executor:
                 key = (instance, var, path)
                 old = self.leaf(ps.world, key, leaf_type)
                 fresh = z3.FreshConst(old.sort(), f"{self.label}.havoc.{var}")
-                if not old.sort() == z3.IntSort() or leaf_type.kind != "int":
+                if old.sort() != z3.IntSort() or leaf_type.kind != "int":
                     ps.world.storage[key] = fresh
                 else:
                     self.in_range(fresh, leaf_type)
@@ -1836,7 +1849,8 @@ def execute(
     ok = after.pc if after is not None else z3.BoolVal(False)
     final_world = after.world if after is not None else world
     events = tuple(
-        Event(e.name, e.contract, e.fields, e.values, z3.And(e.when, ok), e.where, e.signature, e.indexed) for e in final_world.events
+        Event(e.name, e.contract, e.fields, e.values, z3.And(e.when, ok), e.where, e.signature, e.indexed)
+        for e in final_world.events
     )
     if not returns:
         returns = tuple(

@@ -17,6 +17,45 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from slither.core.cfg.node import NodeType
+from slither.core.declarations import (
+    Contract,
+    Enum,
+    Function,
+    Modifier,
+    SolidityFunction,
+    SolidityVariable,
+    Structure,
+)
+from slither.core.solidity_types import ArrayType, ElementaryType, MappingType, TypeAlias, UserDefinedType
+from slither.core.variables.local_variable import LocalVariable
+from slither.core.variables.state_variable import StateVariable as SlitherStateVariable
+from slither.core.variables.variable import Variable
+from slither.slithir.operations import (
+    Assignment,
+    Binary,
+    Condition,
+    Delete,
+    EventCall,
+    HighLevelCall,
+    Index,
+    InitArray,
+    InternalCall,
+    Length,
+    LibraryCall,
+    Member,
+    NewArray,
+    NewStructure,
+    Return,
+    SolidityCall,
+    TypeConversion,
+    Unary,
+    Unpack,
+)
+from slither.slithir.operations.binary import BinaryType
+from slither.slithir.operations.unary import UnaryType
+from slither.slithir.variables import Constant, ReferenceVariable, TemporaryVariable, TupleVariable
+
 from vaultproof.prover.code.ir import ExtractionError
 from vaultproof.prover.code.program import (
     ADDRESS,
@@ -60,6 +99,7 @@ from vaultproof.prover.code.program import (
     UnsupportedCode,
     int_type,
 )
+from vaultproof.prover.params import fold_constant
 
 _ENV_TYPES = {
     "msg.sender": ADDRESS,
@@ -116,8 +156,6 @@ def _is_project_contract(contract: Any) -> bool:
 
 def lower_type(sol_type: Any, _depth: int = 0) -> SolType:
     """A Slither type as :class:`SolType`; raises :class:`ExtractionError` for what has no model."""
-    from slither.core.declarations import Contract, Enum, Structure
-    from slither.core.solidity_types import ArrayType, ElementaryType, MappingType, TypeAlias, UserDefinedType
 
     if _depth > 12:
         raise ExtractionError(f"type {sol_type} is nested too deeply")
@@ -240,7 +278,6 @@ def function_key(function: Any) -> str:
 
 
 def _state_variable(variable: Any) -> StateVariable:
-    from vaultproof.prover.params import fold_constant
 
     declarer = variable.contract.name if getattr(variable, "contract", None) is not None else ""
     try:
@@ -292,7 +329,6 @@ class _FunctionLowerer:
         return ExtractionError(f"cannot execute {self.where}: {detail}")
 
     def lower(self) -> FunctionCode:
-        from slither.core.cfg.node import NodeType
 
         function = self.function
         if function.entry_point is None:
@@ -340,7 +376,6 @@ class _FunctionLowerer:
         return list(seen.values())
 
     def assembly_nodes(self, nodes: Sequence[Any]) -> set[int]:
-        from slither.core.cfg.node import NodeType
 
         inside: set[int] = set()
         for node in nodes:
@@ -391,12 +426,6 @@ class _FunctionLowerer:
             return None
 
     def operand(self, value: Any) -> Operand:
-        from slither.core.declarations import SolidityVariable
-        from slither.core.variables.local_variable import LocalVariable
-        from slither.core.variables.state_variable import StateVariable as SlitherStateVariable
-        from slither.slithir.variables import Constant, ReferenceVariable, TemporaryVariable, TupleVariable
-
-        from vaultproof.prover.params import fold_constant
 
         if isinstance(value, Constant):
             raw = value.value
@@ -444,10 +473,9 @@ class _FunctionLowerer:
     # -- nodes --------------------------------------------------------------------------------------
 
     def lower_node(self, node: Any, in_assembly: bool) -> Node:
-        from slither.core.cfg.node import NodeType
 
         lines = getattr(node.source_mapping, "lines", None) or [0]
-        text = " ".join(str(node.expression).split()) if node.expression is not None else node.type.value
+        text = _node_text(node)
         self.where = f"{self.name} ({self.file}:{lines[0]}): {text}"
         kind = {
             NodeType.IF: "if",
@@ -522,11 +550,9 @@ class _FunctionLowerer:
         raise self.fail(f"declaration of {variable.name} ({param.type.name}) without an initializer")
 
     def assembly_ops(self, node: Any) -> list[Operation]:
-        from slither.core.declarations import SolidityFunction
-        from slither.slithir.operations import Assignment, SolidityCall
 
         irs = list(node.irs)
-        text = " ".join(str(node.expression).split()) if node.expression is not None else ""
+        text = _node_text(node)
         lines = getattr(node.source_mapping, "lines", None) or [0]
         where = f"{self.name} ({self.file}:{lines[0]}): `{text}`"
         if len(irs) == 1 and isinstance(irs[0], Assignment):
@@ -552,32 +578,6 @@ class _FunctionLowerer:
         )
 
     def lower_ir(self, ir: Any) -> list[Operation]:
-        from slither.core.declarations import Contract, Enum, Function, SolidityFunction
-        from slither.core.declarations.solidity_variables import SolidityVariable
-        from slither.core.variables.variable import Variable
-        from slither.slithir.operations import (
-            Assignment,
-            Binary,
-            Condition,
-            Delete,
-            EventCall,
-            HighLevelCall,
-            Index,
-            InitArray,
-            InternalCall,
-            Length,
-            LibraryCall,
-            Member,
-            NewArray,
-            NewStructure,
-            Return,
-            SolidityCall,
-            TypeConversion,
-            Unary,
-            Unpack,
-        )
-        from slither.slithir.operations.unary import UnaryType
-        from slither.slithir.variables import TupleVariable
 
         if isinstance(ir, Assignment):
             return [OAssign(self.target(ir.lvalue), self.operand(ir.rvalue))]
@@ -755,8 +755,6 @@ def _short_circuit(irs: list[Any]) -> list[Any]:
     operand's IR contiguous, so the right operand's IR is the block that ends at the definition of the
     operator's right variable and starts after the left operand's definition (or, for a left operand
     not computed in this node, at the first IR the right operand depends on)."""
-    from slither.slithir.operations import Binary
-    from slither.slithir.operations.binary import BinaryType
 
     def defined(index_limit: int, variable: Any) -> int | None:
         for i in range(index_limit - 1, -1, -1):
@@ -784,12 +782,24 @@ def _short_circuit(irs: list[Any]) -> list[Any]:
                         deps.add(id(read))
         block = irs[start : r + 1]
         when = ir.type == BinaryType.ANDAND
-        return [*_short_circuit(irs[:start]), _Guard(ir.variable_left, when, _short_circuit(block)), *_short_circuit(irs[r + 1 :])]
+        return [
+            *_short_circuit(irs[:start]),
+            _Guard(ir.variable_left, when, _short_circuit(block)),
+            *_short_circuit(irs[r + 1 :]),
+        ]
     return irs
 
 
+def _node_text(node: Any) -> str:
+    """The node's source text on one line (Slither's expression printer is slow on big literals)."""
+    if node.expression is None:
+        return str(node.type.value)
+    content = getattr(node.source_mapping, "content", None) or ""
+    text = " ".join(str(content).split())
+    return text[:160] if text else str(node.type.value)
+
+
 def _is_modifier(function: Any) -> bool:
-    from slither.core.declarations import Modifier
 
     return isinstance(function, Modifier)
 
