@@ -52,3 +52,13 @@ def obligation_named(ob: Obligation, name: str) -> Obligation:
 def bounded(*terms: Any, bound: int = AMOUNT_BOUND) -> list[z3.BoolRef]:
     """Each term below ``bound`` (the declared range of USDC amounts and counters)."""
     return [t < bound for t in terms]
+
+
+def loop_line(code: Any, function: str, index: int = 0) -> int:
+    """Source line of the ``index``-th loop head of ``function`` (``"Contract.fn"``), for ``loops=``
+    declarations that do not hard-code a line number."""
+    fn = code.entry(function)
+    heads: list[int] = sorted(node.line for node in fn.nodes if node.kind == "loop")
+    if len(heads) <= index:
+        raise RegistryError(f"{function} has {len(heads)} loop(s), not {index + 1}")
+    return heads[index]

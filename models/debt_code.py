@@ -71,14 +71,17 @@ def _ranges(ex: Any) -> list[z3.BoolRef]:
     fund = z3.Int(f"{FUND}.address")
     usdc = ex.before(FUND, "usdc")
     beneficiary = ex.arg("beneficiary")
-    return [ex.before(FUND, "lastPayoutBlock") <= ex.env["block.number"]] + bounded(
-        ex.arg("amount"),
-        ex.before(FUND, "maxQuantumsInsuranceLost"),
-        ex.before(FUND, "paidInBlock"),
-        ex.before(FUND, "totalPaid"),
-        ex.before(BM, "_free", fund, usdc),
-        ex.before(BM, "_free", beneficiary, usdc),
-    )
+    return [
+        ex.before(FUND, "lastPayoutBlock") <= ex.env["block.number"],
+        *bounded(
+            ex.arg("amount"),
+            ex.before(FUND, "maxQuantumsInsuranceLost"),
+            ex.before(FUND, "paidInBlock"),
+            ex.before(FUND, "totalPaid"),
+            ex.before(BM, "_free", fund, usdc),
+            ex.before(BM, "_free", beneficiary, usdc),
+        ),
+    ]
 
 
 def debt3_code(ctx: ModelContext) -> list[Obligation]:
@@ -133,7 +136,8 @@ def debt3_code(ctx: ModelContext) -> list[Obligation]:
             assumptions=[invariant, *_ranges(ex)],
             witness=z3.And(ex.ok, paid > 0, used0 > 0),
             shown=shown.tuple(),
-            explanation="after this payout the fund has paid more than MaxQuantumsInsuranceLost in this block",
+            explanation="after this payout the fund has paid more than MaxQuantumsInsuranceLost in this "
+            "block",
         )
     )
 
@@ -203,4 +207,100 @@ def debt3_code(ctx: ModelContext) -> list[Obligation]:
         )
     )
     out += check_obligations(ex, assumptions=_ranges(ex), shown=shown.tuple(), label="coverDeficit")
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# DEBT-1 — conservation of the waterfall, on the vault's release entry points
+
+VAULT = "BalanceManagerVault"
+FIELDS = ("fromFreeUsdc", "fromCollateral", "fromInsurance", "socialized", "shortfall")
+
+
+def release_execution(ctx: ModelContext, entry: str = "releaseFromPosition") -> Any:
+    """``entry`` executed over the whole waterfall: the collateral loop unrolled to MAX_COLLATERALS, the
+    ADL engine summarised (any answer, may revert: DEBT-5 proves its own code), the risk engine, the pool
+    manager, the order books and the calling router taken as unknown code (any answer; a book may move any
+    custodian balance) — each at least as general as the real callee."""
+    from models.code_common import loop_line
+    from vaultproof.prover.code import Havoc, SummaryResult, Unroll, execute
+
+    code = code_of(ctx)
+    unbound = (f"{VAULT}.quantumRiskEngine", f"{VAULT}.poolManager")
+    deployment = {k: v for k, v in ctx.deployment.items() if k not in unbound}
+    calls = iter(range(1_000_000))
+
+    def socialize(view: Any) -> Any:
+        n = next(calls)
+        answers = tuple(_uint256(z3.Int(f"adl{n}.{name}")) for name in ("socialized", "recorded"))
+        return SummaryResult(returns=answers, reverts=z3.Bool(f"adl{n}.reverts"))
+
+    loop = f"{VAULT}._coverDeficitWithCollateral:{loop_line(code, f'{VAULT}._coverDeficitWithCollateral')}"
+    return execute(
+        code,
+        f"{VAULT}.{entry}",
+        deployment=deployment,
+        havoc={"IOrderBook": Havoc(writes=((BM, "_free"),)), "*": Havoc()},
+        summaries={"AdlEngine.socialize": socialize},
+        loops={loop: Unroll(ctx.param("BalanceManagerVault.MAX_COLLATERALS"))},
+        label=entry,
+    )
+
+
+def _simple(ex: Any) -> list[z3.BoolRef]:
+    try:
+        return [ex.arg("fractionPpm") == 500_000]
+    except Exception:  # releaseFromPosition has no fraction
+        return []
+
+
+def _uint256(term: Any) -> Any:
+    """Any uint256 value: ``term`` where it is one (the summary's answer ranges over the ABI type)."""
+    return z3.If(z3.And(term >= 0, term < 2**256), term, 0)
+
+
+def debt1_code(ctx: ModelContext) -> list[Obligation]:
+    from vaultproof.prover.code import check_obligations, code_obligation
+
+    out: list[Obligation] = []
+    # partialReleaseFromPosition: the same identity is stated, but its vacuity query (partialUnlock's
+    # product with the fraction over the whole waterfall) does not finish in the timeout yet: left out.
+    for entry in ("releaseFromPosition",):
+        ex = release_execution(ctx, entry)
+        settled = ex.events_named("DeficitSettled")
+        shown = Shown()
+        for name in ("user", "posKey", "pnl"):
+            shown.add(f"{name} (argument)", ex.arg(name), USDC if name == "pnl" else (0, ""))
+        shown.add(
+            "user's free USDC before", ex.before(BM, "_free", ex.arg("user"), ex.before(VAULT, "usdc")), USDC
+        )
+        shown.add(
+            "user's free USDC after", ex.post(BM, "_free", ex.arg("user"), ex.before(VAULT, "usdc")), USDC
+        )
+        sums = []
+        for index, event in enumerate(settled):
+            tag = f"DeficitSettled#{index}"
+            shown.add(f"{tag} emitted", event.when)
+            shown.add(f"{tag}.deficit", event["deficit"], USDC)
+            for field in FIELDS:
+                shown.add(f"{tag}.{field}", event[field], USDC)
+            total = sum((event[f] for f in FIELDS), z3.IntVal(0))
+            sums.append(
+                z3.Implies(event.when, z3.And(event["deficit"] == total, *[event[f] >= 0 for f in FIELDS]))
+            )
+        out.append(
+            code_obligation(
+                f"code: BalanceManagerVault.{entry}: every DeficitSettled sums to the deficit "
+                "(free + collateral "
+                "+ insurance + socialized + recorded shortfall)",
+                ex,
+                z3.Implies(ex.ok, z3.And(*sums)) if sums else z3.BoolVal(False),
+                # a concrete fraction keeps the vacuity query linear (partialUnlock multiplies by it)
+                witness=z3.And(ex.ok, z3.Or(*[e.when for e in settled]), *_simple(ex)) if settled else ex.ok,
+                shown=shown.tuple(),
+                explanation="the waterfall emitted a settlement whose parts do not add up to the deficit: "
+                "the difference is silently dropped",
+            )
+        )
+        out += check_obligations(ex, kinds=("loop-bound",), shown=shown.tuple(), label=entry)
     return out

@@ -7,9 +7,10 @@ the model.
 
 from __future__ import annotations
 
+from models import alloc_code as code
 from models import allocation as m
 from properties import REGISTRY
-from vaultproof.prover.registry import ModelChecker, PropertyDecl
+from vaultproof.prover.registry import CodeTwin, ModelChecker, PropertyDecl
 from vaultproof.results import FunctionRef, Severity
 
 S001 = "001_e49da555eb8247a5.txt"
@@ -61,6 +62,16 @@ REGISTRY.register(
             m.alloc2,
             m.ISOLATED_USES_QRE,
             "ISOLATED falls back to QRE equity for its USDC shortfall (seed open question 2)",
+        ).with_code(
+            code.alloc2_code,
+            CodeTwin(
+                file="contracts/BalanceManagerVault.sol",
+                find="LockMath.splitLock(amount, free, isolated);",
+                replace="LockMath.splitLock(amount, free, false);",
+                description="allocateForPosition splits an ISOLATED open like a CROSS one (virtual backing "
+                "from "
+                "QRE equity)",
+            ),
         ),
     )
 )

@@ -52,6 +52,17 @@ REGISTRY.register(
             m.REQUESTED_NOT_PAID,
             "the vault decrements the deficit by min(remaining, fund balance) instead of the amount the "
             "fund paid (block cap ignored)",
+        ).with_code(
+            code.debt1_code,
+            CodeTwin(
+                file="contracts/BalanceManagerVault.sol",
+                find="_absorbResidual($, user, posKey, market, deficit, fromFree, fromCollateral, "
+                "remaining);",
+                replace="_absorbResidual($, user, posKey, market, deficit, fromFree, fromCollateral, 0);",
+                description="_settleCrossAccountDeficit hands 0 instead of `remaining` to _absorbResidual "
+                "(the V1 "
+                "silent drop)",
+            ),
         ),
     )
 )
@@ -125,7 +136,8 @@ REGISTRY.register(
                 file="contracts/InsuranceFund.sol",
                 find="        if (paid > room) paid = room;\n",
                 replace="",
-                description="InsuranceFund.coverDeficit without `if (paid > room) paid = room;` (no block cap)",
+                description="InsuranceFund.coverDeficit without `if (paid > room) paid = room;` "
+                "(no block cap)",
             ),
         ),
     )
