@@ -262,6 +262,8 @@ def forge_test(
         lines.append("")
         lines.append(f"    function test_{case.name}() public {{")
         for cell, value in case.pre.items():
+            if _immutable(code, cell):
+                continue  # part of the runtime code: set by the constructor in setUp
             expr, off, size, _ = slot_of(code, dep, cell)
             lines.append(
                 f"        _set(_a({dep.addresses[cell[0]]!s}), {expr}, {off}, {size}, {value % U256!s});"
@@ -334,6 +336,11 @@ def forge_test(
     }""")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _immutable(code: CodeProject, cell: Cell) -> bool:
+    contract = code.contract(str(cell[0]))
+    return any(v.name == cell[1] and v.immutable for v in contract.state)
 
 
 def arg_types_items(arg_types: Sequence[str]) -> list[tuple[str, str]]:
