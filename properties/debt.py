@@ -215,6 +215,9 @@ REGISTRY.register(
             m.debt5,
             m.OVER_REDUCE,
             "ADL charges a position up to its notional instead of its unrealized profit",
+        ).pending(
+            "AdlEngine.socialize's ranked walk is O(n²) over up to MAX_POSITIONS_PER_SIDE = 100 positions: "
+            "too large to unroll, it needs loop invariants over its memory arrays, not stated yet"
         ),
     )
 )
