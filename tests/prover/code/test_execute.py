@@ -327,3 +327,24 @@ def test_short_circuit_right_operand_runs_only_when_needed(code: CodeProject) ->
     (underflow,) = [c for c in ex.checks if c.kind == "underflow"]
     assert discharge(check_obligations(ex)[0], SETTINGS).verdict is Verdict.PROVED
     assert underflow.where.startswith("Store.fresh")
+
+
+def test_internal_entry_with_a_namespace_pointer(code: CodeProject) -> None:
+    # `_credit(Layout storage $, ...)` executed as the entry: `$` is the `_s()` root, not a free pointer
+    ex = execute(code, "Store._credit")
+    user = ex.arg("user")
+    grown = ex.post("Store", "Layout.credit", user) == ex.before("Store", "Layout.credit", user) + ex.arg(
+        "by"
+    )
+    assert verdict(ex, z3.Implies(ex.ok, grown)) is Verdict.PROVED
+    assert "Store._s" in ex.executed
+
+
+def test_hash_of_encoded_values_is_a_function(code: CodeProject) -> None:
+    ex = execute(code, "Store.keyOf")
+    args = {"user": ex.arg("user"), "flag": ex.arg("flag")}
+    same = execute(code, "Store.keyOf", args=args, env={"msg.sender": ex.env["msg.sender"]}, label="again")
+    assert verdict([ex, same], ex.ret(0) == same.ret(0)) is Verdict.PROVED
+    other = execute(code, "Store.keyOf", label="other")
+    # nothing is assumed about collisions either way: two different inputs may or may not collide
+    assert verdict([ex, other], ex.ret(0) != other.ret(0)) is Verdict.VIOLATED

@@ -979,13 +979,18 @@ class Executor:
         changed_env: set[str] = set()
         changed_storage: set[tuple[str, str, tuple[str, ...]]] = set()
         changed_heap: set[tuple[int, tuple[str, ...]]] = set()
+        loop_events = False
         for after in parked.values():
             for k, v in after.env.items():
                 if k not in ps.env or not _same(ps.env[k], v):
                     changed_env.add(k)
             for leaf, term in after.world.storage.items():
-                if leaf not in ps.world.storage or not _same(ps.world.storage[leaf], term):
+                # a leaf only read by the body is still its pre-state value: not changed
+                before = ps.world.storage.get(leaf, self.pre_world.storage.get(leaf))
+                if before is None or not _same(before, term):
                     changed_storage.add(leaf)
+            if len(after.world.events) > len(ps.world.events):
+                loop_events = True
             for obj, fields in after.world.heap.items():
                 for path, v in fields.items():
                     if (
@@ -1033,6 +1038,18 @@ class Executor:
         exits = [exit_state]
         if node.son_false in parked:
             exits.append(parked[node.son_false])
+        if loop_events:
+            # the events of the iterations before the exit are not enumerated: one opaque record says so
+            for state in exits:
+                marker = Event(
+                    f"<events of the loop at {self.loop_key(fn, node)}>",
+                    frame.instance,
+                    (),
+                    (),
+                    state.pc,
+                    where,
+                )
+                state.world.events = (*state.world.events, marker)
         deliver(node.son_false, self.merge(exits, where) if len(exits) > 1 else exits[0])
 
     # -- try / catch --------------------------------------------------------------------------------
@@ -1501,6 +1518,30 @@ class Executor:
             "with no summary or havoc declared",
         )
 
+    def namespace_root(
+        self, contract: str, sol_type: SolType, sender: Any, ps: PathState, entry: str, name: str
+    ) -> SLoc:
+        """The storage struct an entry's ``T storage $`` parameter points to: the root returned by the
+        contract's own accessor of that struct (the ``$.slot := CONST`` idiom, e.g. ``_s()``)."""
+        code = self.project.contract(contract)
+        for _, key in code.dispatch:
+            candidate = self.project._index.get(key)
+            if not isinstance(candidate, FunctionCode) or candidate.params or len(candidate.returns) != 1:
+                continue
+            ret = candidate.returns[0]
+            if not (ret.storage and ret.type.name == sol_type.name):
+                continue
+            if not any(isinstance(op, OSlotPointer) for node in candidate.nodes for op in node.ops):
+                continue
+            frame = Frame(candidate, contract, self.address_of(contract), sender)
+            after, values = self.run_function(frame, [], ps)
+            if after is not None and len(values) == 1 and isinstance(values[0], SLoc):
+                return values[0]
+        raise ExtractionError(
+            f"{entry}: storage parameter {name} ({sol_type.name}) is not the root of a namespaced storage "
+            "struct of the contract; give it in args="
+        )
+
     def shape_returns(self, ps: PathState, values: tuple[Any, ...], op: OExternalCall) -> tuple[Any, ...]:
         return values
 
@@ -1828,6 +1869,8 @@ def execute(
     positional = []
     for param in fn.params:
         value = given.pop(param.name, None)
+        if value is None and param.storage:
+            value = executor.namespace_root(contract_name, param.type, sender, ps, entry, param.name)
         if value is None:
             value = (
                 executor.fresh_value(ps, param.type, f"{param.name}", fn.name)
