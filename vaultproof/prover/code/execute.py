@@ -452,7 +452,9 @@ class Executor:
         if loc.path not in obj:
             obj[loc.path] = self.zero_leaf(loc, where)
         base = obj[loc.path]
-        return z3.Select(base, *loc.keys) if loc.keys else base
+        value = z3.Select(base, *loc.keys) if loc.keys else base
+        self.in_range(value, loc.type)  # memory holds values of their type only
+        return value
 
     def zero_leaf(self, loc: MLoc, where: str) -> Any:
         dims = sum(1 for p in loc.path if p == "#")
@@ -1604,14 +1606,18 @@ class Executor:
             for path, leaf_type in self.leaves(sol_type, where):
                 ps.world.heap[obj][path] = self.fresh(f"{name}.{'.'.join(path)}", leaf_type)
             return loc
-        if sol_type.kind == "array" and sol_type.value is not None and sol_type.value.elementary:
+        if sol_type.kind == "array" and sol_type.value is not None and sol_type.length is None:
+            element = sol_type.value
+            if not (element.elementary or element.kind == "struct"):
+                raise self.fail(where, f"fresh value of type {sol_type.name}")
             obj = self.new_object(ps)
             length = self.fresh(f"{name}.length", UINT256)
             ps.world.heap[obj][("length",)] = length
-            elements = z3.Array(
-                f"{self.label}.{name}#{next(self.counter)}", z3.IntSort(), self.leaf_sort(sol_type.value)
-            )
-            ps.world.heap[obj][("#",)] = elements
+            for path, leaf_type in self.leaves(element, where):
+                suffix = "." + ".".join(path) if path else ""
+                ps.world.heap[obj][("#", *path)] = z3.Array(
+                    f"{self.label}.{name}{suffix}#{next(self.counter)}", z3.IntSort(), self.leaf_sort(leaf_type)
+                )
             return MLoc(obj, (), (), sol_type)
         if sol_type.kind == "bytes":
             return Opaque("returndata")
