@@ -13,6 +13,7 @@ import pytest
 import z3
 
 from vaultproof.prover.code import (
+    CallView,
     CodeProject,
     ExtractionError,
     Havoc,
@@ -348,3 +349,18 @@ def test_hash_of_encoded_values_is_a_function(code: CodeProject) -> None:
     other = execute(code, "Store.keyOf", label="other")
     # nothing is assumed about collisions either way: two different inputs may or may not collide
     assert verdict([ex, other], ex.ret(0) != other.ret(0)) is Verdict.VIOLATED
+
+
+def test_summary_pre_and_post_conditions(code: CodeProject) -> None:
+    def balance(view: CallView) -> SummaryResult:
+        value = z3.FreshInt("balance")
+        return SummaryResult(returns=(value,), ensures=z3.And(value >= 10, value <= 20))
+
+    def move(view: CallView) -> SummaryResult:
+        return SummaryResult(reverts=z3.BoolVal(False), requires=view.args[2] <= 5)
+
+    summaries = {"Bank.balanceOf": balance, "Bank.move": move}
+    ex = execute(code, "Store.pay", summaries=summaries, deployment=BANK)
+    assert verdict(ex, z3.Implies(ex.ok, z3.And(ex.ret(0) >= 10, ex.ret(0) <= 20))) is Verdict.PROVED
+    (requires,) = [ob for ob in check_obligations(ex) if "summary-requires" in ob.name]
+    assert discharge(requires, SETTINGS).verdict is Verdict.VIOLATED  # pay() passes any amount

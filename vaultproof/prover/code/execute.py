@@ -219,12 +219,16 @@ class CallView:
 
 @dataclass(frozen=True, eq=False)
 class SummaryResult:
-    """A summary's effect: return values, storage writes ``{(instance, var, *path): value}``, and the
-    condition under which the call reverts (then nothing changes)."""
+    """A summary's contract: return values (fresh terms are fine), storage writes
+    ``{(instance, var, *path): value}``, the condition under which the call reverts (then nothing changes),
+    ``requires`` — a precondition checked at every call site (a ``summary-requires`` check to prove) —
+    and ``ensures`` — a postcondition over the returns and writes, assumed where the call returns."""
 
     returns: tuple[Any, ...] = ()
     writes: Mapping[tuple[Any, ...], Any] = field(default_factory=dict)
     reverts: z3.BoolRef | None = None
+    requires: z3.BoolRef | None = None
+    ensures: z3.BoolRef | None = None
 
 
 Summary = Callable[[CallView], SummaryResult]
@@ -1559,8 +1563,12 @@ class Executor:
     ) -> None:
         view = CallView(key, args, frame.this, target, self, ps)
         result = self.summaries[key](view)
+        if result.requires is not None:
+            self.checks.append(Check("summary-requires", f"{where} ({key})", ps.pc, z3.Not(result.requires)))
         if result.reverts is not None:
             self.revert(ps, result.reverts, f"{key} reverts (summary)", where)
+        if result.ensures is not None:
+            self.facts.append(z3.Implies(ps.pc, result.ensures))
         for path, value in result.writes.items():
             instance, var, *rest = path
             loc = self.resolve_path(str(instance), str(var), rest)
@@ -1616,7 +1624,9 @@ class Executor:
             for path, leaf_type in self.leaves(element, where):
                 suffix = "." + ".".join(path) if path else ""
                 ps.world.heap[obj][("#", *path)] = z3.Array(
-                    f"{self.label}.{name}{suffix}#{next(self.counter)}", z3.IntSort(), self.leaf_sort(leaf_type)
+                    f"{self.label}.{name}{suffix}#{next(self.counter)}",
+                    z3.IntSort(),
+                    self.leaf_sort(leaf_type),
                 )
             return MLoc(obj, (), (), sol_type)
         if sol_type.kind == "bytes":

@@ -201,6 +201,7 @@ def check_obligations(
         "loop-bound",
         "loop-invariant-base",
         "loop-invariant-step",
+        "summary-requires",
     ),
     assumptions: Sequence[z3.BoolRef] = (),
     shown: Sequence[Quantity] = (),
