@@ -364,3 +364,8 @@ def test_summary_pre_and_post_conditions(code: CodeProject) -> None:
     assert verdict(ex, z3.Implies(ex.ok, z3.And(ex.ret(0) >= 10, ex.ret(0) <= 20))) is Verdict.PROVED
     (requires,) = [ob for ob in check_obligations(ex) if "summary-requires" in ob.name]
     assert discharge(requires, SETTINGS).verdict is Verdict.VIOLATED  # pay() passes any amount
+
+
+def test_call_graph(code: CodeProject) -> None:
+    assert code.callees("Store.store(uint256)") == ("Store.guarded()",)
+    assert code.callees("Store.open(bytes32,uint128)") == ("Store._double(uint256)",)

@@ -466,5 +466,23 @@ class CodeProject:
             raise ExtractionError(f"{name} is overloaded ({', '.join(matches)}); name it with its types")
         return self.function(matches[0])
 
+    def callees(self, key: str) -> tuple[str, ...]:
+        """The call graph: functions and modifiers ``key`` calls internally (external calls are resolved
+        at execution, through the deployment map)."""
+        found = self._index.get(key)
+        if not isinstance(found, FunctionCode):
+            return ()
+
+        def walk(ops: tuple[Operation, ...]) -> list[str]:
+            out: list[str] = []
+            for op in ops:
+                if isinstance(op, OCall):
+                    out.append(op.callee)
+                elif isinstance(op, OGuard):
+                    out.extend(walk(op.ops))
+            return out
+
+        return tuple(sorted({c for node in found.nodes for c in walk(node.ops)}))
+
     def unsupported(self) -> tuple[UnsupportedCode, ...]:
         return tuple(f for _, f in self.functions if isinstance(f, UnsupportedCode))
