@@ -375,6 +375,7 @@ class Executor:
         self.heap_ids = itertools.count(1)
         self.codesize = z3.Array(f"{label}.extcodesize", z3.IntSort(), z3.IntSort())
         self.pre_world = World()
+        self.power_tables: dict[tuple[int, int], Any] = {}
 
     # -- errors / bookkeeping -------------------------------------------------------------------
 
@@ -1390,10 +1391,14 @@ class Executor:
                     values.append(base**exponent)
                     exponent += 1
                 self.add_check(ps, "overflow", where, b >= exponent)
-                result: Any = z3.IntVal(values[-1])
-                for k in range(len(values) - 2, -1, -1):
-                    result = z3.If(b == k, values[k], result)
-                return result
+                # one table per (base, type) and execution: base**k for every k that fits, read by index
+                table = self.power_tables.get((base, high))
+                if table is None:
+                    table = z3.K(z3.IntSort(), z3.IntVal(values[-1]))
+                    for k, value in enumerate(values):
+                        table = z3.Store(table, k, value)
+                    self.power_tables[(base, high)] = table
+                return z3.Select(table, b)
             raise self.fail(where, "power with a variable base")
         if op.op in ("<<", ">>"):
             if not (isinstance(op.right, Const) and isinstance(op.right.value, int)):
