@@ -166,6 +166,18 @@ def _fresh(rnd: random.Random, i: int) -> Case:
     )
 
 
+def _scale(rnd: random.Random, i: int) -> Case:
+    return Case(
+        f"scaleUp_{i}",
+        {"x": rnd.choice([0, 1, 7, 10**30, HUGE]), "d": rnd.choice([0, 1, 18, 59, 77, 78, 255])},
+        ALICE,
+        1,
+        1,
+        {},
+        (),
+    )
+
+
 def _half(rnd: random.Random, i: int) -> Case:
     return Case(f"selfHalf_{i}", {"x": rnd.choice([0, 7, HUGE, HUGE - 1])}, ALICE, 1, 1, {}, ())
 
@@ -179,6 +191,7 @@ SPECS: list[tuple[str, str, Callable[[random.Random, int], Case], tuple[str, ...
     ("Store", "tryPay", _try_pay, ("to:address", "amount:uint256"), {"deployment": {"Store.bank": "Bank"}}),
     ("Store", "fresh", _fresh, ("updatedAt:uint256", "maxAge:uint256"), {}),
     ("Store", "selfHalf", _half, ("x:uint256",), {}),
+    ("Store", "scaleUp", _scale, ("x:uint256", "d:uint8"), {}),
 ]
 CASES_PER_FUNCTION = 6
 
