@@ -117,3 +117,46 @@ def alloc2_code(ctx: ModelContext) -> list[Obligation]:
         ),
     ]
     return out
+
+
+def alloc1_code(ctx: ModelContext) -> list[Obligation]:
+    """ALLOC-1 on allocateForPosition's code: a new allocation records ``usdcLocked ≤ amount`` and
+    ``usdcLocked ≤`` the user's free USDC before, and the custodian locks exactly that much (both modes)."""
+    from vaultproof.prover.code import code_obligation, execute
+
+    ex = execute(
+        code_of(ctx),
+        f"{VAULT}.allocateForPosition",
+        deployment=ctx.deployment,
+        summaries=_risk_engine("qre"),
+        label="open1",
+    )
+    vault = z3.Int(f"{VAULT}.address")
+    user, key, amount = ex.arg("user"), ex.arg("posKey"), ex.arg("amount")
+    usdc = ex.before(VAULT, "usdc")
+    free = ex.before(BM, "_free", user, usdc)
+    lock0, lock1 = ex.before(BM, "_locked", user, usdc, vault), ex.post(BM, "_locked", user, usdc, vault)
+    fresh = z3.Not(ex.before(VAULT, "positionAllocations", key, "exists"))
+    recorded = ex.post(VAULT, "positionAllocations", key, "usdcLocked")
+    shown = Shown()
+    shown.add("user (argument)", user)
+    shown.add("amount (argument)", amount, USDC)
+    shown.add("mode (argument, 1 = ISOLATED)", ex.arg("mode"))
+    shown.add("user's free USDC before", free, USDC)
+    shown.add("locked by the vault before", lock0, USDC)
+    shown.add("locked by the vault after", lock1, USDC)
+    shown.add("allocation usdcLocked after", recorded, USDC)
+    return [
+        code_obligation(
+            "code: BalanceManagerVault.allocateForPosition (new position) records and locks toLock ≤ amount "
+            "and ≤ the free USDC",
+            ex,
+            z3.Implies(
+                z3.And(ex.ok, fresh, user != vault),
+                z3.And(recorded <= amount, recorded <= free, lock1 - lock0 == recorded),
+            ),
+            witness=z3.And(ex.ok, fresh, user != vault, ex.arg("mode") == 0, free < amount, free > 0),
+            shown=shown.tuple(),
+            explanation="the open recorded or locked more USDC than the margin or than the user had free",
+        )
+    ]

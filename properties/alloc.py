@@ -39,6 +39,14 @@ REGISTRY.register(
         targets=(ALLOCATE, FunctionRef("LockMath", "splitLock")),
         checker=ModelChecker.with_defect(
             m.alloc1, m.MISSING_MIN, "CROSS locks `amount` instead of min(freeBalance, amount)"
+        ).with_code(
+            code.alloc1_code,
+            CodeTwin(
+                file="contracts/BalanceManagerVault.sol",
+                find="a.usdcLocked = uint128(toLock);",
+                replace="a.usdcLocked = uint128(amount);",
+                description="a new allocation records its whole amount as locked USDC",
+            ),
         ),
     )
 )

@@ -47,7 +47,7 @@ def _run(kind: str, pid: str, ctx: ModelContext) -> PropertyResult:
 
 
 def test_the_priority_properties_have_code_obligations() -> None:
-    assert {"DEBT-1", "DEBT-3", "CONV-7", "ALLOC-2", "REL-2"} <= set(WITH_CODE)
+    assert {"ALLOC-1", "ALLOC-2", "CONV-7", "DEBT-1", "DEBT-3", "REL-2"} <= set(WITH_CODE)
 
 
 @pytest.mark.parametrize("pid", WITH_CODE)
