@@ -369,3 +369,10 @@ def test_summary_pre_and_post_conditions(code: CodeProject) -> None:
 def test_call_graph(code: CodeProject) -> None:
     assert code.callees("Store.store(uint256)") == ("Store.guarded()",)
     assert code.callees("Store.open(bytes32,uint128)") == ("Store._double(uint256)",)
+
+
+def test_ternary_as_an_if_condition(code: CodeProject) -> None:
+    ex = execute(code, "Store.pick")
+    up, a, b = ex.arg("up"), ex.arg("a"), ex.arg("b")
+    expected = z3.If(z3.If(up, a > b, a < b), 1, 2)
+    assert verdict(ex, ex.ret(0) == expected, witness=z3.BoolVal(True)) is Verdict.PROVED

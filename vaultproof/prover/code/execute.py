@@ -1489,6 +1489,11 @@ class Executor:
     def external_call(self, frame: Frame, op: OExternalCall, ps: PathState, where: str) -> None:
         target = self.value(ps, op.target, frame, where)
         args = tuple(self.value(ps, a, frame, where) for a in op.args)
+        if op.gas_limited:
+            # with a gas limit the callee may run out of gas anywhere; its effects are then undone, so
+            # "reverts at once" stands for every such failure
+            out_of_gas = z3.Bool(f"{self.label}.call{next(self.counter)}.out-of-gas")
+            self.revert(ps, out_of_gas, f"{op.interface}.{op.function} runs out of gas", where)
         fname = op.function.split("(")[0]
         label = self.binding(target)
         is_self = isinstance(op.target, EnvRef) and op.target.name == "this"

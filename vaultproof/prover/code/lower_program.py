@@ -345,6 +345,7 @@ class _FunctionLowerer:
             if node.type == NodeType.OTHER_ENTRYPOINT:
                 raise self.fail("an OTHER_ENTRYPOINT node")
             nodes.append(self.lower_node(node, node.node_id in assembly))
+        nodes = _repair_ternary_conditions(nodes)
         order = _topological(function.entry_point, reachable)
         lines = getattr(function.source_mapping, "lines", None) or [0]
         return FunctionCode(
@@ -692,8 +693,9 @@ class _FunctionLowerer:
                 returns = tuple(lower_type(r.type) for r in callee.returns)
             elif isinstance(callee, Variable):
                 raise self.fail(f"call of the public getter {ir.function_name} is not supported")
-            if getattr(ir, "call_value", None) is not None or getattr(ir, "call_gas", None) is not None:
-                raise self.fail("external call with value or gas is not supported")
+            if getattr(ir, "call_value", None) is not None:
+                raise self.fail("external call with value (ether transfers are not modelled)")
+            gas_limited = getattr(ir, "call_gas", None) is not None
             dest = None
             if ir.lvalue is not None:
                 dest = (
@@ -709,6 +711,7 @@ class _FunctionLowerer:
                     full_name,
                     tuple(self.operand(a) for a in ir.arguments),
                     returns,
+                    gas_limited,
                 )
             ]
         raise self.fail(f"{type(ir).__name__} is not supported")
@@ -741,6 +744,42 @@ class _FunctionLowerer:
             refs = {}
             self._code_refs = refs
         return refs
+
+
+def _repair_ternary_conditions(nodes: list[Node]) -> list[Node]:
+    """``if (c ? a : b)``: Slither splits the ternary into two branches that each compute a bool and
+    joins them in an END_IF with two successors and no condition. Each branch's last result is the
+    condition; name it, and make the join the ``if`` it stands for (its sons are true, then false)."""
+    by_id = {n.id: n for n in nodes}
+    replaced: dict[int, Node] = {}
+    for node in nodes:
+        if node.kind != "plain" or len(node.sons) != 2 or node.ops:
+            continue
+        preds = [p for p in nodes if node.id in p.sons]
+        cond = Local(f"COND_{node.id}", BOOL)
+        ok = bool(preds)
+        for pred in preds:
+            last = pred.ops[-1] if pred.ops else None
+            dest = getattr(last, "dest", None)
+            if not (isinstance(dest, Local) and dest.type is not None and dest.type.kind == "bool"):
+                ok = False
+        if not ok:
+            continue
+        for pred in preds:
+            current = replaced.get(pred.id, pred)
+            dest = getattr(current.ops[-1], "dest", None)
+            assert isinstance(dest, Local)
+            replaced[pred.id] = _with(current, ops=(*current.ops, OAssign(cond, dest)))
+        replaced[node.id] = _with(
+            node, kind="if", ops=(OCondition(cond),), son_true=node.sons[0], son_false=node.sons[1]
+        )
+    return [replaced.get(n.id, by_id[n.id]) for n in nodes]
+
+
+def _with(node: Node, **changes: Any) -> Node:
+    from dataclasses import replace
+
+    return replace(node, **changes)
 
 
 class _Guard:

@@ -191,6 +191,7 @@ class OExternalCall:
     function: str
     args: tuple[Operand, ...]
     returns: tuple[SolType, ...]
+    gas_limited: bool = False  # `{gas: g}`: the call may also fail for lack of gas
 
 
 @dataclass(frozen=True)
