@@ -45,7 +45,10 @@ assumes ``ex1.ok``). Arguments and default environment values are named ``"<labe
 defaults to the function name) so separate executions do not share them unless given in ``args``/``env``.
 
 External calls, in this order: a ``summaries`` entry ``{"Contract.fn" | "IInterface.fn" |
-"Contract.var.fn": fn(CallView) -> SummaryResult}``; a self-call ``this.f()``; an address bound by
+"Contract.var.fn": fn(CallView) -> SummaryResult(returns, writes, reverts, requires, ensures)}``
+(``requires`` becomes a ``summary-requires`` check at the call site, ``ensures`` is assumed where the call
+returns; ``view.args`` / ``view.read(...)`` give the arguments and the pre-call state); a self-call
+``this.f()``; an address bound by
 ``deployment`` (tracked from the state variable it was read from, through conversions) — the callee's
 code runs on its own storage with ``msg.sender`` = the caller; else a ``havoc`` entry keyed by the
 variable (``"Store.other"``), the interface (``"IERC20"``) or ``"*"``: may revert, returns fresh values
@@ -56,6 +59,14 @@ Loops: ``loops={"Contract.fn:LINE": Unroll(k)}`` (exhaustiveness becomes a ``loo
 ``loop-invariant-base`` / ``-step`` checks; the exit assumes invariant ∧ ¬condition). A loop whose
 condition compares against a literal/constant is unrolled to it by default; any other loop is an ERROR
 naming ``Contract.fn:LINE``.
+
+A call with ``{gas: g}`` may also revert for lack of gas. Entries may be internal functions: a
+``T storage $`` parameter whose struct is the contract's ``_s()`` namespace is bound to it.
+``keccak256(abi.encode(...))`` is an uninterpreted function of the encoded values.
+
+Results are merged at joins: ``ok``/``returns``/``post``/``events`` cover every non-reverting path at once
+(If-terms over the path conditions); every revert is its own :class:`RevertOutcome`. An event's ``when``
+says on which paths it is emitted. ``CodeProject.callees(key)`` is the internal call graph.
 
 Errors: :class:`ExtractionError`, one line naming function, file:line and the IR.
 """
