@@ -376,3 +376,12 @@ def test_ternary_as_an_if_condition(code: CodeProject) -> None:
     up, a, b = ex.arg("up"), ex.arg("a"), ex.arg("b")
     expected = z3.If(z3.If(up, a > b, a < b), 1, 2)
     assert verdict(ex, ex.ret(0) == expected, witness=z3.BoolVal(True)) is Verdict.PROVED
+
+
+def test_storage_array_copied_to_memory(code: CodeProject) -> None:
+    ex = execute(code, "Store.lastAmount")
+    n = ex.before("Store", "history", "length")
+    last = ex.before("Store", "history", n - 1, "amount")
+    assert (
+        verdict(ex, z3.Implies(ex.ok, ex.ret(0) == z3.If(n == 0, 0, last)), witness=ex.ok) is Verdict.PROVED
+    )

@@ -529,6 +529,17 @@ class Executor:
     def to_memory(self, ps: PathState, value: SLoc | MLoc, where: str) -> MLoc:
         obj = self.new_object(ps)
         dest = MLoc(obj, (), (), value.type)
+        t = value.type
+        if t.kind == "array" and t.length is None and t.value is not None and isinstance(value, SLoc):
+            # a storage array copied to memory: its length, and each element leaf as the storage leaf
+            # read at this array's keys (a lambda over the index, exact and lazy)
+            ps.world.heap[obj][("length",)] = self.load(ps, self.sub(value, ("length",), UINT256), where)
+            index = z3.Int("__index")
+            for path, leaf_type in self.leaves(t.value, where):
+                key = (value.instance, value.var, (*value.path, "#", *path))
+                base = self.leaf(ps.world, key, leaf_type)
+                ps.world.heap[obj][("#", *path)] = z3.Lambda([index], z3.Select(base, *value.keys, index))
+            return dest
         self.copy_into(ps, dest, value, where)
         return dest
 
