@@ -385,3 +385,13 @@ def test_storage_array_copied_to_memory(code: CodeProject) -> None:
     assert (
         verdict(ex, z3.Implies(ex.ok, ex.ret(0) == z3.If(n == 0, 0, last)), witness=ex.ok) is Verdict.PROVED
     )
+
+
+def test_storage_pointer_chosen_by_a_condition(code: CodeProject) -> None:
+    ex = execute(code, "Store.creditEither")
+    first, a, b, v = ex.arg("first"), ex.arg("a"), ex.arg("b"), ex.arg("v")
+    credit = ex.post("Store", "credit", b) == ex.before("Store", "credit", b) + z3.If(first, v, 0)
+    allowed = ex.post("Store", "allowance", a, b) == ex.before("Store", "allowance", a, b) + z3.If(
+        first, 0, v
+    )
+    assert verdict(ex, z3.Implies(ex.ok, z3.And(credit, allowed))) is Verdict.PROVED

@@ -83,6 +83,15 @@ class SLoc:
 
 
 @dataclass(frozen=True, eq=False)
+class SChoice(SLoc):
+    """``T storage p = c ? a : b``: one of several storage locations, by mutually exclusive path
+    conditions; every access distributes over the options."""
+
+    pcs: tuple[Any, ...] = ()
+    options: tuple[SLoc, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
 class MLoc:
     """A memory location: heap object ``obj`` and a path into it (fields, ``#`` for array elements)."""
 
@@ -445,6 +454,8 @@ class Executor:
     def load(self, ps: PathState, loc: SLoc | MLoc, where: str) -> Any:
         if not loc.type.elementary:
             return loc
+        if isinstance(loc, SChoice):
+            return self.ite(list(loc.pcs), [self.load(ps, o, where) for o in loc.options])
         if isinstance(loc, SLoc):
             base = self.leaf(ps.world, (loc.instance, loc.var, loc.path), loc.type)
             value = z3.Select(base, *loc.keys) if loc.keys else base
@@ -477,6 +488,10 @@ class Executor:
             return
         if isinstance(value, Poison | Opaque | SLoc | MLoc | tuple):
             raise self.fail(where, f"cannot store {value!r} into an elementary location")
+        if isinstance(loc, SChoice):
+            for pc, option in zip(loc.pcs, loc.options, strict=True):
+                self.store(ps, option, z3.If(pc, value, self.load(ps, option, where)), where)
+            return
         if isinstance(loc, SLoc):
             key = (loc.instance, loc.var, loc.path)
             base = self.leaf(ps.world, key, loc.type)
@@ -506,6 +521,9 @@ class Executor:
         return out
 
     def sub(self, loc: SLoc | MLoc, path: tuple[str, ...], sol_type: SolType) -> SLoc | MLoc:
+        if isinstance(loc, SChoice):
+            options = tuple(self.sub(o, path, sol_type) for o in loc.options)
+            return _choice(loc.pcs, options, sol_type)  # type: ignore[arg-type]
         if isinstance(loc, SLoc):
             return SLoc(loc.instance, loc.var, loc.path + path, loc.keys, sol_type)
         return MLoc(loc.obj, loc.path + path, loc.keys, sol_type)
@@ -1250,6 +1268,17 @@ class Executor:
 
     def index(self, ps: PathState, base: SLoc | MLoc, index: Any, where: str) -> SLoc | MLoc:
         t = base.type
+        if isinstance(base, SChoice):
+            if t.kind == "array" and t.length is None:
+                size = self.load(ps, self.sub(base, ("length",), UINT256), where)
+                self.add_check(ps, "index-out-of-bounds", where, z3.Or(index < 0, index >= size))
+                assert t.value is not None
+                options = tuple(
+                    SLoc(o.instance, o.var, (*o.path, "#"), (*o.keys, index), t.value) for o in base.options
+                )
+                return _choice(base.pcs, options, t.value)
+            options = tuple(self.index(ps, o, index, where) for o in base.options)  # type: ignore[misc]
+            return _choice(base.pcs, options, options[0].type)  # type: ignore[arg-type]
         if t.kind == "mapping" and t.value is not None:
             if isinstance(base, MLoc):
                 raise self.fail(where, "mapping in memory")
@@ -1269,6 +1298,9 @@ class Executor:
 
     def member(self, base: SLoc | MLoc, name: str, where: str) -> SLoc | MLoc:
         t = base.type
+        if isinstance(base, SChoice):
+            options = tuple(self.member(o, name, where) for o in base.options)
+            return _choice(base.pcs, options, options[0].type)  # type: ignore[arg-type]
         if t.kind != "struct":
             raise self.fail(where, f"member {name} of {t.name}")
         field_type = t.field_type(name)
@@ -1757,6 +1789,15 @@ class Executor:
             return Poison(f"values of different sorts meet at {where}")
         if all(isinstance(v, tuple) for v in values) and len({len(v) for v in values}) == 1:
             return tuple(self.merge_values(pcs, [v[i] for v in values], where) for i in range(len(first)))
+        if (
+            all(isinstance(v, SLoc) and not isinstance(v, SChoice) for v in values)
+            and not all(
+                v.instance == values[0].instance and v.var == values[0].var and v.path == values[0].path
+                for v in values
+            )
+            and len({v.type.name for v in values}) == 1
+        ):
+            return _choice(tuple(pcs), tuple(values), values[0].type)
         if all(isinstance(v, SLoc) for v in values):
             a = values[0]
             if all(v.instance == a.instance and v.var == a.var and v.path == a.path for v in values):
@@ -1775,6 +1816,11 @@ class Executor:
         if all(isinstance(v, Opaque) for v in values):
             return first
         return Poison(f"values that cannot be merged meet at {where}")
+
+
+def _choice(pcs: tuple[Any, ...], options: tuple[SLoc, ...], sol_type: SolType) -> SChoice:
+    first = options[0]
+    return SChoice(first.instance, first.var, first.path, first.keys, sol_type, pcs, options)
 
 
 def all_leaves(sol_type: SolType, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], SolType]]:
