@@ -16,28 +16,28 @@ Main process, once per compile (Slither objects never leave it)::
 Worker (a property's model / code obligations), Z3 terms built here::
 
     from vaultproof.prover.code import execute, code_obligation, check_obligations, Havoc, Unroll
-    ex = execute(ctx.code, "InsuranceFund.coverDeficit",
-                 deployment=ctx.deployment,           # {"InsuranceFund.balanceManager": "BalanceManager"}
+    ex = execute(ctx.code, "Fund.cover",
+                 deployment=ctx.deployment,           # {"Fund.custodian": "Custodian"}
                  env={"block.number": bn},             # optional: share/force env values across calls
                  args={"amount": a})                   # optional: fix some arguments (others fresh)
     ex.ok                        # Bool: the call does not revert
     ex.ret("paid"), ex.ret(0)    # return values (meaningful where ex.ok); ex.returns is the tuple
     ex.arg("amount")             # the argument terms; ex.env["msg.sender"], ["block.number"], …
-    ex.before("InsuranceFund", "paidInBlock")          # pre-state term
-    ex.post("InsuranceFund", "paidInBlock")            # post-state term (merged over non-reverting paths)
-    ex.post("BalanceManager", "_free", user, token)    # nested mappings: keys as terms (or ints)
+    ex.before("Fund", "paidInBlock")                   # pre-state term
+    ex.post("Fund", "paidInBlock")                     # post-state term (merged over non-reverting paths)
+    ex.post("Custodian", "_free", user, token)         # nested mappings: keys as terms (or ints)
     ex.post("Store", "positions", key, "amount")       # struct fields by name; arrays: index or "length"
-    ex.post("BalanceManagerVault", "insuranceFund")    # ERC-7201 `_s()` fields read as variables
-    ex.events_named("DeficitCovered")                  # ordered; e["paid"], e.when (occurs iff when)
+    ex.post("Vault", "fund")                           # ERC-7201 `_s()` fields read as variables
+    ex.events_named("Covered")                         # ordered; e["paid"], e.when (occurs iff when)
     ex.reverts                   # RevertOutcome(when, reason, where) each; ex.reverts_with("ZeroAddress")
     ex.checks, ex.truncations    # overflow/underflow/div/bounds/loop checks; narrowing conversions
     ex.assumptions               # type-range + deployment facts: always include them (code_obligation does)
-    ex.executed                  # ("BalanceManager.transferFrom", "InsuranceFund.coverDeficit", …)
+    ex.executed                  # ("Custodian.transferFrom", "Fund.cover", …)
     ex.lines                     # {file: executed lines}; ex.statement_lines {fn: (file, statement lines)}
-    ob = code_obligation("DEBT-3 cap", ex, z3.Implies(ex.ok, ex.ret("paid") <= cap))
+    ob = code_obligation("cap", ex, z3.Implies(ex.ok, ex.ret("paid") <= cap))
     obs = check_obligations(ex)  # one Obligation per overflow / bound / loop check
 
-Instances: one deployed instance per contract, named by the contract (``"BalanceManager"``); its
+Instances: one deployed instance per contract, named by the contract (``"Custodian"``); its
 address is ``Int("<Contract>.address")`` (distinct, non-zero, has code). Pre-state storage leaves are
 named ``"<Contract>.<var><path>"`` and shared by every execution in the same Z3 context, so two calls can
 be chained: ``ex2 = execute(code, "...", pre=ex1, env=same_block)`` starts from ``ex1``'s post-state (and
