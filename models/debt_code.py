@@ -217,11 +217,11 @@ VAULT = "BalanceManagerVault"
 FIELDS = ("fromFreeUsdc", "fromCollateral", "fromInsurance", "socialized", "shortfall")
 
 
-def release_execution(ctx: ModelContext, entry: str = "releaseFromPosition") -> Any:
-    """``entry`` executed over the whole waterfall: the collateral loop unrolled to MAX_COLLATERALS, the
-    ADL engine summarised (any answer, may revert: DEBT-5 proves its own code), the risk engine, the pool
-    manager, the order books and the calling router taken as unknown code (any answer; a book may move any
-    custodian balance) — each at least as general as the real callee."""
+def waterfall_execution(ctx: ModelContext, entry: str = "releaseFromPosition") -> Any:
+    """The vault's ``entry`` executed over the whole waterfall: the collateral loop unrolled to
+    MAX_COLLATERALS, the ADL engine summarised (any answer, may revert: DEBT-5 proves its own code),
+    the risk engine, the pool manager, the order books and the calling router taken as unknown code
+    (any answer; a book may move any custodian balance) — each at least as general as the real callee."""
     from models.code_common import loop_line
     from vaultproof.prover.code import Havoc, SummaryResult, Unroll, execute
 
@@ -247,60 +247,57 @@ def release_execution(ctx: ModelContext, entry: str = "releaseFromPosition") -> 
     )
 
 
-def _simple(ex: Any) -> list[z3.BoolRef]:
-    try:
-        return [ex.arg("fractionPpm") == 500_000]
-    except Exception:  # releaseFromPosition has no fraction
-        return []
-
-
 def _uint256(term: Any) -> Any:
     """Any uint256 value: ``term`` where it is one (the summary's answer ranges over the ABI type)."""
     return z3.If(z3.And(term >= 0, term < 2**256), term, 0)
 
 
+def release_execution(ctx: ModelContext) -> Any:
+    return waterfall_execution(ctx, "releaseFromPosition")
+
+
 def debt1_code(ctx: ModelContext) -> list[Obligation]:
+    """Each DeficitSettled the waterfall emits sums to its deficit: on ``_settleCrossAccountDeficit`` (the
+    CROSS waterfall: free USDC, collateral loop, insurance, ADL, shortfall) for every input, and on
+    ``_absorbResidual`` (the ISOLATED path and the last stages) whenever it is handed a consistent split
+    (deficit = fromFree + fromCollateral + remaining)."""
     from vaultproof.prover.code import check_obligations, code_obligation
 
     out: list[Obligation] = []
-    # partialReleaseFromPosition: the same identity is stated, but its vacuity query (partialUnlock's
-    # product with the fraction over the whole waterfall) does not finish in the timeout yet: left out.
-    for entry in ("releaseFromPosition",):
-        ex = release_execution(ctx, entry)
-        settled = ex.events_named("DeficitSettled")
+    for entry in ("_settleCrossAccountDeficit", "_absorbResidual"):
+        ex = waterfall_execution(ctx, entry)
+        handed = z3.BoolVal(True)
         shown = Shown()
-        for name in ("user", "posKey", "pnl"):
-            shown.add(f"{name} (argument)", ex.arg(name), USDC if name == "pnl" else (0, ""))
-        shown.add(
-            "user's free USDC before", ex.before(BM, "_free", ex.arg("user"), ex.before(VAULT, "usdc")), USDC
-        )
-        shown.add(
-            "user's free USDC after", ex.post(BM, "_free", ex.arg("user"), ex.before(VAULT, "usdc")), USDC
-        )
-        sums = []
-        for index, event in enumerate(settled):
+        for name in ("user", "deficit"):
+            shown.add(f"{name} (argument)", ex.arg(name), USDC if name == "deficit" else (0, ""))
+        if entry == "_absorbResidual":
+            for name in ("fromFree", "fromCollateral", "remaining"):
+                shown.add(f"{name} (argument)", ex.arg(name), USDC)
+            handed = ex.arg("deficit") == ex.arg("fromFree") + ex.arg("fromCollateral") + ex.arg("remaining")
+        usdc = ex.before(VAULT, "usdc")
+        shown.add("user's free USDC before", ex.before(BM, "_free", ex.arg("user"), usdc), USDC)
+        shown.add("user's free USDC after", ex.post(BM, "_free", ex.arg("user"), usdc), USDC)
+        for index, event in enumerate(ex.events_named("DeficitSettled")):
             tag = f"DeficitSettled#{index}"
-            shown.add(f"{tag} emitted", event.when)
-            shown.add(f"{tag}.deficit", event["deficit"], USDC)
+            event_shown = Shown(list(shown.items))
+            event_shown.add(f"{tag}.deficit", event["deficit"], USDC)
             for field in FIELDS:
-                shown.add(f"{tag}.{field}", event[field], USDC)
+                event_shown.add(f"{tag}.{field}", event[field], USDC)
             total = sum((event[f] for f in FIELDS), z3.IntVal(0))
-            sums.append(
-                z3.Implies(event.when, z3.And(event["deficit"] == total, *[event[f] >= 0 for f in FIELDS]))
+            out.append(
+                code_obligation(
+                    f"code: BalanceManagerVault.{entry}: DeficitSettled sums to the deficit (free + "
+                    "collateral + insurance + socialized + recorded shortfall)",
+                    ex,
+                    z3.Implies(
+                        z3.And(ex.ok, event.when, handed),
+                        z3.And(event["deficit"] == total, *[event[f] >= 0 for f in FIELDS]),
+                    ),
+                    witness=z3.And(ex.ok, event.when, handed),
+                    shown=event_shown.tuple(),
+                    explanation="the waterfall emitted a settlement whose parts do not add up to the "
+                    "deficit: the difference is silently dropped",
+                )
             )
-        out.append(
-            code_obligation(
-                f"code: BalanceManagerVault.{entry}: every DeficitSettled sums to the deficit "
-                "(free + collateral "
-                "+ insurance + socialized + recorded shortfall)",
-                ex,
-                z3.Implies(ex.ok, z3.And(*sums)) if sums else z3.BoolVal(False),
-                # a concrete fraction keeps the vacuity query linear (partialUnlock multiplies by it)
-                witness=z3.And(ex.ok, z3.Or(*[e.when for e in settled]), *_simple(ex)) if settled else ex.ok,
-                shown=shown.tuple(),
-                explanation="the waterfall emitted a settlement whose parts do not add up to the deficit: "
-                "the difference is silently dropped",
-            )
-        )
         out += check_obligations(ex, kinds=("loop-bound",), shown=shown.tuple(), label=entry)
     return out
