@@ -18,7 +18,7 @@ from typing import Any
 import z3
 
 from models.code_common import USDC, Shown, code_of
-from vaultproof.prover.obligation import ModelContext, Obligation
+from vaultproof.spec import ModelContext, Obligation
 
 VAULT = "BalanceManagerVault"
 BM = "BalanceManager"
@@ -28,7 +28,7 @@ QRE_CALLS = ("IQuantumRiskEngine.equity18", "IQuantumRiskEngine.maintenanceMargi
 
 def _risk_engine(tag: str) -> dict[str, Any]:
     """Summaries of the risk engine's answers: fresh values and a fresh revert decision per run."""
-    from vaultproof.prover.code import SummaryResult
+    from vaultproof.spec import SummaryResult
 
     def answer(name: str) -> Any:
         def summary(view: Any) -> Any:
@@ -40,7 +40,7 @@ def _risk_engine(tag: str) -> dict[str, Any]:
 
 
 def alloc2_code(ctx: ModelContext) -> list[Obligation]:
-    from vaultproof.prover.code import code_obligation, execute
+    from vaultproof.spec import code_obligation, execute
 
     a = execute(
         code_of(ctx),
@@ -122,7 +122,7 @@ def alloc2_code(ctx: ModelContext) -> list[Obligation]:
 def alloc1_code(ctx: ModelContext) -> list[Obligation]:
     """ALLOC-1 on allocateForPosition's code: a new allocation records ``usdcLocked ≤ amount`` and
     ``usdcLocked ≤`` the user's free USDC before, and the custodian locks exactly that much (both modes)."""
-    from vaultproof.prover.code import code_obligation, execute
+    from vaultproof.spec import code_obligation, execute
 
     ex = execute(
         code_of(ctx),

@@ -13,8 +13,7 @@ from typing import Any
 
 import z3
 
-from vaultproof.errors import RegistryError
-from vaultproof.prover.obligation import ModelContext, Obligation, Quantity
+from vaultproof.spec import ModelContext, Obligation, Quantity, RegistryError
 
 USDC = (6, "USDC")
 RAW = (0, "")

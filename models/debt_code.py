@@ -25,7 +25,7 @@ from typing import Any
 import z3
 
 from models.code_common import USDC, Shown, bounded, code_of
-from vaultproof.prover.obligation import ModelContext, Obligation
+from vaultproof.spec import ModelContext, Obligation
 
 FUND = "InsuranceFund"
 BM = "BalanceManager"
@@ -37,7 +37,7 @@ def _used(ex: Any, block: Any, post: bool) -> Any:
 
 
 def _cover(ctx: ModelContext, label: str | None = None, pre: Any = None, block: Any = None) -> Any:
-    from vaultproof.prover.code import execute
+    from vaultproof.spec import execute
 
     env = {"block.number": block} if block is not None else None
     return execute(
@@ -85,7 +85,7 @@ def _ranges(ex: Any) -> list[z3.BoolRef]:
 
 
 def debt3_code(ctx: ModelContext) -> list[Obligation]:
-    from vaultproof.prover.code import check_obligations, code_obligation, execute
+    from vaultproof.spec import check_obligations, code_obligation, execute
 
     out: list[Obligation] = []
     ex = _cover(ctx)
@@ -223,7 +223,7 @@ def waterfall_execution(ctx: ModelContext, entry: str = "releaseFromPosition") -
     the risk engine, the pool manager, the order books and the calling router taken as unknown code
     (any answer; a book may move any custodian balance) — each at least as general as the real callee."""
     from models.code_common import loop_line
-    from vaultproof.prover.code import Havoc, SummaryResult, Unroll, execute
+    from vaultproof.spec import Havoc, SummaryResult, Unroll, execute
 
     code = code_of(ctx)
     unbound = (f"{VAULT}.quantumRiskEngine", f"{VAULT}.poolManager")
@@ -261,7 +261,7 @@ def debt1_code(ctx: ModelContext) -> list[Obligation]:
     CROSS waterfall: free USDC, collateral loop, insurance, ADL, shortfall) for every input, and on
     ``_absorbResidual`` (the ISOLATED path and the last stages) whenever it is handed a consistent split
     (deficit = fromFree + fromCollateral + remaining)."""
-    from vaultproof.prover.code import check_obligations, code_obligation
+    from vaultproof.spec import check_obligations, code_obligation
 
     out: list[Obligation] = []
     for entry in ("_settleCrossAccountDeficit", "_absorbResidual"):

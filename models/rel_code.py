@@ -17,7 +17,7 @@ import z3
 
 from models.code_common import USDC, Shown, code_of
 from models.debt_code import release_execution
-from vaultproof.prover.obligation import ModelContext, Obligation
+from vaultproof.spec import ModelContext, Obligation
 
 VAULT = "BalanceManagerVault"
 BM = "BalanceManager"
@@ -25,7 +25,7 @@ FUND = "InsuranceFund"
 
 
 def rel2_code(ctx: ModelContext) -> list[Obligation]:
-    from vaultproof.prover.code import code_obligation, execute
+    from vaultproof.spec import code_obligation, execute
 
     ex = release_execution(ctx)
     vault, fund = z3.Int(f"{VAULT}.address"), z3.Int(f"{FUND}.address")

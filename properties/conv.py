@@ -1,12 +1,11 @@
-"""CONV — Stage 5 collateral conversion (seed 000). Models: ``models.conversion``."""
+"""CONV — Stage 5 collateral conversion (seed 000). Models: ``models.conv``."""
 
 from __future__ import annotations
 
+from models import conv as m
 from models import conv_code as code
-from models import conversion as m
 from properties import REGISTRY
-from vaultproof.prover.registry import CodeTwin, ModelChecker, PropertyDecl
-from vaultproof.results import FunctionRef, Severity
+from vaultproof.spec import CodeTwin, FunctionRef, ModelChecker, PropertyDecl, Severity
 
 SEED = "000_aca40e8e6da97fc8.txt"
 BMV = "BalanceManagerVault"
@@ -18,9 +17,8 @@ PLAN = FunctionRef(BMV, "_planSale")
 REGISTRY.register(
     PropertyDecl(
         id="CONV-1",
-        family="CONV",
         title="Price floor on realised proceeds",
-        statement="CONV-1 price floor on realised proceeds: every sale yields received ≥ qty × oraclePrice "
+        claim="price floor on realised proceeds: every sale yields received ≥ qty × oraclePrice "
         "× liqFactorBps / 10^4, in consistent units for any base/quote decimals (e.g. 8, 18 / 6), rounding "
         "in the protocol's favour.",
         severity=Severity.HIGH,
@@ -62,9 +60,8 @@ REGISTRY.register(
 REGISTRY.register(
     PropertyDecl(
         id="CONV-2",
-        family="CONV",
         title="Never dump into a thin book",
-        statement="CONV-2 never dump into a thin book: the quantity sold is at most what the book holds at "
+        claim="never dump into a thin book: the quantity sold is at most what the book holds at "
         "prices ≥ floor, and at most the user's free base.",
         severity=Severity.HIGH,
         seed=f"{SEED} §Core (PRE-SIMULATE with calculateOrderAmounts; only sell the qty whose proceeds "
@@ -93,9 +90,8 @@ REGISTRY.register(
 REGISTRY.register(
     PropertyDecl(
         id="CONV-3",
-        family="CONV",
         title="Proceeds by balance delta; insurance gets min(received, remaining)",
-        statement="CONV-3 proceeds are measured by balance delta; the amount paid to insurance is "
+        claim="proceeds are measured by balance delta; the amount paid to insurance is "
         "min(received, remaining); any surplus stays with the user.",
         severity=Severity.HIGH,
         seed=f"{SEED} §Core (received = delta; transferOut(min(received, remainingDeficit)))",
@@ -117,10 +113,8 @@ REGISTRY.register(
 REGISTRY.register(
     PropertyDecl(
         id="CONV-4",
-        family="CONV",
         title="Remaining deficit non-increasing, never negative; bounded loop",
-        statement="CONV-4 the remaining deficit is non-increasing, never negative; the collateral loop is "
-        "bounded.",
+        claim="the remaining deficit is non-increasing, never negative; the collateral loop is bounded.",
         severity=Severity.MEDIUM,
         seed=f"{SEED} §Core (decrement deficit; bound the loop, Rule 8)",
         rationale="Induction over collaterals: invariant 0 ≤ remaining ≤ remaining₀ ∧ i ≤ n ≤ "
@@ -140,9 +134,8 @@ REGISTRY.register(
 REGISTRY.register(
     PropertyDecl(
         id="CONV-5",
-        family="CONV",
         title="Fault isolation of a reverting sale",
-        statement="CONV-5 fault isolation: a reverting sale leaves the liquidation completing with all "
+        claim="fault isolation: a reverting sale leaves the liquidation completing with all "
         "other properties intact.",
         severity=Severity.HIGH,
         seed=f"{SEED} §Core (each collateral sell wrapped in try/catch — Security Rule 17)",
@@ -164,10 +157,8 @@ REGISTRY.register(
 REGISTRY.register(
     PropertyDecl(
         id="CONV-6",
-        family="CONV",
         title="Off switch gives the legacy behaviour",
-        statement="CONV-6 off-switch: poolManager == 0 || quantumRiskEngine == 0 gives exactly the legacy "
-        "behaviour.",
+        claim="off-switch: poolManager == 0 || quantumRiskEngine == 0 gives exactly the legacy behaviour.",
         severity=Severity.MEDIUM,
         seed=f"{SEED} §Wiring (gate the whole conversion on poolManager != 0 && quantumRiskEngine != 0)",
         rationale="With either address unset, _coverDeficitWithCollateral returns (0, remaining) before any "
@@ -189,9 +180,8 @@ REGISTRY.register(
 REGISTRY.register(
     PropertyDecl(
         id="CONV-7",
-        family="CONV",
         title="A stale collateral price skips that collateral",
-        statement="CONV-7 a stale collateral price skips that collateral; it never bricks the liquidation.",
+        claim="a stale collateral price skips that collateral; it never bricks the liquidation.",
         severity=Severity.HIGH,
         seed=f"{SEED} §Hard cases; 002 (oracle staleness on a collateral asset must NOT brick liquidation)",
         rationale="Induction over collaterals: the price is read with PriceOracle.tryGetFreshPrice, which "

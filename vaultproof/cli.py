@@ -61,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
             )
             cmd.add_argument("--baseline", default=None, help="baseline file (default from vaultproof.toml)")
             cmd.add_argument("--skip-mutants", action="store_true", help="do not run the mutation campaign")
+        if name == "list":
+            cmd.add_argument(
+                "--markdown", action="store_true", help="print the property index (PROPERTIES.md) as Markdown"
+            )
         if name in ("report", "run"):
             cmd.add_argument("--out", default=None, help="reports directory (default from vaultproof.toml)")
     return parser

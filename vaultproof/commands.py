@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from vaultproof import config as config_module
 from vaultproof.cli import CommandResult
@@ -29,6 +30,11 @@ def cmd_list(args: argparse.Namespace) -> CommandResult:
 
     cfg = config_module.load(args.path)
     registry = load_registry(cfg.properties_module, cfg.root)
+    if args.markdown:
+        from vaultproof.index import project_index
+
+        sys.stdout.write(project_index(cfg, registry))
+        return CommandResult(ExitCode.CLEAN, registry)
     console = Console(quiet=args.quiet)
     console.table(
         ("id", "severity", "checker", "title"),

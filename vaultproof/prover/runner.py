@@ -8,6 +8,7 @@ catalogue order, independent of which worker finished first, so reports are stab
 from __future__ import annotations
 
 import dataclasses
+import enum
 import importlib
 import multiprocessing
 import sys
@@ -24,18 +25,23 @@ from vaultproof.prover.registry import ModelChecker, Registry, catalogue_order
 from vaultproof.prover.solver import SolverSettings, discharge, optimize
 from vaultproof.results import FunctionRef, MetricResult, ObligationResult, PropertyResult, Verdict
 
-# Which model of a declaration to run: the shipped one (model and code obligations), the deliberately
-# broken model, the code obligations alone (on whatever code the context holds: a broken code twin's), or a
-# seed's rule.
-SHIPPED = "shipped"
-BROKEN = "broken"
-BROKEN_CODE = "broken-code"
-SEED = "seed"
+
+class JobKind(enum.StrEnum):
+    """What a job runs for its declaration: the shipped model (model and code obligations), the
+    deliberately broken model, the code obligations alone (on whatever code the context holds: a broken
+    code twin's), a seed's rule, or a metric. A ``StrEnum`` so that jobs of one declaration sort in a fixed
+    order."""
+
+    SHIPPED = "shipped"
+    BROKEN = "broken"
+    BROKEN_CODE = "broken-code"
+    SEED = "seed"
+    METRIC = "metric"
 
 
 @dataclass(frozen=True)
 class Job:
-    kind: str  # SHIPPED | BROKEN | BROKEN_CODE | SEED | "metric"
+    kind: JobKind
     decl_id: str
 
 
@@ -104,14 +110,14 @@ def _checker(registry: Registry, decl_id: str) -> ModelChecker:
 
 
 def _obligations_for(registry: Registry, job: Job, ctx: ModelContext) -> Sequence[Obligation]:
-    if job.kind == SEED:
+    if job.kind is JobKind.SEED:
         return registry.seed_findings[job.decl_id].check(ctx)
     checker = _checker(registry, job.decl_id)
-    if job.kind == BROKEN_CODE:
+    if job.kind is JobKind.BROKEN_CODE:
         if checker.code is None:
             raise RegistryError(f"{job.decl_id} declares no code obligations")
         return checker.code(ctx)
-    return checker.broken(ctx) if job.kind == BROKEN else checker.check(ctx)
+    return checker.broken(ctx) if job.kind is JobKind.BROKEN else checker.check(ctx)
 
 
 def _run_shipped(registry: Registry, job: Job, ctx: ModelContext, settings: SolverSettings) -> PropertyResult:
@@ -157,9 +163,9 @@ def run_job(
     registry: Registry, job: Job, ctx: ModelContext, settings: SolverSettings
 ) -> PropertyResult | MetricResult:
     started = time.perf_counter()
-    if job.kind == "metric":
+    if job.kind is JobKind.METRIC:
         outcomes = [optimize(goal, settings) for goal in registry.metrics[job.decl_id].compute(ctx)]
-        verdict = next((o.verdict for o in outcomes if o.verdict is not Verdict.PROVED), Verdict.PROVED)
+        verdict = Verdict.worst(o.verdict for o in outcomes)
         return MetricResult(
             metric_id=job.decl_id,
             verdict=verdict,
@@ -167,7 +173,7 @@ def run_job(
             values=tuple(v for o in outcomes for v in o.values),
             reason="; ".join(o.reason for o in outcomes if o.reason),
         )
-    if job.kind == SHIPPED:
+    if job.kind is JobKind.SHIPPED:
         return _run_shipped(registry, job, ctx, settings)
     try:
         obligations = _obligations_for(registry, job, ctx)
