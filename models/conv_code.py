@@ -21,7 +21,7 @@ from typing import Any
 import z3
 
 from models.code_common import RAW, USDC, Shown, code_of
-from vaultproof.prover.obligation import ModelContext, Obligation
+from vaultproof.spec import ModelContext, Obligation
 
 ORACLE = "PriceOracle"
 VAULT = "BalanceManagerVault"
@@ -40,7 +40,7 @@ def _fresh(ex: Any, symbol: Any) -> tuple[Any, Any, Any]:
 
 
 def conv7_code(ctx: ModelContext) -> list[Obligation]:
-    from vaultproof.prover.code import Havoc, check_obligations, code_obligation, execute
+    from vaultproof.spec import Havoc, check_obligations, code_obligation, execute
 
     out: list[Obligation] = []
     read = execute(code_of(ctx), f"{ORACLE}.tryGetFreshPrice", deployment=ctx.deployment)
@@ -50,8 +50,9 @@ def conv7_code(ctx: ModelContext) -> list[Obligation]:
     shown.add("symbol (argument)", symbol)
     shown.add("block.timestamp", read.env["block.timestamp"])
     shown.add("maxStaleness", read.before(ORACLE, "maxStaleness"))
-    shown.add("stored price", price)
-    shown.add("stored updatedAt", read.before(ORACLE, "_prices", symbol, "updatedAt"))
+    shown.add("stored price before", price)
+    shown.add("stored updatedAt before", read.before(ORACLE, "_prices", symbol, "updatedAt"))
+    shown.add("stored price after (a view: unchanged)", read.post(ORACLE, "_prices", symbol, "price"))
     shown.add("fresh (returned)", read.ret("fresh"))
     shown.add("price (returned)", read.ret("price"))
     out.append(
@@ -136,7 +137,7 @@ def conv7_release(ctx: ModelContext) -> list[Obligation]:
     """The collateral loop as the release runs it: no revert of the release comes from the collateral stage
     (a stale price, a failing sale, a reverting risk engine are all skipped), whatever the prices."""
     from models.debt_code import release_execution
-    from vaultproof.prover.code import code_obligation
+    from vaultproof.spec import code_obligation
 
     ex = release_execution(ctx)
     stage = ("_coverDeficitWithCollateral", "_planSale", "_sizeSale", "sellCollateralGuarded")
