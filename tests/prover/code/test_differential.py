@@ -196,36 +196,44 @@ SPECS: list[tuple[str, str, Callable[[random.Random, int], Case], tuple[str, ...
 CASES_PER_FUNCTION = 6
 
 
+CACHE = ROOT / "build" / "code-differential"
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write only what changed, so forge's cache sees unchanged sources as unchanged."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists() or path.read_bytes() != data:
+        path.write_bytes(data)
+
+
 def _run_forge(
-    tmp_path: Path,
+    name: str,
     code: CodeProject,
     dep: Deployment,
     cases: list[tuple[str, str, Case, Expected, tuple[str, ...]]],
     sources: list[Path],
     remap: bool,
 ) -> None:
-    project = tmp_path / "forge"
-    (project / "src").mkdir(parents=True)
-    (project / "test").mkdir()
+    # a stable directory under build/: the cases are seeded, so a re-run reuses forge's compile cache
+    project = CACHE / name
     for source in sources:
         relative = (
             source.relative_to(source.parents[1]) if source.parent.name == "interfaces" else source.name
         )
-        target = project / "src" / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(source, target)
-    shutil.copy(ROOT / "tests" / "forge" / "utils" / "Vm.sol", project / "test" / "Vm.sol")
+        _write(project / "src" / relative, source.read_bytes())
+    _write(project / "test" / "Vm.sol", (ROOT / "tests" / "forge" / "utils" / "Vm.sol").read_bytes())
     remappings = (
         f'remappings = ["@openzeppelin/={ROOT / "node_modules" / "@openzeppelin"}/"]\n' if remap else ""
     )
-    (project / "foundry.toml").write_text(
+    toml = (
         "[profile.default]\n"
         'src = "src"\ntest = "test"\nout = "out"\ncache_path = "cache"\n'
         f'solc = "{ROOT / "tools" / "solc"}"\noffline = true\noptimizer = false\nevm_version = "cancun"\n'
         + remappings
     )
+    _write(project / "foundry.toml", toml.encode())
     test_file = project / "test" / "Differential.t.sol"
-    test_file.write_text(forge_test(code, dep, cases, "./Vm.sol"))
+    _write(test_file, forge_test(code, dep, cases, "./Vm.sol").encode())
     run = subprocess.run(
         [str(FORGE), "test", "--root", str(project), "--match-path", "test/Differential.t.sol"],
         capture_output=True,
@@ -256,9 +264,7 @@ def _cases(
 
 
 @pytest.mark.skipif(not FORGE.exists(), reason="forge is not installed (make setup)")
-def test_executor_agrees_with_the_evm(
-    code: CodeProject, code_compiled: CompiledProject, tmp_path: Path
-) -> None:
+def test_executor_agrees_with_the_evm(code: CodeProject, code_compiled: CompiledProject) -> None:
     dep = Deployment(
         addresses={"Bank": BANK, "Store": STORE},
         create={"Bank": "new Bank()", "Store": f"new Store(IBank(_a({BANK})), IUnknown(address(0)))"},
@@ -266,7 +272,7 @@ def test_executor_agrees_with_the_evm(
         layout=_layout(code_compiled),
     )
     cases = _cases(code, dep, SPECS, SEED)
-    _run_forge(tmp_path, code, dep, cases, sorted((FIXTURE / "contracts").glob("*.sol")), remap=False)
+    _run_forge("fixtures", code, dep, cases, sorted((FIXTURE / "contracts").glob("*.sol")), remap=False)
 
 
 # ---------------------------------------------------------------------------------------------- shipped
@@ -356,7 +362,7 @@ def _cover(rnd: random.Random, i: int) -> Case:
 
 @pytest.mark.skipif(not FORGE.exists(), reason="forge is not installed (make setup)")
 def test_shipped_functions_agree_with_the_evm(
-    shipped: tuple[CompiledProject, CodeProject, list[Path]], tmp_path: Path
+    shipped: tuple[CompiledProject, CodeProject, list[Path]],
 ) -> None:
     compiled, code, sources = shipped
     dep = Deployment(
@@ -383,4 +389,4 @@ def test_shipped_functions_agree_with_the_evm(
     # the inlined custodian runs on some cases: a payout moves balances and BalanceManager emits
     paying = [c for c in cases if any(log[1].startswith("Transferred(") for log in c[3].logs)]
     assert len(paying) >= 1
-    _run_forge(tmp_path, code, dep, cases, sources, remap=True)
+    _run_forge("shipped", code, dep, cases, sources, remap=True)

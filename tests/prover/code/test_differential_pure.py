@@ -7,7 +7,6 @@ Revert / no revert and every return value must agree.
 from __future__ import annotations
 
 import random
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -24,6 +23,13 @@ FIXTURE = ROOT / "tests" / "fixtures" / "extract"
 SEED = 4_2026
 CASES = 8
 U256 = 2**256
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write only what changed, so forge's cache sees unchanged sources as unchanged."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists() or path.read_bytes() != data:
+        path.write_bytes(data)
 
 
 def _argument(rnd: random.Random, type_name: str) -> int:
@@ -67,7 +73,7 @@ def _literal(value: int, type_name: str) -> str:
 
 
 @pytest.mark.skipif(not FORGE.exists(), reason="forge is not installed (make setup)")
-def test_pure_extraction_agrees_with_the_evm(tmp_path: Path) -> None:
+def test_pure_extraction_agrees_with_the_evm() -> None:
     functions = extract_library_functions(compile_project(config.load(FIXTURE)))
     chosen = sorted(
         {fn.signature: fn for fn in functions.values() if isinstance(fn, PureFunctionIR)}.values(),
@@ -108,17 +114,17 @@ def test_pure_extraction_agrees_with_the_evm(tmp_path: Path) -> None:
             tests.append("\n".join(body))
     assert outcomes["revert"] > 10 and outcomes["return"] > 10 * len(chosen) // 3
 
-    project = tmp_path / "forge"
-    (project / "src").mkdir(parents=True)
-    (project / "test").mkdir()
+    # a stable directory under build/: the cases are seeded, so a re-run reuses forge's compile cache
+    project = ROOT / "build" / "code-differential" / "pure"
     for source in (FIXTURE / "contracts").glob("*.sol"):
-        shutil.copy(source, project / "src" / source.name)
-    shutil.copy(ROOT / "tests" / "forge" / "utils" / "Vm.sol", project / "test" / "Vm.sol")
-    (project / "foundry.toml").write_text(
+        _write(project / "src" / source.name, source.read_bytes())
+    _write(project / "test" / "Vm.sol", (ROOT / "tests" / "forge" / "utils" / "Vm.sol").read_bytes())
+    toml = (
         "[profile.default]\n"
         'src = "src"\ntest = "test"\nout = "out"\ncache_path = "cache"\n'
         f'solc = "{ROOT / "tools" / "solc"}"\noffline = true\noptimizer = false\n'
     )
+    _write(project / "foundry.toml", toml.encode())
     source = [
         "// SPDX-License-Identifier: MIT",
         "pragma solidity 0.8.28;",
@@ -140,7 +146,7 @@ def test_pure_extraction_agrees_with_the_evm(tmp_path: Path) -> None:
         "}",
     ]
     test_file = project / "test" / "PureDifferential.t.sol"
-    test_file.write_text("\n".join(source) + "\n")
+    _write(test_file, ("\n".join(source) + "\n").encode())
     run = subprocess.run(
         [str(FORGE), "test", "--root", str(project), "--match-path", "test/PureDifferential.t.sol"],
         capture_output=True,

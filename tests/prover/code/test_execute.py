@@ -395,3 +395,11 @@ def test_storage_pointer_chosen_by_a_condition(code: CodeProject) -> None:
         first, 0, v
     )
     assert verdict(ex, z3.Implies(ex.ok, z3.And(credit, allowed))) is Verdict.PROVED
+
+
+def test_tuple_unpacked_into_references(code: CodeProject) -> None:
+    ex = execute(code, "Store.unpackInto")
+    key, x = ex.arg("key"), ex.arg("x")
+    stored = ex.post("Store", "positions", key, "amount") == (x + 1) % 1000
+    returned = ex.ret(0) == z3.If(x > 5, x % 1000, 0)
+    assert verdict(ex, z3.Implies(ex.ok, z3.And(stored, returned))) is Verdict.PROVED

@@ -1190,7 +1190,8 @@ class Executor:
             source = ps.env.get(op.source.key)
             if not isinstance(source, tuple):
                 raise self.fail(where, f"unpack of {op.source.key}, which is not a tuple")
-            ps.env[op.dest.key] = source[op.index]
+            # the target may be a reference (`(ok, p.price) = f()`): write through it, as an assignment
+            self.assign(ps, op.dest, source[op.index], frame, where)
         elif isinstance(op, ONewStruct):
             obj = self.new_object(ps)
             loc = MLoc(obj, (), (), op.type)
