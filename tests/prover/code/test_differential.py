@@ -360,6 +360,46 @@ def _cover(rnd: random.Random, i: int) -> Case:
     )
 
 
+def _transfer(rnd: random.Random, i: int) -> Case:
+    frm, to = rnd.choice([ALICE, BOB]), rnd.choice([ALICE, BOB, FUND])
+    return Case(
+        f"transferFrom_{i}",
+        {"from": frm, "to": to, "token": USDC, "amount": rnd.randint(0, 300)},
+        sender=rnd.choice([VAULT, VAULT, BOB]),
+        block=1,
+        timestamp=1,
+        pre={
+            ("BalanceManager", "_operators", VAULT): 1,
+            ("BalanceManager", "_free", frm, USDC): rnd.randint(0, 300),
+            ("BalanceManager", "_free", to, USDC): rnd.choice(
+                [rnd.randint(0, 300), HUGE - rnd.randint(0, 100)]
+            ),
+        },
+        observe=(
+            ("BalanceManager", "_free", ALICE, USDC),
+            ("BalanceManager", "_free", BOB, USDC),
+            ("BalanceManager", "_free", FUND, USDC),
+        ),
+    )
+
+
+def _unlock(rnd: random.Random, i: int) -> Case:
+    user = rnd.choice([ALICE, BOB])
+    return Case(
+        f"unlock_{i}",
+        {"user": user, "token": USDC, "amount": rnd.randint(0, 300), "locker": VAULT},
+        sender=rnd.choice([VAULT, VAULT, ALICE]),
+        block=1,
+        timestamp=1,
+        pre={
+            ("BalanceManager", "_operators", VAULT): 1,
+            ("BalanceManager", "_locked", user, USDC, VAULT): rnd.randint(0, 300),
+            ("BalanceManager", "_free", user, USDC): rnd.randint(0, 300),
+        },
+        observe=(("BalanceManager", "_locked", user, USDC, VAULT), ("BalanceManager", "_free", user, USDC)),
+    )
+
+
 @pytest.mark.skipif(not FORGE.exists(), reason="forge is not installed (make setup)")
 def test_shipped_functions_agree_with_the_evm(
     shipped: tuple[CompiledProject, CodeProject, list[Path]],
@@ -383,6 +423,20 @@ def test_shipped_functions_agree_with_the_evm(
             _cover,
             ("beneficiary:address", "amount:uint256"),
             {"deployment": {"InsuranceFund.balanceManager": "BalanceManager"}},
+        ),
+        (
+            "BalanceManager",
+            "transferFrom",
+            _transfer,
+            ("from:address", "to:address", "token:address", "amount:uint256"),
+            {},
+        ),
+        (
+            "BalanceManager",
+            "unlock",
+            _unlock,
+            ("user:address", "token:address", "amount:uint256", "locker:address"),
+            {},
         ),
     ]
     cases = _cases(code, dep, specs, SEED + 100, per_function=12)
