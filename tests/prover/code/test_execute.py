@@ -403,3 +403,17 @@ def test_tuple_unpacked_into_references(code: CodeProject) -> None:
     stored = ex.post("Store", "positions", key, "amount") == (x + 1) % 1000
     returned = ex.ret(0) == z3.If(x > 5, x % 1000, 0)
     assert verdict(ex, z3.Implies(ex.ok, z3.And(stored, returned))) is Verdict.PROVED
+
+
+def test_try_around_unknown_code_does_not_catch_the_callers_own_failures(code: CodeProject) -> None:
+    ex = execute(code, "Store.tryPoke", havoc={"Store.other": Havoc()})
+    reasons = sorted(r.reason for r in ex.reverts)
+    assert reasons == [
+        "IUnknown.poke(uint256): no code at the target",
+        "IUnknown.poke(uint256): return data that does not decode",
+    ]
+    # with code at the target and decodable data, a revert of the callee is caught: the call completes
+    other = ex.before("Store", "other")
+    has_code = z3.Select(ex.executor.codesize, other) > 0
+    assert verdict(ex, ex.ok, assumptions=[has_code], witness=z3.BoolVal(True)) is Verdict.VIOLATED
+    assert verdict(ex, z3.Implies(z3.Not(has_code), z3.Not(ex.ok))) is Verdict.PROVED

@@ -1111,7 +1111,12 @@ class Executor:
         self.sinks.append([])
         call = ops[call_index]
         assert isinstance(call, OExternalCall)
-        self.external_call(frame, call, ps, where)
+        saved_outer = self.outer_sink
+        self.outer_sink = len(self.sinks) - 2  # what try/catch cannot catch goes to the enclosing frame
+        try:
+            self.external_call(frame, call, ps, where)
+        finally:
+            self.outer_sink = saved_outer
         caught = self.sinks.pop()
         for op in ops[call_index + 1 :]:
             self.execute_op(frame, op, ps, where)
@@ -1531,6 +1536,8 @@ class Executor:
         return found[0] if found is not None else None
 
     def external_call(self, frame: Frame, op: OExternalCall, ps: PathState, where: str) -> None:
+        # only this call (not the code it runs) is the one a surrounding try/catch wraps
+        outer, self.outer_sink = self.outer_sink, None
         target = self.value(ps, op.target, frame, where)
         args = tuple(self.value(ps, a, frame, where) for a in op.args)
         if op.gas_limited:
@@ -1569,7 +1576,7 @@ class Executor:
             return
         for key in [*([label] if label else []), op.interface, "*"]:
             if key in self.havoc:
-                self.apply_havoc(frame, op, ps, self.havoc[key], where)
+                self.apply_havoc(frame, op, ps, self.havoc[key], where, outer)
                 return
         raise self.fail(
             where,
@@ -1634,7 +1641,32 @@ class Executor:
                 tuple(values) if (op.dest.key.startswith("TUPLE_") or len(values) != 1) else values[0]
             )
 
-    def apply_havoc(self, frame: Frame, op: OExternalCall, ps: PathState, spec: Havoc, where: str) -> None:
+    def uncaught_revert(
+        self, ps: PathState, bad: z3.BoolRef, reason: str, where: str, outer: int | None
+    ) -> None:
+        """A failure in the calling frame itself (no code at the target, undecodable return data): a
+        try/catch around this very call does not catch it."""
+        sink = self.sinks[outer] if outer is not None else self.sinks[-1]
+        sink.append(RevertOutcome(z3.And(ps.pc, bad), reason, where))
+        ps.pc = z3.And(ps.pc, z3.Not(bad))
+
+    outer_sink: int | None = None
+
+    def apply_havoc(
+        self,
+        frame: Frame,
+        op: OExternalCall,
+        ps: PathState,
+        spec: Havoc,
+        where: str,
+        outer: int | None = None,
+    ) -> None:
+        target = self.value(ps, op.target, frame, where)
+        call_tag = f"{op.interface}.{op.function}"
+        # unknown code is never assumed to exist or to answer well-formed data
+        self.facts.append(z3.Select(self.codesize, target) >= 0)
+        no_code = z3.Select(self.codesize, target) == 0
+        self.uncaught_revert(ps, no_code, f"{call_tag}: no code at the target", where, outer)
         if spec.may_revert:
             failed = z3.Bool(f"{self.label}.call{next(self.counter)}.reverts")
             self.revert(ps, failed, f"{op.interface}.{op.function} reverts (unknown code)", where)
@@ -1649,6 +1681,9 @@ class Executor:
                 else:
                     self.in_range(fresh, leaf_type)
                     ps.world.storage[key] = fresh
+        if op.returns:
+            malformed = z3.Bool(f"{self.label}.call{next(self.counter)}.malformed-return")
+            self.uncaught_revert(ps, malformed, f"{call_tag}: return data that does not decode", where, outer)
         values = []
         for ret_type in op.returns:
             values.append(self.fresh_value(ps, ret_type, f"{op.function.split('(')[0]}.ret", where))
