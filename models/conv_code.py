@@ -136,10 +136,11 @@ def conv7_code(ctx: ModelContext) -> list[Obligation]:
 def conv7_release(ctx: ModelContext) -> list[Obligation]:
     """The collateral loop as the release runs it: no revert of the release comes from the collateral stage
     (a stale price, a failing sale, a reverting risk engine are all skipped), whatever the prices."""
-    from models.debt_code import release_execution
+    from models.debt_code import sale_contract, waterfall_execution
     from vaultproof.spec import code_obligation
 
-    ex = release_execution(ctx)
+    # each guarded sale as its contract (proved on its code, below): what is checked is the loop around it
+    ex = waterfall_execution(ctx, "releaseFromPosition", modular=True)
     stage = ("_coverDeficitWithCollateral", "_planSale", "_sizeSale", "sellCollateralGuarded")
     inside = [r for r in ex.reverts if any(f"{VAULT}.{fn} " in r.where for fn in stage)]
     shown = Shown()
@@ -155,5 +156,6 @@ def conv7_release(ctx: ModelContext) -> list[Obligation]:
             witness=ex.ok,
             shown=shown.tuple(),
             explanation="a collateral (stale price, failed sale) bricked the liquidation",
-        )
+        ),
+        *sale_contract(ctx),
     ]

@@ -217,7 +217,7 @@ VAULT = "BalanceManagerVault"
 FIELDS = ("fromFreeUsdc", "fromCollateral", "fromInsurance", "socialized", "shortfall")
 
 
-def waterfall_execution(ctx: ModelContext, entry: str = "releaseFromPosition") -> Any:
+def waterfall_execution(ctx: ModelContext, entry: str = "releaseFromPosition", modular: bool = False) -> Any:
     """The vault's ``entry`` executed over the whole waterfall: the collateral loop unrolled to
     MAX_COLLATERALS, the ADL engine summarised (any answer, may revert: DEBT-5 proves its own code),
     the risk engine, the pool manager, the order books and the calling router taken as unknown code
@@ -235,13 +235,36 @@ def waterfall_execution(ctx: ModelContext, entry: str = "releaseFromPosition") -
         answers = tuple(_uint256(z3.Int(f"adl{n}.{name}")) for name in ("socialized", "recorded"))
         return SummaryResult(returns=answers, reverts=z3.Bool(f"adl{n}.reverts"))
 
+    sales = iter(range(1_000_000))
+
+    def sale(view: Any) -> Any:
+        """One guarded sale as its proved contract (``sale_contract``): it reverts, or pays at most the
+        remaining deficit; the custodian cells a sale can move (the user's collateral and USDC, the fund's
+        USDC) take any value afterwards."""
+        n = next(sales)
+        user, token, remaining = view.args
+        paid = _uint256(z3.Int(f"sale{n}.paid"))
+        usdc, fund = view.read(VAULT, "usdc"), view.read(VAULT, "insuranceFund")
+        moved = {
+            (BM, "_free", a, t): _uint256(z3.Int(f"sale{n}.free.{i}"))
+            for i, (a, t) in enumerate(((user, token), (user, usdc), (fund, usdc)))
+        }
+        return SummaryResult(
+            returns=(z3.If(paid <= remaining, paid, remaining),),
+            writes=moved,
+            reverts=z3.Bool(f"sale{n}.reverts"),
+        )
+
+    summaries = {"AdlEngine.socialize": socialize}
+    if modular:
+        summaries[f"{VAULT}.sellCollateralGuarded"] = sale
     loop = f"{VAULT}._coverDeficitWithCollateral:{loop_line(code, f'{VAULT}._coverDeficitWithCollateral')}"
     return execute(
         code,
         f"{VAULT}.{entry}",
         deployment=deployment,
         havoc={"IOrderBook": Havoc(writes=((BM, "_free"),)), "*": Havoc()},
-        summaries={"AdlEngine.socialize": socialize},
+        summaries=summaries,
         loops={loop: Unroll(ctx.param("BalanceManagerVault.MAX_COLLATERALS"))},
         label=entry,
     )
@@ -264,8 +287,9 @@ def debt1_code(ctx: ModelContext) -> list[Obligation]:
     from vaultproof.spec import check_obligations, code_obligation
 
     out: list[Obligation] = []
+    out += sale_contract(ctx)
     for entry in ("_settleCrossAccountDeficit", "_absorbResidual"):
-        ex = waterfall_execution(ctx, entry)
+        ex = waterfall_execution(ctx, entry, modular=True)
         handed = z3.BoolVal(True)
         shown = Shown()
         for name in ("user", "deficit"):
@@ -301,3 +325,36 @@ def debt1_code(ctx: ModelContext) -> list[Obligation]:
             )
         out += check_obligations(ex, kinds=("loop-bound",), shown=shown.tuple(), label=entry)
     return out
+
+
+def sale_contract(ctx: ModelContext) -> list[Obligation]:
+    """The contract the waterfall's summary of a guarded sale assumes, on ``sellCollateralGuarded``'s own
+    code: when it completes it paid at most the remaining deficit."""
+    from vaultproof.spec import Havoc, code_obligation, execute
+
+    sale = execute(
+        code_of(ctx),
+        f"{VAULT}.sellCollateralGuarded",
+        deployment=ctx.deployment,
+        havoc={"IOrderBook": Havoc(writes=((BM, "_free"), (BM, "_locked")))},
+        env={"msg.sender": z3.Int(f"{VAULT}.address")},
+        label="sale",
+    )
+    shown = Shown()
+    shown.add("user (argument)", sale.arg("user"))
+    shown.add("token (argument)", sale.arg("token"))
+    shown.add("remainingDeficit (argument)", sale.arg("remainingDeficit"), USDC)
+    shown.add("paid (returned)", sale.ret("paid"), USDC)
+    return [
+        code_obligation(
+            "code: BalanceManagerVault.sellCollateralGuarded pays at most the remaining deficit (the sale "
+            "summary the waterfall uses)",
+            sale,
+            z3.Implies(
+                sale.ok, z3.And(sale.ret("paid") >= 0, sale.ret("paid") <= sale.arg("remainingDeficit"))
+            ),
+            shown=shown.tuple(),
+            explanation="a guarded sale paid more than the deficit left: the waterfall's remaining would "
+            "underflow",
+        )
+    ]
