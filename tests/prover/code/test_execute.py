@@ -417,3 +417,10 @@ def test_try_around_unknown_code_does_not_catch_the_callers_own_failures(code: C
     has_code = z3.Select(ex.executor.codesize, other) > 0
     assert verdict(ex, ex.ok, assumptions=[has_code], witness=z3.BoolVal(True)) is Verdict.VIOLATED
     assert verdict(ex, z3.Implies(z3.Not(has_code), z3.Not(ex.ok))) is Verdict.PROVED
+
+
+def test_given_storage_folds_branches(code: CodeProject) -> None:
+    ex = execute(code, "Store.bump", storage={("Store", "counter"): 5})
+    assert verdict(ex, z3.Implies(ex.ok, ex.ret(0) == 6), witness=ex.ok) is Verdict.PROVED
+    entered = execute(code, "Store.store", storage={("Store", "_entered"): True})
+    assert [r.reason for r in entered.reverts] == ["revert Locked()"]  # the guarded branch folded away

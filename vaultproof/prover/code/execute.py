@@ -421,7 +421,8 @@ class Executor:
 
     def revert(self, ps: PathState, bad: z3.BoolRef, reason: str, where: str) -> None:
         self.sinks[-1].append(RevertOutcome(z3.And(ps.pc, bad), reason, where))
-        ps.pc = z3.And(ps.pc, z3.Not(bad))
+        # an unconditional revert ends the path here (not an unsat condition carried to the join)
+        ps.pc = z3.BoolVal(False) if z3.is_true(bad) else z3.And(ps.pc, z3.Not(bad))
 
     # -- storage ----------------------------------------------------------------------------------
 
@@ -822,6 +823,11 @@ class Executor:
                 cond = self.value(ps, op.value, frame, where)
                 if node.son_true is None or node.son_false is None:
                     raise self.fail(where, "condition without two branches")
+                # a condition that folds to a constant (e.g. over given storage) takes one branch only
+                folded = z3.simplify(cond)
+                if z3.is_true(folded) or z3.is_false(folded):
+                    deliver(node.son_true if z3.is_true(folded) else node.son_false, ps)
+                    return
                 other = ps.fork(z3.And(ps.pc, z3.Not(cond)))
                 ps.pc = z3.And(ps.pc, cond)
                 deliver(node.son_true, ps)
@@ -1585,6 +1591,22 @@ class Executor:
             "with no summary or havoc declared",
         )
 
+    def discover_namespaces(self, contract: str, sender: Any, ps: PathState) -> None:
+        """Register the fields of every namespace the contract's `_s()`-style accessors return."""
+        code = self.project.contract(contract)
+        for _, key in code.dispatch:
+            candidate = self.project._index.get(key)
+            if not isinstance(candidate, FunctionCode) or candidate.params or len(candidate.returns) != 1:
+                continue
+            ret = candidate.returns[0]
+            if ret.storage and ret.type.kind == "struct":
+                try:
+                    root = self.namespace_root(contract, ret.type, sender, ps, contract, ret.name)
+                except ExtractionError:
+                    continue
+                for name, _ in ret.type.fields:
+                    self.member(root, name, contract)
+
     def namespace_root(
         self, contract: str, sol_type: SolType, sender: Any, ps: PathState, entry: str, name: str
     ) -> SLoc:
@@ -1924,6 +1946,7 @@ def execute(
     havoc: Mapping[str, Havoc] | None = None,
     loops: Mapping[str, LoopSpec] | None = None,
     pre: Execution | None = None,
+    storage: Mapping[tuple[Any, ...], Any] | None = None,
     label: str | None = None,
     max_paths: int = 256,
 ) -> Execution:
@@ -2006,6 +2029,13 @@ def execute(
         positional.append(value)
     if given:
         raise ExtractionError(f"{entry} has no parameter(s) {', '.join(sorted(given))}")
+    for cell, value in (storage or {}).items():
+        # given pre-state cells (e.g. an unset address): branches over them fold instead of forking
+        instance, var, *path = cell
+        executor.discover_namespaces(str(instance), sender, ps)
+        loc = executor.resolve_path(str(instance), str(var), path)
+        term = z3.IntVal(value) if isinstance(value, int) and not isinstance(value, bool) else value
+        executor.store(ps, loc, z3.BoolVal(value) if isinstance(value, bool) else term, entry)
     after, returns = executor.run_entry(fn, contract_name, positional, ps, sender)
     top_reverts = tuple(executor.sinks[0])
     ok = after.pc if after is not None else z3.BoolVal(False)
