@@ -16,7 +16,7 @@ from __future__ import annotations
 import z3
 
 from models.code_common import USDC, Shown, code_of
-from models.debt_code import release_execution
+from models.debt_code import sale_contract, waterfall_execution
 from vaultproof.spec import ModelContext, Obligation
 
 VAULT = "BalanceManagerVault"
@@ -27,7 +27,8 @@ FUND = "InsuranceFund"
 def rel2_code(ctx: ModelContext) -> list[Obligation]:
     from vaultproof.spec import code_obligation, execute
 
-    ex = release_execution(ctx)
+    # each guarded sale as its contract (proved on its code: sale_contract); the profit leg runs for real
+    ex = waterfall_execution(ctx, "releaseFromPosition", modular=True)
     vault, fund = z3.Int(f"{VAULT}.address"), z3.Int(f"{FUND}.address")
     user, pnl = ex.arg("user"), ex.arg("pnl")
     usdc = ex.before(VAULT, "usdc")
@@ -101,4 +102,4 @@ def rel2_code(ctx: ModelContext) -> list[Obligation]:
             "paid",
         )
     )
-    return out
+    return out + sale_contract(ctx)
