@@ -21,7 +21,9 @@ def cmd_compile(args: argparse.Namespace) -> CommandResult:
         ("source", "contract", "deployed bytes"),
         [(src, name, f"{size:,}") for src, name, size in rows],
     )
-    console.summary(f"compiled {len(rows)} contracts with solc {project.solc_version}")
+    console.summary(
+        f"compiled {len(rows)} contracts with solc {project.solc_version} (from {project.solc_origin})"
+    )
     return CommandResult(ExitCode.CLEAN, project)
 
 
@@ -51,7 +53,9 @@ def cmd_list(args: argparse.Namespace) -> CommandResult:
 
 
 def cmd_analyse(args: argparse.Namespace) -> CommandResult:
-    from vaultproof.pipeline import analyse_stage, write_slither_json
+    import sys
+
+    from vaultproof.pipeline import analyse_stage, write_slither_json, write_tool_log
 
     cfg = config_module.load(args.path)
     console = Console(quiet=args.quiet)
@@ -74,6 +78,7 @@ def cmd_analyse(args: argparse.Namespace) -> CommandResult:
     for note in outcome.notes:
         console.step(f"analyse: {note}")
     slither_json = write_slither_json(outcome, cfg.path(cfg.reports_dir))
+    write_tool_log(outcome, cfg.path(cfg.reports_dir))
     over = [s.contract for s in outcome.sizes if not s.within_limit]
     gated = [f for f in open_findings if f.impact.rank <= cfg.fail_on.rank]
     console.summary(
@@ -81,6 +86,10 @@ def cmd_analyse(args: argparse.Namespace) -> CommandResult:
         f"{len(gated)} at or above {cfg.fail_on.value}); {len(outcome.sizes)} contracts sized, "
         f"{len(over)} over {cfg.size_limit:,} B; Slither JSON in {slither_json}"
     )
+    if outcome.tool_errors:  # the tool failed: nothing it did not check may pass as clean
+        for error in outcome.tool_errors:
+            print(f"vaultproof: error: {error}", file=sys.stderr)
+        return CommandResult(ExitCode.BAD_INPUT, outcome)
     failed = bool(gated or over)
     return CommandResult(ExitCode.REGRESSION if failed else ExitCode.CLEAN, outcome)
 

@@ -1,4 +1,16 @@
-"""``vaultproof.toml``: what a project brings (contracts, properties, detectors) and how to gate it."""
+"""``vaultproof.toml``: what a project brings (contracts, properties, detectors) and how to gate it.
+
+``[project]`` keys, by group:
+
+- what to compile: ``name``, ``sources``, ``solc`` (a shim of the project's own; default: the engine's);
+- how the target compiles (each overrides foundry.toml's profile, see :mod:`vaultproof.target`):
+  ``solc_version`` ("0.8.15"; default: resolved from the pragmas), ``foundry_profile`` ("default"),
+  ``optimizer`` (bool), ``optimizer_runs`` (int; setting it alone turns the optimizer on),
+  ``via_ir`` (bool), ``evm_version`` (str), ``remappings`` (list; replaces foundry.toml,
+  remappings.txt and the auto-remappings), ``libs`` (list; default foundry.toml's, else ["lib"]);
+- what is not the project's code: ``dependencies`` (directories, project-relative, added to
+  node_modules, lib/ and ``libs``; see :mod:`vaultproof.dependencies`).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vaultproof.dependencies import DEFAULT_DIRS
 from vaultproof.errors import ConfigError
 from vaultproof.results import Severity
+from vaultproof.target import CompileSettings, Setting, resolve
 
 CONFIG_NAME = "vaultproof.toml"
 
@@ -20,6 +34,17 @@ class UpgradeCheck:
 
     previous: str
     current: str
+
+
+_NO_COMPILE_SETTINGS = CompileSettings(
+    solc_version=Setting(None, "default"),
+    optimizer=Setting(False, "default"),
+    optimizer_runs=Setting(200, "default"),
+    via_ir=Setting(False, "default"),
+    evm_version=Setting(None, "default"),
+    remappings=(),
+    libs=("lib",),
+)
 
 
 @dataclass(frozen=True)
@@ -43,8 +68,12 @@ class Config:
     fail_on: Severity
     reports_dir: str
     mutants_dir: str | None = None
-    optimizer_runs: int | None = None  # None: optimizer off
-    evm_version: str | None = None
+    # The target's compile settings ([project] solc_version, foundry_profile, optimizer, optimizer_runs,
+    # via_ir, evm_version, remappings, libs over foundry.toml / remappings.txt; see vaultproof/target.py).
+    # Resolved once at load, so a mutant's copy of the sources compiles exactly like the original.
+    compile: CompileSettings = _NO_COMPILE_SETTINGS
+    # Directories holding dependency code, not the project's ([project] dependencies + libs + defaults).
+    dependency_dirs: tuple[str, ...] = DEFAULT_DIRS
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def path(self, relative: str) -> Path:
@@ -67,32 +96,6 @@ def _get(table: Mapping[str, Any], section: str, key: str, kind: type, default: 
     if value is not None and (not isinstance(value, kind) or (kind is int and isinstance(value, bool))):
         raise ConfigError(f"{CONFIG_NAME}: [{section}] {key} must be of type {kind.__name__}, got {value!r}")
     return value
-
-
-def _foundry_profile(root: Path) -> Mapping[str, Any]:
-    """The default profile of a Foundry project, so sizes are measured with the settings it deploys with."""
-    path = root / "foundry.toml"
-    if not path.is_file():
-        return {}
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: malformed TOML: {exc}") from None
-    profile = data.get("profile", {}).get("default", {})
-    return profile if isinstance(profile, dict) else {}
-
-
-def _compiler_settings(project: Mapping[str, Any], root: Path) -> tuple[int | None, str | None]:
-    """Optimizer runs and EVM version: ``[project]`` first, else foundry.toml's default profile."""
-    foundry = _foundry_profile(root)
-    if "optimizer_runs" in project:
-        runs = _get(project, "project", "optimizer_runs", int, None)
-    elif foundry.get("optimizer", False):
-        runs = int(foundry.get("optimizer_runs", 200))
-    else:
-        runs = None
-    evm = _get(project, "project", "evm_version", str, None) or foundry.get("evm_version")
-    return runs, evm if isinstance(evm, str) else None
 
 
 def load(root: Path) -> Config:
@@ -141,12 +144,13 @@ def load(root: Path) -> Config:
                 f"{CONFIG_NAME}: [project] sources entry {source!r} does not exist under {root}"
             )
 
-    optimizer_runs, evm_version = _compiler_settings(project, root)
+    compile_settings = resolve(root, project)
+    vendored = _get(project, "project", "dependencies", tuple, [])
     return Config(
         root=root,
         name=name,
         sources=sources,
-        remappings=_get(project, "project", "remappings", tuple, []),
+        remappings=compile_settings.remappings,
         solc_shim=_get(project, "project", "solc", str, None),
         properties_module=_get(prove, "prove", "properties", str, "properties"),
         detectors_module=_get(analyse, "analyse", "plugin", str, "properties.detectors"),
@@ -162,7 +166,7 @@ def load(root: Path) -> Config:
         fail_on=fail_on,
         reports_dir=_get(gate, "gate", "reports", str, "reports"),
         mutants_dir=_get(prove, "prove", "mutants", str, None),
-        optimizer_runs=optimizer_runs,
-        evm_version=evm_version,
+        compile=compile_settings,
+        dependency_dirs=tuple(dict.fromkeys((*DEFAULT_DIRS, *compile_settings.libs, *vendored))),
         extra=data,
     )

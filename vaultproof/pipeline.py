@@ -7,11 +7,12 @@ assembles them into the single :class:`RunResult` that every report and the gate
 from __future__ import annotations
 
 import platform
+import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from vaultproof import __version__
-from vaultproof.analysis import AnalysisOutcome, run_analysis
+from vaultproof.analysis import AnalysisOutcome, run_analysis, without_ir_errors
 from vaultproof.compile import CompiledProject, compile_project
 from vaultproof.config import Config
 from vaultproof.console import Console
@@ -50,7 +51,10 @@ def tool_versions(project: CompiledProject) -> ToolVersions:
 def compile_stage(config: Config, console: Console) -> CompiledProject:
     console.step(f"compile: {', '.join(config.sources)} with the solc shim")
     project = compile_project(config)
-    console.step(f"compile: {len(project.project_contracts())} contracts, solc {project.solc_version}")
+    console.step(
+        f"compile: {len(project.project_contracts())} contracts, solc {project.solc_version} "
+        f"(from {project.solc_origin})"
+    )
     return project
 
 
@@ -109,10 +113,13 @@ def run_pipeline(config: Config, console: Console, options: RunOptions) -> RunRe
         else ()
     )
 
+    # Detector properties left unchecked by a tool failure are ERROR; so is a proved property whose target
+    # function Slither could not lower to IR.
+    proved = without_ir_errors(proof.properties, proof.catalogue, analysis.without_ir)
     draft = RunResult(
         project=config.name,
         catalogue=proof.catalogue,
-        properties=proof.properties,
+        properties=(*proved, *analysis.properties),
         seed_findings=proof.seed_findings,
         metrics=proof.metrics,
         static_findings=analysis.findings,
@@ -138,17 +145,22 @@ def run_pipeline(config: Config, console: Console, options: RunOptions) -> RunRe
         # A path relative to the project keeps results.json and the reports identical across checkouts.
         gate = replace(gate, baseline=_display_path(baseline_path, config.root))
     exit_code = ExitCode.REGRESSION if gate is not None and not gate.passed else ExitCode.CLEAN
+    if analysis.tool_errors:
+        exit_code = ExitCode.BAD_INPUT  # the reports are written (they say ERROR) but the run failed
     result = replace(draft, gate=gate, exit_code=exit_code)
 
     for path in write_reports(result, out_dir, config.fail_on):
         console.step(f"report: wrote {path}")
     console.step(f"report: wrote {write_slither_json(analysis, out_dir)}")
+    console.step(f"report: wrote {write_tool_log(analysis, out_dir)}")
     if gate is not None:
         for regression in gate.regressions:
             console.step(f"gate: REGRESSION [{regression.kind}] {regression.message}")
         for improvement in gate.improvements:
             console.step(f"gate: improvement: {improvement}")
     console.summary(summary_line(result))
+    for error in analysis.tool_errors:
+        print(f"vaultproof: error: {error}", file=sys.stderr)
     return result
 
 
@@ -157,6 +169,16 @@ def write_slither_json(analysis: AnalysisOutcome, out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "slither.json"
     path.write_text(analysis.slither_json, encoding="utf-8")
+    return path
+
+
+def write_tool_log(analysis: AnalysisOutcome, out_dir: Path) -> Path:
+    """What crytic-compile and Slither logged at warning or above (checkout-independent text)."""
+    from vaultproof.toollog import LOG_NAME
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / LOG_NAME
+    path.write_text(analysis.log_text, encoding="utf-8")
     return path
 
 

@@ -217,13 +217,18 @@ class _Crashing(AbstractDetector):  # type: ignore[misc]
         raise RuntimeError("boom")
 
 
-def test_a_crashing_detector_is_a_high_finding(
+def test_a_crashing_detector_is_a_tool_error_not_a_finding(
     fixture_project: CompiledProject, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Issue 14: a crash used to be a HIGH "Detector failed" finding that failed the gate; it is a tool
+    # error (exit 2 in `analyse`, ERROR for its property), and the code it should have checked is unchecked.
     runs = run_detectors(fixture_project.slither, [_Crashing], set())
     assert runs[0].error == "RuntimeError: boom" and runs[0].results == ()
     monkeypatch.setattr("vaultproof.analysis.plugin_detectors", lambda config: [_Crashing])
     monkeypatch.setattr("vaultproof.analysis.builtin_detectors", lambda exclude: [])
     result = run_analysis(fixture_project, Registry(), Console(quiet=True))
-    assert [(f.detector, f.impact) for f in result.findings] == [("vp-test-crash", Severity.HIGH)]
-    assert result.notes == ("detector vp-test-crash failed: RuntimeError: boom",)
+    assert result.findings == ()
+    assert result.tool_errors == ("detector vp-test-crash crashed: RuntimeError: boom",)
+    assert result.notes == (
+        "tool error: detector vp-test-crash crashed: RuntimeError: boom; its property is not checked",
+    )

@@ -103,7 +103,11 @@ def cached_context(root: Path, deployment: Mapping[str, str], twin: CodeTwin | N
     else:
         slug = hashlib.sha256(repr(twin).encode()).hexdigest()[:12]
         variant = twin_root(root, config.sources, twin, root / "build" / "twins" / slug)
-        project = compile_project(dataclasses.replace(config_module.load(variant), optimizer_runs=None))
+        twin_config = config_module.load(variant)
+        off = dataclasses.replace(twin_config.compile.optimizer, value=False)
+        project = compile_project(
+            dataclasses.replace(twin_config, compile=dataclasses.replace(twin_config.compile, optimizer=off))
+        )
     ctx = build_context(project, deployment)
     cache.mkdir(parents=True, exist_ok=True)
     path.write_bytes(pickle.dumps(ctx))

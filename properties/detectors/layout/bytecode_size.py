@@ -16,6 +16,7 @@ EIP170_LIMIT = 24_576
 class BytecodeSizeLimit(VaultproofDetector):
     PROPERTY = "ST-10"
     ARGUMENT = "vp-bytecode-size"
+    NEEDS_IR = False  # reads bytecode / declared storage, not SlithIR
     HELP = "Deployed bytecode over the EIP-170 limit (or under the required headroom)"
     IMPACT = DetectorClassification.HIGH
     CONFIDENCE = DetectorClassification.HIGH
