@@ -17,7 +17,7 @@ import z3
 
 from models.code_common import USDC, Shown, code_of
 from models.debt_code import sale_contract, waterfall_execution
-from vaultproof.spec import ModelContext, Obligation
+from vaultproof.spec import ExtractionError, ModelContext, Obligation
 
 VAULT = "BalanceManagerVault"
 BM = "BalanceManager"
@@ -34,7 +34,10 @@ def rel2_code(ctx: ModelContext) -> list[Obligation]:
     usdc = ex.before(VAULT, "usdc")
     free0, free1 = ex.before(BM, "_free", user, usdc), ex.post(BM, "_free", user, usdc)
     lock0, lock1 = ex.before(BM, "_locked", user, usdc, vault), ex.post(BM, "_locked", user, usdc, vault)
-    owed0, owed1 = ex.before(VAULT, "unpaidProfit", user), ex.post(VAULT, "unpaidProfit", user)
+    try:
+        owed0, owed1 = ex.before(VAULT, "unpaidProfit", user), ex.post(VAULT, "unpaidProfit", user)
+    except ExtractionError:  # no path touches the claim (e.g. code that never records it): it is unchanged
+        owed0 = owed1 = z3.Int("unpaidProfit[user] (untouched)")
     fund0, fund1 = ex.before(BM, "_free", fund, usdc), ex.post(BM, "_free", fund, usdc)
     user_change = (free1 - free0) - (lock0 - lock1)
     distinct = z3.And(user != vault, user != fund, fund != vault, ex.before(FUND, "usdc") == usdc)

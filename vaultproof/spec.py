@@ -28,6 +28,7 @@ from vaultproof.prover.code import (
 from vaultproof.prover.coverage import tied
 from vaultproof.prover.extract import (
     ExtractedFunction,
+    ExtractionError,
     ModelOutput,
     equivalence_obligation,
     extracted,
@@ -203,6 +204,7 @@ __all__ = [
     "CodeTwin",
     "DetectorChecker",
     "ExtractedFunction",
+    "ExtractionError",
     "FunctionRef",
     "Havoc",
     "Invariant",
