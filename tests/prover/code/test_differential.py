@@ -218,7 +218,9 @@ def _run_forge(
     project = CACHE / name
     for source in sources:
         relative = (
-            source.relative_to(source.parents[1]) if source.parent.name == "interfaces" else source.name
+            source.relative_to(source.parents[1])
+            if source.parent.name in ("interfaces", "libraries")
+            else source.name
         )
         _write(project / "src" / relative, source.read_bytes())
     _write(project / "test" / "Vm.sol", (ROOT / "tests" / "forge" / "utils" / "Vm.sol").read_bytes())
@@ -296,10 +298,13 @@ def shipped(tmp_path_factory: pytest.TempPathFactory) -> tuple[CompiledProject, 
     root = tmp_path_factory.mktemp("shipped")
     sources = [ROOT / "contracts" / name for name in SHIPPED]
     sources += sorted((ROOT / "contracts" / "interfaces").glob("*.sol"))
+    sources += sorted((ROOT / "contracts" / "libraries").glob("*.sol"))
     for source in sources:
         target = root / "contracts" / source.relative_to(ROOT / "contracts")
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(source, target)
+    # the target resolves its imports from its own node_modules (as a real project would)
+    (root / "node_modules").symlink_to(ROOT / "node_modules", target_is_directory=True)
     (root / "vaultproof.toml").write_text(
         '[project]\nname = "shipped"\nsources = ["contracts"]\n[prove]\nproperties = "none"\n'
     )

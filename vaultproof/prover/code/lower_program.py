@@ -56,6 +56,7 @@ from slither.slithir.operations.binary import BinaryType
 from slither.slithir.operations.unary import UnaryType
 from slither.slithir.variables import Constant, ReferenceVariable, TemporaryVariable, TupleVariable
 
+from vaultproof.dependencies import DEFAULT_DIRS, is_dependency_path
 from vaultproof.prover.code.ir import ExtractionError
 from vaultproof.prover.code.program import (
     ADDRESS,
@@ -139,13 +140,8 @@ def _relative(mapping: Any) -> str:
     return str(getattr(filename, "relative", "") or getattr(filename, "absolute", "") or "")
 
 
-def _is_dependency(contract: Any) -> bool:
-    text = _relative(contract.source_mapping)
-    return "node_modules/" in text or text.startswith("node_modules")
-
-
-def _is_project_contract(contract: Any) -> bool:
-    if contract.is_interface or _is_dependency(contract):
+def _is_project_contract(contract: Any, dependency_dirs: tuple[str, ...] = DEFAULT_DIRS) -> bool:
+    if contract.is_interface or is_dependency_path(_relative(contract.source_mapping), dependency_dirs):
         return False
     text = _relative(contract.source_mapping)
     return "/mocks/" not in f"/{text}"
@@ -219,15 +215,16 @@ def lower_type(sol_type: Any, _depth: int = 0) -> SolType:
 def lower_project(project: Any) -> CodeProject:
     """Lower every project contract of a compiled project (``CompiledProject`` or a Slither object)."""
     slither = getattr(project, "slither", project)
-    return lower_contracts(slither.contracts)
+    config = getattr(project, "config", None)
+    return lower_contracts(slither.contracts, getattr(config, "dependency_dirs", DEFAULT_DIRS))
 
 
-def lower_contracts(contracts: Iterable[Any]) -> CodeProject:
+def lower_contracts(contracts: Iterable[Any], dependency_dirs: tuple[str, ...] = DEFAULT_DIRS) -> CodeProject:
     lowered: dict[str, FunctionCode | UnsupportedCode] = {}
     contract_codes: dict[str, ContractCode] = {}
     pending: list[Any] = []
     for contract in sorted(contracts, key=lambda c: c.name):
-        if not _is_project_contract(contract):
+        if not _is_project_contract(contract, dependency_dirs):
             continue
         state = []
         for variable in contract.state_variables:
