@@ -22,6 +22,7 @@ COMMANDS = {
     "report": "write Markdown, HTML, JSON, SARIF and JUnit reports from the last run's results.json",
     "run": "the whole pipeline: compile → analyse → prove → report → gate",
     "list": "print the property catalogue declared by the project's properties package",
+    "repro": "replay one VIOLATED result's counterexample as a forge test on the compiled bytecode",
 }
 
 
@@ -43,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, help_text in COMMANDS.items():
         cmd = sub.add_parser(name, help=help_text, description=help_text)
+        if name == "repro":
+            cmd.add_argument("id", help="a property or seed finding id (e.g. BF-2.seed-rule)")
         cmd.add_argument(
             "path", nargs="?", default=".", help="project root holding vaultproof.toml (default: .)"
         )
@@ -61,6 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
             )
             cmd.add_argument("--baseline", default=None, help="baseline file (default from vaultproof.toml)")
             cmd.add_argument("--skip-mutants", action="store_true", help="do not run the mutation campaign")
+            cmd.add_argument(
+                "--skip-evidence",
+                action="store_true",
+                help="do not run forge on the bytecode (replays of VIOLATED results, invariant suites)",
+            )
         if name == "list":
             cmd.add_argument(
                 "--markdown", action="store_true", help="print the property index (PROPERTIES.md) as Markdown"

@@ -125,6 +125,37 @@ def cmd_run(args: argparse.Namespace) -> CommandResult:
         baseline=args.baseline,
         out=args.out,
         mutants=not args.skip_mutants,
+        evidence=not args.skip_evidence,
     )
     result = run_pipeline(cfg, console, options)
     return CommandResult(result.exit_code, result)
+
+
+def cmd_repro(args: argparse.Namespace) -> CommandResult:
+    """Prove one id, and if it is VIOLATED write its replay under build/repro/ and run it with forge."""
+    from vaultproof.errors import ToolchainError
+    from vaultproof.evidence import repro
+    from vaultproof.evidence.decl import load_evidence
+    from vaultproof.evidence.forge import Forge, forge_binary
+    from vaultproof.evidence.stage import replay_requests
+    from vaultproof.pipeline import prove_stage
+    from vaultproof.results import EvidenceStatus
+
+    cfg = config_module.load(args.path)
+    console = Console(quiet=args.quiet)
+    binary = forge_binary(cfg.root)
+    if binary is None:
+        raise ToolchainError("repro needs forge: no binary under node_modules/@foundry-rs/forge-<platform>")
+    outcome = prove_stage(cfg, console, only=(args.id,))
+    requests = replay_requests(outcome)
+    if not requests:
+        console.summary(f"vaultproof: {args.id} is not VIOLATED: there is no counterexample to replay")
+        return CommandResult(ExitCode.CLEAN, ())
+    evidence, _ = repro.run(requests, load_evidence(cfg.properties_module), Forge(binary, cfg.root))
+    for e in evidence:
+        console.step(f"repro: {e.subject}: {e.status.value} ({e.test or 'no test written'}) {e.detail}")
+    replayed = all(e.status is EvidenceStatus.REPLAYED for e in evidence)
+    console.summary(
+        f"vaultproof: {args.id}: " + ", ".join(f"{e.status.value} {e.test}".strip() for e in evidence)
+    )
+    return CommandResult(ExitCode.CLEAN if replayed else ExitCode.REGRESSION, evidence)

@@ -68,6 +68,11 @@ class Config:
     fail_on: Severity
     reports_dir: str
     mutants_dir: str | None = None
+    # [evidence]: forge on the compiled bytecode (replays of VIOLATED results, invariant suites, and the
+    # suites' broken variants); skipped with a note when forge is not installed.
+    evidence_replay: bool = True
+    evidence_invariants: bool = True
+    evidence_broken: bool = False
     # The target's compile settings ([project] solc_version, foundry_profile, optimizer, optimizer_runs,
     # via_ir, evm_version, remappings, libs over foundry.toml / remappings.txt; see vaultproof/target.py).
     # Resolved once at load, so a mutant's copy of the sources compiles exactly like the original.
@@ -117,6 +122,7 @@ def load(root: Path) -> Config:
     prove = _table(data, "prove")
     analyse = _table(data, "analyse")
     gate = _table(data, "gate")
+    evidence = _table(data, "evidence")
 
     upgrades = []
     for entry in analyse.get("upgrades", []):
@@ -166,6 +172,9 @@ def load(root: Path) -> Config:
         fail_on=fail_on,
         reports_dir=_get(gate, "gate", "reports", str, "reports"),
         mutants_dir=_get(prove, "prove", "mutants", str, None),
+        evidence_replay=_get(evidence, "evidence", "replay", bool, True),
+        evidence_invariants=_get(evidence, "evidence", "invariants", bool, True),
+        evidence_broken=_get(evidence, "evidence", "broken_variants", bool, False),
         compile=compile_settings,
         dependency_dirs=tuple(dict.fromkeys((*DEFAULT_DIRS, *compile_settings.libs, *vendored))),
         extra=data,

@@ -31,6 +31,7 @@ class RunOptions:
     baseline: str | None = None
     out: str | None = None
     mutants: bool = True
+    evidence: bool = True  # forge on the bytecode: replays and invariant suites ([evidence] switches)
 
 
 def tool_versions(project: CompiledProject) -> ToolVersions:
@@ -90,6 +91,7 @@ def report_stage(config: Config, console: Console, out: str | None = None) -> Ru
 
 
 def run_pipeline(config: Config, console: Console, options: RunOptions) -> RunResult:
+    from vaultproof.evidence.stage import run_evidence
     from vaultproof.gate import evaluate, load_baseline, write_baseline
     from vaultproof.mutation import Reference, run_mutants
     from vaultproof.report import write_reports
@@ -112,6 +114,7 @@ def run_pipeline(config: Config, console: Console, options: RunOptions) -> RunRe
         if options.mutants and not options.only
         else ()
     )
+    evidence, evidence_notes = run_evidence(config, console, proof) if options.evidence else ((), ())
 
     # Detector properties left unchecked by a tool failure are ERROR; so is a proved property whose target
     # function Slither could not lower to IR.
@@ -128,7 +131,8 @@ def run_pipeline(config: Config, console: Console, options: RunOptions) -> RunRe
         tools=tool_versions(project),
         gate=None,
         exit_code=ExitCode.CLEAN,
-        notes=analysis.notes,
+        notes=analysis.notes + evidence_notes,
+        evidence=evidence,
         sources=proof.sources,
     )
     out_dir = Path(options.out) if options.out else config.path(config.reports_dir)

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field, replace
 import z3
 
 from vaultproof.errors import RegistryError
+from vaultproof.evidence.decl import BrokenSuite, EvidenceDecl, InvariantSuite, Recipe, ReplayTest
+from vaultproof.evidence.variants import CodeVariant, Edit
 from vaultproof.prover.code import (
     Havoc,
     Invariant,
@@ -44,7 +46,7 @@ from vaultproof.prover.registry import (
     Registry,
     SeedFindingDecl,
 )
-from vaultproof.results import FunctionRef, Severity
+from vaultproof.results import Counterexample, FunctionRef, Severity
 
 # A quantity's display unit: (decimal places, unit name); ``(6, "USDC")`` shows 1500000 as 1.5 USDC.
 Unit = tuple[int, str]
@@ -201,13 +203,19 @@ __all__ = [
     "BOOL_UNIT",
     "RAW",
     "UINT256",
+    "BrokenSuite",
     "CodeTwin",
+    "CodeVariant",
+    "Counterexample",
     "DetectorChecker",
+    "Edit",
+    "EvidenceDecl",
     "ExtractedFunction",
     "ExtractionError",
     "FunctionRef",
     "Havoc",
     "Invariant",
+    "InvariantSuite",
     "MetricDecl",
     "ModelChecker",
     "ModelContext",
@@ -216,8 +224,10 @@ __all__ = [
     "OptimizationGoal",
     "PropertyDecl",
     "Quantity",
+    "Recipe",
     "Registry",
     "RegistryError",
+    "ReplayTest",
     "ScalingSeries",
     "Scope",
     "SeedFindingDecl",
