@@ -146,6 +146,7 @@ def run_pipeline(config: Config, console: Console, options: RunOptions) -> RunRe
         exit_code=ExitCode.CLEAN,
         notes=analysis.notes + evidence_notes,
         evidence=evidence,
+        sources=proof.sources,
     )
     out_dir = Path(options.out) if options.out else config.path(config.reports_dir)
     try:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import z3
 
 from vaultproof.errors import RegistryError
+from vaultproof.results import FunctionRef, LineHits
 
 
 @dataclass(frozen=True, eq=False)
@@ -29,6 +30,10 @@ class Obligation:
     with qty > 0), so an over-constrained model cannot pass by proving nothing.
     ``bound`` is set when the obligation covers only k unrolled steps: it can then be at most
     PROVED-BOUNDED(k), never PROVED.
+
+    ``executed`` names the functions whose code (SlithIR) built the terms of this obligation and
+    ``lines`` the source lines that execution ran; both are empty for an obligation over a hand-written
+    model only. A property is PROVED only if every target it declares was executed by some obligation.
     """
 
     name: str
@@ -38,6 +43,8 @@ class Obligation:
     shown: tuple[Quantity, ...]
     bound: int | None = None
     explanation: str = ""
+    executed: tuple[FunctionRef, ...] = ()
+    lines: tuple[LineHits, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -64,6 +71,13 @@ class ModelContext:
     # Pure library functions lowered from SlithIR (``vaultproof.prover.extract``), keyed "Lib.fn" and
     # "Lib.fn(types)"; plain data, so the context still crosses process boundaries.
     functions: Mapping[str, object] = field(default_factory=dict)
+    # The project's stateful code lowered by ``vaultproof.prover.code`` (plain data, picklable); None when
+    # the context was built without compiling (a unit test's hand-built context): code obligations then
+    # cannot run and a property is at best MODEL-ONLY.
+    code: object | None = None
+    # Which project contract sits behind each address-typed state variable ("Vault.balanceManager" →
+    # "BalanceManager"), from the property package; an address it does not bind is unknown code.
+    deployment: Mapping[str, str] = field(default_factory=dict)
 
     def param(self, name: str) -> int:
         try:

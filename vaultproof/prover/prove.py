@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from vaultproof import index
@@ -11,9 +11,8 @@ from vaultproof.compile import CompiledProject
 from vaultproof.console import Console
 from vaultproof.errors import RegistryError
 from vaultproof.executor import Executor
-from vaultproof.prover.extract import extract_library_functions
-from vaultproof.prover.obligation import ModelContext
-from vaultproof.prover.params import extract_params
+from vaultproof.prover.context import build_context
+from vaultproof.prover.coverage import coverage_of, function_sources
 from vaultproof.prover.registry import DetectorChecker, ModelChecker, Registry
 from vaultproof.prover.runner import Job, JobKind, run_jobs
 from vaultproof.prover.solver import SolverSettings
@@ -21,6 +20,7 @@ from vaultproof.results import (
     CatalogueEntry,
     CheckerKind,
     FunctionRef,
+    FunctionSource,
     MetricResult,
     PropertyResult,
     SeedFinding,
@@ -36,6 +36,7 @@ class ProveOutcome:
     properties: tuple[PropertyResult, ...]
     seed_findings: tuple[SeedFindingResult, ...]
     metrics: tuple[MetricResult, ...]
+    sources: tuple[FunctionSource, ...] = ()
 
     @property
     def all_passed(self) -> bool:
@@ -110,7 +111,8 @@ def prove(
     executor: Executor | None = None,
 ) -> ProveOutcome:
     registry.validate_targets(project.functions())
-    ctx = ModelContext(params=extract_params(project), functions=extract_library_functions(project))
+    registry.validate_deployment(project.functions())
+    ctx = build_context(project, registry.deployment)
     unknown = sorted(
         set(only) - set(registry.properties) - set(registry.seed_findings) - set(registry.metrics)
     )
@@ -159,7 +161,14 @@ def prove(
             properties.append(result)
     detectors = index.detector_classes(project.config) if registry.static_properties() else {}
     catalogue = catalogue_of(registry, function_locator(project), project.config.root, detectors)
-    return ProveOutcome(catalogue, tuple(properties), tuple(seeds), tuple(metrics))
+    targets = {t for decl in registry.model_properties() for t in decl.targets}
+    sources = function_sources(project.slither, project.config.root, targets)
+    by_ref = {source.function: source for source in sources}
+    properties = [
+        replace(r, coverage=coverage_of(registry.properties[r.property_id].targets, by_ref, r.executed_lines))
+        for r in properties
+    ]
+    return ProveOutcome(catalogue, tuple(properties), tuple(seeds), tuple(metrics), sources)
 
 
 def _order(job: Job) -> tuple[tuple[str, int, str], str]:
