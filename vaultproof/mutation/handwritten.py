@@ -60,7 +60,12 @@ def load_mutants(path: Path) -> tuple[Mutant, ...]:
         raise ConfigError(f"{path}: expected one or more [[mutant]] tables")
     mutants = []
     for index, entry in enumerate(entries):
-        missing = [f for f in _FIELDS if not isinstance(entry.get(f), str) or not entry[f]]
+        # ``replace`` may be empty (a mutant that deletes a statement); every other field is required text.
+        missing = [
+            f
+            for f in _FIELDS
+            if not isinstance(entry.get(f), str) or (not entry[f] and f != "replace")
+        ]
         if missing:
             raise ConfigError(f"{path}: mutant #{index + 1} is missing {', '.join(missing)}")
         mutants.append(Mutant(**{f: entry[f] for f in _FIELDS}))
