@@ -7,10 +7,12 @@ assembles them into the single :class:`RunResult` that every report and the gate
 from __future__ import annotations
 
 import platform
+import shutil
 import sys
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vaultproof import __version__
 from vaultproof.analysis import AnalysisOutcome, run_analysis, without_ir_errors
@@ -21,7 +23,10 @@ from vaultproof.errors import BaselineError
 from vaultproof.executor import Executor, executor_for
 from vaultproof.prover.prove import ProveOutcome, prove
 from vaultproof.prover.runner import load_registry
-from vaultproof.results import ExitCode, MutantResult, RunResult, ToolVersions, Verdict
+from vaultproof.results import ExitCode, MutantResult, PropertyResult, RunResult, ToolVersions
+
+if TYPE_CHECKING:
+    from vaultproof.mutation import Reference
 
 
 @dataclass(frozen=True)
@@ -101,7 +106,7 @@ def report_stage(config: Config, console: Console, out: str | None = None) -> Ru
 def run_pipeline(config: Config, console: Console, options: RunOptions) -> RunResult:
     from vaultproof.evidence.stage import run_evidence
     from vaultproof.gate import evaluate, load_baseline, write_baseline
-    from vaultproof.mutation import Reference, run_mutants
+    from vaultproof.mutation import Reference
     from vaultproof.report import write_reports
 
     baseline_path = Path(options.baseline) if options.baseline else config.path(config.baseline)
@@ -120,13 +125,9 @@ def run_pipeline(config: Config, console: Console, options: RunOptions) -> RunRe
         verdicts={r.property_id: r.verdict for r in proof.properties},
         static_fingerprints=frozenset(f.fingerprint for f in analysis.findings),
     )
-    mutants = (
-        run_mutants(config, registry, console, reference, jobs=options.jobs or config.jobs)
-        if options.mutants and not options.only
-        else ()
-    )
+    mutants: tuple[MutantResult, ...] = ()
     if options.mutants and not options.only:
-        mutants = (*mutants, *generated_mutants(config, console, options, executor, reference.verdicts))
+        mutants = mutation_stage(config, console, options, executor, project, reference, proof.properties)
     evidence, evidence_notes = run_evidence(config, console, proof) if options.evidence else ((), ())
 
     # Detector properties left unchecked by a tool failure are ERROR; so is a proved property whose target
@@ -181,27 +182,57 @@ def run_pipeline(config: Config, console: Console, options: RunOptions) -> RunRe
     return result
 
 
-def generated_mutants(
+def mutation_stage(
     config: Config,
     console: Console,
     options: RunOptions,
     executor: Executor,
-    verdicts: Mapping[str, Verdict],
+    project: CompiledProject,
+    reference: Reference,
+    properties: Sequence[PropertyResult],
 ) -> tuple[MutantResult, ...]:
-    """The generated campaign: the config's deterministic sample, or every mutant with mutation_all."""
-    from vaultproof.mutation.campaign import CampaignOptions, run_campaign
+    """The hand-written mutants, then the generated campaign (the config's deterministic sample, or every
+    mutant with ``mutation_all``), on one plan built from the pipeline's own Slither and proof results
+    (their verdicts and dependence sets): nothing of the unmutated project is compiled or proved again."""
+    from vaultproof.mutation import load_mutants, run_mutants
+    from vaultproof.mutation.campaign import CampaignOptions, build_plan, run_campaign
 
     size = options.mutation_sample if options.mutation_sample is not None else config.mutate_sample
-    if not options.mutation_all and size <= 0:
+    generated = options.mutation_all or size > 0
+    handwritten = load_mutants(config.path(config.mutants_dir)) if config.mutants_dir else ()
+    if not generated and not handwritten:
         return ()
-    campaign_options = CampaignOptions(
-        sample=None if options.mutation_all else size,
-        seed=config.mutate_seed,
-        operators=config.mutate_operators or None,
+    stages = config.mutate_stages if generated else ("proof", "detector")
+    planned = build_plan(
+        config,
+        stages,
+        console,
+        reference.verdicts,
+        properties,
+        executor,
+        slither=project.slither,
         exclude=config.mutate_exclude,
-        stages=config.mutate_stages,
     )
-    return run_campaign(config, console, campaign_options, executor, verdicts).results
+    registry = load_registry(config.properties_module, config.root)
+    try:
+        results = run_mutants(
+            config, registry, console, reference, handwritten, executor=executor, planned=planned
+        )
+        if generated:
+            campaign_options = CampaignOptions(
+                sample=None if options.mutation_all else size,
+                seed=config.mutate_seed,
+                operators=config.mutate_operators or None,
+                exclude=config.mutate_exclude,
+                stages=config.mutate_stages,
+            )
+            campaign = run_campaign(config, console, campaign_options, executor, planned=planned)
+            results = (*results, *campaign.results)
+    finally:
+        forge = planned[0].forge
+        if forge is not None:  # the built forge copy (run_campaign removes it too; either may be first)
+            shutil.rmtree(Path(forge.template).parent, ignore_errors=True)
+    return results
 
 
 def write_slither_json(analysis: AnalysisOutcome, out_dir: Path) -> Path:

@@ -19,8 +19,9 @@ from pathlib import Path
 from vaultproof.errors import RegistryError, VaultproofError
 from vaultproof.executor import Executor, PoolExecutor, SerialExecutor
 from vaultproof.prover.coverage import executed_by
+from vaultproof.prover.dependence import recording
 from vaultproof.prover.obligation import ModelContext, Obligation
-from vaultproof.prover.registry import ModelChecker, Registry, catalogue_order
+from vaultproof.prover.registry import ModelChecker, PropertyDecl, Registry, catalogue_order
 from vaultproof.prover.solver import SolverSettings, discharge, optimize
 from vaultproof.results import FunctionRef, MetricResult, ObligationResult, PropertyResult, Verdict
 
@@ -120,10 +121,26 @@ def _obligations_for(registry: Registry, job: Job, ctx: ModelContext) -> Sequenc
 
 
 def _run_shipped(registry: Registry, job: Job, ctx: ModelContext, settings: SolverSettings) -> PropertyResult:
-    """Model obligations, then code obligations; an executor rejecting a target makes the property ERROR."""
+    """Model obligations, then code obligations; an executor rejecting a target makes the property ERROR.
+
+    The obligations are built from a context that records what they read (their dependence set,
+    attached to the result: the mutation campaign re-proves a property only on a mutant that changes it).
+    """
     started = time.perf_counter()
     decl = registry.properties[job.decl_id]
     checker = _checker(registry, job.decl_id)
+    ctx, depends = recording(ctx)
+    return dataclasses.replace(_shipped(job, decl, checker, ctx, settings, started), depends=depends())
+
+
+def _shipped(
+    job: Job,
+    decl: PropertyDecl,
+    checker: ModelChecker,
+    ctx: ModelContext,
+    settings: SolverSettings,
+    started: float,
+) -> PropertyResult:
     try:
         obligations = list(checker.check(ctx))
     except RegistryError:

@@ -5,7 +5,8 @@ JSON key, enum → its value, tuple → array), so a field added there shows up 
 copy of the model; the JSON Schema in ``results.schema.json`` pins the shape and a test validates
 every written file against it. Wall-clock seconds are the one thing that differs between two runs
 on the same input, so they are split off into ``timings.json`` and merged back on load: that keeps
-``results.json`` (and every report rendered from it) byte-identical across runs.
+``results.json`` (and every report rendered from it) byte-identical across runs. A field whose
+metadata says ``encode: False`` (``results.IN_MEMORY``) stays in memory and is not written.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def encode(value: Any) -> Any:
         return {
             f.name: encode(getattr(value, f.name))
             for f in dataclasses.fields(value)
-            if f.name != _TIMING_FIELD
+            if f.name != _TIMING_FIELD and f.metadata.get("encode", True)
         }
     if isinstance(value, enum.Enum):
         return value.value
