@@ -56,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     outcomes = ", ".join(f"{n} {o}" for o, n in sorted(counts.items()))
     ran = max(1, len(campaign.results))
-    stages = " ".join(
+    split = " ".join(
         f"{name.removeprefix('stage:')} {value / ran:.2f}s"
         for name, value in sorted(campaign.seconds.items())
         if name.startswith("stage:")
@@ -72,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"peak RSS {parent:.0f} MB parent, {child:.0f} MB largest child; {outcomes}"
     )
     print(
-        f"  per mutant (mean wall s over all {len(campaign.results)}): {stages}; "
+        f"  per mutant (mean wall s over all {len(campaign.results)}): {split}; "
         f"{reproved:.1f} properties re-proved per attributed mutant; load average {load}"
     )
     return 0
