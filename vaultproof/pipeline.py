@@ -9,7 +9,6 @@ from __future__ import annotations
 import platform
 import shutil
 import sys
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,7 +22,7 @@ from vaultproof.errors import BaselineError
 from vaultproof.executor import Executor, executor_for
 from vaultproof.prover.prove import ProveOutcome, prove
 from vaultproof.prover.runner import load_registry
-from vaultproof.results import ExitCode, MutantResult, PropertyResult, RunResult, ToolVersions
+from vaultproof.results import ExitCode, MutantResult, RunResult, ToolVersions
 
 if TYPE_CHECKING:
     from vaultproof.mutation import Reference
@@ -127,7 +126,7 @@ def run_pipeline(config: Config, console: Console, options: RunOptions) -> RunRe
     )
     mutants: tuple[MutantResult, ...] = ()
     if options.mutants and not options.only:
-        mutants = mutation_stage(config, console, options, executor, project, reference, proof.properties)
+        mutants = mutation_stage(config, console, options, executor, project, reference, proof)
     evidence, evidence_notes = run_evidence(config, console, proof) if options.evidence else ((), ())
 
     # Detector properties left unchecked by a tool failure are ERROR; so is a proved property whose target
@@ -189,7 +188,7 @@ def mutation_stage(
     executor: Executor,
     project: CompiledProject,
     reference: Reference,
-    properties: Sequence[PropertyResult],
+    proof: ProveOutcome,
 ) -> tuple[MutantResult, ...]:
     """The hand-written mutants, then the generated campaign (the config's deterministic sample, or every
     mutant with ``mutation_all``), on one plan built from the pipeline's own Slither and proof results
@@ -208,10 +207,11 @@ def mutation_stage(
         stages,
         console,
         reference.verdicts,
-        properties,
+        proof.properties,
         executor,
         slither=project.slither,
         exclude=config.mutate_exclude,
+        ctx=proof.context,
     )
     registry = load_registry(config.properties_module, config.root)
     try:

@@ -76,3 +76,13 @@ def test_change_between_two_contexts_names_the_differing_keys() -> None:
     change = change_between(CTX, after)
     assert change == Change(params=frozenset({"B.Y"}), pure=frozenset({"L.g", "L.h"}))
     assert change_between(CTX, CTX).empty
+
+
+def test_lowered_code_is_compared_up_to_the_names_of_ir_temporaries() -> None:
+    """Slither numbers temporaries per compilation: the same function from the whole project and from a
+    mutant's closure reads TMP_8 in one and TMP_12 in the other; a changed operation is still a change."""
+    same = ModelContext(functions={"L.f": "BinOp(dest=TMP_12, left=TMP_13, right=TMP_12)", "L.g": "ir-g"})
+    before = ModelContext(functions={"L.f": "BinOp(dest=TMP_8, left=TMP_9, right=TMP_8)", "L.g": "ir-g"})
+    assert change_between(before, same).empty
+    swapped = ModelContext(functions={"L.f": "BinOp(dest=TMP_12, left=TMP_12, right=TMP_13)", "L.g": "ir-g"})
+    assert change_between(before, swapped) == Change(pure=frozenset({"L.f"}))

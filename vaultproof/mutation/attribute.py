@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import resource
 import shutil
 import subprocess
 import time
@@ -58,6 +59,7 @@ class MutantRun:
     # Wall seconds per stage of this run ("compile", "analyse", "prove", "detect", "forge"): for
     # ``make bench``, never in a report.
     seconds: tuple[tuple[str, float], ...] = field(default=(), compare=False)
+    cpu: tuple[tuple[str, float], ...] = field(default=(), compare=False)  # CPU seconds, same stages
 
 
 @dataclass
@@ -124,19 +126,40 @@ def _digest(code: str) -> str:
 
 
 class _Clock:
-    """Wall seconds per stage, summed (a stage can run twice: the reference closure, then the mutant)."""
+    """Wall and CPU seconds per stage, summed (a stage can run twice: the reference closure, then the
+    mutant). CPU is this worker's, its finished children's (forge and the solc-js it starts) and its
+    solc-js server's: on a shared machine wall time measures the load, CPU time the work."""
 
-    def __init__(self) -> None:
+    def __init__(self, worker: Worker) -> None:
         self.seconds: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
+        self._server = worker.solc.pid
         self._mark = time.perf_counter()
+        self._cpu_mark = self._cpu_now()
+
+    def _cpu_now(self) -> float:
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return time.process_time() + children.ru_utime + children.ru_stime + _process_cpu(self._server)
 
     def lap(self, stage: str) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), self._cpu_now()
         self.seconds[stage] = self.seconds.get(stage, 0.0) + now - self._mark
-        self._mark = now
+        self.cpu[stage] = self.cpu.get(stage, 0.0) + cpu - self._cpu_mark
+        self._mark, self._cpu_mark = now, cpu
 
     def done(self, run: MutantRun) -> MutantRun:
-        return replace(run, seconds=tuple(sorted(self.seconds.items())))
+        return replace(run, seconds=tuple(sorted(self.seconds.items())), cpu=tuple(sorted(self.cpu.items())))
+
+
+def _process_cpu(pid: int | None) -> float:
+    """User + system seconds of a live process (Linux ``/proc``; 0 elsewhere or once it is gone)."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 def analysed_files(plan: Plan, mutant: GeneratedMutant) -> tuple[str, ...]:
@@ -149,7 +172,7 @@ def analysed_files(plan: Plan, mutant: GeneratedMutant) -> tuple[str, ...]:
 def run_task(worker: Worker, mutant: GeneratedMutant) -> MutantRun:
     """One compile of the mutated closure (the AST of what Slither analyses, creation bytecode of the
     witness contract for equivalence), then the stages unless it is equivalent."""
-    clock = _Clock()
+    clock = _Clock(worker)
     witness = worker.plan.witnesses.get(function_key(mutant.contract, mutant.function))
     analysed = analysed_files(worker.plan, mutant)
     files = (*analysed, witness[0]) if witness else analysed
@@ -297,11 +320,45 @@ def mutant_context(plan: Plan, contract: str, function: str, file: str, slither:
         libraries, params = [c for c in own if c.name in reach.pure], reach.params
     functions = {**plan.ctx.functions, **functions_from_contracts(libraries)}
     constants = {**plan.ctx.params, **params_from_contracts(own).values} if params else plan.ctx.params
-    return replace(plan.ctx, params=constants, functions=functions, code=_merged_code(plan.ctx.code, code))
+    # A function mutant changes that function's copies only; a state-variable one (constants, layout,
+    # initializers), or an unplanned edit, can change anything its contracts declare.
+    only = (contract, function) if reach is not None and not reach.params else None
+    lowered = _merged_code(plan.ctx.code, code, only)
+    return replace(plan.ctx, params=constants, functions=functions, code=lowered)
 
 
-def _merged_code(code: Any, contracts: Any) -> Any:
-    """The reference's lowered code with ``contracts`` (Slither, of the mutant) lowered again over it."""
+class _OnlyFunction:
+    """A Slither contract seen through one of its functions (and modifiers) by name and declarer: what
+    :func:`lower_contracts` lowers of it is that function's copy in the contract (and its callees)."""
+
+    def __init__(self, contract: Any, declarer: str, name: str) -> None:
+        self._contract = contract
+        self._declarer = declarer
+        self._name = name
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(self._contract, attribute)
+
+    def _mine(self, functions: Any) -> list[Any]:
+        return [
+            f
+            for f in functions
+            if f.name == self._name and getattr(f.contract_declarer, "name", None) == self._declarer
+        ]
+
+    @property
+    def functions(self) -> list[Any]:
+        return self._mine(self._contract.functions)
+
+    @property
+    def modifiers(self) -> list[Any]:
+        return self._mine(self._contract.modifiers)
+
+
+def _merged_code(code: Any, contracts: Any, only: tuple[str, str] | None = None) -> Any:
+    """The reference's lowered code with ``contracts`` (Slither, of the mutant) lowered again over it:
+    every function of them, or with ``only`` = (declarer, name) that function's copies alone (the
+    contracts' state and dispatch are then the reference's: a function mutant does not change them)."""
     if code is None:
         return None
     from vaultproof.prover.code.lower_program import lower_contracts
@@ -309,9 +366,14 @@ def _merged_code(code: Any, contracts: Any) -> Any:
 
     if not contracts:
         return code
-    fresh = lower_contracts(contracts)
+    if only is None:
+        fresh = lower_contracts(contracts)
+        merged_contracts = {**dict(code.contracts), **dict(fresh.contracts)}
+    else:
+        fresh = lower_contracts([_OnlyFunction(c, *only) for c in contracts])
+        merged_contracts = dict(code.contracts)
     return CodeProject(
-        contracts=tuple(sorted({**dict(code.contracts), **dict(fresh.contracts)}.items())),
+        contracts=tuple(sorted(merged_contracts.items())),
         functions=tuple(sorted({**dict(code.functions), **dict(fresh.functions)}.items())),
     )
 

@@ -5,8 +5,10 @@ stage of ``[mutate] stages``) on the configured executor and prints: mutants, wa
 between planning (reference compile, reference proofs, generation, forge build) and the mutants
 themselves, the mean wall seconds per mutant of each stage (compile, analyse, prove, detect, forge: the
 sum over the mutants divided by their number, so with N workers the mutants' wall time is about N
-times less), how many properties were proved again per mutant (the others kept the reference verdict,
-their dependence set not containing what the mutant changed), the outcome counts, the machine's load
+times less) and the same split in CPU seconds (the worker, its solc-js server and forge: what a quiet
+machine would take per mutant and worker), how many properties were proved again per mutant (the
+others kept the reference verdict, their dependence set not containing what the mutant changed), the
+outcome counts, the machine's load
 average (the 2-core CI machine is shared: a loaded machine stretches every number), and peak memory
 (the parent, and the largest child: a worker, solc-js or forge).
 The goal it measures (issue 13): >= 200 mutants in <= 5 minutes on the 2-core CI machine.
@@ -61,6 +63,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name, value in sorted(campaign.seconds.items())
         if name.startswith("stage:")
     )
+    cpu = " ".join(
+        f"{name.removeprefix('cpu:')} {value / ran:.2f}s"
+        for name, value in sorted(campaign.seconds.items())
+        if name.startswith("cpu:")
+    )
     attributed = [r for r in campaign.results if r.outcome is not None and r.outcome.scored]
     reproved = sum(len(r.reproved) for r in attributed) / max(1, len(attributed))
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
@@ -72,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"peak RSS {parent:.0f} MB parent, {child:.0f} MB largest child; {outcomes}"
     )
     print(
-        f"  per mutant (mean wall s over all {len(campaign.results)}): {split}; "
+        f"  per mutant (mean over all {len(campaign.results)}): wall {split}; CPU {cpu}; "
         f"{reproved:.1f} properties re-proved per attributed mutant; load average {load}"
     )
     return 0

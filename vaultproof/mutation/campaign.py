@@ -34,6 +34,7 @@ from vaultproof.mutation.plan import (
     witnesses,
 )
 from vaultproof.mutation.solc import SolcServer, errors, solc_package, standard_input
+from vaultproof.prover.obligation import ModelContext
 from vaultproof.results import UNCHECKED, MutantResult, PropertyResult, Verdict
 
 STAGES = ("proof", "detector", "forge")
@@ -150,16 +151,17 @@ def build_plan(
     executor: Executor | None = None,
     slither: Any = None,
     exclude: Sequence[str] = (),
+    ctx: ModelContext | None = None,
 ) -> tuple[Plan, Any]:
     """What every mutant is measured against, and the Slither of the unmutated project.
 
     ``reference`` are the unmutated run's property results (their verdicts and dependence sets); without
     them (or ``verdicts``) the model properties are proved here, on ``executor``. ``slither``: the
     unmutated project's, when the caller has one (the pipeline's compile); else it is built here from
-    one AST-only compile. ``exclude``: sources whose functions are not mutated.
+    one AST-only compile. ``exclude``: sources whose functions are not mutated. ``ctx``: the context the
+    unmutated proofs ran on, when the caller has it (built from ``slither`` here otherwise).
     """
     from vaultproof.prover.extract import functions_from_contracts
-    from vaultproof.prover.obligation import ModelContext
     from vaultproof.prover.params import params_from_contracts
     from vaultproof.prover.runner import load_registry
 
@@ -172,12 +174,13 @@ def build_plan(
     graph = import_graph(config.root, sources, config.remappings)
     from vaultproof.prover.code import lower_project
 
-    ctx = ModelContext(
-        params=params_from_contracts(slither.contracts).values,
-        functions=functions_from_contracts(slither.contracts),
-        code=lower_project(slither),
-        deployment=dict(registry.deployment),
-    )
+    if ctx is None:
+        ctx = ModelContext(
+            params=params_from_contracts(slither.contracts).values,
+            functions=functions_from_contracts(slither.contracts),
+            code=lower_project(slither),
+            deployment=dict(registry.deployment),
+        )
     model = frozenset(p.id for p in registry.model_properties())
     results = {r.property_id: r for r in reference}
     if verdicts is None and not results:
@@ -278,6 +281,8 @@ def run_campaign(
     for run in runs:  # per-stage wall time summed over the mutants (``make bench`` prints the split)
         for stage, value in run.seconds:
             seconds[f"stage:{stage}"] = seconds.get(f"stage:{stage}", 0.0) + value
+        for stage, value in run.cpu:
+            seconds[f"cpu:{stage}"] = seconds.get(f"cpu:{stage}", 0.0) + value
     seconds["total"] = time.perf_counter() - started
     if on_phase:
         for name, value in seconds.items():

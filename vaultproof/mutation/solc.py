@@ -39,6 +39,7 @@ class SolcServer:
         )
         hello = self._read()
         self.version = str(hello.get("version", "")).replace(".Emscripten.clang", "")
+        self.pid: int | None = self._process.pid
 
     def _read(self) -> dict[str, Any]:
         assert self._process.stdout is not None

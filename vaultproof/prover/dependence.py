@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,24 +54,47 @@ def affected(depends: Dependence | None, change: Change) -> bool:
     )
 
 
-def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> frozenset[str]:
-    return frozenset(k for k in set(before) | set(after) if before.get(k, _MISSING) != after.get(k, _MISSING))
+# Slither numbers its IR temporaries with counters that run over a whole compilation: one function
+# lowered from two compilations (the whole project, a mutant's closure) differs in those names only.
+_TEMPORARY = re.compile(r"\b(TMP|REF|TUPLE)_(\d+)\b")
 
 
-_MISSING = object()
+def canonical(entry: Any) -> str:
+    """``repr(entry)`` with the IR temporaries renamed by order of first appearance: two lowered
+    functions are the same code exactly when their canonical texts are equal (a consistent renaming of
+    function-local temporaries changes no execution)."""
+    names: dict[str, str] = {}
+
+    def rename(match: re.Match[str]) -> str:
+        return names.setdefault(match.group(0), f"{match.group(1)}_#{len(names)}")
+
+    return _TEMPORARY.sub(rename, repr(entry))
+
+
+def _same(a: Any, b: Any, up_to_renaming: bool) -> bool:
+    return a == b or (up_to_renaming and canonical(a) == canonical(b))
+
+
+def _diff(before: Mapping[str, Any], after: Mapping[str, Any], up_to_renaming: bool) -> frozenset[str]:
+    return frozenset(
+        key
+        for key in set(before) | set(after)
+        if key not in before or key not in after or not _same(before[key], after[key], up_to_renaming)
+    )
 
 
 def change_between(before: ModelContext, after: ModelContext) -> Change:
-    """Every key whose entry differs between two contexts (added and removed keys included)."""
+    """Every key whose entry differs between two contexts (added and removed keys included); lowered
+    functions are compared up to the renaming of IR temporaries (:func:`canonical`)."""
     code_before = dict(getattr(before.code, "functions", ()) or ())
     code_after = dict(getattr(after.code, "functions", ()) or ())
     contracts_before = dict(getattr(before.code, "contracts", ()) or ())
     contracts_after = dict(getattr(after.code, "contracts", ()) or ())
     return Change(
-        params=_diff(before.params, after.params),
-        pure=_diff(before.functions, after.functions),
-        code=_diff(code_before, code_after),
-        contracts=_diff(contracts_before, contracts_after),
+        params=_diff(before.params, after.params, False),
+        pure=_diff(before.functions, after.functions, True),
+        code=_diff(code_before, code_after, True),
+        contracts=_diff(contracts_before, contracts_after, False),
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from vaultproof import index
@@ -13,6 +13,7 @@ from vaultproof.errors import RegistryError
 from vaultproof.executor import Executor
 from vaultproof.prover.context import build_context
 from vaultproof.prover.coverage import coverage_of, function_sources
+from vaultproof.prover.obligation import ModelContext
 from vaultproof.prover.registry import DetectorChecker, ModelChecker, Registry
 from vaultproof.prover.runner import Job, JobKind, run_jobs
 from vaultproof.prover.solver import SolverSettings
@@ -37,6 +38,8 @@ class ProveOutcome:
     seed_findings: tuple[SeedFindingResult, ...]
     metrics: tuple[MetricResult, ...]
     sources: tuple[FunctionSource, ...] = ()
+    # The context every job ran on (the mutation campaign measures mutants against it, not rebuilding it).
+    context: ModelContext | None = field(default=None, compare=False, repr=False)
 
     @property
     def all_passed(self) -> bool:
@@ -168,7 +171,7 @@ def prove(
         replace(r, coverage=coverage_of(registry.properties[r.property_id].targets, by_ref, r.executed_lines))
         for r in properties
     ]
-    return ProveOutcome(catalogue, tuple(properties), tuple(seeds), tuple(metrics), sources)
+    return ProveOutcome(catalogue, tuple(properties), tuple(seeds), tuple(metrics), sources, ctx)
 
 
 def _order(job: Job) -> tuple[tuple[str, int, str], str]:
