@@ -11,6 +11,10 @@ declares); a property none of whose recorded reads is among them builds, on the 
 obligations it built on the unmutated code — same terms, same solver, same verdict — so the reference
 verdict is reused for it. Whatever is not recorded precisely makes the dependence total (``everything``):
 a model that iterates a part of the context, or a read of the code that bypasses the lookups.
+
+What this asks of a model: read the code only through its context (``ctx.param``, ``ctx.functions``,
+``ctx.code``) while its obligations are built, and keep nothing from one property to the next (a cache
+of executions shared by two properties would hide the second one's reads).
 """
 
 from __future__ import annotations
