@@ -126,7 +126,7 @@ def run_pipeline(config: Config, console: Console, options: RunOptions) -> RunRe
     )
     mutants: tuple[MutantResult, ...] = ()
     if options.mutants and not options.only:
-        mutants = mutation_stage(config, console, options, executor, project, reference, proof)
+        mutants = mutation_stage(config, console, options, executor, reference, proof)
     evidence, evidence_notes = run_evidence(config, console, proof) if options.evidence else ((), ())
 
     # Detector properties left unchecked by a tool failure are ERROR; so is a proved property whose target
@@ -186,13 +186,15 @@ def mutation_stage(
     console: Console,
     options: RunOptions,
     executor: Executor,
-    project: CompiledProject,
     reference: Reference,
     proof: ProveOutcome,
 ) -> tuple[MutantResult, ...]:
     """The hand-written mutants, then the generated campaign (the config's deterministic sample, or every
-    mutant with ``mutation_all``), on one plan built from the pipeline's own Slither and proof results
-    (their verdicts and dependence sets): nothing of the unmutated project is compiled or proved again."""
+    mutant with ``mutation_all``), on one plan built from the pipeline's proof results (their verdicts,
+    dependence sets and context): nothing of the unmutated project is proved or lowered again. The plan
+    takes its Slither from its own AST-only compile, not the pipeline's: the generated mutants (their
+    ids, the sample) are then exactly those of ``make mutate`` and ``make bench``, whose Slither differs
+    by a few mutator patches."""
     from vaultproof.mutation import load_mutants, run_mutants
     from vaultproof.mutation.campaign import CampaignOptions, build_plan, run_campaign
 
@@ -209,7 +211,6 @@ def mutation_stage(
         reference.verdicts,
         proof.properties,
         executor,
-        slither=project.slither,
         exclude=config.mutate_exclude,
         ctx=proof.context,
     )
