@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 import pickle
 import shutil
 from collections.abc import Iterable, Mapping
@@ -86,7 +87,9 @@ def _key(root: Path, sources: Iterable[str], twin: CodeTwin | None, deployment: 
 def cached_context(root: Path, deployment: Mapping[str, str], twin: CodeTwin | None = None) -> ModelContext:
     """The context of the project at ``root`` (or of its twin), built once per content hash.
 
-    A twin is compiled without the optimizer: the SlithIR the executor reads does not depend on it.
+    Both are compiled without the optimizer: the SlithIR the executor reads does not depend on it, and an
+    unoptimized compile costs solc less than half as much. The cache file is written whole or not at all
+    (renamed into place), so concurrent test workers never read a partial one.
     """
     from vaultproof import config as config_module
     from vaultproof.compile import compile_project
@@ -98,17 +101,16 @@ def cached_context(root: Path, deployment: Mapping[str, str], twin: CodeTwin | N
         loaded = pickle.loads(path.read_bytes())
         if isinstance(loaded, ModelContext):
             return loaded
-    if twin is None:
-        project = compile_project(config)
-    else:
+    if twin is not None:
         slug = hashlib.sha256(repr(twin).encode()).hexdigest()[:12]
-        variant = twin_root(root, config.sources, twin, root / "build" / "twins" / slug)
-        twin_config = config_module.load(variant)
-        off = dataclasses.replace(twin_config.compile.optimizer, value=False)
-        project = compile_project(
-            dataclasses.replace(twin_config, compile=dataclasses.replace(twin_config.compile, optimizer=off))
-        )
+        config = config_module.load(twin_root(root, config.sources, twin, root / "build" / "twins" / slug))
+    off = dataclasses.replace(config.compile.optimizer, value=False)
+    project = compile_project(
+        dataclasses.replace(config, compile=dataclasses.replace(config.compile, optimizer=off))
+    )
     ctx = build_context(project, deployment)
     cache.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(pickle.dumps(ctx))
+    partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    partial.write_bytes(pickle.dumps(ctx))
+    partial.replace(path)
     return ctx
