@@ -4,8 +4,9 @@ A protocol declares its mutants in a TOML file (``[prove] mutants = ...``): each
 textual edit of one Solidity file that breaks one property family. For every mutant the project
 is copied, edited, recompiled, and the family's properties (and, for static families, the
 detectors) are re-run. The mutant is *killed* when a property's verdict is worse than the unmutated
-run's (``Verdict.rank``: PROVED → anything else, or MODEL-ONLY → VIOLATED), a declared target vanished, or a new static finding appears. A mutant that does not
-compile is reported as stillborn, never counted as killed.
+run's (``Verdict.rank``: PROVED → anything else, or MODEL-ONLY → VIOLATED), a declared target
+vanished, or a new static finding appears. A mutant that does not compile is reported as
+stillborn, never counted as killed.
 """
 
 from __future__ import annotations
