@@ -63,9 +63,7 @@ def load_mutants(path: Path) -> tuple[Mutant, ...]:
     for index, entry in enumerate(entries):
         # ``replace`` may be empty (a mutant that deletes a statement); every other field is required text.
         missing = [
-            f
-            for f in _FIELDS
-            if not isinstance(entry.get(f), str) or (not entry[f] and f != "replace")
+            f for f in _FIELDS if not isinstance(entry.get(f), str) or (not entry[f] and f != "replace")
         ]
         if missing:
             raise ConfigError(f"{path}: mutant #{index + 1} is missing {', '.join(missing)}")
