@@ -106,3 +106,53 @@ def rel2_code(ctx: ModelContext) -> list[Obligation]:
         )
     )
     return out + sale_contract(ctx)
+
+
+# --------------------------------------------------------------------------------------------------
+# REL-1, REL-3, REL-4 on the code (issue 15, branch issue15-vault)
+
+
+def sale_frame(ctx: ModelContext) -> list[Obligation]:
+    """The frame of the waterfall's guarded-sale summary, on ``sellCollateralGuarded``'s own code: a sale
+    writes no vault storage (allocations, accounts) and no USDC lock held by the vault. The order book is
+    unknown code that may move any custodian free balance (declared; the shipped OrderBook locks and
+    unlocks only under ``locker = address(this)``, the book itself — OrderBook.sol's order placement and
+    fills)."""
+    from vaultproof.spec import Havoc, code_obligation, execute
+
+    sale = execute(
+        code_of(ctx),
+        f"{VAULT}.sellCollateralGuarded",
+        deployment=ctx.deployment,
+        havoc={"IOrderBook": Havoc(writes=((BM, "_free"),))},
+        env={"msg.sender": z3.Int(f"{VAULT}.address")},
+        label="saleframe",
+    )
+    from models.alloc_code import unchanged
+
+    vault = z3.Int(f"{VAULT}.address")
+    who, token, key = (z3.Int(f"saleframe.{n}") for n in ("someUser", "someToken", "somePosKey"))
+    same = [unchanged(sale, BM, "_locked", who, token, vault)]
+    same += [
+        unchanged(sale, VAULT, "positionAllocations", key, f)
+        for f in ("amount", "usdcLocked", "lockVersion", "mode", "exists")
+    ]
+    same += [
+        unchanged(sale, VAULT, "accounts", who, f)
+        for f in ("totalAllocated", "crossMarginAllocated", "isolatedAllocated")
+    ]
+    shown = Shown()
+    shown.add("user (argument)", sale.arg("user"))
+    shown.add("remainingDeficit (argument)", sale.arg("remainingDeficit"), USDC)
+    shown.add("some user's vault lock before", sale.before(BM, "_locked", who, token, vault), USDC)
+    shown.add("some user's vault lock after", sale.post(BM, "_locked", who, token, vault), USDC)
+    return [
+        code_obligation(
+            "code: BalanceManagerVault.sellCollateralGuarded writes no allocation, account or vault lock "
+            "(the frame of the waterfall's sale summary)",
+            sale,
+            z3.Implies(sale.ok, z3.And(*same)),
+            shown=shown.tuple(),
+            explanation="a guarded sale changed the vault's bookkeeping or a lock the vault holds",
+        )
+    ]
