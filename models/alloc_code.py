@@ -231,7 +231,7 @@ def _open_shown(ex: Any, label: str) -> Shown:
     shown.add("user (argument)", user)
     shown.add("amount (argument)", ex.arg("amount"), USDC)
     shown.add("mode (argument, 0 = CROSS, 1 = ISOLATED)", ex.arg("mode"))
-    shown.add("collateralDecimals before", ex.before(VAULT, "collateralDecimals"))
+    shown.add("collateralDecimals before", decimals(ex))
     shown.add("quantumRiskEngine before", ex.before(VAULT, "quantumRiskEngine"))
     shown.add("user's free USDC before", ex.before(BM, "_free", user, usdc), USDC)
     shown.add("QRE equity18", z3.Int(f"{label}.qre.equity18"), USD18)
@@ -241,8 +241,20 @@ def _open_shown(ex: Any, label: str) -> Shown:
     return shown
 
 
+def decimals(ex: Any) -> Any:
+    """The vault's ``collateralDecimals`` before the call; code that never reads it (a broken variant)
+    leaves it a free uint8 that nothing constrains."""
+    from vaultproof.spec import ExtractionError
+
+    try:
+        return ex.before(VAULT, "collateralDecimals")
+    except ExtractionError:
+        return z3.Int(f"{VAULT}.collateralDecimals (never read)")
+
+
 def _decimals_allowed(ctx: ModelContext, ex: Any) -> Any:
-    return ex.before(VAULT, "collateralDecimals") <= ctx.param("LockMath.MAX_COLLATERAL_DECIMALS")
+    d = decimals(ex)
+    return z3.And(d >= 0, d <= ctx.param("LockMath.MAX_COLLATERAL_DECIMALS"))
 
 
 def initialize_bounds_decimals(ctx: ModelContext) -> list[Obligation]:
@@ -278,7 +290,7 @@ def alloc3_code(ctx: ModelContext) -> list[Obligation]:
     ex = open_execution(ctx, "open3", qre_bound=False)
     label = "open3"
     equity, mm = z3.Int(f"{label}.qre.equity18"), z3.Int(f"{label}.qre.maintenanceMargin18")
-    amount, d = ex.arg("amount"), ex.before(VAULT, "collateralDecimals")
+    amount, d = ex.arg("amount"), decimals(ex)
     required = mm + _scaled(ctx, amount, d)
     virtual = _virtual_open(ex)
     no_qre = ex.before(VAULT, "quantumRiskEngine") == 0
@@ -332,7 +344,7 @@ def alloc4_code(ctx: ModelContext) -> list[Obligation]:
     label = "open4"
     ex = open_execution(ctx, label, qre_bound=False)
     equity, mm = z3.Int(f"{label}.qre.equity18"), z3.Int(f"{label}.qre.maintenanceMargin18")
-    amount, d = ex.arg("amount"), ex.before(VAULT, "collateralDecimals")
+    amount, d = ex.arg("amount"), decimals(ex)
     required = mm + _scaled(ctx, amount, d)
     virtual = _virtual_open(ex)
     shown = _open_shown(ex, label)
@@ -365,9 +377,7 @@ def alloc4_code(ctx: ModelContext) -> list[Obligation]:
                 z3.Implies(z3.And(ex.ok, virtual), equity >= required),
             ),
             assumptions=[_decimals_allowed(ctx, ex)],
-            witness=z3.And(
-                insufficient, d < ctx.param("LockMath.MAX_COLLATERAL_DECIMALS"), equity >= mm + amount
-            ),
+            witness=z3.And(insufficient, d < ctx.param("LockMath.MAX_COLLATERAL_DECIMALS")),
             shown=shown.tuple(),
             explanation="the open compared equity against a margin not scaled by exactly 10^(18−d)",
         ),
@@ -538,10 +548,22 @@ def alloc6_code(ctx: ModelContext) -> list[Obligation]:
             # two cases, each its own obligation: the whole position (f = PPM: the record is deleted) and a
             # strict part (f < PPM: the record stays, both parts rounded down)
             f, ppm = ex.arg("fractionPpm"), ctx.param("LockMath.PPM")
+            version = rec0["lockVersion"]
             for case, cond, extra, interesting in (
                 ("f = PPM, the record is deleted", f == ppm, z3.Not(rec1["exists"]), z3.BoolVal(True)),
                 # the legacy migration on a partial close is the interesting strict case
-                ("f < PPM, the record stays", f < ppm, rec1["exists"], rec0["lockVersion"] == 0),
+                (
+                    "legacy record, f < PPM, the record stays",
+                    z3.And(f < ppm, version == 0),
+                    rec1["exists"],
+                    z3.BoolVal(True),
+                ),
+                (
+                    "post-upgrade record, f < PPM, the record stays",
+                    z3.And(f < ppm, version != 0),
+                    rec1["exists"],
+                    z3.BoolVal(True),
+                ),
             ):
                 out.append(
                     code_obligation(
