@@ -176,6 +176,7 @@ def release_shown(ctx: ModelContext, ex: Any) -> Shown:
         shown.add(f"allocation usdcLocked {when}", rec["usdcLocked"], USDC)
         shown.add(f"allocation lockVersion {when}", rec["lockVersion"])
         shown.add(f"allocation mode {when} (1 = ISOLATED)", rec["mode"])
+        shown.add(f"allocation exists {when}", rec["exists"])
     shown.add("effective locked before", effective(ctx, rec0), USDC)
     shown.add("user's free USDC before", ex.before(BM, "_free", user, usdc), USDC)
     shown.add("user's free USDC after", ex.post(BM, "_free", user, usdc), USDC)
