@@ -215,6 +215,7 @@ def rel1_code(ctx: ModelContext) -> list[Obligation]:
             goal = z3.And(released >= 0, released <= eff)
             what = "at most the position's effective locked USDC"
             lemmas.append(_floor_bounds(ctx, eff, ex.arg("fractionPpm")))  # floor_lemma, proved below
+            lemmas.append(_strict_part_instance(ctx, rec0["amount"], ex.arg("fractionPpm")))  # proved below
         else:
             goal = released == eff
             what = "exactly the position's effective locked USDC (unlocked + forfeited), never more"
@@ -248,7 +249,7 @@ def rel1_code(ctx: ModelContext) -> list[Obligation]:
                 "from the user's other positions' locks",
             )
         )
-    return [*out, floor_lemma(ctx), *_waterfall_summaries_proved(ctx)]
+    return [*out, floor_lemma(ctx), *partial_rounding_lemma(ctx), *_waterfall_summaries_proved(ctx)]
 
 
 def rel3_code(ctx: ModelContext) -> list[Obligation]:
@@ -292,6 +293,18 @@ def rel3_code(ctx: ModelContext) -> list[Obligation]:
         ),
         *_waterfall_summaries_proved(ctx),
     ]
+
+
+def _strict_part_instance(ctx: ModelContext, y: Any, f: Any) -> Any:
+    from models.alloc_code import _strict_part_instance as instance
+
+    return instance(ctx, y, f)
+
+
+def partial_rounding_lemma(ctx: ModelContext) -> list[Obligation]:
+    from models.alloc_code import partial_rounding_lemma as lemmas
+
+    return lemmas(ctx)
 
 
 def _floor_share(ctx: ModelContext, x: Any, f: Any) -> Any:
@@ -366,6 +379,8 @@ def rel4_code(ctx: ModelContext) -> list[Obligation]:
                         released == share, z3.Implies(rec1["exists"], rec1["usdcLocked"] == eff - released)
                     ),
                 ),
+                # partial_rounding_lemma (proved below): a strict part leaves some amount, so the record stays
+                assumptions=[_strict_part_instance(ctx, rec0["amount"], f)],
                 witness=z3.And(ex.ok, cond, released > 0),
                 shown=shown.tuple(),
                 explanation="a partial close released other than its fraction of the position's lock rounded "
@@ -375,5 +390,6 @@ def rel4_code(ctx: ModelContext) -> list[Obligation]:
     return [
         *out,
         floor_lemma(ctx),
+        *partial_rounding_lemma(ctx),
         *_waterfall_summaries_proved(ctx),
     ]
