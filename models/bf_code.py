@@ -24,7 +24,8 @@ import z3
 
 from models.alloc_code import BM, ISOLATED, VAULT, effective, open_execution, record, release_step_executions
 from models.code_common import USDC, Shown
-from models.rel_code import release_shown, released_from_lock, sale_contract, sale_frame
+from models.debt_code import sale_contract
+from models.rel_code import release_shown, released_from_lock, sale_frame
 from vaultproof.spec import ModelContext, Obligation
 
 

@@ -8,10 +8,12 @@ checked to show the defect in token units, and a flow mutant that is not a twin 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from properties import REGISTRY
 from vaultproof.prover.context import cached_context
+from vaultproof.prover.obligation import ModelContext, Obligation
 from vaultproof.prover.registry import CodeTwin, ModelChecker
 from vaultproof.prover.solver import SolverSettings, discharge
 from vaultproof.results import ObligationResult, Verdict
@@ -27,6 +29,12 @@ def _checker(pid: str) -> ModelChecker:
     return checker
 
 
+def code_of(pid: str) -> Callable[[ModelContext], Sequence[Obligation]]:
+    code = _checker(pid).code
+    assert code is not None
+    return code
+
+
 def _mutant(mid: str) -> CodeTwin:
     m = MUTANTS[mid]
     return CodeTwin(m["file"], m["find"], m["replace"], m["description"])
@@ -35,7 +43,7 @@ def _mutant(mid: str) -> CodeTwin:
 def run(pid: str, part: str, twin: CodeTwin | None = None) -> ObligationResult:
     """Discharge the one code obligation of ``pid`` whose name contains ``part`` (on the twin's code)."""
     ctx = cached_context(ROOT, REGISTRY.deployment, twin)
-    (ob,) = [o for o in _checker(pid).code(ctx) if part in o.name]
+    (ob,) = [o for o in code_of(pid)(ctx) if part in o.name]
     return discharge(ob, SETTINGS)
 
 
@@ -76,7 +84,7 @@ def test_alloc4_twin_compares_against_an_unscaled_margin() -> None:
 
 def test_alloc4_scaling_never_fails_for_allowed_decimals() -> None:
     ctx = cached_context(ROOT, REGISTRY.deployment)
-    checks = [o for o in _checker("ALLOC-4").code(ctx) if "LockMath.scaleTo18" in o.name]
+    checks = [o for o in code_of("ALLOC-4")(ctx) if "LockMath.scaleTo18" in o.name]
     assert len(checks) >= 3  # 18 − d, 10**e, the product
     assert all(discharge(o, SETTINGS).verdict is Verdict.PROVED for o in checks)
 
@@ -84,7 +92,7 @@ def test_alloc4_scaling_never_fails_for_allowed_decimals() -> None:
 def test_alloc5_twin_truncates_the_margin() -> None:
     twin = _checker("ALLOC-5").code_twin
     ctx = cached_context(ROOT, REGISTRY.deployment, twin)
-    obs = [o for o in _checker("ALLOC-5").code(ctx) if "totalAllocated += uint96(amount)" in o.name]
+    obs = [o for o in code_of("ALLOC-5")(ctx) if "totalAllocated += uint96(amount)" in o.name]
     assert obs
     v = values(discharge(obs[0], SETTINGS))
     assert v["amount (argument)"] > 2**96 - 1

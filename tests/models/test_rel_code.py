@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from properties import REGISTRY
-from tests.models.test_alloc_code import _checker, _mutant, run, values
+from tests.models.test_alloc_code import _checker, _mutant, code_of, run, values
 from vaultproof.prover.context import cached_context
 from vaultproof.prover.solver import SolverSettings, discharge
 from vaultproof.results import Verdict
@@ -48,7 +48,7 @@ def test_rel3_cross_deficit_skipping_the_account_is_killed() -> None:
 def test_rel4_twin_releases_more_than_its_fraction() -> None:
     twin = _checker("REL-4").code_twin
     ctx = cached_context(ROOT, REGISTRY.deployment, twin)
-    obs = [o for o in _checker("REL-4").code(ctx) if "releases exactly" in o.name]
+    obs = [o for o in code_of("REL-4")(ctx) if "releases exactly" in o.name]
     results = [discharge(o, SETTINGS) for o in obs]
     violated = [r for r in results if r.verdict is Verdict.VIOLATED]
     assert violated, [(r.name, r.verdict) for r in results]
