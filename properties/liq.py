@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from models import liq as m
+from models import liq_code as code
 from properties import REGISTRY
-from vaultproof.spec import FunctionRef, ModelChecker, PropertyDecl, SeedFindingDecl, Severity
+from vaultproof.spec import CodeTwin, FunctionRef, ModelChecker, PropertyDecl, SeedFindingDecl, Severity
 
 S003, S004 = "003_a4264e45de6bad94.txt", "004_3230dd0b2ff9e2de.txt"
 LE = "LiquidationEngine"
@@ -22,6 +23,16 @@ SHARE = FunctionRef("LiquidationMath", "bankruptcyShare")
 DELTA = FunctionRef("LiquidationMath", "insuranceDelta")
 FEE_DELTA = FunctionRef("LiquidationMath", "feeFromDelta")
 ADMIT = FunctionRef("LiquidationMath", "admitFill")
+
+# Why liquidate / _matchBook are not yet executed by an obligation (measured, issue11 branch): both execute
+# on the shipped code (the walk with an Invariant on its loop, the margin table Unroll(16)) but take 104 s
+# (_matchBook) and 240 s (liquidate) on the loaded 2-core machine — 64 s of it in z3.simplify of the
+# executor's trivial-check filter — far over the 2 s per obligation budget, so no obligation over them is
+# declared yet; the walk's invariant (used ≤ limit, filled + remaining = requested) is still to be stated.
+WALK_PENDING = (
+    "LiquidationEngine.liquidate and _matchBook execute on code but in 240 s / 104 s, over the per-"
+    "obligation budget; the walk's loop invariant is not stated yet"
+)
 
 
 REGISTRY.register(
@@ -59,7 +70,7 @@ REGISTRY.register(
         ),
         checker=ModelChecker.with_defect(
             m.liq1, m.NO_POSITION_CLAMP, "the result is not clamped to the position notional"
-        ),
+        ).pending(WALK_PENDING),
     )
 )
 
@@ -84,7 +95,18 @@ REGISTRY.register(
             m.BLOCK_NOT_DECREMENTED,
             "each liquidation sizes against the full MaxNotionalLiquidated (the block counter is not "
             "subtracted)",
-        ),
+        )
+        .with_code(
+            code.liq2_code,
+            CodeTwin(
+                file="contracts/LiquidationEngine.sol",
+                find="uint256 left = maxNotionalLiquidated > used ? maxNotionalLiquidated - used : 0;",
+                replace="uint256 left = maxNotionalLiquidated;",
+                description="LiquidationEngine._size sizes against the whole MaxNotionalLiquidated (the "
+                "account's notional liquidated this block is not subtracted)",
+            ),
+        )
+        .pending(WALK_PENDING),
     )
 )
 
@@ -103,7 +125,7 @@ REGISTRY.register(
         targets=(FEE, FEE_DELTA, FILL, SETTLE_USER, LIQUIDATE),
         checker=ModelChecker.with_defect(
             m.liq3, m.FEE_CAP_MISSING, "the fee rate is not capped at MaxLiquidationFeePpm"
-        ),
+        ).pending(WALK_PENDING),
     )
 )
 
@@ -127,7 +149,7 @@ REGISTRY.register(
             m.liq4,
             m.NON_STRICT,
             "an account with equity equal to its maintenance margin is liquidatable (≤ instead of <)",
-        ),
+        ).pending(WALK_PENDING),
     )
 )
 
@@ -159,7 +181,7 @@ REGISTRY.register(
         targets=(LIQUIDATE, SIZE, MATCH, FILL, NOTIONAL, FEE, DELTA, FEE_DELTA),
         checker=ModelChecker.with_defect(
             m.liq5, m.NO_BLOCK_LIMIT, "MaxNotionalLiquidated is not applied to the sizing"
-        ),
+        ).pending(WALK_PENDING),
     )
 )
 
@@ -187,6 +209,17 @@ REGISTRY.register(
             m.liq6,
             m.FEE_NOT_BOUNDED_BY_DELTA,
             "the fee is the full cap even where the insurance delta is smaller (dYdX's min dropped)",
+        ).with_code(
+            code.liq6_code,
+            CodeTwin(
+                file="contracts/LiquidationEngine.sol",
+                find="f.fee = LiquidationMath.feeFromDelta(\n"
+                "            f.delta, LiquidationMath.liquidationFee(f.quote, liquidationFeePpm, maxLiquidationFeePpm)\n"
+                "        );",
+                replace="f.fee = LiquidationMath.liquidationFee(f.quote, liquidationFeePpm, maxLiquidationFeePpm);",
+                description="LiquidationEngine._admit charges the full fee cap, not min(cap, d) (dYdX's min "
+                "dropped in the engine, the library untouched)",
+            ),
         ),
     )
 )
@@ -215,7 +248,18 @@ REGISTRY.register(
             m.liq7,
             m.ROOM_IGNORES_USED,
             "each fill is checked against the whole limit instead of what is left of it",
-        ),
+        )
+        .with_code(
+            code.liq7_code,
+            CodeTwin(
+                file="contracts/LiquidationEngine.sol",
+                find="LiquidationMath.admitFill(f.delta, o.insuranceUsed, maxQuantumsInsuranceLost);",
+                replace="LiquidationMath.admitFill(f.delta, 0, maxQuantumsInsuranceLost);",
+                description="LiquidationEngine._admit checks each fill against the whole limit (the account's "
+                "loss so far is not passed)",
+            ),
+        )
+        .pending(WALK_PENDING),
     )
 )
 
