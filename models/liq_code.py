@@ -593,8 +593,26 @@ def _liquidate_shown(ex: Any, v: dict[str, Any]) -> Shown:
         shown.add(f"account block {tag}", bn)
         shown.add(f"account notional liquidated {tag}", notional, USDC)
         shown.add(f"account insurance loss {tag}", lost, USDC)
-    for k, unit in (("size", RAW_), ("notional", USDC), ("quoteValue", USDC), ("fee", USDC), ("stop", RAW_)):
+    for k, unit in (
+        ("requested", RAW_),
+        ("size", RAW_),
+        ("backstopped", RAW_),
+        ("fills", RAW_),
+        ("notional", USDC),
+        ("quoteValue", USDC),
+        ("fee", USDC),
+        ("insuranceLost", USDC),
+        ("fillablePrice", USDC),
+        ("stop", RAW_),
+    ):
         shown.add(f"r.{k} (returned)", ex.memory(0, k), unit)
+    for i, e in enumerate(ex.events_named("LiquidationFill")):
+        shown.add(f"LiquidationFill#{i} emitted", e.when)
+        for k in ("size", "price", "quote", "delta", "fee", "insuranceLost"):
+            if k in e.fields:
+                shown.add(f"LiquidationFill#{i}.{k}", e[k], RAW_ if k == "size" else USDC)
+    for i, e in enumerate(ex.events_named("LiquidationStopped")):
+        shown.add(f"LiquidationStopped#{i} emitted", e.when)
     return shown
 
 

@@ -47,3 +47,10 @@ def test_fresh_memory_struct_parameter_with_an_array_field(code: CodeProject) ->
 def test_write_through_an_aliased_array_is_an_error(code: CodeProject) -> None:
     with pytest.raises(ExtractionError, match="Tiers.aliased.*merged with another|aliases"):
         execute(code, "Tiers.aliased")
+
+
+def test_memory_field_written_on_one_branch_is_zero_on_the_other(code: CodeProject) -> None:
+    ex = execute(code, "Tiers.oneBranch")
+    c, x = ex.arg("c"), ex.arg("x")
+    assert verdict(ex, z3.Implies(ex.ok, ex.ret(0) == z3.If(c, x, 0))) is Verdict.PROVED
+    assert verdict(ex, z3.Implies(ex.ok, ex.ret(0) == x)) is Verdict.VIOLATED

@@ -1878,6 +1878,11 @@ class Executor:
             merged_obj: dict[tuple[str, ...], Any] = {}
             for path in paths:
                 present = [(p, o[path]) for p, o in owners if path in o]
+                if len(present) < len(owners):
+                    # a path one state never touched still holds the object's zero value there (memory is
+                    # zero-initialised), not another state's write
+                    sample = present[0][1]
+                    present = [(p, o.get(path, _zero_like(sample))) for p, o in owners]
                 if len(present) == 1:
                     merged_obj[path] = present[0][1]
                 else:
