@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from properties import REGISTRY
+from properties import liq
 from vaultproof.prover.context import cached_context
 from vaultproof.prover.obligation import ModelContext
 from vaultproof.prover.registry import ModelChecker
@@ -36,6 +37,17 @@ WITH_CODE = sorted(p.id for p in REGISTRY.model_properties() if _checker(p.id).c
 RAW_UNITS = {"CONV-7"}
 # Code obligations proved, but a declared target is only summarised, not executed: MODEL-ONLY naming it.
 SUMMARISED = {"DEBT-1": "not executed on code: AdlEngine.socialize"}
+# LIQ (issue11): the book walk and the QRE's eligibility are not executed yet; the reason says why
+SUMMARISED.update(
+    {
+        pid: f"not executed on code: {target} ({why})"
+        for pid, target, why in (
+            ("LIQ-1", "LiquidationEngine._matchBook", liq.WALK_PENDING),
+            ("LIQ-4", "QuantumRiskEngine.isLiquidatable", liq.QRE_PENDING),
+            ("LIQ-7", "LiquidationEngine._matchBook", liq.WALK_PENDING),
+        )
+    }
+)
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,10 @@ def test_struct_field_repointed_at_an_argument_array(code: CodeProject) -> None:
         0,
         ex.memory(t, 0, "rate", before=True),
     )
-    assert verdict(ex, z3.Implies(ex.ok, z3.And(ex.ret("len") == length, ex.ret("r") == first))) is Verdict.PROVED
+    assert (
+        verdict(ex, z3.Implies(ex.ok, z3.And(ex.ret("len") == length, ex.ret("r") == first)))
+        is Verdict.PROVED
+    )
     # the `new Tier[](0)` the field held first is gone: claiming its length 0 survived is wrong
     assert verdict(ex, z3.Implies(ex.ok, ex.ret("len") == 0)) is Verdict.VIOLATED
 
@@ -45,7 +48,7 @@ def test_fresh_memory_struct_parameter_with_an_array_field(code: CodeProject) ->
 
 
 def test_write_through_an_aliased_array_is_an_error(code: CodeProject) -> None:
-    with pytest.raises(ExtractionError, match="Tiers.aliased.*merged with another|aliases"):
+    with pytest.raises(ExtractionError, match=r"alias"):
         execute(code, "Tiers.aliased")
 
 

@@ -351,8 +351,20 @@ class Execution:
                 fields.append("#")
                 keys.append(z3.IntVal(step) if isinstance(step, int) else step)
         obj = heap.get(loc.obj)
-        if obj is None or tuple(fields) not in obj:
-            raise ExtractionError(f"{self.name}: memory {value!r}.{'.'.join(map(str, path))} was never written")
+        if obj is None:
+            raise ExtractionError(f"{self.name}: memory {value!r} is not live after the call")
+        if tuple(fields) not in obj and not keys:
+            # never written nor read: still the zero value memory starts with
+            leaf_type = loc.type
+            for step in path:
+                leaf_type = UINT256 if step == "length" else leaf_type.field_type(step)
+            if not leaf_type.elementary:
+                raise ExtractionError(f"{self.name}: {value!r}.{'.'.join(map(str, path))} is not a value")
+            return z3.BoolVal(False) if leaf_type.kind == "bool" else z3.IntVal(0)
+        if tuple(fields) not in obj:
+            raise ExtractionError(
+                f"{self.name}: memory {value!r}.{'.'.join(map(str, path))} was never written"
+            )
         leaf = obj[tuple(fields)]
         return z3.Select(leaf, *keys) if keys else leaf
 
@@ -568,7 +580,9 @@ class Executor:
             plain = replace(dest.type, fields=tuple(f for f in dest.type.fields if not _dynamic_array(f[1])))
             self.copy_into(ps, replace(dest, type=plain), replace(value, type=plain), where)
             for name, field_type in arrays:
-                self.alias_array(ps, self.sub(dest, (name,), field_type), self.sub(value, (name,), field_type), where)  # type: ignore[arg-type]
+                self.alias_array(
+                    ps, self.sub(dest, (name,), field_type), self.sub(value, (name,), field_type), where
+                )  # type: ignore[arg-type]
             return
         for path, leaf_type in self.leaves(dest.type, where):
             self.store(
@@ -594,8 +608,8 @@ class Executor:
         taken = {
             path[len(source.path) :]: leaf
             for path, leaf in fields.items()
-            if path[: len(source.path)] == source.path and path[len(source.path) : len(source.path) + 1]
-            in (("length",), ("#",))
+            if path[: len(source.path)] == source.path
+            and path[len(source.path) : len(source.path) + 1] in (("length",), ("#",))
         }
         taken.setdefault(("length",), z3.IntVal(0))
         obj = ps.world.heap[dest.obj]
