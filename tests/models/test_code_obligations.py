@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from properties import REGISTRY
-from properties import liq
+from properties import REGISTRY, liq
 from vaultproof.prover.context import cached_context
 from vaultproof.prover.obligation import ModelContext
 from vaultproof.prover.registry import ModelChecker
