@@ -1,4 +1,4 @@
-"""Memory structs with a dynamic array field (tests/fixtures/code/contracts/Tiers.sol): constructed with
+"""Memory structs with a dynamic array field (tests/fixtures/code/contracts/Store.sol): constructed with
 `new T[](0)`, re-pointed at another array, passed as a fresh entry parameter, read after the call; a write
 that would have to show through an alias is an ERROR, never a silent copy."""
 
@@ -20,7 +20,7 @@ def verdict(ex: Execution, goal: z3.BoolRef) -> Verdict:
 
 
 def test_struct_field_repointed_at_an_argument_array(code: CodeProject) -> None:
-    ex = execute(code, "Tiers.build")
+    ex = execute(code, "Store.build")
     t = ex.arg("t")
     length = ex.memory(t, "length", before=True)
     first = z3.If(
@@ -37,7 +37,7 @@ def test_struct_field_repointed_at_an_argument_array(code: CodeProject) -> None:
 
 
 def test_fresh_memory_struct_parameter_with_an_array_field(code: CodeProject) -> None:
-    ex = execute(code, "Tiers._priced")
+    ex = execute(code, "Store._priced")
     n = ex.arg("n")
     length = ex.memory("b", "tiers", "length", before=True)
     rate = ex.memory("b", "tiers", 0, "rate", before=True)
@@ -49,11 +49,11 @@ def test_fresh_memory_struct_parameter_with_an_array_field(code: CodeProject) ->
 
 def test_write_through_an_aliased_array_is_an_error(code: CodeProject) -> None:
     with pytest.raises(ExtractionError, match=r"alias"):
-        execute(code, "Tiers.aliased")
+        execute(code, "Store.aliased")
 
 
 def test_memory_field_written_on_one_branch_is_zero_on_the_other(code: CodeProject) -> None:
-    ex = execute(code, "Tiers.oneBranch")
+    ex = execute(code, "Store.oneBranch")
     c, x = ex.arg("c"), ex.arg("x")
     assert verdict(ex, z3.Implies(ex.ok, ex.ret(0) == z3.If(c, x, 0))) is Verdict.PROVED
     assert verdict(ex, z3.Implies(ex.ok, ex.ret(0) == x)) is Verdict.VIOLATED
