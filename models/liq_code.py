@@ -62,7 +62,7 @@ def _run(ctx: ModelContext, fn: str, label: str | None = None, **kw: Any) -> Any
     )
 
 
-def _m(ex: Any, arg: str, *path: Any, before: bool = False) -> Any:
+def _m(ex: Any, arg: str | int, *path: Any, before: bool = False) -> Any:
     return ex.memory(arg, *path, before=before)
 
 
@@ -685,7 +685,10 @@ def _scenario(ex: Any, v: dict[str, Any], tnc18: int, max_loss: int) -> z3.BoolR
     (MM 1%), TNC ``tnc18`` against TMMR 500 USDC (18 dp), no arch registered to re-price (the QRE answers as
     given), no block limit but MaxQuantumsInsuranceLost = ``max_loss``, the backstop on."""
     a = _answers(ex)
-    one = lambda key: a[key][0]  # noqa: E731
+
+    def one(key: str) -> Any:
+        return a[key][0]
+
     tiers = {k: one(f"getMarginTiers.ret.{k}") for k in ("lowerBound", "maxLeverage", "maintenanceDeduction")}
     mark = a["markPrice.ret"]
     return z3.And(

@@ -580,9 +580,9 @@ class Executor:
             plain = replace(dest.type, fields=tuple(f for f in dest.type.fields if not _dynamic_array(f[1])))
             self.copy_into(ps, replace(dest, type=plain), replace(value, type=plain), where)
             for name, field_type in arrays:
-                self.alias_array(
-                    ps, self.sub(dest, (name,), field_type), self.sub(value, (name,), field_type), where
-                )  # type: ignore[arg-type]
+                field = self.sub(dest, (name,), field_type)
+                assert isinstance(field, MLoc)
+                self.alias_array(ps, field, self.sub(value, (name,), field_type), where)
             return
         for path, leaf_type in self.leaves(dest.type, where):
             self.store(
