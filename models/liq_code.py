@@ -426,22 +426,27 @@ def size_code(ctx: ModelContext) -> list[Obligation]:
                 ),
             ),
             assumptions=[*ranges, *positions],
-            witness=z3.And(ex.ok, requested < size),
+            witness=z3.And(ex.ok, left < notional, requested > 0),
             shown=shown.tuple(),
             explanation="the liquidation order exceeds the position or the position block limits",
         ),
         code_obligation(
             "code: LiquidationEngine._size sizes against what is left of MaxNotionalLiquidated for the "
-            "account "
-            "in this block (counters reset on its first liquidation of a block) and starts the order with "
-            "the "
-            "account's insurance loss of this block",
+            "account in this block (BlockLimitReached at 0)",
+            ex,
+            z3.Implies(ex.ok, z3.And(used < cap, left <= cap - used)),
+            assumptions=[*ranges, *positions],
+            witness=z3.And(ex.ok, used > 0),
+            shown=shown.tuple(),
+            explanation="a liquidation is sized against more than what is left of the account's block limit",
+        ),
+        code_obligation(
+            "code: LiquidationEngine._size resets the account's block counters on its first liquidation of a "
+            "block and starts the order with the account's insurance loss of this block",
             ex,
             z3.Implies(
                 ex.ok,
                 z3.And(
-                    used < cap,
-                    left <= cap - used,
                     _m(ex, "o", "insuranceUsed") == lost,
                     ex.post(LE, "_accountBlocks", user, "blockNumber") == ex.env["block.number"],
                     _block_used(ex, user, "notionalLiquidated", post=True) == used,
@@ -451,7 +456,7 @@ def size_code(ctx: ModelContext) -> list[Obligation]:
             assumptions=[*ranges, *positions],
             witness=z3.And(ex.ok, used > 0),
             shown=shown.tuple(),
-            explanation="a liquidation is sized against more than what is left of the account's block limit",
+            explanation="the account's block counters were not carried (same block) or reset (new block)",
         ),
         code_obligation(
             "code: LiquidationEngine._size sizes a partial liquidation only after the cooldown",
@@ -876,7 +881,7 @@ def liquidate_eligibility_code(ctx: ModelContext) -> list[Obligation]:
 
 def liq2_code(ctx: ModelContext) -> list[Obligation]:
     return [
-        *size_code(ctx)[:2],
+        *size_code(ctx)[:3],
         *record_code(ctx),
         *admit_limit_code(ctx)[:2],
         *settle_code(ctx),
@@ -889,7 +894,7 @@ def liq3_code(ctx: ModelContext) -> list[Obligation]:
 
 
 def liq4_code(ctx: ModelContext) -> list[Obligation]:
-    return [size_code(ctx)[2], *liquidate_eligibility_code(ctx)]
+    return [size_code(ctx)[3], *liquidate_eligibility_code(ctx)]
 
 
 def liq1_code(ctx: ModelContext) -> list[Obligation]:
