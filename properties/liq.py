@@ -178,10 +178,9 @@ REGISTRY.register(
             code.liq4_code,
             CodeTwin(
                 file="contracts/LiquidationEngine.sol",
-                find="        if (!qre.isLiquidatable(user)) revert NotLiquidatable(user);\n",
-                replace="",
-                description="LiquidationEngine.liquidate no longer asks the QRE whether the account is "
-                "liquidatable",
+                find="if (last != 0 && block.timestamp < last + partialLiquidationCooldown) {",
+                replace="if (false) {",
+                description="LiquidationEngine._size no longer enforces the partial-liquidation cooldown",
             ),
         )
         .pending(QRE_PENDING),
