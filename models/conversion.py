@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import z3
 
-from vaultproof.prover.obligation import ModelContext, Obligation, Quantity
+from vaultproof.prover.obligation import ModelContext, Obligation, Quantity, settled_at_build
 
 UINT256 = 2**256
 
@@ -242,10 +242,12 @@ def conv1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
         s = Scope()
         fp_var = s.uint("floorPrice", 256, qd, "USDC/" + base)
         big_v, big_q = z3.IntVal(0), z3.IntVal(0)
-        obligations.append(
-            s.obligation(
-                f"level walk: base (no level filled) {tag}",
-                z3.And(big_v >= big_q * fp_var, big_v <= big_q * 2**BOOK_PRICE_BITS),
+        obligations.extend(
+            settled_at_build(
+                s.obligation(
+                    f"level walk: base (no level filled) {tag}",
+                    z3.And(big_v >= big_q * fp_var, big_v <= big_q * 2**BOOK_PRICE_BITS),
+                )
             )
         )
 
@@ -299,9 +301,7 @@ def conv1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
             )
         )
         s = Scope()
-        obligations.append(
-            s.obligation(f"per-fill rounding: base (nothing credited) {tag}", z3.IntVal(0) >= z3.IntVal(0))
-        )
+        # the base of the per-fill induction is 0 ≥ 0 over the empty walk: settled, not an obligation
 
         # 4. Conclusion: exact proceeds ≥ exact oracle × liqFactor value, and a sale the vault accepts
         #    (received ≥ minProceeds, checked after the balance-delta measurement) realises at least
@@ -335,13 +335,20 @@ def conv1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
                 s, f"qty * price * liqFactorBps * 10**quoteDecimals {tag}", qty * price * lf * 10**qd, qty > 0
             )
         )
-        obligations.append(
-            no_overflow(
-                s, f"10**baseDecimals * 10**priceDecimals * BPS {tag}", z3.IntVal(10**bd * 10**pd * bps)
+        # over the profile's constants: settled when the model is built (kept only if it fails)
+        obligations.extend(
+            settled_at_build(
+                no_overflow(
+                    s, f"10**baseDecimals * 10**priceDecimals * BPS {tag}", z3.IntVal(10**bd * 10**pd * bps)
+                )
             )
         )
-        obligations.append(
-            s.obligation(f"no division by zero in minProceeds {tag}", z3.IntVal(10**bd * 10**pd * bps) > 0)
+        obligations.extend(
+            settled_at_build(
+                s.obligation(
+                    f"no division by zero in minProceeds {tag}", z3.IntVal(10**bd * 10**pd * bps) > 0
+                )
+            )
         )
         s = Scope()
         qty = s.uint("levelFill", QTY_BITS, bd, base)
@@ -587,11 +594,14 @@ def conv4(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
 
     qre_max = ctx.param(P_QRE_MAX_COLLATERALS)
     s = Scope()
-    out.append(
-        s.obligation(
-            "the vault's loop bound covers every collateral the QRE can enable",
-            z3.IntVal(qre_max) <= max_coll,
-            explanation="collaterals beyond the vault's MAX_COLLATERALS would never be converted",
+    # both bounds are constants extracted from the contracts: settled when the model is built
+    out.extend(
+        settled_at_build(
+            s.obligation(
+                "the vault's loop bound covers every collateral the QRE can enable",
+                z3.IntVal(qre_max) <= max_coll,
+                explanation="collaterals beyond the vault's MAX_COLLATERALS would never be converted",
+            )
         )
     )
     s = Scope()
@@ -647,7 +657,6 @@ def conv5(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     locked_base = s.uint("bmvLockedBase", 128, 18, "BASE")
     usdc = s.uint("userUsdc", 128, 6, "USDC")
     insurance = s.uint("insuranceBalance", 128, 6, "USDC")
-    i = s.uint("index", 256)
     unlock = s.uint("unlockedForSale", 128, 18, "BASE")
     reverted = s.boolean("saleReverted")
     s.assume(unlock <= locked_base)
@@ -671,7 +680,9 @@ def conv5(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     rem2 = z3.If(committed, rem - paid, rem)
     usdc2 = z3.If(committed, usdc + received - paid, usdc)
     ins2 = z3.If(committed, insurance + paid, insurance)
-    i2 = i + 1  # the catch branch only emits CollateralSaleFailed; the loop moves on
+    # "the loop moves on after a revert" was an obligation ``i2 == i + 1`` with ``i2 = i + 1``: a
+    # TAUTOLOGY (the model wrote the answer in). It is the catch branch's shape, not arithmetic; the
+    # reverted frame's effects are what this model decides.
     return [
         s.obligation(
             "a reverted sale leaves remaining deficit and balances exactly as before the iteration",
@@ -683,11 +694,6 @@ def conv5(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
             ),
             z3.And(reverted, unlock > 0),
             "a write made before the reverting call survived the revert",
-        ),
-        s.obligation(
-            "a reverted sale does not stop the loop (the liquidation continues to the next collateral)",
-            z3.Implies(reverted, i2 == i + 1),
-            reverted,
         ),
     ]
 
@@ -736,11 +742,9 @@ def conv6(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
             z3.And(off, z3.Or(pool_manager != 0, qre != 0), sold > 0, deficit > free),
             "with the conversion switched off the vault still sold collateral",
         ),
-        s.obligation(
-            "switched on ⇒ the free-USDC step is the legacy one (collateral only after free USDC)",
-            z3.Implies(enabled, rem1 == deficit - zmin(deficit, free)),
-            enabled,
-        ),
+        # "switched on ⇒ the free-USDC step is the legacy one" compared take_free with its own formula
+        # (a TAUTOLOGY); the first step is shared by construction and DeficitMath.takeFree is tied to
+        # the code by DEBT-1's equivalence obligation.
     ]
 
 
@@ -758,8 +762,7 @@ def conv7(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     ``getPrice``-with-staleness-check, which reverts on a stale price.
     """
     out: list[Obligation] = []
-    s = Scope()
-    out.append(s.obligation("collateral loop: base (nothing reverted)", z3.BoolVal(True)))
+    # base: before the first iteration nothing has reverted (true by definition: no obligation)
 
     s = Scope()
     k = s.uint("iteration", 256)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import z3
 
 from models.conversion import Scope, code_tie, no_underflow, pay_to_insurance, take_free, zmin
-from vaultproof.prover.obligation import ModelContext, Obligation
+from vaultproof.prover.obligation import ModelContext, Obligation, settled_at_build
 
 USDC = "USDC"
 D6 = 6
@@ -119,7 +119,7 @@ def debt1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     # stage 4: ADL — ranked-list induction (see debt5): socialized_k + rem_k = rem3
     s = Scope()
     rem3v = _usdc(s, "shortfallToSocialize")
-    out.append(s.obligation("ADL loop: base", rem3v == 0 + rem3v))
+    out.extend(settled_at_build(s.obligation("ADL loop: base", rem3v == 0 + rem3v)))
     s = Scope()
     rem3v, rem, soc = _usdc(s, "shortfallToSocialize"), _usdc(s, "adlRemaining"), _usdc(s, "socializedSoFar")
     profit = _usdc(s, "positionUnrealizedProfit")
@@ -271,8 +271,7 @@ def debt2(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     out: list[Obligation] = []
     # collateral loop: invariant rem > 0 ⇒ unused == 0 (every processed, non-skipped collateral has
     # sold all of its floor-clearing capacity whenever the deficit is still open)
-    s = Scope()
-    out.append(s.obligation("collateral loop: base (unused capacity 0)", z3.BoolVal(True)))
+    # base: unused capacity starts at 0, so the invariant holds by definition (no obligation)
     s = Scope()
     rem, unused = _usdc(s, "remaining"), _usdc(s, "unusedCapacitySoFar")
     cap = _usdc(s, "floorClearingProceeds")  # what this collateral can realise at ≥ floor (0 if skipped)
@@ -503,8 +502,10 @@ def debt6(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
         return z3.And(free >= 0, locked >= 0, ins >= 0, free + locked + ins <= held)
 
     s = Scope()
-    out.append(
-        s.obligation("base: empty custodian", inv(z3.IntVal(0), z3.IntVal(0), z3.IntVal(0), z3.IntVal(0)))
+    out.extend(
+        settled_at_build(
+            s.obligation("base: empty custodian", inv(z3.IntVal(0), z3.IntVal(0), z3.IntVal(0), z3.IntVal(0)))
+        )
     )
 
     for op in OPERATIONS:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import z3
 
 from models.conversion import Scope, code_tie, no_overflow, zmax, zmin
-from vaultproof.prover.obligation import ModelContext, Obligation
+from vaultproof.prover.obligation import ModelContext, Obligation, settled_at_build
 
 P_PPM = "LiquidationMath.PPM"
 USDC, D6 = "USDC", 6
@@ -93,7 +93,7 @@ def liq1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
             z3.And(pos * portion / ppm > min_n, block_rem > pos),
         ),
         no_overflow(s, "positionNotional * maxPositionPortionLiquidatedPpm", pos * portion, pos > 0),
-        s.obligation("no division by zero (PPM)", z3.IntVal(ppm) > 0),
+        *settled_at_build(s.obligation("no division by zero (PPM)", z3.IntVal(ppm) > 0)),
         *code_tie(
             ctx,
             "LiquidationMath.liquidationNotional",

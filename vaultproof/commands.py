@@ -1,19 +1,61 @@
-"""One function per CLI command. Each returns a CommandResult; none calls sys.exit."""
+"""One handler per CLI command, and the table that wires them: ``COMMANDS = {name: (handler, flags)}``.
+
+``cli.py`` parses the arguments, loads the config and builds the console once, then calls
+``handler(args, config, console)``. Handlers return a :class:`CommandResult`; none calls ``sys.exit``
+and none imports ``cli`` (the dependency goes one way). A handler's help text is its docstring's first
+line; its flags are names that ``cli.py`` turns into argparse options (config options among them are
+generated from :mod:`vaultproof.config`'s field metadata).
+"""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from vaultproof import config as config_module
-from vaultproof.cli import CommandResult
-from vaultproof.compile import compile_project
+from vaultproof.config import Config
 from vaultproof.console import Console
+from vaultproof.errors import ConfigError
+from vaultproof.prover.registry import Registry
 from vaultproof.results import ExitCode
 
 
-def cmd_compile(args: argparse.Namespace) -> CommandResult:
-    cfg = config_module.load(args.path)
-    console = Console(quiet=args.quiet)
+@dataclass(frozen=True)
+class CommandResult:
+    """What a command returns to ``_main``'s caller: its exit code and its payload object."""
+
+    exit_code: ExitCode
+    payload: object = None
+
+
+Handler = Callable[[argparse.Namespace, Config, Console], CommandResult]
+
+
+def declared_registry(config: Config) -> Registry:
+    """The project's REGISTRY; a project that declares no properties package has none to run."""
+    from vaultproof.prover.runner import load_registry
+
+    if not config.properties_module:
+        raise ConfigError("vaultproof.toml: [prove] properties is not set: declare the properties package")
+    return load_registry(config.properties_module, config.root)
+
+
+def check_only(registry: Registry, only: tuple[str, ...]) -> None:
+    """``--only`` ids must be declared: checked before any compile (seconds, not minutes, to a typo)."""
+    import difflib
+
+    known = set(registry.properties) | set(registry.seed_findings) | set(registry.metrics)
+    unknown = sorted(set(only) - known)
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], sorted(known), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ConfigError(f"--only names unknown id(s): {', '.join(unknown)}{hint}")
+
+
+def cmd_compile(args: argparse.Namespace, cfg: Config, console: Console) -> CommandResult:
+    """compile a project with crytic-compile and print deployed bytecode sizes"""
+    from vaultproof.compile import compile_project
+
     project = compile_project(cfg)
     rows = [(a.source, a.name, a.deployed_bytes) for a in project.project_contracts()]
     console.table(
@@ -24,32 +66,12 @@ def cmd_compile(args: argparse.Namespace) -> CommandResult:
     return CommandResult(ExitCode.CLEAN, project)
 
 
-def cmd_list(args: argparse.Namespace) -> CommandResult:
-    from vaultproof.prover.runner import load_registry
-
-    cfg = config_module.load(args.path)
-    registry = load_registry(cfg.properties_module, cfg.root)
-    console = Console(quiet=args.quiet)
-    console.table(
-        ("id", "severity", "checker", "title"),
-        [
-            (p.id, p.severity.value, "slither" if p.is_static else "z3", p.title)
-            for p in registry.sorted_properties()
-        ],
-    )
-    console.summary(
-        f"{len(registry.properties)} properties, {len(registry.seed_findings)} seed findings, "
-        f"{len(registry.metrics)} metrics"
-    )
-    return CommandResult(ExitCode.CLEAN, registry)
-
-
-def cmd_analyse(args: argparse.Namespace) -> CommandResult:
+def cmd_analyse(args: argparse.Namespace, cfg: Config, console: Console) -> CommandResult:
+    """run Slither's detectors, the project's own detectors, upgrade and size checks"""
+    from vaultproof.output import report_lock
     from vaultproof.pipeline import analyse_stage, write_slither_json
 
-    cfg = config_module.load(args.path)
-    console = Console(quiet=args.quiet)
-    outcome = analyse_stage(cfg, console)
+    outcome = analyse_stage(cfg, console, registry=declared_registry(cfg))
     open_findings = [f for f in outcome.findings if not f.triaged]
     console.table(
         ("impact", "detector", "location", "status"),
@@ -67,7 +89,9 @@ def cmd_analyse(args: argparse.Namespace) -> CommandResult:
     )
     for note in outcome.notes:
         console.step(f"analyse: {note}")
-    slither_json = write_slither_json(outcome, cfg.path(cfg.reports_dir))
+    out_dir = cfg.path(cfg.reports_dir)
+    with report_lock(out_dir, cfg.lock_timeout_s):
+        slither_json = write_slither_json(outcome, out_dir)
     over = [s.contract for s in outcome.sizes if not s.within_limit]
     gated = [f for f in open_findings if f.impact.rank <= cfg.fail_on.rank]
     console.summary(
@@ -79,37 +103,84 @@ def cmd_analyse(args: argparse.Namespace) -> CommandResult:
     return CommandResult(ExitCode.REGRESSION if failed else ExitCode.CLEAN, outcome)
 
 
-def cmd_prove(args: argparse.Namespace) -> CommandResult:
-    from vaultproof.pipeline import prove_stage
+def cmd_prove(args: argparse.Namespace, cfg: Config, console: Console) -> CommandResult:
+    """decide every Z3 property (with vacuity and tautology checks), seed findings and metrics"""
+    from vaultproof.pipeline import prove_stage, prove_summary_line
 
-    cfg = config_module.load(args.path)
-    console = Console(quiet=args.quiet)
-    outcome = prove_stage(cfg, console, jobs=args.jobs, only=tuple(args.only))
+    registry = declared_registry(cfg)
+    check_only(registry, tuple(args.only))
+    outcome = prove_stage(cfg, console, only=tuple(args.only), registry=registry)
+    console.summary(prove_summary_line(outcome))
     return CommandResult(ExitCode.CLEAN if outcome.all_passed else ExitCode.REGRESSION, outcome)
 
 
-def cmd_report(args: argparse.Namespace) -> CommandResult:
+def cmd_report(args: argparse.Namespace, cfg: Config, console: Console) -> CommandResult:
+    """write Markdown, HTML, JSON, SARIF and JUnit reports from the last run's results.json"""
     from vaultproof.pipeline import report_stage
 
-    cfg = config_module.load(args.path)
-    console = Console(quiet=args.quiet)
-    result = report_stage(cfg, console, out=args.out)
+    result = report_stage(cfg, console)
     return CommandResult(result.exit_code, result)
 
 
-def cmd_run(args: argparse.Namespace) -> CommandResult:
+def cmd_run(args: argparse.Namespace, cfg: Config, console: Console) -> CommandResult:
+    """the whole pipeline: compile → analyse → prove → report → gate"""
     from vaultproof.pipeline import RunOptions, run_pipeline
 
-    cfg = config_module.load(args.path)
-    console = Console(quiet=args.quiet)
+    registry = declared_registry(cfg)
+    check_only(registry, tuple(args.only))
     options = RunOptions(
-        jobs=args.jobs,
         only=tuple(args.only),
         gate=args.gate,
         update_baseline=args.update_baseline,
-        baseline=args.baseline,
-        out=args.out,
         mutants=not args.skip_mutants,
     )
-    result = run_pipeline(cfg, console, options)
+    result = run_pipeline(cfg, console, options, registry=registry)
     return CommandResult(result.exit_code, result)
+
+
+def cmd_list(args: argparse.Namespace, cfg: Config, console: Console) -> CommandResult:
+    """print the property catalogue declared by the project's properties package"""
+    registry = declared_registry(cfg)
+    console.table(
+        ("id", "severity", "checker", "title"),
+        [
+            (p.id, p.severity.value, "slither" if p.is_static else "z3", p.title)
+            for p in registry.sorted_properties()
+        ],
+    )
+    console.summary(
+        f"{len(registry.properties)} properties, {len(registry.seed_findings)} seed findings, "
+        f"{len(registry.metrics)} metrics"
+    )
+    return CommandResult(ExitCode.CLEAN, registry)
+
+
+_COMMON = ("--quiet", "--debug", "--no-cache")
+_PROVER = ("--jobs", "--timeout-ms", "--rlimit", "--only")
+
+# name → (handler, flags). Order is the order of ``vaultproof --help``.
+COMMANDS: dict[str, tuple[Handler, tuple[str, ...]]] = {
+    "compile": (cmd_compile, _COMMON),
+    "analyse": (cmd_analyse, (*_COMMON, "--out", "--lock-timeout")),
+    "prove": (cmd_prove, (*_COMMON, *_PROVER)),
+    "report": (cmd_report, (*_COMMON, "--out", "--lock-timeout")),
+    "run": (
+        cmd_run,
+        (
+            *_COMMON,
+            *_PROVER,
+            "--gate",
+            "--update-baseline",
+            "--baseline",
+            "--fail-on",
+            "--skip-mutants",
+            "--out",
+            "--lock-timeout",
+        ),
+    ),
+    "list": (cmd_list, ("--quiet", "--debug")),
+}
+
+
+def help_of(handler: Handler) -> str:
+    return (handler.__doc__ or "").strip().splitlines()[0]

@@ -84,7 +84,8 @@ class ExitCode(enum.IntEnum):
 
     CLEAN = 0
     REGRESSION = 1
-    BAD_INPUT = 2
+    BAD_INPUT = 2  # bad input or a tool failure: never a verdict about the code
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it)
 
 
 @dataclass(frozen=True, order=True)

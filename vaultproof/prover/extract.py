@@ -1167,6 +1167,7 @@ def equivalence_obligation(
         witness=z3.And(reach, witness) if witness is not None else reach,
         shown=_shown(extracted_fn, units, model_quantities),
         explanation=f"the code of {extracted_fn.name} and its model disagree on this input",
+        identity=True,
     )
 
 

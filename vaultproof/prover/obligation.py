@@ -29,6 +29,10 @@ class Obligation:
     with qty > 0), so an over-constrained model cannot pass by proving nothing.
     ``bound`` is set when the obligation covers only k unrolled steps: it can then be at most
     PROVED-BOUNDED(k), never PROVED.
+    ``identity`` marks an obligation whose goal is *meant* to hold on every input: the code of a
+    function equals its model (``equivalence_obligation``). Its validity without assumptions is its
+    content (the code side changes with the Solidity), so it is exempt from the TAUTOLOGY check that
+    every other obligation gets.
     """
 
     name: str
@@ -38,6 +42,15 @@ class Obligation:
     shown: tuple[Quantity, ...]
     bound: int | None = None
     explanation: str = ""
+    identity: bool = False
+
+
+def settled_at_build(obligation: Obligation) -> tuple[Obligation, ...]:
+    """An obligation over constants only (an induction base over the zero initial state, a check of
+    constants extracted from the code) is settled when the model is built: dropped when simplification
+    proves it (as an obligation it would be a TAUTOLOGY: it says nothing to the solver), kept when it
+    does not, so that a changed constant or invariant comes out VIOLATED."""
+    return () if z3.is_true(z3.simplify(obligation.goal)) else (obligation,)
 
 
 @dataclass(frozen=True, eq=False)

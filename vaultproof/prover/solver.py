@@ -1,6 +1,7 @@
 """The one Z3 boundary: the only module that calls ``check()``.
 
-It fixes seeds, sets timeout and ``rlimit``, maps unsat/sat/unknown to verdicts, keeps
+It fixes seeds, sets timeout and ``rlimit``, checks vacuity and tautology, maps unsat/sat/unknown to
+verdicts, keeps
 ``reason_unknown()``, and turns models into counterexamples in token units.
 """
 
@@ -89,12 +90,14 @@ def _fresh(obligation: Obligation) -> tuple[z3.Context, Obligation]:
         shown=tuple(Quantity(q.name, move(q.term), q.decimals, q.unit) for q in obligation.shown),
         bound=obligation.bound,
         explanation=obligation.explanation,
+        identity=obligation.identity,
     )
     return context, copy
 
 
 def discharge(obligation: Obligation, settings: SolverSettings) -> ObligationResult:
-    """Decide one obligation: vacuity first (assumptions ∧ witness sat), then ¬goal unsat."""
+    """Decide one obligation: vacuity first (assumptions ∧ witness sat), then tautology (¬goal alone
+    sat: the goal must need its assumptions), then ¬goal under the assumptions unsat."""
     z3.set_param("smt.random_seed", settings.seed)
     z3.set_param("sat.random_seed", settings.seed)
     started = time.perf_counter()
@@ -118,6 +121,17 @@ def discharge(obligation: Obligation, settings: SolverSettings) -> ObligationRes
             verdict=Verdict.VACUOUS,
             seconds=time.perf_counter() - started,
             reason="assumptions ∧ witness is unsat: the case this obligation is about is unreachable",
+        )
+
+    if not obligation.identity and z3.is_true(z3.simplify(obligation.goal)):
+        # The goal holds by itself: Z3's simplifier proves it without a single assumption
+        # (``i + 1 == i + 1`` once Python substituted a definition into both sides, ``0 >= 0`` as a
+        # base case, ``1000000 > 0`` over constants). It says nothing: TAUTOLOGY, not a proof.
+        return ObligationResult(
+            name=obligation.name,
+            verdict=Verdict.TAUTOLOGY,
+            seconds=time.perf_counter() - started,
+            reason="the goal holds by simplification alone, without any assumption: it says nothing",
         )
 
     negation = _configured_solver(settings, context)
