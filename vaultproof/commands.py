@@ -17,6 +17,7 @@ from vaultproof.config import Config
 from vaultproof.console import Console
 from vaultproof.errors import ConfigError
 from vaultproof.prover.registry import Registry
+from vaultproof.prover.runner import declared_registry
 from vaultproof.results import ExitCode
 
 
@@ -29,15 +30,6 @@ class CommandResult:
 
 
 Handler = Callable[[argparse.Namespace, Config, Console], CommandResult]
-
-
-def declared_registry(config: Config) -> Registry:
-    """The project's REGISTRY; a project that declares no properties package has none to run."""
-    from vaultproof.prover.runner import load_registry
-
-    if not config.properties_module:
-        raise ConfigError("vaultproof.toml: [prove] properties is not set: declare the properties package")
-    return load_registry(config.properties_module, config.root)
 
 
 def check_only(registry: Registry, only: tuple[str, ...]) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from vaultproof.config import Config
-from vaultproof.errors import CompileError, ToolchainError
+from vaultproof.errors import CompileError, ContainmentError, ToolchainError
 from vaultproof.results import BytecodeSize
 from vaultproof.toolchain import Toolchain, locate
 
@@ -40,6 +40,14 @@ class CompiledProject:
     artifacts: tuple[ContractArtifact, ...]
     solc_version: str
     _slither: Any = field(default=None, repr=False)
+
+    def inputs(self) -> list[Path]:
+        """Every file the compiler read (the project's sources and their imports, node_modules too)."""
+        files = set()
+        for unit in self.crytic.compilation_units.values():
+            for filename in unit.source_units:
+                files.add(Path(filename.absolute))
+        return sorted(files)
 
     @cached_property
     def slither(self) -> Any:
@@ -71,11 +79,20 @@ class CompiledProject:
                 yield contract.name, function.name
 
 
-def _sources(config: Config) -> list[Path]:
+def project_sources(config: Config) -> list[Path]:
+    """The project's own .sol files under ``[project] sources``; a file or symlink resolving outside
+    the project root is refused (an analysed repository must not make vaultproof compile elsewhere)."""
+    root = config.root.resolve()
     files: list[Path] = []
     for entry in config.sources:
         path = config.root / entry
         files.extend(sorted(path.rglob("*.sol")) if path.is_dir() else [path])
+    for file in files:
+        resolved = file.resolve()
+        if root not in resolved.parents:
+            raise ContainmentError(
+                f"source {file.relative_to(config.root)} resolves to {resolved}, outside the project root"
+            )
     if not files:
         raise CompileError(f"no .sol files under {', '.join(config.sources)} in {config.root}")
     return files
@@ -126,7 +143,7 @@ def compile_project(config: Config) -> CompiledProject:
     toolchain = locate(config.root, config.solc_shim)
     solc_version = toolchain.solc_version()
     standard_json = SolcStandardJson()
-    for source in _sources(config):
+    for source in project_sources(config):
         standard_json.add_source_file(str(source.relative_to(config.root)))
     remappings = config.remappings or (f"@openzeppelin/={toolchain.node_modules}/@openzeppelin/",)
     for remapping in remappings:

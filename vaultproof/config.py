@@ -34,7 +34,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from vaultproof.errors import ConfigError
-from vaultproof.results import Severity
+from vaultproof.results import EIP170_BYTES, Severity
 
 CONFIG_NAME = "vaultproof.toml"
 
@@ -222,7 +222,7 @@ class Config:
         "analyse", "plugin", None, Module(), "the project's detector plugin module (none unless declared)"
     )
     size_limit: int = option(
-        "analyse", "size_limit", 24_576, Int(minimum=1), "deployed bytecode size limit (bytes; EIP-170)"
+        "analyse", "size_limit", EIP170_BYTES, Int(minimum=1), "deployed bytecode size limit (bytes; EIP-170)"
     )
     triage_file: str | None = option("analyse", "triage", None, RelPath(), "triage file for static findings")
     builtin_exclude: tuple[str, ...] = option(
@@ -349,7 +349,10 @@ def parse_cli(overrides: Mapping[str, Any]) -> dict[str, Any]:
         if raw is None:
             continue
         f = by_name[name]
-        values[name] = f.metadata["kind"].parse(raw, f.metadata["flag"])
+        value = f.metadata["kind"].parse(raw, f.metadata["flag"] or name)
+        if isinstance(f.metadata["kind"], RelPath):
+            value = str(Path(value).resolve())  # a path typed by the user is relative to the cwd
+        values[name] = value
     return values
 
 
@@ -379,6 +382,9 @@ def load(root: Path, overrides: Mapping[str, Any] | None = None) -> Config:
 def defaults() -> dict[str, Any]:
     """Field name → default, for documentation and tests (the one place defaults live)."""
     return {f.name: f.default for f in OPTIONS if f.default is not MISSING}
+
+
+DEFAULTS = defaults()
 
 
 __all__ = [

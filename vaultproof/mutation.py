@@ -165,9 +165,9 @@ def run_mutant(
 
 def _run_mutant_in_worker(config: Config, mutant: Mutant, reference: Reference) -> MutantResult | None:
     """Pool entry point: the registry is re-read by module name (its closures do not pickle)."""
-    from vaultproof.prover.runner import load_registry
+    from vaultproof.prover.runner import declared_registry
 
-    return run_mutant(config, load_registry(config.properties_module, config.root), mutant, reference, jobs=1)
+    return run_mutant(config, declared_registry(config), mutant, reference, jobs=1)
 
 
 def run_mutants(

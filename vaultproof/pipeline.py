@@ -2,49 +2,166 @@
 
 Each stage function takes the config and a console and returns plain results; ``run_pipeline``
 assembles them into the single :class:`RunResult` that every report and the gate read.
+
+A :class:`Workspace` serves the stages' inputs from the content-hash cache (:mod:`vaultproof.cache`)
+when nothing they depend on changed, and compiles (once, lazily) only when something did: a warm
+``run --skip-mutants`` neither compiles nor builds Slither. Writes (reports, slither.json, the
+baseline) happen under the report lock (:mod:`vaultproof.output`).
 """
 
 from __future__ import annotations
 
+import json
 import platform
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 
 from vaultproof import __version__
 from vaultproof.analysis import AnalysisOutcome, run_analysis
-from vaultproof.compile import CompiledProject, compile_project
+from vaultproof.cache import Cache, digest, engine_digest, file_digests
+from vaultproof.compile import CompiledProject, ContractArtifact, compile_project, project_sources
 from vaultproof.config import Config
 from vaultproof.console import Console
 from vaultproof.errors import BaselineError
-from vaultproof.prover.prove import ProveOutcome, prove
-from vaultproof.prover.runner import load_registry
-from vaultproof.results import ExitCode, RunResult, ToolVersions
+from vaultproof.output import report_lock, write_file
+from vaultproof.prover.prove import ProveFacts, ProveOutcome, prove_facts, prove_from_facts
+from vaultproof.prover.registry import DetectorChecker, Registry
+from vaultproof.prover.runner import declared_registry
+from vaultproof.results import ExitCode, RunResult, ToolVersions, Verdict
 
 
 @dataclass(frozen=True)
 class RunOptions:
-    jobs: int | None = None
     only: tuple[str, ...] = ()
     gate: bool = False
     update_baseline: bool = False
-    baseline: str | None = None
-    out: str | None = None
     mutants: bool = True
 
 
-def tool_versions(project: CompiledProject) -> ToolVersions:
+@dataclass(frozen=True)
+class CompileFacts:
+    """What the later stages read from one compilation, as plain (cacheable) data."""
+
+    solc_version: str
+    artifacts: tuple[ContractArtifact, ...]
+    prove: ProveFacts
+    inputs: tuple[tuple[str, str], ...]  # every file the compiler read, with its hash
+
+
+def tool_versions(solc_version: str) -> ToolVersions:
     from importlib.metadata import version
 
     import z3
 
     return ToolVersions(
         vaultproof=__version__,
-        solc=project.solc_version,
+        solc=solc_version,
         z3=z3.get_version_string(),
         slither=version("slither-analyzer"),
         crytic_compile=version("crytic-compile"),
         python=platform.python_version(),
     )
+
+
+def open_cache(config: Config) -> Cache:
+    return Cache(config.path(config.cache_dir), read=config.use_cache)
+
+
+class Workspace:
+    """One project's stage inputs, from the cache when their content hash is unchanged."""
+
+    def __init__(self, config: Config, console: Console, cache: Cache | None = None) -> None:
+        self.config = config
+        self.console = console
+        self.cache = cache if cache is not None else open_cache(config)
+
+    @cached_property
+    def project(self) -> CompiledProject:
+        return compile_stage(self.config, self.console)
+
+    @cached_property
+    def compile_key(self) -> str:
+        from vaultproof.toolchain import locate
+
+        cfg = self.config
+        toolchain = locate(cfg.root, cfg.solc_shim)
+        sources = [
+            (p.relative_to(cfg.root).as_posix(), h)
+            for p, h in ((Path(p), h) for p, h in file_digests(project_sources(cfg)))
+        ]
+        return digest(
+            "compile",
+            engine_digest(),
+            toolchain.identity(),
+            cfg.sources,
+            cfg.remappings,
+            cfg.optimizer_runs,
+            cfg.evm_version,
+            cfg.size_limit,
+            str(cfg.root),  # Slither's facts carry paths; a moved checkout recompiles once
+            tuple(sources),
+        )
+
+    @cached_property
+    def facts(self) -> CompileFacts:
+        cached = self.cache.get("facts", self.compile_key)
+        if (
+            isinstance(cached, CompileFacts)
+            and file_digests(Path(p) for p, _ in cached.inputs) == cached.inputs
+        ):
+            self.console.step("compile: unchanged sources, compiler and settings (cached)")
+            return cached
+        project = self.project
+        facts = CompileFacts(
+            solc_version=project.solc_version,
+            artifacts=project.artifacts,
+            prove=prove_facts(project),
+            inputs=file_digests(project.inputs()),
+        )
+        self.cache.put("facts", self.compile_key, facts)
+        return facts
+
+    def _analysis_key(self, registry: Registry) -> str:
+        from importlib.metadata import version
+
+        cfg = self.config
+        plugin_files: list[Path] = []
+        if cfg.detectors_module:
+            top = cfg.root / cfg.detectors_module.split(".")[0]
+            plugin_files = sorted(top.rglob("*.py")) if top.is_dir() else [top.with_suffix(".py")]
+        detectors = sorted(
+            (p.checker.argument, p.id)
+            for p in registry.static_properties()
+            if isinstance(p.checker, DetectorChecker)
+        )
+        return digest(
+            "analysis",
+            self.compile_key,
+            self.facts.inputs,
+            version("slither-analyzer"),
+            cfg.detectors_module,
+            file_digests(plugin_files),
+            json.dumps(cfg.detector_settings, sort_keys=True, default=str),
+            cfg.builtin_exclude,
+            file_digests([cfg.path(cfg.triage_file)]) if cfg.triage_file else None,
+            cfg.upgrades,
+            detectors,
+        )
+
+    def analysis(self, registry: Registry) -> AnalysisOutcome:
+        key = self._analysis_key(registry)
+        cached = self.cache.get("analysis", key)
+        if isinstance(cached, AnalysisOutcome):
+            self.console.step("analyse: unchanged compilation, detectors and triage (cached)")
+            return cached
+        outcome = run_analysis(self.project, registry, self.console)
+        self.cache.put("analysis", key, outcome)
+        return outcome
+
+    def prove(self, registry: Registry, only: tuple[str, ...] = ()) -> ProveOutcome:
+        cfg = self.config
+        return prove_from_facts(self.facts.prove, cfg, registry, self.console, cfg.jobs, only, self.cache)
 
 
 def compile_stage(config: Config, console: Console) -> CompiledProject:
@@ -54,57 +171,62 @@ def compile_stage(config: Config, console: Console) -> CompiledProject:
     return project
 
 
-def analyse_stage(
-    config: Config, console: Console, project: CompiledProject | None = None
-) -> AnalysisOutcome:
-    project = project or compile_stage(config, console)
-    registry = load_registry(config.properties_module, config.root)
-    return run_analysis(project, registry, console)
+def _registry(config: Config, registry: Registry | None) -> Registry:
+    return registry if registry is not None else declared_registry(config)
+
+
+def analyse_stage(config: Config, console: Console, registry: Registry | None = None) -> AnalysisOutcome:
+    return Workspace(config, console).analysis(_registry(config, registry))
 
 
 def prove_stage(
-    config: Config,
-    console: Console,
-    jobs: int | None = None,
-    only: tuple[str, ...] = (),
-    project: CompiledProject | None = None,
+    config: Config, console: Console, only: tuple[str, ...] = (), registry: Registry | None = None
 ) -> ProveOutcome:
-    project = project or compile_stage(config, console)
-    registry = load_registry(config.properties_module, config.root)
-    return prove(project, registry, console, jobs=jobs or config.jobs, only=only)
+    return Workspace(config, console).prove(_registry(config, registry), only)
 
 
-def report_stage(config: Config, console: Console, out: str | None = None) -> RunResult:
+def report_stage(config: Config, console: Console) -> RunResult:
     from vaultproof.report import load_results, write_reports
 
-    out_dir = Path(out) if out else config.path(config.reports_dir)
-    result = load_results(out_dir / "results.json")
-    for path in write_reports(result, out_dir, config.fail_on):
-        console.step(f"report: wrote {path}")
+    out_dir = config.path(config.reports_dir)
+    with report_lock(out_dir, config.lock_timeout_s):
+        result = load_results(out_dir / "results.json")
+        for path in write_reports(result, out_dir, config.fail_on):
+            console.step(f"report: wrote {path}")
     console.summary(summary_line(result))
     return result
 
 
-def run_pipeline(config: Config, console: Console, options: RunOptions) -> RunResult:
+def run_pipeline(
+    config: Config, console: Console, options: RunOptions, registry: Registry | None = None
+) -> RunResult:
+    """The whole pipeline under the report lock: a concurrent second run waits (bounded), then fails."""
+    out_dir = config.path(config.reports_dir)
+    with report_lock(out_dir, config.lock_timeout_s):
+        return _run_locked(config, console, options, _registry(config, registry), out_dir)
+
+
+def _run_locked(
+    config: Config, console: Console, options: RunOptions, registry: Registry, out_dir: Path
+) -> RunResult:
     from vaultproof.gate import evaluate, load_baseline, write_baseline
     from vaultproof.mutation import Reference, run_mutants
-    from vaultproof.report import write_reports
 
-    baseline_path = Path(options.baseline) if options.baseline else config.path(config.baseline)
+    baseline_path = config.path(config.baseline)
     if options.gate and not options.update_baseline:
         load_baseline(
             baseline_path
         )  # a missing or malformed baseline fails (exit 2) before minutes of proving
-    project = compile_stage(config, console)
-    registry = load_registry(config.properties_module, config.root)
-    analysis = run_analysis(project, registry, console)
-    proof = prove(project, registry, console, jobs=options.jobs or config.jobs, only=options.only)
+    work = Workspace(config, console)
+    facts = work.facts
+    analysis = work.analysis(registry)
+    proof = work.prove(registry, options.only)
     reference = Reference(
         verdicts={r.property_id: r.verdict for r in proof.properties},
         static_fingerprints=frozenset(f.fingerprint for f in analysis.findings),
     )
     mutants = (
-        run_mutants(config, registry, console, reference, jobs=options.jobs or config.jobs)
+        run_mutants(config, registry, console, reference, jobs=config.jobs)
         if options.mutants and not options.only
         else ()
     )
@@ -118,20 +240,28 @@ def run_pipeline(config: Config, console: Console, options: RunOptions) -> RunRe
         static_findings=analysis.findings,
         sizes=analysis.sizes,
         mutants=tuple(mutants),
-        tools=tool_versions(project),
+        tools=tool_versions(facts.solc_version),
         gate=None,
         exit_code=ExitCode.CLEAN,
         notes=analysis.notes,
     )
-    out_dir = Path(options.out) if options.out else config.path(config.reports_dir)
+    slither = {"slither.json": analysis.slither_json}
+    from vaultproof.report import write_reports
+
     try:
         if options.update_baseline:
             write_baseline(draft, baseline_path)
             console.step(f"gate: baseline rewritten at {baseline_path}")
+            accepted = [r for r in draft.properties if r.verdict is not Verdict.PROVED]
+            if accepted:
+                names = ", ".join(f"{r.property_id} {r.verdict.value}" for r in accepted)
+                console.error(
+                    f"vaultproof: warning: the baseline now accepts {len(accepted)} unproved: {names}"
+                )
         gate = evaluate(draft, baseline_path, config.fail_on) if options.gate else None
     except BaselineError:
         # The run itself is done: keep its reports (without a gate) before failing with exit 2.
-        write_reports(draft, out_dir, config.fail_on)
+        write_reports(draft, out_dir, config.fail_on, extra=slither)
         raise
     if gate is not None:
         # A path relative to the project keeps results.json and the reports identical across checkouts.
@@ -139,12 +269,12 @@ def run_pipeline(config: Config, console: Console, options: RunOptions) -> RunRe
     exit_code = ExitCode.REGRESSION if gate is not None and not gate.passed else ExitCode.CLEAN
     result = replace(draft, gate=gate, exit_code=exit_code)
 
-    for path in write_reports(result, out_dir, config.fail_on):
+    for path in write_reports(result, out_dir, config.fail_on, extra=slither):
         console.step(f"report: wrote {path}")
-    console.step(f"report: wrote {write_slither_json(analysis, out_dir)}")
     if gate is not None:
+        # The gate's reasons are printed even with --quiet: a failed build must say why.
         for regression in gate.regressions:
-            console.step(f"gate: REGRESSION [{regression.kind}] {regression.message}")
+            console.always(f"gate: REGRESSION [{regression.kind}] {regression.message}")
         for improvement in gate.improvements:
             console.step(f"gate: improvement: {improvement}")
     console.summary(summary_line(result))
@@ -153,10 +283,7 @@ def run_pipeline(config: Config, console: Console, options: RunOptions) -> RunRe
 
 def write_slither_json(analysis: AnalysisOutcome, out_dir: Path) -> Path:
     """Every detector result in Slither's own ``--json`` shape, so existing Slither tooling can read it."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / "slither.json"
-    path.write_text(analysis.slither_json, encoding="utf-8")
-    return path
+    return write_file(out_dir / "slither.json", analysis.slither_json)
 
 
 def _display_path(path: Path, root: Path) -> str:
@@ -164,6 +291,23 @@ def _display_path(path: Path, root: Path) -> str:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return str(path)
+
+
+def _verdict_counts(verdicts: list[Verdict]) -> str:
+    from collections import Counter
+
+    counts = Counter(verdicts)
+    return ", ".join(f"{counts[v]} {v.value.lower()}" for v in Verdict if counts[v])
+
+
+def prove_summary_line(outcome: ProveOutcome) -> str:
+    """``prove``'s one line (printed even with --quiet): verdict counts, seed findings, metrics."""
+    verdicts = _verdict_counts([r.verdict for r in outcome.properties])
+    confirmed = sum(1 for s in outcome.seed_findings if s.confirmed)
+    return (
+        f"vaultproof: {len(outcome.properties)} properties ({verdicts or 'none'}), "
+        f"{confirmed}/{len(outcome.seed_findings)} seed findings confirmed, {len(outcome.metrics)} metrics."
+    )
 
 
 def summary_line(result: RunResult) -> str:

@@ -28,6 +28,15 @@ class Toolchain:
         env["PATH"] = f"{self.solc_shim.parent}{os.pathsep}{env.get('PATH', '')}"
         return env
 
+    def identity(self) -> bytes:
+        """What names the compiler without running it (node startup costs a warm run ~1 s): the shim's
+        bytes and the solc-js package it loads. Part of the compile cache key."""
+        parts = [self.solc_shim.read_bytes()]
+        for package in (self.solc_shim.parent.parent / "node_modules" / "solc", self.node_modules / "solc"):
+            manifest = package / "package.json"
+            parts.append(manifest.read_bytes() if manifest.is_file() else b"-")
+        return b"\0".join(parts)
+
     def solc_version(self) -> str:
         try:
             out = subprocess.run(
@@ -44,18 +53,16 @@ class Toolchain:
 
 
 def locate(project_root: Path, shim: str | None = None) -> Toolchain:
-    """Find the shim and node_modules: the project's own first, then the engine checkout's."""
+    """The engine's own shim over the compilers it installed, unless ``[project] solc`` names the
+    project's own explicitly (then that executable runs: it is declared). A ``tools/solc`` or
+    ``node_modules/solc`` that an analysed project merely contains is never run."""
     if shutil.which("node") is None:
         raise ToolchainError("node is not on PATH; install Node.js 18+ (make setup does it on Debian)")
-    candidates = [project_root / shim] if shim else []
-    candidates += [project_root / "tools" / "solc", ENGINE_ROOT / "tools" / "solc"]
-    solc_shim = next((c.resolve() for c in candidates if c.is_file()), None)
-    if solc_shim is None:
-        raise ToolchainError(f"no solc shim found (looked in {', '.join(str(c) for c in candidates)})")
-    modules = next(
-        (d / "node_modules" for d in (project_root, ENGINE_ROOT) if (d / "node_modules" / "solc").is_dir()),
-        None,
-    )
-    if modules is None:
+    solc_shim = (project_root / shim if shim else ENGINE_ROOT / "tools" / "solc").resolve()
+    if not solc_shim.is_file():
+        where = "[project] solc" if shim else "the engine's tools/solc"
+        raise ToolchainError(f"no solc shim at {solc_shim} ({where})")
+    modules = ENGINE_ROOT / "node_modules"
+    if not (modules / "solc").is_dir():
         raise ToolchainError("node_modules/solc is missing; run `npm ci` (make setup does it)")
     return Toolchain(solc_shim=solc_shim, node_modules=modules)

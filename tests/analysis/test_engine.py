@@ -17,7 +17,7 @@ from vaultproof.analysis.findings import fingerprint, normalise_description, sor
 from vaultproof.analysis.triage import TriageEntry, apply_triage, load_triage
 from vaultproof.compile import CompiledProject
 from vaultproof.console import Console
-from vaultproof.errors import ConfigError
+from vaultproof.errors import ConfigError, ToolError
 from vaultproof.prover.registry import DetectorChecker, PropertyDecl, Registry
 from vaultproof.results import Severity, StaticFinding
 
@@ -218,13 +218,13 @@ class _Crashing(AbstractDetector):  # type: ignore[misc]
         raise RuntimeError("boom")
 
 
-def test_a_crashing_detector_is_a_high_finding(
+def test_a_crashing_detector_is_a_tool_failure(
     fixture_project: CompiledProject, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A crash decides nothing: exit 2 with the detector named, never a finding (exit 1 or triaged)."""
     runs = run_detectors(fixture_project.slither, [_Crashing], set())
     assert runs[0].error == "RuntimeError: boom" and runs[0].results == ()
     monkeypatch.setattr("vaultproof.analysis.plugin_detectors", lambda config: [_Crashing])
     monkeypatch.setattr("vaultproof.analysis.builtin_detectors", lambda exclude: [])
-    result = run_analysis(fixture_project, Registry(), Console(quiet=True))
-    assert [(f.detector, f.impact) for f in result.findings] == [("vp-test-crash", Severity.HIGH)]
-    assert result.notes == ("detector vp-test-crash failed: RuntimeError: boom",)
+    with pytest.raises(ToolError, match="detector vp-test-crash .* crashed: RuntimeError: boom"):
+        run_analysis(fixture_project, Registry(), Console(quiet=True))

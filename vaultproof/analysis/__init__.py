@@ -13,8 +13,9 @@ from vaultproof.analysis.findings import is_dependency_only, sort_key, to_findin
 from vaultproof.analysis.triage import TriageEntry, apply_triage, load_triage
 from vaultproof.compile import CompiledProject
 from vaultproof.console import Console
+from vaultproof.errors import ToolError
 from vaultproof.prover.registry import DetectorChecker, Registry
-from vaultproof.results import BytecodeSize, Severity, StaticFinding
+from vaultproof.results import BytecodeSize, StaticFinding
 
 
 @dataclass(frozen=True)
@@ -50,9 +51,9 @@ def run_analysis(project: CompiledProject, registry: Registry, console: Console)
     for run in runs:
         check_id = property_of.get(run.argument, run.argument)
         if run.error:
-            notes.append(f"detector {run.argument} failed: {run.error}")
-            findings.append(_failure(run.argument, check_id, run.error))
-            continue
+            # A crashed detector decides nothing: a tool failure (exit 2), never a finding the gate
+            # could read as a regression (exit 1) or a triage could silence.
+            raise ToolError(f"detector {run.argument} ({check_id}) crashed: {run.error}")
         for found in run.results:
             if is_dependency_only(found):
                 continue
@@ -100,24 +101,6 @@ def slither_json(results: list[dict[str, Any]]) -> str:
     ordered = sorted(results, key=lambda r: (str(r.get("check", "")), str(r.get("id", ""))))
     document = {"success": True, "error": None, "results": {"detectors": ordered}}
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
-
-
-def _failure(argument: str, check_id: str, error: str) -> StaticFinding:
-    from vaultproof.analysis.findings import fingerprint
-
-    description = f"detector {argument} crashed: {error}; its property is not checked"
-    return StaticFinding(
-        detector=argument,
-        check_id=check_id,
-        title="Detector failed",
-        impact=Severity.HIGH,
-        confidence="High",
-        description=description,
-        contract="",
-        function="",
-        locations=(),
-        fingerprint=fingerprint(argument, "", "", f"detector {argument} crashed"),
-    )
 
 
 __all__ = ["AnalysisOutcome", "run_analysis", "slither_json"]

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from vaultproof.cache import Cache
 from vaultproof.compile import CompiledProject
+from vaultproof.config import Config
 from vaultproof.console import Console
 from vaultproof.errors import RegistryError
 from vaultproof.prover.extract import extract_library_functions
@@ -42,8 +44,21 @@ class ProveOutcome:
 Locator = Callable[[FunctionRef], SourceLocation | None]
 
 
-def function_locator(project: CompiledProject) -> Locator:
-    """Source lines of ``Contract.function`` from Slither (the first declaration of that name)."""
+@dataclass(frozen=True)
+class ProveFacts:
+    """What the prove stage reads from a compilation, as plain data (so it can be cached): every
+    (contract, function) pair, the model context, and the first declaration line of each function."""
+
+    functions: tuple[tuple[str, str], ...]
+    context: ModelContext
+    locations: tuple[tuple[tuple[str, str], SourceLocation], ...]
+
+    def locator(self) -> Locator:
+        lines = dict(self.locations)
+        return lambda target: lines.get((target.contract, target.function))
+
+
+def _function_lines(project: CompiledProject) -> dict[tuple[str, str], SourceLocation]:
     lines: dict[tuple[str, str], SourceLocation] = {}
     for contract in project.slither.contracts:
         for function in contract.functions_and_modifiers_declared:
@@ -54,7 +69,21 @@ def function_locator(project: CompiledProject) -> Locator:
             lines.setdefault(
                 key, SourceLocation(mapping.filename.relative, min(mapping.lines), max(mapping.lines))
             )
+    return lines
+
+
+def function_locator(project: CompiledProject) -> Locator:
+    """Source lines of ``Contract.function`` from Slither (the first declaration of that name)."""
+    lines = _function_lines(project)
     return lambda target: lines.get((target.contract, target.function))
+
+
+def prove_facts(project: CompiledProject) -> ProveFacts:
+    return ProveFacts(
+        functions=tuple(project.functions()),
+        context=ModelContext(params=extract_params(project), functions=extract_library_functions(project)),
+        locations=tuple(sorted(_function_lines(project).items())),
+    )
 
 
 def _locations(targets: tuple[FunctionRef, ...], locate: Locator | None) -> tuple[SourceLocation, ...]:
@@ -88,10 +117,27 @@ def catalogue_of(registry: Registry, locate: Locator | None = None) -> tuple[Cat
 
 
 def prove(
-    project: CompiledProject, registry: Registry, console: Console, jobs: int = 2, only: tuple[str, ...] = ()
+    project: CompiledProject,
+    registry: Registry,
+    console: Console,
+    jobs: int = 2,
+    only: tuple[str, ...] = (),
+    cache: Cache | None = None,
 ) -> ProveOutcome:
-    registry.validate_targets(project.functions())
-    ctx = ModelContext(params=extract_params(project), functions=extract_library_functions(project))
+    return prove_from_facts(prove_facts(project), project.config, registry, console, jobs, only, cache)
+
+
+def prove_from_facts(
+    facts: ProveFacts,
+    config: Config,
+    registry: Registry,
+    console: Console,
+    jobs: int = 2,
+    only: tuple[str, ...] = (),
+    cache: Cache | None = None,
+) -> ProveOutcome:
+    registry.validate_targets(facts.functions)
+    ctx = facts.context
     unknown = sorted(
         set(only) - set(registry.properties) - set(registry.seed_findings) - set(registry.metrics)
     )
@@ -114,15 +160,18 @@ def prove(
         ident = result.property_id if isinstance(result, PropertyResult) else result.metric_id
         console.step(f"prove [{done}/{total}] {ident}: {result.verdict.value} ({result.seconds:.2f}s)")
 
-    settings = SolverSettings(timeout_ms=project.config.timeout_ms, rlimit=project.config.rlimit)
+    settings = SolverSettings(timeout_ms=config.timeout_ms, rlimit=config.rlimit)
+    if not config.properties_module:
+        raise RegistryError("vaultproof.toml: [prove] properties is not set")
     results = run_jobs(
-        project.config.properties_module,
+        config.properties_module,
         jobs_list,
         ctx,
         settings,
         workers=jobs,
-        root=project.config.root,
+        root=config.root,
         on_done=progress,
+        cache=cache,
     )
 
     properties: list[PropertyResult] = []
@@ -147,7 +196,7 @@ def prove(
             )
         else:
             properties.append(result)
-    catalogue = catalogue_of(registry, function_locator(project))
+    catalogue = catalogue_of(registry, facts.locator())
     return ProveOutcome(catalogue, tuple(properties), tuple(seeds), tuple(metrics))
 
 

@@ -3,12 +3,17 @@
 Z3 objects do not cross process boundaries: a worker receives only an id and the registry's module
 name, rebuilds the model itself, and sends back plain frozen results. Order of results is the
 catalogue order, independent of which worker finished first, so reports are stable.
+
+The result cache is consulted per obligation *in the worker*, where its Z3 terms exist: the key is
+the obligation's identity and terms (``sexpr``) with the solver settings and engine (``obligation_key``).
+Workers ignore SIGINT: Ctrl-C reaches the parent, which stops the pool and exits 130 with one line.
 """
 
 from __future__ import annotations
 
 import importlib
 import multiprocessing
+import signal
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -16,10 +21,14 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from vaultproof.errors import RegistryError
-from vaultproof.prover.obligation import ModelContext, Obligation
+import z3
+
+from vaultproof.cache import Cache, digest, engine_digest
+from vaultproof.config import Config
+from vaultproof.errors import ConfigError, RegistryError, ToolError
+from vaultproof.prover.obligation import ModelContext, Obligation, OptimizationGoal
 from vaultproof.prover.registry import ModelChecker, Registry, catalogue_order
-from vaultproof.prover.solver import SolverSettings, discharge, optimize
+from vaultproof.prover.solver import OptimizationOutcome, SolverSettings, discharge, optimize
 from vaultproof.results import MetricResult, ObligationResult, PropertyResult, Verdict
 
 # Which model of a declaration to run: the shipped one, the deliberately broken one, or a seed's rule.
@@ -34,19 +43,44 @@ class Job:
     decl_id: str
 
 
+def import_declared(module_name: str, root: Path | None, what: str) -> object:
+    """Import a module that vaultproof.toml declares, from the project root.
+
+    The root is on ``sys.path`` only while the declared module (and what it imports at import time)
+    loads, and only after the entries already there, so a project cannot shadow an installed module
+    (``z3.py``, ``slither/``) by shipping one. A module that raises while importing is a tool failure
+    (exit 2), named in one line.
+    """
+    added = root is not None and str(root) not in sys.path
+    if added:
+        sys.path.append(str(root))
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        raise RegistryError(f"{what} {module_name!r} cannot be imported: {exc}") from None
+    except Exception as exc:
+        text = " ".join(f"{type(exc).__name__}: {exc}".split())
+        raise ToolError(f"{what} {module_name!r} failed while importing: {text}") from None
+    finally:
+        if added:
+            sys.path.remove(str(root))
+
+
 def load_registry(module_name: str, root: Path | None = None) -> Registry:
     """Import a protocol's properties package (from the project root) and return its ``REGISTRY``."""
-    if root is not None and str(root) not in sys.path:
-        sys.path.insert(0, str(root))
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        raise RegistryError(f"properties module {module_name!r} cannot be imported: {exc}") from None
+    module = import_declared(module_name, root, "properties module")
     registry = getattr(module, "REGISTRY", None)
     if not isinstance(registry, Registry):
         raise RegistryError(f"properties module {module_name!r} does not define REGISTRY = Registry()")
     registry.validate_links()
     return registry
+
+
+def declared_registry(config: Config) -> Registry:
+    """The project's REGISTRY; a project that declares no properties package has none to run."""
+    if not config.properties_module:
+        raise ConfigError("vaultproof.toml: [prove] properties is not set: declare the properties package")
+    return load_registry(config.properties_module, config.root)
 
 
 def aggregate(decl_id: str, results: Sequence[ObligationResult], seconds: float) -> PropertyResult:
@@ -69,12 +103,93 @@ def _obligations_for(registry: Registry, job: Job, ctx: ModelContext) -> Sequenc
     return checker.broken(ctx) if job.kind == BROKEN else checker.check(ctx)
 
 
+class TermText:
+    """``sexpr`` of Z3 terms, memoised by AST id for one job: a model's obligations share their
+    scope's assumptions, and printing a large term is the expensive part of a cache key. The memo
+    lives no longer than the job's obligations, which keep the terms (and so their ids) alive."""
+
+    def __init__(self) -> None:
+        self._memo: dict[int, str] = {}
+
+    def __call__(self, *terms: z3.ExprRef) -> tuple[str, ...]:
+        out = []
+        for term in terms:
+            key = term.get_id()
+            if key not in self._memo:
+                self._memo[key] = term.sexpr()
+            out.append(self._memo[key])
+        return tuple(out)
+
+
+def obligation_key(obligation: Obligation, settings: SolverSettings, text: TermText | None = None) -> str:
+    """Everything the obligation's result depends on: engine, Z3, settings, identity and terms."""
+    text = text or TermText()
+    return digest(
+        engine_digest(),
+        z3.get_version_string(),
+        settings,
+        obligation.name,
+        obligation.bound,
+        obligation.explanation,
+        obligation.identity,
+        text(*obligation.assumptions),
+        text(obligation.goal, obligation.witness),
+        tuple((q.name, *text(q.term), q.decimals, q.unit) for q in obligation.shown),
+    )
+
+
+def goal_key(goal: OptimizationGoal, settings: SolverSettings, text: TermText | None = None) -> str:
+    text = text or TermText()
+    return digest(
+        engine_digest(),
+        z3.get_version_string(),
+        settings,
+        goal.name,
+        goal.maximize,
+        goal.note,
+        text(*goal.constraints),
+        tuple((q.name, *text(q.term), q.decimals, q.unit) for q in (goal.objective, *goal.shown)),
+    )
+
+
+def cached_discharge(
+    obligation: Obligation, settings: SolverSettings, cache: Cache | None, text: TermText | None = None
+) -> ObligationResult:
+    if cache is None:
+        return discharge(obligation, settings)
+    key = obligation_key(obligation, settings, text)
+    hit = cache.get("obligation", key)
+    if isinstance(hit, ObligationResult):
+        return hit
+    result = discharge(obligation, settings)
+    cache.put("obligation", key, result)
+    return result
+
+
+def cached_optimize(
+    goal: OptimizationGoal, settings: SolverSettings, cache: Cache | None, text: TermText | None = None
+) -> OptimizationOutcome:
+    if cache is None:
+        return optimize(goal, settings)
+    key = goal_key(goal, settings, text)
+    hit = cache.get("metric", key)
+    if isinstance(hit, OptimizationOutcome):
+        return hit
+    outcome = optimize(goal, settings)
+    cache.put("metric", key, outcome)
+    return outcome
+
+
 def run_job(
-    registry: Registry, job: Job, ctx: ModelContext, settings: SolverSettings
+    registry: Registry, job: Job, ctx: ModelContext, settings: SolverSettings, cache: Cache | None = None
 ) -> PropertyResult | MetricResult:
     started = time.perf_counter()
     if job.kind == "metric":
-        outcomes = [optimize(goal, settings) for goal in registry.metrics[job.decl_id].compute(ctx)]
+        text = TermText()
+        outcomes = [
+            cached_optimize(goal, settings, cache, text)
+            for goal in registry.metrics[job.decl_id].compute(ctx)
+        ]
         verdict = next((o.verdict for o in outcomes if o.verdict is not Verdict.PROVED), Verdict.PROVED)
         return MetricResult(
             metric_id=job.decl_id,
@@ -85,23 +200,31 @@ def run_job(
         )
     try:
         obligations = _obligations_for(registry, job, ctx)
-        results = [discharge(ob, settings) for ob in obligations]
     except RegistryError:
         raise
     except Exception as exc:  # a model that fails to build is an ERROR verdict, never a pass
         return PropertyResult(
             job.decl_id, Verdict.ERROR, time.perf_counter() - started, (), f"model error: {exc!r}"
         )
+    try:
+        text = TermText()
+        results = [cached_discharge(ob, settings, cache, text) for ob in obligations]
+    except z3.Z3Exception as exc:  # the solver itself failed: a tool failure, exit 2
+        raise ToolError(f"Z3 failed on {job.decl_id}: {exc}") from None
     return aggregate(job.decl_id, results, time.perf_counter() - started)
 
 
 _WORKER: dict[str, object] = {}
 
 
-def _init_worker(module_name: str, root: Path | None, ctx: ModelContext, settings: SolverSettings) -> None:
+def _init_worker(
+    module_name: str, root: Path | None, ctx: ModelContext, settings: SolverSettings, cache: Cache | None
+) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _WORKER["registry"] = load_registry(module_name, root)
     _WORKER["ctx"] = ctx
     _WORKER["settings"] = settings
+    _WORKER["cache"] = cache
 
 
 def _run_in_worker(job: Job) -> PropertyResult | MetricResult:
@@ -110,7 +233,9 @@ def _run_in_worker(job: Job) -> PropertyResult | MetricResult:
     settings = _WORKER["settings"]
     assert isinstance(registry, Registry) and isinstance(ctx, ModelContext)
     assert isinstance(settings, SolverSettings)
-    return run_job(registry, job, ctx, settings)
+    cache = _WORKER["cache"]
+    assert cache is None or isinstance(cache, Cache)
+    return run_job(registry, job, ctx, settings, cache)
 
 
 def run_jobs(
@@ -121,6 +246,7 @@ def run_jobs(
     workers: int = 1,
     root: Path | None = None,
     on_done: Callable[[PropertyResult | MetricResult], None] | None = None,
+    cache: Cache | None = None,
 ) -> list[PropertyResult | MetricResult]:
     """Run ``jobs``; results come back in catalogue order whatever the completion order."""
     ordered = sorted(jobs, key=lambda j: (catalogue_order(j.decl_id), j.kind))
@@ -128,20 +254,28 @@ def run_jobs(
     if workers <= 1:
         registry = load_registry(module_name, root)
         for job in ordered:
-            results[job] = run_job(registry, job, ctx, settings)
+            results[job] = run_job(registry, job, ctx, settings, cache)
             if on_done:
                 on_done(results[job])
     else:
         mp = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(
+        pool = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=mp,
             initializer=_init_worker,
-            initargs=(module_name, root, ctx, settings),
-        ) as pool:
+            initargs=(module_name, root, ctx, settings, cache),
+        )
+        try:
             futures = {job: pool.submit(_run_in_worker, job) for job in ordered}
             for job in ordered:
                 results[job] = futures[job].result()
                 if on_done:
                     on_done(results[job])
+        except BaseException:
+            # Ctrl-C or a failed job: do not wait for the other workers' solver calls to finish
+            pool.shutdown(wait=False, cancel_futures=True)
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.terminate()
+            raise
+        pool.shutdown(wait=True)
     return [results[job] for job in ordered]

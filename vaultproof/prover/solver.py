@@ -12,14 +12,15 @@ from dataclasses import dataclass
 
 import z3
 
+from vaultproof.config import DEFAULTS
 from vaultproof.prover.obligation import Obligation, OptimizationGoal, Quantity
 from vaultproof.results import Counterexample, MetricValue, ObligationResult, TokenValue, Verdict
 
 
 @dataclass(frozen=True)
 class SolverSettings:
-    timeout_ms: int = 20_000
-    rlimit: int = 50_000_000
+    timeout_ms: int = DEFAULTS["timeout_ms"]  # the defaults are the config's ([prove] timeout_ms, rlimit)
+    rlimit: int = DEFAULTS["rlimit"]
     seed: int = 0
 
 
