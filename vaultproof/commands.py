@@ -175,4 +175,4 @@ COMMANDS: dict[str, tuple[Handler, tuple[str, ...]]] = {
 
 
 def help_of(handler: Handler) -> str:
-    return (handler.__doc__ or "").strip().splitlines()[0]
+    return next(iter((handler.__doc__ or "").strip().splitlines()), "")

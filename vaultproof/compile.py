@@ -167,7 +167,53 @@ def compile_project(config: Config) -> CompiledProject:
         raise ToolchainError(f"solc shim failed to run: {exc}") from None
     finally:
         os.chdir(cwd)
+    return CompiledProject(
+        config=config,
+        toolchain=toolchain,
+        crytic=crytic,
+        artifacts=_artifacts(crytic),
+        solc_version=solc_version,
+    )
 
+
+def export_compilation(project: CompiledProject) -> dict[str, Any]:
+    """crytic-compile's own ``standard`` export of the compilation (ASTs, bytecode, source maps):
+    what a cache keeps so that a changed detector or triage re-runs Slither without re-running solc."""
+    from crytic_compile.platform.standard import generate_standard_export
+
+    exported: dict[str, Any] = generate_standard_export(project.crytic)
+    return exported
+
+
+def reload_compilation(config: Config, exported: dict[str, Any], solc_version: str) -> CompiledProject:
+    """A :class:`CompiledProject` from :func:`export_compilation`'s output, without running solc."""
+    import json
+    import tempfile
+
+    from crytic_compile.crytic_compile import CryticCompile
+
+    toolchain = locate(config.root, config.solc_shim)
+    cwd = os.getcwd()
+    with tempfile.TemporaryDirectory(prefix="vaultproof-crytic-") as tmp:
+        # crytic-compile recognises its standard format by the file name suffix ``_export.json``
+        target = Path(tmp) / "cached_export.json"
+        target.write_text(json.dumps(exported), encoding="utf-8")
+        try:
+            os.chdir(config.root)
+            with _quiet_logs():
+                crytic = CryticCompile(str(target))
+        finally:
+            os.chdir(cwd)
+    return CompiledProject(
+        config=config,
+        toolchain=toolchain,
+        crytic=crytic,
+        artifacts=_artifacts(crytic),
+        solc_version=solc_version,
+    )
+
+
+def _artifacts(crytic: Any) -> tuple[ContractArtifact, ...]:
     artifacts: list[ContractArtifact] = []
     for unit in crytic.compilation_units.values():
         for source_unit in unit.source_units.values():
@@ -185,10 +231,4 @@ def compile_project(config: Config) -> CompiledProject:
                     )
                 )
     artifacts.sort(key=lambda a: (a.source, a.name))
-    return CompiledProject(
-        config=config,
-        toolchain=toolchain,
-        crytic=crytic,
-        artifacts=tuple(artifacts),
-        solc_version=solc_version,
-    )
+    return tuple(artifacts)

@@ -20,7 +20,14 @@ from pathlib import Path
 from vaultproof import __version__
 from vaultproof.analysis import AnalysisOutcome, run_analysis
 from vaultproof.cache import Cache, digest, engine_digest, file_digests
-from vaultproof.compile import CompiledProject, ContractArtifact, compile_project, project_sources
+from vaultproof.compile import (
+    CompiledProject,
+    ContractArtifact,
+    compile_project,
+    export_compilation,
+    project_sources,
+    reload_compilation,
+)
 from vaultproof.config import Config
 from vaultproof.console import Console
 from vaultproof.errors import BaselineError
@@ -78,7 +85,18 @@ class Workspace:
 
     @cached_property
     def project(self) -> CompiledProject:
-        return compile_stage(self.config, self.console)
+        """The compilation: reloaded from crytic-compile's cached export when the sources, compiler and
+        settings are unchanged (no solc run), else compiled (and its export cached)."""
+        cached = self.cache.get("compilation", self.compile_key)
+        if isinstance(cached, tuple) and len(cached) == 3 and _unchanged(cached[0]):
+            self.console.step("compile: unchanged sources (compilation reloaded from the cache)")
+            return reload_compilation(self.config, cached[1], cached[2])
+        project = compile_stage(self.config, self.console)
+        inputs = file_digests(project.inputs())
+        self.cache.put(
+            "compilation", self.compile_key, (inputs, export_compilation(project), project.solc_version)
+        )
+        return project
 
     @cached_property
     def compile_key(self) -> str:
@@ -106,10 +124,7 @@ class Workspace:
     @cached_property
     def facts(self) -> CompileFacts:
         cached = self.cache.get("facts", self.compile_key)
-        if (
-            isinstance(cached, CompileFacts)
-            and file_digests(Path(p) for p, _ in cached.inputs) == cached.inputs
-        ):
+        if isinstance(cached, CompileFacts) and _unchanged(cached.inputs):
             self.console.step("compile: unchanged sources, compiler and settings (cached)")
             return cached
         project = self.project
@@ -164,6 +179,11 @@ class Workspace:
         return prove_from_facts(self.facts.prove, cfg, registry, self.console, cfg.jobs, only, self.cache)
 
 
+def _unchanged(inputs: tuple[tuple[str, str], ...]) -> bool:
+    """Every file the compiler read still has the recorded hash (imports from node_modules included)."""
+    return file_digests(Path(p) for p, _ in inputs) == inputs
+
+
 def compile_stage(config: Config, console: Console) -> CompiledProject:
     console.step(f"compile: {', '.join(config.sources)} with the solc shim")
     project = compile_project(config)
@@ -201,6 +221,11 @@ def run_pipeline(
     config: Config, console: Console, options: RunOptions, registry: Registry | None = None
 ) -> RunResult:
     """The whole pipeline under the report lock: a concurrent second run waits (bounded), then fails."""
+    from vaultproof.gate import load_baseline
+
+    if options.gate and not options.update_baseline:
+        # a missing or malformed baseline fails (exit 2) before minutes of proving, and writes nothing
+        load_baseline(config.path(config.baseline))
     out_dir = config.path(config.reports_dir)
     with report_lock(out_dir, config.lock_timeout_s):
         return _run_locked(config, console, options, _registry(config, registry), out_dir)
@@ -209,14 +234,10 @@ def run_pipeline(
 def _run_locked(
     config: Config, console: Console, options: RunOptions, registry: Registry, out_dir: Path
 ) -> RunResult:
-    from vaultproof.gate import evaluate, load_baseline, write_baseline
+    from vaultproof.gate import evaluate, write_baseline
     from vaultproof.mutation import Reference, run_mutants
 
     baseline_path = config.path(config.baseline)
-    if options.gate and not options.update_baseline:
-        load_baseline(
-            baseline_path
-        )  # a missing or malformed baseline fails (exit 2) before minutes of proving
     work = Workspace(config, console)
     facts = work.facts
     analysis = work.analysis(registry)

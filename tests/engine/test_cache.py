@@ -1,0 +1,134 @@
+"""The content-hash cache: an unchanged re-run recomputes nothing and writes the same bytes; a changed
+input recomputes exactly what depends on it; ``--no-cache`` recomputes everything; a forged entry is
+never unpickled."""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from vaultproof.cache import Cache
+from vaultproof.cli import _main
+from vaultproof.report import REPORT_FILES
+from vaultproof.results import ExitCode
+
+TINY = Path(__file__).resolve().parents[1] / "fixtures" / "projects" / "tiny"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    copy = tmp_path / "tiny"
+    shutil.copytree(TINY, copy, ignore=shutil.ignore_patterns("build", "__pycache__"))
+    return copy
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Counts of the expensive steps: compiling, Slither's analysis, one solver decision."""
+    import vaultproof.pipeline as pipeline
+    import vaultproof.prover.runner as runner
+
+    counter: Counter[str] = Counter()
+
+    def counting(name: str, real: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            counter[name] += 1
+            return real(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(pipeline, "compile_project", counting("compile", pipeline.compile_project))
+    monkeypatch.setattr(pipeline, "run_analysis", counting("analyse", pipeline.run_analysis))
+    monkeypatch.setattr(runner, "discharge", counting("discharge", runner.discharge))
+    return counter
+
+
+def _run(project: Path, out: Path, *flags: str) -> None:
+    argv = ["run", str(project), "--out", str(out), "--skip-mutants", "-q", "--jobs", "1", *flags]
+    assert _main(argv).exit_code is ExitCode.CLEAN
+
+
+def _reports(out: Path) -> dict[str, bytes]:
+    return {name: (out / name).read_bytes() for name in (*REPORT_FILES, "slither.json")}
+
+
+def test_warm_rerun_hits_and_writes_the_same_bytes(
+    project: Path, tmp_path: Path, calls: Counter[str]
+) -> None:
+    _run(project, tmp_path / "cold")
+    assert calls["compile"] == 1 and calls["analyse"] == 1 and calls["discharge"] >= 1
+    calls.clear()
+    _run(project, tmp_path / "warm")
+    assert calls == Counter()  # nothing compiled, analysed or solved
+    assert _reports(tmp_path / "warm") == _reports(tmp_path / "cold")
+
+
+def test_a_changed_input_invalidates_exactly_what_depends_on_it(
+    project: Path, tmp_path: Path, calls: Counter[str]
+) -> None:
+    _run(project, tmp_path / "r")
+    solved = calls["discharge"]
+    calls.clear()
+
+    # A source edit recompiles and re-analyses; the obligations' terms are unchanged, so none is re-solved.
+    source = project / "contracts" / "Tiny.sol"
+    source.write_text(source.read_text() + "\n// an edit\n")
+    _run(project, tmp_path / "r")
+    assert (calls["compile"], calls["analyse"], calls["discharge"]) == (1, 1, 0)
+    calls.clear()
+
+    # Solver settings are part of every obligation's key: all re-solved, nothing recompiled.
+    _run(project, tmp_path / "r", "--timeout-ms", "19999")
+    assert (calls["compile"], calls["analyse"], calls["discharge"]) == (0, 0, solved)
+    calls.clear()
+
+    # A detector-setting change re-runs Slither on the cached compilation (solc does not run again),
+    # and the reports are those of a run without any cache.
+    toml = project / "vaultproof.toml"
+    toml.write_text(toml.read_text() + "\n[analyse]\nbuiltin_exclude = ['pragma']\n")
+    _run(project, tmp_path / "r")
+    assert (calls["compile"], calls["analyse"], calls["discharge"]) == (0, 1, 0)
+    calls.clear()
+
+    # --no-cache forces everything.
+    _run(project, tmp_path / "fresh", "--no-cache")
+    assert (calls["compile"], calls["analyse"], calls["discharge"]) == (1, 1, solved)
+    assert _reports(tmp_path / "fresh") == _reports(tmp_path / "r")
+
+
+def test_a_cached_import_that_changed_is_recompiled(
+    project: Path, tmp_path: Path, calls: Counter[str]
+) -> None:
+    """Entries record every file the compiler read; an edit to an imported file misses too."""
+    (project / "contracts" / "Lib.sol").write_text("pragma solidity ^0.8.0;\nlibrary TinyLib { }\n")
+    source = project / "contracts" / "Tiny.sol"
+    source.write_text('import "./Lib.sol";\n' + source.read_text())
+    _run(project, tmp_path / "r")
+    calls.clear()
+    (project / "contracts" / "Lib.sol").write_text(
+        "pragma solidity ^0.8.0;\nlibrary TinyLib { uint256 constant X = 1; }\n"
+    )
+    _run(project, tmp_path / "r")
+    assert calls["compile"] == 1
+
+
+def test_a_forged_entry_is_never_unpickled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
+    cache = Cache(tmp_path / "cache")
+    cache.put("ns", "ab" * 32, {"answer": 42})
+    assert cache.get("ns", "ab" * 32) == {"answer": 42}
+    entry = next((tmp_path / "cache").rglob("*.pickle"))
+    import pickle
+
+    class Boom:
+        def __reduce__(self) -> tuple[Any, ...]:
+            return (exec, ("raise SystemExit('executed')",))
+
+    entry.write_bytes(b"\0" * 32 + pickle.dumps(Boom()))  # a committed entry without this user's key
+    assert cache.get("ns", "ab" * 32) is None
+    assert Cache(tmp_path / "cache", read=False).get("ns", "ab" * 32) is None

@@ -1,0 +1,71 @@
+"""TAUTOLOGY: a goal that holds by itself, without its assumptions, says nothing and is no proof."""
+
+from __future__ import annotations
+
+import z3
+
+from vaultproof.prover.obligation import Obligation, settled_at_build
+from vaultproof.prover.runner import aggregate
+from vaultproof.prover.solver import SolverSettings, discharge
+from vaultproof.results import Verdict
+
+SETTINGS = SolverSettings(timeout_ms=5_000)
+
+
+def _obligation(goal: z3.BoolRef, *assumptions: z3.BoolRef, identity: bool = False) -> Obligation:
+    return Obligation(
+        name="t", assumptions=assumptions, goal=goal, witness=z3.BoolVal(True), shown=(), identity=identity
+    )
+
+
+def test_a_definition_substituted_into_its_own_check_is_a_tautology() -> None:
+    """CONV-5's old step: ``i2 = i + 1`` in Python, then "prove" ``i2 == i + 1``."""
+    i = z3.Int("i")
+    i2 = i + 1
+    result = discharge(_obligation(i2 == i + 1, i >= 0, i < 2**256), SETTINGS)
+    assert result.verdict is Verdict.TAUTOLOGY and "without any assumption" in result.reason
+
+
+def test_a_base_case_over_constants_is_a_tautology() -> None:
+    zero = z3.IntVal(0)
+    assert (
+        discharge(_obligation(z3.And(zero >= zero, zero <= zero * 7)), SETTINGS).verdict is Verdict.TAUTOLOGY
+    )
+
+
+def test_a_goal_that_needs_its_assumptions_is_proved() -> None:
+    x = z3.Int("x")
+    result = discharge(_obligation(x + 1 > 0, x >= 0), SETTINGS)
+    assert result.verdict is Verdict.PROVED
+    assert discharge(_obligation(x >= 0, x >= 3), SETTINGS).verdict is Verdict.PROVED
+
+
+def test_a_false_goal_is_still_violated() -> None:
+    x = z3.Int("x")
+    assert discharge(_obligation(x > 5, x >= 0), SETTINGS).verdict is Verdict.VIOLATED
+
+
+def test_a_code_equals_model_identity_is_exempt() -> None:
+    """``equivalence_obligation``: the code side comes from the Solidity, so its agreement with the
+    model on every input is the statement, not an empty one."""
+    a, b = z3.Int("a"), z3.Int("b")
+    code, model = a * b / 2, a * b / 2
+    assert discharge(_obligation(code == model, a >= 0, identity=True), SETTINGS).verdict is Verdict.PROVED
+    assert discharge(_obligation(code == model, a >= 0), SETTINGS).verdict is Verdict.TAUTOLOGY
+
+
+def test_a_tautology_is_not_a_pass_for_its_property() -> None:
+    x = z3.Int("x")
+    results = [discharge(_obligation(x >= 0, x >= 3), SETTINGS), discharge(_obligation(x == x), SETTINGS)]
+    verdict = aggregate("P-1", results, 0.0)
+    assert verdict.verdict is Verdict.TAUTOLOGY and not verdict.verdict.passed
+    assert "without any assumption" in verdict.reason
+
+
+def test_settled_at_build_drops_a_true_constant_fact_and_keeps_a_false_one() -> None:
+    ppm = 1_000_000
+    ok = _obligation(z3.IntVal(ppm) > 0)
+    bad = _obligation(z3.IntVal(0) > 0)
+    assert settled_at_build(ok) == ()
+    assert settled_at_build(bad) == (bad,)
+    assert discharge(bad, SETTINGS).verdict is Verdict.VIOLATED
