@@ -117,6 +117,7 @@ def _findings_table(findings: list[StaticFinding] | tuple[StaticFinding, ...]) -
         ("severity", "detector", "where", "location", "finding", "triage"),
         tuple(rows),
         css="findings",
+        pin_ends=True,
     )
 
 
@@ -190,7 +191,9 @@ def _summary(result: RunResult, fail_on: Severity) -> list[Block]:
     )
     blocks.append(Heading(3, "Properties at a glance", "at-a-glance"))
     if glance:
-        blocks.append(Table(("id", "title", "severity", "checker", "verdict"), glance, css="glance"))
+        blocks.append(
+            Table(("id", "title", "severity", "checker", "verdict"), glance, css="glance", pin_ends=True)
+        )
     else:
         blocks.append(Para(text("The project declares no property."), muted=True))
     return blocks
@@ -365,6 +368,7 @@ def _sizes(result: RunResult) -> list[Block]:
             rows,
             css="sizes",
             numeric=(2, 3, 4, 5),
+            pin_ends=True,
         )
     )
     blocks.append(
@@ -396,7 +400,9 @@ def _mutants(result: RunResult) -> list[Block]:
         )
         for m in result.mutants
     )
-    blocks.append(Table(("mutant", "family", "seeded bug", "outcome", "killed by"), rows, css="mutants"))
+    blocks.append(
+        Table(("mutant", "family", "seeded bug", "outcome", "killed by"), rows, css="mutants", pin_ends=True)
+    )
     return blocks
 
 
