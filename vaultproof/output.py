@@ -14,10 +14,12 @@ How atomic the set is (POSIX has no multi-file atomic rename):
   what lives beside the reports: the committed baseline and the lock itself.)
 - The reports directory must be a real directory (``lstat``), not a symlink.
 
-The lock is ``fcntl.flock`` on ``<reports>/.lock`` (opened ``O_NOFOLLOW``; the file stays, gitignored:
-deleting a lock file races with the next locker). A second run waits up to ``timeout`` seconds, then
-fails with one line (exit 2). flock locks belong to an open file description, so each command takes
-the lock once, at its top.
+The lock is ``fcntl.flock`` on ``<reports>/.lock`` (opened ``O_NOFOLLOW``). A second run waits up to
+``timeout`` seconds, then fails with one line (exit 2). The holder deletes the file before releasing
+it, so a run leaves nothing behind in reports/; a waiter that then acquires the deleted file notices
+(its descriptor's inode is no longer the path's) and locks the new file instead, so two runs never
+both hold the lock. flock locks belong to an open file description: each command takes the lock
+once, at its top.
 """
 
 from __future__ import annotations
@@ -88,26 +90,38 @@ def report_lock(out_dir: Path, timeout_s: float) -> Iterator[None]:
     """Hold ``<out_dir>/.lock`` for the block; wait at most ``timeout_s`` for another run to finish."""
     ensure_real_dir(out_dir)
     path = out_dir / LOCK_NAME
+    deadline = time.monotonic() + timeout_s
+    fd = _acquire(path, deadline, timeout_s)
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
-    except OSError as exc:
-        raise ContainmentError(f"cannot open the report lock {path}: {exc.strerror or exc}") from None
-    try:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise ToolError(
-                        f"another vaultproof run holds {path}; gave up after {timeout_s:g} s "
-                        "(raise [gate] lock_timeout_s or --lock-timeout to wait longer)"
-                    ) from None
-                time.sleep(_POLL_S)
-        try:
-            yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
+        yield
     finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)  # before unlocking: a waiter holding the old inode will retry
+        fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
+
+
+def _acquire(path: Path, deadline: float, timeout_s: float) -> int:
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        except OSError as exc:
+            raise ContainmentError(f"cannot open the report lock {path}: {exc.strerror or exc}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            if time.monotonic() >= deadline:
+                raise ToolError(
+                    f"another vaultproof run holds {path}; gave up after {timeout_s:g} s "
+                    "(raise [gate] lock_timeout_s or --lock-timeout to wait longer)"
+                ) from None
+            time.sleep(_POLL_S)
+            continue
+        try:
+            current = os.stat(path, follow_symlinks=False)
+        except FileNotFoundError:
+            current = None
+        if current is not None and current.st_ino == os.fstat(fd).st_ino:
+            return fd
+        os.close(fd)  # locked a file its holder had just deleted: lock the path's new file

@@ -226,5 +226,5 @@ def test_a_crashing_detector_is_a_tool_failure(
     assert runs[0].error == "RuntimeError: boom" and runs[0].results == ()
     monkeypatch.setattr("vaultproof.analysis.plugin_detectors", lambda config: [_Crashing])
     monkeypatch.setattr("vaultproof.analysis.builtin_detectors", lambda exclude: [])
-    with pytest.raises(ToolError, match="detector vp-test-crash .* crashed: RuntimeError: boom"):
+    with pytest.raises(ToolError, match=r"detector vp-test-crash .* crashed: RuntimeError: boom"):
         run_analysis(fixture_project, Registry(), Console(quiet=True))

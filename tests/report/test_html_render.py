@@ -102,7 +102,8 @@ def test_wide_tables_keep_the_verdict_and_triage_columns_in_view(tmp_path: Path)
     out = tmp_path / "reports"
     write_reports(dataclasses.replace(base, static_findings=findings), out)
     page = out / "report.html"
-    page.write_text(page.read_text(encoding="utf-8").replace("</body>", _MEASURE + "</body>"), encoding="utf-8")
+    measured_page = page.read_text(encoding="utf-8").replace("</body>", _MEASURE + "</body>")
+    page.write_text(measured_page, encoding="utf-8")
 
     dom = _run(tmp_path, "--window-size=700,900", "--dump-dom", page.as_uri())
     assert dom.returncode == 0, dom.stderr[-2000:]
