@@ -299,6 +299,40 @@ def _fmt(seconds: float) -> str:
     return "    n/a" if seconds != seconds else f"{seconds:7.3f}"
 
 
+def _timed_run(root: Path, out: Path, *flags: str) -> tuple[float, float]:
+    """Wall and CPU seconds (this process's children) of one ``vaultproof run --skip-mutants``."""
+    import resource
+    import subprocess
+    import sys
+    import time
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    argv = [sys.executable, "-m", "vaultproof", "run", str(root), "--skip-mutants", "-q", "--out", str(out)]
+    subprocess.run([*argv, *flags], check=True, capture_output=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def warm_rerun(root: Path = ROOT) -> None:
+    """A cold ``run --skip-mutants --no-cache``, then the same run warm: times and report identity."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="vaultproof-bench-") as tmp:
+        cold, warm = Path(tmp) / "cold", Path(tmp) / "warm"
+        cold_wall, cold_cpu = _timed_run(root, cold, "--no-cache")
+        warm_wall, warm_cpu = _timed_run(root, warm)
+        differing = sorted(
+            p.name
+            for p in cold.iterdir()
+            if p.name != "timings.json" and p.read_bytes() != (warm / p.name).read_bytes()
+        )
+    print(f"cold (--no-cache): wall {cold_wall:7.2f} s, cpu {cold_cpu:7.2f} s")
+    print(f"warm (unchanged):  wall {warm_wall:7.2f} s, cpu {warm_cpu:7.2f} s  (bar: <= 3 s)")
+    print("reports (timings.json aside): " + ("byte-identical" if not differing else f"DIFFER: {differing}"))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m vaultproof.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="runs per property for the median (default 5)")
@@ -309,6 +343,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--halmos-timeout", type=int, default=60, help="halmos assertion timeout, s (default 60)"
     )
     parser.add_argument("--skip-halmos", action="store_true")
+    parser.add_argument("--skip-warm", action="store_true", help="skip the cold/warm re-run timing")
     args = parser.parse_args(argv)
 
     settings = SolverSettings(timeout_ms=20_000)
@@ -317,6 +352,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"vaultproof bench: z3 {z3.get_version_string()}, {os.cpu_count()} cpu(s), "
         f"{args.runs} run(s) per property"
     )
+    if not args.skip_warm:
+        print("\n== 0. warm re-run: `vaultproof run . --skip-mutants`, cold then unchanged ==")
+        warm_rerun(ROOT)
     ctx = cached_context(ROOT)
 
     print("\n== 1. per-property proof time (median of runs, seconds) ==")

@@ -11,7 +11,9 @@ finds its entry and any changed input misses exactly the entries that depend on 
   settings, triage file, upgrade pairs, size limit and the property ↔ detector map.
 - ``obligation`` / ``metric``: computed *in the worker that builds the Z3 terms* (they never cross
   processes) from the engine version, Z3 version, solver settings and the obligation's identity and
-  terms (``sexpr`` of assumptions, goal, witness and shown quantities).
+  terms (``sexpr`` of assumptions, goal, witness and shown quantities). Only settled answers are
+  kept: an UNKNOWN (a timeout depends on the machine's load as much as on the query) or an ERROR is
+  tried again on the next run.
 
 Entries are pickles. A pickle from an untrusted repository would run code when loaded, so every entry
 is signed with HMAC-SHA256 under a per-user key kept outside any project

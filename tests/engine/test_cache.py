@@ -132,3 +132,25 @@ def test_a_forged_entry_is_never_unpickled(tmp_path: Path, monkeypatch: pytest.M
     entry.write_bytes(b"\0" * 32 + pickle.dumps(Boom()))  # a committed entry without this user's key
     assert cache.get("ns", "ab" * 32) is None
     assert Cache(tmp_path / "cache", read=False).get("ns", "ab" * 32) is None
+
+
+def test_an_unknown_result_is_not_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A timeout depends on the machine's load: the next run tries again instead of replaying it."""
+    import z3
+
+    import vaultproof.prover.runner as runner
+    from vaultproof.prover.obligation import Obligation
+    from vaultproof.prover.solver import SolverSettings
+    from vaultproof.results import ObligationResult, Verdict
+
+    x = z3.Int("x")
+    ob = Obligation("o", (x >= 0,), x + 1 > 0, z3.BoolVal(True), ())
+    cache = Cache(tmp_path / "cache")
+    settings = SolverSettings()
+    timeout = ObligationResult(name="o", verdict=Verdict.UNKNOWN, seconds=20.0, reason="timeout")
+    monkeypatch.setattr(runner, "discharge", lambda o, s: timeout)
+    assert runner.cached_discharge(ob, settings, cache).verdict is Verdict.UNKNOWN
+    monkeypatch.undo()
+    assert runner.cached_discharge(ob, settings, cache).verdict is Verdict.PROVED  # solved, not replayed
+    monkeypatch.setattr(runner, "discharge", lambda o, s: timeout)
+    assert runner.cached_discharge(ob, settings, cache).verdict is Verdict.PROVED  # now a settled hit

@@ -152,6 +152,10 @@ def goal_key(goal: OptimizationGoal, settings: SolverSettings, text: TermText | 
     )
 
 
+# Not cached: a timeout depends on the machine's load as much as on the query, so it is tried again.
+_UNSETTLED = frozenset({Verdict.UNKNOWN, Verdict.ERROR})
+
+
 def cached_discharge(
     obligation: Obligation, settings: SolverSettings, cache: Cache | None, text: TermText | None = None
 ) -> ObligationResult:
@@ -162,7 +166,8 @@ def cached_discharge(
     if isinstance(hit, ObligationResult):
         return hit
     result = discharge(obligation, settings)
-    cache.put("obligation", key, result)
+    if result.verdict not in _UNSETTLED:
+        cache.put("obligation", key, result)
     return result
 
 
@@ -176,7 +181,8 @@ def cached_optimize(
     if isinstance(hit, OptimizationOutcome):
         return hit
     outcome = optimize(goal, settings)
-    cache.put("metric", key, outcome)
+    if outcome.verdict not in _UNSETTLED:
+        cache.put("metric", key, outcome)
     return outcome
 
 
