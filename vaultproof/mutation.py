@@ -191,7 +191,9 @@ def run_mutants(
         _check_edit_applies(config, mutant)
     if jobs > 1 and len(ordered) > 1:
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        from vaultproof.prover.runner import ignore_sigint
+
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=ignore_sigint) as pool:
             futures = [pool.submit(_run_mutant_in_worker, config, m, reference) for m in ordered]
             outcomes = [
                 _report(console, i, len(ordered), m, f.result())

@@ -34,7 +34,7 @@ from vaultproof.errors import BaselineError
 from vaultproof.output import report_lock, write_file
 from vaultproof.prover.prove import ProveFacts, ProveOutcome, prove_facts, prove_from_facts
 from vaultproof.prover.registry import DetectorChecker, Registry
-from vaultproof.prover.runner import declared_registry
+from vaultproof.prover.runner import declared_registry, module_files
 from vaultproof.results import ExitCode, RunResult, ToolVersions, Verdict
 
 
@@ -141,10 +141,7 @@ class Workspace:
         from importlib.metadata import version
 
         cfg = self.config
-        plugin_files: list[Path] = []
-        if cfg.detectors_module:
-            top = cfg.root / cfg.detectors_module.split(".")[0]
-            plugin_files = sorted(top.rglob("*.py")) if top.is_dir() else [top.with_suffix(".py")]
+        plugin_files = module_files(cfg.detectors_module, cfg.root) if cfg.detectors_module else []
         detectors = sorted(
             (p.checker.argument, p.id)
             for p in registry.static_properties()

@@ -66,6 +66,34 @@ def import_declared(module_name: str, root: Path | None, what: str) -> object:
             sys.path.remove(str(root))
 
 
+def module_files(module_name: str, root: Path) -> list[Path]:
+    """The source files of a declared module's top-level package, found without importing it (for
+    cache keys): under the project root, or wherever it is installed."""
+    import importlib.util
+
+    top = module_name.split(".")[0]
+    added = str(root) not in sys.path
+    if added:
+        sys.path.append(str(root))
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        spec = None
+    finally:
+        if added:
+            sys.path.remove(str(root))
+    if spec is None:
+        return []
+    if spec.submodule_search_locations:
+        return sorted(p for d in spec.submodule_search_locations for p in Path(d).rglob("*.py"))
+    return [Path(spec.origin)] if spec.origin else []
+
+
+def ignore_sigint() -> None:
+    """Pool initializer: Ctrl-C is the parent's to handle (one line, exit 130), not each worker's."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def load_registry(module_name: str, root: Path | None = None) -> Registry:
     """Import a protocol's properties package (from the project root) and return its ``REGISTRY``."""
     module = import_declared(module_name, root, "properties module")
@@ -226,7 +254,7 @@ _WORKER: dict[str, object] = {}
 def _init_worker(
     module_name: str, root: Path | None, ctx: ModelContext, settings: SolverSettings, cache: Cache | None
 ) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    ignore_sigint()
     _WORKER["registry"] = load_registry(module_name, root)
     _WORKER["ctx"] = ctx
     _WORKER["settings"] = settings
