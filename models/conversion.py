@@ -239,15 +239,17 @@ def conv1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
         # 3. Level-walk induction. V = Σ filled_i × levelPrice_i (quote units × base units per whole
         #    base: the book's exact proceeds before its final /10^baseDecimals), Q = Σ filled_i.
         #    Invariant I(V, Q): V ≥ Q × floorPrice ∧ V ≤ Q × 2^BOOK_PRICE_BITS.
+        # Base: the walk's state before any level is filled is the premise (an assumption), so the
+        # goal is the invariant *at that state*, not `0 ≥ 0 · floor` (which held by itself: TAUTOLOGY).
         s = Scope()
         fp_var = s.uint("floorPrice", 256, qd, "USDC/" + base)
-        big_v, big_q = z3.IntVal(0), z3.IntVal(0)
-        obligations.extend(
-            settled_at_build(
-                s.obligation(
-                    f"level walk: base (no level filled) {tag}",
-                    z3.And(big_v >= big_q * fp_var, big_v <= big_q * 2**BOOK_PRICE_BITS),
-                )
+        big_q = s.uint("soldSoFar", QTY_BITS, bd, base)
+        big_v = s.uint("exactProceedsSoFar", 256, bd + qd, "USDC")
+        s.assume(big_q == 0, big_v == 0)  # placeMarketOrder starts with nothing filled
+        obligations.append(
+            s.obligation(
+                f"level walk: base (no level filled) {tag}",
+                z3.And(big_v >= big_q * fp_var, big_v <= big_q * 2**BOOK_PRICE_BITS),
             )
         )
 
@@ -301,7 +303,15 @@ def conv1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
             )
         )
         s = Scope()
-        # the base of the per-fill induction is 0 ≥ 0 over the empty walk: settled, not an obligation
+        big_v = s.uint("exactProceedsSoFar", 256, bd + qd, "USDC")
+        big_r = s.uint("creditedSoFar", 256, qd, "USDC")
+        k = s.uint("fillsSoFar", 16)
+        s.assume(big_v == 0, big_r == 0, k == 0)  # no fill yet: the premise, not literals in the goal
+        obligations.append(
+            s.obligation(
+                f"per-fill rounding: base (nothing credited) {tag}", big_r * unit + k * (unit - 1) >= big_v
+            )
+        )
 
         # 4. Conclusion: exact proceeds ≥ exact oracle × liqFactor value, and a sale the vault accepts
         #    (received ≥ minProceeds, checked after the balance-delta measurement) realises at least
@@ -762,7 +772,12 @@ def conv7(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     ``getPrice``-with-staleness-check, which reverts on a stale price.
     """
     out: list[Obligation] = []
-    # base: before the first iteration nothing has reverted (true by definition: no obligation)
+    # Base: the state before the first iteration is the premise; the goal is the invariant there.
+    s = Scope()
+    k0 = s.uint("iteration", 256)
+    reverted0 = s.boolean("liquidationRevertedBeforeLoop")
+    s.assume(k0 == 0, z3.Not(reverted0))  # the loop is entered from a frame that has not reverted
+    out.append(s.obligation("collateral loop: base (nothing reverted)", z3.And(z3.Not(reverted0), k0 >= 0)))
 
     s = Scope()
     k = s.uint("iteration", 256)

@@ -145,3 +145,23 @@ def test_a_project_solc_runs_only_when_declared(tmp_path: Path) -> None:
         locate(project, config_module.load(project).solc_shim).solc_shim
         == (project / "tools" / "solc").resolve()
     )
+
+
+def test_ctrl_c_during_the_worker_pool_stops_the_workers() -> None:
+    """Ctrl-C while workers prove: the parent stops the pool at once (no worker left running, no
+    traceback from each worker: they ignore SIGINT) and the interrupt reaches the CLI."""
+    import multiprocessing
+
+    from vaultproof.prover.runner import run_jobs
+
+    def interrupt(result: object) -> None:
+        raise KeyboardInterrupt
+
+    jobs = [Job(SHIPPED, "TINY-1"), Job(SHIPPED, "TINY-1")]
+    with pytest.raises(KeyboardInterrupt):
+        run_jobs(
+            "tiny_properties", jobs, ModelContext(), SolverSettings(), workers=2, root=TINY, on_done=interrupt
+        )
+    for child in multiprocessing.active_children():
+        child.join(timeout=10)
+    assert multiprocessing.active_children() == []

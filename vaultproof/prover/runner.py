@@ -306,9 +306,11 @@ def run_jobs(
                 if on_done:
                     on_done(results[job])
         except BaseException:
-            # Ctrl-C or a failed job: do not wait for the other workers' solver calls to finish
+            # Ctrl-C or a failed job: do not wait for the other workers' solver calls to finish.
+            # (``_processes`` is the executor's own table; shutdown() clears it, so read it first.)
+            processes = list((getattr(pool, "_processes", None) or {}).values())
             pool.shutdown(wait=False, cancel_futures=True)
-            for process in list(getattr(pool, "_processes", {}).values()):
+            for process in processes:
                 process.terminate()
             raise
         pool.shutdown(wait=True)
