@@ -346,7 +346,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--skip-warm", action="store_true", help="skip the cold/warm re-run timing")
     args = parser.parse_args(argv)
 
-    settings = SolverSettings(timeout_ms=20_000)
+    settings = SolverSettings()  # the config's defaults (vaultproof/config.py)
     unrolled_settings = SolverSettings(timeout_ms=args.unrolled_timeout * 1000)
     print(
         f"vaultproof bench: z3 {z3.get_version_string()}, {os.cpu_count()} cpu(s), "

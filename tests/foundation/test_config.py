@@ -178,3 +178,16 @@ def test_shipped_and_fixture_configs_load(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="did you mean"):
         (copy / "vaultproof.toml").write_text("[prove]\nproperty = 'tiny_properties'\n")
         config_module.load(copy)
+
+
+def test_defaults_live_in_one_place() -> None:
+    """The solver's and the size check's defaults are the config's fields' defaults."""
+    from vaultproof.prover.solver import SolverSettings
+    from vaultproof.results import EIP170_BYTES, BytecodeSize
+
+    settings = SolverSettings()
+    assert (settings.timeout_ms, settings.rlimit) == (
+        config_module.DEFAULTS["timeout_ms"],
+        config_module.DEFAULTS["rlimit"],
+    )
+    assert config_module.DEFAULTS["size_limit"] == EIP170_BYTES == BytecodeSize("A", "a.sol", 1).limit_bytes

@@ -27,6 +27,7 @@ from vaultproof.report.doc import (
     verdict_badge,
 )
 from vaultproof.results import (
+    EIP170_BYTES,
     CatalogueEntry,
     Counterexample,
     PropertyResult,
@@ -373,7 +374,8 @@ def _sizes(result: RunResult) -> list[Block]:
     )
     blocks.append(
         Para(
-            text("Limit: EIP-170, 24,576 bytes of deployed bytecode unless configured otherwise."), muted=True
+            text(f"Limit: EIP-170, {EIP170_BYTES:,} bytes of deployed bytecode unless configured otherwise."),
+            muted=True,
         )
     )
     return blocks
