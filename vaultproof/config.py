@@ -200,7 +200,7 @@ class Config:
         "project", "solc", None, RelPath(), "a solc executable of the project (default: the engine's own)"
     )
     optimizer_runs: int | None = option(
-        "project", "optimizer_runs", None, Int(minimum=1), "optimizer runs (default: foundry.toml's, or off)"
+        "project", "optimizer_runs", None, Int(minimum=0), "optimizer runs (default: foundry.toml's, or off)"
     )
     evm_version: str | None = option("project", "evm_version", None, Str(), "EVM version passed to solc")
 
@@ -262,10 +262,16 @@ class Config:
         return (self.root / relative).resolve()
 
 
+def _by_section(options: tuple[Any, ...]) -> dict[str, dict[str, Any]]:
+    """section → key → field: the valid TOML keys, derived from the fields (never listed twice)."""
+    sections: dict[str, dict[str, Any]] = {}
+    for f in options:
+        sections.setdefault(f.metadata["section"], {})[f.metadata["key"]] = f
+    return sections
+
+
 OPTIONS = tuple(f for f in fields(Config) if not f.metadata.get("internal"))
-SECTIONS: dict[str, dict[str, Any]] = {}
-for _f in OPTIONS:
-    SECTIONS.setdefault(_f.metadata["section"], {})[_f.metadata["key"]] = _f
+SECTIONS = _by_section(OPTIONS)
 CLI_OPTIONS = {f.metadata["flag"]: f for f in OPTIONS if f.metadata["flag"]}
 
 
