@@ -22,9 +22,11 @@ setup: $(STAMP) $(NODE_STAMP) build/.chromium
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(VENV)/bin/python
+# Two distributions, both editable: the engine (pyproject.toml) and this protocol's content
+# (properties/pyproject.toml: models, properties, and the Slither plugin entry point).
+$(STAMP): pyproject.toml properties/pyproject.toml | $(VENV)/bin/python
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev]' -e ./properties
 	touch $@
 
 # `npm ci`: exactly the lock file (every platform's optional forge package is in it), never a rewrite.
@@ -56,7 +58,7 @@ lint: setup
 	$(VENV)/bin/mypy
 
 bench: setup
-	$(PY) -m vaultproof.bench
+	$(PY) -m vaultproof.bench .
 
 clean:
 	rm -rf build cache out crytic-export

@@ -23,8 +23,7 @@ from dataclasses import dataclass
 
 import z3
 
-from models.conversion import zmax
-from vaultproof.prover.obligation import ModelContext, OptimizationGoal, Quantity
+from vaultproof.spec import ModelContext, OptimizationGoal, Quantity, zmax
 
 P_BPS = "CollateralMath.BPS"
 USDC, D6 = "USDC", 6

@@ -4,7 +4,7 @@ Importing this package imports every family module, each of which registers its 
 an incomplete or duplicated declaration fails the import (see ``vaultproof.prover.registry``).
 """
 
-from vaultproof.prover.registry import Registry
+from vaultproof.spec import Registry
 
 REGISTRY = Registry()
 

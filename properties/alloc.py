@@ -1,4 +1,4 @@
-"""ALLOC — Stage 7 allocation (seed 001). Models: ``models.allocation``.
+"""ALLOC — Stage 7 allocation (seed 001). Models: ``models.alloc``.
 
 Each check also proves the SlithIR-extracted ``LockMath`` functions equal to the hand-written models
 (SPEC §4.4), so a change to ``contracts/libraries/LockMath.sol`` breaks the proof even if nobody edits
@@ -7,10 +7,9 @@ the model.
 
 from __future__ import annotations
 
-from models import allocation as m
+from models import alloc as m
 from properties import REGISTRY
-from vaultproof.prover.registry import ModelChecker, PropertyDecl
-from vaultproof.results import FunctionRef, Severity
+from vaultproof.spec import FunctionRef, ModelChecker, PropertyDecl, Severity
 
 S001 = "001_e49da555eb8247a5.txt"
 BMV = "BalanceManagerVault"
@@ -25,9 +24,8 @@ COMMON = (
 REGISTRY.register(
     PropertyDecl(
         id="ALLOC-1",
-        family="ALLOC",
         title="A split never locks more than the margin or the free USDC",
-        statement="ALLOC-1 `toLock ≤ amount` and `toLock ≤ freeBalance`.",
+        claim="`toLock ≤ amount` and `toLock ≤ freeBalance`.",
         severity=Severity.HIGH,
         seed=f"{S001} §allocateForPosition change (toLock = freeBalance >= amount ? amount : freeBalance)",
         rationale="LockMath.splitLock is extracted from SlithIR and proved equal to the model; on the "
@@ -45,9 +43,8 @@ REGISTRY.register(
 REGISTRY.register(
     PropertyDecl(
         id="ALLOC-2",
-        family="ALLOC",
         title="ISOLATED opens are USDC-only and never consult the risk engine",
-        statement="ALLOC-2 ISOLATED is USDC-only: it succeeds iff `freeBalance ≥ amount`, locks exactly "
+        claim="ISOLATED is USDC-only: it succeeds iff `freeBalance ≥ amount`, locks exactly "
         "`amount`, and never consults QRE.",
         severity=Severity.HIGH,
         seed=f"{S001} §allocateForPosition change; Open question 2 (ISOLATED stays USDC-only)",
@@ -68,9 +65,8 @@ REGISTRY.register(
 REGISTRY.register(
     PropertyDecl(
         id="ALLOC-3",
-        family="ALLOC",
         title="Virtual backing needs equity for the whole margin; no risk engine, no virtual backing",
-        statement="ALLOC-3 CROSS with virtual backing succeeds only if `equity18 ≥ mm18 + "
+        claim="CROSS with virtual backing succeeds only if `equity18 ≥ mm18 + "
         "amount·10^(18−collateralDecimals)`; with no QRE set it reverts `InsufficientBalance`.",
         severity=Severity.CRITICAL,
         seed=f"{S001} §allocateForPosition change (required18 = mm18 + amount·10^(18−decimals)); Open "
@@ -97,9 +93,8 @@ REGISTRY.register(
 REGISTRY.register(
     PropertyDecl(
         id="ALLOC-4",
-        family="ALLOC",
         title="Decimal scaling to 18 dp is exact and overflow-free",
-        statement="ALLOC-4 decimal scaling is exact and cannot overflow for every allowed "
+        claim="decimal scaling is exact and cannot overflow for every allowed "
         "`collateralDecimals` (≤ 18, enforced at init).",
         severity=Severity.HIGH,
         seed=f"{S001} §allocateForPosition change (amount * 10 ** (18 - collateralDecimals))",
@@ -121,9 +116,8 @@ REGISTRY.register(
 REGISTRY.register(
     PropertyDecl(
         id="ALLOC-5",
-        family="ALLOC",
         title="No silent truncation in the allocation's downcasts",
-        statement="ALLOC-5 no silent truncation in downcasts (`uint96(amount)`, `uint128(amount)`): bounded "
+        claim="no silent truncation in downcasts (`uint96(amount)`, `uint128(amount)`): bounded "
         "by a check or proved unreachable.",
         severity=Severity.HIGH,
         seed=f"{S001} §allocateForPosition change (account.totalAllocated += uint96(amount); "
@@ -140,9 +134,8 @@ REGISTRY.register(
 REGISTRY.register(
     PropertyDecl(
         id="ALLOC-6",
-        family="ALLOC",
         title="Vault bookkeeping matches the BalanceManager lock (inductive invariant)",
-        statement="ALLOC-6 bookkeeping: `totalAllocated = crossMarginAllocated + isolatedAllocated`; "
+        claim="bookkeeping: `totalAllocated = crossMarginAllocated + isolatedAllocated`; "
         "`usdcLocked ≤ amount` per allocation; Σ effective locked over a user's open allocations = "
         "BalanceManager's locked balance for (user, USDC, BMV).",
         severity=Severity.CRITICAL,

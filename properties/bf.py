@@ -1,11 +1,10 @@
-"""BF — the legacy backfill rule (seed 001, open question 3). Models: ``models.backfill``."""
+"""BF — the legacy backfill rule (seed 001, open question 3). Models: ``models.bf``."""
 
 from __future__ import annotations
 
-from models import backfill as m
+from models import bf as m
 from properties import REGISTRY
-from vaultproof.prover.registry import ModelChecker, PropertyDecl, SeedFindingDecl
-from vaultproof.results import FunctionRef, Severity
+from vaultproof.spec import FunctionRef, ModelChecker, PropertyDecl, SeedFindingDecl, Severity
 
 S001 = "001_e49da555eb8247a5.txt"
 BMV = "BalanceManagerVault"
@@ -14,9 +13,8 @@ EFFECTIVE = FunctionRef("LockMath", "effectiveLocked")
 REGISTRY.register(
     PropertyDecl(
         id="BF-1",
-        family="BF",
         title="Legacy records count as fully locked",
-        statement="BF-1 legacy records (`usdcLocked == 0 && amount > 0`, written before the upgrade) are "
+        claim="legacy records (`usdcLocked == 0 && amount > 0`, written before the upgrade) are "
         "treated as fully locked.",
         severity=Severity.HIGH,
         seed=f"{S001} §Open questions 3 (storage layout safety on upgrade)",
@@ -38,9 +36,8 @@ REGISTRY.register(
 REGISTRY.register(
     PropertyDecl(
         id="BF-2",
-        family="BF",
         title="The backfill never applies to post-upgrade records",
-        statement="BF-2 the rule never applies to records written after the upgrade. The seed's rule alone "
+        claim="the rule never applies to records written after the upgrade. The seed's rule alone "
         "cannot tell a legacy record from a new fully virtual-backed one: the harness must produce that "
         "counterexample for the naive rule (a close that unlocks USDC that was never locked for that "
         "position), and prove the shipped, disambiguated rule.",

@@ -1,11 +1,10 @@
-"""CONV — Stage 5 collateral conversion (seed 000). Models: ``models.conversion``."""
+"""CONV — Stage 5 collateral conversion (seed 000). Models: ``models.conv``."""
 
 from __future__ import annotations
 
-from models import conversion as m
+from models import conv as m
 from properties import REGISTRY
-from vaultproof.prover.registry import ModelChecker, PropertyDecl
-from vaultproof.results import FunctionRef, Severity
+from vaultproof.spec import FunctionRef, ModelChecker, PropertyDecl, Severity
 
 SEED = "000_aca40e8e6da97fc8.txt"
 BMV = "BalanceManagerVault"
@@ -17,9 +16,8 @@ PLAN = FunctionRef(BMV, "_planSale")
 REGISTRY.register(
     PropertyDecl(
         id="CONV-1",
-        family="CONV",
         title="Price floor on realised proceeds",
-        statement="CONV-1 price floor on realised proceeds: every sale yields received ≥ qty × oraclePrice "
+        claim="price floor on realised proceeds: every sale yields received ≥ qty × oraclePrice "
         "× liqFactorBps / 10^4, in consistent units for any base/quote decimals (e.g. 8, 18 / 6), rounding "
         "in the protocol's favour.",
         severity=Severity.HIGH,
@@ -61,9 +59,8 @@ REGISTRY.register(
 REGISTRY.register(
     PropertyDecl(
         id="CONV-2",
-        family="CONV",
         title="Never dump into a thin book",
-        statement="CONV-2 never dump into a thin book: the quantity sold is at most what the book holds at "
+        claim="never dump into a thin book: the quantity sold is at most what the book holds at "
         "prices ≥ floor, and at most the user's free base.",
         severity=Severity.HIGH,
         seed=f"{SEED} §Core (PRE-SIMULATE with calculateOrderAmounts; only sell the qty whose proceeds "
@@ -92,9 +89,8 @@ REGISTRY.register(
 REGISTRY.register(
     PropertyDecl(
         id="CONV-3",
-        family="CONV",
         title="Proceeds by balance delta; insurance gets min(received, remaining)",
-        statement="CONV-3 proceeds are measured by balance delta; the amount paid to insurance is "
+        claim="proceeds are measured by balance delta; the amount paid to insurance is "
         "min(received, remaining); any surplus stays with the user.",
         severity=Severity.HIGH,
         seed=f"{SEED} §Core (received = delta; transferOut(min(received, remainingDeficit)))",
@@ -116,10 +112,8 @@ REGISTRY.register(
 REGISTRY.register(
     PropertyDecl(
         id="CONV-4",
-        family="CONV",
         title="Remaining deficit non-increasing, never negative; bounded loop",
-        statement="CONV-4 the remaining deficit is non-increasing, never negative; the collateral loop is "
-        "bounded.",
+        claim="the remaining deficit is non-increasing, never negative; the collateral loop is bounded.",
         severity=Severity.MEDIUM,
         seed=f"{SEED} §Core (decrement deficit; bound the loop, Rule 8)",
         rationale="Induction over collaterals: invariant 0 ≤ remaining ≤ remaining₀ ∧ i ≤ n ≤ "
@@ -139,9 +133,8 @@ REGISTRY.register(
 REGISTRY.register(
     PropertyDecl(
         id="CONV-5",
-        family="CONV",
         title="Fault isolation of a reverting sale",
-        statement="CONV-5 fault isolation: a reverting sale leaves the liquidation completing with all "
+        claim="fault isolation: a reverting sale leaves the liquidation completing with all "
         "other properties intact.",
         severity=Severity.HIGH,
         seed=f"{SEED} §Core (each collateral sell wrapped in try/catch — Security Rule 17)",
@@ -163,10 +156,8 @@ REGISTRY.register(
 REGISTRY.register(
     PropertyDecl(
         id="CONV-6",
-        family="CONV",
         title="Off switch gives the legacy behaviour",
-        statement="CONV-6 off-switch: poolManager == 0 || quantumRiskEngine == 0 gives exactly the legacy "
-        "behaviour.",
+        claim="off-switch: poolManager == 0 || quantumRiskEngine == 0 gives exactly the legacy behaviour.",
         severity=Severity.MEDIUM,
         seed=f"{SEED} §Wiring (gate the whole conversion on poolManager != 0 && quantumRiskEngine != 0)",
         rationale="With either address unset, _coverDeficitWithCollateral returns (0, remaining) before any "
@@ -188,9 +179,8 @@ REGISTRY.register(
 REGISTRY.register(
     PropertyDecl(
         id="CONV-7",
-        family="CONV",
         title="A stale collateral price skips that collateral",
-        statement="CONV-7 a stale collateral price skips that collateral; it never bricks the liquidation.",
+        claim="a stale collateral price skips that collateral; it never bricks the liquidation.",
         severity=Severity.HIGH,
         seed=f"{SEED} §Hard cases; 002 (oracle staleness on a collateral asset must NOT brick liquidation)",
         rationale="Induction over collaterals: the price is read with PriceOracle.tryGetFreshPrice, which "

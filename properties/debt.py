@@ -1,12 +1,11 @@
-"""DEBT — the deficit waterfall and the bad-debt bound (seeds 000, 003, 004). Models: ``models.deficit``."""
+"""DEBT — the deficit waterfall and the bad-debt bound (seeds 000, 003, 004). Models: ``models.debt``."""
 
 from __future__ import annotations
 
-from models import deficit as m
+from models import debt as m
 from models.metrics import worst_case_goals
 from properties import REGISTRY
-from vaultproof.prover.registry import MetricDecl, ModelChecker, PropertyDecl, SeedFindingDecl
-from vaultproof.results import FunctionRef, Severity
+from vaultproof.spec import FunctionRef, MetricDecl, ModelChecker, PropertyDecl, SeedFindingDecl, Severity
 
 S000, S003, S004 = "000_aca40e8e6da97fc8.txt", "003_a4264e45de6bad94.txt", "004_3230dd0b2ff9e2de.txt"
 BMV = "BalanceManagerVault"
@@ -21,9 +20,8 @@ ADL = FunctionRef("AdlEngine", "socialize")
 REGISTRY.register(
     PropertyDecl(
         id="DEBT-1",
-        family="DEBT",
         title="Conservation of the deficit waterfall",
-        statement="DEBT-1 conservation: deficit = free USDC used + Σ collateral proceeds used + insurance "
+        claim="conservation: deficit = free USDC used + Σ collateral proceeds used + insurance "
         "paid + socialized + recorded shortfall; nothing is silently dropped (the legacy vault drops it: "
         "the harness must show that counterexample on V1).",
         severity=Severity.CRITICAL,
@@ -76,9 +74,8 @@ REGISTRY.register(
 REGISTRY.register(
     PropertyDecl(
         id="DEBT-2",
-        family="DEBT",
         title="Order of the waterfall",
-        statement="DEBT-2 order: insurance pays only after the user's free USDC and floor-clearing "
+        claim="order: insurance pays only after the user's free USDC and floor-clearing "
         "collateral are used; socialization only after insurance is exhausted or capped.",
         severity=Severity.HIGH,
         seed=f"{S000} §Core and §Hard cases (residual → insurance → ADL)",
@@ -102,9 +99,8 @@ REGISTRY.register(
 REGISTRY.register(
     PropertyDecl(
         id="DEBT-3",
-        family="DEBT",
         title="Insurance pays ≤ its balance and ≤ MaxQuantumsInsuranceLost per block",
-        statement="DEBT-3 insurance pays at most its balance and at most MaxQuantumsInsuranceLost per block.",
+        claim="insurance pays at most its balance and at most MaxQuantumsInsuranceLost per block.",
         severity=Severity.HIGH,
         seed=f"{S004} §Subaccount Block Limits (MaxQuantumsInsuranceLost)",
         rationale="Induction over the coverDeficit calls of one block: invariant paidInBlock ≤ cap. Each "
@@ -123,9 +119,8 @@ REGISTRY.register(
 REGISTRY.register(
     PropertyDecl(
         id="DEBT-4",
-        family="DEBT",
         title="The bad-debt bound",
-        statement="DEBT-4 the bound: bad debt (loss not covered by the user's own assets) ≤ insurance "
+        claim="the bound: bad debt (loss not covered by the user's own assets) ≤ insurance "
         "available + ADL capacity; whenever that holds with room, the recorded shortfall is zero.",
         severity=Severity.CRITICAL,
         seed=f"{S003} §2 ADL; {S000} §Residual",
@@ -169,9 +164,8 @@ REGISTRY.register(
 REGISTRY.register(
     PropertyDecl(
         id="DEBT-5",
-        family="DEBT",
         title="ADL by ROE, each by at most its profit",
-        statement="DEBT-5 ADL reduces only opposite-side profitable positions, in ROE order, each by at "
+        claim="ADL reduces only opposite-side profitable positions, in ROE order, each by at "
         "most its unrealized profit, and in total exactly the shortfall (or all capacity, recording the "
         "rest).",
         severity=Severity.HIGH,
@@ -199,9 +193,8 @@ REGISTRY.register(
 REGISTRY.register(
     PropertyDecl(
         id="DEBT-6",
-        family="DEBT",
         title="Custodian solvency",
-        statement="DEBT-6 solvency, as an inductive invariant over deposit, withdraw, allocate, release, "
+        claim="solvency, as an inductive invariant over deposit, withdraw, allocate, release, "
         "liquidate: Σ claims on the custodian (free + locked balances + insurance) ≤ tokens it holds.",
         severity=Severity.CRITICAL,
         seed=f"{S000} §Core; 001 (Stage 7 usdcLocked)",

@@ -1,11 +1,10 @@
-"""LIQ — liquidation sizing (seeds 004, 003). Models: ``models.liquidation``."""
+"""LIQ — liquidation sizing (seeds 004, 003). Models: ``models.liq``."""
 
 from __future__ import annotations
 
-from models import liquidation as m
+from models import liq as m
 from properties import REGISTRY
-from vaultproof.prover.registry import ModelChecker, PropertyDecl, SeedFindingDecl
-from vaultproof.results import FunctionRef, Severity
+from vaultproof.spec import FunctionRef, ModelChecker, PropertyDecl, SeedFindingDecl, Severity
 
 S003, S004 = "003_a4264e45de6bad94.txt", "004_3230dd0b2ff9e2de.txt"
 LE = "LiquidationEngine"
@@ -18,9 +17,8 @@ FEE = FunctionRef("LiquidationMath", "liquidationFee")
 REGISTRY.register(
     PropertyDecl(
         id="LIQ-1",
-        family="LIQ",
         title="Position block limits",
-        statement="LIQ-1 position block limits: the liquidated notional respects "
+        claim="position block limits: the liquidated notional respects "
         "MinPositionNotionalLiquidated and MaxPositionPortionLiquidatedPpm, and never exceeds the position.",
         severity=Severity.HIGH,
         seed=f"{S004} §Position Block Limits; test cases 1 and 2",
@@ -43,9 +41,8 @@ REGISTRY.register(
 REGISTRY.register(
     PropertyDecl(
         id="LIQ-2",
-        family="LIQ",
         title="Per-account per-block limits",
-        statement="LIQ-2 per-account per-block limits: MaxNotionalLiquidated and MaxQuantumsInsuranceLost.",
+        claim="per-account per-block limits: MaxNotionalLiquidated and MaxQuantumsInsuranceLost.",
         severity=Severity.HIGH,
         seed=f"{S004} §Subaccount Block Limits; test case 3",
         rationale="Induction over one account's liquidations within a block: invariant liquidatedThisBlock "
@@ -66,9 +63,8 @@ REGISTRY.register(
 REGISTRY.register(
     PropertyDecl(
         id="LIQ-3",
-        family="LIQ",
         title="Fee cap",
-        statement="LIQ-3 fee ≤ MaxLiquidationFeePpm × notional.",
+        claim="fee ≤ MaxLiquidationFeePpm × notional.",
         severity=Severity.MEDIUM,
         seed=f"{S004} §Liquidation Fees (MaxLiquidationFeePpm set maximum fee)",
         rationale="fee = notional·min(feePpm, maxFeePpm)/PPM rounds down, so fee·PPM ≤ maxFeePpm·notional "
@@ -85,9 +81,8 @@ REGISTRY.register(
 REGISTRY.register(
     PropertyDecl(
         id="LIQ-4",
-        family="LIQ",
         title="Eligibility and partial-liquidation cooldown",
-        statement="LIQ-4 eligibility: liquidatable iff equity < maintenance margin; a partial liquidation "
+        claim="eligibility: liquidatable iff equity < maintenance margin; a partial liquidation "
         "respects the cooldown.",
         severity=Severity.HIGH,
         seed=f"{S003} §1 Liquidation Eligibility, §4 partial_liquidation_cooldown; {S004} §Liquidation "
@@ -109,9 +104,8 @@ REGISTRY.register(
 REGISTRY.register(
     PropertyDecl(
         id="LIQ-5",
-        family="LIQ",
         title="Seed 004's three block-limit cases",
-        statement="LIQ-5 the three block-limit cases in 004_… are reproduced (balances, positions, "
+        claim="the three block-limit cases in 004_… are reproduced (balances, positions, "
         "insurance change). The document is a translation: where its arithmetic disagrees with its own "
         "inputs (fill price, fee), follow the inputs and record the disagreement as a finding against the "
         "seed.",

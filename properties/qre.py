@@ -1,11 +1,10 @@
-"""QRE — the multi-asset risk engine (seed 002). Models: ``models.risk_engine``."""
+"""QRE — the multi-asset risk engine (seed 002). Models: ``models.qre``."""
 
 from __future__ import annotations
 
-from models import risk_engine as m
+from models import qre as m
 from properties import REGISTRY
-from vaultproof.prover.registry import ModelChecker, PropertyDecl
-from vaultproof.results import FunctionRef, Severity
+from vaultproof.spec import FunctionRef, ModelChecker, PropertyDecl, Severity
 
 S002 = "002_68ecb7afab86fcaf.txt"
 QRE = "QuantumRiskEngine"
@@ -19,9 +18,8 @@ BOUNDS = "balances ≤ 10^30 token units and prices ≤ 10^15 price units (no ov
 REGISTRY.register(
     PropertyDecl(
         id="QRE-1",
-        family="QRE",
         title="Equity is the weighted basket value; initial ≤ maintenance ≤ 100%",
-        statement="QRE-1 equity = Σ balance × price × weight (+ PnL − fees), 18 decimals; initial weight ≤ "
+        claim="equity = Σ balance × price × weight (+ PnL − fees), 18 decimals; initial weight ≤ "
         "maintenance weight ≤ 1.",
         severity=Severity.HIGH,
         seed=f"{S002} §Universal patterns (balance × oraclePrice × weight; two-tier weight); §DECISION "
@@ -51,10 +49,8 @@ REGISTRY.register(
 REGISTRY.register(
     PropertyDecl(
         id="QRE-2",
-        family="QRE",
         title="USDC-only equals the legacy 1:1 valuation",
-        statement="QRE-2 with only USDC enabled (price 1, weight 1) every result equals the legacy 1:1 "
-        "valuation.",
+        claim="with only USDC enabled (price 1, weight 1) every result equals the legacy 1:1 valuation.",
         severity=Severity.MEDIUM,
         seed=f"{S002} §Stage 1 (with only USDC enabled results are byte-identical to today)",
         rationale="Both sides are CODE: the QRE's USDC path CollateralMath.valueUsd18(balance, 6, 1, 0, "
@@ -71,10 +67,8 @@ REGISTRY.register(
 REGISTRY.register(
     PropertyDecl(
         id="QRE-3",
-        family="QRE",
         title="Size-scaling de-weighting",
-        statement="QRE-3 size-scaling de-weighting: value is non-decreasing in balance; weight is "
-        "non-increasing.",
+        claim="size-scaling de-weighting: value is non-decreasing in balance; weight is non-increasing.",
         severity=Severity.MEDIUM,
         seed=f"{S002} §Universal patterns (size-scaling de-weighting)",
         rationale="Per profile, balance1 ≤ balance2 ⇒ sizeScaled(valueUsd18(balance1)) ≤ "
@@ -93,9 +87,8 @@ REGISTRY.register(
 REGISTRY.register(
     PropertyDecl(
         id="QRE-4",
-        family="QRE",
         title="Per-asset and per-user caps",
-        statement="QRE-4 per-asset and per-user caps hold; QRE moves no tokens.",
+        claim="per-asset and per-user caps hold; QRE moves no tokens.",
         severity=Severity.HIGH,
         seed=f"{S002} §Universal patterns (per-asset + per-user supply caps)",
         rationale="_counted: counted ≤ min(balance, userCap); Σ over users ≤ assetCap by induction over "
@@ -116,10 +109,8 @@ REGISTRY.register(
 REGISTRY.register(
     PropertyDecl(
         id="QRE-5",
-        family="QRE",
         title="Withdraw gate keeps initial margin covered",
-        statement="QRE-5 withdraw gate: a withdrawal succeeds only if equity after it still covers initial "
-        "margin.",
+        claim="withdraw gate: a withdrawal succeeds only if equity after it still covers initial margin.",
         severity=Severity.HIGH,
         seed=f"{S002} §Risk controls; Stage 2 (withdraw gate) in 001 §Related stages",
         rationale="canWithdraw true ⇒ the initial-weighted equity of the POST-withdrawal state ≥ "

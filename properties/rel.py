@@ -1,11 +1,10 @@
-"""REL — release and settlement (seed 001). Models: ``models.release``."""
+"""REL — release and settlement (seed 001). Models: ``models.rel``."""
 
 from __future__ import annotations
 
-from models import release as m
+from models import rel as m
 from properties import REGISTRY
-from vaultproof.prover.registry import ModelChecker, PropertyDecl, SeedFindingDecl
-from vaultproof.results import FunctionRef, Severity
+from vaultproof.spec import FunctionRef, ModelChecker, PropertyDecl, SeedFindingDecl, Severity
 
 S001 = "001_e49da555eb8247a5.txt"
 BMV = "BalanceManagerVault"
@@ -19,9 +18,8 @@ COMMON = (
 REGISTRY.register(
     PropertyDecl(
         id="REL-1",
-        family="REL",
         title="A release never unlocks more than the position's effective locked USDC",
-        statement="REL-1 a release never unlocks more than the position's effective locked USDC.",
+        claim="a release never unlocks more than the position's effective locked USDC.",
         severity=Severity.CRITICAL,
         seed=f"{S001} §releaseFromPosition change (pass usdcLocked, not amount, to _handleRelease)",
         rationale="On the _handleRelease model fed with the effective locked USDC: unlocked ≤ locked and "
@@ -46,9 +44,8 @@ REGISTRY.register(
 REGISTRY.register(
     PropertyDecl(
         id="REL-2",
-        family="REL",
         title="Value conservation on close",
-        statement="REL-2 value conservation on close: user's change + insurance's change + recorded deficit "
+        claim="value conservation on close: user's change + insurance's change + recorded deficit "
         "= realised PnL (exactly, in USDC units).",
         severity=Severity.CRITICAL,
         seed=f"{S001} §_handleRelease — no logic change (the three branches)",
@@ -100,9 +97,8 @@ REGISTRY.register(
 REGISTRY.register(
     PropertyDecl(
         id="REL-3",
-        family="REL",
         title="A fully virtual-backed loss goes whole to the cross-account deficit",
-        statement="REL-3 a fully virtual-backed position closed at a loss routes the whole loss to the "
+        claim="a fully virtual-backed position closed at a loss routes the whole loss to the "
         "cross-account deficit.",
         severity=Severity.HIGH,
         seed=f"{S001} §_handleRelease (lockedAmount == 0 → deduct full deficit via "
@@ -120,9 +116,8 @@ REGISTRY.register(
 REGISTRY.register(
     PropertyDecl(
         id="REL-4",
-        family="REL",
         title="Partial release rounds in the protocol's favour",
-        statement="REL-4 partial release of a fraction releases at most that fraction of the lock (rounding "
+        claim="partial release of a fraction releases at most that fraction of the lock (rounding "
         "favours the protocol).",
         severity=Severity.MEDIUM,
         seed=f"{S001} §Audit surface (partialReleaseFromPosition — lockedAmount substitution)",

@@ -7,8 +7,7 @@ Settings that bind a detector to this protocol (frames, arch contracts, the guar
 from __future__ import annotations
 
 from properties import REGISTRY
-from vaultproof.prover.registry import DetectorChecker, PropertyDecl
-from vaultproof.results import Severity
+from vaultproof.spec import DetectorChecker, PropertyDecl, Severity
 
 STAGE5 = "000 (Stage 5 collateral auto-convert)"
 STAGE7 = "001 (Stage 7 multi-asset position-open backing)"
@@ -28,9 +27,8 @@ def _static(
     REGISTRY.register(
         PropertyDecl(
             id=f"ST-{number}",
-            family="ST",
             title=title,
-            statement=statement,
+            claim=statement,
             severity=severity,
             seed=seed,
             rationale=rationale,

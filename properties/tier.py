@@ -1,11 +1,10 @@
-"""TIER — margin tiers (seed 003 §6). Models: ``models.tiers``."""
+"""TIER — margin tiers (seed 003 §6). Models: ``models.tier``."""
 
 from __future__ import annotations
 
-from models import tiers as m
+from models import tier as m
 from properties import REGISTRY
-from vaultproof.prover.registry import ModelChecker, PropertyDecl
-from vaultproof.results import FunctionRef, Severity
+from vaultproof.spec import FunctionRef, ModelChecker, PropertyDecl, Severity
 
 S003 = "003_a4264e45de6bad94.txt"
 MARGIN = FunctionRef("MarginTable", "maintenanceMargin")
@@ -25,10 +24,8 @@ ASSUME = (
 REGISTRY.register(
     PropertyDecl(
         id="TIER-1",
-        family="TIER",
         title="Maintenance margin is continuous at every tier boundary",
-        statement="TIER-1 maintenance margin is continuous at every tier boundary (the deduction makes it "
-        "so).",
+        claim="maintenance margin is continuous at every tier boundary (the deduction makes it so).",
         severity=Severity.MEDIUM,
         seed=f"{S003} §6 Margin Tiers (lower_bound, max_leverage, maintenance_deduction)",
         rationale="Induction on the tier index: with D_i = D_{i−1} + lowerBound_i·(k_i − k_{i−1}) the "
@@ -49,10 +46,8 @@ REGISTRY.register(
 REGISTRY.register(
     PropertyDecl(
         id="TIER-2",
-        family="TIER",
         title="Maintenance margin is monotone; leverage non-increasing by tier",
-        statement="TIER-2 maintenance margin is non-decreasing in notional; max leverage non-increasing by "
-        "tier.",
+        claim="maintenance margin is non-decreasing in notional; max leverage non-increasing by tier.",
         severity=Severity.MEDIUM,
         seed=f"{S003} §6 Margin Tiers",
         rationale="Within a tier the slope k ≥ 0; across lowerBound_i by induction (IH: monotone on tiers ≤ "

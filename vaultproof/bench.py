@@ -1,13 +1,15 @@
-"""Prover benchmark (``make bench`` → ``python -m vaultproof.bench``). Not part of ``make test``.
+"""Prover benchmark (``make bench`` → ``python -m vaultproof.bench [project]``). Not part of ``make test``.
 
-1. Per-property median proof time over N runs (every Z3-decided property of the registry).
-2. Scaling: CONV-1's book walk (levels 1→128) and DEBT-1 / DEBT-4 (collaterals / ranked ADL positions
-   1→32). The properties are proved by induction (base + step), whose obligations do not depend on
-   the number of levels or collaterals at all; to show what that buys, the bench also builds the
-   UNROLLED composition of k iterations (a bench-only model, never a proof of the catalogue) and times it.
-3. Side-by-side with halmos on equivalent ``check_`` tests (``bench/halmos/``) for ALLOC-1, BF-2 and
-   CONV-1, as a time ratio. halmos pins its own z3-solver, so it lives in ``.venv-halmos``, created here if
-   missing. If halmos cannot run, the bench says exactly why and prints the rest.
+Generic over the project: what it times and compares comes from the ``[bench]`` table of the project's
+``vaultproof.toml``, never from code here.
+
+1. Per-property median proof time over N runs (``properties``: the ids to time; empty = every
+   Z3-decided property of the registry).
+2. Scaling: for each :class:`vaultproof.spec.ScalingSeries` in the ``SERIES`` of the ``series`` module,
+   the inductive obligations (independent of k) against the unrolled composition of k iterations.
+3. Side-by-side with halmos on equivalent ``check_`` tests (``halmos_project``, and ``[bench.halmos]``
+   mapping property id → test), as a time ratio. halmos pins its own z3-solver, so it lives in
+   ``<project>/.venv-halmos``, created if missing. If halmos cannot run, the bench says exactly why.
 """
 
 from __future__ import annotations
@@ -20,60 +22,93 @@ import re
 import shutil
 import statistics
 import subprocess
+import sys
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import z3
 
-from vaultproof.prover.obligation import ModelContext, Obligation, Quantity
-from vaultproof.prover.runner import SHIPPED, Job, load_registry, run_job
+from vaultproof import config as config_module
+from vaultproof.config import DEFAULTS, Config
+from vaultproof.errors import ConfigError, RegistryError, VaultproofError
+from vaultproof.prover import extract, params
+from vaultproof.prover.obligation import ModelContext, Obligation
+from vaultproof.prover.runner import Job, JobKind, declared_registry, import_declared, run_job
 from vaultproof.prover.solver import SolverSettings, discharge
 from vaultproof.results import PropertyResult, Verdict
+from vaultproof.spec import ScalingSeries
 
-ROOT = Path(__file__).resolve().parents[1]
-FORGE_DIR = ROOT / "node_modules" / "@foundry-rs" / "forge-linux-amd64" / "bin"
-HALMOS_VENV = ROOT / ".venv-halmos"
-HALMOS_PROJECT = ROOT / "bench" / "halmos"
-HALMOS_TESTS = {
-    "ALLOC-1": "check_ALLOC1_toLockBounded",
-    "BF-2": "check_BF2_postUpgradeUsesUsdcLocked",
-    "CONV-1": "check_CONV1_minProceedsRoundsUp",
-}
-LEVELS = (1, 2, 4, 8, 16, 32, 64, 128)
-COLLATERALS = (1, 2, 4, 8, 16, 32)
+FORGE = DEFAULTS["bench_forge"]
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    """The project's ``[bench]`` table."""
+
+    properties: tuple[str, ...] = ()
+    series: str = ""
+    halmos_project: str = ""
+    halmos: Mapping[str, str] = field(default_factory=dict)
+    forge: str = FORGE
+
+
+def bench_config(config: Config) -> BenchConfig:
+    """``[bench]`` of ``vaultproof.toml`` (its keys are Config fields, checked when the config loads)."""
+    return BenchConfig(
+        properties=config.bench_properties,
+        series=config.bench_series or "",
+        halmos_project=config.bench_halmos_project or "",
+        halmos=dict(config.bench_halmos),
+        forge=config.bench_forge,
+    )
+
+
+def load_series(config: Config, bench: BenchConfig) -> tuple[ScalingSeries, ...]:
+    if not bench.series:
+        return ()
+    try:
+        module = import_declared(bench.series, config.root, "[bench] series")
+    except RegistryError as exc:
+        raise ConfigError(f"vaultproof.toml: {exc}") from None
+    series = getattr(module, "SERIES", None)
+    if not isinstance(series, tuple) or not all(isinstance(s, ScalingSeries) for s in series):
+        raise ConfigError(f"[bench] series module {bench.series!r} has no SERIES tuple of ScalingSeries")
+    return series
 
 
 # ------------------------------------------------------------------------------------------ context
 
 
-def _cache_key(root: Path) -> str:
+def _cache_key(config: Config) -> str:
+    """The configured sources and the extractor's own code: a change to either recomputes the context."""
     digest = hashlib.sha256()
-    sources = sorted((root / "contracts").rglob("*.sol"))
-    for path in [*sources, root / "vaultproof/prover/extract.py", root / "vaultproof/prover/params.py"]:
-        if path.exists():
+    for source in config.sources:
+        base = config.root / source
+        for path in sorted(base.rglob("*.sol")) if base.is_dir() else [base]:
+            digest.update(path.relative_to(config.root).as_posix().encode())
             digest.update(path.read_bytes())
+    for module in (extract, params):
+        if module.__file__:
+            digest.update(Path(module.__file__).read_bytes())
     return digest.hexdigest()[:16]
 
 
-def cached_context(root: Path = ROOT) -> ModelContext:
+def cached_context(config: Config) -> ModelContext:
     """The prove stage's context (extracted constants and lowered library functions), cached under
-    ``build/prover-cache`` by a hash of the contracts and the extractor."""
-    cache = root / "build" / "prover-cache" / f"ctx-{_cache_key(root)}.pkl"
+    ``<project>/build/prover-cache`` by a hash of the project's sources and the extractor."""
+    cache = config.root / "build" / "prover-cache" / f"ctx-{_cache_key(config)}.pkl"
     if cache.exists():
-        params, functions = pickle.loads(cache.read_bytes())
-        return ModelContext(params=params, functions=functions)
-    from vaultproof import config
+        constants, functions = pickle.loads(cache.read_bytes())
+        return ModelContext(params=constants, functions=functions)
     from vaultproof.compile import compile_project
-    from vaultproof.prover.extract import extract_library_functions
-    from vaultproof.prover.params import extract_params
 
-    project = compile_project(config.load(root))
-    params, functions = extract_params(project), dict(extract_library_functions(project))
+    project = compile_project(config)
+    constants, functions = params.extract_params(project), dict(extract.extract_library_functions(project))
     cache.parent.mkdir(parents=True, exist_ok=True)
-    cache.write_bytes(pickle.dumps((params, functions)))
-    return ModelContext(params=params, functions=functions)
+    cache.write_bytes(pickle.dumps((constants, functions)))
+    return ModelContext(params=constants, functions=functions)
 
 
 # ------------------------------------------------------------------------------------------ timing
@@ -81,21 +116,7 @@ def cached_context(root: Path = ROOT) -> ModelContext:
 
 def _time_obligations(obligations: Sequence[Obligation], settings: SolverSettings) -> tuple[float, str]:
     started = time.perf_counter()
-    verdicts = {discharge(ob, settings).verdict for ob in obligations}
-    worst = next(
-        (
-            v
-            for v in (
-                Verdict.ERROR,
-                Verdict.VIOLATED,
-                Verdict.UNKNOWN,
-                Verdict.VACUOUS,
-                Verdict.PROVED_BOUNDED,
-            )
-            if v in verdicts
-        ),
-        Verdict.PROVED,
-    )
+    worst = Verdict.worst(discharge(ob, settings).verdict for ob in obligations)
     return time.perf_counter() - started, worst.value
 
 
@@ -107,15 +128,19 @@ class Row:
 
 
 def per_property(
-    ctx: ModelContext, runs: int, settings: SolverSettings
+    config: Config, ids: Sequence[str], ctx: ModelContext, runs: int, settings: SolverSettings
 ) -> list[tuple[str, str, list[float]]]:
-    registry = load_registry("properties", ROOT)
+    registry = declared_registry(config)
+    decls = [d for d in registry.model_properties() if not ids or d.id in ids]
+    missing = sorted(set(ids) - {d.id for d in decls})
+    if missing:
+        raise ConfigError(f"vaultproof.toml: [bench] properties names no Z3 property: {', '.join(missing)}")
     rows = []
-    for decl in registry.model_properties():
+    for decl in decls:
         times: list[float] = []
         verdict = ""
         for _ in range(runs):
-            result = run_job(registry, Job(SHIPPED, decl.id), ctx, settings)
+            result = run_job(registry, Job(JobKind.SHIPPED, decl.id), ctx, settings)
             assert isinstance(result, PropertyResult)
             times.append(result.seconds)
             verdict = result.verdict.value
@@ -123,105 +148,23 @@ def per_property(
     return rows
 
 
-# ------------------------------------------------------------------------------ unrolled models (bench only)
-
-
-def _u(name: str, bits: int, out: list[z3.BoolRef]) -> z3.ArithRef:
-    var = z3.Int(name)
-    out += [var >= 0, var < 2**bits]
-    return var
-
-
-def _min(a: z3.ArithRef, b: z3.ArithRef) -> z3.ArithRef:
-    return z3.If(a <= b, a, b)  # type: ignore[no-any-return]
-
-
-def conv1_unrolled(k: int) -> Obligation:
-    """Σ fill_i·price_i ≥ (Σ fill_i)·floor over k explicit levels (the non-inductive formulation)."""
-    pre: list[z3.BoolRef] = []
-    floor = _u("floorPrice", 128, pre)
-    fills = [_u(f"fill{i}", 96, pre) for i in range(k)]
-    prices = [_u(f"price{i}", 128, pre) for i in range(k)]
-    pre += [p >= floor for p in prices]
-    proceeds = z3.Sum([q * p for q, p in zip(fills, prices, strict=True)])
-    sold = z3.Sum(fills)
-    return Obligation(
-        f"CONV-1 walk unrolled over {k} levels",
-        tuple(pre),
-        proceeds >= sold * floor,
-        sold > 0,
-        (Quantity("floorPrice", floor),),
-        bound=k,
-    )
-
-
-def debt1_unrolled(k: int) -> Obligation:
-    """The whole waterfall with k explicit collateral iterations: conservation of the sum."""
-    pre: list[z3.BoolRef] = []
-    deficit, free = _u("deficit", 128, pre), _u("free", 128, pre)
-    used = _min(deficit, free)
-    rem = deficit - used
-    taken = z3.IntVal(0)
-    for i in range(k):
-        received = _u(f"received{i}", 128, pre)
-        ok = z3.Bool(f"sold{i}")
-        paid = z3.If(ok, _min(received, rem), 0)
-        taken, rem = taken + paid, rem - paid
-    bal, cap, adl = _u("insurance", 128, pre), _u("capLeft", 128, pre), _u("adlCapacity", 128, pre)
-    ins = _min(rem, _min(bal, cap))
-    rem3 = rem - ins
-    soc = _min(rem3, adl)
-    recorded = rem3 - soc
-    goal = z3.And(deficit == used + taken + ins + soc + recorded, recorded >= 0)
-    return Obligation(
-        f"DEBT-1 waterfall unrolled over {k} collaterals",
-        tuple(pre),
-        goal,
-        deficit > 0,
-        (Quantity("deficit", deficit),),
-        bound=k,
-    )
-
-
-def debt4_unrolled(k: int) -> Obligation:
-    """The bound with k explicit ADL positions: bad debt ≤ insurance + Σ capacity ⇒ shortfall = 0."""
-    pre: list[z3.BoolRef] = []
-    bad, bal, cap = _u("badDebt", 128, pre), _u("insurance", 128, pre), _u("capLeft", 128, pre)
-    ins = _min(bad, _min(bal, cap))
-    rem = bad - ins
-    profits = [_u(f"profit{i}", 128, pre) for i in range(k)]
-    for p in profits:
-        rem = rem - _min(rem, p)
-    room = bad <= _min(bal, cap) + z3.Sum(profits)
-    return Obligation(
-        f"DEBT-4 bound unrolled over {k} ADL positions",
-        tuple(pre),
-        z3.Implies(room, rem == 0),
-        bad > 0,
-        (Quantity("badDebt", bad),),
-        bound=k,
-    )
-
-
 def scaling(
     ctx: ModelContext,
-    name: str,
-    sizes: Sequence[int],
-    inductive: Callable[[], Sequence[Obligation]],
-    unrolled: Callable[[int], Obligation],
+    series: ScalingSeries,
     settings: SolverSettings,
     unrolled_settings: SolverSettings,
 ) -> list[tuple[int, Row, Row]]:
     rows = []
     gave_up = False
-    for k in sizes:
+    name = series.property_id
+    for k in series.sizes:
         # the inductive obligations do not mention k: time them the same way at every k (median of 3)
-        samples = [_time_obligations(inductive(), settings) for _ in range(3)]
+        samples = [_time_obligations(series.inductive(ctx), settings) for _ in range(3)]
         ind = Row(f"{name} inductive", statistics.median(s for s, _ in samples), samples[-1][1])
         if gave_up:
             unr = Row(f"{name} unrolled", float("nan"), "skipped (a smaller k already timed out)")
         else:
-            seconds, verdict = _time_obligations([unrolled(k)], unrolled_settings)
+            seconds, verdict = _time_obligations([series.unrolled(k)], unrolled_settings)
             unr = Row(f"{name} unrolled", seconds, verdict)
             gave_up = verdict == Verdict.UNKNOWN.value
         rows.append((k, ind, unr))
@@ -231,20 +174,27 @@ def scaling(
 # ------------------------------------------------------------------------------------------ halmos
 
 
-def ensure_halmos() -> tuple[Path | None, str]:
-    """``.venv-halmos/bin/halmos``, creating the venv if missing; or why it cannot run."""
-    exe = HALMOS_VENV / "bin" / "halmos"
+@dataclass(frozen=True)
+class Halmos:
+    venv: Path
+    project: Path
+    forge_dir: Path
+
+
+def ensure_halmos(halmos: Halmos) -> tuple[Path | None, str]:
+    """``<venv>/bin/halmos``, creating the venv if missing; or why it cannot run."""
+    exe = halmos.venv / "bin" / "halmos"
     if not exe.exists():
         try:
             subprocess.run(
-                ["python3", "-m", "venv", str(HALMOS_VENV)],
+                ["python3", "-m", "venv", str(halmos.venv)],
                 check=True,
                 capture_output=True,
                 text=True,
                 timeout=300,
             )
             subprocess.run(
-                [str(HALMOS_VENV / "bin" / "pip"), "install", "-q", "halmos"],
+                [str(halmos.venv / "bin" / "pip"), "install", "-q", "halmos"],
                 check=True,
                 capture_output=True,
                 text=True,
@@ -253,23 +203,23 @@ def ensure_halmos() -> tuple[Path | None, str]:
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
             detail = getattr(exc, "stderr", "") or str(exc)
             last = detail.strip().splitlines()[-1] if detail.strip() else str(exc)
-            return None, f"halmos could not be installed into {HALMOS_VENV.name}: {last}"
+            return None, f"halmos could not be installed into {halmos.venv.name}: {last}"
     if not exe.exists():
         return None, f"{exe} is missing after installation"
-    if not (FORGE_DIR / "forge").exists():
-        return None, f"forge not found at {FORGE_DIR / 'forge'} (run `make setup`)"
+    if not shutil.which("forge", path=str(halmos.forge_dir)):
+        return None, f"forge not executable in {halmos.forge_dir} (run `make setup`)"
     return exe, ""
 
 
-def run_halmos(exe: Path, test: str, timeout_s: int) -> tuple[float | None, str]:
-    env = {**os.environ, "PATH": f"{FORGE_DIR}{os.pathsep}{os.environ.get('PATH', '')}"}
+def run_halmos(exe: Path, halmos: Halmos, test: str, timeout_s: int) -> tuple[float | None, str]:
+    env = {**os.environ, "PATH": f"{halmos.forge_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
     started = time.perf_counter()
     try:
         proc = subprocess.run(
             [
                 str(exe),
                 "--root",
-                str(HALMOS_PROJECT),
+                str(halmos.project),
                 "--match-test",
                 f"^{test}\\(",
                 "--solver-timeout-assertion",
@@ -279,7 +229,7 @@ def run_halmos(exe: Path, test: str, timeout_s: int) -> tuple[float | None, str]
             text=True,
             timeout=timeout_s * 3 + 120,
             env=env,
-            cwd=HALMOS_PROJECT,
+            cwd=halmos.project,
         )
     except subprocess.TimeoutExpired:
         return None, f"halmos did not finish within {timeout_s * 3 + 120} s"
@@ -299,12 +249,79 @@ def _fmt(seconds: float) -> str:
     return "    n/a" if seconds != seconds else f"{seconds:7.3f}"
 
 
+def _halmos_section(
+    config: Config, bench: BenchConfig, medians: Mapping[str, float], args: argparse.Namespace
+) -> None:
+    print(f"\n== 3. halmos side-by-side (bounded check_ tests in {bench.halmos_project or '—'}) ==")
+    print("z3 = median time of the whole property (all its obligations); halmos = its check_ test")
+    if args.skip_halmos or not bench.halmos:
+        print("halmos: skipped (--skip-halmos)" if args.skip_halmos else "halmos: no [bench.halmos] tests")
+        return
+    halmos = Halmos(
+        venv=config.root / ".venv-halmos",
+        project=config.root / bench.halmos_project,
+        forge_dir=(config.root / bench.forge).parent,
+    )
+    exe, why = ensure_halmos(halmos)
+    if exe is None:
+        print(f"halmos: cannot run — {why}")
+        return
+    for pid, test in bench.halmos.items():
+        z3_time = medians.get(pid)
+        h_time, status = run_halmos(exe, halmos, test, args.halmos_timeout)
+        z3_text = f"{z3_time:.3f} s" if z3_time is not None else "not timed"
+        if h_time is None:
+            print(f"{pid:8s} z3 {z3_text:>10s} | halmos: {status}")
+            continue
+        # a halmos TIMEOUT means the ratio is at least this (halmos gave up, it did not prove)
+        bound = "≥" if status.startswith(("TIMEOUT", "ERROR")) else " "
+        ratio = f"{bound}{h_time / z3_time:7.1f}x" if z3_time else "     n/a"
+        print(f"{pid:8s} z3 {z3_text:>10s} | halmos {h_time:8.2f} s {status:40s} | halmos/z3 {ratio}")
+
+
+def bench(args: argparse.Namespace) -> None:
+    config = config_module.load(Path(args.path))
+    plan = bench_config(config)
+    series = load_series(config, plan)
+    settings = SolverSettings(timeout_ms=config.timeout_ms, rlimit=config.rlimit)
+    unrolled_settings = SolverSettings(timeout_ms=args.unrolled_timeout * 1000)
+    print(
+        f"vaultproof bench of {config.name}: z3 {z3.get_version_string()}, {os.cpu_count()} cpu(s), "
+        f"{args.runs} run(s) per property"
+    )
+    if not args.skip_warm:
+        print("\n== 0. warm re-run: `vaultproof run <path> --skip-mutants`, cold then unchanged ==")
+        warm_rerun(config.root)
+    ctx = cached_context(config)
+
+    print("\n== 1. per-property proof time (median of runs, seconds) ==")
+    medians: dict[str, float] = {}
+    for pid, verdict, times in per_property(config, plan.properties, ctx, args.runs, settings):
+        medians[pid] = statistics.median(times)
+        print(
+            f"{pid:10s} {verdict:15s} median {medians[pid]:7.3f}  "
+            f"min {min(times):7.3f}  max {max(times):7.3f}"
+        )
+    if medians:
+        print(f"{'total':10s} {'':15s} median {sum(medians.values()):7.3f} (sequential, one worker)")
+
+    print("\n== 2. scaling: inductive proof vs unrolled composition (bench-only model), seconds ==")
+    if not series:
+        print("no scaling series ([bench] series)")
+    for s in series:
+        print(
+            f"{s.property_id} over k {s.what} (inductive: base + step, independent of k; unrolled: k steps)"
+        )
+        print("      k | inductive (verdict)        | unrolled (verdict)")
+        for k, ind, unr in scaling(ctx, s, settings, unrolled_settings):
+            print(f"  {k:>5} | {_fmt(ind.seconds)} ({ind.verdict:14s}) | {_fmt(unr.seconds)} ({unr.verdict})")
+
+    _halmos_section(config, plan, medians, args)
+
+
 def _timed_run(root: Path, out: Path, *flags: str) -> tuple[float, float]:
     """Wall and CPU seconds (this process's children) of one ``vaultproof run --skip-mutants``."""
     import resource
-    import subprocess
-    import sys
-    import time
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
@@ -315,7 +332,7 @@ def _timed_run(root: Path, out: Path, *flags: str) -> tuple[float, float]:
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def warm_rerun(root: Path = ROOT) -> None:
+def warm_rerun(root: Path) -> None:
     """A cold ``run --skip-mutants --no-cache``, then the same run warm: times and report identity."""
     import tempfile
 
@@ -334,7 +351,11 @@ def warm_rerun(root: Path = ROOT) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m vaultproof.bench", description=__doc__.splitlines()[0])
+    doc = __doc__ or "vaultproof bench"
+    parser = argparse.ArgumentParser(prog="python -m vaultproof.bench", description=doc.splitlines()[0])
+    parser.add_argument(
+        "path", nargs="?", default=".", help="project root holding vaultproof.toml (default: .)"
+    )
     parser.add_argument("--runs", type=int, default=5, help="runs per property for the median (default 5)")
     parser.add_argument(
         "--unrolled-timeout", type=int, default=10, help="seconds per unrolled point (default 10)"
@@ -345,71 +366,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--skip-halmos", action="store_true")
     parser.add_argument("--skip-warm", action="store_true", help="skip the cold/warm re-run timing")
     args = parser.parse_args(argv)
-
-    settings = SolverSettings()  # the config's defaults (vaultproof/config.py)
-    unrolled_settings = SolverSettings(timeout_ms=args.unrolled_timeout * 1000)
-    print(
-        f"vaultproof bench: z3 {z3.get_version_string()}, {os.cpu_count()} cpu(s), "
-        f"{args.runs} run(s) per property"
-    )
-    if not args.skip_warm:
-        print("\n== 0. warm re-run: `vaultproof run . --skip-mutants`, cold then unchanged ==")
-        warm_rerun(ROOT)
-    ctx = cached_context(ROOT)
-
-    print("\n== 1. per-property proof time (median of runs, seconds) ==")
-    medians: dict[str, float] = {}
-    for pid, verdict, times in per_property(ctx, args.runs, settings):
-        medians[pid] = statistics.median(times)
-        print(
-            f"{pid:10s} {verdict:15s} median {medians[pid]:7.3f}  "
-            f"min {min(times):7.3f}  max {max(times):7.3f}"
-        )
-    if medians:
-        print(f"{'total':10s} {'':15s} median {sum(medians.values()):7.3f} (sequential, one worker)")
-
-    print("\n== 2. scaling: inductive proof vs unrolled composition (bench-only model), seconds ==")
-    from models import conversion, deficit
-
-    def walk() -> list[Obligation]:
-        return [
-            ob for ob in conversion.conv1(ctx, None) if "level walk" in ob.name or "Σ proceeds" in ob.name
-        ]
-
-    cases = (
-        ("CONV-1", "book levels", LEVELS, walk, conv1_unrolled),
-        ("DEBT-1", "collaterals", COLLATERALS, lambda: list(deficit.debt1(ctx, None)), debt1_unrolled),
-        ("DEBT-4", "ADL positions", COLLATERALS, lambda: list(deficit.debt4(ctx, None)), debt4_unrolled),
-    )
-    for pid, what, sizes, inductive, unrolled in cases:
-        print(f"{pid} over k {what} (inductive: base + step, independent of k; unrolled: k iterations)")
-        print("      k | inductive (verdict)        | unrolled (verdict)")
-        for k, ind, unr in scaling(ctx, pid, sizes, inductive, unrolled, settings, unrolled_settings):
-            print(f"  {k:>5} | {_fmt(ind.seconds)} ({ind.verdict:14s}) | {_fmt(unr.seconds)} ({unr.verdict})")
-
-    print("\n== 3. halmos side-by-side (bounded check_ tests in bench/halmos) ==")
-    print("z3 = median time of the whole property (all its obligations); halmos = its check_ test")
-    if args.skip_halmos:
-        print("halmos: skipped (--skip-halmos)")
-        return 0
-    exe, why = ensure_halmos()
-    if exe is None:
-        print(f"halmos: cannot run — {why}")
-        return 0
-    if not shutil.which("forge", path=str(FORGE_DIR)):
-        print(f"halmos: cannot run — forge not executable in {FORGE_DIR}")
-        return 0
-    for pid, test in HALMOS_TESTS.items():
-        z3_time = medians.get(pid)
-        h_time, status = run_halmos(exe, test, args.halmos_timeout)
-        z3_text = f"{z3_time:.3f} s" if z3_time is not None else "not registered"
-        if h_time is None:
-            print(f"{pid:8s} z3 {z3_text:>10s} | halmos: {status}")
-            continue
-        # a halmos TIMEOUT means the ratio is at least this (halmos gave up, it did not prove)
-        bound = "≥" if status.startswith(("TIMEOUT", "ERROR")) else " "
-        ratio = f"{bound}{h_time / z3_time:7.1f}x" if z3_time else "     n/a"
-        print(f"{pid:8s} z3 {z3_text:>10s} | halmos {h_time:8.2f} s {status:40s} | halmos/z3 {ratio}")
+    try:
+        bench(args)
+    except VaultproofError as exc:
+        print(exc.one_line(), file=sys.stderr)
+        return 2
     return 0
 
 

@@ -38,6 +38,7 @@ _FLAGS: dict[str, dict[str, Any]] = {
     "--gate": {"action": "store_true", "help": "exit 1 on a regression against the baseline"},
     "--update-baseline": {"action": "store_true", "help": "rewrite the baseline from this run"},
     "--skip-mutants": {"action": "store_true", "help": "do not run the mutation campaign"},
+    "--markdown": {"action": "store_true", "help": "print the property index (PROPERTIES.md) as Markdown"},
 }
 _SHORT = {"--jobs": "-j"}
 

@@ -10,6 +10,7 @@ generated from :mod:`vaultproof.config`'s field metadata).
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -133,6 +134,11 @@ def cmd_run(args: argparse.Namespace, cfg: Config, console: Console) -> CommandR
 def cmd_list(args: argparse.Namespace, cfg: Config, console: Console) -> CommandResult:
     """print the property catalogue declared by the project's properties package"""
     registry = declared_registry(cfg)
+    if args.markdown:
+        from vaultproof.index import project_index
+
+        sys.stdout.write(project_index(cfg, registry))
+        return CommandResult(ExitCode.CLEAN, registry)
     console.table(
         ("id", "severity", "checker", "title"),
         [
@@ -170,7 +176,7 @@ COMMANDS: dict[str, tuple[Handler, tuple[str, ...]]] = {
             "--lock-timeout",
         ),
     ),
-    "list": (cmd_list, ("--quiet", "--debug")),
+    "list": (cmd_list, ("--quiet", "--debug", "--markdown")),
 }
 
 

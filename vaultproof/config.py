@@ -153,6 +153,16 @@ class SettingsTables(Kind):
 
 
 @dataclass(frozen=True)
+class StrMapping(Kind):
+    """A ``[section.key]`` table of string values (``[bench.halmos]``: property id → test name)."""
+
+    def parse(self, value: Any, where: str) -> Any:
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise ConfigError(f"{where} must be a table of strings")
+        return value
+
+
+@dataclass(frozen=True)
 class UpgradeCheck:
     """One ``slither-check-upgradeability`` pair: the deployed version and its successor."""
 
@@ -253,6 +263,27 @@ class Config:
     # [cache]
     cache_dir: str = option("cache", "dir", "build/cache", RelPath(), "content-hash cache directory")
     use_cache: bool = option("cache", "enabled", True, Bool(), "reuse cached compile/analysis/proof results")
+
+    # [bench] (``make bench``, vaultproof/bench.py)
+    bench_properties: tuple[str, ...] = option(
+        "bench", "properties", (), Strs(), "property ids to time (empty: every Z3-decided property)"
+    )
+    bench_series: str | None = option(
+        "bench", "series", None, Module(), "module whose SERIES lists the scaling series"
+    )
+    bench_halmos_project: str | None = option(
+        "bench", "halmos_project", None, RelPath(), "a foundry project with halmos check_ tests"
+    )
+    bench_halmos: Mapping[str, str] = option(
+        "bench", "halmos", {}, StrMapping(), "property id → the halmos check_ test stating it"
+    )
+    bench_forge: str = option(
+        "bench",
+        "forge",
+        "node_modules/@foundry-rs/forge-linux-amd64/bin/forge",
+        RelPath(),
+        "forge for halmos",
+    )
 
     # Options given on the command line (field names); their paths are the user's, not the project's.
     from_cli: frozenset[str] = field(default=frozenset(), metadata={"internal": True})

@@ -20,11 +20,11 @@ listed but never fail the gate.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from vaultproof.errors import BaselineError, VaultproofError
+from vaultproof.jsonio import read_json
 from vaultproof.output import write_file
 from vaultproof.report import view
 from vaultproof.results import GateOutcome, GateRegression, RunResult, Severity, Verdict
@@ -112,18 +112,9 @@ def _mapping(data: dict[str, Any], key: str, path: Path) -> dict[str, Any]:
 
 def load_baseline(path: Path) -> Baseline:
     """Read and validate the baseline; every problem is a one-line BaselineError (exit 2)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BaselineError(
-            f"baseline {path} not found: run `vaultproof run --update-baseline` once and commit it"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BaselineError(f"baseline {path} cannot be read: {exc}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BaselineError(f"baseline {path} is not valid JSON: {exc}") from None
+    data = read_json(
+        path, BaselineError, "baseline", "run `vaultproof run --update-baseline` once and commit it"
+    )
     if not isinstance(data, dict):
         raise BaselineError(f"baseline {path} must be a JSON object")
     if data.get("schema") != BASELINE_SCHEMA:

@@ -222,6 +222,17 @@ class ToolVersions:
     python: str
 
 
+class CheckerKind(enum.Enum):
+    """What decides a property: a Z3 model or a Slither detector."""
+
+    Z3 = "z3"
+    SLITHER = "slither"
+
+    def label(self, argument: str = "") -> str:
+        """The catalogue's ``checker`` text: ``z3`` or ``slither:<detector argument>``."""
+        return f"{self.value}:{argument}" if self is CheckerKind.SLITHER else self.value
+
+
 @dataclass(frozen=True)
 class CatalogueEntry:
     """The declaration of a property as reports show it (copied from the registry, plain values)."""
@@ -235,15 +246,28 @@ class CatalogueEntry:
     rationale: str
     assumptions: tuple[str, ...]
     targets: tuple[FunctionRef, ...]
-    checker: str  # "z3" or "slither:<argument>"
+    checker: str  # CheckerKind.label(): "z3" or "slither:<argument>"; read it through the two properties
     broken_description: str = ""
     # Where each target is defined, aligned with ``targets`` (empty when the target was not located).
     target_locations: tuple[SourceLocation, ...] = ()
+    # Where the property is declared, and the model function (or detector class) that decides it.
+    declaration: SourceLocation | None = None
+    model_function: SourceLocation | None = None
+
+    @property
+    def checker_kind(self) -> CheckerKind:
+        return CheckerKind(self.checker.partition(":")[0])
+
+    @property
+    def detector(self) -> str:
+        """The detector argument behind a Slither-decided property ("" for a Z3 property)."""
+        return self.checker.partition(":")[2] if self.checker_kind is CheckerKind.SLITHER else ""
 
 
 @dataclass(frozen=True)
-class SeedFindingResult:
-    """A design-document rule shown unsound: expected VIOLATED, with its counterexample."""
+class SeedFinding:
+    """A rule written in a design document that the harness shows to be unsound, as declared;
+    ``fixed_by`` names the property that proves the shipped fix."""
 
     id: str
     fixed_by: str
@@ -252,6 +276,12 @@ class SeedFindingResult:
     statement: str
     rationale: str
     severity: Severity
+
+
+@dataclass(frozen=True)
+class SeedFindingResult(SeedFinding):
+    """A design-document rule shown unsound: expected VIOLATED, with its counterexample."""
+
     result: PropertyResult
 
     @property

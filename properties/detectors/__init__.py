@@ -1,8 +1,10 @@
 """This project's Slither detectors (ST-1 … ST-13), packaged as a Slither plugin.
 
-``make_plugin`` is the ``slither_analyzer.plugin`` entry point, so ``slither . --detect vp-unbounded-loop``
-works from the plain Slither CLI (settings then come from the nearest ``vaultproof.toml``); the engine
-uses :func:`configured_detectors` to bind each detector to its ``[analyse.detectors.<argument>]`` table.
+One detector per module, grouped by category as Slither's own ``detectors/<category>/<detector>.py``;
+each class carries the property id it decides (``PROPERTY``). ``make_plugin`` is the
+``slither_analyzer.plugin`` entry point, so ``slither . --detect vp-unbounded-loop`` works from the plain
+Slither CLI (settings then come from the nearest ``vaultproof.toml``); the engine uses
+:func:`configured_detectors` to bind each detector to its ``[analyse.detectors.<argument>]`` table.
 """
 
 from __future__ import annotations
@@ -11,34 +13,35 @@ from collections.abc import Mapping
 from typing import Any
 
 from properties.detectors._base import SettingsError, VaultproofDetector
-from properties.detectors.access import AuthorizationRevoked, UnprotectedRiskSetter
-from properties.detectors.calls import (
+from properties.detectors.access.authorization_revoked import AuthorizationRevoked
+from properties.detectors.access.unprotected_risk_setter import UnprotectedRiskSetter
+from properties.detectors.calls.arch_parity import ArchParity
+from properties.detectors.calls.cei_storage_write_after_call import StorageWriteAfterExternalCall
+from properties.detectors.calls.missing_nonreentrant import MissingNonReentrant
+from properties.detectors.calls.noncustodial_transfer import CustodialCallInNonCustodial
+from properties.detectors.calls.return_value_proceeds import ReturnValueProceeds
+from properties.detectors.calls.unguarded_external_call_in_loop import UnguardedExternalCallInLoop
+from properties.detectors.layout.bytecode_size import BytecodeSizeLimit
+from properties.detectors.layout.storage_layout_append_only import StorageLayoutNotAppendOnly
+from properties.detectors.loops.unbounded_loop import UnboundedLoop
+from properties.detectors.values.field_read_outside_accessor import FieldReadOutsideAccessor
+from properties.detectors.values.unchecked_downcast import UncheckedNarrowingCast
+
+# Catalogue order: ST-1 … ST-13 (each class's PROPERTY; a test checks the order and the ST declarations).
+DETECTORS: tuple[type[VaultproofDetector], ...] = (
+    UnguardedExternalCallInLoop,
+    UnboundedLoop,
+    StorageWriteAfterExternalCall,
+    ReturnValueProceeds,
+    AuthorizationRevoked,
+    UnprotectedRiskSetter,
+    MissingNonReentrant,
     ArchParity,
     CustodialCallInNonCustodial,
-    MissingNonReentrant,
-    ReturnValueProceeds,
-    StorageWriteAfterExternalCall,
-    UnguardedExternalCallInLoop,
-)
-from properties.detectors.layout import BytecodeSizeLimit, StorageLayoutNotAppendOnly
-from properties.detectors.loops import UnboundedLoop
-from properties.detectors.values import FieldReadOutsideAccessor, UncheckedNarrowingCast
-
-# Catalogue order: ST-1 … ST-13.
-DETECTORS: tuple[type[VaultproofDetector], ...] = (
-    UnguardedExternalCallInLoop,  # ST-1
-    UnboundedLoop,  # ST-2
-    StorageWriteAfterExternalCall,  # ST-3
-    ReturnValueProceeds,  # ST-4
-    AuthorizationRevoked,  # ST-5
-    UnprotectedRiskSetter,  # ST-6
-    MissingNonReentrant,  # ST-7
-    ArchParity,  # ST-8
-    CustodialCallInNonCustodial,  # ST-9
-    BytecodeSizeLimit,  # ST-10
-    StorageLayoutNotAppendOnly,  # ST-11
-    FieldReadOutsideAccessor,  # ST-12
-    UncheckedNarrowingCast,  # ST-13
+    BytecodeSizeLimit,
+    StorageLayoutNotAppendOnly,
+    FieldReadOutsideAccessor,
+    UncheckedNarrowingCast,
 )
 
 

@@ -19,6 +19,7 @@ from slither.detectors.abstract_detector import AbstractDetector
 from slither.utils.output import Output
 
 WIKI_ROOT = "properties/detectors/README.md"
+_PROPERTY_ID = re.compile(r"[A-Z]+-[0-9]+")
 
 
 class SettingsError(ValueError):
@@ -28,12 +29,21 @@ class SettingsError(ValueError):
 class VaultproofDetector(AbstractDetector):  # type: ignore[misc]
     """Common plumbing: settings, function selection by ``Contract.function`` or bare name."""
 
+    # The catalogue id this detector decides (``ST-7``): the static property's verdict is its result.
+    PROPERTY: ClassVar[str] = ""
     # Every setting a detector understands, with its default (also fixes the expected type).
     DEFAULTS: ClassVar[dict[str, Any]] = {}
     # Set by ``configure``; ``None`` means "CLI path": read vaultproof.toml near the target if any.
     CONFIG: ClassVar[Mapping[str, Any] | None] = None
     # Engine facts (size limit, upgrade pairs) that are configured outside the detector's own table.
     CONTEXT: ClassVar[Mapping[str, Any]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A concrete detector (one that declares its ``ARGUMENT``) must name the property it decides;
+        Slither only checks its own fields when the detector is instantiated, this fails at import."""
+        super().__init_subclass__(**kwargs)
+        if "ARGUMENT" in cls.__dict__ and not _PROPERTY_ID.fullmatch(cls.__dict__.get("PROPERTY", "")):
+            raise TypeError(f"detector {cls.__name__} ({cls.ARGUMENT}) declares no PROPERTY id like 'ST-7'")
 
     @classmethod
     def configure(cls, settings: Mapping[str, Any], context: Mapping[str, Any] | None = None) -> type:
@@ -159,6 +169,11 @@ class VaultproofDetector(AbstractDetector):  # type: ignore[misc]
                 ):
                     selected.append(function)
         return selected
+
+
+def by_canonical_name(function: Function) -> str:
+    """Sort key: a function's canonical name (``Contract.f(args)``), stable across runs."""
+    return str(function.canonical_name)
 
 
 def is_dependency(contract: Contract) -> bool:

@@ -27,9 +27,8 @@ def _registry() -> Registry:
     registry.register(
         PropertyDecl(
             id="ST-2",
-            family="ST",
             title="bounded loops",
-            statement="loops are bounded",
+            claim="loops are bounded",
             severity=Severity.MEDIUM,
             seed="000",
             rationale="rule 8",
@@ -62,7 +61,7 @@ def test_builtin_and_project_findings_are_converted(outcome: AnalysisOutcome) ->
     )
     assert loop.check_id == "ST-2"  # the registry names the property this detector decides
     assert loop.contract == "ST2Cases" and loop.impact is Severity.MEDIUM
-    assert loop.locations and loop.locations[0].file.endswith("ST2.sol")
+    assert loop.locations and loop.locations[0].file.endswith("vp-unbounded-loop.sol")
     assert json.loads(loop.slither_json)["check"] == "vp-unbounded-loop"
     other = next(f for f in outcome.findings if f.detector == "calls-loop")
     assert other.check_id == "calls-loop"

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from properties.detectors import DETECTORS, configured_detectors
-from properties.detectors.calls import ArchParity
-from properties.detectors.layout import _namespaced_structs
+from properties.detectors.calls.arch_parity import ArchParity
+from properties.detectors.layout.storage_layout_append_only import _namespaced_structs
 from tests.analysis.conftest import hits, run_detector
 from vaultproof.analysis import run_analysis
 from vaultproof.compile import CompiledProject
@@ -102,7 +102,7 @@ def test_every_builtin_finding_on_the_shipped_contracts_is_triaged(shipped_proje
 def test_st3_frame_makes_state_changing_calls(shipped_project: CompiledProject) -> None:
     """The configured liquidation frame does call out (custodian, insurance, the book): ST-3's silence
     means no storage write follows those calls, not an empty frame."""
-    from properties.detectors.calls import StorageWriteAfterExternalCall
+    from properties.detectors.calls.cei_storage_write_after_call import StorageWriteAfterExternalCall
 
     settings = shipped_project.config.detector_settings["vp-cei-storage-write-after-call"]
     cls = StorageWriteAfterExternalCall.configure(settings)

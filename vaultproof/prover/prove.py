@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
 
+from vaultproof import index
 from vaultproof.cache import Cache
 from vaultproof.compile import CompiledProject
 from vaultproof.config import Config
@@ -14,13 +16,15 @@ from vaultproof.prover.extract import extract_library_functions
 from vaultproof.prover.obligation import ModelContext
 from vaultproof.prover.params import extract_params
 from vaultproof.prover.registry import DetectorChecker, ModelChecker, Registry
-from vaultproof.prover.runner import SEED, SHIPPED, Job, run_jobs
+from vaultproof.prover.runner import Job, JobKind, run_jobs
 from vaultproof.prover.solver import SolverSettings
 from vaultproof.results import (
     CatalogueEntry,
+    CheckerKind,
     FunctionRef,
     MetricResult,
     PropertyResult,
+    SeedFinding,
     SeedFindingResult,
     SourceLocation,
     Verdict,
@@ -93,24 +97,33 @@ def _locations(targets: tuple[FunctionRef, ...], locate: Locator | None) -> tupl
     return tuple(located) if targets and len(located) == len(targets) else ()
 
 
-def catalogue_of(registry: Registry, locate: Locator | None = None) -> tuple[CatalogueEntry, ...]:
+# What a catalogue entry copies from its declaration (family and statement are derived there).
+_DECLARED = ("id", "family", "title", "statement", "severity", "seed", "rationale", "assumptions", "targets")
+
+
+def catalogue_of(
+    registry: Registry,
+    locate: Locator | None = None,
+    root: Path | None = None,
+    detectors: Mapping[str, type] | None = None,
+) -> tuple[CatalogueEntry, ...]:
+    """The declarations as reports show them; with ``root``, each points at its declaration and model
+    (paths relative to ``root``), as ``PROPERTIES.md`` does."""
     entries = []
     for decl in registry.sorted_properties():
         checker = decl.checker
         entries.append(
             CatalogueEntry(
-                id=decl.id,
-                family=decl.family,
-                title=decl.title,
-                statement=decl.statement,
-                severity=decl.severity,
-                seed=decl.seed,
-                rationale=decl.rationale,
-                assumptions=decl.assumptions,
-                targets=decl.targets,
-                checker=f"slither:{checker.argument}" if isinstance(checker, DetectorChecker) else "z3",
+                **{name: getattr(decl, name) for name in _DECLARED},
+                checker=(
+                    CheckerKind.SLITHER.label(checker.argument)
+                    if isinstance(checker, DetectorChecker)
+                    else CheckerKind.Z3.label()
+                ),
                 broken_description=checker.broken_description if isinstance(checker, ModelChecker) else "",
                 target_locations=_locations(decl.targets, locate),
+                declaration=index.declaration_of(registry, decl.id, root) if root else None,
+                model_function=index.model_of(decl, detectors or {}, root) if root else None,
             )
         )
     return tuple(entries)
@@ -147,9 +160,9 @@ def prove_from_facts(
     def wanted(identifier: str) -> bool:
         return not only or identifier in only
 
-    jobs_list = [Job(SHIPPED, p.id) for p in registry.model_properties() if wanted(p.id)]
-    jobs_list += [Job(SEED, s) for s in sorted(registry.seed_findings) if wanted(s)]
-    jobs_list += [Job("metric", m) for m in sorted(registry.metrics) if wanted(m)]
+    jobs_list = [Job(JobKind.SHIPPED, p.id) for p in registry.model_properties() if wanted(p.id)]
+    jobs_list += [Job(JobKind.SEED, s) for s in sorted(registry.seed_findings) if wanted(s)]
+    jobs_list += [Job(JobKind.METRIC, m) for m in sorted(registry.metrics) if wanted(m)]
     total = len(jobs_list)
     console.step(f"prove: {total} jobs on {jobs} worker(s)")
     done = 0
@@ -180,23 +193,14 @@ def prove_from_facts(
     for job, result in zip(sorted(jobs_list, key=_order), results, strict=True):
         if isinstance(result, MetricResult):
             metrics.append(result)
-        elif job.kind == SEED:
+        elif job.kind is JobKind.SEED:
             decl = registry.seed_findings[job.decl_id]
-            seeds.append(
-                SeedFindingResult(
-                    id=decl.id,
-                    fixed_by=decl.fixed_by,
-                    title=decl.title,
-                    seed=decl.seed,
-                    statement=decl.statement,
-                    rationale=decl.rationale,
-                    severity=decl.severity,
-                    result=result,
-                )
-            )
+            declared = {f.name: getattr(decl, f.name) for f in fields(SeedFinding)}
+            seeds.append(SeedFindingResult(**declared, result=result))
         else:
             properties.append(result)
-    catalogue = catalogue_of(registry, facts.locator())
+    detectors = index.detector_classes(config) if registry.static_properties() else {}
+    catalogue = catalogue_of(registry, facts.locator(), config.root, detectors)
     return ProveOutcome(catalogue, tuple(properties), tuple(seeds), tuple(metrics))
 
 

@@ -9,12 +9,14 @@ duplicated declaration the moment the module is imported.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
+from types import FrameType
 
 from vaultproof.errors import RegistryError
 from vaultproof.prover.obligation import ModelContext, Obligation, OptimizationGoal
-from vaultproof.results import FunctionRef, Severity
+from vaultproof.results import FunctionRef, SeedFinding, Severity
 
 Check = Callable[[ModelContext], Sequence[Obligation]]
 MetricCompute = Callable[[ModelContext], Sequence[OptimizationGoal]]
@@ -32,6 +34,8 @@ class ModelChecker:
     check: Check
     broken: Check
     broken_description: str
+    # The model function the property's index and report point at (the builder of ``with_defect``).
+    model: Callable[..., object] | None = None
 
     @classmethod
     def with_defect(cls, builder: DefectBuilder, defect: str, description: str) -> ModelChecker:
@@ -44,7 +48,7 @@ class ModelChecker:
         def broken(ctx: ModelContext) -> Sequence[Obligation]:
             return builder(ctx, defect)
 
-        return cls(check=check, broken=broken, broken_description=description)
+        return cls(check=check, broken=broken, broken_description=description, model=builder)
 
 
 @dataclass(frozen=True)
@@ -59,10 +63,13 @@ Checker = ModelChecker | DetectorChecker
 
 @dataclass(frozen=True)
 class PropertyDecl:
+    """One property, declared once. Its ``family`` and the id that leads its statement are derived from
+    ``id``, never typed a second time."""
+
     id: str
-    family: str
     title: str
-    statement: str
+    # What the property says, without its id: ``statement`` prefixes the id for a model property.
+    claim: str
     severity: Severity
     seed: str
     rationale: str
@@ -74,22 +81,23 @@ class PropertyDecl:
     def is_static(self) -> bool:
         return isinstance(self.checker, DetectorChecker)
 
+    @property
+    def family(self) -> str:
+        """``CONV`` for ``CONV-1``: the family is the id's prefix."""
+        return self.id.rpartition("-")[0]
+
+    @property
+    def statement(self) -> str:
+        """As the catalogue prints it: a model property's claim follows its id ("CONV-1 price floor …");
+        a detector property's claim is the detector's rule, printed alone."""
+        return self.claim if self.is_static else f"{self.id} {self.claim}"
+
 
 @dataclass(frozen=True)
-class SeedFindingDecl:
-    """A rule written in a design document that the harness shows to be unsound.
+class SeedFindingDecl(SeedFinding):
+    """A seed finding's declaration: ``check`` models the seed's rule as written; it is expected to be
+    VIOLATED, and the counterexample is the finding."""
 
-    ``check`` models the seed's rule as written; it is expected to be VIOLATED, and the
-    counterexample is the finding. ``fixed_by`` names the property that proves the shipped fix.
-    """
-
-    id: str
-    fixed_by: str
-    title: str
-    seed: str
-    statement: str
-    rationale: str
-    severity: Severity
     targets: tuple[FunctionRef, ...]
     check: Check
 
@@ -112,16 +120,19 @@ class Registry:
     properties: dict[str, PropertyDecl] = field(default_factory=dict)
     seed_findings: dict[str, SeedFindingDecl] = field(default_factory=dict)
     metrics: dict[str, MetricDecl] = field(default_factory=dict)
+    # Where each declaration was registered: (source file, line of the module-level statement).
+    declared_at: dict[str, tuple[str, int]] = field(default_factory=dict)
 
     def register(self, decl: PropertyDecl | SeedFindingDecl | MetricDecl) -> None:
         _require_complete(decl)
         if decl.id in self.properties or decl.id in self.seed_findings or decl.id in self.metrics:
             raise RegistryError(f"duplicate declaration id {decl.id!r}")
+        self.declared_at[decl.id] = _declaring_statement()
         if isinstance(decl, PropertyDecl):
             if not PROPERTY_ID.match(decl.id):
                 raise RegistryError(f"property id {decl.id!r} is not of the form FAMILY-N")
-            if not decl.id.startswith(decl.family + "-"):
-                raise RegistryError(f"property {decl.id} declares family {decl.family!r}")
+            if decl.claim.startswith(decl.id):
+                raise RegistryError(f"property {decl.id}: the claim repeats the id (it is derived; omit it)")
             if isinstance(decl.checker, ModelChecker):
                 if not (callable(decl.checker.check) and callable(decl.checker.broken)):
                     raise RegistryError(f"property {decl.id}: check and broken must be callables")
@@ -180,6 +191,17 @@ class Registry:
 
     def __iter__(self) -> Iterator[PropertyDecl]:
         return iter(self.sorted_properties())
+
+
+def _declaring_statement() -> tuple[str, int]:
+    """The module-level statement that called ``register`` (through helpers such as a ``_static(...)``
+    wrapper), so an index can point at the declaration; the direct caller when there is none."""
+    caller = sys._getframe(2)
+    frame: FrameType | None = caller
+    while frame is not None and frame.f_code.co_name != "<module>":
+        frame = frame.f_back
+    found = frame if frame is not None and frame.f_code.co_filename != "<string>" else caller
+    return found.f_code.co_filename, found.f_lineno
 
 
 def catalogue_order(identifier: str) -> tuple[str, int, str]:

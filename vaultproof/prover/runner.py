@@ -11,6 +11,7 @@ Workers ignore SIGINT: Ctrl-C reaches the parent, which stops the pool and exits
 
 from __future__ import annotations
 
+import enum
 import importlib
 import multiprocessing
 import signal
@@ -31,15 +32,20 @@ from vaultproof.prover.registry import ModelChecker, Registry, catalogue_order
 from vaultproof.prover.solver import OptimizationOutcome, SolverSettings, discharge, optimize
 from vaultproof.results import MetricResult, ObligationResult, PropertyResult, Verdict
 
-# Which model of a declaration to run: the shipped one, the deliberately broken one, or a seed's rule.
-SHIPPED = "shipped"
-BROKEN = "broken"
-SEED = "seed"
+
+class JobKind(enum.StrEnum):
+    """What a job runs for its declaration: the shipped model, the deliberately broken one, a seed's
+    rule, or a metric. A ``StrEnum`` so that jobs of one declaration sort in a fixed order."""
+
+    SHIPPED = "shipped"
+    BROKEN = "broken"
+    SEED = "seed"
+    METRIC = "metric"
 
 
 @dataclass(frozen=True)
 class Job:
-    kind: str  # SHIPPED | BROKEN | SEED | "metric"
+    kind: JobKind
     decl_id: str
 
 
@@ -123,12 +129,12 @@ def aggregate(decl_id: str, results: Sequence[ObligationResult], seconds: float)
 
 
 def _obligations_for(registry: Registry, job: Job, ctx: ModelContext) -> Sequence[Obligation]:
-    if job.kind == SEED:
+    if job.kind is JobKind.SEED:
         return registry.seed_findings[job.decl_id].check(ctx)
     checker = registry.properties[job.decl_id].checker
     if not isinstance(checker, ModelChecker):
         raise RegistryError(f"{job.decl_id} is decided by a detector, not a model")
-    return checker.broken(ctx) if job.kind == BROKEN else checker.check(ctx)
+    return checker.broken(ctx) if job.kind is JobKind.BROKEN else checker.check(ctx)
 
 
 class TermText:
@@ -218,13 +224,13 @@ def run_job(
     registry: Registry, job: Job, ctx: ModelContext, settings: SolverSettings, cache: Cache | None = None
 ) -> PropertyResult | MetricResult:
     started = time.perf_counter()
-    if job.kind == "metric":
+    if job.kind is JobKind.METRIC:
         text = TermText()
         outcomes = [
             cached_optimize(goal, settings, cache, text)
             for goal in registry.metrics[job.decl_id].compute(ctx)
         ]
-        verdict = next((o.verdict for o in outcomes if o.verdict is not Verdict.PROVED), Verdict.PROVED)
+        verdict = Verdict.worst(o.verdict for o in outcomes)
         return MetricResult(
             metric_id=job.decl_id,
             verdict=verdict,

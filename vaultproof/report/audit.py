@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from vaultproof.report import view
 from vaultproof.report.doc import (
+    VERDICT_TONES,
     Badge,
     Block,
     Bullets,
@@ -29,6 +30,7 @@ from vaultproof.report.doc import (
 from vaultproof.results import (
     EIP170_BYTES,
     CatalogueEntry,
+    CheckerKind,
     Counterexample,
     PropertyResult,
     RunResult,
@@ -186,7 +188,7 @@ def _summary(result: RunResult, fail_on: Severity) -> list[Block]:
             _t(c.title),
             _t(severity_badge(c.severity)),
             _t(Code(c.checker)),
-            _t(verdict_badge(view.verdict_label(result, c))),
+            _t(_status_badge(view.status_of(result, c))),
         )
         for c in result.catalogue
     )
@@ -202,18 +204,24 @@ def _summary(result: RunResult, fail_on: Severity) -> list[Block]:
 
 def _property_section(result: RunResult, entry: CatalogueEntry) -> Section:
     found = view.results_by_id(result).get(entry.id)
-    label = view.verdict_label(result, entry)
+    status = view.status_of(result, entry)
     targets: Text = tuple(
         part for i, t in enumerate(entry.targets) for part in ((", ",) if i else ()) + (Code(str(t)),)
     )
     fields: list[tuple[str, Text]] = [
-        ("Verdict", text(verdict_badge(label))),
+        ("Verdict", text(_status_badge(status))),
         ("Statement", text(entry.statement)),
         ("Seed", text(entry.seed)),
         ("Severity if it fails", text(severity_badge(entry.severity))),
         ("Checker", text(Code(entry.checker))),
         ("Targets", targets or text("(none: a detector property)")),
     ]
+    # The same places PROPERTIES.md points at (paths relative to the project root).
+    if entry.declaration is not None:
+        fields.append(("Declared at", text(Code(view.location_text(entry.declaration)))))
+    if entry.model_function is not None:
+        label = "Model function" if entry.checker_kind is CheckerKind.Z3 else "Detector"
+        fields.append((label, text(Code(view.location_text(entry.model_function)))))
     if entry.broken_description:
         fields.append(
             (
@@ -237,7 +245,7 @@ def _property_section(result: RunResult, entry: CatalogueEntry) -> Section:
         for ob in found.obligations:
             if ob.counterexample is not None:
                 blocks += _counterexample_blocks(ob.counterexample, "Counterexample for")
-    elif entry.checker == "z3":
+    elif entry.checker_kind is CheckerKind.Z3:
         blocks.append(Para(text("Not decided in this run (restricted with --only)."), muted=True))
     else:
         blocks.append(
@@ -249,22 +257,30 @@ def _property_section(result: RunResult, entry: CatalogueEntry) -> Section:
                 muted=True,
             )
         )
-    if entry.checker.startswith("slither:"):
-        detector = entry.checker.partition(":")[2]
+    if entry.detector:
+        detector = entry.detector
         hits = [f for f in result.static_findings if f.detector == detector]
         if hits:
             blocks.append(Para(text(Strong(f"Findings of detector {detector}"))))
             blocks.append(_findings_table(hits))
         else:
             blocks.append(Para(text(f"Detector {detector} reported no finding."), muted=True))
-    tone = ""
-    if label in ("VIOLATED", "VACUOUS", "ERROR") or label.endswith(" OPEN"):
-        tone = "bad"
-    elif label in ("UNKNOWN", "PROVED-BOUNDED", view.NOT_RUN):
-        tone = "warn"
-    elif label == view.NO_FINDING:
-        tone = "muted"  # no finding is not a proof: neutral, not green
-    return Section(tuple(blocks), css=f"card {tone}".strip(), anchor="")
+    return Section(tuple(blocks), css=f"card {_card_tone(status)}".strip(), anchor="")
+
+
+def _status_badge(status: view.Status) -> Badge:
+    return Badge(status.text, "bad") if status.open_findings else verdict_badge(status.text)
+
+
+def _card_tone(status: view.Status) -> str:
+    """A property card's colour: the verdict's own tone (a pass stays plain); open findings are bad,
+    NOT RUN a warning, and no finding is neutral (it is not a proof, so not green)."""
+    if status.open_findings:
+        return "bad"
+    if status.verdict is None:
+        return "warn" if status.text == view.NOT_RUN else "muted"
+    tone = VERDICT_TONES[status.verdict.value]
+    return tone if tone in ("bad", "warn") else ""
 
 
 def _seed_section(result: RunResult, seed: SeedFindingResult) -> Section:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from vaultproof.errors import VaultproofError
+from vaultproof.jsonio import read_json
 from vaultproof.results import MetricResult, PropertyResult, RunResult
 
 RESULTS_SCHEMA = "vaultproof/results"
@@ -237,16 +238,7 @@ def _check_schema(document: Any, path: Path) -> None:
 
 def load_results(path: Path) -> RunResult:
     """Read ``results.json`` (and ``timings.json`` beside it, if any) back into a :class:`RunResult`."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ResultsFileError(f"{path} not found: run `vaultproof run` first to produce it") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ResultsFileError(f"{path}: cannot read: {exc}") from None
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ResultsFileError(f"{path}: not valid JSON: {exc}") from None
+    document = read_json(path, ResultsFileError, "results", "run `vaultproof run` first to produce it")
     try:
         result = decode_result(document)
     except ResultsFileError as exc:

@@ -113,7 +113,5 @@ VERDICT_TONES = {
 
 
 def verdict_badge(label: str) -> Badge:
-    """A badge for a verdict, or for a detector property's "N OPEN" findings count."""
-    if label.endswith(" OPEN"):
-        return Badge(label, "bad")
+    """A badge for a verdict (or NOT RUN / NO FINDING)."""
     return Badge(label, VERDICT_TONES.get(label, "info"))

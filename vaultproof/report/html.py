@@ -10,23 +10,8 @@ from __future__ import annotations
 
 from html import escape
 
-from vaultproof.report import view
+from vaultproof.report import doc, view
 from vaultproof.report.audit import contents
-from vaultproof.report.doc import (
-    Badge,
-    Block,
-    Bullets,
-    Code,
-    Heading,
-    Inline,
-    KeyValues,
-    Link,
-    Para,
-    Section,
-    Strong,
-    Table,
-    Text,
-)
 from vaultproof.results import RunResult
 
 CSS = """
@@ -100,21 +85,21 @@ footer { color:var(--muted); font-size:12px; text-align:center; padding:20px; }
 """.strip()
 
 
-def inline(part: Inline) -> str:
+def inline(part: doc.Inline) -> str:
     if isinstance(part, str):
         return escape(part)
-    if isinstance(part, Code):
+    if isinstance(part, doc.Code):
         return f"<code>{escape(part.text)}</code>"
-    if isinstance(part, Strong):
+    if isinstance(part, doc.Strong):
         return f"<strong>{escape(part.text)}</strong>"
-    if isinstance(part, Badge):
+    if isinstance(part, doc.Badge):
         return f'<span class="badge {escape(part.tone)}">{escape(part.text)}</span>'
-    if isinstance(part, Link):
+    if isinstance(part, doc.Link):
         return f'<a href="#{escape(part.anchor)}">{escape(part.text)}</a>'
     raise TypeError(part)
 
 
-def render_text(parts: Text) -> str:
+def render_text(parts: doc.Text) -> str:
     return "".join(inline(p) for p in parts)
 
 
@@ -122,7 +107,7 @@ def _attr(name: str, value: str) -> str:
     return f' {name}="{escape(value)}"' if value else ""
 
 
-def _table(table: Table) -> list[str]:
+def _table(table: doc.Table) -> list[str]:
     last = len(table.headers) - 1
 
     def cls(i: int) -> str:
@@ -143,19 +128,19 @@ def _table(table: Table) -> list[str]:
     return out
 
 
-def _block(block: Block) -> list[str]:
-    if isinstance(block, Heading):
+def _block(block: doc.Block) -> list[str]:
+    if isinstance(block, doc.Heading):
         return [f"<h{block.level}{_attr('id', block.anchor)}>{escape(block.text)}</h{block.level}>"]
-    if isinstance(block, Para):
+    if isinstance(block, doc.Para):
         return [f"<p{_attr('class', 'muted' if block.muted else '')}>{render_text(block.parts)}</p>"]
-    if isinstance(block, Table):
+    if isinstance(block, doc.Table):
         return _table(block)
-    if isinstance(block, Bullets):
+    if isinstance(block, doc.Bullets):
         return ["<ul>", *(f"<li>{render_text(item)}</li>" for item in block.items), "</ul>"]
-    if isinstance(block, KeyValues):
+    if isinstance(block, doc.KeyValues):
         rows = [f"<dt>{escape(k)}</dt><dd>{render_text(v)}</dd>" for k, v in block.rows]
         return ['<dl class="kv">', *rows, "</dl>"]
-    if isinstance(block, Section):
+    if isinstance(block, doc.Section):
         inner = [line for child in block.blocks for line in _block(child)]
         return [f"<section{_attr('class', block.css)}{_attr('id', block.anchor)}>", *inner, "</section>"]
     raise TypeError(block)
@@ -194,13 +179,13 @@ def _tiles(result: RunResult) -> list[str]:
     return out
 
 
-def render_html(title: str, blocks: tuple[Block, ...], result: RunResult) -> str:
+def render_html(title: str, blocks: tuple[doc.Block, ...], result: RunResult) -> str:
     toc = contents(blocks)
-    intro = render_text(blocks[0].parts) if blocks and isinstance(blocks[0], Para) else ""
+    intro = render_text(blocks[0].parts) if blocks and isinstance(blocks[0], doc.Para) else ""
     body: list[str] = []
     for block in blocks[1:]:
         body += _block(block)
-        if isinstance(block, Heading) and block.anchor == "summary":
+        if isinstance(block, doc.Heading) and block.anchor == "summary":
             body += _tiles(view.normalise(result))
     toc_items = "".join(f"<li>{render_text(item)}</li>" for item in toc.items)
     lines = [

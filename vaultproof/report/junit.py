@@ -15,7 +15,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 from vaultproof.report import view
-from vaultproof.results import Counterexample, PropertyResult, RunResult, Severity, Verdict
+from vaultproof.results import CheckerKind, Counterexample, PropertyResult, RunResult, Severity, Verdict
 
 
 @dataclass
@@ -99,7 +99,7 @@ def junit_document(result: RunResult, fail_on: Severity) -> str:
 
     found = view.results_by_id(result)
     for entry in result.catalogue:
-        if entry.checker == "z3" or entry.id in found:
+        if entry.checker_kind is CheckerKind.Z3 or entry.id in found:
             _property_case(
                 props,
                 f"vaultproof.properties.{entry.family}",

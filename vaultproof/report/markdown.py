@@ -2,22 +2,8 @@
 
 from __future__ import annotations
 
+from vaultproof.report import doc
 from vaultproof.report.audit import contents
-from vaultproof.report.doc import (
-    Badge,
-    Block,
-    Bullets,
-    Code,
-    Heading,
-    Inline,
-    KeyValues,
-    Link,
-    Para,
-    Section,
-    Strong,
-    Table,
-    Text,
-)
 
 _SPECIAL = set("\\`*[]<>|#")
 
@@ -49,29 +35,29 @@ def _code(value: str, in_table: bool) -> str:
     return f"{fence}{pad}{flat}{pad}{fence}" if flat else ""
 
 
-def inline(part: Inline, in_table: bool = False) -> str:
+def inline(part: doc.Inline, in_table: bool = False) -> str:
     if isinstance(part, str):
         return escape(part)
-    if isinstance(part, Code):
+    if isinstance(part, doc.Code):
         return _code(part.text, in_table)
-    if isinstance(part, Strong):
+    if isinstance(part, doc.Strong):
         return f"**{escape(part.text)}**"
-    if isinstance(part, Badge):
+    if isinstance(part, doc.Badge):
         return f"**{escape(part.text)}**" if part.tone in ("bad", "warn") else escape(part.text)
-    if isinstance(part, Link):
+    if isinstance(part, doc.Link):
         return f"[{escape(part.text)}](#{part.anchor})"
     raise TypeError(part)
 
 
-def render_text(parts: Text, in_table: bool = False) -> str:
+def render_text(parts: doc.Text, in_table: bool = False) -> str:
     return "".join(inline(p, in_table) for p in parts)
 
 
-def _cell(parts: Text) -> str:
+def _cell(parts: doc.Text) -> str:
     return render_text(parts, in_table=True)
 
 
-def _table(table: Table) -> list[str]:
+def _table(table: doc.Table) -> list[str]:
     align = ["---:" if i in table.numeric else "---" for i in range(len(table.headers))]
     lines = [
         "| " + " | ".join(escape(h) for h in table.headers) + " |",
@@ -81,25 +67,25 @@ def _table(table: Table) -> list[str]:
     return [*lines, ""]
 
 
-def _block(block: Block) -> list[str]:
-    if isinstance(block, Heading):
+def _block(block: doc.Block) -> list[str]:
+    if isinstance(block, doc.Heading):
         anchor = f'<a id="{block.anchor}"></a>\n' if block.anchor else ""
         return [f"{anchor}{'#' * block.level} {escape(block.text)}", ""]
-    if isinstance(block, Para):
+    if isinstance(block, doc.Para):
         body = render_text(block.parts)
         return [f"_{body}_" if block.muted and "_" not in body else body, ""]
-    if isinstance(block, Table):
+    if isinstance(block, doc.Table):
         return _table(block)
-    if isinstance(block, Bullets):
+    if isinstance(block, doc.Bullets):
         return [*(f"- {render_text(item)}" for item in block.items), ""]
-    if isinstance(block, KeyValues):
+    if isinstance(block, doc.KeyValues):
         return [*(f"- **{escape(k)}:** {render_text(v)}" for k, v in block.rows), ""]
-    if isinstance(block, Section):
+    if isinstance(block, doc.Section):
         return [line for child in block.blocks for line in _block(child)]
     raise TypeError(block)
 
 
-def render_markdown(title: str, blocks: tuple[Block, ...]) -> str:
+def render_markdown(title: str, blocks: tuple[doc.Block, ...]) -> str:
     lines = [f"# {escape(title)}", ""]
     lines += _block(blocks[0]) if blocks else []
     lines += ["**Contents**", "", *_block(contents(blocks))]

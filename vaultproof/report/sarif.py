@@ -17,7 +17,15 @@ from typing import Any
 
 from vaultproof import __url__
 from vaultproof.report import view
-from vaultproof.results import CatalogueEntry, PropertyResult, RunResult, Severity, StaticFinding, Verdict
+from vaultproof.results import (
+    CatalogueEntry,
+    CheckerKind,
+    PropertyResult,
+    RunResult,
+    Severity,
+    StaticFinding,
+    Verdict,
+)
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = (
@@ -68,7 +76,7 @@ def _property_rule(entry: CatalogueEntry) -> dict[str, Any]:
         "properties": {
             "checker": entry.checker,
             "family": entry.family,
-            "precision": "very-high" if entry.checker == "z3" else "high",
+            "precision": "very-high" if entry.checker_kind is CheckerKind.Z3 else "high",
             "security-severity": _SECURITY_SEVERITY[entry.severity],
             "severity": entry.severity.value,
             "tags": sorted({"vaultproof", "property", entry.family.lower()}),

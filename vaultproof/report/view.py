@@ -9,10 +9,12 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from vaultproof.prover.registry import catalogue_order
 from vaultproof.results import (
     CatalogueEntry,
+    CheckerKind,
     PropertyResult,
     RunResult,
     Severity,
@@ -74,12 +76,20 @@ def results_by_id(result: RunResult) -> dict[str, PropertyResult]:
     return {r.property_id: r for r in result.properties}
 
 
-def detector_of(entry: CatalogueEntry) -> str:
-    """The detector argument behind an ST-* property ("" for a Z3 property)."""
-    return entry.checker.partition(":")[2] if entry.checker.startswith("slither:") else ""
+@dataclass(frozen=True)
+class Status:
+    """What the report says about one property: its verdict; or, for a detector property without one,
+    how many untriaged findings its detector reported; or NOT RUN."""
+
+    text: str
+    verdict: Verdict | None = None
+    open_findings: int = 0
+
+    def __str__(self) -> str:
+        return self.text
 
 
-def verdict_label(result: RunResult, entry: CatalogueEntry) -> str:
+def status_of(result: RunResult, entry: CatalogueEntry) -> Status:
     """The verdict, or for a detector property the analysis decided without a verdict, its open findings.
 
     A Z3 property with no result says NOT RUN; a detector property is never shown as proved from the
@@ -87,12 +97,17 @@ def verdict_label(result: RunResult, entry: CatalogueEntry) -> str:
     """
     found = results_by_id(result).get(entry.id)
     if found is not None:
-        return found.verdict.value
-    detector = detector_of(entry)
-    if detector:
-        open_findings = sum(1 for f in result.static_findings if f.detector == detector and not f.triaged)
-        return f"{open_findings} OPEN" if open_findings else NO_FINDING
-    return NOT_RUN
+        return Status(found.verdict.value, verdict=found.verdict)
+    if entry.detector:
+        open_findings = sum(
+            1 for f in result.static_findings if f.detector == entry.detector and not f.triaged
+        )
+        return (
+            Status(f"{open_findings} OPEN", open_findings=open_findings)
+            if open_findings
+            else Status(NO_FINDING)
+        )
+    return Status(NOT_RUN)
 
 
 def verdict_counts(result: RunResult) -> dict[str, int]:
@@ -100,8 +115,8 @@ def verdict_counts(result: RunResult) -> dict[str, int]:
     counts = Counter(r.verdict.value for r in result.properties)
     decided = set(results_by_id(result))
     undecided = [c for c in result.catalogue if c.id not in decided]
-    counts[NOT_RUN] = sum(1 for c in undecided if not detector_of(c))
-    counts[BY_DETECTOR] = sum(1 for c in undecided if detector_of(c))
+    counts[NOT_RUN] = sum(1 for c in undecided if not c.detector)
+    counts[BY_DETECTOR] = sum(1 for c in undecided if c.detector)
     return {v.value: counts[v.value] for v in VERDICT_ORDER} | {
         NOT_RUN: counts[NOT_RUN],
         BY_DETECTOR: counts[BY_DETECTOR],
@@ -144,7 +159,7 @@ def gate_label(result: RunResult) -> str:
 
 def detector_names(result: RunResult) -> list[str]:
     """Every detector the run knows of: those behind ST-* properties and those that reported findings."""
-    names = {c.checker.partition(":")[2] for c in result.catalogue if c.checker.startswith("slither:")}
+    names = {c.detector for c in result.catalogue}
     names |= {f.detector for f in result.static_findings}
     return sorted(n for n in names if n)
 
@@ -152,8 +167,8 @@ def detector_names(result: RunResult) -> list[str]:
 def properties_for_detector(result: RunResult) -> Mapping[str, list[str]]:
     mapping: dict[str, list[str]] = {}
     for c in result.catalogue:
-        if c.checker.startswith("slither:"):
-            mapping.setdefault(c.checker.partition(":")[2], []).append(c.id)
+        if c.detector:
+            mapping.setdefault(c.detector, []).append(c.id)
     return mapping
 
 
@@ -174,4 +189,4 @@ def source_of(result: RunResult, contract: str) -> str | None:
 def is_partial(result: RunResult) -> bool:
     """True when some declared Z3 property has no result (``--only``): the gate then skips absentees."""
     ran = set(results_by_id(result))
-    return any(c.checker == "z3" and c.id not in ran for c in result.catalogue)
+    return any(c.checker_kind is CheckerKind.Z3 and c.id not in ran for c in result.catalogue)

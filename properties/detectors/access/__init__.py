@@ -1,0 +1,1 @@
+"""access detectors, one per module."""

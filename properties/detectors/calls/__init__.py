@@ -1,0 +1,1 @@
+"""calls detectors, one per module."""

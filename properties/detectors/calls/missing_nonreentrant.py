@@ -1,0 +1,91 @@
+"""ST-7: External state-changing function of a guarded contract without nonReentrant."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from slither.core.declarations import Contract, Function
+from slither.detectors.abstract_detector import DETECTOR_INFO, DetectorClassification
+from slither.utils.output import Output
+
+from properties.detectors import _ir
+from properties.detectors._base import (
+    WIKI_ROOT,
+    VaultproofDetector,
+    by_canonical_name,
+    is_state_changing_entry,
+)
+
+
+class MissingNonReentrant(VaultproofDetector):
+    PROPERTY = "ST-7"
+    ARGUMENT = "vp-missing-nonreentrant"
+    HELP = "External state-changing function of a guarded contract without nonReentrant"
+    IMPACT = DetectorClassification.MEDIUM
+    CONFIDENCE = DetectorClassification.HIGH
+    WIKI = f"{WIKI_ROOT}#vp-missing-nonreentrant"
+    WIKI_TITLE = "State-changing entry point without reentrancy guard"
+    WIKI_DESCRIPTION = (
+        "In a configured contract (default: every contract that has a `nonReentrant` modifier), every "
+        "public/external state-changing function must carry the guard; one unguarded entry point is enough "
+        "for a re-entrant callee to reach inconsistent state."
+    )
+    WIKI_EXPLOIT_SCENARIO = (
+        "Liquidation is guarded but `deallocateFromPosition` is not; a maker hook called during the "
+        "collateral sale re-enters through it and unlocks margin twice."
+    )
+    WIKI_RECOMMENDATION = "Add `nonReentrant` to every external state-changing function of the contract."
+    DEFAULTS: ClassVar[dict[str, Any]] = {
+        "contracts": [],
+        "modifiers": ["nonReentrant"],
+        "exempt": [],
+        "exempt_modifiers": ["initializer", "reinitializer"],
+        "include_inherited": False,
+    }
+
+    def _contracts(self) -> list[Contract]:
+        names: list[str] = self.settings["contracts"]
+        guards: list[str] = self.settings["modifiers"]
+        if names:
+            return [c for c in self.all_project_contracts() if c.name in names]
+        return [
+            c
+            for c in self.all_project_contracts()
+            if not c.is_interface and any(m.name in guards for m in c.modifiers)
+        ]
+
+    def _detect(self) -> list[Output]:
+        guards: list[str] = self.settings["modifiers"]
+        exempt: list[str] = self.settings["exempt"]
+        exempt_modifiers: list[str] = self.settings["exempt_modifiers"]
+        results = self.missing_contracts(self.settings["contracts"])
+        for contract in self._contracts():
+            functions = (
+                contract.functions if self.settings["include_inherited"] else contract.functions_declared
+            )
+            for function in sorted(functions, key=by_canonical_name):
+                if not is_state_changing_entry(function, exempt, contract):
+                    continue
+                modifiers = {m.name for m in function.modifiers}
+                if modifiers & set(guards) or modifiers & set(exempt_modifiers) or _self_only(function):
+                    continue
+                info: DETECTOR_INFO = [
+                    function,
+                    f" in {contract.name} is state-changing and not {guards[0]}\n",
+                ]
+                results.append(self.generate_result(info))
+        return results
+
+
+def _self_only(function: Function) -> bool:
+    """Guarded by ``msg.sender == address(this)``: only callable from the contract's own (guarded) frame,
+    e.g. the external self-call that lets a loop wrap one step in try/catch."""
+    for reached in _ir.functions_reached([function]):
+        for node in reached.nodes:
+            if not (
+                _ir.is_guard(node) or node.is_conditional(include_loop=False)
+            ) or not _ir.reads_msg_sender(node):
+                continue
+            if any(getattr(v, "name", "") == "this" for v in node.solidity_variables_read):
+                return True
+    return False

@@ -1,0 +1,147 @@
+"""ST-4: Proceeds taken from a callee's return value although a balance delta is measured."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from slither.core.cfg.node import Node
+from slither.core.declarations import Function
+from slither.detectors.abstract_detector import DETECTOR_INFO, DetectorClassification
+from slither.slithir.operations import (
+    Assignment,
+    Binary,
+    EventCall,
+    HighLevelCall,
+    InternalCall,
+    LibraryCall,
+    LowLevelCall,
+    Operation,
+    OperationWithLValue,
+    Return,
+    TypeConversion,
+    Unpack,
+)
+from slither.utils.output import Output
+
+from properties.detectors import _ir
+from properties.detectors._base import (
+    WIKI_ROOT,
+    VaultproofDetector,
+)
+
+
+class ReturnValueProceeds(VaultproofDetector):
+    PROPERTY = "ST-4"
+    ARGUMENT = "vp-return-value-proceeds"
+    HELP = "Proceeds taken from a callee's return value although a balance delta is measured"
+    IMPACT = DetectorClassification.MEDIUM
+    CONFIDENCE = DetectorClassification.MEDIUM
+    WIKI = f"{WIKI_ROOT}#vp-return-value-proceeds"
+    WIKI_TITLE = "Proceeds from a return value instead of the balance delta"
+    WIKI_DESCRIPTION = (
+        "A function reads a balance before and after a state-changing external call, yet uses the value the "
+        "callee returned for its accounting. A malicious or buggy callee can report any amount."
+    )
+    WIKI_EXPLOIT_SCENARIO = (
+        "`(, uint256 quote) = book.placeMarketOrder(...)`; the book reports more quote than it delivered and "
+        "the vault credits insurance with tokens it never received."
+    )
+    WIKI_RECOMMENDATION = (
+        "Use `balanceAfter - balanceBefore` as the proceeds; treat the return value as a hint."
+    )
+    DEFAULTS: ClassVar[dict[str, Any]] = {"balance_functions": ["balanceOf", "getBalance"], "functions": []}
+
+    def _reads_balance(self, node: Node) -> bool:
+        names: list[str] = self.settings["balance_functions"]
+
+        def direct(function: Function) -> bool:
+            return any(
+                _ir.call_name(ir) in names for n in function.nodes for ir in n.irs if _ir.is_external_call(ir)
+            )
+
+        for ir in node.irs:
+            if _ir.is_external_call(ir) and _ir.call_name(ir) in names:
+                return True
+            callee = _ir.internal_callees(ir)
+            if callee is not None and _ir.transitive(callee, direct):
+                return True
+        return False
+
+    def _detect(self) -> list[Output]:
+        configured: list[str] = self.settings["functions"]
+        results = self.missing_functions(configured)
+        for function in self.selected_functions(configured, with_modifiers=False):
+            results.extend(self._check(function))
+        return results
+
+    def _check(self, function: Function) -> list[Output]:
+        balance_nodes = [n for n in function.nodes if self._reads_balance(n)]
+        if len(balance_nodes) < 1:
+            return []
+        out = []
+        for node in _ir.ordered_nodes(function):
+            for ir in node.irs:
+                if not (isinstance(ir, HighLevelCall) and _ir.is_external_call(ir)) or _ir.is_static_call(ir):
+                    continue
+                if ir.lvalue is None or _ir.call_name(ir) in self.settings["balance_functions"]:
+                    continue
+                later = _ir.after(node)
+                before = any(node in _ir.after(b) for b in balance_nodes if b is not node)
+                after_ = any(
+                    b in later for b in balance_nodes if b is not node
+                ) or self._balance_later_in_node(node, ir)
+                if not (before and after_):
+                    continue
+                use = self._accounting_use(function, node, ir)
+                if use is None:
+                    continue
+                info: DETECTOR_INFO = [
+                    function,
+                    " measures a balance before and after ",
+                    node,
+                    " but uses the call's return value for accounting at ",
+                    use,
+                    "\n",
+                ]
+                out.append(self.generate_result(info))
+        return out
+
+    def _balance_later_in_node(self, node: Node, call: Operation) -> bool:
+        names: list[str] = self.settings["balance_functions"]
+        seen = False
+        for ir in node.irs:
+            if ir is call:
+                seen = True
+            elif seen and _ir.is_external_call(ir) and _ir.call_name(ir) in names:
+                return True
+        return False
+
+    @staticmethod
+    def _accounting_use(function: Function, node: Node, call: HighLevelCall) -> Node | None:
+        tainted: set[Any] = {call.lvalue}
+        changed = True
+        while changed:
+            changed = False
+            for n in function.nodes:
+                for ir in n.irs:
+                    if (
+                        isinstance(ir, Unpack | Assignment | TypeConversion)
+                        and any(r in tainted for r in ir.read)
+                        and ir.lvalue is not None
+                        and ir.lvalue not in tainted
+                    ):
+                        tainted.add(ir.lvalue)
+                        changed = True
+        for n in _ir.ordered_nodes(function):
+            for ir in n.irs:
+                if ir is call or isinstance(ir, EventCall) or not any(r in tainted for r in ir.read):
+                    continue
+                if isinstance(ir, Binary) and ir.type in _ir.ARITHMETIC:
+                    return n
+                if isinstance(ir, Return):
+                    return n
+                if isinstance(ir, HighLevelCall | InternalCall | LibraryCall | LowLevelCall):
+                    return n
+                if isinstance(ir, OperationWithLValue) and _ir.writes_storage_ir(ir):
+                    return n
+        return None

@@ -1,0 +1,81 @@
+"""ST-1: External call inside a loop of a must-not-revert function, not wrapped in try/catch."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from slither.core.cfg.node import Node, NodeType
+from slither.core.declarations import Function
+from slither.detectors.abstract_detector import DETECTOR_INFO, DetectorClassification
+from slither.utils.output import Output
+
+from properties.detectors import _ir
+from properties.detectors._base import (
+    WIKI_ROOT,
+)
+from properties.detectors.calls._frame import FRAME_PATTERN, FrameDetector
+
+
+class UnguardedExternalCallInLoop(FrameDetector):
+    PROPERTY = "ST-1"
+    ARGUMENT = "vp-unguarded-external-call-in-loop"
+    HELP = "External call inside a loop of a must-not-revert function, not wrapped in try/catch"
+    IMPACT = DetectorClassification.HIGH
+    CONFIDENCE = DetectorClassification.MEDIUM
+    WIKI = f"{WIKI_ROOT}#vp-unguarded-external-call-in-loop"
+    WIKI_TITLE = "Unguarded external call in a must-not-revert loop"
+    WIKI_DESCRIPTION = (
+        "A function that must complete (liquidation, deficit settlement) makes an external call inside a "
+        "loop without try/catch: one reverting callee bricks the whole frame."
+    )
+    WIKI_EXPLOIT_SCENARIO = (
+        "`for (c in collaterals) book.placeMarketOrder(...)`: a malicious maker hook reverts on one book and "
+        "no account can be liquidated any more."
+    )
+    WIKI_RECOMMENDATION = "Wrap each call in try/catch (or `this.f()` with try) and continue on failure."
+    DEFAULTS: ClassVar[dict[str, Any]] = {"functions": [], "pattern": FRAME_PATTERN, "include_view": False}
+
+    def _detect(self) -> list[Output]:
+        include_view: bool = self.settings["include_view"]
+        results = self.missing_functions(self.settings["functions"])
+        hits: dict[Node, list[str]] = {}
+        for root in self.frame_roots():
+            for node in self._unguarded(root, include_view):
+                hits.setdefault(node, [])
+                if root.canonical_name not in hits[node]:
+                    hits[node].append(root.canonical_name)
+        for node in sorted(hits, key=lambda n: (n.function.canonical_name, n.node_id)):
+            info: DETECTOR_INFO = [
+                node.function,
+                " makes an external call inside a loop without try/catch: ",
+                node,
+                "\n\tmust-not-revert frame: " + ", ".join(sorted(hits[node])) + "\n",
+            ]
+            results.append(self.generate_result(info))
+        return results
+
+    def _unguarded(self, root: Function, include_view: bool) -> list[Node]:
+        found: list[Node] = []
+        seen: set[tuple[Function, bool]] = set()
+
+        def visit(function: Function, inherited_loop: bool) -> None:
+            if (function, inherited_loop) in seen:
+                return
+            seen.add((function, inherited_loop))
+            loops = _ir.loop_nodes(function)
+            for node in _ir.ordered_nodes(function):
+                in_loop = inherited_loop or node in loops
+                calls = [ir for ir in node.irs if _ir.is_external_call(ir)]
+                for ir in calls:
+                    # In a TRY node only the last call is the try'd one; earlier calls build its arguments.
+                    guarded = node.type == NodeType.TRY and ir is calls[-1]
+                    wanted = include_view or not _ir.is_static_call(ir)
+                    if in_loop and not guarded and wanted and node not in found:
+                        found.append(node)
+                for ir in node.irs:
+                    callee = _ir.internal_callees(ir)
+                    if callee is not None:
+                        visit(callee, in_loop)
+
+        visit(root, False)
+        return found

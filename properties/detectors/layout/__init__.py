@@ -1,0 +1,1 @@
+"""layout detectors, one per module."""

@@ -1,0 +1,1 @@
+"""loops detectors, one per module."""

@@ -1,0 +1,1 @@
+"""values detectors, one per module."""
