@@ -55,14 +55,16 @@ def cmd_compile(args: argparse.Namespace, cfg: Config, console: Console) -> Comm
         ("source", "contract", "deployed bytes"),
         [(src, name, f"{size:,}") for src, name, size in rows],
     )
-    console.summary(f"compiled {len(rows)} contracts with solc {project.solc_version}")
+    console.summary(
+        f"compiled {len(rows)} contracts with solc {project.solc_version} (from {project.solc_origin})"
+    )
     return CommandResult(ExitCode.CLEAN, project)
 
 
 def cmd_analyse(args: argparse.Namespace, cfg: Config, console: Console) -> CommandResult:
     """run Slither's detectors, the project's own detectors, upgrade and size checks"""
     from vaultproof.output import report_lock
-    from vaultproof.pipeline import analyse_stage, write_slither_json
+    from vaultproof.pipeline import analyse_stage, write_analysis_files
 
     outcome = analyse_stage(cfg, console, registry=declared_registry(cfg))
     open_findings = [f for f in outcome.findings if not f.triaged]
@@ -84,7 +86,7 @@ def cmd_analyse(args: argparse.Namespace, cfg: Config, console: Console) -> Comm
         console.step(f"analyse: {note}")
     out_dir = cfg.path(cfg.reports_dir)
     with report_lock(out_dir, cfg.lock_timeout_s):
-        slither_json = write_slither_json(outcome, out_dir)
+        slither_json, _ = write_analysis_files(outcome, out_dir)
     over = [s.contract for s in outcome.sizes if not s.within_limit]
     gated = [f for f in open_findings if f.impact.rank <= cfg.fail_on.rank]
     console.summary(
@@ -92,6 +94,10 @@ def cmd_analyse(args: argparse.Namespace, cfg: Config, console: Console) -> Comm
         f"{len(gated)} at or above {cfg.fail_on.value}); {len(outcome.sizes)} contracts sized, "
         f"{len(over)} over {cfg.size_limit:,} B; Slither JSON in {slither_json}"
     )
+    if outcome.tool_errors:  # the tool failed: nothing it did not check may pass as clean
+        for error in outcome.tool_errors:
+            print(f"vaultproof: error: {error}", file=sys.stderr)
+        return CommandResult(ExitCode.BAD_INPUT, outcome)
     failed = bool(gated or over)
     return CommandResult(ExitCode.REGRESSION if failed else ExitCode.CLEAN, outcome)
 

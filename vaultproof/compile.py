@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from collections.abc import Iterator
@@ -12,10 +11,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from vaultproof import pragma
 from vaultproof.config import Config
+from vaultproof.dependencies import is_dependency_path
 from vaultproof.errors import CompileError, ContainmentError, ToolchainError
 from vaultproof.results import BytecodeSize
 from vaultproof.toolchain import Toolchain, locate
+from vaultproof.toollog import ToolLog, capture_tool_logs
 
 _LOCATION = re.compile(r"-->\s*(?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+):")
 _HEADLINE = re.compile(r"^(?:\w+: )?(?P<kind>\w*Error): (?P<message>.+)$", re.MULTILINE)
@@ -39,6 +41,9 @@ class CompiledProject:
     crytic: Any
     artifacts: tuple[ContractArtifact, ...]
     solc_version: str
+    solc_origin: str = ""  # why this version: "vaultproof.toml [project]", "the sources' pragmas", ...
+    # Everything crytic-compile and Slither logged at warning or above, in order (reports/slither.log).
+    log: ToolLog = field(default_factory=ToolLog)
     _slither: Any = field(default=None, repr=False)
 
     def inputs(self) -> list[Path]:
@@ -54,11 +59,20 @@ class CompiledProject:
         """Slither over the same compilation (built once, on first use)."""
         from slither import Slither
 
-        with _quiet_logs():
-            return Slither(self.crytic)
+        with capture_tool_logs(self.log, self.config.root):
+            try:
+                return Slither(self.crytic)
+            except Exception as exc:  # Slither's parser gave up on the whole compilation
+                detail = " ".join(str(exc).split())[:300]
+                raise ToolchainError(
+                    f"Slither could not analyse the compilation: {type(exc).__name__}: {detail}"
+                ) from None
+
+    def is_dependency(self, source: str) -> bool:
+        return is_dependency_path(source, self.config.dependency_dirs, self.config.root)
 
     def project_contracts(self) -> list[ContractArtifact]:
-        return [a for a in self.artifacts if "node_modules/" not in a.source]
+        return [a for a in self.artifacts if not self.is_dependency(a.source)]
 
     def sizes(self) -> tuple[BytecodeSize, ...]:
         return tuple(
@@ -113,26 +127,62 @@ def describe_compile_failure(text: str, root: Path) -> str:
 
 
 @contextmanager
-def _quiet_logs() -> Iterator[None]:
-    loggers = [logging.getLogger(n) for n in ("CryticCompile", "Slither", "Detectors", "Printers")]
-    previous = [lg.level for lg in loggers]
-    for lg in loggers:
-        lg.setLevel(logging.CRITICAL)
-    try:
-        yield
-    finally:
-        for lg, level in zip(loggers, previous, strict=True):
-            lg.setLevel(level)
-
-
-@contextmanager
 def _shim_on_path(toolchain: Toolchain) -> Iterator[None]:
-    saved = os.environ.get("PATH", "")
-    os.environ["PATH"] = toolchain.env()["PATH"]
+    """crytic-compile runs solc with ``os.environ``: expose the shim and this target's compiler there."""
+    env = toolchain.env()
+    keys = ("PATH", "VAULTPROOF_SOLC_JS")
+    saved = {k: os.environ.get(k) for k in keys}
+    for key in keys:
+        if key in env:
+            os.environ[key] = env[key]
+        else:
+            os.environ.pop(key, None)
     try:
         yield
     finally:
-        os.environ["PATH"] = saved
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def choose_solc_version(config: Config, sources: list[Path]) -> tuple[str, str]:
+    """``(version, where it came from)``: configured (checked against every pragma), else the highest
+    release every pragma of the sources and their imports allows."""
+    pragmas = pragma.collect_pragmas(config.root, sources, config.remappings)
+    configured = config.compile.solc_version
+    if configured.value is not None:
+        try:
+            version = pragma.parse_version(configured.value)
+        except ValueError as exc:
+            raise CompileError(f"{configured.origin}: solc_version: {exc}") from None
+        pragma.check_pinned(version, pragmas, configured.origin)
+        return pragma.show(version), configured.origin
+    return pragma.show(pragma.resolve_version(pragmas)), "the sources' pragmas"
+
+
+def standard_json_settings(config: Config) -> dict[str, Any]:
+    """The ``settings`` the target compiles with (only keys it sets: solc's defaults stay implicit)."""
+    settings: dict[str, Any] = {}
+    chosen = config.compile
+    if chosen.optimizer.value:
+        settings["optimizer"] = {"enabled": True, "runs": chosen.optimizer_runs.value}
+    if chosen.evm_version.value:
+        settings["evmVersion"] = chosen.evm_version.value
+    if chosen.via_ir.value:
+        settings["viaIR"] = True
+    return settings
+
+
+def _describe(text: str, config: Config, version: str) -> str:
+    if "Invalid EVM version requested" in text:
+        evm = config.compile.evm_version
+        return (
+            f"evm_version {evm.value!r} ({evm.origin}) is not known to solc {version}; "
+            "set [project] evm_version in vaultproof.toml to one it supports, or a newer solc_version"
+        )
+    return describe_compile_failure(text, config.root)
 
 
 def compile_project(config: Config) -> CompiledProject:
@@ -140,29 +190,31 @@ def compile_project(config: Config) -> CompiledProject:
     from crytic_compile.platform.exceptions import InvalidCompilation
     from crytic_compile.platform.solc_standard_json import SolcStandardJson
 
-    toolchain = locate(config.root, config.solc_shim)
+    sources = project_sources(config)
+    wanted, origin = choose_solc_version(config, sources)
+    toolchain = locate(config.root, config.solc_shim, wanted)
     solc_version = toolchain.solc_version()
+    if not solc_version.startswith(f"{wanted}+"):
+        raise ToolchainError(
+            f"solc {wanted} was asked for ({origin}) but the shim {toolchain.solc_shim} runs {solc_version}"
+        )
     standard_json = SolcStandardJson()
-    for source in project_sources(config):
+    for source in sources:
         standard_json.add_source_file(str(source.relative_to(config.root)))
-    remappings = config.remappings or (f"@openzeppelin/={toolchain.node_modules}/@openzeppelin/",)
-    for remapping in remappings:
+    for remapping in config.remappings:
         standard_json.add_remapping(remapping)
-    settings = standard_json.to_dict().setdefault("settings", {})
-    if config.optimizer_runs is not None:
-        settings["optimizer"] = {"enabled": True, "runs": config.optimizer_runs}
-    if config.evm_version:
-        settings["evmVersion"] = config.evm_version
+    standard_json.to_dict().setdefault("settings", {}).update(standard_json_settings(config))
 
+    log = ToolLog()
     cwd = os.getcwd()
     try:
         os.chdir(config.root)
-        with _shim_on_path(toolchain), _quiet_logs():
+        with _shim_on_path(toolchain), capture_tool_logs(log, config.root):
             crytic = CryticCompile(
                 standard_json, solc=str(toolchain.solc_shim), solc_working_dir=str(config.root)
             )
     except InvalidCompilation as exc:
-        raise CompileError(describe_compile_failure(str(exc), config.root)) from None
+        raise CompileError(_describe(str(exc), config, wanted)) from None
     except OSError as exc:
         raise ToolchainError(f"solc shim failed to run: {exc}") from None
     finally:
@@ -173,6 +225,8 @@ def compile_project(config: Config) -> CompiledProject:
         crytic=crytic,
         artifacts=_artifacts(crytic),
         solc_version=solc_version,
+        solc_origin=origin,
+        log=log,
     )
 
 
@@ -185,8 +239,11 @@ def export_compilation(project: CompiledProject) -> dict[str, Any]:
     return exported
 
 
-def reload_compilation(config: Config, exported: dict[str, Any], solc_version: str) -> CompiledProject:
-    """A :class:`CompiledProject` from :func:`export_compilation`'s output, without running solc."""
+def reload_compilation(
+    config: Config, exported: dict[str, Any], solc_version: str, solc_origin: str, log: ToolLog
+) -> CompiledProject:
+    """A :class:`CompiledProject` from :func:`export_compilation`'s output, without running solc; ``log``
+    is what the original compilation logged (so reports/slither.log is the same as a cold run's)."""
     import json
     import tempfile
 
@@ -200,7 +257,7 @@ def reload_compilation(config: Config, exported: dict[str, Any], solc_version: s
         target.write_text(json.dumps(exported), encoding="utf-8")
         try:
             os.chdir(config.root)
-            with _quiet_logs():
+            with capture_tool_logs(ToolLog(), config.root):  # reloading logs nothing worth keeping
                 crytic = CryticCompile(str(target))
         finally:
             os.chdir(cwd)
@@ -210,6 +267,8 @@ def reload_compilation(config: Config, exported: dict[str, Any], solc_version: s
         crytic=crytic,
         artifacts=_artifacts(crytic),
         solc_version=solc_version,
+        solc_origin=solc_origin,
+        log=log,
     )
 
 

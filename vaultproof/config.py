@@ -13,6 +13,21 @@ Adding an option is one field, e.g. (issue 14's compiler settings, issue 12's ``
 
 A new section needs nothing else: the set of valid sections and keys is derived from the fields.
 
+``[project]`` keys, by group:
+
+- what to compile: ``name``, ``sources``, ``solc`` (a shim of the project's own; default: the engine's);
+- how the target compiles (each overrides foundry.toml's profile, see :mod:`vaultproof.target`):
+  ``solc_version`` ("0.8.15"; default: resolved from the pragmas), ``foundry_profile`` ("default"),
+  ``optimizer`` (bool), ``optimizer_runs`` (int; setting it alone turns the optimizer on),
+  ``via_ir`` (bool), ``evm_version`` (str), ``remappings`` (list; replaces foundry.toml,
+  remappings.txt and the auto-remappings), ``libs`` (list; default foundry.toml's, else ["lib"]);
+- what is not the project's code: ``dependencies`` (directories, project-relative, added to
+  node_modules, lib/ and ``libs``; see :mod:`vaultproof.dependencies`).
+
+These compile keys are read as configured (``None``: not set, foundry.toml or the default decides)
+and resolved once at load into :attr:`Config.compile`, :attr:`Config.remappings` and
+:attr:`Config.dependency_dirs`, so a mutant's copy of the sources compiles exactly like the original.
+
 Strictness (a typo must not leave the gate at its default):
 - an unknown section or key is an error naming it and the nearest valid one (``difflib``);
 - every value is type- and range-checked by its kind (``timeout_ms > 0``, ``jobs >= 1``, ...), from
@@ -28,13 +43,15 @@ from __future__ import annotations
 
 import difflib
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from vaultproof.dependencies import DEFAULT_DIRS
 from vaultproof.errors import ConfigError
 from vaultproof.results import EIP170_BYTES, Severity
+from vaultproof.target import CompileSettings, Setting, resolve
 
 CONFIG_NAME = "vaultproof.toml"
 
@@ -116,8 +133,10 @@ class RelPath(Kind):
 
 @dataclass(frozen=True)
 class RelPaths(Kind):
+    nonempty: bool = True
+
     def parse(self, value: Any, where: str) -> Any:
-        return Strs(nonempty=True).parse(value, where)
+        return Strs(nonempty=self.nonempty).parse(value, where)
 
 
 @dataclass(frozen=True)
@@ -185,6 +204,17 @@ class Upgrades(Kind):
         return tuple(pairs)
 
 
+_NO_COMPILE_SETTINGS = CompileSettings(
+    solc_version=Setting(None, "default"),
+    optimizer=Setting(False, "default"),
+    optimizer_runs=Setting(200, "default"),
+    via_ir=Setting(False, "default"),
+    evm_version=Setting(None, "default"),
+    remappings=(),
+    libs=("lib",),
+)
+
+
 # ---- the option declaration ------------------------------------------------------------------------
 
 
@@ -205,14 +235,27 @@ class Config:
     sources: tuple[str, ...] = option(
         "project", "sources", ("contracts",), RelPaths(), "Solidity files or folders to compile"
     )
-    remappings: tuple[str, ...] = option("project", "remappings", (), Strs(), "solc import remappings")
     solc_shim: str | None = option(
         "project", "solc", None, RelPath(), "a solc executable of the project (default: the engine's own)"
     )
-    optimizer_runs: int | None = option(
-        "project", "optimizer_runs", None, Int(minimum=0), "optimizer runs (default: foundry.toml's, or off)"
+    # How the target compiles, as configured (None: foundry.toml or the default decides; see `compile`).
+    solc_version: str | None = option(
+        "project", "solc_version", None, Str(), "solc version (default: resolved from the pragmas)"
     )
+    foundry_profile: str = option("project", "foundry_profile", "default", Str(), "foundry.toml profile")
+    optimizer: bool | None = option("project", "optimizer", None, Bool(), "optimizer on/off")
+    optimizer_runs: int | None = option(
+        "project", "optimizer_runs", None, Int(minimum=0), "optimizer runs (alone: turns the optimizer on)"
+    )
+    via_ir: bool | None = option("project", "via_ir", None, Bool(), "compile through the IR pipeline")
     evm_version: str | None = option("project", "evm_version", None, Str(), "EVM version passed to solc")
+    configured_remappings: tuple[str, ...] | None = option(
+        "project", "remappings", None, Strs(), "solc remappings (replace foundry.toml's and the automatic)"
+    )
+    libs: tuple[str, ...] | None = option("project", "libs", None, Strs(), "library dirs (default: lib)")
+    dependencies: tuple[str, ...] = option(
+        "project", "dependencies", (), RelPaths(nonempty=False), "directories of vendored dependency code"
+    )
 
     # [prove]
     properties_module: str | None = option(
@@ -287,6 +330,11 @@ class Config:
 
     # Options given on the command line (field names); their paths are the user's, not the project's.
     from_cli: frozenset[str] = field(default=frozenset(), metadata={"internal": True})
+    # Resolved at load from the compile keys above and foundry.toml / remappings.txt (vaultproof.target).
+    compile: CompileSettings = field(default=_NO_COMPILE_SETTINGS, metadata={"internal": True})
+    remappings: tuple[str, ...] = field(default=(), metadata={"internal": True})
+    # Directories holding dependency code, not the project's (defaults + libs + [project] dependencies).
+    dependency_dirs: tuple[str, ...] = field(default=DEFAULT_DIRS, metadata={"internal": True})
 
     def path(self, relative: str) -> Path:
         """A configured path, resolved against the project root (already checked to stay inside it)."""
@@ -318,19 +366,6 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: malformed TOML: {exc}") from None
 
 
-def _foundry_optimizer(root: Path) -> tuple[int | None, str | None]:
-    """foundry.toml's default profile, so sizes are measured with the settings the project deploys with."""
-    path = root / "foundry.toml"
-    if not path.is_file():
-        return None, None
-    profile = _read_toml(path).get("profile", {}).get("default", {})
-    if not isinstance(profile, dict):
-        return None, None
-    runs = int(profile.get("optimizer_runs", 200)) if profile.get("optimizer", False) else None
-    evm = profile.get("evm_version")
-    return runs, evm if isinstance(evm, str) else None
-
-
 def inside_root(root: Path, relative: str, where: str) -> Path:
     """``root / relative`` resolved, refusing absolute paths and anything resolving outside the root."""
     if Path(relative).is_absolute() or PurePosixPath(relative).is_absolute():
@@ -341,11 +376,20 @@ def inside_root(root: Path, relative: str, where: str) -> Path:
     return resolved
 
 
-def _check_paths(cfg: Config) -> None:
+# Where vaultproof writes: checked even when left at their defaults (a committed ``reports`` or
+# ``build`` symlink must not carry the writes out of the project).
+_WRITTEN = frozenset({"reports_dir", "baseline", "cache_dir"})
+
+
+def _check_paths(cfg: Config, configured: Iterable[str]) -> None:
+    """Every path the project's vaultproof.toml sets, and every place vaultproof writes, stays inside
+    the project (command-line paths are the user's own choice)."""
+    given = set(configured)
     for f in OPTIONS:
         kind = f.metadata["kind"]
         value = getattr(cfg, f.name)
-        if value is None or f.name in cfg.from_cli or not isinstance(kind, RelPath | RelPaths):
+        checked = f.name in given or (f.name in _WRITTEN and f.name not in cfg.from_cli)
+        if not checked or value is None or not isinstance(kind, RelPath | RelPaths):
             continue
         where = f"{CONFIG_NAME}: [{f.metadata['section']}] {f.metadata['key']}"
         for entry in value if isinstance(value, tuple) else (value,):
@@ -405,15 +449,26 @@ def load(root: Path, overrides: Mapping[str, Any] | None = None) -> Config:
         )
     values = parse_file(_read_toml(path))
     cli = parse_cli(overrides or {})
-    if "optimizer_runs" not in values or "evm_version" not in values:
-        runs, evm = _foundry_optimizer(root)
-        values.setdefault("optimizer_runs", runs)
-        values.setdefault("evm_version", evm)
     if not values.get("name"):
         values["name"] = root.name
     cfg = Config(root=root, **{**values, **cli}, from_cli=frozenset(cli))
-    _check_paths(cfg)
-    return cfg
+    _check_paths(cfg, set(values) - set(cli))
+    return _resolved(cfg, values)
+
+
+_COMPILE_KEYS = ("solc_version", "foundry_profile", "optimizer", "optimizer_runs", "via_ir", "evm_version")
+
+
+def _resolved(cfg: Config, values: Mapping[str, Any]) -> Config:
+    """The target's compile settings resolved once (vaultproof.target: [project] over foundry.toml)."""
+    given: dict[str, Any] = {key: values[key] for key in _COMPILE_KEYS if key in values}
+    if "configured_remappings" in values:
+        given["remappings"] = list(values["configured_remappings"])
+    if "libs" in values:
+        given["libs"] = list(values["libs"])
+    settings = resolve(cfg.root, given)
+    dependency_dirs = tuple(dict.fromkeys((*DEFAULT_DIRS, *settings.libs, *cfg.dependencies)))
+    return replace(cfg, compile=settings, remappings=settings.remappings, dependency_dirs=dependency_dirs)
 
 
 def defaults() -> dict[str, Any]:

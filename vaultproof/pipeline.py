@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import json
 import platform
+import sys
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from vaultproof import __version__
-from vaultproof.analysis import AnalysisOutcome, run_analysis
+from vaultproof.analysis import AnalysisOutcome, run_analysis, without_ir_errors
 from vaultproof.cache import Cache, digest, engine_digest, file_digests
 from vaultproof.compile import (
     CompiledProject,
@@ -31,11 +33,12 @@ from vaultproof.compile import (
 from vaultproof.config import Config
 from vaultproof.console import Console
 from vaultproof.errors import BaselineError
-from vaultproof.output import report_lock, write_file
+from vaultproof.output import report_lock, write_set
 from vaultproof.prover.prove import ProveFacts, ProveOutcome, prove_facts, prove_from_facts
 from vaultproof.prover.registry import DetectorChecker, Registry
 from vaultproof.prover.runner import declared_registry, module_files
 from vaultproof.results import ExitCode, RunResult, ToolVersions, Verdict
+from vaultproof.toollog import LogLine, ToolLog
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,17 @@ class RunOptions:
     gate: bool = False
     update_baseline: bool = False
     mutants: bool = True
+
+
+@dataclass(frozen=True)
+class CachedCompilation:
+    """A compilation as the cache keeps it: crytic-compile's export and what compiling logged."""
+
+    inputs: tuple[tuple[str, str], ...]
+    export: dict[str, Any]
+    solc_version: str
+    solc_origin: str
+    log: tuple[LogLine, ...]
 
 
 @dataclass(frozen=True)
@@ -88,14 +102,20 @@ class Workspace:
         """The compilation: reloaded from crytic-compile's cached export when the sources, compiler and
         settings are unchanged (no solc run), else compiled (and its export cached)."""
         cached = self.cache.get("compilation", self.compile_key)
-        if isinstance(cached, tuple) and len(cached) == 3 and _unchanged(cached[0]):
+        if isinstance(cached, CachedCompilation) and _unchanged(cached.inputs):
             self.console.step("compile: unchanged sources (compilation reloaded from the cache)")
-            return reload_compilation(self.config, cached[1], cached[2])
+            return reload_compilation(
+                self.config, cached.export, cached.solc_version, cached.solc_origin, ToolLog(list(cached.log))
+            )
         project = compile_stage(self.config, self.console)
-        inputs = file_digests(project.inputs())
-        self.cache.put(
-            "compilation", self.compile_key, (inputs, export_compilation(project), project.solc_version)
+        entry = CachedCompilation(
+            inputs=file_digests(project.inputs()),
+            export=export_compilation(project),
+            solc_version=project.solc_version,
+            solc_origin=project.solc_origin,
+            log=tuple(project.log.lines),  # what compiling logged (Slither's part is logged again)
         )
+        self.cache.put("compilation", self.compile_key, entry)
         return project
 
     @cached_property
@@ -103,7 +123,7 @@ class Workspace:
         from vaultproof.toolchain import locate
 
         cfg = self.config
-        toolchain = locate(cfg.root, cfg.solc_shim)
+        toolchain = locate(cfg.root, cfg.solc_shim)  # no version: nothing is installed to name the key
         sources = [
             (p.relative_to(cfg.root).as_posix(), h)
             for p, h in ((Path(p), h) for p, h in file_digests(project_sources(cfg)))
@@ -113,9 +133,9 @@ class Workspace:
             engine_digest(),
             toolchain.identity(),
             cfg.sources,
+            cfg.compile,  # solc version (or none: from the pragmas, which are in the sources), optimizer, …
             cfg.remappings,
-            cfg.optimizer_runs,
-            cfg.evm_version,
+            cfg.dependency_dirs,
             cfg.size_limit,
             str(cfg.root),  # Slither's facts carry paths; a moved checkout recompiles once
             tuple(sources),
@@ -184,7 +204,10 @@ def _unchanged(inputs: tuple[tuple[str, str], ...]) -> bool:
 def compile_stage(config: Config, console: Console) -> CompiledProject:
     console.step(f"compile: {', '.join(config.sources)} with the solc shim")
     project = compile_project(config)
-    console.step(f"compile: {len(project.project_contracts())} contracts, solc {project.solc_version}")
+    console.step(
+        f"compile: {len(project.project_contracts())} contracts, solc {project.solc_version} "
+        f"(from {project.solc_origin})"
+    )
     return project
 
 
@@ -249,10 +272,13 @@ def _run_locked(
         else ()
     )
 
+    # Detector properties left unchecked by a tool failure are ERROR; so is a proved property whose target
+    # function Slither could not lower to IR.
+    proved = without_ir_errors(proof.properties, proof.catalogue, analysis.without_ir)
     draft = RunResult(
         project=config.name,
         catalogue=proof.catalogue,
-        properties=proof.properties,
+        properties=(*proved, *analysis.properties),
         seed_findings=proof.seed_findings,
         metrics=proof.metrics,
         static_findings=analysis.findings,
@@ -263,7 +289,7 @@ def _run_locked(
         exit_code=ExitCode.CLEAN,
         notes=analysis.notes,
     )
-    slither = {"slither.json": analysis.slither_json}
+    slither = analysis_files(analysis)
     from vaultproof.report import write_reports
 
     try:
@@ -285,6 +311,8 @@ def _run_locked(
         # A path relative to the project keeps results.json and the reports identical across checkouts.
         gate = replace(gate, baseline=_display_path(baseline_path, config.root))
     exit_code = ExitCode.REGRESSION if gate is not None and not gate.passed else ExitCode.CLEAN
+    if analysis.tool_errors:
+        exit_code = ExitCode.BAD_INPUT  # the reports are written (they say ERROR) but the run failed
     result = replace(draft, gate=gate, exit_code=exit_code)
 
     for path in write_reports(result, out_dir, config.fail_on, extra=slither):
@@ -296,12 +324,22 @@ def _run_locked(
         for improvement in gate.improvements:
             console.step(f"gate: improvement: {improvement}")
     console.summary(summary_line(result))
+    for error in analysis.tool_errors:
+        print(f"vaultproof: error: {error}", file=sys.stderr)
     return result
 
 
-def write_slither_json(analysis: AnalysisOutcome, out_dir: Path) -> Path:
-    """Every detector result in Slither's own ``--json`` shape, so existing Slither tooling can read it."""
-    return write_file(out_dir / "slither.json", analysis.slither_json)
+def analysis_files(analysis: AnalysisOutcome) -> dict[str, str]:
+    """slither.json (Slither's own ``--json`` shape, so existing Slither tooling can read it) and
+    slither.log (what crytic-compile and Slither logged at warning or above, checkout-independent)."""
+    from vaultproof.toollog import LOG_NAME
+
+    return {"slither.json": analysis.slither_json, LOG_NAME: analysis.log_text}
+
+
+def write_analysis_files(analysis: AnalysisOutcome, out_dir: Path) -> list[Path]:
+    """``vaultproof analyse``'s output: the two files of :func:`analysis_files`, as one set."""
+    return write_set(out_dir, analysis_files(analysis))
 
 
 def _display_path(path: Path, root: Path) -> str:

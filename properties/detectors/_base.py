@@ -2,8 +2,9 @@
 
 Settings come from ``[analyse.detectors.<ARGUMENT>]`` in ``vaultproof.toml``. The engine passes them in
 with :meth:`VaultproofDetector.configure` (a subclass carrying its own ``CONFIG``, so nothing global is
-mutated); on the plain Slither CLI path (``slither . --detect vp-…``) the detector looks for a
-``vaultproof.toml`` next to the target and otherwise falls back to ``DEFAULTS``.
+mutated); on the plain Slither CLI path (``slither . --detect vp-…``) the detector reads the
+``vaultproof.toml`` of the analysed project (never of the current directory) and otherwise falls back
+to ``DEFAULTS``.
 """
 
 from __future__ import annotations
@@ -18,8 +19,12 @@ from slither.core.declarations import Contract, Function
 from slither.detectors.abstract_detector import AbstractDetector
 from slither.utils.output import Output
 
+from vaultproof.dependencies import DEFAULT_DIRS, is_dependency_path
+
 WIKI_ROOT = "properties/detectors/README.md"
 _PROPERTY_ID = re.compile(r"[A-Z]+-[0-9]+")
+# A directory holding one of these is a project root: the settings search stops there.
+_PROJECT_MARKERS = ("foundry.toml", "hardhat.config.js", "hardhat.config.ts", "package.json", ".git")
 
 
 class SettingsError(ValueError):
@@ -37,6 +42,8 @@ class VaultproofDetector(AbstractDetector):  # type: ignore[misc]
     CONFIG: ClassVar[Mapping[str, Any] | None] = None
     # Engine facts (size limit, upgrade pairs) that are configured outside the detector's own table.
     CONTEXT: ClassVar[Mapping[str, Any]] = {}
+    # Whether the detector reads SlithIR: a function Slither could not lower makes its result ERROR.
+    NEEDS_IR: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """A concrete detector (one that declares its ``ARGUMENT``) must name the property it decides;
@@ -81,10 +88,19 @@ class VaultproofDetector(AbstractDetector):  # type: ignore[misc]
         return merged
 
     def _settings_near_target(self) -> Mapping[str, Any]:
-        """CLI path: the ``[analyse.detectors.<ARGUMENT>]`` table of the nearest vaultproof.toml, if any."""
+        """CLI path: the ``[analyse.detectors.<ARGUMENT>]`` table of the analysed project's vaultproof.toml.
+
+        The search walks up from the target only to the project's own root (the first directory holding
+        vaultproof.toml, or a project marker such as foundry.toml or .git): an enclosing checkout's
+        configuration, or the current directory's, must never configure another project's detectors.
+        """
         start = self._target_directory()
-        for directory in (start, *start.parents, Path.cwd()):
+        for directory in (start, *start.parents):
             candidate = directory / "vaultproof.toml"
+            if not candidate.is_file():
+                if any((directory / marker).exists() for marker in _PROJECT_MARKERS):
+                    return {}
+                continue
             if candidate.is_file():
                 try:
                     data = tomllib.loads(candidate.read_text(encoding="utf-8"))
@@ -107,12 +123,10 @@ class VaultproofDetector(AbstractDetector):  # type: ignore[misc]
         sources = sorted(
             Path(c.source_mapping.filename.absolute).parent
             for c in self.compilation_unit.contracts
-            if not c.is_from_dependency()
-            and c.source_mapping.filename.absolute
-            and "node_modules" not in Path(c.source_mapping.filename.absolute).parts
+            if c.source_mapping.filename.absolute and not self.is_dependency(c)
         )
         if not sources:
-            return Path.cwd()
+            return Path(getattr(self.compilation_unit.crytic_compile, "working_dir", ".")).resolve()
         common = sources[0]
         for source in sources[1:]:
             while common not in (source, *source.parents):
@@ -146,14 +160,18 @@ class VaultproofDetector(AbstractDetector):  # type: ignore[misc]
 
     # -- selection helpers -------------------------------------------------------------------------
 
+    def is_dependency(self, contract: Contract) -> bool:
+        """:func:`is_dependency` with the project's configured dependency directories."""
+        return is_dependency(contract, tuple(self.CONTEXT.get("dependency_dirs", DEFAULT_DIRS)))
+
     def project_contracts(self) -> list[Contract]:
         """Derived contracts outside dependencies, in a stable order."""
-        contracts = [c for c in self.compilation_unit.contracts_derived if not is_dependency(c)]
+        contracts = [c for c in self.compilation_unit.contracts_derived if not self.is_dependency(c)]
         return sorted(contracts, key=lambda c: (c.source_mapping.filename.relative, c.name))
 
     def all_project_contracts(self) -> list[Contract]:
         """Every contract (derived or not, interfaces excluded) outside dependencies."""
-        contracts = [c for c in self.compilation_unit.contracts if not is_dependency(c)]
+        contracts = [c for c in self.compilation_unit.contracts if not self.is_dependency(c)]
         return sorted(contracts, key=lambda c: (c.source_mapping.filename.relative, c.name))
 
     def selected_functions(self, configured: list[str], with_modifiers: bool = True) -> list[Function]:
@@ -176,10 +194,10 @@ def by_canonical_name(function: Function) -> str:
     return str(function.canonical_name)
 
 
-def is_dependency(contract: Contract) -> bool:
-    """Library code (node_modules), however it was compiled (remapped standard-json does not mark it)."""
-    filename = contract.source_mapping.filename.absolute or ""
-    return bool(contract.is_from_dependency()) or "node_modules" in Path(filename).parts
+def is_dependency(contract: Contract, dirs: tuple[str, ...] = DEFAULT_DIRS) -> bool:
+    """Library code, by the engine's one path rule (node_modules, lib/, the project's vendored dirs)."""
+    filename = contract.source_mapping.filename
+    return is_dependency_path(str(filename.relative or filename.absolute or ""), dirs)
 
 
 def _same_kind(value: Any, default: list[Any]) -> bool:

@@ -31,7 +31,12 @@ FUNCTION_LEVEL: dict[str, tuple[set[str], set[tuple[str, str]]]] = {
     ),
     "vp-return-value-proceeds": (
         {"ST4Cases"},
-        {("ST4Cases", "badReturnValue"), ("ST4Cases", "badTryReturnValue")},
+        {
+            ("ST4Cases", "badReturnValue"),
+            ("ST4Cases", "badTryReturnValue"),
+            ("ST4Cases", "badNoBalanceRead"),
+            ("ST4Cases", "_badSwapHelper"),
+        },
     ),
     "vp-authorization-revoked": (
         {"ST5Cases"},
@@ -47,8 +52,13 @@ FUNCTION_LEVEL: dict[str, tuple[set[str], set[tuple[str, str]]]] = {
         {("ST6Cases", "badSetOracle"), ("ST6Cases", "badSetSlippage")},
     ),
     "vp-missing-nonreentrant": (
-        {"ST7Cases", "ST7PlainCases"},
-        {("ST7Cases", "badUnguarded"), ("ST7Cases", "badPublicUnguarded")},
+        {"ST7Cases", "ST7PlainCases", "ST7DelegatedGuard"},
+        {
+            ("ST7Cases", "badUnguarded"),
+            ("ST7Cases", "badPublicUnguarded"),
+            ("ST7DelegatedGuard", "badWritesBeforeGuarded"),
+            ("ST7DelegatedGuard", "badUnguardedHelperToo"),
+        },
     ),
     "vp-field-read-outside-accessor": (
         {"ST12Cases", "ST12ThroughAccessor"},
@@ -59,8 +69,11 @@ FUNCTION_LEVEL: dict[str, tuple[set[str], set[tuple[str, str]]]] = {
         },
     ),
     "vp-unchecked-downcast": (
-        {"ST13Cases"},
+        {"ST13Cases", "ST13BoundCases"},
         {
+            ("ST13BoundCases", "badBoundByWideVariable"),
+            ("ST13BoundCases", "badShiftTooSmall"),
+            ("ST13BoundCases", "badAmountNextToHash"),
             ("ST13Cases", "badCast"),
             ("ST13Cases", "badIntCast"),
             ("ST13Cases", "badSignCast"),
@@ -128,6 +141,34 @@ def test_st1_view_calls_only_with_include_view(run_configured: Callable[..., lis
 def test_st1_unknown_configured_function_is_reported(run_configured: Callable[..., list[Hit]]) -> None:
     hits = run_configured("vp-unguarded-external-call-in-loop", {"functions": ["ST1Cases.noSuchFunction"]})
     assert any("ST1Cases.noSuchFunction" in h.description and "not" in h.description for h in hits)
+
+
+def test_st1_default_roots_cover_absorb_flash_callbacks_and_what_they_reach(
+    fixture_hits: dict[str, list[Hit]],
+) -> None:
+    # absorb (its loop reaches _absorbOne's call), onFlashLoan, and ST1Keeper.sweep reached from
+    # absorbAndSweep through the IKeeper interface; rebalance and sweepUnreached are in no frame.
+    hits = fixture_hits["vp-unguarded-external-call-in-loop"]
+    assert _flagged(hits, {"ST1RootCases", "ST1Keeper"}) == {
+        ("ST1RootCases", "_absorbOne"),
+        ("ST1RootCases", "onFlashLoan"),
+        ("ST1Keeper", "sweep"),
+    }
+
+
+def test_st1_roots_are_configurable(run_configured: Callable[..., list[Hit]]) -> None:
+    hits = run_configured(
+        "vp-unguarded-external-call-in-loop", {"roots": ["ST1RootCases.rebal*"], "pattern": ""}
+    )
+    assert {(h.contract, h.function) for h in hits} == {("ST1RootCases", "rebalance")}
+
+
+# ---------------------------------------------------------------------------------------- ST-2
+
+
+def test_st2_roots_restrict_the_check_to_their_frame(run_configured: Callable[..., list[Hit]]) -> None:
+    hits = run_configured("vp-unbounded-loop", {"roots": ["ST2Cases.badStorageLength"]})
+    assert {(h.contract, h.function) for h in hits} == {("ST2Cases", "badStorageLength")}
 
 
 # ---------------------------------------------------------------------------------------- ST-3

@@ -23,7 +23,7 @@ from vaultproof.prover.registry import Registry
 from vaultproof.prover.runner import Job, JobKind, load_registry, run_job
 from vaultproof.prover.solver import SolverSettings
 from vaultproof.results import ExitCode
-from vaultproof.toolchain import ENGINE_ROOT, locate
+from vaultproof.toolchain import ENGINE_ROOT, PACKAGE_SHIM, locate
 
 TINY = Path(__file__).resolve().parents[1] / "fixtures" / "projects" / "tiny"
 
@@ -136,7 +136,7 @@ def test_a_project_solc_runs_only_when_declared(tmp_path: Path) -> None:
     (project / "tools" / "solc").chmod(0o755)
     shutil.copytree(ENGINE_ROOT / "node_modules" / "solc", project / "node_modules" / "solc", symlinks=True)
     toolchain = locate(project, config_module.load(project).solc_shim)
-    assert toolchain.solc_shim == (ENGINE_ROOT / "tools" / "solc").resolve()
+    assert toolchain.solc_shim == PACKAGE_SHIM.resolve()  # the engine's own
     assert toolchain.node_modules == ENGINE_ROOT / "node_modules"
     (project / "vaultproof.toml").write_text(
         "[project]\nsolc = 'tools/solc'\n[prove]\nproperties = 'props_f'\n"

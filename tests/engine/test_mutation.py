@@ -65,7 +65,7 @@ def test_a_mutant_is_triaged_with_the_projects_triage_file(tmp_path: Path) -> No
     from vaultproof.mutation import _mutated_copy
 
     project = tmp_path / "tiny"
-    shutil.copytree(TINY, project)
+    shutil.copytree(TINY, project, symlinks=True)  # its node_modules is a link to the engine's
     triage = project / "triage.toml"
     triage.write_text("")
     cfg = replace(config_module.load(project), triage_file="triage.toml")  # relative to the project root

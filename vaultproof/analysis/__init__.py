@@ -13,9 +13,9 @@ from vaultproof.analysis.findings import is_dependency_only, sort_key, to_findin
 from vaultproof.analysis.triage import TriageEntry, apply_triage, load_triage
 from vaultproof.compile import CompiledProject
 from vaultproof.console import Console
-from vaultproof.errors import ToolError
 from vaultproof.prover.registry import DetectorChecker, Registry
-from vaultproof.results import BytecodeSize, StaticFinding
+from vaultproof.results import BytecodeSize, CatalogueEntry, PropertyResult, StaticFinding, Verdict
+from vaultproof.toollog import capture_tool_logs
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,15 @@ class AnalysisOutcome:
     # reports/slither.json; triaged findings are included (Slither does not know about triage).
     slither_json: str = ""
     stale_triage: tuple[str, ...] = ()
+    # A detector that crashed, or ran over functions Slither could not lower to IR: the tool failed, the
+    # code was not checked. Never a finding; ``analyse`` exits 2 and the report says ERROR.
+    tool_errors: tuple[str, ...] = ()
+    # ERROR verdicts for the detector properties (ST-*) those failures left unchecked.
+    properties: tuple[PropertyResult, ...] = ()
+    # Project functions without SlithIR (``Contract.function``): their calls and loops were never seen.
+    without_ir: tuple[str, ...] = ()
+    # reports/slither.log: what crytic-compile and Slither logged at warning or above.
+    log_text: str = ""
 
 
 def run_analysis(project: CompiledProject, registry: Registry, console: Console) -> AnalysisOutcome:
@@ -38,7 +47,10 @@ def run_analysis(project: CompiledProject, registry: Registry, console: Console)
         entries = load_triage(config.path(config.triage_file))
 
     console.step(f"analyse: {len(builtins)} Slither detectors + {len(plugin)} project detectors")
-    runs = run_detectors(project.slither, [*builtins, *plugin], set(builtins))
+    slither = project.slither
+    with capture_tool_logs(project.log, config.root):
+        runs = run_detectors(slither, [*builtins, *plugin], set(builtins))
+    without_ir = _project_functions_without_ir(project)
 
     property_of = {
         p.checker.argument: p.id
@@ -47,15 +59,24 @@ def run_analysis(project: CompiledProject, registry: Registry, console: Console)
     }
     findings: list[StaticFinding] = []
     raw: list[dict[str, Any]] = []
-    notes: list[str] = []
+    notes: list[str] = [
+        f"Slither could not lower {name} to SlithIR: its calls, loops and writes were not analysed"
+        for name in without_ir
+    ]
+    tool_errors: list[str] = []
+    unchecked: dict[str, str] = {}
     for run in runs:
         check_id = property_of.get(run.argument, run.argument)
         if run.error:
-            # A crashed detector decides nothing: a tool failure (exit 2), never a finding the gate
-            # could read as a regression (exit 1) or a triage could silence.
-            raise ToolError(f"detector {run.argument} ({check_id}) crashed: {run.error}")
+            message = f"detector {run.argument} crashed: {run.error}"
+            tool_errors.append(message)
+            notes.append(f"tool error: {message}; its property is not checked")
+            unchecked[run.argument] = message
+            continue
+        if without_ir and run.needs_ir:
+            unchecked.setdefault(run.argument, f"Slither could not lower {', '.join(without_ir)} to SlithIR")
         for found in run.results:
-            if is_dependency_only(found):
+            if is_dependency_only(found, config.dependency_dirs):
                 continue
             result = portable(found, project.config.root)
             raw.append(result)
@@ -74,13 +95,72 @@ def run_analysis(project: CompiledProject, registry: Registry, console: Console)
         f"{len(stale)} stale triage entries"
     )
     console.step(f"analyse: {len(sizes)} deployable contracts sized, {len(over)} over {config.size_limit} B")
+    if without_ir:
+        tool_errors.append(
+            f"Slither could not lower {len(without_ir)} project function(s) to SlithIR: "
+            f"{', '.join(without_ir)} (see {config.reports_dir}/slither.log)"
+        )
+    errors = tuple(
+        PropertyResult(property_id=pid, verdict=Verdict.ERROR, seconds=0.0, obligations=(), reason=why)
+        for argument, why in sorted(unchecked.items())
+        if (pid := property_of.get(argument)) is not None
+    )
     return AnalysisOutcome(
         findings=triaged,
         sizes=sizes,
         notes=tuple(notes),
-        slither_json=slither_json(raw),
+        slither_json=slither_json(raw, tuple(tool_errors)),
         stale_triage=stale_text,
+        tool_errors=tuple(tool_errors),
+        properties=errors,
+        without_ir=without_ir,
+        log_text=project.log.text(),
     )
+
+
+def _project_functions_without_ir(project: CompiledProject) -> tuple[str, ...]:
+    """The IR failures Slither logged, restricted to the project's own contracts."""
+    failed = set(project.log.without_ir())
+    if not failed:
+        return ()
+    ours = set()
+    for contract in project.slither.contracts:
+        source = contract.source_mapping.filename.relative if contract.source_mapping else ""
+        if project.is_dependency(str(source or "")):
+            continue
+        for function in contract.functions_and_modifiers:
+            name = f"{contract.name}.{function.name}"
+            if name in failed:
+                ours.add(name)
+    for unit in project.slither.compilation_units:
+        ours.update(f.name for f in unit.functions_top_level if f.name in failed)
+    return tuple(sorted(ours))
+
+
+def without_ir_errors(
+    properties: tuple[PropertyResult, ...],
+    catalogue: tuple[CatalogueEntry, ...],
+    without_ir: tuple[str, ...],
+) -> tuple[PropertyResult, ...]:
+    """A proved property whose target function has no SlithIR was decided without seeing that code:
+    ERROR, with the reason, instead of the verdict."""
+    if not without_ir:
+        return properties
+    missing = set(without_ir)
+    targets = {c.id: {str(t) for t in c.targets} for c in catalogue}
+    out = []
+    for result in properties:
+        hit = sorted(targets.get(result.property_id, set()) & missing)
+        if hit:
+            result = PropertyResult(
+                property_id=result.property_id,
+                verdict=Verdict.ERROR,
+                seconds=result.seconds,
+                obligations=result.obligations,
+                reason=f"Slither could not lower {', '.join(hit)} to SlithIR; the code tie is unchecked",
+            )
+        out.append(result)
+    return tuple(out)
 
 
 def portable(value: Any, root: Path) -> Any:
@@ -96,11 +176,13 @@ def portable(value: Any, root: Path) -> Any:
     return value
 
 
-def slither_json(results: list[dict[str, Any]]) -> str:
-    """Results in the shape ``slither --json`` writes, deterministically ordered."""
+def slither_json(results: list[dict[str, Any]], errors: tuple[str, ...] = ()) -> str:
+    """Results in the shape ``slither --json`` writes, deterministically ordered; like Slither, a failed
+    run says ``"success": false`` with the error (here: the tool errors, one per line)."""
     ordered = sorted(results, key=lambda r: (str(r.get("check", "")), str(r.get("id", ""))))
-    document = {"success": True, "error": None, "results": {"detectors": ordered}}
+    error = "\n".join(errors) if errors else None
+    document = {"success": not errors, "error": error, "results": {"detectors": ordered}}
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
 
 
-__all__ = ["AnalysisOutcome", "run_analysis", "slither_json"]
+__all__ = ["AnalysisOutcome", "run_analysis", "slither_json", "without_ir_errors"]

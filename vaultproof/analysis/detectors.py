@@ -12,9 +12,9 @@ from typing import Any
 from vaultproof.config import Config
 from vaultproof.errors import ConfigError, RegistryError
 
-_QUIET = logging.getLogger("vaultproof.analysis.detectors")
-_QUIET.addHandler(logging.NullHandler())
-_QUIET.propagate = False
+# Detectors log their results at info (dropped) and their troubles at warning or above, which propagate
+# to the capture that writes reports/slither.log.
+_DETECTOR_LOG = logging.getLogger("Detectors")
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,9 @@ class DetectorRun:
     builtin: bool
     results: tuple[dict[str, Any], ...]
     error: str = ""
+    # False for a detector that reads no SlithIR (bytecode sizes, storage layout): functions Slither could
+    # not lower cannot make it incomplete.
+    needs_ir: bool = True
 
 
 def builtin_detectors(exclude: tuple[str, ...]) -> list[Any]:
@@ -68,6 +71,7 @@ def plugin_detectors(config: Config) -> list[Any]:
     context: Mapping[str, Any] = {
         "size_limit": config.size_limit,
         "upgrades": [(u.previous, u.current) for u in config.upgrades],
+        "dependency_dirs": list(config.dependency_dirs),
     }
     try:
         configure = getattr(module, "configured_detectors", None)
@@ -106,10 +110,10 @@ def run_detectors(slither: Any, classes: list[Any], builtin: set[Any]) -> list[D
         error = ""
         for unit in slither.compilation_units:
             try:
-                detector = cls(unit, slither, _QUIET)
+                detector = cls(unit, slither, _DETECTOR_LOG)
                 collected.extend(detector.detect())
             except Exception as exc:  # a crashing detector must surface, not pass silently
-                error = f"{type(exc).__name__}: {exc}"
+                error = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
                 break
         runs.append(
             DetectorRun(
@@ -118,6 +122,7 @@ def run_detectors(slither: Any, classes: list[Any], builtin: set[Any]) -> list[D
                 builtin=cls in builtin,
                 results=tuple(collected),
                 error=error,
+                needs_ir=bool(getattr(cls, "NEEDS_IR", True)),
             )
         )
     return runs

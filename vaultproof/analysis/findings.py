@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from vaultproof.dependencies import DEFAULT_DIRS, is_dependency_path
 from vaultproof.results import Severity, SourceLocation, StaticFinding
 
 _IMPACTS = {
@@ -79,16 +80,16 @@ def locations(result: Mapping[str, Any], limit: int = 12) -> tuple[SourceLocatio
     return tuple(seen)
 
 
-def _in_dependency(mapping: Mapping[str, Any]) -> bool:
-    return bool(mapping.get("is_dependency")) or "node_modules/" in str(mapping.get("filename_relative", ""))
+def _in_dependency(mapping: Mapping[str, Any], dirs: tuple[str, ...] = DEFAULT_DIRS) -> bool:
+    return is_dependency_path(str(mapping.get("filename_relative", "")), dirs)
 
 
-def is_dependency_only(result: Mapping[str, Any]) -> bool:
-    """All located elements are in dependencies (node_modules): not this project's finding."""
+def is_dependency_only(result: Mapping[str, Any], dirs: tuple[str, ...] = DEFAULT_DIRS) -> bool:
+    """All located elements are in dependencies (node_modules, lib/, vendored): not this project's finding."""
     mapped = [e.get("source_mapping") for e in result.get("elements", []) if e.get("source_mapping")]
     if not mapped:
         return False
-    return all(_in_dependency(m) for m in mapped)
+    return all(_in_dependency(m, dirs) for m in mapped)
 
 
 def to_finding(result: Mapping[str, Any], title: str, check_id: str) -> StaticFinding:

@@ -21,6 +21,7 @@ from fractions import Fraction
 from typing import Any
 
 from vaultproof.compile import CompiledProject
+from vaultproof.dependencies import DEFAULT_DIRS, is_dependency_path
 from vaultproof.errors import VaultproofError
 
 
@@ -50,15 +51,17 @@ def extract_params(project: CompiledProject) -> dict[str, int]:
 
 def extract_params_report(project: CompiledProject) -> ParamsExtraction:
     """Like :func:`extract_params`, also reporting integer constants that were skipped and why."""
-    return params_from_contracts(project.slither.contracts)
+    return params_from_contracts(project.slither.contracts, project.config.dependency_dirs)
 
 
-def params_from_contracts(contracts: Iterable[Any]) -> ParamsExtraction:
+def params_from_contracts(
+    contracts: Iterable[Any], dependency_dirs: tuple[str, ...] = DEFAULT_DIRS
+) -> ParamsExtraction:
     """Fold the integer constants of Slither ``Contract`` objects (exposed for tests and other front ends)."""
     values: dict[str, int] = {}
     skipped: dict[str, str] = {}
     for contract in contracts:
-        if _is_dependency(contract):
+        if _is_dependency(contract, dependency_dirs):
             continue
         for variable in contract.state_variables:
             if not _integer_type(variable.type):
@@ -86,10 +89,10 @@ def params_from_contracts(contracts: Iterable[Any]) -> ParamsExtraction:
     return ParamsExtraction(values=dict(sorted(values.items())), skipped=dict(sorted(skipped.items())))
 
 
-def _is_dependency(contract: Any) -> bool:
+def _is_dependency(contract: Any, dirs: tuple[str, ...] = DEFAULT_DIRS) -> bool:
     filename = getattr(contract.source_mapping, "filename", None)
     text = str(getattr(filename, "relative", "") or getattr(filename, "absolute", ""))
-    return "node_modules/" in text or text.startswith("node_modules")
+    return is_dependency_path(text, dirs)
 
 
 def _integer_type(sol_type: Any) -> tuple[int, bool] | None:

@@ -18,7 +18,7 @@ from properties.detectors._base import (
     WIKI_ROOT,
     by_canonical_name,
 )
-from properties.detectors.calls._frame import FRAME_PATTERN, FrameDetector
+from properties.detectors.calls._frame import DEFAULT_ROOTS, FRAME_PATTERN, FrameDetector
 
 
 class StorageWriteAfterExternalCall(FrameDetector):
@@ -44,6 +44,7 @@ class StorageWriteAfterExternalCall(FrameDetector):
     DEFAULTS: ClassVar[dict[str, Any]] = {
         "functions": [],
         "pattern": FRAME_PATTERN,
+        "roots": DEFAULT_ROOTS,
         "trusted": [],
         "balance_functions": ["balanceOf", "getBalance"],
     }

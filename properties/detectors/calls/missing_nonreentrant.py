@@ -28,7 +28,8 @@ class MissingNonReentrant(VaultproofDetector):
     WIKI_DESCRIPTION = (
         "In a configured contract (default: every contract that has a `nonReentrant` modifier), every "
         "public/external state-changing function must carry the guard; one unguarded entry point is enough "
-        "for a re-entrant callee to reach inconsistent state."
+        "for a re-entrant callee to reach inconsistent state. An entry point whose every effect happens "
+        "inside an internal callee carrying the guard (`withdraw() { _withdraw(); }`) is guarded."
     )
     WIKI_EXPLOIT_SCENARIO = (
         "Liquidation is guarded but `deallocateFromPosition` is not; a maker hook called during the "
@@ -69,12 +70,43 @@ class MissingNonReentrant(VaultproofDetector):
                 modifiers = {m.name for m in function.modifiers}
                 if modifiers & set(guards) or modifiers & set(exempt_modifiers) or _self_only(function):
                     continue
+                if _guarded_through_callee(function, set(guards)):
+                    continue
                 info: DETECTOR_INFO = [
                     function,
                     f" in {contract.name} is state-changing and not {guards[0]}\n",
                 ]
                 results.append(self.generate_result(info))
         return results
+
+
+def _has_effects(function: Function) -> bool:
+    """Writes storage or makes a state-changing external call (itself or through internal callees)."""
+
+    def direct(f: Function) -> bool:
+        return any(_ir.node_writes_storage(n) or _ir.state_changing_call_irs(n) for n in f.nodes)
+
+    return _ir.transitive(function, direct)
+
+
+def _guarded_through_callee(function: Function, guards: set[str]) -> bool:
+    """``function withdraw(x) external { _withdraw(msg.sender, x); }`` with ``_withdraw`` carrying the guard:
+    every effect of the entry point happens inside a guarded internal callee, so a re-entrant call through it
+    reverts exactly as if the entry point itself were guarded. An effect outside the guarded callee (a write
+    before the call, an unguarded helper that writes) leaves the window open and is still flagged."""
+    delegated = False
+    for node in function.nodes:
+        if _ir.node_writes_storage(node) or _ir.state_changing_call_irs(node):
+            return False
+        for ir in node.irs:
+            callee = _ir.internal_callees(ir)
+            if callee is None:
+                continue
+            if {m.name for m in callee.modifiers} & guards:
+                delegated = True
+            elif _has_effects(callee):
+                return False
+    return delegated
 
 
 def _self_only(function: Function) -> bool:

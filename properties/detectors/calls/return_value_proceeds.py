@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 from slither.core.cfg.node import Node
@@ -29,18 +30,24 @@ from properties.detectors._base import (
     VaultproofDetector,
 )
 
+# External calls that sell or swap: their return value is the callee's claim of what it paid out.
+SELL_PATTERN = r"(?i)(swap|sell|exchange|trade|marketorder|exactinput|exactoutput)"
+
 
 class ReturnValueProceeds(VaultproofDetector):
     PROPERTY = "ST-4"
     ARGUMENT = "vp-return-value-proceeds"
-    HELP = "Proceeds taken from a callee's return value although a balance delta is measured"
+    HELP = "Proceeds taken from a callee's return value instead of a measured balance delta"
     IMPACT = DetectorClassification.MEDIUM
     CONFIDENCE = DetectorClassification.MEDIUM
     WIKI = f"{WIKI_ROOT}#vp-return-value-proceeds"
     WIKI_TITLE = "Proceeds from a return value instead of the balance delta"
     WIKI_DESCRIPTION = (
         "A function reads a balance before and after a state-changing external call, yet uses the value the "
-        "callee returned for its accounting. A malicious or buggy callee can report any amount."
+        "callee returned for its accounting; or it takes the proceeds of a sale or swap (a call whose name "
+        "matches `sell_pattern`) from the call's return value and books them without measuring the balance "
+        "delta at all, wherever that happens (an internal helper returning them counts). A malicious or "
+        "buggy callee can report any amount."
     )
     WIKI_EXPLOIT_SCENARIO = (
         "`(, uint256 quote) = book.placeMarketOrder(...)`; the book reports more quote than it delivered and "
@@ -49,7 +56,11 @@ class ReturnValueProceeds(VaultproofDetector):
     WIKI_RECOMMENDATION = (
         "Use `balanceAfter - balanceBefore` as the proceeds; treat the return value as a hint."
     )
-    DEFAULTS: ClassVar[dict[str, Any]] = {"balance_functions": ["balanceOf", "getBalance"], "functions": []}
+    DEFAULTS: ClassVar[dict[str, Any]] = {
+        "balance_functions": ["balanceOf", "getBalance"],
+        "functions": [],
+        "sell_pattern": SELL_PATTERN,
+    }
 
     def _reads_balance(self, node: Node) -> bool:
         names: list[str] = self.settings["balance_functions"]
@@ -76,9 +87,9 @@ class ReturnValueProceeds(VaultproofDetector):
 
     def _check(self, function: Function) -> list[Output]:
         balance_nodes = [n for n in function.nodes if self._reads_balance(n)]
+        out = self._unmeasured_sales(function, balance_nodes)
         if len(balance_nodes) < 1:
-            return []
-        out = []
+            return out
         for node in _ir.ordered_nodes(function):
             for ir in node.irs:
                 if not (isinstance(ir, HighLevelCall) and _ir.is_external_call(ir)) or _ir.is_static_call(ir):
@@ -106,6 +117,39 @@ class ReturnValueProceeds(VaultproofDetector):
                 out.append(self.generate_result(info))
         return out
 
+    def _unmeasured_sales(self, function: Function, balance_nodes: list[Node]) -> list[Output]:
+        """Sale/swap proceeds booked from the return value with no balance read around the call."""
+        pattern: str = self.settings["sell_pattern"]
+        out = []
+        for node in _ir.ordered_nodes(function):
+            for ir in node.irs:
+                if not (isinstance(ir, HighLevelCall) and _ir.is_external_call(ir)) or _ir.is_static_call(ir):
+                    continue
+                if ir.lvalue is None or not pattern or not re.search(pattern, _ir.call_name(ir)):
+                    continue
+                if getattr(ir.destination, "name", "") == "this":
+                    continue  # `this.sellGuarded(...)`: the contract's own code reports, no callee to trust
+                before = any(node in _ir.after(b) for b in balance_nodes if b is not node)
+                after_ = any(b in _ir.after(node) for b in balance_nodes if b is not node)
+                if before and after_:
+                    continue  # the delta is measured: the rule above decides which value is used
+                # Handing the value back to an external caller is not booking it; an internal helper's
+                # return is (its caller books it).
+                external = function.visibility in ("public", "external")
+                use = self._accounting_use(function, node, ir, returns_count=not external)
+                if use is None:
+                    continue
+                info: DETECTOR_INFO = [
+                    function,
+                    " takes the proceeds of ",
+                    node,
+                    " from the call's return value without measuring a balance delta, and books them at ",
+                    use,
+                    "\n",
+                ]
+                out.append(self.generate_result(info))
+        return out
+
     def _balance_later_in_node(self, node: Node, call: Operation) -> bool:
         names: list[str] = self.settings["balance_functions"]
         seen = False
@@ -117,7 +161,9 @@ class ReturnValueProceeds(VaultproofDetector):
         return False
 
     @staticmethod
-    def _accounting_use(function: Function, node: Node, call: HighLevelCall) -> Node | None:
+    def _accounting_use(
+        function: Function, node: Node, call: HighLevelCall, returns_count: bool = True
+    ) -> Node | None:
         tainted: set[Any] = {call.lvalue}
         changed = True
         while changed:
@@ -139,7 +185,9 @@ class ReturnValueProceeds(VaultproofDetector):
                 if isinstance(ir, Binary) and ir.type in _ir.ARITHMETIC:
                     return n
                 if isinstance(ir, Return):
-                    return n
+                    if returns_count:
+                        return n
+                    continue
                 if isinstance(ir, HighLevelCall | InternalCall | LibraryCall | LowLevelCall):
                     return n
                 if isinstance(ir, OperationWithLValue) and _ir.writes_storage_ir(ir):

@@ -13,7 +13,7 @@ from properties.detectors import _ir
 from properties.detectors._base import (
     WIKI_ROOT,
 )
-from properties.detectors.calls._frame import FRAME_PATTERN, FrameDetector
+from properties.detectors.calls._frame import DEFAULT_ROOTS, FRAME_PATTERN, FrameDetector
 
 
 class UnguardedExternalCallInLoop(FrameDetector):
@@ -33,7 +33,12 @@ class UnguardedExternalCallInLoop(FrameDetector):
         "no account can be liquidated any more."
     )
     WIKI_RECOMMENDATION = "Wrap each call in try/catch (or `this.f()` with try) and continue on failure."
-    DEFAULTS: ClassVar[dict[str, Any]] = {"functions": [], "pattern": FRAME_PATTERN, "include_view": False}
+    DEFAULTS: ClassVar[dict[str, Any]] = {
+        "functions": [],
+        "pattern": FRAME_PATTERN,
+        "roots": DEFAULT_ROOTS,
+        "include_view": False,
+    }
 
     def _detect(self) -> list[Output]:
         include_view: bool = self.settings["include_view"]

@@ -17,6 +17,7 @@ EIP170_LIMIT = DEFAULTS["size_limit"]  # the engine's one default (EIP-170), for
 class BytecodeSizeLimit(VaultproofDetector):
     PROPERTY = "ST-10"
     ARGUMENT = "vp-bytecode-size"
+    NEEDS_IR = False  # reads bytecode / declared storage, not SlithIR
     HELP = "Deployed bytecode over the EIP-170 limit (or under the required headroom)"
     IMPACT = DetectorClassification.HIGH
     CONFIDENCE = DetectorClassification.HIGH

@@ -21,6 +21,7 @@ _VERSIONED = re.compile(r"^(?P<base>.+?)V(?P<n>\d+)$")
 class StorageLayoutNotAppendOnly(VaultproofDetector):
     PROPERTY = "ST-11"
     ARGUMENT = "vp-storage-layout-append-only"
+    NEEDS_IR = False  # reads bytecode / declared storage, not SlithIR
     HELP = "Upgrade changes the storage layout other than by appending (slots or ERC-7201 namespaces)"
     IMPACT = DetectorClassification.HIGH
     CONFIDENCE = DetectorClassification.HIGH

@@ -51,13 +51,22 @@ class UnboundedLoop(VaultproofDetector):
     WIKI_RECOMMENDATION = (
         "Cap the iteration count with a constant (`i < n && i < MAX_ITEMS`) or require the length."
     )
-    DEFAULTS: ClassVar[dict[str, Any]] = {"functions": [], "flag_storage_values": True}
+    # `roots` (names/globs, as for ST-1/ST-3) restricts the check to the must-not-revert frame they reach;
+    # by default every function is checked: an unbounded loop anywhere is a gas bomb for its callers.
+    DEFAULTS: ClassVar[dict[str, Any]] = {"functions": [], "flag_storage_values": True, "roots": []}
 
     def _detect(self) -> list[Output]:
+        from properties.detectors.calls._frame import frame
+
         configured: list[str] = self.settings["functions"]
+        roots: list[str] = self.settings["roots"]
         capped = self._capped_arrays()
         results = self.missing_functions(configured)
-        for function in self.selected_functions(configured):
+        if roots and not configured:
+            selected = _ir.functions_reached(frame(self, [], roots, ""))
+        else:
+            selected = self.selected_functions(configured)
+        for function in selected:
             results.extend(self._check(function, capped))
         return results
 

@@ -12,6 +12,7 @@ from slither.slithir.operations import (
     Assignment,
     Binary,
     BinaryType,
+    SolidityCall,
     TypeConversion,
     Unary,
 )
@@ -38,7 +39,10 @@ class UncheckedNarrowingCast(VaultproofDetector):
     WIKI_DESCRIPTION = (
         "`uint128(x)`, `uint96(x)`, `int256(x)` and friends silently truncate (or wrap the sign) in Solidity "
         "0.8. The cast must be dominated by a check comparing the value to `type(T).max` or a smaller "
-        "constant (`require` or `if … revert`), or by a sign check for signed/unsigned conversions."
+        "constant (`require` or `if … revert`) or to a variable whose type already fits the target "
+        "(`require(amount <= cap)` with `uint104 immutable cap`), or by a sign check for signed/unsigned "
+        "conversions. Values that fit by construction (`x % 2**32`, `x & MASK`, `x >> 128`), constants and "
+        "immutables, and hashes (`address(uint160(uint256(keccak256(…))))`) are not amounts at risk."
     )
     WIKI_EXPLOIT_SCENARIO = (
         "`alloc.amount = uint128(amount)` with `amount = 2**128 + 1` stores 1: the user locks one unit of "
@@ -71,6 +75,10 @@ class UncheckedNarrowingCast(VaultproofDetector):
                     continue
                 text = " ".join(defs.chain(v) for v in defs.sources(source))
                 if pattern and not re.search(pattern, text):
+                    continue
+                if _hash_derived(defs, source) or _bounded_by_construction(defs, source, target_bits):
+                    # a hash is not an amount (`address(uint160(uint256(keccak256(..fee..))))`), and
+                    # `x % 2**32`, `x & MASK`, `x >> 128` fit their target whatever x is
                     continue
                 if _ir.node_reverts(node) or self._bounded(node, ir, defs, source, source_bits, target_bits):
                     # a cast inside the revert itself only shapes error data
@@ -200,17 +208,108 @@ def _facts(cast_node: Node, cast: Any, defs: _ir.Defs) -> list[tuple[str, str, i
         if holds is None:
             continue
         for cmp in _ir.comparisons(dominator):
-            op = _OPS[cmp.type]
+            op = written = _OPS[cmp.type]
             left, right = cmp.variable_left, cmp.variable_right
-            constant = defs.constant(right)
+            constant = _constant(defs, right)
             value = left
             if constant is None:
-                constant, value, op = defs.constant(left), right, _FLIP[op]
+                constant, value, op = _constant(defs, left), right, _FLIP[op]
             if constant is None:
+                # `amount <= cap` with a `uint104 cap`: the bound is at most uint104's range
+                for value, other, flipped in ((left, right, written), (right, left, _FLIP[written])):
+                    effective = flipped if holds else _NEGATE[flipped]
+                    bound = _type_bound(other, effective)
+                    if bound is not None:
+                        facts.append((defs.chain(value), effective, bound))
                 continue
             facts.append((defs.chain(value), op if holds else _NEGATE[op], constant))
     facts.extend(_short_circuit_facts(cast_node, cast, defs))
     return facts
+
+
+def _fold(kind: BinaryType, a: int, b: int) -> int | None:
+    if kind == BinaryType.POWER:
+        return a**b if 0 <= b <= 256 else None
+    if kind == BinaryType.MULTIPLICATION:
+        return a * b
+    if kind == BinaryType.ADDITION:
+        return a + b
+    if kind == BinaryType.SUBTRACTION:
+        return a - b
+    if kind == BinaryType.LEFT_SHIFT:
+        return a << b if 0 <= b <= 256 else None
+    return None
+
+
+def _constant(defs: _ir.Defs, variable: Any, depth: int = 0) -> int | None:
+    """:meth:`_ir.Defs.constant`, also folding literal arithmetic temporaries (``2 ** 32``, ``1 << 64``)."""
+    value = defs.constant(variable)
+    if value is not None or depth > 6:
+        return value
+    definition = defs.definition(variable)
+    if isinstance(definition, Binary):
+        left = _constant(defs, definition.variable_left, depth + 1)
+        right = _constant(defs, definition.variable_right, depth + 1)
+        if left is not None and right is not None:
+            return _fold(definition.type, left, right)
+    return None
+
+
+def _type_bound(other: Any, op: str) -> int | None:
+    """The extreme of ``other``'s integer type on the side ``op`` bounds: ``v <= other`` ⇒ ``v <= max(T)``."""
+    bits = _ir.integer_bits(getattr(other, "type", None))
+    if bits is None:
+        return None
+    signed, width = bits
+    if op in ("<", "<=", "=="):
+        return (1 << (width - 1)) - 1 if signed else (1 << width) - 1
+    if op in (">", ">="):
+        return -(1 << (width - 1)) if signed else 0
+    return None
+
+
+_HASHES = ("keccak256(", "sha256(", "ripemd160(", "sha3(")
+
+
+def _hash_derived(defs: _ir.Defs, source: Any) -> bool:
+    """The value is (a conversion of) a hash: an identifier or an address, never an amount."""
+    current = source
+    for _ in range(8):
+        definition = defs.definition(current)
+        if isinstance(definition, SolidityCall):
+            return str(definition.function.name).startswith(_HASHES)
+        if isinstance(definition, TypeConversion):
+            current = definition.variable
+        elif isinstance(definition, Assignment):
+            current = definition.rvalue
+        else:
+            return False
+    return False
+
+
+def _bounded_by_construction(defs: _ir.Defs, source: Any, target: tuple[bool, int]) -> bool:
+    """``x % m``, ``x & mask`` with a constant ``m <= 2**bits`` / ``mask < 2**bits``, or ``x >> k`` leaving at
+    most ``bits`` bits: the result fits the (unsigned) target for every ``x``."""
+    target_signed, bits = target
+    top = (1 << (bits - 1)) - 1 if target_signed else (1 << bits) - 1
+    definition = defs.definition(source)
+    if isinstance(definition, Assignment):
+        definition = defs.definition(definition.rvalue) or definition
+    if not isinstance(definition, Binary):
+        return False
+    source_bits = _ir.integer_bits(getattr(definition.variable_left, "type", None))
+    if source_bits is None or source_bits[0]:  # signed % and >> keep the sign: not bounded this way
+        return False
+    right: int | None = _constant(defs, definition.variable_right)
+    if right is None:
+        return False
+    if definition.type == BinaryType.MODULO:
+        return 0 < right <= top + 1
+    if definition.type == BinaryType.AND:
+        return 0 <= right <= top
+    if definition.type == BinaryType.RIGHT_SHIFT:
+        return source_bits[1] - right <= (bits - 1 if target_signed else bits)
+    return False
 
 
 def _short_circuit_facts(node: Node, cast: Any, defs: _ir.Defs) -> list[tuple[str, str, int]]:
