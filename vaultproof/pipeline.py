@@ -14,12 +14,13 @@ from __future__ import annotations
 import json
 import platform
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from vaultproof import __version__
+from vaultproof import __version__, index
 from vaultproof.analysis import AnalysisOutcome, run_analysis, without_ir_errors
 from vaultproof.cache import Cache, digest, engine_digest, file_digests
 from vaultproof.compile import (
@@ -37,7 +38,7 @@ from vaultproof.output import report_lock, write_set
 from vaultproof.prover.prove import ProveFacts, ProveOutcome, prove_facts, prove_from_facts
 from vaultproof.prover.registry import DetectorChecker, Registry
 from vaultproof.prover.runner import declared_registry, module_files
-from vaultproof.results import ExitCode, RunResult, ToolVersions, Verdict
+from vaultproof.results import ExitCode, RunResult, SourceLocation, ToolVersions, Verdict
 from vaultproof.toollog import LogLine, ToolLog
 
 
@@ -58,6 +59,12 @@ class CachedCompilation:
     solc_version: str
     solc_origin: str
     log: tuple[LogLine, ...]
+
+
+@dataclass(frozen=True)
+class CachedAnalysis:
+    outcome: AnalysisOutcome
+    detector_lines: Mapping[str, SourceLocation | None]
 
 
 @dataclass(frozen=True)
@@ -96,6 +103,8 @@ class Workspace:
         self.config = config
         self.console = console
         self.cache = cache if cache is not None else open_cache(config)
+        # where the detector classes are declared, known once the analysis ran (or was read from cache)
+        self.detector_lines: Mapping[str, SourceLocation | None] | None = None
 
     @cached_property
     def project(self) -> CompiledProject:
@@ -184,16 +193,21 @@ class Workspace:
     def analysis(self, registry: Registry) -> AnalysisOutcome:
         key = self._analysis_key(registry)
         cached = self.cache.get("analysis", key)
-        if isinstance(cached, AnalysisOutcome):
+        if isinstance(cached, CachedAnalysis):
             self.console.step("analyse: unchanged compilation, detectors and triage (cached)")
-            return cached
+            self.detector_lines = cached.detector_lines
+            return cached.outcome
         outcome = run_analysis(self.project, registry, self.console)
-        self.cache.put("analysis", key, outcome)
+        lines = index.detector_locations(self.config)  # the plugin is imported by now: cheap
+        self.cache.put("analysis", key, CachedAnalysis(outcome, lines))
+        self.detector_lines = lines
         return outcome
 
     def prove(self, registry: Registry, only: tuple[str, ...] = ()) -> ProveOutcome:
         cfg = self.config
-        return prove_from_facts(self.facts.prove, cfg, registry, self.console, cfg.jobs, only, self.cache)
+        return prove_from_facts(
+            self.facts.prove, cfg, registry, self.console, cfg.jobs, only, self.cache, self.detector_lines
+        )
 
 
 def _unchanged(inputs: tuple[tuple[str, str], ...]) -> bool:

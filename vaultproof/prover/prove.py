@@ -15,7 +15,7 @@ from vaultproof.errors import RegistryError
 from vaultproof.prover.extract import extract_library_functions
 from vaultproof.prover.obligation import ModelContext
 from vaultproof.prover.params import extract_params
-from vaultproof.prover.registry import DetectorChecker, ModelChecker, Registry
+from vaultproof.prover.registry import DetectorChecker, ModelChecker, PropertyDecl, Registry
 from vaultproof.prover.runner import Job, JobKind, run_jobs
 from vaultproof.prover.solver import SolverSettings
 from vaultproof.results import (
@@ -106,6 +106,7 @@ def catalogue_of(
     locate: Locator | None = None,
     root: Path | None = None,
     detectors: Mapping[str, type] | None = None,
+    detector_lines: Mapping[str, SourceLocation | None] | None = None,
 ) -> tuple[CatalogueEntry, ...]:
     """The declarations as reports show them; with ``root``, each points at its declaration and model
     (paths relative to ``root``), as ``PROPERTIES.md`` does."""
@@ -123,10 +124,24 @@ def catalogue_of(
                 broken_description=checker.broken_description if isinstance(checker, ModelChecker) else "",
                 target_locations=_locations(decl.targets, locate),
                 declaration=index.declaration_of(registry, decl.id, root) if root else None,
-                model_function=index.model_of(decl, detectors or {}, root) if root else None,
+                model_function=_model_function(decl, root, detectors, detector_lines),
             )
         )
     return tuple(entries)
+
+
+def _model_function(
+    decl: PropertyDecl,
+    root: Path | None,
+    detectors: Mapping[str, type] | None,
+    detector_lines: Mapping[str, SourceLocation | None] | None,
+) -> SourceLocation | None:
+    if root is None:
+        return None
+    checker = decl.checker
+    if detector_lines is not None and isinstance(checker, DetectorChecker):
+        return detector_lines.get(checker.argument)
+    return index.model_of(decl, detectors or {}, root)
 
 
 def prove(
@@ -148,7 +163,10 @@ def prove_from_facts(
     jobs: int = 2,
     only: tuple[str, ...] = (),
     cache: Cache | None = None,
+    detector_lines: Mapping[str, SourceLocation | None] | None = None,
 ) -> ProveOutcome:
+    """``detector_lines`` (from :func:`vaultproof.index.detector_locations`, e.g. cached with the
+    analysis) spares importing the plugin to locate the detector classes in the catalogue."""
     registry.validate_targets(facts.functions)
     ctx = facts.context
     unknown = sorted(
@@ -199,8 +217,9 @@ def prove_from_facts(
             seeds.append(SeedFindingResult(**declared, result=result))
         else:
             properties.append(result)
-    detectors = index.detector_classes(config) if registry.static_properties() else {}
-    catalogue = catalogue_of(registry, facts.locator(), config.root, detectors)
+    if detector_lines is None:
+        detector_lines = index.detector_locations(config) if registry.static_properties() else {}
+    catalogue = catalogue_of(registry, facts.locator(), config.root, detector_lines=detector_lines)
     return ProveOutcome(catalogue, tuple(properties), tuple(seeds), tuple(metrics))
 
 
