@@ -10,45 +10,99 @@ import {IQuantumRiskEngine} from "./interfaces/IQuantumRiskEngine.sol";
 import {IQuantumRiskReporting, IRiskSync} from "./interfaces/IRiskReporting.sol";
 import {IBalanceManager} from "./interfaces/IBalanceManager.sol";
 import {IInsuranceFund} from "./interfaces/IInsuranceFund.sol";
+import {IPerpOrderBook} from "./interfaces/IPerpOrderBook.sol";
 import {LiquidationMath} from "./libraries/LiquidationMath.sol";
+import {MarginTable} from "./libraries/MarginTable.sol";
 
-/// @title LiquidationEngine — eligibility, block-limited sizing, fee, cooldown, backstop (seed 003/004, LIQ-1..4)
-/// @notice `liquidate(arch, user, market, isLong, fillPrice)`:
+/// @title LiquidationEngine — eligibility, block-limited sizing, matching against the perp book, insurance delta
+/// per fill (seeds 003/004; dYdX v4 x/clob liquidations; LIQ-1..7)
+/// @notice `liquidate(arch, user, market, isLong)`:
 ///  1. Eligibility (LIQ-4): the user's perp risk is re-priced from every arch and pushed to the QRE, then
 ///     `QRE.isLiquidatable(user)` (equity < maintenance margin) must hold.
 ///  2. Sizing (LIQ-1/2): notional at the oracle mark, then `LiquidationMath.liquidationNotional` with
-///     MinPositionNotionalLiquidated, MaxPositionPortionLiquidatedPpm and what is left of
-///     MaxNotionalLiquidated for this account in this block; size = position·notional/positionNotional
-///     (rounded down, so the limits are never exceeded).
-///  3. Cooldown: a partial liquidation of a position that was partially liquidated less than
-///     `partialLiquidationCooldown` seconds ago reverts (a full liquidation is never blocked).
-///  4. Fill: the caller may absorb the fill with its own OPPOSITE position at `fillPrice` (the seed's "Dave sells
-///     1 BTC at 50,000"), within `maxFillDeviationBps` of the mark; whatever it does not absorb — or all, when
-///     `fillPrice == 0` or the caller holds nothing opposite — is taken by the BACKSTOP at the oracle price
-///     (seed 003 §3; tracked as `backstopInventory`).
-///  5. Settlement: the arch closes the liquidated size (and the absorbing counterparty's) through the SAME
-///     vault callbacks as an ordinary close (`partialReleaseFromPosition` / `releaseFromPosition`).
-///  6. Insurance (LIQ-2): the insurance balance decrease caused by the closes (balance delta, fee excluded)
-///     must fit the account's remaining MaxQuantumsInsuranceLost for this block, else the whole call reverts.
-///  7. Fee (LIQ-3): min(liquidationFeePpm, maxLiquidationFeePpm)·quoteValue/1e6, taken from the user's FREE
-///     USDC after the close (capped at it: a fee never creates a deficit) and credited to the insurance fund.
-/// Deployment: the engine is a BalanceManager operator (fee transfer), an authorized InsuranceFund depositor,
-/// a QRE reporter, and `liquidationEngine` / `riskSync` of each arch.
+///     MinPositionNotionalLiquidated, MaxPositionPortionLiquidatedPpm and what is left of MaxNotionalLiquidated
+///     for this account in this block; size = position·notional/positionNotional (rounded down). A partial
+///     size inside the cooldown reverts (a full liquidation is never blocked).
+///  3. Fillable price (dYdX `GetFillablePrice`): oracle ∓ ABR·SMMR·PMMR/size with ABR = clamp(BA·(1 − TNC/TMMR),
+///     0, 1). The liquidation order takes resting orders of the (arch, market) `PerpOrderBook` best price first,
+///     FIFO within a price, while they are at or inside that bound; a fill worse than it is never taken.
+///  4. Per fill (dYdX `GetLiquidationInsuranceFundDelta`), from the account's running TNC and TMMR (moved by
+///     each fill as dYdX's are): d = fill quote − bankruptcy quote of the filled size (long sells: q − v + share;
+///     short buys: v − q + share; share = ⌊TNC·ΔMMR/TMMR⌋).
+///     d > 0: fee = min(⌊q·feePpm/1e6⌋, d) goes to the fund (LIQ-3, LIQ-6). It is folded into the quote the
+///     liquidated side closes at, so it settles through the vault's release callbacks like any other PnL —
+///     independent of how the account's USDC is split between free and locked.
+///     d < 0: the fund stands to lose −d. If −d exceeds what is left of the account's MaxQuantumsInsuranceLost
+///     this block, THIS fill is rejected, matching stops, and the fills before it stand (LIQ-7); otherwise −d is
+///     counted and the fill closes at its quote: the deficit goes down the vault's waterfall (free USDC →
+///     collateral sales → insurance within its balance and per-block cap → ADL → recorded shortfall, DEBT-*),
+///     so the fund pays at most −d (the account's own free USDC and collateral, at realised prices, come
+///     first) rather than a cover computed from maintenance-weighted equity.
+///  5. Settlement, through the arch's `onPositionLiquidated` → the SAME vault callbacks as an ordinary close
+///     (ST-8 parity): each maker's side as its fill is taken (isolated in try/catch: a maker whose close fails
+///     loses its order and cannot block the liquidation), the liquidated side once, after the walk, for the
+///     filled size at Σ quote net of the fees. Engine storage (block counters, cooldown, backstop inventory) is
+///     written before that call.
+///  6. Remainder: what the book cannot fill goes to the backstop at the oracle price (seed 003 §3; the same
+///     insurance rule and limit apply), or stays open when the backstop is off or matching was stopped by the
+///     insurance limit (the account can be liquidated again in a later block). A liquidation never reverts
+///     because its full size would exceed the insurance-loss limit.
+/// Deployment: the engine is a QRE reporter, `liquidationEngine` / `riskSync` of each arch, and the `matcher`
+/// of each `PerpOrderBook` registered with `setBook`.
 contract LiquidationEngine is ILiquidationEngine, IRiskSync, Ownable, ReentrancyGuard {
-    uint256 internal constant BPS = 10_000;
     uint256 internal constant PPM = 1_000_000;
     /// @dev USDC (6 dp) → QRE 18-dp USD.
     uint256 internal constant TO_18 = 1e12;
     /// @dev Bounds the loop over arches in `syncRisk`.
     uint256 public constant MAX_ARCHS = 4;
+    /// @notice Bounds one liquidation's walk of the book: fills taken and orders visited (expired ones count).
+    uint256 public constant MAX_FILLS = 8;
+    uint256 public constant MAX_VISITS = 16;
 
     struct AccountBlock {
         uint256 blockNumber;
         uint256 notionalLiquidated; // USDC units at the oracle price
-        uint256 insuranceLost; // USDC units
+        uint256 insuranceLost; // USDC units (Σ −d of admitted fills)
     }
 
+    /// @dev Running state of one liquidation order.
+    struct Order {
+        IPerpEngine arch;
+        IPerpOrderBook book;
+        address user;
+        address market;
+        bool isLong;
+        bytes32 posKey;
+        uint256 startSize; // the position before the liquidation
+        uint256 size; // the position net of the fills so far
+        uint256 remaining; // base units still to fill
+        uint256 notionalLeft; // oracle notional still countable against MaxNotionalLiquidated
+        uint256 mark;
+        uint256 unit;
+        int256 tnc; // TNC (QRE equity18), moved by each fill as dYdX's is
+        uint256 tmmr; // TMMR (QRE maintenanceMargin18), less each fill's ΔMMR
+        uint256 insuranceUsed; // the account's insurance loss this block, fills so far included
+        uint256 userQuote; // Σ quote the liquidated side closes at (net of the fees)
+        MarginTable.Tier[] tiers;
+    }
+
+    /// @dev One fill's numbers (USDC units): quote at the fill price, oracle value of the size (DNNV), the
+    /// insurance delta, the fee to the fund and the fund's cover.
+    struct Fill {
+        uint256 quote;
+        uint256 value;
+        uint256 dmmr;
+        int256 delta;
+        uint256 fee;
+        uint256 lost;
+    }
+
+    /// @notice A maker's side of a fill was settled: `pnl` is the maker's realised PnL on the closed size.
+    event MakerFilled(address indexed maker, uint256 orderId, uint256 size, uint256 quote, int256 pnl);
+    /// @notice A maker's side of a fill could not be settled; its order was removed and the walk went on.
+    event MakerSettlementFailed(address indexed maker, uint256 orderId, uint256 size);
     event ArchAdded(address indexed arch);
+    event BookSet(address indexed arch, address indexed market, address book);
     event ParameterSet(bytes32 indexed name, uint256 value);
     event AddressSet(bytes32 indexed name, address value);
 
@@ -64,16 +118,20 @@ contract LiquidationEngine is ILiquidationEngine, IRiskSync, Ownable, Reentrancy
     /// @notice Seed 004 SubaccountBlockLimits (per account per block).
     uint256 public maxNotionalLiquidated;
     uint256 public maxQuantumsInsuranceLost;
-    /// @notice Fee charged (ppm of the fill's quote value) and its hard cap MaxLiquidationFeePpm.
+    /// @notice Fee cap per fill (ppm of the fill's quote) and its hard cap MaxLiquidationFeePpm.
     uint256 public liquidationFeePpm;
     uint256 public maxLiquidationFeePpm;
     /// @notice Seed 003 `partial_liquidation_cooldown`, seconds.
     uint256 public partialLiquidationCooldown;
-    /// @notice Fillable-price band around the mark for a counterparty fill.
-    uint256 public maxFillDeviationBps;
+    /// @notice dYdX FillablePriceConfig: BankruptcyAdjustmentPpm and SpreadToMaintenanceMarginRatioPpm.
+    uint256 public bankruptcyAdjustmentPpm;
+    uint256 public spreadToMaintenanceMarginRatioPpm;
+    /// @notice Whether the backstop takes, at the oracle, what the book cannot fill (seed 003 §3).
+    bool public backstopEnabled;
 
     address[] public archs;
     mapping(address => bool) public isArch;
+    mapping(address arch => mapping(address market => IPerpOrderBook)) public bookOf;
     mapping(address user => AccountBlock) internal _accountBlocks;
     mapping(bytes32 posKey => uint256) public lastPartialLiquidationAt;
     /// @notice Signed base units the backstop has taken per (arch, market): + long, − short.
@@ -91,7 +149,8 @@ contract LiquidationEngine is ILiquidationEngine, IRiskSync, Ownable, Reentrancy
         usdc = usdc_;
         qre = qre_;
         insuranceFund = insuranceFund_;
-        // dYdX v4 defaults (seed 004's source): min $1,000, 100% portion, no account notional limit, fee 0.5%.
+        // dYdX v4 defaults (seed 004's source): min $1,000, 100% portion, no account limits, fee 0.5%,
+        // FillablePriceConfig_Default (BA 100%, SMMR 10%).
         minPositionNotionalLiquidated = 1_000e6;
         maxPositionPortionLiquidatedPpm = PPM;
         maxNotionalLiquidated = type(uint256).max;
@@ -99,7 +158,9 @@ contract LiquidationEngine is ILiquidationEngine, IRiskSync, Ownable, Reentrancy
         liquidationFeePpm = 5_000;
         maxLiquidationFeePpm = 5_000;
         partialLiquidationCooldown = 30;
-        maxFillDeviationBps = 500;
+        bankruptcyAdjustmentPpm = PPM;
+        spreadToMaintenanceMarginRatioPpm = 100_000;
+        backstopEnabled = true;
     }
 
     // ───────────────────────────── owner setters ─────────────────────────────
@@ -109,6 +170,16 @@ contract LiquidationEngine is ILiquidationEngine, IRiskSync, Ownable, Reentrancy
         isArch[arch] = true;
         archs.push(arch);
         emit ArchAdded(arch);
+    }
+
+    /// @notice Registers the perp book of (arch, market); the book must name this engine as its matcher.
+    function setBook(address arch, address market, IPerpOrderBook book) external onlyOwner {
+        if (
+            address(book) != address(0)
+                && (book.arch() != arch || book.market() != market || book.matcher() != address(this))
+        ) revert InvalidParameter();
+        bookOf[arch][market] = book;
+        emit BookSet(arch, market, address(book));
     }
 
     function setQuantumRiskEngine(IQuantumRiskEngine qre_) external onlyOwner {
@@ -159,10 +230,17 @@ contract LiquidationEngine is ILiquidationEngine, IRiskSync, Ownable, Reentrancy
         emit ParameterSet("PartialLiquidationCooldown", v);
     }
 
-    function setMaxFillDeviationBps(uint256 v) external onlyOwner {
-        if (v > BPS) revert InvalidParameter();
-        maxFillDeviationBps = v;
-        emit ParameterSet("MaxFillDeviationBps", v);
+    function setFillablePriceConfig(uint256 baPpm, uint256 smmrPpm) external onlyOwner {
+        if (baPpm > PPM || smmrPpm > PPM) revert InvalidParameter();
+        bankruptcyAdjustmentPpm = baPpm;
+        spreadToMaintenanceMarginRatioPpm = smmrPpm;
+        emit ParameterSet("BankruptcyAdjustmentPpm", baPpm);
+        emit ParameterSet("SpreadToMMRatioPpm", smmrPpm);
+    }
+
+    function setBackstopEnabled(bool on) external onlyOwner {
+        backstopEnabled = on;
+        emit ParameterSet("BackstopEnabled", on ? 1 : 0);
     }
 
     // ───────────────────────────── risk sync ─────────────────────────────
@@ -170,8 +248,8 @@ contract LiquidationEngine is ILiquidationEngine, IRiskSync, Ownable, Reentrancy
     /// @inheritdoc IRiskSync
     /// @dev Permissionless on purpose: it only re-prices from live sources (arch positions at the oracle mark)
     /// and pushes the result, so a caller chooses WHEN but not WHAT is reported. While `liquidate` runs (the
-    /// arches call back here from inside it) it is a no-op: `liquidate` re-syncs the liquidated user and the
-    /// counterparty itself before returning, so nothing is pushed from a half-settled state.
+    /// arches call back here from inside it) it is a no-op: `liquidate` re-syncs the liquidated user once its
+    /// side is settled, so nothing is pushed from a half-settled state.
     function syncRisk(address user) external {
         if (_reentrancyGuardEntered()) return;
         _syncRisk(user);
@@ -197,7 +275,7 @@ contract LiquidationEngine is ILiquidationEngine, IRiskSync, Ownable, Reentrancy
     // ───────────────────────────── liquidation ─────────────────────────────
 
     /// @inheritdoc ILiquidationEngine
-    function liquidate(address arch, address user, address market, bool isLong, uint256 fillPrice)
+    function liquidate(address arch, address user, address market, bool isLong)
         external
         nonReentrant
         returns (Result memory r)
@@ -207,28 +285,40 @@ contract LiquidationEngine is ILiquidationEngine, IRiskSync, Ownable, Reentrancy
         _syncRisk(user);
         if (!qre.isLiquidatable(user)) revert NotLiquidatable(user);
 
-        IPerpEngine a = IPerpEngine(arch);
-        bytes32 posKey = a.positionKey(user, market, isLong);
-        uint256 unit;
-        uint256 mark;
-        bool isPartial;
-        (r, unit, mark, isPartial) = _size(a, posKey, user, market);
-        uint256 fillValue = _fill(r, a, market, isLong, fillPrice, mark, unit);
+        Order memory o = Order({
+            arch: IPerpEngine(arch),
+            book: bookOf[arch][market],
+            user: user,
+            market: market,
+            isLong: isLong,
+            posKey: IPerpEngine(arch).positionKey(user, market, isLong),
+            startSize: 0,
+            size: 0,
+            remaining: 0,
+            notionalLeft: 0,
+            mark: 0,
+            unit: 0,
+            tnc: qre.equity18(user),
+            tmmr: qre.maintenanceMargin18(user),
+            insuranceUsed: 0,
+            userQuote: 0,
+            tiers: new MarginTable.Tier[](0)
+        });
+        _size(o, r);
+        r.fillablePrice = LiquidationMath.fillablePrice(
+            isLong,
+            o.mark,
+            LiquidationMath.adjustedBankruptcyRating(o.tnc, o.tmmr, bankruptcyAdjustmentPpm),
+            spreadToMaintenanceMarginRatioPpm,
+            MarginTable.maintenanceMargin(o.tiers, o.size * o.mark / o.unit),
+            o.size,
+            o.unit
+        );
 
-        // Effects before the arch / vault calls (CEI); the insurance counter below is a balance-delta read.
-        if (r.backstopped > 0) {
-            int256 delta = int256(r.backstopped);
-            backstopInventory[arch][market] += isLong ? delta : -delta;
-            emit BackstopLiquidation(arch, market, isLong, r.backstopped, mark);
-        }
-        r.fee = LiquidationMath.liquidationFee(r.quoteValue, liquidationFeePpm, maxLiquidationFeePpm);
-
-        IInsuranceFund fund = insuranceFund;
-        r.insuranceLost = _settle(a, user, market, isLong, r, fillValue, fund);
-        r.fee = _collectFee(user, r.fee, fund);
-        _syncRisk(user);
-        if (r.absorbed > 0) _syncRisk(msg.sender);
-        emit Liquidated(user, posKey, msg.sender, r.size, r.notional, r.quoteValue, r.fee, isPartial);
+        _matchBook(o, r);
+        if (o.remaining > 0 && r.stop != Stop.INSURANCE_LIMIT && backstopEnabled) _backstop(o, r);
+        if (o.remaining == 0) r.stop = Stop.FILLED;
+        _settleUser(o, r);
     }
 
     // ───────────────────────────── views ─────────────────────────────
@@ -242,7 +332,7 @@ contract LiquidationEngine is ILiquidationEngine, IRiskSync, Ownable, Reentrancy
     }
 
     /// @notice MaxQuantumsInsuranceLost still available to `user` in the current block.
-    function remainingInsuranceLoss(address user) external view returns (uint256) {
+    function remainingInsuranceLoss(address user) public view returns (uint256) {
         AccountBlock memory ab = _accountBlocks[user];
         // slither-disable-next-line incorrect-equality
         uint256 used = ab.blockNumber == block.number ? ab.insuranceLost : 0;
@@ -255,106 +345,195 @@ contract LiquidationEngine is ILiquidationEngine, IRiskSync, Ownable, Reentrancy
 
     // ───────────────────────────── internals ─────────────────────────────
 
-    /// @dev Sizing under the block limits and the cooldown; records the account's block usage.
-    function _size(IPerpEngine a, bytes32 posKey, address user, address market)
-        internal
-        returns (Result memory r, uint256 unit, uint256 mark, bool isPartial)
-    {
-        IPerpEngine.Position memory p = a.getPosition(posKey);
-        if (p.size == 0) revert NoPosition(posKey);
+    /// @dev Sizing under the block limits and the cooldown (the liquidation order's size); resets the account's
+    /// block counters on its first liquidation of a block (the counters themselves are written by
+    /// `_settleUser`, once, after the walk).
+    function _size(Order memory o, Result memory r) internal {
+        uint256 positionSize = o.arch.getPosition(o.posKey).size;
+        if (positionSize == 0) revert NoPosition(o.posKey);
         bool fresh;
-        (fresh, mark) = a.markPrice(market);
-        if (!fresh || mark == 0) revert StaleMarkPrice(market);
-        unit = 10 ** a.getMarketConfig(market).baseDecimals;
-        uint256 positionNotional = uint256(p.size) * mark / unit;
+        (fresh, o.mark) = o.arch.markPrice(o.market);
+        if (!fresh || o.mark == 0) revert StaleMarkPrice(o.market);
+        o.unit = 10 ** o.arch.getMarketConfig(o.market).baseDecimals;
+        o.tiers = o.arch.getMarginTiers(o.market);
+        o.startSize = positionSize;
+        o.size = positionSize;
+        uint256 positionNotional = positionSize * o.mark / o.unit;
 
-        AccountBlock storage ab = _accountBlocks[user];
+        AccountBlock storage ab = _accountBlocks[o.user];
         if (ab.blockNumber != block.number) {
             ab.blockNumber = block.number;
             ab.notionalLiquidated = 0;
             ab.insuranceLost = 0;
         }
-        uint256 remaining =
-            maxNotionalLiquidated > ab.notionalLiquidated ? maxNotionalLiquidated - ab.notionalLiquidated : 0;
-        if (remaining == 0) revert BlockLimitReached(user);
-        r.notional = LiquidationMath.liquidationNotional(
-            positionNotional, minPositionNotionalLiquidated, maxPositionPortionLiquidatedPpm, remaining
+        uint256 used = ab.notionalLiquidated;
+        o.insuranceUsed = ab.insuranceLost;
+        uint256 left = maxNotionalLiquidated > used ? maxNotionalLiquidated - used : 0;
+        if (left == 0) revert BlockLimitReached(o.user);
+        o.notionalLeft = LiquidationMath.liquidationNotional(
+            positionNotional, minPositionNotionalLiquidated, maxPositionPortionLiquidatedPpm, left
         );
-        r.size = r.notional == positionNotional ? p.size : uint256(p.size) * r.notional / positionNotional;
+        r.requested =
+            o.notionalLeft == positionNotional ? positionSize : positionSize * o.notionalLeft / positionNotional;
         // Dust: a partial below 1 ppm of the position cannot be released by the vault (fraction 0).
-        if (r.size == 0 || (r.size < p.size && r.size * PPM < p.size)) revert NothingToLiquidate();
-        ab.notionalLiquidated += r.notional;
-
-        isPartial = r.size < p.size;
-        if (isPartial) {
-            uint256 last = lastPartialLiquidationAt[posKey];
+        if (_isDust(r.requested, positionSize)) revert NothingToLiquidate();
+        o.remaining = r.requested;
+        if (r.requested < positionSize) {
+            uint256 last = lastPartialLiquidationAt[o.posKey];
             if (last != 0 && block.timestamp < last + partialLiquidationCooldown) {
-                revert PartialLiquidationCooldown(posKey, last + partialLiquidationCooldown);
+                revert PartialLiquidationCooldown(o.posKey, last + partialLiquidationCooldown);
             }
-            lastPartialLiquidationAt[posKey] = block.timestamp;
-        } else {
-            delete lastPartialLiquidationAt[posKey];
         }
     }
 
-    /// @dev Splits the size between the caller's opposite position (at `fillPrice`, within the band) and the
-    /// backstop (at the mark); returns the counterparty's quote value.
-    function _fill(
-        Result memory r,
-        IPerpEngine a,
-        address market,
-        bool isLong,
-        uint256 fillPrice,
-        uint256 mark,
-        uint256 unit
-    ) internal view returns (uint256 fillValue) {
-        if (fillPrice != 0) {
-            uint256 dev = fillPrice > mark ? fillPrice - mark : mark - fillPrice;
-            if (dev * BPS > mark * maxFillDeviationBps) revert FillPriceOutOfBand(fillPrice, mark);
-            uint256 cp = a.getPosition(a.positionKey(msg.sender, market, !isLong)).size;
-            r.absorbed = cp < r.size ? cp : r.size;
-        }
-        r.backstopped = r.size - r.absorbed;
-        fillValue = r.absorbed * fillPrice / unit;
-        r.quoteValue = fillValue + r.backstopped * mark / unit;
+    /// @dev A size the vault cannot release: zero, or a partial below 1 ppm of the position.
+    function _isDust(uint256 qty, uint256 positionSize) internal pure returns (bool) {
+        return qty == 0 || (qty < positionSize && qty * PPM < positionSize);
     }
 
-    /// @dev Closes the liquidated size (and the counterparty's absorbed size) through the arch, then enforces
-    /// the account's per-block MaxQuantumsInsuranceLost on the measured insurance balance decrease.
-    function _settle(
-        IPerpEngine a,
-        address user,
-        address market,
-        bool isLong,
-        Result memory r,
-        uint256 fillValue,
-        IInsuranceFund fund
-    ) internal returns (uint256 lost) {
-        uint256 insBefore = fund.balance();
-        r.pnl = a.onPositionLiquidated(user, market, isLong, r.size, r.quoteValue);
-        if (r.absorbed > 0) {
-            int256 cpPnl = a.onPositionLiquidated(msg.sender, market, !isLong, r.absorbed, fillValue);
-            emit CounterpartyFilled(msg.sender, user, r.absorbed, fillValue, cpPnl);
-        }
-        uint256 insAfter = fund.balance();
-        if (insAfter < insBefore) {
-            lost = insBefore - insAfter;
-            AccountBlock storage ab = _accountBlocks[user];
-            uint256 used = ab.insuranceLost;
-            uint256 room = maxQuantumsInsuranceLost > used ? maxQuantumsInsuranceLost - used : 0;
-            if (lost > room) revert InsuranceLossLimit(lost, room);
-            ab.insuranceLost = used + lost;
+    /// @dev Walks the book best-first while orders are at or inside the fillable price. Each candidate fill is
+    /// priced (insurance delta from the account's running TNC / TMMR) and admitted or rejected by the
+    /// insurance-loss limit; an admitted fill settles the MAKER's side at once (isolated: a maker whose close
+    /// fails loses its order, the walk goes on). Bounded by MAX_VISITS orders and MAX_FILLS fills.
+    function _matchBook(Order memory o, Result memory r) internal {
+        r.stop = Stop.NO_LIQUIDITY;
+        if (address(o.book) == address(0)) return;
+        bool bids = o.isLong; // a long's liquidation sells into the bids
+        for (uint256 visit; visit < MAX_VISITS && r.fills < MAX_FILLS && o.remaining > 0; ++visit) {
+            (uint256 id, IPerpOrderBook.Order memory mk) = o.book.best(bids);
+            if (id == 0) return;
+            if (o.isLong ? mk.price < r.fillablePrice : mk.price > r.fillablePrice) return;
+            uint256 makerPos = o.arch.getPosition(o.arch.positionKey(mk.maker, o.market, !o.isLong)).size;
+            uint256 qty = o.remaining < mk.remaining ? o.remaining : mk.remaining;
+            if (qty > makerPos) qty = makerPos;
+            if (mk.maker == o.user || qty == 0) {
+                // self-trade, or a reduce-only order with nothing left to reduce
+                if (!_expire(o, id)) return;
+                continue;
+            }
+            // a fill below 1 ppm of the account's position cannot be released: the rest goes to the backstop
+            if (_isDust(qty, o.size) && _isDust(r.size + qty, o.startSize)) return;
+            Fill memory f = _priceFill(o, qty, mk.price);
+            if (!_admit(o, r, f)) return;
+            try o.arch.onPositionLiquidated(mk.maker, o.market, !o.isLong, qty, f.quote) returns (int256 makerPnl) {
+                emit MakerFilled(mk.maker, id, qty, f.quote, makerPnl);
+            } catch {
+                o.insuranceUsed -= f.lost; // not filled after all: undo the admission
+                emit MakerSettlementFailed(mk.maker, id, qty);
+                if (!_expire(o, id)) return;
+                continue;
+            }
+            _record(o, r, f, qty);
+            r.absorbed += qty;
+            emit LiquidationFill(o.user, mk.maker, id, qty, mk.price, f.quote, f.delta, f.fee, f.lost);
+            // the maker's side is settled: the fill stands even if the book cannot be updated (then the order goes)
+            try o.book.fill(id, qty) {}
+            catch {
+                if (!_expire(o, id)) return;
+            }
         }
     }
 
-    /// @dev Fee from the user's free USDC (capped at it), credited to the insurance fund and recorded there.
-    function _collectFee(address user, uint256 fee, IInsuranceFund fund) internal returns (uint256 paid) {
-        uint256 free = balanceManager.getBalance(user, usdc);
-        paid = fee < free ? fee : free;
-        if (paid > 0) {
-            balanceManager.transferFrom(user, address(fund), usdc, paid);
-            fund.depositFunding(paid);
-            emit LiquidationFeeCollected(user, paid);
+    /// @dev Removes a dead order so the walk can move past it; false if even that fails (stop the walk).
+    function _expire(Order memory o, uint256 id) internal returns (bool) {
+        try o.book.expire(id) {
+            return true;
+        } catch {
+            return false;
         }
+    }
+
+    /// @dev The backstop takes the rest at the oracle price, under the same insurance rule.
+    function _backstop(Order memory o, Result memory r) internal {
+        uint256 qty = o.remaining;
+        Fill memory f = _priceFill(o, qty, o.mark);
+        if (!_admit(o, r, f)) return;
+        _record(o, r, f, qty);
+        r.backstopped = qty;
+        emit LiquidationFill(o.user, address(0), 0, qty, o.mark, f.quote, f.delta, f.fee, f.lost);
+    }
+
+    /// @dev MaxQuantumsInsuranceLost per fill (LIQ-7): admits the fill and prices its fee, or rejects it — the
+    /// walk stops there and the fills before it stand.
+    function _admit(Order memory o, Result memory r, Fill memory f) internal returns (bool ok) {
+        uint256 usedAfter;
+        (ok, usedAfter) = LiquidationMath.admitFill(f.delta, o.insuranceUsed, maxQuantumsInsuranceLost);
+        if (!ok) {
+            r.stop = Stop.INSURANCE_LIMIT;
+            uint256 room = maxQuantumsInsuranceLost > o.insuranceUsed ? maxQuantumsInsuranceLost - o.insuranceUsed : 0;
+            emit LiquidationStopped(o.user, Stop.INSURANCE_LIMIT, o.remaining, f.delta, room);
+            return false;
+        }
+        f.lost = usedAfter - o.insuranceUsed;
+        o.insuranceUsed = usedAfter;
+        f.fee = LiquidationMath.feeFromDelta(
+            f.delta, LiquidationMath.liquidationFee(f.quote, liquidationFeePpm, maxLiquidationFeePpm)
+        );
+    }
+
+    /// @dev Quote, oracle value (DNNV), released MM (DMMR) and the insurance delta of a fill, from the account's
+    /// running TNC / TMMR. DNNV and DMMR are differences of the position before and after the fill, as dYdX
+    /// computes them (the margin table is not linear).
+    function _priceFill(Order memory o, uint256 qty, uint256 price) internal pure returns (Fill memory f) {
+        // a long sells: receives ⌊qty·price⌋; a short buys: pays ⌈qty·price⌉ (rounding against the liquidated)
+        uint256 raw = qty * price;
+        f.quote = o.isLong ? raw / o.unit : (raw + o.unit - 1) / o.unit;
+        uint256 before = o.size * o.mark / o.unit;
+        uint256 afterValue = (o.size - qty) * o.mark / o.unit;
+        f.value = before - afterValue;
+        f.dmmr =
+            MarginTable.maintenanceMargin(o.tiers, before) - MarginTable.maintenanceMargin(o.tiers, afterValue);
+        f.delta = LiquidationMath.insuranceDelta(o.isLong, f.quote, f.value, o.tnc, f.dmmr, o.tmmr);
+    }
+
+    /// @dev Books an admitted fill into the order's running state (memory only; `_settleUser` writes storage).
+    /// The account's TNC / TMMR move as dYdX's do: TMMR − ΔMMR, and TNC − share + (d − fee) for d > 0 or
+    /// TNC − share (the fund's −d restores the bankruptcy line) for d ≤ 0.
+    function _record(Order memory o, Result memory r, Fill memory f, uint256 qty) internal pure {
+        uint256 counted = f.value < o.notionalLeft ? f.value : o.notionalLeft;
+        o.notionalLeft -= counted;
+        r.notional += counted;
+        o.remaining -= qty;
+        o.size -= qty;
+        r.size += qty;
+        r.fills += 1;
+        r.quoteValue += f.quote;
+        r.fee += f.fee;
+        r.insuranceLost += f.lost;
+        o.userQuote += o.isLong ? f.quote - f.fee : f.quote + f.fee;
+        int256 share = LiquidationMath.bankruptcyShare(o.tnc, f.dmmr, o.tmmr);
+        // forge-lint: disable-next-line(unsafe-typecast) -- TO_18 = 1e12 fits int256
+        int256 kept = f.delta > 0 ? (f.delta - _int(f.fee)) * int256(TO_18) : int256(0);
+        o.tnc = o.tnc - share * int256(TO_18) + kept;
+        uint256 dmmr18 = f.dmmr * TO_18;
+        o.tmmr = o.tmmr > dmmr18 ? o.tmmr - dmmr18 : 0;
+    }
+
+    /// @dev Effects, then the one interaction for the liquidated side: the block counters, cooldown and backstop
+    /// inventory are written, then the account closes the filled size at Σ quote net of the fees (a long
+    /// receives q − fee, a short pays q + fee) through the arch's release path — the same vault callbacks as
+    /// any close, so whatever the fills leave (d < 0) goes down the vault's deficit waterfall.
+    function _settleUser(Order memory o, Result memory r) internal {
+        AccountBlock storage ab = _accountBlocks[o.user];
+        ab.insuranceLost = o.insuranceUsed;
+        ab.notionalLiquidated += r.notional;
+        bool isPartial = r.size > 0 && r.size < o.startSize;
+        if (isPartial) lastPartialLiquidationAt[o.posKey] = block.timestamp;
+        else if (r.size == o.startSize) delete lastPartialLiquidationAt[o.posKey];
+        if (r.backstopped > 0) {
+            int256 q = _int(r.backstopped);
+            backstopInventory[address(o.arch)][o.market] += o.isLong ? q : -q;
+            emit BackstopLiquidation(address(o.arch), o.market, o.isLong, r.backstopped, o.mark);
+        }
+        if (o.remaining > 0) emit LiquidationStopped(o.user, r.stop, o.remaining, 0, 0);
+        emit Liquidated(o.user, o.posKey, msg.sender, r.size, r.notional, r.quoteValue, r.fee, isPartial);
+        if (r.size > 0) r.pnl = o.arch.onPositionLiquidated(o.user, o.market, o.isLong, r.size, o.userQuote);
+        _syncRisk(o.user);
+    }
+
+    function _int(uint256 x) internal pure returns (int256) {
+        if (x > LiquidationMath.MAX_INT) revert InvalidParameter();
+        // forge-lint: disable-next-line(unsafe-typecast) -- bounded by the check above
+        return int256(x);
     }
 }

@@ -39,6 +39,12 @@ _FLAGS: dict[str, dict[str, Any]] = {
     "--update-baseline": {"action": "store_true", "help": "rewrite the baseline from this run"},
     "--skip-mutants": {"action": "store_true", "help": "do not run the mutation campaign"},
     "--markdown": {"action": "store_true", "help": "print the property index (PROPERTIES.md) as Markdown"},
+    "--skip-evidence": {
+        "action": "store_true",
+        "help": "do not run forge on the bytecode (replays of VIOLATED results, invariant suites)",
+    },
+    # positionals (no leading dash) come before the project path
+    "id": {"help": "a property or seed finding id (e.g. BF-2.seed-rule)"},
 }
 _SHORT = {"--jobs": "-j"}
 
@@ -72,10 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (handler, flags) in COMMANDS.items():
         cmd = sub.add_parser(name, help=help_of(handler), description=help_of(handler))
+        for positional in (f for f in flags if not f.startswith("-")):
+            cmd.add_argument(positional, **_FLAGS[positional])
         cmd.add_argument(
             "path", nargs="?", default=".", help="project root holding vaultproof.toml (default: .)"
         )
-        for flag in flags:
+        for flag in (f for f in flags if f.startswith("-")):
             _add_flag(cmd, flag)
     return parser
 

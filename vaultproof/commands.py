@@ -132,6 +132,7 @@ def cmd_run(args: argparse.Namespace, cfg: Config, console: Console) -> CommandR
         gate=args.gate,
         update_baseline=args.update_baseline,
         mutants=not args.skip_mutants,
+        evidence=not args.skip_evidence,
     )
     result = run_pipeline(cfg, console, options, registry=registry)
     return CommandResult(result.exit_code, result)
@@ -159,6 +160,37 @@ def cmd_list(args: argparse.Namespace, cfg: Config, console: Console) -> Command
     return CommandResult(ExitCode.CLEAN, registry)
 
 
+def cmd_repro(args: argparse.Namespace, cfg: Config, console: Console) -> CommandResult:
+    """replay one VIOLATED result's counterexample as a forge test on the compiled bytecode"""
+    from vaultproof.errors import ToolchainError
+    from vaultproof.evidence import repro
+    from vaultproof.evidence.decl import load_evidence
+    from vaultproof.evidence.forge import Forge, forge_binary
+    from vaultproof.evidence.stage import replay_requests
+    from vaultproof.pipeline import prove_stage
+    from vaultproof.results import EvidenceStatus
+
+    binary = forge_binary(cfg.root)
+    if binary is None:
+        raise ToolchainError("repro needs forge: no binary under node_modules/@foundry-rs/forge-<platform>")
+    registry = declared_registry(cfg)
+    check_only(registry, (args.id,))
+    outcome = prove_stage(cfg, console, only=(args.id,), registry=registry)
+    requests = replay_requests(outcome)
+    if not requests:
+        console.summary(f"vaultproof: {args.id} is not VIOLATED: there is no counterexample to replay")
+        return CommandResult(ExitCode.CLEAN, ())
+    assert cfg.properties_module is not None  # declared_registry checked it
+    evidence, _ = repro.run(requests, load_evidence(cfg.properties_module), Forge(binary, cfg.root))
+    for e in evidence:
+        console.step(f"repro: {e.subject}: {e.status.value} ({e.test or 'no test written'}) {e.detail}")
+    replayed = all(e.status is EvidenceStatus.REPLAYED for e in evidence)
+    console.summary(
+        f"vaultproof: {args.id}: " + ", ".join(f"{e.status.value} {e.test}".strip() for e in evidence)
+    )
+    return CommandResult(ExitCode.CLEAN if replayed else ExitCode.REGRESSION, evidence)
+
+
 _COMMON = ("--quiet", "--debug", "--no-cache")
 _PROVER = ("--jobs", "--timeout-ms", "--rlimit", "--only")
 
@@ -178,11 +210,13 @@ COMMANDS: dict[str, tuple[Handler, tuple[str, ...]]] = {
             "--baseline",
             "--fail-on",
             "--skip-mutants",
+            "--skip-evidence",
             "--out",
             "--lock-timeout",
         ),
     ),
     "list": (cmd_list, ("--quiet", "--debug", "--markdown")),
+    "repro": (cmd_repro, ("id", "--quiet", "--debug", "--no-cache")),
 }
 
 

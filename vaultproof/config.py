@@ -307,6 +307,14 @@ class Config:
     cache_dir: str = option("cache", "dir", "build/cache", RelPath(), "content-hash cache directory")
     use_cache: bool = option("cache", "enabled", True, Bool(), "reuse cached compile/analysis/proof results")
 
+    # [evidence]: forge on the compiled bytecode (replays of VIOLATED results, invariant suites, and the
+    # suites' broken variants); skipped with a note when forge is not installed.
+    evidence_replay: bool = option("evidence", "replay", True, Bool(), "replay VIOLATED results with forge")
+    evidence_invariants: bool = option("evidence", "invariants", True, Bool(), "run the invariant suites")
+    evidence_broken: bool = option(
+        "evidence", "broken_variants", False, Bool(), "run the invariant suites' broken variants"
+    )
+
     # [bench] (``make bench``, vaultproof/bench.py)
     bench_properties: tuple[str, ...] = option(
         "bench", "properties", (), Strs(), "property ids to time (empty: every Z3-decided property)"

@@ -48,6 +48,7 @@ class RunOptions:
     gate: bool = False
     update_baseline: bool = False
     mutants: bool = True
+    evidence: bool = True  # forge on the bytecode: replays and invariant suites ([evidence] switches)
 
 
 @dataclass(frozen=True)
@@ -268,6 +269,7 @@ def run_pipeline(
 def _run_locked(
     config: Config, console: Console, options: RunOptions, registry: Registry, out_dir: Path
 ) -> RunResult:
+    from vaultproof.evidence.stage import run_evidence
     from vaultproof.gate import evaluate, write_baseline
     from vaultproof.mutation import Reference, run_mutants
 
@@ -285,6 +287,7 @@ def _run_locked(
         if options.mutants and not options.only
         else ()
     )
+    evidence, evidence_notes = run_evidence(config, console, proof) if options.evidence else ((), ())
 
     # Detector properties left unchecked by a tool failure are ERROR; so is a proved property whose target
     # function Slither could not lower to IR.
@@ -301,7 +304,8 @@ def _run_locked(
         tools=tool_versions(facts.solc_version),
         gate=None,
         exit_code=ExitCode.CLEAN,
-        notes=analysis.notes,
+        notes=analysis.notes + evidence_notes,
+        evidence=evidence,
     )
     slither = analysis_files(analysis)
     from vaultproof.report import write_reports

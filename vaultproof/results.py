@@ -300,6 +300,57 @@ class MutantResult:
     killed_by: tuple[str, ...]
 
 
+class EvidenceStatus(enum.Enum):
+    """What the compiled bytecode showed about one result (a second kind of evidence beside its verdict).
+
+    Declared worst first (the report lists REPLAY-DIFFERS before anything else):
+
+    - REPLAY_DIFFERS: the model's counterexample, replayed on the bytecode, did not violate: model and code
+      disagree, which is itself a finding.
+    - FAILED: an invariant suite found a violating call sequence (forge's shrunk sequence is attached).
+    - ERROR: forge could not run the test (compile error, crash, timeout).
+    - REPLAYED: the counterexample, replayed on the bytecode, violates there too.
+    - FUZZED: an invariant suite ran runs × depth calls without a violation (evidence, not a proof).
+    - NO_BYTECODE: there is nothing to run it on (a model-only broken twin, or no recipe declared).
+    """
+
+    REPLAY_DIFFERS = "REPLAY-DIFFERS"
+    FAILED = "FAILED"
+    ERROR = "ERROR"
+    REPLAYED = "REPLAYED"
+    FUZZED = "FUZZED"
+    NO_BYTECODE = "NO-BYTECODE"
+
+    @property
+    def rank(self) -> int:
+        return list(EvidenceStatus).index(self)
+
+
+@dataclass(frozen=True)
+class BytecodeEvidence:
+    """One forge run about one result: ``subject`` is a property id, seed finding id, or ``ID.broken``."""
+
+    subject: str
+    property_id: str  # the catalogue property it is evidence for (a seed finding's ``fixed_by``)
+    kind: str  # "replay" | "invariant"
+    status: EvidenceStatus
+    test: str  # project-relative test file ("" when there is none)
+    test_name: str  # Contract.function
+    detail: str  # token units: what the replay asserted, or the invariant's failure message
+    runs: int = 0
+    depth: int = 0
+    calls: int = 0
+    sequence: tuple[str, ...] = ()  # a failing invariant's shrunk calls, one rendered call each
+    expect_failure: bool = False  # a broken-variant run: FAILED is the required outcome
+
+    @property
+    def as_expected(self) -> bool:
+        """Whether this evidence agrees with what the harness claims (the gate-able reading)."""
+        if self.expect_failure:
+            return self.status is EvidenceStatus.FAILED
+        return self.status in (EvidenceStatus.REPLAYED, EvidenceStatus.FUZZED, EvidenceStatus.NO_BYTECODE)
+
+
 @dataclass(frozen=True)
 class GateRegression:
     kind: str  # "property" | "static" | "size" | "seed-finding"
@@ -334,3 +385,4 @@ class RunResult:
     gate: GateOutcome | None
     exit_code: ExitCode
     notes: tuple[str, ...] = ()
+    evidence: tuple[BytecodeEvidence, ...] = ()

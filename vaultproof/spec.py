@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, replace
 
 import z3
 
+from vaultproof.evidence.decl import BrokenSuite, EvidenceDecl, InvariantSuite, Recipe, ReplayTest
+from vaultproof.evidence.variants import CodeVariant, Edit
 from vaultproof.prover.extract import (
     ExtractedFunction,
     ModelOutput,
@@ -37,7 +39,7 @@ from vaultproof.prover.registry import (
     Registry,
     SeedFindingDecl,
 )
-from vaultproof.results import FunctionRef, Severity
+from vaultproof.results import Counterexample, FunctionRef, Severity
 
 # A quantity's display unit: (decimal places, unit name); ``(6, "USDC")`` shows 1500000 as 1.5 USDC.
 Unit = tuple[int, str]
@@ -193,9 +195,15 @@ __all__ = [
     "BOOL_UNIT",
     "RAW",
     "UINT256",
+    "BrokenSuite",
+    "CodeVariant",
+    "Counterexample",
     "DetectorChecker",
+    "Edit",
+    "EvidenceDecl",
     "ExtractedFunction",
     "FunctionRef",
+    "InvariantSuite",
     "MetricDecl",
     "ModelChecker",
     "ModelContext",
@@ -204,7 +212,9 @@ __all__ = [
     "OptimizationGoal",
     "PropertyDecl",
     "Quantity",
+    "Recipe",
     "Registry",
+    "ReplayTest",
     "ScalingSeries",
     "Scope",
     "SeedFindingDecl",

@@ -1,18 +1,33 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-/// @notice Liquidation entry point (seed 003/004): eligibility from QRE, block-limited sizing, capped fee,
-/// partial-liquidation cooldown, backstop at the oracle price when no counterparty absorbs the fill.
+/// @notice Liquidation entry point (seeds 003/004, dYdX v4 semantics): eligibility from QRE, block-limited
+/// sizing at the oracle, a liquidation order matched against the venue's perp book (price-time priority,
+/// several fills, bounded by the fillable price), the insurance delta per fill at the bankruptcy price, the
+/// MaxQuantumsInsuranceLost limit per fill, and an optional backstop at the oracle for what the book cannot fill.
 interface ILiquidationEngine {
+    /// @notice Why matching ended: the requested size was filled; the book (and backstop) had nothing more at
+    /// or inside the fillable price; or the next fill would exceed the account's remaining
+    /// MaxQuantumsInsuranceLost (that fill rejected, the earlier ones stand).
+    enum Stop {
+        FILLED,
+        NO_LIQUIDITY,
+        INSURANCE_LIMIT
+    }
+
     struct Result {
-        uint256 size; // base units liquidated
-        uint256 notional; // at the oracle price, USDC units (what the block limits count)
-        uint256 absorbed; // base units taken by the caller's opposite position at `fillPrice`
+        uint256 size; // base units liquidated (book fills + backstop)
+        uint256 requested; // base units the block limits allowed (the liquidation order's size)
+        uint256 notional; // oracle notional counted against MaxNotionalLiquidated (USDC units)
+        uint256 absorbed; // base units filled by resting book orders
         uint256 backstopped; // base units taken by the backstop at the oracle price
-        uint256 quoteValue; // USDC value of the fill (absorbed·fillPrice + backstopped·oracle)
-        uint256 fee; // liquidation fee charged (≤ MaxLiquidationFeePpm × quoteValue)
-        uint256 insuranceLost; // insurance balance decrease caused by the closes (before the fee)
-        int256 pnl; // realised PnL of the liquidated part (after any ADL haircut), settled by the vault
+        uint256 fills; // number of fills (book + backstop)
+        uint256 quoteValue; // Σ fill quote (USDC units at the fill prices)
+        uint256 fee; // Σ liquidation fee paid to the insurance fund (each ≤ its fill's insurance delta)
+        uint256 insuranceLost; // Σ −d over fills with d < 0 (bound on what the fund pays through the waterfall)
+        int256 pnl; // realised PnL of the liquidated part (after fees / insurance cover and ADL haircut)
+        uint256 fillablePrice; // the liquidation order's limit price (USDC units per whole base)
+        Stop stop;
     }
 
     error UnknownArch(address arch);
@@ -23,8 +38,6 @@ interface ILiquidationEngine {
     error BlockLimitReached(address user);
     error NothingToLiquidate();
     error PartialLiquidationCooldown(bytes32 posKey, uint256 availableAt);
-    error FillPriceOutOfBand(uint256 fillPrice, uint256 markPrice);
-    error InsuranceLossLimit(uint256 lost, uint256 remaining);
     error InvalidParameter();
 
     event Liquidated(
@@ -37,12 +50,22 @@ interface ILiquidationEngine {
         uint256 fee,
         bool isPartial
     );
+    /// @notice One fill of a liquidation: `maker` is address(0) for the backstop; `delta` is the insurance
+    /// delta (fill quote − bankruptcy quote), `fee` what the fund received, `insuranceLost` what it covered.
+    event LiquidationFill(
+        address indexed user,
+        address indexed maker,
+        uint256 orderId,
+        uint256 size,
+        uint256 price,
+        uint256 quote,
+        int256 delta,
+        uint256 fee,
+        uint256 insuranceLost
+    );
+    /// @notice Matching stopped before the requested size; `remaining` base units stay open.
+    event LiquidationStopped(address indexed user, Stop reason, uint256 remaining, int256 delta, uint256 room);
     event BackstopLiquidation(address indexed arch, address indexed market, bool liquidatedIsLong, uint256 size, uint256 price);
-    event LiquidationFeeCollected(address indexed user, uint256 fee);
-    /// @notice The caller's opposite position absorbed `size` of the liquidation for `quoteValue` USDC.
-    event CounterpartyFilled(address indexed counterparty, address indexed user, uint256 size, uint256 quoteValue, int256 pnl);
 
-    function liquidate(address arch, address user, address market, bool isLong, uint256 fillPrice)
-        external
-        returns (Result memory);
+    function liquidate(address arch, address user, address market, bool isLong) external returns (Result memory);
 }

@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {IBalanceManagerVault} from "./IBalanceManagerVault.sol";
+import {MarginTable} from "../libraries/MarginTable.sol";
 
 /// @notice What the LiquidationEngine (and tests) need from a settlement arch. Both arches — the Monad-style
 /// monolithic `PerpEngine` and the modular `CLOBPerpetualRouter` — implement it and settle every open, close
@@ -70,6 +71,8 @@ interface IPerpEngine {
     function positionKey(address user, address market, bool isLong) external view returns (bytes32);
     function getPosition(bytes32 posKey) external view returns (Position memory);
     function getMarketConfig(address market) external view returns (MarketConfig memory);
+    /// @notice The market's margin table (the LiquidationEngine prices MM released per fill with it).
+    function getMarginTiers(address market) external view returns (MarginTable.Tier[] memory);
     /// @notice Mark price in USDC units per whole base; `fresh` false when the oracle price is stale/unknown.
     function markPrice(address market) external view returns (bool fresh, uint256 price);
 }

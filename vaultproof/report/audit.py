@@ -29,9 +29,11 @@ from vaultproof.report.doc import (
 )
 from vaultproof.results import (
     EIP170_BYTES,
+    BytecodeEvidence,
     CatalogueEntry,
     CheckerKind,
     Counterexample,
+    EvidenceStatus,
     PropertyResult,
     RunResult,
     SeedFindingResult,
@@ -52,6 +54,100 @@ TIMINGS_NOTE = (
     "Wall-clock solver times per property and per obligation are in timings.json beside this report; "
     "they are kept out of it so that two runs on the same input give byte-identical reports."
 )
+
+
+EVIDENCE_TONES = {
+    EvidenceStatus.REPLAY_DIFFERS: "bad",
+    EvidenceStatus.FAILED: "bad",
+    EvidenceStatus.ERROR: "bad",
+    EvidenceStatus.REPLAYED: "ok",
+    EvidenceStatus.FUZZED: "info",
+    EvidenceStatus.NO_BYTECODE: "muted",
+}
+
+EVIDENCE_NOTE = (
+    "Bytecode evidence is a second kind of evidence beside the verdict, never a replacement for it: "
+    "REPLAYED means the model's counterexample, replayed as a generated forge test, violates on the compiled "
+    "bytecode too; REPLAY-DIFFERS means it does not (model and code disagree); FUZZED runs×depth means a "
+    "forge invariant suite found no violation in that many random calls (evidence, not a proof); FAILED "
+    "carries forge's shrunk failing call sequence."
+)
+
+
+def evidence_badge(e: BytecodeEvidence) -> Badge:
+    tone = "ok" if e.expect_failure and e.as_expected else EVIDENCE_TONES[e.status]
+    return Badge(view.evidence_label(e), tone)
+
+
+def _evidence_table(evidence: list[BytecodeEvidence]) -> Table:
+    rows = tuple(
+        (
+            _t(evidence_badge(e)),
+            _t(e.kind),
+            _t(Code(e.subject)),
+            _t(Code(f"{e.test}::{e.test_name}") if e.test else "—"),
+            _t(e.detail),
+        )
+        for e in evidence
+    )
+    return Table(("evidence", "kind", "about", "forge test", "detail (token units)"), rows, css="evidence")
+
+
+def _sequence_blocks(evidence: list[BytecodeEvidence]) -> list[Block]:
+    blocks: list[Block] = []
+    for e in evidence:
+        if e.sequence:
+            blocks.append(
+                Para(
+                    text(Strong(f"Shrunk failing sequence of {e.test_name}"), f" ({len(e.sequence)} calls):")
+                )
+            )
+            blocks.append(Bullets(tuple(text(Code(step)) for step in e.sequence)))
+    return blocks
+
+
+def _glance_evidence(result: RunResult, property_id: str) -> Text:
+    """The property's own evidence: replays and shipped invariants (broken variants: in its section)."""
+    found = [
+        e
+        for e in view.evidence_of(result, property_id)
+        if e.subject == property_id and not e.expect_failure and e.status is not EvidenceStatus.NO_BYTECODE
+    ]
+    if not found:
+        return _t("—")
+    worst = min(found, key=lambda e: e.status.rank)
+    return _t(evidence_badge(worst)) + ((f" +{len(found) - 1}",) if len(found) > 1 else ())
+
+
+def _disagreements(result: RunResult) -> list[Block]:
+    differs = view.replay_differs(result)
+    if not differs:
+        return []
+    return [
+        Heading(2, "Model and bytecode disagree", "replay-differs"),
+        Para(
+            text(
+                Strong(f"{len(differs)} counterexample(s) did not replay on the compiled bytecode."),
+                " The model claims a violation the code does not show (or shows differently): the model, "
+                "the recipe or the code is wrong, and this is a finding in itself.",
+            )
+        ),
+        _evidence_table(differs),
+    ]
+
+
+def _evidence_section(result: RunResult) -> list[Block]:
+    blocks: list[Block] = [Heading(2, "Bytecode evidence", "bytecode-evidence"), Para(text(EVIDENCE_NOTE))]
+    if not result.evidence:
+        return [
+            *blocks,
+            Para(
+                text("No bytecode evidence in this run (forge not installed, or [evidence] off)."), muted=True
+            ),
+        ]
+    blocks.append(_evidence_table(list(result.evidence)))
+    blocks += _sequence_blocks([e for e in result.evidence if e.status is EvidenceStatus.FAILED])
+    return blocks
 
 
 def severity_badge(severity: Severity) -> Badge:
@@ -179,6 +275,17 @@ def _summary(result: RunResult, fail_on: Severity) -> list[Block]:
             ),
         )
     )
+    if result.evidence:
+        by_status: dict[str, int] = {}
+        for e in result.evidence:
+            label = e.status.value + (" as required (broken variants)" if e.expect_failure else "")
+            by_status[label] = by_status.get(label, 0) + 1
+        facts.append(
+            (
+                "Bytecode evidence",
+                text(", ".join(f"{n} {label}" for label, n in sorted(by_status.items())) + " (see below)"),
+            )
+        )
     facts.append(("Gate", text(Strong(view.gate_label(result)))))
     blocks.append(KeyValues(tuple(facts)))
     # At a glance: every declared property, one line, linked to its section.
@@ -189,13 +296,19 @@ def _summary(result: RunResult, fail_on: Severity) -> list[Block]:
             _t(severity_badge(c.severity)),
             _t(Code(c.checker)),
             _t(_status_badge(view.status_of(result, c))),
+            _glance_evidence(result, c.id),
         )
         for c in result.catalogue
     )
     blocks.append(Heading(3, "Properties at a glance", "at-a-glance"))
     if glance:
         blocks.append(
-            Table(("id", "title", "severity", "checker", "verdict"), glance, css="glance", pin_ends=True)
+            Table(
+                ("id", "title", "severity", "checker", "verdict", "bytecode"),
+                glance,
+                css="glance",
+                pin_ends=True,
+            )
         )
     else:
         blocks.append(Para(text("The project declares no property."), muted=True))
@@ -257,6 +370,11 @@ def _property_section(result: RunResult, entry: CatalogueEntry) -> Section:
                 muted=True,
             )
         )
+    evidence = view.evidence_of(result, entry.id)
+    if evidence:
+        blocks.append(Para(text(Strong("Bytecode evidence"), " (beside the verdict, not instead of it)")))
+        blocks.append(_evidence_table(evidence))
+        blocks += _sequence_blocks(evidence)
     if entry.detector:
         detector = entry.detector
         hits = [f for f in result.static_findings if f.detector == detector]
@@ -299,6 +417,15 @@ def _seed_section(result: RunResult, seed: SeedFindingResult) -> Section:
         ("Why it is unsound", text(seed.rationale)),
         ("Fix proved by", fixed_state),
     )
+    replays = view.evidence_of_subject(result, seed.id)
+    if replays:
+        fields += tuple(
+            (
+                "Replayed on bytecode",
+                text(evidence_badge(e), " ", Code(e.test) if e.test else "", " — ", e.detail),
+            )
+            for e in replays
+        )
     blocks: list[Block] = [Heading(3, f"{seed.id} — {seed.title}", anchor_for(seed.id)), KeyValues(fields)]
     if seed.result.reason:
         blocks.append(Para(text(Strong("Reason:"), " ", seed.result.reason)))
@@ -475,6 +602,7 @@ def build_document(result: RunResult, fail_on: Severity) -> tuple[str, tuple[Blo
             )
         )
     ]
+    blocks += _disagreements(result)
     blocks += _summary(result, fail_on)
     blocks.append(Heading(2, "Properties", "properties"))
     blocks.append(Para(text(TIMINGS_NOTE), muted=True))
@@ -494,6 +622,7 @@ def build_document(result: RunResult, fail_on: Severity) -> tuple[str, tuple[Blo
         blocks += [_seed_section(result, s) for s in result.seed_findings]
     else:
         blocks.append(Para(text("No findings against the seeds were declared."), muted=True))
+    blocks += _evidence_section(result)
     blocks += _metrics(result)
     blocks += _static(result)
     blocks += _sizes(result)

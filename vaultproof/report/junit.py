@@ -15,7 +15,16 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 from vaultproof.report import view
-from vaultproof.results import CheckerKind, Counterexample, PropertyResult, RunResult, Severity, Verdict
+from vaultproof.results import (
+    BytecodeEvidence,
+    CheckerKind,
+    Counterexample,
+    EvidenceStatus,
+    PropertyResult,
+    RunResult,
+    Severity,
+    Verdict,
+)
 
 
 @dataclass
@@ -87,6 +96,21 @@ def _property_case(suite: _Suite, classname: str, name: str, found: PropertyResu
         )
 
 
+def _evidence_case(suite: _Suite, e: BytecodeEvidence) -> None:
+    """Bytecode evidence beside the verdicts: REPLAYED / FUZZED pass, a broken variant must FAIL."""
+    case = _case(suite, f"vaultproof.bytecode.{e.kind}", f"{e.kind} {e.subject} {e.test_name}".strip())
+    body = "\n".join([e.detail, *e.sequence]).strip()
+    if e.status is EvidenceStatus.NO_BYTECODE:
+        _fail(suite, case, "skipped", e.detail or "no bytecode to run it on", e.status.value)
+    elif e.status is EvidenceStatus.ERROR:
+        _fail(suite, case, "error", f"ERROR: {e.detail}", e.status.value, body)
+    elif not e.as_expected:
+        expected = (
+            "FAILED (a broken variant the invariant must catch)" if e.expect_failure else "no violation"
+        )
+        _fail(suite, case, "failure", f"{e.status.value}, expected {expected}", e.status.value, body)
+
+
 def junit_document(result: RunResult, fail_on: Severity) -> str:
     result = view.normalise(result)
     root = ET.Element("testsuites", {"name": f"vaultproof {result.project}"})
@@ -94,8 +118,9 @@ def junit_document(result: RunResult, fail_on: Severity) -> str:
         _Suite("properties", ET.SubElement(root, "testsuite", {"name": "properties"})),
         _Suite("seed-findings", ET.SubElement(root, "testsuite", {"name": "seed-findings"})),
         _Suite("static", ET.SubElement(root, "testsuite", {"name": "static"})),
+        _Suite("bytecode", ET.SubElement(root, "testsuite", {"name": "bytecode-evidence"})),
     ]
-    props, seeds, static = suites
+    props, seeds, static, bytecode = suites
 
     found = view.results_by_id(result)
     for entry in result.catalogue:
@@ -139,6 +164,9 @@ def junit_document(result: RunResult, fail_on: Severity) -> str:
                 "static",
                 body,
             )
+
+    for e in result.evidence:
+        _evidence_case(bytecode, e)
 
     for suite in suites:
         for key in ("tests", "failures", "errors", "skipped"):

@@ -18,8 +18,10 @@ from typing import Any
 from vaultproof import __url__
 from vaultproof.report import view
 from vaultproof.results import (
+    BytecodeEvidence,
     CatalogueEntry,
     CheckerKind,
+    EvidenceStatus,
     PropertyResult,
     RunResult,
     Severity,
@@ -202,6 +204,40 @@ def _finding_result(finding: StaticFinding, rule_index: int) -> dict[str, Any]:
     return out
 
 
+def _evidence_summary(e: BytecodeEvidence) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "about": e.subject,
+        "property": e.property_id,
+        "kind": e.kind,
+        "status": e.status.value,
+        "test": f"{e.test}::{e.test_name}" if e.test else "",
+        "detail": e.detail,
+    }
+    if e.kind == "invariant":
+        out.update({"runs": e.runs, "depth": e.depth, "calls": e.calls, "sequence": list(e.sequence)})
+    return out
+
+
+def _evidence_result(e: BytecodeEvidence, rule_index: int) -> dict[str, Any]:
+    """Bytecode evidence that contradicts the harness's claim: a replay that differs, an invariant that
+    failed on the shipped code, a broken variant the invariant did not catch, or a forge error."""
+    text = f"{e.property_id} bytecode evidence {e.status.value} ({e.kind} {e.test_name}): {e.detail}"
+    if e.sequence:
+        text += " Shrunk sequence: " + "; ".join(e.sequence)
+    digest = hashlib.sha256(f"evidence:{e.subject}:{e.test_name}".encode()).hexdigest()[:32]
+    out: dict[str, Any] = {
+        "ruleId": e.property_id,
+        "ruleIndex": rule_index,
+        "level": "error" if e.status in (EvidenceStatus.REPLAY_DIFFERS, EvidenceStatus.FAILED) else "warning",
+        "message": _message(text),
+        "partialFingerprints": {FINGERPRINT_KEY: digest},
+        "properties": _evidence_summary(e),
+    }
+    if e.test:
+        out["locations"] = [{"physicalLocation": {"artifactLocation": {"uri": e.test, "uriBaseId": SRCROOT}}}]
+    return out
+
+
 def sarif_document(result: RunResult) -> dict[str, Any]:
     result = view.normalise(result)
     rules: list[dict[str, Any]] = [_property_rule(c) for c in result.catalogue]
@@ -224,6 +260,11 @@ def sarif_document(result: RunResult) -> dict[str, Any]:
         if decided is not None and decided.verdict in _REPORTED:
             results.append(_property_result(result, entry, decided, index[entry.id]))
     results += [_finding_result(f, index[f.detector]) for f in result.static_findings]
+    results += [
+        _evidence_result(e, index[e.property_id])
+        for e in result.evidence
+        if e.property_id in index and not e.as_expected and e.status is not EvidenceStatus.NO_BYTECODE
+    ]
 
     return {
         "$schema": SARIF_SCHEMA_URI,
@@ -244,6 +285,7 @@ def sarif_document(result: RunResult) -> dict[str, Any]:
                 "results": results,
                 "properties": {
                     "project": result.project,
+                    "bytecodeEvidence": [_evidence_summary(e) for e in result.evidence],
                     "toolchain": {
                         "crytic-compile": result.tools.crytic_compile,
                         "python": result.tools.python,

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 
 from vaultproof.prover.registry import catalogue_order
 from vaultproof.results import (
+    BytecodeEvidence,
     CatalogueEntry,
     CheckerKind,
+    EvidenceStatus,
     PropertyResult,
     RunResult,
     Severity,
@@ -64,7 +66,34 @@ def normalise(result: RunResult) -> RunResult:
         mutants=tuple(sorted(result.mutants, key=lambda m: m.mutant_id)),
         gate=gate,
         notes=tuple(sorted(result.notes)),
+        evidence=tuple(sorted(result.evidence, key=evidence_key)),
     )
+
+
+def evidence_key(e: BytecodeEvidence) -> tuple[tuple[tuple[str, int, str], str], str, str, str]:
+    return (catalogue_order_safe(e.property_id), e.kind, e.subject, e.test_name)
+
+
+def evidence_label(e: BytecodeEvidence) -> str:
+    """One short label: REPLAYED, REPLAY-DIFFERS, FUZZED 16×24, FAILED (3 calls), NO-BYTECODE, ERROR."""
+    if e.status is EvidenceStatus.FUZZED:
+        return f"FUZZED {e.runs}×{e.depth}"
+    if e.status is EvidenceStatus.FAILED:
+        required = ", as required" if e.expect_failure else ""
+        return f"FAILED ({len(e.sequence)} calls{required})"
+    return str(e.status.value)
+
+
+def evidence_of(result: RunResult, property_id: str) -> list[BytecodeEvidence]:
+    return [e for e in result.evidence if e.property_id == property_id]
+
+
+def evidence_of_subject(result: RunResult, subject: str) -> list[BytecodeEvidence]:
+    return [e for e in result.evidence if e.subject == subject]
+
+
+def replay_differs(result: RunResult) -> list[BytecodeEvidence]:
+    return [e for e in result.evidence if e.status is EvidenceStatus.REPLAY_DIFFERS]
 
 
 def catalogue_order_safe(identifier: str) -> tuple[tuple[str, int, str], str]:

@@ -176,6 +176,9 @@ contract AdlIntegrationTest is LiqFixture {
 
         ILiquidationEngine.Result memory r = _liquidate(perp, keeper, carl, false, 0);
         vm.assertEq(r.backstopped, ONE_BTC, "backstop at the oracle");
+        // d = 56,000 - 56,000 + floor(-5,501 x 560 / 560) = -5,501 is counted against the account's limit; the
+        // deficit itself goes down the vault's waterfall, where the fund pays only its 1,000 capacity
+        vm.assertEq(r.insuranceLost, 5_501 * USD, "-d counted against the account's limit");
         // Carl's loss 11,000: 5,000 margin forfeited, 499 free USDC, 1,000 insurance (per-block cap), and
         // 4,501 socialized — all on Erin, the highest-ROE long; nothing recorded as shortfall.
         bytes32 erinKey = perp.positionKey(erin, MARKET, true);

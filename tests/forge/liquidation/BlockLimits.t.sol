@@ -60,7 +60,8 @@ contract BlockLimitsTest is LiqFixture {
         vm.assertEq(r.size, ONE_BTC, "1 BTC liquidated");
         vm.assertEq(r.absorbed, ONE_BTC, "all of it filled by Dave");
         vm.assertEq(r.fee, 250 * USD, "fee 0.5% of 50,000");
-        vm.assertEq(r.pnl, -int256(5_000 * USD), "short from 45,000 bought back at 50,000");
+        // the fee is part of the close the vault settles: bought back at 50,000 + the 250 fee
+        vm.assertEq(r.pnl, -int256(5_250 * USD), "short from 45,000 bought back at 50,000, plus the fee");
         vm.assertEq(uint256(_pos(perp, carl, false).size), 0, "Carl's short is closed");
         vm.assertEq(uint256(_pos(perp, dave, true).size), 0, "Dave's long is closed");
         // Seed: "Carl Balance: 50,499 - 50,000 - 250 (fees) = 249"
@@ -99,8 +100,9 @@ contract BlockLimitsTest is LiqFixture {
         vm.assertEq(_quoteBalance(perp, carl), int256(100_000 * USD), "Carl quote 100,000");
         le.syncRisk(dave);
         vm.assertEq(qre.equity18(dave), int256(99_501e18), "equity 99,501: not undercollateralized");
+        vm.prank(carl);
         vm.expectRevert(abi.encodeWithSelector(ILiquidationEngine.NotLiquidatable.selector, dave));
-        _liquidate(perp, carl, dave, true, 50_000 * USD);
+        le.liquidate(address(perp), dave, MARKET, true);
     }
 
     /// The case as its output implies (quote −49,501): Dave deposits 5,499 and buys 1 BTC at 55,000
@@ -125,7 +127,7 @@ contract BlockLimitsTest is LiqFixture {
         vm.assertEq(r.notional, 5_000 * USD, "liquidated notional 5,000");
         vm.assertEq(r.size, ONE_BTC / 10, "0.1 BTC liquidated");
         vm.assertEq(r.fee, 25 * USD, "fee 0.5% of 5,000");
-        vm.assertEq(r.pnl, -int256(500 * USD), "0.1 BTC long from 55,000 sold at 50,000");
+        vm.assertEq(r.pnl, -int256(525 * USD), "0.1 BTC long from 55,000 sold at 50,000, less the 25 fee");
         IPerpEngine.Position memory p = _pos(perp, dave, true);
         vm.assertEq(uint256(p.size), 9 * ONE_BTC / 10, "Dave keeps 0.9 BTC long");
         // Seed: "Dave Balance: -49,501 + 5,000 - 25 (fees) = -44,526"
@@ -158,7 +160,7 @@ contract BlockLimitsTest is LiqFixture {
         vm.assertEq(r.size, ONE_BTC / 10, "0.1 BTC liquidated");
         vm.assertEq(r.quoteValue, 4_950 * USD, "fill 0.1 x 49,500 = 4,950 (seed assumes 5,000)");
         vm.assertEq(r.fee, 24_750_000, "fee 0.5% x 4,950 = 24.75 (seed prints 25)");
-        vm.assertEq(r.pnl, -int256(450 * USD), "0.1 BTC short from 45,000 bought back at 49,500");
+        vm.assertEq(r.pnl, -int256(474_750_000), "0.1 BTC short from 45,000 bought back at 49,500, plus the fee");
         vm.assertEq(uint256(_pos(perp, carl, false).size), 9 * ONE_BTC / 10, "Carl keeps 0.9 BTC short");
         // Seed prints 45,474; the inputs give 50,499 - 4,950 - 24.75 = 45,524.25.
         vm.assertEq(_quoteBalance(perp, carl), int256(45_524_250_000), "Carl quote balance 45,524.25");
@@ -179,17 +181,20 @@ contract BlockLimitsTest is LiqFixture {
 
         // Same block, price up to 50,100: liquidatable again (434.25 < 450.9) but the account limit is used up.
         _setPrice(50_100);
+        vm.prank(dave);
         vm.expectRevert(abi.encodeWithSelector(ILiquidationEngine.BlockLimitReached.selector, carl));
-        _liquidate(perp, dave, carl, false, 50_100 * USD);
+        le.liquidate(address(perp), carl, MARKET, false);
 
         // Next block, after the partial-liquidation cooldown: another $5,000 may go.
         vm.roll(block.number + 1);
         vm.warp(block.timestamp + le.partialLiquidationCooldown());
         _setPrice(50_100);
         r = _liquidate(perp, dave, carl, false, 50_100 * USD);
-        vm.assertEq(r.notional, 5_000 * USD, "next block: another $5,000");
         uint256 expectedSize = (9 * ONE_BTC / 10) * (5_000 * USD) / (45_090 * USD); // rounds down
         vm.assertEq(r.size, expectedSize, "size = 0.9 BTC x 5,000 / 45,090, rounded down");
+        // counted per fill at the oracle (dYdX): the value of the filled size, 45,090 − 40,090.000461
+        vm.assertEq(r.notional, 4_999_999_539, "next block: the oracle value of the 0.0998 BTC filled");
+        vm.assertLe(r.notional, 5_000 * USD, "within the $5,000 limit");
         vm.assertEq(uint256(_pos(perp, carl, false).size), 9 * ONE_BTC / 10 - expectedSize, "rest stays open");
     }
 }

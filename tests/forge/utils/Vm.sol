@@ -31,6 +31,7 @@ interface Vm {
     function snapshotState() external returns (uint256 snapshotId);
     function revertToState(uint256 snapshotId) external returns (bool success);
     function getRecordedLogs() external returns (Log[] memory logs);
+    function toString(uint256 value) external pure returns (string memory stringifiedValue);
 
     function assertTrue(bool condition, string calldata error) external pure;
     function assertFalse(bool condition, string calldata error) external pure;

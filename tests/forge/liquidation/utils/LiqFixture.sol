@@ -7,6 +7,7 @@ import {PerpEngine} from "../../../../contracts/PerpEngine.sol";
 import {CLOBPerpetualRouter} from "../../../../contracts/CLOBPerpetualRouter.sol";
 import {PerpArchBase} from "../../../../contracts/PerpArchBase.sol";
 import {LiquidationEngine} from "../../../../contracts/LiquidationEngine.sol";
+import {PerpOrderBook} from "../../../../contracts/PerpOrderBook.sol";
 import {ILiquidationEngine} from "../../../../contracts/interfaces/ILiquidationEngine.sol";
 import {IPerpEngine} from "../../../../contracts/interfaces/IPerpEngine.sol";
 import {IBalanceManagerVault} from "../../../../contracts/interfaces/IBalanceManagerVault.sol";
@@ -23,6 +24,7 @@ import {MarginTable} from "../../../../contracts/libraries/MarginTable.sol";
 /// books), plus the real AdlEngine (also wired as the vault's ADL), both arches and the LiquidationEngine.
 /// Units: USDC 6 dp, BTC perp size 8 dp (1 BTC = 1e8), prices USDC units per whole BTC, oracle 8 dp. The
 /// perp mark uses its own symbol "BTC" so the WBTC collateral price of the shared fixture is untouched.
+/// Each arch has its own PerpOrderBook for MARKET, registered with the LiquidationEngine (its matcher).
 abstract contract LiqFixture is VaultproofDeploy {
     bytes32 internal constant BTC = "BTC";
     uint256 internal constant ONE_BTC = 1e8;
@@ -36,6 +38,8 @@ abstract contract LiqFixture is VaultproofDeploy {
     PerpEngine internal perp;
     CLOBPerpetualRouter internal router;
     LiquidationEngine internal le;
+    PerpOrderBook internal perpBook;
+    PerpOrderBook internal routerBook;
 
     function _afterDeploy() internal virtual override {
         oracle.setPrice(BTC, 50_000e8, 8);
@@ -62,6 +66,23 @@ abstract contract LiqFixture is VaultproofDeploy {
         adlEngine.setSocializer(address(vault), true);
         _wireArch(perp);
         _wireArch(router);
+        perpBook = new PerpOrderBook(address(perp), MARKET, address(le));
+        routerBook = new PerpOrderBook(address(router), MARKET, address(le));
+        le.setBook(address(perp), MARKET, perpBook);
+        le.setBook(address(router), MARKET, routerBook);
+    }
+
+    function _book(PerpArchBase arch) internal view returns (PerpOrderBook) {
+        return address(arch) == address(perp) ? perpBook : routerBook;
+    }
+
+    /// @dev `maker` rests a reduce-only order: a bid buys back its short, an ask sells its long.
+    function _rest(PerpArchBase arch, address maker, bool isBid, uint256 price, uint256 size)
+        internal
+        returns (uint256 id)
+    {
+        vm.prank(maker);
+        id = _book(arch).placeOrder(isBid, price, size);
     }
 
     function _wireArch(PerpArchBase arch) internal {
@@ -100,12 +121,25 @@ abstract contract LiqFixture is VaultproofDeploy {
         key = arch.openPosition(MARKET, isLong, size, mark, leverage, IBalanceManagerVault.MarginMode.CROSS);
     }
 
+    /// @dev The seed's "Dave sells 1 BTC at 50,000": when `fillPrice` is non-zero and `by` holds an opposite
+    /// position, `by` rests a reduce-only order for all of it at `fillPrice` on the arch's book, `by` then
+    /// sends the liquidation, and whatever of the order is left is cancelled (no order outlives the call).
+    /// With `fillPrice` 0, or nothing opposite, the book is left as it is.
     function _liquidate(PerpArchBase arch, address by, address user, bool isLong, uint256 fillPrice)
         internal
         returns (ILiquidationEngine.Result memory r)
     {
+        uint256 id;
+        if (fillPrice != 0) {
+            uint256 cp = _pos(arch, by, !isLong).size;
+            if (cp > 0) id = _rest(arch, by, isLong, fillPrice, cp);
+        }
         vm.prank(by);
-        r = le.liquidate(address(arch), user, MARKET, isLong, fillPrice);
+        r = le.liquidate(address(arch), user, MARKET, isLong);
+        if (id != 0 && _book(arch).getOrder(id).remaining > 0) {
+            vm.prank(by);
+            _book(arch).cancelOrder(id);
+        }
     }
 
     function _free(address user) internal view returns (uint256) {

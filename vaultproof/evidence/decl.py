@@ -1,0 +1,81 @@
+"""What a protocol declares for bytecode evidence (its property package exports one ``EVIDENCE``)."""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from vaultproof.errors import RegistryError
+from vaultproof.evidence.variants import CodeVariant
+from vaultproof.results import Counterexample
+
+# invariant_DEBT_6_custody_solvent → DEBT-6: the property id is in the name (crytic/properties style).
+_INVARIANT = re.compile(r"^invariant_([A-Z]{2,6})_(\d{1,2})(?=_|\(|$)")
+
+
+def property_of_invariant(test_name: str) -> str | None:
+    match = _INVARIANT.match(test_name)
+    return f"{match.group(1)}-{match.group(2)}" if match else None
+
+
+@dataclass(frozen=True)
+class InvariantSuite:
+    path: str  # project-relative .sol file
+    contract: str
+
+
+@dataclass(frozen=True)
+class BrokenSuite:
+    """``contract`` (in ``path``) deploys code variant ``variant``; its ``invariant`` must fail there.
+    ``twin_of`` names the property whose model twin is the same defect, when it is."""
+
+    path: str
+    contract: str
+    variant: str
+    invariant: str
+    twin_of: str = ""
+
+
+@dataclass(frozen=True)
+class ReplayTest:
+    """A recipe's answer: a forge test body over a base contract that asserts the counterexample's violation.
+
+    ``imports`` are (symbols, project-relative path); ``body`` is the statements of ``test_replay``;
+    ``target`` says what bytecode it runs on (for the report)."""
+
+    base: str
+    imports: tuple[tuple[str, str], ...]
+    body: str
+    target: str
+    pragma: str = "0.8.28"
+
+
+Recipe = Callable[[Counterexample], ReplayTest]
+
+
+@dataclass(frozen=True)
+class EvidenceDecl:
+    suites: tuple[InvariantSuite, ...] = ()
+    variants: tuple[CodeVariant, ...] = ()
+    variants_dir: str = ""
+    broken_suites: tuple[BrokenSuite, ...] = ()
+    # id (property, seed finding, or ``PROPERTY.broken``) → recipe
+    recipes: Mapping[str, Recipe] = field(default_factory=dict)
+    # id → why there is no bytecode to replay it on (e.g. a model-only broken twin)
+    no_bytecode: Mapping[str, str] = field(default_factory=dict)
+
+
+def load_evidence(module_name: str) -> EvidenceDecl:
+    """The protocol's ``EVIDENCE`` (an empty declaration when it has none)."""
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        raise RegistryError(f"properties module {module_name!r} cannot be imported: {exc}") from None
+    decl = getattr(module, "EVIDENCE", None)
+    if decl is None:
+        return EvidenceDecl()
+    if not isinstance(decl, EvidenceDecl):
+        raise RegistryError(f"{module_name}.EVIDENCE is not a vaultproof.evidence.decl.EvidenceDecl")
+    return decl

@@ -1,0 +1,124 @@
+"""The evidence stage: after prove, run forge on the compiled bytecode (replays, then invariant suites).
+
+Skipped, with a note, when forge is not installed or the project's ``[evidence]`` switches are off. The
+order of the returned evidence is fixed (replays in catalogue order, then invariants by property), so the
+reports stay byte-identical across runs with the same outcomes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from vaultproof.config import Config
+from vaultproof.console import Console
+from vaultproof.evidence import invariants, repro
+from vaultproof.evidence.decl import EvidenceDecl, load_evidence, property_of_invariant
+from vaultproof.evidence.forge import Forge, forge_binary
+from vaultproof.prover.prove import ProveOutcome
+from vaultproof.prover.registry import catalogue_order
+from vaultproof.results import BytecodeEvidence, EvidenceStatus, Verdict
+
+
+def replay_requests(proof: ProveOutcome) -> list[repro.ReplayRequest]:
+    """Every VIOLATED result with its counterexample: properties (a regression) and seed findings."""
+    requests = [
+        repro.ReplayRequest(r.property_id, r.property_id, r.counterexample)
+        for r in proof.properties
+        if r.verdict is Verdict.VIOLATED
+    ]
+    requests += [
+        repro.ReplayRequest(s.id, s.fixed_by, s.result.counterexample)
+        for s in proof.seed_findings
+        if s.result.verdict is Verdict.VIOLATED
+    ]
+    return sorted(requests, key=lambda r: catalogue_order(r.subject))
+
+
+def run_evidence(
+    config: Config, console: Console, proof: ProveOutcome
+) -> tuple[tuple[BytecodeEvidence, ...], tuple[str, ...]]:
+    """(evidence, notes). Nothing runs when every switch is off; no forge is a note, not an error."""
+    if not (config.evidence_replay or config.evidence_invariants or config.evidence_broken):
+        return (), ()
+    if not config.properties_module:  # no declared properties package: no evidence to gather
+        return (), ()
+    binary = forge_binary(config.root)
+    if binary is None:
+        note = "bytecode evidence skipped: no forge binary under node_modules/@foundry-rs/forge-<platform>"
+        console.step(f"evidence: {note}")
+        return (), (note,)
+    decl = load_evidence(config.properties_module)
+    forge = Forge(binary, config.root)
+    # Invariant suites first: their failing sequences are replayed together with the counterexamples, in
+    # one forge run over build/repro/ (one compilation).
+    runs: list[invariants.InvariantRun] = []
+    if config.evidence_invariants:
+        for suite in decl.suites:
+            console.step(f"evidence: invariant suite {suite.contract} ({suite.path})")
+        for run in invariants.run_suites(decl, forge):
+            console.step(
+                f"evidence: {run.evidence.test_name} [{run.evidence.property_id}]: {_summary(run.evidence)}"
+            )
+            runs.append(run)
+    if config.evidence_broken and decl.broken_suites:
+        console.step(f"evidence: {len(decl.broken_suites)} broken-variant suite(s) ({decl.variants_dir})")
+        broken = invariants.run_broken(decl.broken_suites, forge)
+        for variant, run in zip(decl.broken_suites, broken, strict=True):
+            if variant.twin_of:
+                run = dataclasses.replace(
+                    run, evidence=dataclasses.replace(run.evidence, subject=f"{variant.twin_of}.broken")
+                )
+            console.step(
+                f"evidence: broken variant {variant.variant} vs {variant.invariant}: {_summary(run.evidence)}"
+            )
+            runs.append(run)
+    requests = replay_requests(proof) if config.evidence_replay else []
+    failing = [r for r in runs if r.evidence.status is EvidenceStatus.FAILED]
+    if requests or failing:
+        console.step(
+            f"evidence: replaying {len(requests)} VIOLATED counterexample(s) and {len(failing)} failing "
+            f"sequence(s) on the bytecode ({repro.REPRO_DIR}/)"
+        )
+    replays, replayed = repro.run(requests, decl, forge, failing)
+    for e in replays:
+        console.step(f"evidence: replay {e.subject}: {e.status.value}")
+    by_subject = {(e.subject, e.test_name): e for e in replayed}
+    evidence = list(replays)
+    evidence += [by_subject.get((r.evidence.subject, r.evidence.test_name), r.evidence) for r in runs]
+    evidence += model_only_twins(proof, decl)
+    return tuple(evidence), ()
+
+
+def model_only_twins(proof: ProveOutcome, decl: EvidenceDecl) -> list[BytecodeEvidence]:
+    """Broken twins no code variant carries: said so, rather than replayed on code that does not exist."""
+    in_code = {s.twin_of for s in decl.broken_suites if s.twin_of}
+    return [
+        BytecodeEvidence(
+            subject=f"{entry.id}.broken",
+            property_id=entry.id,
+            kind="replay",
+            status=EvidenceStatus.NO_BYTECODE,
+            test="",
+            test_name="",
+            detail=decl.no_bytecode.get(f"{entry.id}.broken")
+            or f"model-only broken twin ({entry.broken_description}): no bytecode for this twin",
+        )
+        for entry in proof.catalogue
+        if entry.broken_description and entry.id not in in_code
+    ]
+
+
+def _summary(e: BytecodeEvidence) -> str:
+    if e.status is EvidenceStatus.FUZZED:
+        return f"FUZZED {e.runs}×{e.depth}"
+    if e.status is EvidenceStatus.FAILED:
+        return f"FAILED after {len(e.sequence)} call(s)"
+    return str(e.status.value)
+
+
+def evidence_for(property_id: str, evidence: Sequence[BytecodeEvidence]) -> list[BytecodeEvidence]:
+    return [e for e in evidence if e.property_id == property_id]
+
+
+__all__ = ["evidence_for", "property_of_invariant", "replay_requests", "run_evidence"]
