@@ -1167,7 +1167,7 @@ def equivalence_obligation(
         witness=z3.And(reach, witness) if witness is not None else reach,
         shown=_shown(extracted_fn, units, model_quantities),
         explanation=f"the code of {extracted_fn.name} and its model disagree on this input",
-        identity=True,
+        code_derived=True,
     )
 
 
@@ -1199,6 +1199,7 @@ def safety_obligations(
                 witness=check.reached,
                 shown=_shown(extracted_fn, units),
                 explanation=f"{check.kind} at {check.where}",
+                code_derived=True,
             )
         )
     return obligations

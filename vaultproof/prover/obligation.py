@@ -29,10 +29,11 @@ class Obligation:
     with qty > 0), so an over-constrained model cannot pass by proving nothing.
     ``bound`` is set when the obligation covers only k unrolled steps: it can then be at most
     PROVED-BOUNDED(k), never PROVED.
-    ``identity`` marks an obligation whose goal is *meant* to hold on every input: the code of a
-    function equals its model (``equivalence_obligation``). Its validity without assumptions is its
-    content (the code side changes with the Solidity), so it is exempt from the TAUTOLOGY check that
-    every other obligation gets.
+    ``code_derived`` marks an obligation whose goal the engine derived from the code itself: a
+    function's code equals its model (``equivalence_obligation``), or a division/overflow check at a
+    line of it (``safety_obligations``). Holding without assumptions is then a fact about the code (it
+    changes with the Solidity: a removed guard makes it fail), so it is exempt from the TAUTOLOGY
+    check that every hand-written obligation gets.
     """
 
     name: str
@@ -42,7 +43,7 @@ class Obligation:
     shown: tuple[Quantity, ...]
     bound: int | None = None
     explanation: str = ""
-    identity: bool = False
+    code_derived: bool = False
 
 
 def settled_at_build(obligation: Obligation) -> tuple[Obligation, ...]:

@@ -165,7 +165,7 @@ def obligation_key(obligation: Obligation, settings: SolverSettings, text: TermT
         obligation.name,
         obligation.bound,
         obligation.explanation,
-        obligation.identity,
+        obligation.code_derived,
         text(*obligation.assumptions),
         text(obligation.goal, obligation.witness),
         tuple((q.name, *text(q.term), q.decimals, q.unit) for q in obligation.shown),

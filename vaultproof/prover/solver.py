@@ -91,7 +91,7 @@ def _fresh(obligation: Obligation) -> tuple[z3.Context, Obligation]:
         shown=tuple(Quantity(q.name, move(q.term), q.decimals, q.unit) for q in obligation.shown),
         bound=obligation.bound,
         explanation=obligation.explanation,
-        identity=obligation.identity,
+        code_derived=obligation.code_derived,
     )
     return context, copy
 
@@ -124,7 +124,7 @@ def discharge(obligation: Obligation, settings: SolverSettings) -> ObligationRes
             reason="assumptions ∧ witness is unsat: the case this obligation is about is unreachable",
         )
 
-    if not obligation.identity and z3.is_true(z3.simplify(obligation.goal)):
+    if not obligation.code_derived and z3.is_true(z3.simplify(obligation.goal)):
         # The goal holds by itself: Z3's simplifier proves it without a single assumption
         # (``i + 1 == i + 1`` once Python substituted a definition into both sides, ``0 >= 0`` as a
         # base case, ``1000000 > 0`` over constants). It says nothing: TAUTOLOGY, not a proof.
