@@ -9,13 +9,14 @@ NODE_STAMP := node_modules/.installed
 FORGE   := node_modules/@foundry-rs/forge-linux-amd64/bin/forge
 JOBS    ?= 2
 
-.PHONY: help setup prove test pytest forge lint bench clean
+.PHONY: help setup prove mutate test pytest forge lint bench clean
 
 help:
 	@echo "make prove   set up if needed, then run the whole pipeline on contracts/ and write reports/"
 	@echo "make test    set up if needed, then run pytest and the forge suites"
 	@echo "make lint    ruff and mypy"
-	@echo "make bench   prover benchmark (per-property times, scaling, halmos side-by-side)"
+	@echo "make mutate  the whole generated mutation campaign (every mutant); reports in build/mutation/"
+	@echo "make bench   prover benchmark (per-property times, scaling, halmos side-by-side) + mutation campaign"
 
 setup: $(STAMP) $(NODE_STAMP) build/.chromium
 
@@ -26,7 +27,7 @@ $(VENV)/bin/python:
 # (properties/pyproject.toml: models, properties, and the Slither plugin entry point).
 $(STAMP): pyproject.toml properties/pyproject.toml | $(VENV)/bin/python
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]' -e ./properties
+	$(PY) -m pip install --quiet -e '.[dev,ray]' -e ./properties
 	touch $@
 
 # `npm ci`: exactly the lock file (every platform's optional forge package is in it), never a rewrite.
@@ -44,6 +45,10 @@ build/.chromium:
 prove: setup
 	$(PY) -m vaultproof run . --jobs $(JOBS)
 
+# Every generated mutant (thousands: its own CI job, not part of `make prove` or `make test`).
+mutate: setup
+	$(PY) -m vaultproof run . --jobs $(JOBS) --mutation-sample all --out build/mutation
+
 test: setup forge pytest
 
 pytest: setup
@@ -59,6 +64,7 @@ lint: setup
 
 bench: setup
 	$(PY) -m vaultproof.bench .
+	$(PY) -m vaultproof.mutation.bench . --mutants 200 --jobs $(JOBS)
 
 clean:
 	rm -rf build cache out crytic-export

@@ -38,6 +38,11 @@ _FLAGS: dict[str, dict[str, Any]] = {
     "--gate": {"action": "store_true", "help": "exit 1 on a regression against the baseline"},
     "--update-baseline": {"action": "store_true", "help": "rewrite the baseline from this run"},
     "--skip-mutants": {"action": "store_true", "help": "do not run the mutation campaign"},
+    "--mutation-sample": {
+        "default": None,
+        "metavar": "N|all",
+        "help": "generated mutants: a deterministic sample of N, or all (default: [mutate] sample)",
+    },
     "--markdown": {"action": "store_true", "help": "print the property index (PROPERTIES.md) as Markdown"},
     "--skip-evidence": {
         "action": "store_true",

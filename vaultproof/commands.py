@@ -121,17 +121,31 @@ def cmd_report(args: argparse.Namespace, cfg: Config, console: Console) -> Comma
     return CommandResult(result.exit_code, result)
 
 
+def _mutation_sample(text: str | None) -> tuple[int | None, bool]:
+    """``--mutation-sample``: (sample size or None for the config's, every mutant)."""
+    if text is None:
+        return None, False
+    if text == "all":
+        return None, True
+    if not text.isdigit():
+        raise ConfigError(f"--mutation-sample expects a number or all, got {text!r}")
+    return int(text), False
+
+
 def cmd_run(args: argparse.Namespace, cfg: Config, console: Console) -> CommandResult:
     """the whole pipeline: compile → analyse → prove → report → gate"""
     from vaultproof.pipeline import RunOptions, run_pipeline
 
     registry = declared_registry(cfg)
     check_only(registry, tuple(args.only))
+    sample, every = _mutation_sample(args.mutation_sample)
     options = RunOptions(
         only=tuple(args.only),
         gate=args.gate,
         update_baseline=args.update_baseline,
         mutants=not args.skip_mutants,
+        mutation_sample=sample,
+        mutation_all=every,
         evidence=not args.skip_evidence,
     )
     result = run_pipeline(cfg, console, options, registry=registry)
@@ -192,7 +206,7 @@ def cmd_repro(args: argparse.Namespace, cfg: Config, console: Console) -> Comman
 
 
 _COMMON = ("--quiet", "--debug", "--no-cache")
-_PROVER = ("--jobs", "--timeout-ms", "--rlimit", "--only")
+_PROVER = ("--jobs", "--executor", "--timeout-ms", "--rlimit", "--only")
 
 # name → (handler, flags). Order is the order of ``vaultproof --help``.
 COMMANDS: dict[str, tuple[Handler, tuple[str, ...]]] = {
@@ -210,6 +224,7 @@ COMMANDS: dict[str, tuple[Handler, tuple[str, ...]]] = {
             "--baseline",
             "--fail-on",
             "--skip-mutants",
+            "--mutation-sample",
             "--skip-evidence",
             "--out",
             "--lock-timeout",

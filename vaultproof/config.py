@@ -54,6 +54,8 @@ from vaultproof.results import EIP170_BYTES, Severity
 from vaultproof.target import CompileSettings, Setting, resolve
 
 CONFIG_NAME = "vaultproof.toml"
+# What may kill a generated mutant, in the order the campaign runs them.
+MUTATION_STAGES = ("proof", "detector", "forge")
 
 
 # ---- kinds: how one option's value is parsed and checked ------------------------------------------
@@ -121,6 +123,47 @@ class Strs(Kind):
         if self.nonempty and not value:
             raise ConfigError(f"{where} is empty")
         return tuple(value)
+
+
+@dataclass(frozen=True)
+class Among(Kind):
+    """A list of strings, each among ``choices`` (or, for choices the config module cannot import
+    at load without a cycle, among the tuple ``choices_from`` names as ``module:ATTRIBUTE``).
+    ``ordered``: returned in the choices' order, each once (a set of stages, not a sequence)."""
+
+    choices: tuple[str, ...] = ()
+    choices_from: str | None = None
+    ordered: bool = False
+
+    def known(self) -> tuple[str, ...]:
+        if self.choices_from is None:
+            return self.choices
+        import importlib
+
+        module, _, attribute = self.choices_from.partition(":")
+        return tuple(getattr(importlib.import_module(module), attribute))
+
+    def parse(self, value: Any, where: str) -> Any:
+        items = Strs().parse(value, where)
+        known = self.known()
+        unknown = sorted(set(items) - set(known))
+        if unknown:
+            raise ConfigError(f"{where}: unknown {', '.join(unknown)} (known: {', '.join(known)})")
+        return tuple(k for k in known if k in items) if self.ordered else items
+
+
+@dataclass(frozen=True)
+class ExecutorSpec(Kind):
+    """Where proof jobs and mutants run: ``local`` (process pool), ``serial``, ``ray``, ``ray://HOST:PORT``."""
+
+    def parse(self, value: Any, where: str) -> Any:
+        text = Str().parse(value, where).strip()
+        if text in ("local", "serial", "ray"):
+            return text
+        host, _, port = text.removeprefix("ray://").rpartition(":")
+        if text.startswith("ray://") and host and port.isdigit():
+            return text
+        raise ConfigError(f"{where} must be local, serial, ray or ray://HOST:PORT, got {text!r}")
 
 
 @dataclass(frozen=True)
@@ -306,6 +349,42 @@ class Config:
     # [cache]
     cache_dir: str = option("cache", "dir", "build/cache", RelPath(), "content-hash cache directory")
     use_cache: bool = option("cache", "enabled", True, Bool(), "reuse cached compile/analysis/proof results")
+
+    # [mutate]: the generated campaign (vaultproof.mutation). `vaultproof run` runs a deterministic
+    # sample of `sample` mutants (0: none); `--mutation-sample all` runs every one.
+    mutate_exclude: tuple[str, ...] = option(
+        "mutate", "exclude", (), Strs(), "source paths (or prefixes) not to mutate"
+    )
+    mutate_operators: tuple[str, ...] = option(
+        "mutate",
+        "operators",
+        (),
+        Among(choices_from="vaultproof.mutation.generate:OPERATORS"),
+        "mutation operators to apply (empty: every operator)",
+    )
+    mutate_stages: tuple[str, ...] = option(
+        "mutate",
+        "stages",
+        MUTATION_STAGES,
+        Among(choices=MUTATION_STAGES, ordered=True),
+        "what may kill a mutant: proof, detector, forge",
+    )
+    mutate_sample: int = option(
+        "mutate",
+        "sample",
+        0,
+        Int(minimum=0),
+        "generated mutants `run` takes, a deterministic sample (0: none)",
+    )
+    mutate_seed: int = option("mutate", "seed", 0, Int(), "seed of the sample")
+    executor: str = option(
+        "mutate",
+        "executor",
+        "local",
+        ExecutorSpec(),
+        "where proof jobs and mutants run: local (process pool), serial, ray, ray://HOST:PORT",
+        flag="--executor",
+    )
 
     # [evidence]: forge on the compiled bytecode (replays of VIOLATED results, invariant suites, and the
     # suites' broken variants); skipped with a note when forge is not installed.

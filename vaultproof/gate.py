@@ -12,7 +12,9 @@ static findings that were accepted, and each contract's deployed size. ``evaluat
 - a static finding at or above ``fail_on`` that is neither triaged nor accepted in the baseline.
   Findings are compared by their meaning-based fingerprint (detector, contract, function,
   normalised statement), never by line number, so unrelated edits do not resurrect them;
-- a contract over the bytecode size limit (EIP-170), baseline or not.
+- a contract over the bytecode size limit (EIP-170), baseline or not;
+- a family whose mutation score (killed / scored mutants, hand-written and generated) is below the
+  baseline's (optional key ``mutation_scores``; a run without mutants is not compared).
 
 Improvements (a verdict that got better, a finding that disappeared, a contract that shrank) are
 listed but never fail the gate.
@@ -58,6 +60,10 @@ def baseline_document(result: RunResult) -> dict[str, Any]:
         "seed_findings": {s.id: s.confirmed for s in result.seed_findings},
         "accepted_findings": accepted,
         "sizes": {s.contract: s.deployed_bytes for s in result.sizes},
+        "mutation_scores": {
+            family: {"killed": killed, "scored": scored}
+            for family, (killed, scored) in view.mutation_scores(result, "family").items()
+        },
     }
 
 
@@ -101,6 +107,16 @@ class Baseline:
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise BaselineError(f"{path}: sizes.{key} must be a non-negative integer")
             self.sizes[key] = value
+        self.mutation_scores: dict[str, tuple[int, int]] = {}
+        scores = data.get("mutation_scores", {})
+        if not isinstance(scores, dict):
+            raise BaselineError(f"{path}: mutation_scores must be an object")
+        for key, value in scores.items():
+            killed = value.get("killed") if isinstance(value, dict) else None
+            scored = value.get("scored") if isinstance(value, dict) else None
+            if not (isinstance(killed, int) and isinstance(scored, int) and 0 <= killed <= scored):
+                raise BaselineError(f"{path}: mutation_scores.{key} needs integers 0 <= killed <= scored")
+            self.mutation_scores[key] = (killed, scored)
 
 
 def _mapping(data: dict[str, Any], key: str, path: Path) -> dict[str, Any]:
@@ -250,6 +266,36 @@ def _sizes(result: RunResult, base: Baseline) -> tuple[list[GateRegression], lis
     return regressions, improvements
 
 
+def _mutation(result: RunResult, base: Baseline) -> tuple[list[GateRegression], list[str]]:
+    """A family's score below the baseline's is a regression (scores compare as fractions)."""
+    regressions: list[GateRegression] = []
+    improvements: list[str] = []
+    if not result.mutants:
+        return regressions, improvements
+    current = view.mutation_scores(result, "family")
+    for family, (killed_before, scored_before) in sorted(base.mutation_scores.items()):
+        if family not in current or not scored_before:
+            continue
+        killed, scored = current[family]
+        before, now = killed_before / scored_before, killed / scored
+        if now < before:
+            regressions.append(
+                GateRegression(
+                    "mutation",
+                    family,
+                    f"family {family}: mutation score {killed}/{scored} ({view.percent(killed, scored)}) "
+                    f"is below the baseline's {killed_before}/{scored_before} "
+                    f"({view.percent(killed_before, scored_before)})",
+                )
+            )
+        elif now > before:
+            improvements.append(
+                f"family {family}: mutation score rose from {killed_before}/{scored_before} "
+                f"to {killed}/{scored}"
+            )
+    return regressions, improvements
+
+
 def evaluate(result: RunResult, baseline_path: Path, fail_on: Severity) -> GateOutcome:
     """Regressions and improvements of ``result`` against the baseline at ``baseline_path``."""
     base = load_baseline(baseline_path)
@@ -261,6 +307,7 @@ def evaluate(result: RunResult, baseline_path: Path, fail_on: Severity) -> GateO
         _seed_findings(result, base, partial),
         _static(result, base, fail_on),
         _sizes(result, base),
+        _mutation(result, base),
     ):
         regressions += found
         improvements += better

@@ -34,11 +34,12 @@ from vaultproof.compile import (
 from vaultproof.config import Config
 from vaultproof.console import Console
 from vaultproof.errors import BaselineError
+from vaultproof.executor import Executor, executor_for
 from vaultproof.output import report_lock, write_set
 from vaultproof.prover.prove import ProveFacts, ProveOutcome, prove_facts, prove_from_facts
 from vaultproof.prover.registry import DetectorChecker, Registry
 from vaultproof.prover.runner import declared_registry, module_files
-from vaultproof.results import ExitCode, RunResult, SourceLocation, ToolVersions, Verdict
+from vaultproof.results import ExitCode, MutantResult, RunResult, SourceLocation, ToolVersions, Verdict
 from vaultproof.toollog import LogLine, ToolLog
 
 
@@ -48,6 +49,9 @@ class RunOptions:
     gate: bool = False
     update_baseline: bool = False
     mutants: bool = True
+    mutation_sample: int | None = None  # None: [mutate] sample; see mutation_all
+    mutation_all: bool = False  # every generated mutant (`--mutation-sample all`, `make mutate`)
+    executor: str | None = None  # None: [mutate] executor
     evidence: bool = True  # forge on the bytecode: replays and invariant suites ([evidence] switches)
 
 
@@ -204,10 +208,22 @@ class Workspace:
         self.detector_lines = lines
         return outcome
 
-    def prove(self, registry: Registry, only: tuple[str, ...] = ()) -> ProveOutcome:
+    def prove(
+        self, registry: Registry, only: tuple[str, ...] = (), executor: Executor | None = None
+    ) -> ProveOutcome:
+        """Proof jobs through ``executor`` (default: the local pool of ``jobs`` workers); each worker
+        loads the registry, ignores SIGINT (local pool) and reads/writes the cache itself."""
         cfg = self.config
         return prove_from_facts(
-            self.facts.prove, cfg, registry, self.console, cfg.jobs, only, self.cache, self.detector_lines
+            self.facts.prove,
+            cfg,
+            registry,
+            self.console,
+            cfg.jobs,
+            only,
+            self.cache,
+            self.detector_lines,
+            executor=executor,
         )
 
 
@@ -235,9 +251,15 @@ def analyse_stage(config: Config, console: Console, registry: Registry | None = 
 
 
 def prove_stage(
-    config: Config, console: Console, only: tuple[str, ...] = (), registry: Registry | None = None
+    config: Config,
+    console: Console,
+    only: tuple[str, ...] = (),
+    registry: Registry | None = None,
+    executor: str | None = None,
 ) -> ProveOutcome:
-    return Workspace(config, console).prove(_registry(config, registry), only)
+    """``executor``: a spec (``local``, ``serial``, ``ray``, ``ray://HOST:PORT``); None: [mutate] executor."""
+    chosen = executor_for(executor or config.executor, config.jobs)
+    return Workspace(config, console).prove(_registry(config, registry), only, chosen)
 
 
 def report_stage(config: Config, console: Console) -> RunResult:
@@ -274,10 +296,12 @@ def _run_locked(
     from vaultproof.mutation import Reference, run_mutants
 
     baseline_path = config.path(config.baseline)
+    # one executor for the proof jobs and the generated mutants (the pool of `jobs` workers by default)
+    executor = executor_for(options.executor or config.executor, config.jobs)
     work = Workspace(config, console)
     facts = work.facts
     analysis = work.analysis(registry)
-    proof = work.prove(registry, options.only)
+    proof = work.prove(registry, options.only, executor)
     reference = Reference(
         verdicts={r.property_id: r.verdict for r in proof.properties},
         static_fingerprints=frozenset(f.fingerprint for f in analysis.findings),
@@ -287,6 +311,8 @@ def _run_locked(
         if options.mutants and not options.only
         else ()
     )
+    if options.mutants and not options.only:
+        mutants = (*mutants, *generated_mutants(config, console, options, executor, reference.verdicts))
     evidence, evidence_notes = run_evidence(config, console, proof) if options.evidence else ((), ())
 
     # Detector properties left unchecked by a tool failure are ERROR; so is a proved property whose target
@@ -345,6 +371,29 @@ def _run_locked(
     for error in analysis.tool_errors:
         print(f"vaultproof: error: {error}", file=sys.stderr)
     return result
+
+
+def generated_mutants(
+    config: Config,
+    console: Console,
+    options: RunOptions,
+    executor: Executor,
+    verdicts: Mapping[str, Verdict],
+) -> tuple[MutantResult, ...]:
+    """The generated campaign: the config's deterministic sample, or every mutant with mutation_all."""
+    from vaultproof.mutation.campaign import CampaignOptions, run_campaign
+
+    size = options.mutation_sample if options.mutation_sample is not None else config.mutate_sample
+    if not options.mutation_all and size <= 0:
+        return ()
+    campaign_options = CampaignOptions(
+        sample=None if options.mutation_all else size,
+        seed=config.mutate_seed,
+        operators=config.mutate_operators or None,
+        exclude=config.mutate_exclude,
+        stages=config.mutate_stages,
+    )
+    return run_campaign(config, console, campaign_options, executor, verdicts).results
 
 
 def analysis_files(analysis: AnalysisOutcome) -> dict[str, str]:

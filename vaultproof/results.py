@@ -289,15 +289,73 @@ class SeedFindingResult(SeedFinding):
         return self.result.verdict is Verdict.VIOLATED
 
 
+class MutantOutcome(enum.Enum):
+    """What became of one mutant. Only the three KILLED_* and SURVIVED count in a mutation score:
+    an equivalent or duplicate mutant cannot be killed, and one the compiler rejects says nothing
+    about the harness."""
+
+    KILLED_PROOF = "killed:proof"
+    KILLED_DETECTOR = "killed:detector"
+    KILLED_FORGE = "killed:forge"
+    SURVIVED = "survived"
+    COMPILE_ERROR = "compile-error"
+    EQUIVALENT = "equivalent"
+    DUPLICATE = "duplicate"
+
+    @property
+    def scored(self) -> bool:
+        return self in _SCORED
+
+    @property
+    def killed(self) -> bool:
+        return self in (MutantOutcome.KILLED_PROOF, MutantOutcome.KILLED_DETECTOR, MutantOutcome.KILLED_FORGE)
+
+
+_SCORED = (
+    MutantOutcome.KILLED_PROOF,
+    MutantOutcome.KILLED_DETECTOR,
+    MutantOutcome.KILLED_FORGE,
+    MutantOutcome.SURVIVED,
+)
+
+UNCHECKED = "(unchecked)"  # the family of a generated mutant in code no property targets
+
+
 @dataclass(frozen=True)
 class MutantResult:
-    """One seeded bug: which family it breaks and whether the harness caught it."""
+    """One mutant: which family it breaks, whether the harness caught it, and with what.
+
+    Hand-written mutants (``mutant_set == "handwritten"``) name their family; a generated one takes the
+    families of the properties that target its function (``targeted_by``), or ``UNCHECKED``.
+    ``killed_by`` names the property ids, detector arguments or forge tests that caught it, or the
+    compiler's first error; ``equivalent_to`` the mutant (or ``original``) with the same bytecode.
+    """
 
     mutant_id: str
     family: str
     description: str
     killed: bool
     killed_by: tuple[str, ...]
+    mutant_set: str = "handwritten"
+    outcome: MutantOutcome | None = None
+    operator: str = ""
+    contract: str = ""
+    function: str = ""
+    file: str = ""
+    line: int = 0
+    diff: str = ""
+    targeted_by: tuple[str, ...] = ()
+    equivalent_to: str = ""
+
+    @property
+    def families(self) -> tuple[str, ...]:
+        return tuple(self.family.split("+")) if self.family else ()
+
+    @property
+    def scored(self) -> bool:
+        """Counts in the score: a hand-written mutant always (stillborn ones are flagged in the
+        description and never killed), a generated one unless equivalent, duplicate or not compiling."""
+        return self.outcome is None or self.outcome.scored
 
 
 class EvidenceStatus(enum.Enum):
@@ -353,7 +411,7 @@ class BytecodeEvidence:
 
 @dataclass(frozen=True)
 class GateRegression:
-    kind: str  # "property" | "static" | "size" | "seed-finding"
+    kind: str  # "property" | "static" | "size" | "seed-finding" | "mutation"
     key: str
     message: str
 

@@ -59,6 +59,16 @@ def test_unknown_key_or_section_names_it_and_the_nearest(
         ("[analyse]\nsize_limit = 0", "size_limit must be >= 1"),
         ("[cache]\nenabled = 'yes'", "enabled must be true or false"),
         ("[prove]\nproperties = '../evil'", "must be a dotted module name"),
+        ("[mutate]\nsample = -1", "[mutate] sample must be >= 0, got -1"),
+        ("[mutate]\noperators = ['NOPE']", "[mutate] operators: unknown NOPE (known: "),
+        (
+            "[mutate]\nstages = ['proof', 'fuzz']",
+            "[mutate] stages: unknown fuzz (known: proof, detector, forge)",
+        ),
+        (
+            "[mutate]\nexecutor = 'ray://nohost'",
+            "[mutate] executor must be local, serial, ray or ray://HOST:PORT",
+        ),
     ],
 )
 def test_ranges_and_types_are_checked(
@@ -130,6 +140,22 @@ def test_cli_flags_come_from_the_config_fields() -> None:
         assert flag.startswith("--") and f.metadata["section"] in config_module.SECTIONS
     cfg = config_module.load(TINY, {"jobs": "3", "timeout_ms": "5"})
     assert (cfg.jobs, cfg.timeout_ms, cfg.rlimit) == (3, 5, config_module.DEFAULTS["rlimit"])
+
+
+def test_mutate_keys_are_options_and_executor_is_a_flag(tmp_path: Path) -> None:
+    """[mutate] keys parse to their kinds (stages as a set, in campaign order); --executor overrides."""
+    from vaultproof.mutation.generate import OPERATORS
+
+    toml = "[mutate]\nstages = ['forge', 'proof']\nsample = 3\nseed = 7\nexecutor = 'serial'\n"
+    toml += f"operators = ['{OPERATORS[0]}']\n"
+    cfg = config_module.load(_project(tmp_path, toml))
+    assert cfg.mutate_stages == ("proof", "forge") and (cfg.mutate_sample, cfg.mutate_seed) == (3, 7)
+    assert cfg.mutate_operators == (OPERATORS[0],) and cfg.executor == "serial"
+    assert (
+        config_module.load(tmp_path, {"executor": "ray://127.0.0.1:10001"}).executor
+        == "ray://127.0.0.1:10001"
+    )
+    assert config_module.CLI_OPTIONS["--executor"].name == "executor"
 
 
 def test_only_ids_are_checked_before_any_compile(

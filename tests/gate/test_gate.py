@@ -241,3 +241,35 @@ def test_malformed_baseline_is_a_one_line_error(tmp_path: Path, content: str, me
 def test_missing_baseline_tells_the_user_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(BaselineError, match="--update-baseline"):
         evaluate(clean_result(), tmp_path / "absent.json", Severity.MEDIUM)
+
+
+def _mutant(mid: str, family: str, killed: bool) -> Any:
+    from vaultproof.results import MutantOutcome, MutantResult
+
+    outcome = MutantOutcome.KILLED_PROOF if killed else MutantOutcome.SURVIVED
+    return MutantResult(mid, family, "d", killed, ("X-1",) if killed else (), "generated", outcome)
+
+
+def test_a_family_whose_mutation_score_drops_is_a_regression(tmp_path: Path) -> None:
+    from vaultproof.results import MutantOutcome
+
+    before = dataclasses.replace(
+        clean_result(), mutants=(_mutant("G-a", "FEE", True), _mutant("G-b", "FEE+LIQ", True))
+    )
+    path = tmp_path / "baseline.json"
+    write_baseline(before, path)
+    assert json.loads(path.read_text())["mutation_scores"] == {
+        "FEE": {"killed": 2, "scored": 2},
+        "LIQ": {"killed": 1, "scored": 1},
+    }
+    assert evaluate(before, path, Severity.MEDIUM).passed
+    # FEE drops to 1/2; an equivalent mutant does not count either way; LIQ keeps its score
+    equivalent = dataclasses.replace(_mutant("G-c", "LIQ", False), outcome=MutantOutcome.EQUIVALENT)
+    after = dataclasses.replace(
+        clean_result(), mutants=(_mutant("G-a", "FEE", True), _mutant("G-b", "FEE+LIQ", False), equivalent)
+    )
+    outcome = evaluate(after, path, Severity.MEDIUM)
+    assert ("mutation", "FEE") in _kinds(outcome) and ("mutation", "LIQ") in _kinds(outcome)
+    assert any("1/2 (50.0%) is below the baseline's 2/2" in r.message for r in outcome.regressions)
+    # a run without mutants (--skip-mutants) is not compared
+    assert evaluate(clean_result(), path, Severity.MEDIUM).passed

@@ -37,7 +37,7 @@ def test_results_json_validates_against_its_schema(
     write_reports(make(), tmp_path)
     document = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     assert document["schema"] == RESULTS_SCHEMA == "vaultproof/results"
-    assert document["version"] == RESULTS_VERSION == 2
+    assert document["version"] == RESULTS_VERSION == 3
     jsonschema.Draft202012Validator(_schema()).validate(document)
 
 
@@ -115,7 +115,7 @@ def _write(tmp_path: Path, text: str) -> Path:
     ("mutate", "message"),
     [
         (lambda d: {**d, "schema": "other/thing"}, "schema is 'other/thing'"),
-        (lambda d: {**d, "version": 3}, "version 3 is not supported"),
+        (lambda d: {**d, "version": 2}, "version 2 is not supported"),
         (lambda d: {k: v for k, v in d.items() if k != "result"}, "missing key 'result'"),
         (lambda d: {**d, "result": {**d["result"], "exit_code": 7}}, "exit_code: 7 is not one of"),
         (lambda d: {**d, "result": {k: v for k, v in d["result"].items() if k != "tools"}}, "tools: missing"),

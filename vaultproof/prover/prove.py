@@ -12,6 +12,7 @@ from vaultproof.compile import CompiledProject
 from vaultproof.config import Config
 from vaultproof.console import Console
 from vaultproof.errors import RegistryError
+from vaultproof.executor import Executor
 from vaultproof.prover.extract import extract_library_functions
 from vaultproof.prover.obligation import ModelContext
 from vaultproof.prover.params import extract_params
@@ -151,8 +152,11 @@ def prove(
     jobs: int = 2,
     only: tuple[str, ...] = (),
     cache: Cache | None = None,
+    executor: Executor | None = None,
 ) -> ProveOutcome:
-    return prove_from_facts(prove_facts(project), project.config, registry, console, jobs, only, cache)
+    return prove_from_facts(
+        prove_facts(project), project.config, registry, console, jobs, only, cache, executor=executor
+    )
 
 
 def prove_from_facts(
@@ -164,6 +168,7 @@ def prove_from_facts(
     only: tuple[str, ...] = (),
     cache: Cache | None = None,
     detector_lines: Mapping[str, SourceLocation | None] | None = None,
+    executor: Executor | None = None,
 ) -> ProveOutcome:
     """``detector_lines`` (from :func:`vaultproof.index.detector_locations`, e.g. cached with the
     analysis) spares importing the plugin to locate the detector classes in the catalogue."""
@@ -203,6 +208,7 @@ def prove_from_facts(
         root=config.root,
         on_done=progress,
         cache=cache,
+        executor=executor,
     )
 
     properties: list[PropertyResult] = []

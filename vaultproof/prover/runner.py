@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import enum
 import importlib
-import multiprocessing
 import signal
 import sys
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +25,7 @@ import z3
 from vaultproof.cache import Cache, digest, engine_digest
 from vaultproof.config import Config
 from vaultproof.errors import ConfigError, RegistryError, ToolError
+from vaultproof.executor import Executor, PoolExecutor, SerialExecutor
 from vaultproof.prover.obligation import ModelContext, Obligation, OptimizationGoal
 from vaultproof.prover.registry import ModelChecker, Registry, catalogue_order
 from vaultproof.prover.solver import OptimizationOutcome, SolverSettings, discharge, optimize
@@ -254,28 +253,25 @@ def run_job(
     return aggregate(job.decl_id, results, time.perf_counter() - started)
 
 
-_WORKER: dict[str, object] = {}
+@dataclass(frozen=True)
+class _ProverState:
+    registry: Registry
+    ctx: ModelContext
+    settings: SolverSettings
+    cache: Cache | None
 
 
-def _init_worker(
-    module_name: str, root: Path | None, ctx: ModelContext, settings: SolverSettings, cache: Cache | None
-) -> None:
-    ignore_sigint()
-    _WORKER["registry"] = load_registry(module_name, root)
-    _WORKER["ctx"] = ctx
-    _WORKER["settings"] = settings
-    _WORKER["cache"] = cache
+def _setup_prover(
+    payload: tuple[str, Path | None, ModelContext, SolverSettings, Cache | None],
+) -> _ProverState:
+    """Once per worker (pool, Ray or the serial caller): load the registry, keep the context, the
+    solver settings and the cache (the local pool's workers also ignore SIGINT, see executor.py)."""
+    module_name, root, ctx, settings, cache = payload
+    return _ProverState(load_registry(module_name, root), ctx, settings, cache)
 
 
-def _run_in_worker(job: Job) -> PropertyResult | MetricResult:
-    registry = _WORKER["registry"]
-    ctx = _WORKER["ctx"]
-    settings = _WORKER["settings"]
-    assert isinstance(registry, Registry) and isinstance(ctx, ModelContext)
-    assert isinstance(settings, SolverSettings)
-    cache = _WORKER["cache"]
-    assert cache is None or isinstance(cache, Cache)
-    return run_job(registry, job, ctx, settings, cache)
+def _prove_task(state: _ProverState, job: Job) -> PropertyResult | MetricResult:
+    return run_job(state.registry, job, state.ctx, state.settings, state.cache)
 
 
 def run_jobs(
@@ -287,37 +283,12 @@ def run_jobs(
     root: Path | None = None,
     on_done: Callable[[PropertyResult | MetricResult], None] | None = None,
     cache: Cache | None = None,
+    executor: Executor | None = None,
 ) -> list[PropertyResult | MetricResult]:
-    """Run ``jobs``; results come back in catalogue order whatever the completion order."""
+    """Run ``jobs`` through ``executor`` (default: a local pool of ``workers`` processes); results come
+    back in catalogue order whatever the completion order or the executor."""
     ordered = sorted(jobs, key=lambda j: (catalogue_order(j.decl_id), j.kind))
-    results: dict[Job, PropertyResult | MetricResult] = {}
-    if workers <= 1:
-        registry = load_registry(module_name, root)
-        for job in ordered:
-            results[job] = run_job(registry, job, ctx, settings, cache)
-            if on_done:
-                on_done(results[job])
-    else:
-        mp = multiprocessing.get_context("fork")
-        pool = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=mp,
-            initializer=_init_worker,
-            initargs=(module_name, root, ctx, settings, cache),
-        )
-        try:
-            futures = {job: pool.submit(_run_in_worker, job) for job in ordered}
-            for job in ordered:
-                results[job] = futures[job].result()
-                if on_done:
-                    on_done(results[job])
-        except BaseException:
-            # Ctrl-C or a failed job: do not wait for the other workers' solver calls to finish.
-            # (``_processes`` is the executor's own table; shutdown() clears it, so read it first.)
-            processes = list((getattr(pool, "_processes", None) or {}).values())
-            pool.shutdown(wait=False, cancel_futures=True)
-            for process in processes:
-                process.terminate()
-            raise
-        pool.shutdown(wait=True)
-    return [results[job] for job in ordered]
+    if executor is None:
+        executor = SerialExecutor() if workers <= 1 else PoolExecutor(workers)
+    payload = (module_name, root, ctx, settings, cache)
+    return list(executor.map(_setup_prover, payload, _prove_task, ordered, on_done))

@@ -34,6 +34,8 @@ from vaultproof.results import (
     CheckerKind,
     Counterexample,
     EvidenceStatus,
+    MutantOutcome,
+    MutantResult,
     PropertyResult,
     RunResult,
     SeedFindingResult,
@@ -534,20 +536,124 @@ def _mutants(result: RunResult) -> list[Block]:
         ]
     killed, total = score
     blocks.append(Para(text("Mutation score: ", Strong(f"{killed}/{total} ({view.percent(killed, total)})"))))
+    generated = [m for m in result.mutants if m.mutant_set == "generated"]
+    if generated:
+        counts = view.outcome_counts(result)
+        blocks.append(
+            Para(
+                text(
+                    f"{len(generated)} generated mutants: "
+                    + ", ".join(f"{counts[o]} {o.value}" for o in MutantOutcome)
+                    + ". Equivalent (bytecode equal to the original's), duplicate (equal to another "
+                    "mutant's) and non-compiling mutants are not scored."
+                )
+            )
+        )
+    handwritten = [m for m in result.mutants if m.mutant_set != "generated"]
+    if handwritten:
+        blocks.append(Heading(3, "Hand-written mutants", "mutation-handwritten"))
+        rows = tuple(
+            (
+                _t(Code(m.mutant_id)),
+                _t(m.family),
+                _t(m.description),
+                _t(Badge("killed", "ok") if m.killed else Badge("survived", "bad")),
+                _codes(m.killed_by),
+            )
+            for m in handwritten
+        )
+        blocks.append(
+            Table(
+                ("mutant", "family", "seeded bug", "outcome", "killed by"), rows, css="mutants", pin_ends=True
+            )
+        )
+    for by, title in (
+        ("family", "Score per family"),
+        ("contract", "Score per contract"),
+        ("operator", "Score per operator"),
+    ):
+        scores = view.mutation_scores(result, by)
+        if not scores:
+            continue
+        blocks.append(Heading(3, title, f"mutation-{by}"))
+        score_rows = tuple(
+            (_t(key), _t(f"{k}/{n}"), _t(view.percent(k, n))) for key, (k, n) in scores.items()
+        )
+        blocks.append(Table((by, "killed", "score"), score_rows, css="mutants", numeric=(1, 2)))
+    if generated:
+        blocks += _survivors(result)
+        blocks += _unscored(generated)
+    return blocks
+
+
+def _codes(items: tuple[str, ...]) -> Text:
+    return tuple(p for i, k in enumerate(items) for p in ((", ",) if i else ()) + (Code(k),)) or _t("—")
+
+
+def _survivors(result: RunResult) -> list[Block]:
+    """The auditor's map: every surviving generated mutant, and the code no property targets."""
+    checked, unchecked = view.survivors(result)
+    blocks: list[Block] = [Heading(3, "Survivors", "survivors")]
+    blocks.append(
+        Para(
+            text(
+                f"{len(checked) + len(unchecked)} mutants survived every proof, detector and forge test. "
+                "Those in functions some property targets show what the property does not pin down; "
+                "the rest are in unchecked code."
+            )
+        )
+    )
+    if checked:
+        rows = tuple(
+            (
+                _t(Code(m.mutant_id)),
+                _t(f"{m.contract}.{m.function}"),
+                _t(Code(m.diff)),
+                _codes(m.targeted_by),
+            )
+            for m in checked
+        )
+        blocks.append(Table(("mutant", "function", "diff", "targeted by"), rows, css="mutants"))
+    blocks.append(Heading(3, "Unchecked code", "unchecked-code"))
+    if not unchecked:
+        blocks.append(
+            Para(text("Every surviving mutant is in a function some property targets."), muted=True)
+        )
+        return blocks
+    functions = sorted({(m.contract, m.function) for m in unchecked})
+    blocks.append(
+        Para(
+            text(
+                f"{len(unchecked)} surviving mutants in {len(functions)} functions that no property targets "
+                "(neither as a declared target nor as a callee of one)."
+            )
+        )
+    )
+    unchecked_rows = tuple(
+        (_t(Code(m.mutant_id)), _t(f"{m.contract}.{m.function}"), _t(Code(m.diff))) for m in unchecked
+    )
+    blocks.append(Table(("mutant", "function", "diff"), unchecked_rows, css="mutants"))
+    return blocks
+
+
+def _unscored(generated: list[MutantResult]) -> list[Block]:
+    left_out = [m for m in generated if not m.scored]
+    if not left_out:
+        return []
+    blocks: list[Block] = [
+        Heading(3, "Not scored: equivalent, duplicate, not compiling", "mutation-unscored")
+    ]
     rows = tuple(
         (
             _t(Code(m.mutant_id)),
-            _t(m.family),
-            _t(m.description),
-            _t(Badge("killed", "ok") if m.killed else Badge("survived", "bad")),
-            tuple(p for i, k in enumerate(m.killed_by) for p in ((", ",) if i else ()) + (Code(k),))
-            or _t("—"),
+            _t(m.outcome.value if m.outcome else ""),
+            _t(f"{m.contract}.{m.function}"),
+            _t(Code(m.diff)),
+            _t(Code(m.equivalent_to) if m.equivalent_to else (m.killed_by[0] if m.killed_by else "—")),
         )
-        for m in result.mutants
+        for m in left_out
     )
-    blocks.append(
-        Table(("mutant", "family", "seeded bug", "outcome", "killed by"), rows, css="mutants", pin_ends=True)
-    )
+    blocks.append(Table(("mutant", "outcome", "function", "diff", "same as / error"), rows, css="mutants"))
     return blocks
 
 

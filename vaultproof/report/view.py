@@ -17,6 +17,8 @@ from vaultproof.results import (
     CatalogueEntry,
     CheckerKind,
     EvidenceStatus,
+    MutantOutcome,
+    MutantResult,
     PropertyResult,
     RunResult,
     Severity,
@@ -169,9 +171,44 @@ def gating_findings(result: RunResult, fail_on: Severity) -> list[StaticFinding]
 
 
 def mutation_score(result: RunResult) -> tuple[int, int] | None:
+    """(killed, scored) over the mutants that count: equivalent, duplicate and non-compiling generated
+    mutants are left out (they cannot be killed, or say nothing about the harness)."""
     if not result.mutants:
         return None
-    return sum(1 for m in result.mutants if m.killed), len(result.mutants)
+    scored = [m for m in result.mutants if m.scored]
+    return sum(1 for m in scored if m.killed), len(scored)
+
+
+def mutation_scores(result: RunResult, by: str) -> dict[str, tuple[int, int]]:
+    """(killed, scored) per ``family`` (a mutant counts for each of its families), ``contract`` or
+    ``operator`` (generated mutants only for the last two)."""
+    out: dict[str, list[int]] = {}
+    for m in result.mutants:
+        if not m.scored:
+            continue
+        if by == "family":
+            keys: tuple[str, ...] = m.families
+        elif m.mutant_set != "generated":
+            continue
+        else:
+            keys = (getattr(m, by),)
+        for key in keys:
+            entry = out.setdefault(key, [0, 0])
+            entry[0] += int(m.killed)
+            entry[1] += 1
+    return {k: (v[0], v[1]) for k, v in sorted(out.items())}
+
+
+def outcome_counts(result: RunResult) -> dict[MutantOutcome, int]:
+    counts = Counter(m.outcome for m in result.mutants if m.outcome is not None)
+    return {o: counts[o] for o in MutantOutcome}
+
+
+def survivors(result: RunResult) -> tuple[list[MutantResult], list[MutantResult]]:
+    """Surviving generated mutants: (in functions some property targets, in unchecked code)."""
+    alive = [m for m in result.mutants if m.outcome is MutantOutcome.SURVIVED]
+    alive.sort(key=lambda m: (m.contract, m.function, m.line, m.mutant_id))
+    return [m for m in alive if m.targeted_by], [m for m in alive if not m.targeted_by]
 
 
 def percent(part: int, whole: int) -> str:

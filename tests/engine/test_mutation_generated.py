@@ -1,0 +1,192 @@
+"""The generated campaign on the mutation fixture (tests/fixtures/projects/mutation): ids are stable,
+equivalent and duplicate mutants are recognised, and each kind of kill is attributed to what made it.
+
+The fixture has one function per outcome: ``FeeMath.fee`` (FEE-1 is proved on its extracted code),
+``Vault.capped`` (a constant branch is Slither's boolean-cst), ``Vault.deposit`` (a forge test checks the
+totals; its event is checked by nothing), ``Vault.echo`` (``pure`` → ``view`` leaves the bytecode
+unchanged) and ``FeeMath.unused`` (no deployed contract contains it).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from pathlib import Path
+
+import pytest
+
+from vaultproof import config as config_module
+from vaultproof.console import Console
+from vaultproof.executor import executor_for
+from vaultproof.mutation.attribute import MutantRun
+from vaultproof.mutation.campaign import Campaign, CampaignOptions, mutants_of, run_campaign
+from vaultproof.mutation.equivalence import ORIGINAL, classify
+from vaultproof.prover.obligation import ModelContext
+from vaultproof.prover.runner import Job, JobKind, run_jobs
+from vaultproof.prover.solver import SolverSettings
+from vaultproof.report.codec import dumps, encode
+from vaultproof.results import UNCHECKED, MutantOutcome, MutantResult
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "projects" / "mutation"
+QUIET = Console(quiet=True)
+
+
+# (function, operator, statement after): one mutant per outcome the tests below check. Running only
+# these keeps the module to a dozen compiles and a handful of forge runs.
+PICKED = (
+    ("fee", "AOR", "return (amount + bps) / BPS"),
+    ("capped", "ICM", "true"),
+    ("capped", "CR", "//amount > 1_000_000"),
+    ("deposit", "AOR", "total -= amount"),
+    ("deposit", "ASOR", "total -= amount"),
+    ("deposit", "CR", "//emit Deposited(msg.sender, amount)"),
+    ("echo", "FHR", "function echo(uint256 x) external view returns (uint256)"),
+    ("unused", "AOR", "return x - 1"),
+)
+
+
+def picked_ids() -> tuple[str, ...]:
+    mutants = mutants_of(config_module.load(FIXTURE), CampaignOptions())
+    return tuple(
+        m.id
+        for m in mutants
+        for function, operator, after in PICKED
+        if m.function == function and m.operator == operator and m.diff.endswith(f"→ {after}")
+    )
+
+
+@pytest.fixture(scope="module")
+def ids() -> tuple[str, ...]:
+    return picked_ids()
+
+
+@pytest.fixture(scope="module")
+def campaign(ids: tuple[str, ...]) -> Campaign:
+    assert len(ids) == len(PICKED)
+    return run_campaign(
+        config_module.load(FIXTURE), QUIET, CampaignOptions(ids=ids), executor_for("local", 2)
+    )
+
+
+def _one(campaign: Campaign, function: str, operator: str, after: str) -> MutantResult:
+    found = [
+        r
+        for r in campaign.results
+        if r.function == function and r.operator == operator and r.diff.endswith(f"→ {after}")
+    ]
+    assert len(found) == 1, [r.diff for r in campaign.results if r.function == function]
+    return found[0]
+
+
+def test_generation_is_deterministic_and_ids_do_not_depend_on_lines(tmp_path: Path) -> None:
+    first = mutants_of(config_module.load(FIXTURE), CampaignOptions())
+    again = mutants_of(config_module.load(FIXTURE), CampaignOptions())
+    assert [m.id for m in first] == [m.id for m in again]
+    assert len({m.id for m in first}) == len(first) > 50
+    assert {m.operator for m in first} >= {"AOR", "ASOR", "CR", "FHR", "ICM", "ROR", "RR", "SFA", "SOA"}
+    # the same code three lines further down keeps every id (the line changes, the meaning does not)
+    moved = tmp_path / "mutation"
+    shutil.copytree(FIXTURE, moved, ignore=shutil.ignore_patterns("build", "cache", "out"))
+    source = moved / "contracts" / "Vault.sol"
+    source.write_text(source.read_text().replace("pragma solidity 0.8.28;", "pragma solidity 0.8.28;\n\n\n"))
+    shifted = mutants_of(config_module.load(moved), CampaignOptions())
+    assert [m.id for m in shifted] == [m.id for m in first]
+    assert [m.line for m in shifted] == [m.line + 3 for m in first]
+
+
+def test_a_deterministic_sample_is_the_same_subset_for_the_same_seed() -> None:
+    config = config_module.load(FIXTURE)
+    a = mutants_of(config, CampaignOptions(sample=10, seed=7))
+    b = mutants_of(config, CampaignOptions(sample=10, seed=7))
+    c = mutants_of(config, CampaignOptions(sample=10, seed=8))
+    assert [m.id for m in a] == [m.id for m in b]
+    assert len(a) == 10 and [m.id for m in a] != [m.id for m in c]
+
+
+def test_killed_by_proof_names_the_property(campaign: Campaign) -> None:
+    result = _one(campaign, "fee", "AOR", "return (amount + bps) / BPS")
+    assert result.outcome is MutantOutcome.KILLED_PROOF
+    assert result.killed_by == ("FEE-1 (VIOLATED)",)
+    assert result.family == "FEE" and "FEE-1" in result.targeted_by
+
+
+def test_killed_by_detector_names_the_detector(campaign: Campaign) -> None:
+    result = _one(campaign, "capped", "ICM", "true")
+    assert result.outcome is MutantOutcome.KILLED_DETECTOR
+    assert result.killed_by == ("boolean-cst (Vault.capped)",)
+    assert result.family == UNCHECKED
+
+
+def test_killed_by_forge_names_the_test(campaign: Campaign) -> None:
+    result = _one(campaign, "deposit", "AOR", "total -= amount")
+    assert result.outcome is MutantOutcome.KILLED_FORGE
+    assert result.killed_by == ("test/Vault.t.sol:VaultTest::test_deposit_adds_to_total",)
+
+
+def test_a_survivor_is_reported_with_its_diff_and_targets(campaign: Campaign) -> None:
+    result = _one(campaign, "deposit", "CR", "//emit Deposited(msg.sender, amount)")
+    assert result.outcome is MutantOutcome.SURVIVED and not result.killed and not result.killed_by
+    assert result.diff == "emit Deposited(msg.sender, amount) → //emit Deposited(msg.sender, amount)"
+    assert result.targeted_by == ("FEE-1",)  # FEE-1 targets Vault.deposit, and still misses it
+
+
+def test_equivalent_and_duplicate_mutants_are_recognised(campaign: Campaign) -> None:
+    same_bytecode = _one(campaign, "echo", "FHR", "function echo(uint256 x) external view returns (uint256)")
+    assert same_bytecode.outcome is MutantOutcome.EQUIVALENT and same_bytecode.equivalent_to == ORIGINAL
+    dead = [r for r in campaign.results if r.function == "unused"]
+    assert dead and all(r.outcome is MutantOutcome.EQUIVALENT and r.equivalent_to == ORIGINAL for r in dead)
+    twin = _one(campaign, "deposit", "ASOR", "total -= amount")  # `+=`→`-=` twice: AOR and ASOR
+    original = _one(campaign, "deposit", "AOR", "total -= amount")
+    assert twin.outcome is MutantOutcome.DUPLICATE and twin.equivalent_to == original.mutant_id
+    assert not any(r.scored for r in (same_bytecode, twin, *dead))
+
+
+def test_a_mutant_that_does_not_compile_is_not_scored(campaign: Campaign) -> None:
+    result = _one(campaign, "capped", "CR", "//amount > 1_000_000")
+    assert result.outcome is MutantOutcome.COMPILE_ERROR and not result.scored
+    assert result.killed_by[0].startswith("contracts/Vault.sol:")
+
+
+def test_classification_of_digests() -> None:
+    runs = [
+        MutantRun("G-A", MutantOutcome.SURVIVED, (), "f:C", "d1"),
+        MutantRun("G-B", MutantOutcome.KILLED_FORGE, ("t",), "f:C", "d1"),
+        MutantRun("G-C", MutantOutcome.EQUIVALENT, (), "f:C", "d0"),
+        MutantRun("G-D", MutantOutcome.SURVIVED, (), "f:D", "d1"),
+    ]
+    out = classify(runs)
+    assert out["G-B"][0].outcome is MutantOutcome.DUPLICATE and out["G-B"][1] == "G-A"
+    assert out["G-C"][1] == ORIGINAL
+    assert out["G-D"][0].outcome is MutantOutcome.SURVIVED  # same digest, another witness contract
+
+
+def _document(campaign: Campaign) -> str:
+    return dumps({"mutants": [encode(r) for r in campaign.results]})
+
+
+@pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="ray is not installed (pip install ray)")
+def test_ray_gives_the_same_results_as_the_process_pool(ids: tuple[str, ...], campaign: Campaign) -> None:
+    import ray
+
+    config = config_module.load(FIXTURE)
+    options = CampaignOptions(ids=ids)
+    pool = campaign  # the module's campaign: the same options on the local process pool
+    tiny = FIXTURE.parent / "tiny"
+    jobs = [Job(JobKind.SHIPPED, "TINY-1"), Job(JobKind.BROKEN, "TINY-1")]
+    settings = SolverSettings(timeout_ms=20_000, rlimit=50_000_000)
+    proofs = run_jobs("tiny_properties", jobs, ModelContext(), settings, workers=2, root=tiny)
+    try:
+        ray_executor = executor_for("ray", 2)
+        on_ray = run_campaign(config, QUIET, options, ray_executor)
+        ray_proofs = run_jobs(
+            "tiny_properties", jobs, ModelContext(), settings, root=tiny, executor=ray_executor
+        )
+    finally:
+        ray.shutdown()
+    assert len(pool.results) == len(PICKED)
+    assert _document(on_ray) == _document(pool)
+    # proof jobs go through the same interface: same verdicts and obligations, whoever ran them
+    assert [(r.verdict, [o.name for o in r.obligations]) for r in ray_proofs] == [
+        (r.verdict, [o.name for o in r.obligations]) for r in proofs
+    ]
+    assert [r.verdict.value for r in proofs] == ["VIOLATED", "PROVED"]  # catalogue order: broken first

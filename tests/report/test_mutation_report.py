@@ -1,0 +1,85 @@
+"""The mutation section of the report: scores that leave unscored mutants out, the survivors with their
+diff and targeting properties, unchecked code grouped apart; results.json round-trips the new fields."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from tests.fixtures.results import clean_result
+from vaultproof.report import render_all
+from vaultproof.report.codec import decode_result, results_document
+from vaultproof.report.view import mutation_score, mutation_scores, survivors
+from vaultproof.results import UNCHECKED, MutantOutcome, MutantResult, RunResult
+
+
+def _generated(
+    mid: str, outcome: MutantOutcome, function: str, targets: tuple[str, ...] = ()
+) -> MutantResult:
+    family = "+".join(sorted({t.rpartition("-")[0] for t in targets})) or UNCHECKED
+    return MutantResult(
+        mutant_id=mid,
+        family=family,
+        description=f"AOR in Vault.{function}",
+        killed=outcome.killed,
+        killed_by=("FEE-1 (VIOLATED)",) if outcome is MutantOutcome.KILLED_PROOF else (),
+        mutant_set="generated",
+        outcome=outcome,
+        operator="AOR",
+        contract="Vault",
+        function=function,
+        file="contracts/Vault.sol",
+        line=12,
+        diff=f"{function}: a + b → a - b",
+        targeted_by=targets,
+        equivalent_to="original" if outcome is MutantOutcome.EQUIVALENT else "",
+    )
+
+
+def _result() -> RunResult:
+    mutants = (
+        _generated("G-AOR-1", MutantOutcome.KILLED_PROOF, "fee", ("FEE-1",)),
+        _generated("G-AOR-2", MutantOutcome.SURVIVED, "deposit", ("FEE-1",)),
+        _generated("G-AOR-3", MutantOutcome.SURVIVED, "sweep"),
+        _generated("G-AOR-4", MutantOutcome.EQUIVALENT, "echo"),
+    )
+    return dataclasses.replace(clean_result(), mutants=mutants)
+
+
+def test_scores_leave_unscored_mutants_out() -> None:
+    result = _result()
+    assert mutation_score(result) == (1, 3)
+    assert mutation_scores(result, "family") == {"FEE": (1, 2), UNCHECKED: (0, 1)}
+    assert mutation_scores(result, "operator") == {"AOR": (1, 3)}
+    checked, unchecked = survivors(result)
+    assert [m.mutant_id for m in checked] == ["G-AOR-2"]
+    assert [m.mutant_id for m in unchecked] == ["G-AOR-3"]
+
+
+def test_the_report_lists_survivors_and_unchecked_code() -> None:
+    markdown = render_all(_result())["report.md"]
+    survivors_at = markdown.index("### Survivors")
+    unchecked_at = markdown.index("### Unchecked code")
+    assert survivors_at < unchecked_at
+    assert "`deposit: a + b → a - b`" in markdown[survivors_at:unchecked_at]
+    assert "`FEE-1`" in markdown[survivors_at:unchecked_at]
+    assert (
+        "Vault.sweep" in markdown[unchecked_at:]
+        and "Vault.deposit" not in markdown[unchecked_at:].split("### Not scored")[0]
+    )
+    assert "Mutation score: **1/3 (33.3%)**" in markdown
+    assert "G-AOR-4" in markdown.split("### Not scored")[1]
+
+
+def test_results_json_round_trips_the_mutation_fields() -> None:
+    result = _result()
+    assert decode_result(results_document(result)).mutants == result.mutants
+
+
+def test_results_json_with_generated_mutants_matches_the_schema() -> None:
+    import json
+    from importlib.resources import files
+
+    import jsonschema
+
+    schema = json.loads(files("vaultproof.report").joinpath("results.schema.json").read_text())
+    jsonschema.validate(json.loads(render_all(_result())["results.json"]), schema)
