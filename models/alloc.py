@@ -29,6 +29,7 @@ from vaultproof.spec import (
     extracted,
     pow10,
     safety_obligations,
+    tied,
     zmin,
 )
 
@@ -99,7 +100,12 @@ _UNITS = {
 
 
 def equivalence(ctx: ModelContext, function: str) -> Obligation:
-    """``LockMath.<function>`` as extracted from SlithIR equals the hand-written model above."""
+    """``LockMath.<function>`` as extracted from SlithIR equals the hand-written model above (an obligation
+    that executes that function on code)."""
+    return tied(ctx, f"LockMath.{function}", _equivalence(ctx, function))[0]
+
+
+def _equivalence(ctx: ModelContext, function: str) -> Obligation:
     code = extracted(ctx, f"LockMath.{function}", prefix=function)
     max_decimals = ctx.param("LockMath.MAX_COLLATERAL_DECIMALS")
     name = f"LockMath.{function}: SlithIR extraction == model"
@@ -367,7 +373,7 @@ def alloc4(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     amount_high = UINT256_MAX if defect == NO_AMOUNT_GUARD else UINT96_MAX
     code = extracted(ctx, "LockMath.scaleTo18", prefix="scaleTo18")
     ranges = {"decimals": (0, max_decimals), "amount": (0, amount_high)}
-    obligations = safety_obligations(code, ranges, units=_UNITS)
+    obligations = tied(ctx, "LockMath.scaleTo18", safety_obligations(code, ranges, units=_UNITS))
     # exactness: the scaled value divided back gives the amount, with no remainder (no rounding at all)
     s = Scope()
     amount = s.uint("amount", 256, USDC)

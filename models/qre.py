@@ -27,6 +27,7 @@ from vaultproof.spec import (
     equivalence_obligation,
     extracted,
     safety_obligations,
+    tied,
 )
 
 BPS_UNIT = (0, "bps")
@@ -94,25 +95,33 @@ def _value_equivalence(ctx: ModelContext, profile: Profile) -> Obligation:
         "CollateralMath.valueUsd18",
         args=[balance, z3.IntVal(profile.decimals), price, z3.IntVal(profile.price_decimals), weight],
     )
-    return equivalence_obligation(
-        code,
-        lambda b, _d, p, _pd, w: value_usd18(ctx, b, profile.decimals, p, profile.price_decimals, w),
-        [balance <= MAX_BALANCE, price <= MAX_PRICE, weight <= ctx.param("CollateralMath.BPS")],
-        name=f"CollateralMath.valueUsd18 ({profile.token}): SlithIR extraction == model",
-        units=_units(profile),
-        witness=z3.And(balance > 0, price > 0, weight > 0),
-    )
+    return tied(
+        ctx,
+        "CollateralMath.valueUsd18",
+        equivalence_obligation(
+            code,
+            lambda b, _d, p, _pd, w: value_usd18(ctx, b, profile.decimals, p, profile.price_decimals, w),
+            [balance <= MAX_BALANCE, price <= MAX_PRICE, weight <= ctx.param("CollateralMath.BPS")],
+            name=f"CollateralMath.valueUsd18 ({profile.token}): SlithIR extraction == model",
+            units=_units(profile),
+            witness=z3.And(balance > 0, price > 0, weight > 0),
+        ),
+    )[0]
 
 
 def _size_scaled_equivalence(ctx: ModelContext) -> Obligation:
     code = extracted(ctx, "CollateralMath.sizeScaled", prefix="sizeScaled")
-    return equivalence_obligation(
-        code,
-        lambda v, m: size_scaled(ctx, v, m),
-        name="CollateralMath.sizeScaled: SlithIR extraction == model",
-        units={"value18": USD18, "maxNotionalUsd18": USD18, "ret0": USD18},
-        witness=code.args[0] > code.args[1],
-    )
+    return tied(
+        ctx,
+        "CollateralMath.sizeScaled",
+        equivalence_obligation(
+            code,
+            lambda v, m: size_scaled(ctx, v, m),
+            name="CollateralMath.sizeScaled: SlithIR extraction == model",
+            units={"value18": USD18, "maxNotionalUsd18": USD18, "ret0": USD18},
+            witness=code.args[0] > code.args[1],
+        ),
+    )[0]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -232,7 +241,13 @@ def qre1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
             code.args[4] <= ctx.param("CollateralMath.BPS"),
         ]
         obligations.extend(
-            safety_obligations(code, bounds, units=_units(profile), kinds=("overflow",), label=profile.token)
+            tied(
+                ctx,
+                "CollateralMath.valueUsd18",
+                safety_obligations(
+                    code, bounds, units=_units(profile), kinds=("overflow",), label=profile.token
+                ),
+            )
         )
         obligations.append(_value_equivalence(ctx, profile))
     obligations.append(_size_scaled_equivalence(ctx))
@@ -263,20 +278,28 @@ def qre2(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     s.show("usdcBalance", balance, (6, "USDC"))
     s.show("qreValue18", code_value.ret, USD18)
     s.show("legacyValue18", legacy.ret, USD18)
-    return [
-        s.obligation(
-            "only USDC enabled: QRE value (CollateralMath code) = legacy scaleTo18 (LockMath code), "
-            "neither reverts",
-            z3.And(
-                z3.Not(code_value.reverts),
-                z3.Not(legacy.reverts),
-                code_value.ret == legacy.ret,
-                code_value.ret == balance * 10 ** (18 - usdc.decimals),
-            ),
-            witness=balance > 0,
-            explanation="with only USDC enabled the valuation differs from the legacy 1:1 valuation",
-        )
-    ]
+    return tied(
+        ctx,
+        "LockMath.scaleTo18",
+        tied(
+            ctx,
+            "CollateralMath.valueUsd18",
+            [
+                s.obligation(
+                    "only USDC enabled: QRE value (CollateralMath code) = legacy scaleTo18 (LockMath code), "
+                    "neither reverts",
+                    z3.And(
+                        z3.Not(code_value.reverts),
+                        z3.Not(legacy.reverts),
+                        code_value.ret == legacy.ret,
+                        code_value.ret == balance * 10 ** (18 - usdc.decimals),
+                    ),
+                    witness=balance > 0,
+                    explanation="with only USDC enabled the valuation differs from the legacy 1:1 valuation",
+                )
+            ],
+        ),
+    )
 
 
 # --------------------------------------------------------------------------------------------------

@@ -9,9 +9,22 @@ from vaultproof.spec import Registry
 REGISTRY = Registry()
 
 # Family modules register into REGISTRY on import; the order here is irrelevant to reports.
-from properties import alloc, bf, conv, debt, liq, qre, rel, static, tier  # noqa: E402
+from properties import alloc, bf, conv, debt, deployment, liq, qre, rel, static, tier  # noqa: E402
 
-__all__ = ["EVIDENCE", "REGISTRY", "alloc", "bf", "conv", "debt", "liq", "qre", "rel", "static", "tier"]
+__all__ = [
+    "EVIDENCE",
+    "REGISTRY",
+    "alloc",
+    "bf",
+    "conv",
+    "debt",
+    "deployment",
+    "liq",
+    "qre",
+    "rel",
+    "static",
+    "tier",
+]
 
 # Bytecode evidence (forge): invariant suites, their seeded code variants, replay recipes per seed finding.
 from properties import invariants as _invariants  # noqa: E402

@@ -8,8 +8,9 @@ the model.
 from __future__ import annotations
 
 from models import alloc as m
+from models import alloc_code as code
 from properties import REGISTRY
-from vaultproof.spec import FunctionRef, ModelChecker, PropertyDecl, Severity
+from vaultproof.spec import CodeTwin, FunctionRef, ModelChecker, PropertyDecl, Severity
 
 S001 = "001_e49da555eb8247a5.txt"
 BMV = "BalanceManagerVault"
@@ -36,6 +37,14 @@ REGISTRY.register(
         targets=(ALLOCATE, FunctionRef("LockMath", "splitLock")),
         checker=ModelChecker.with_defect(
             m.alloc1, m.MISSING_MIN, "CROSS locks `amount` instead of min(freeBalance, amount)"
+        ).with_code(
+            code.alloc1_code,
+            CodeTwin(
+                file="contracts/BalanceManagerVault.sol",
+                find="a.usdcLocked = uint128(toLock);",
+                replace="a.usdcLocked = uint128(amount);",
+                description="a new allocation records its whole amount as locked USDC",
+            ),
         ),
     )
 )
@@ -58,6 +67,16 @@ REGISTRY.register(
             m.alloc2,
             m.ISOLATED_USES_QRE,
             "ISOLATED falls back to QRE equity for its USDC shortfall (seed open question 2)",
+        ).with_code(
+            code.alloc2_code,
+            CodeTwin(
+                file="contracts/BalanceManagerVault.sol",
+                find="LockMath.splitLock(amount, free, isolated);",
+                replace="LockMath.splitLock(amount, free, false);",
+                description="allocateForPosition splits an ISOLATED open like a CROSS one (virtual backing "
+                "from "
+                "QRE equity)",
+            ),
         ),
     )
 )

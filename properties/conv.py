@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from models import conv as m
+from models import conv_code as code
 from properties import REGISTRY
-from vaultproof.spec import FunctionRef, ModelChecker, PropertyDecl, Severity
+from vaultproof.spec import CodeTwin, FunctionRef, ModelChecker, PropertyDecl, Severity
 
 SEED = "000_aca40e8e6da97fc8.txt"
 BMV = "BalanceManagerVault"
@@ -191,6 +192,16 @@ REGISTRY.register(
         targets=(PLAN, COVER, FunctionRef("PriceOracle", "tryGetFreshPrice")),
         checker=ModelChecker.with_defect(
             m.conv7, m.REVERTING_READ, "the price is read with a reverting staleness check (getPrice-style)"
+        ).with_code(
+            code.conv7_code,
+            CodeTwin(
+                file="contracts/PriceOracle.sol",
+                find="if (p.price == 0 || !_isFresh(p.updatedAt)) return (false, 0, 0);",
+                replace="if (p.price == 0) return (false, 0, 0);",
+                description="PriceOracle.tryGetFreshPrice reports a stale price as fresh (the vault then "
+                "sells "
+                "at it)",
+            ),
         ),
     )
 )

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from models import debt as m
+from models import debt_code as code
 from models.metrics import worst_case_goals
 from properties import REGISTRY
-from vaultproof.spec import FunctionRef, MetricDecl, ModelChecker, PropertyDecl, SeedFindingDecl, Severity
+from vaultproof.spec import (
+    CodeTwin,
+    FunctionRef,
+    MetricDecl,
+    ModelChecker,
+    PropertyDecl,
+    SeedFindingDecl,
+    Severity,
+)
 
 S000, S003, S004 = "000_aca40e8e6da97fc8.txt", "003_a4264e45de6bad94.txt", "004_3230dd0b2ff9e2de.txt"
 BMV = "BalanceManagerVault"
@@ -49,6 +58,17 @@ REGISTRY.register(
             m.REQUESTED_NOT_PAID,
             "the vault decrements the deficit by min(remaining, fund balance) instead of the amount the "
             "fund paid (block cap ignored)",
+        ).with_code(
+            code.debt1_code,
+            CodeTwin(
+                file="contracts/BalanceManagerVault.sol",
+                find="_absorbResidual($, user, posKey, market, deficit, fromFree, fromCollateral, "
+                "remaining);",
+                replace="_absorbResidual($, user, posKey, market, deficit, fromFree, fromCollateral, 0);",
+                description="_settleCrossAccountDeficit hands 0 instead of `remaining` to _absorbResidual "
+                "(the V1 "
+                "silent drop)",
+            ),
         ),
     )
 )
@@ -108,10 +128,21 @@ REGISTRY.register(
         "counter. Hence Σ paid in a block ≤ MaxQuantumsInsuranceLost and each payout ≤ the balance.",
         assumptions=(
             "MaxQuantumsInsuranceLost is not lowered within a block (a lower cap only makes room 0)",
+            "block.number never decreases, so lastPayoutBlock ≤ block.number",
+            "USDC amounts, balances and the fund's counters < 2^128 units",
         ),
         targets=(FUND, FunctionRef("InsuranceFund", "remainingBlockCapacity")),
         checker=ModelChecker.with_defect(
             m.debt3, m.NO_BLOCK_CAP, "coverDeficit ignores the per-block cap (pays min(amount, balance))"
+        ).with_code(
+            code.debt3_code,
+            CodeTwin(
+                file="contracts/InsuranceFund.sol",
+                find="        if (paid > room) paid = room;\n",
+                replace="",
+                description="InsuranceFund.coverDeficit without `if (paid > room) paid = room;` "
+                "(no block cap)",
+            ),
         ),
     )
 )
@@ -186,6 +217,9 @@ REGISTRY.register(
             m.debt5,
             m.OVER_REDUCE,
             "ADL charges a position up to its notional instead of its unrealized profit",
+        ).pending(
+            "AdlEngine.socialize's ranked walk is O(n²) over up to MAX_POSITIONS_PER_SIDE = 100 positions: "
+            "too large to unroll, it needs loop invariants over its memory arrays, not stated yet"
         ),
     )
 )

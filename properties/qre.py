@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from models import qre as m
+from models import qre_code as code
 from properties import REGISTRY
-from vaultproof.spec import FunctionRef, ModelChecker, PropertyDecl, Severity
+from vaultproof.spec import CodeTwin, FunctionRef, ModelChecker, PropertyDecl, Severity
 
 S002 = "002_68ecb7afab86fcaf.txt"
 QRE = "QuantumRiskEngine"
@@ -60,6 +61,17 @@ REGISTRY.register(
         targets=(FunctionRef(QRE, "collateralValue18"), VALUE, FunctionRef("LockMath", "scaleTo18")),
         checker=ModelChecker.with_defect(
             m.qre2, m.USDC_AS_18_DECIMALS, "USDC's decimals are taken as 18 in the valuation"
+        ).with_code(
+            code.qre2_code,
+            CodeTwin(
+                file="contracts/QuantumRiskEngine.sol",
+                find="if (token == usdc) return CollateralMath.valueUsd18(balance, cfg.decimals, 1, 0, "
+                "uint16(BPS));",
+                replace="if (token == usdc) return CollateralMath.valueUsd18(balance, 18, 1, 0, "
+                "uint16(BPS));",
+                description="QuantumRiskEngine.collateralValue18 values USDC as an 18-decimal token "
+                "(10^12 too little)",
+            ),
         ),
     )
 )

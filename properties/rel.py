@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from models import rel as m
+from models import rel_code as code
 from properties import REGISTRY
-from vaultproof.spec import FunctionRef, ModelChecker, PropertyDecl, SeedFindingDecl, Severity
+from vaultproof.spec import CodeTwin, FunctionRef, ModelChecker, PropertyDecl, SeedFindingDecl, Severity
 
 S001 = "001_e49da555eb8247a5.txt"
 BMV = "BalanceManagerVault"
@@ -71,6 +72,15 @@ REGISTRY.register(
             m.rel2,
             m.DEFICIT_IGNORES_FORFEIT,
             "the deficit records the whole loss although the lock was already forfeited",
+        ).with_code(
+            code.rel2_code,
+            CodeTwin(
+                file="contracts/BalanceManagerVault.sol",
+                find="uint256 unpaid = uint256(pnl) - paid;",
+                replace="uint256 unpaid = 0;",
+                description="_handleRelease records no claim for the profit the fund did not pay "
+                "(the pre-fix vault)",
+            ),
         ),
     )
 )

@@ -14,6 +14,8 @@ VALIDATE = FunctionRef("MarginTable", "validate")
 HELPERS = tuple(
     FunctionRef("MarginTable", fn) for fn in ("validLeverage", "slope", "nextDeduction", "tierMaintenance")
 )
+# Why the table functions themselves are not executed on code yet (the per-tier helpers are).
+PENDING = "the table functions take a `Tier[] memory` table, which the code executor cannot build yet"
 ASSUME = (
     "the table passed MarginTable.validate: lowerBound[0] = 0 and increasing, 1 ≤ maxLeverage with 2·L | "
     "SCALE, maxLeverage non-increasing, stored deduction = deductionFor",
@@ -39,7 +41,7 @@ REGISTRY.register(
         targets=(MARGIN, DEDUCTION, VALIDATE, *HELPERS),
         checker=ModelChecker.with_defect(
             m.tier1, m.NO_DEDUCTION, "no maintenance deduction (d_t = 0 for every tier)"
-        ),
+        ).pending(PENDING),
     )
 )
 
@@ -58,6 +60,6 @@ REGISTRY.register(
         targets=(MARGIN, DEDUCTION, VALIDATE, FunctionRef("MarginTable", "tierIndex"), *HELPERS),
         checker=ModelChecker.with_defect(
             m.tier2, m.DOUBLE_DEDUCTION, "the deduction step is doubled: 2·lowerBound_i·(k_i − k_{i−1})"
-        ),
+        ).pending(PENDING),
     )
 )

@@ -15,9 +15,7 @@ Generic over the project: what it times and compares comes from the ``[bench]`` 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
-import pickle
 import re
 import shutil
 import statistics
@@ -33,7 +31,6 @@ import z3
 from vaultproof import config as config_module
 from vaultproof.config import DEFAULTS, Config
 from vaultproof.errors import ConfigError, RegistryError, VaultproofError
-from vaultproof.prover import extract, params
 from vaultproof.prover.obligation import ModelContext, Obligation
 from vaultproof.prover.runner import Job, JobKind, declared_registry, import_declared, run_job
 from vaultproof.prover.solver import SolverSettings, discharge
@@ -81,34 +78,13 @@ def load_series(config: Config, bench: BenchConfig) -> tuple[ScalingSeries, ...]
 # ------------------------------------------------------------------------------------------ context
 
 
-def _cache_key(config: Config) -> str:
-    """The configured sources and the extractor's own code: a change to either recomputes the context."""
-    digest = hashlib.sha256()
-    for source in config.sources:
-        base = config.root / source
-        for path in sorted(base.rglob("*.sol")) if base.is_dir() else [base]:
-            digest.update(path.relative_to(config.root).as_posix().encode())
-            digest.update(path.read_bytes())
-    for module in (extract, params):
-        if module.__file__:
-            digest.update(Path(module.__file__).read_bytes())
-    return digest.hexdigest()[:16]
-
-
 def cached_context(config: Config) -> ModelContext:
-    """The prove stage's context (extracted constants and lowered library functions), cached under
-    ``<project>/build/prover-cache`` by a hash of the project's sources and the extractor."""
-    cache = config.root / "build" / "prover-cache" / f"ctx-{_cache_key(config)}.pkl"
-    if cache.exists():
-        constants, functions = pickle.loads(cache.read_bytes())
-        return ModelContext(params=constants, functions=functions)
-    from vaultproof.compile import compile_project
+    """The prove stage's context (constants, lowered library functions and stateful code, the deployment
+    map), cached under ``<project>/build/prover-cache`` by a hash of the project's sources and the prover
+    (``vaultproof.prover.context``)."""
+    from vaultproof.prover.context import cached_context as build
 
-    project = compile_project(config)
-    constants, functions = params.extract_params(project), dict(extract.extract_library_functions(project))
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    cache.write_bytes(pickle.dumps((constants, functions)))
-    return ModelContext(params=constants, functions=functions)
+    return build(config.root, declared_registry(config).deployment)
 
 
 # ------------------------------------------------------------------------------------------ timing

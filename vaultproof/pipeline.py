@@ -134,6 +134,12 @@ class Workspace:
 
     @cached_property
     def compile_key(self) -> str:
+        """Everything a compilation and the facts read from it depend on. The facts include Slither's
+        view (function lines, statement lines, and the SlithIR the engine lowers into the model
+        context's pure functions and stateful code), so Slither's and crytic-compile's versions are part
+        of it as well as the engine's source (the lowering lives in ``vaultproof.prover.code``)."""
+        from importlib.metadata import version
+
         from vaultproof.toolchain import locate
 
         cfg = self.config
@@ -145,6 +151,8 @@ class Workspace:
         return digest(
             "compile",
             engine_digest(),
+            version("slither-analyzer"),
+            version("crytic-compile"),
             toolchain.identity(),
             cfg.sources,
             cfg.compile,  # solc version (or none: from the pragmas, which are in the sources), optimizer, …
@@ -332,6 +340,7 @@ def _run_locked(
         exit_code=ExitCode.CLEAN,
         notes=analysis.notes + evidence_notes,
         evidence=evidence,
+        sources=proof.sources,
     )
     slither = analysis_files(analysis)
     from vaultproof.report import write_reports

@@ -123,7 +123,7 @@ class ObligationResult:
     bound: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class FunctionRef:
     """A Solidity function a property speaks about: ``Contract.function``."""
 
@@ -134,15 +134,47 @@ class FunctionRef:
         return f"{self.contract}.{self.function}"
 
 
+@dataclass(frozen=True, order=True)
+class LineHits:
+    """Source lines of one file (path relative to the project root) that a proof executed."""
+
+    file: str
+    lines: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class FunctionCoverage:
+    """Of one targeted function's statement lines, those its property's code obligations executed."""
+
+    function: FunctionRef
+    file: str
+    statement_lines: tuple[int, ...]
+    executed_lines: tuple[int, ...]
+
+
 @dataclass(frozen=True)
 class PropertyResult:
-    """Aggregate verdict of a property over all its obligations."""
+    """Aggregate verdict of a property over all its obligations.
+
+    ``executed`` are the functions some obligation executed on code (SlithIR), ``executed_lines`` every
+    source line those executions ran (targets and callees), ``coverage`` each target's statement lines
+    and which of them were executed (filled in by the prove stage, which knows the sources).
+    """
 
     property_id: str
     verdict: Verdict
     seconds: float
     obligations: tuple[ObligationResult, ...]
     reason: str = ""
+    executed: tuple[FunctionRef, ...] = ()
+    executed_lines: tuple[LineHits, ...] = ()
+    coverage: tuple[FunctionCoverage, ...] = ()
+
+    @property
+    def proof_coverage(self) -> tuple[int, int]:
+        """(statement lines executed, statement lines) over the targets that have statements."""
+        executed = sum(len(set(c.executed_lines) & set(c.statement_lines)) for c in self.coverage)
+        return executed, sum(len(c.statement_lines) for c in self.coverage)
 
     @property
     def counterexample(self) -> Counterexample | None:
@@ -262,6 +294,17 @@ class CatalogueEntry:
     def detector(self) -> str:
         """The detector argument behind a Slither-decided property ("" for a Z3 property)."""
         return self.checker.partition(":")[2] if self.checker_kind is CheckerKind.SLITHER else ""
+
+
+@dataclass(frozen=True)
+class FunctionSource:
+    """A targeted function's source text as the report shows it (lines ``start_line`` … on)."""
+
+    function: FunctionRef
+    file: str
+    start_line: int
+    text: tuple[str, ...]
+    statement_lines: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -443,4 +486,6 @@ class RunResult:
     gate: GateOutcome | None
     exit_code: ExitCode
     notes: tuple[str, ...] = ()
+    # Source of every function a property targets, for the report's executed-lines view.
+    sources: tuple[FunctionSource, ...] = ()
     evidence: tuple[BytecodeEvidence, ...] = ()

@@ -15,10 +15,22 @@ from dataclasses import dataclass, field, replace
 
 import z3
 
+from vaultproof.errors import RegistryError
 from vaultproof.evidence.decl import BrokenSuite, EvidenceDecl, InvariantSuite, Recipe, ReplayTest
 from vaultproof.evidence.variants import CodeVariant, Edit
+from vaultproof.prover.code import (
+    Havoc,
+    Invariant,
+    SummaryResult,
+    Unroll,
+    check_obligations,
+    code_obligation,
+    execute,
+)
+from vaultproof.prover.coverage import tied
 from vaultproof.prover.extract import (
     ExtractedFunction,
+    ExtractionError,
     ModelOutput,
     equivalence_obligation,
     extracted,
@@ -32,6 +44,7 @@ from vaultproof.prover.obligation import (
     settled_at_build,
 )
 from vaultproof.prover.registry import (
+    CodeTwin,
     DetectorChecker,
     MetricDecl,
     ModelChecker,
@@ -172,7 +185,8 @@ def code_tie(
     suffix = f" {label}" if label else ""
     tie = equivalence_obligation(fn, model, ranges, name=f"{function} (code) == model{suffix}", units=units)
     safety = safety_obligations(fn, ranges, units=units)
-    return [tie, *(replace(ob, name=ob.name + suffix) for ob in safety)]
+    # the tie executes the function on code: it counts towards the property's executed targets
+    return tied(ctx, function, [tie, *(replace(ob, name=ob.name + suffix) for ob in safety)])
 
 
 # -- for the bench (``make bench``) ------------------------------------------------------------------
@@ -196,13 +210,17 @@ __all__ = [
     "RAW",
     "UINT256",
     "BrokenSuite",
+    "CodeTwin",
     "CodeVariant",
     "Counterexample",
     "DetectorChecker",
     "Edit",
     "EvidenceDecl",
     "ExtractedFunction",
+    "ExtractionError",
     "FunctionRef",
+    "Havoc",
+    "Invariant",
     "InvariantSuite",
     "MetricDecl",
     "ModelChecker",
@@ -214,21 +232,28 @@ __all__ = [
     "Quantity",
     "Recipe",
     "Registry",
+    "RegistryError",
     "ReplayTest",
     "ScalingSeries",
     "Scope",
     "SeedFindingDecl",
     "Severity",
+    "SummaryResult",
     "Unit",
+    "Unroll",
     "ceil_div",
+    "check_obligations",
+    "code_obligation",
     "code_tie",
     "equivalence_obligation",
+    "execute",
     "extracted",
     "no_overflow",
     "no_underflow",
     "pow10",
     "safety_obligations",
     "settled_at_build",
+    "tied",
     "uint_max",
     "zmax",
     "zmin",

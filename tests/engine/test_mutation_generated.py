@@ -189,4 +189,6 @@ def test_ray_gives_the_same_results_as_the_process_pool(ids: tuple[str, ...], ca
     assert [(r.verdict, [o.name for o in r.obligations]) for r in ray_proofs] == [
         (r.verdict, [o.name for o in r.obligations]) for r in proofs
     ]
-    assert [r.verdict.value for r in proofs] == ["VIOLATED", "PROVED"]  # catalogue order: broken first
+    # catalogue order: broken first; the shipped model is proved, but an empty context executes no code,
+    # so it reads MODEL-ONLY (a verdict covers only what was executed on code)
+    assert [r.verdict.value for r in proofs] == ["VIOLATED", "MODEL-ONLY"]

@@ -154,7 +154,7 @@ def test_report_command_rerenders_from_results_json(
     assert outcome.exit_code is ExitCode.REGRESSION  # the sample run's own exit code
     after = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     assert after == before
-    assert capsys.readouterr().out.startswith("vaultproof: 6 properties")
+    assert capsys.readouterr().out.startswith("vaultproof: 7 properties")
 
 
 @pytest.mark.parametrize(

@@ -55,7 +55,7 @@ def test_rules_are_every_property_and_detector() -> None:
     assert run["tool"]["driver"]["name"] == "vaultproof"
     rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
     assert rule_ids == [
-        "ALLOC-1", "CONV-1", "DEBT-4", "LIQ-1", "QRE-2", "REL-2", "ST-1", "TIER-1",
+        "ALLOC-1", "CONV-1", "DEBT-3", "DEBT-4", "LIQ-1", "QRE-2", "REL-2", "ST-1", "TIER-1",
         "naming-convention", "reentrancy-benign", "vp-sell-try-catch",
     ]  # fmt: skip
     st1 = next(r for r in run["tool"]["driver"]["rules"] if r["id"] == "vp-sell-try-catch")
@@ -68,8 +68,11 @@ def test_results_for_unproved_properties_and_findings() -> None:
     for r in run["results"]:
         by_rule.setdefault(r["ruleId"], []).append(r)
         assert run["tool"]["driver"]["rules"][r["ruleIndex"]]["id"] == r["ruleId"]
-    # VIOLATED, UNKNOWN, VACUOUS, ERROR are reported; PROVED and PROVED-BOUNDED are not.
-    assert {"CONV-1", "DEBT-4", "TIER-1", "REL-2"} <= set(by_rule)
+    # VIOLATED, MODEL-ONLY, UNKNOWN, VACUOUS, ERROR are reported; PROVED and PROVED-BOUNDED are not.
+    assert {"CONV-1", "DEBT-3", "DEBT-4", "TIER-1", "REL-2"} <= set(by_rule)
+    model_only = by_rule["DEBT-3"][0]
+    assert model_only["level"] == "warning" and model_only["properties"]["verdict"] == "MODEL-ONLY"
+    assert "not executed on code: InsuranceFund.remainingBlockCapacity" in model_only["message"]["text"]
     assert not {"ALLOC-1", "LIQ-1", "QRE-2"} & set(by_rule)
 
     conv = by_rule["CONV-1"][0]

@@ -178,6 +178,9 @@ def test_junit_cases_per_property_seed_and_detector() -> None:
         assert error is not None and error.get("type") == kind, pid
     assert "timeout after 20000 ms" in (cases["DEBT-4"].find("error").get("message") or "")  # type: ignore[union-attr]
     assert cases["QRE-2"].find("skipped") is not None
+    model_only = cases["DEBT-3"].find("failure")  # MODEL-ONLY is not a pass
+    assert model_only is not None and model_only.get("type") == "MODEL-ONLY"
+    assert "InsuranceFund.remainingBlockCapacity" in (model_only.get("message") or "")
 
     assert cases["BF-2.seed-rule"].find("*") is None
     assert cases["LIQ-5.fee-seed"].find("failure") is not None
@@ -190,8 +193,8 @@ def test_junit_cases_per_property_seed_and_detector() -> None:
 
     props = suites["properties"]
     assert (props.get("tests"), props.get("failures"), props.get("errors"), props.get("skipped")) == (
-        "7",
-        "2",
+        "8",
+        "3",
         "3",
         "1",
     )

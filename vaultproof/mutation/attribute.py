@@ -200,7 +200,7 @@ def _proof(worker: Worker, mutant: GeneratedMutant, slither: Any) -> tuple[str, 
     wanted = [
         p
         for p in plan.targeted.get(function_key(mutant.contract, mutant.function), ())
-        if p in plan.model_properties and plan.verdicts.get(p) is Verdict.PROVED
+        if p in plan.model_properties and p in plan.verdicts and plan.verdicts[p] is not Verdict.ERROR
     ]
     if not wanted:
         return ()
@@ -211,7 +211,10 @@ def _proof(worker: Worker, mutant: GeneratedMutant, slither: Any) -> tuple[str, 
     except Exception as exc:  # e.g. two values for one constant: the proofs would fail to start
         return tuple(f"{p} (extraction: {type(exc).__name__})" for p in wanted)
     ctx = replace(
-        plan.ctx, params={**plan.ctx.params, **params}, functions={**plan.ctx.functions, **functions}
+        plan.ctx,
+        params={**plan.ctx.params, **params},
+        functions={**plan.ctx.functions, **functions},
+        code=_merged_code(plan.ctx.code, mine),
     )
     if ctx == plan.ctx:
         return ()  # the mutant changes nothing the proofs read: they cannot change verdict
@@ -223,9 +226,30 @@ def _proof(worker: Worker, mutant: GeneratedMutant, slither: Any) -> tuple[str, 
         except Exception as exc:  # a model that cannot even be built on the mutant: not PROVED
             killed.append(f"{pid} (ERROR: {type(exc).__name__})")
             continue
-        if result.verdict is not Verdict.PROVED:
+        if worse(result.verdict, plan.verdicts[pid]):
             killed.append(f"{pid} ({result.verdict.value})")
     return tuple(killed)
+
+
+def worse(now: Verdict, before: Verdict) -> bool:
+    """A mutant is killed by a proof whose verdict got worse than the unmutated run's: PROVED →
+    anything, and also MODEL-ONLY → VIOLATED (a code obligation that caught the mutant although a
+    target of its property is not yet executed on code)."""
+    return now.rank > before.rank
+
+
+def _merged_code(code: Any, contracts: Any) -> Any:
+    """The reference's lowered code with the mutated file's contracts lowered again over it."""
+    if code is None:
+        return None
+    from vaultproof.prover.code.lower_program import lower_contracts
+    from vaultproof.prover.code.program import CodeProject
+
+    fresh = lower_contracts(contracts)
+    return CodeProject(
+        contracts=tuple(sorted({**dict(code.contracts), **dict(fresh.contracts)}.items())),
+        functions=tuple(sorted({**dict(code.functions), **dict(fresh.functions)}.items())),
+    )
 
 
 # ---------------------------------------------------------------------------------------- detector

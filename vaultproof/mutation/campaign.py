@@ -141,9 +141,13 @@ def build_plan(
     generation = generate(slither, config.root, config.sources, options.exclude, **kwargs)
     contracts = mutable_contracts(slither, config.sources, options.exclude)
     graph = import_graph(config.root, sources, config.remappings)
+    from vaultproof.prover.code import lower_project
+
     ctx = ModelContext(
         params=params_from_contracts(slither.contracts).values,
         functions=functions_from_contracts(slither.contracts),
+        code=lower_project(slither),
+        deployment=dict(registry.deployment),
     )
     model = frozenset(p.id for p in registry.model_properties())
     if verdicts is None:

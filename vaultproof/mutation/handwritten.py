@@ -3,9 +3,10 @@
 A protocol declares its mutants in a TOML file (``[prove] mutants = ...``): each one is a single
 textual edit of one Solidity file that breaks one property family. For every mutant the project
 is copied, edited, recompiled, and the family's properties (and, for static families, the
-detectors) are re-run. The mutant is *killed* when a property that the unmutated run PROVED is no
-longer PROVED, a declared target vanished, or a new static finding appears. A mutant that does not
-compile is reported as stillborn, never counted as killed.
+detectors) are re-run. The mutant is *killed* when a property's verdict is worse than the unmutated
+run's (``Verdict.rank``: PROVED → anything else, or MODEL-ONLY → VIOLATED), a declared target
+vanished, or a new static finding appears. A mutant that does not compile is reported as stillborn,
+never counted as killed.
 """
 
 from __future__ import annotations
@@ -60,7 +61,10 @@ def load_mutants(path: Path) -> tuple[Mutant, ...]:
         raise ConfigError(f"{path}: expected one or more [[mutant]] tables")
     mutants = []
     for index, entry in enumerate(entries):
-        missing = [f for f in _FIELDS if not isinstance(entry.get(f), str) or not entry[f]]
+        # ``replace`` may be empty (a mutant that deletes a statement); every other field is required text.
+        missing = [
+            f for f in _FIELDS if not isinstance(entry.get(f), str) or (not entry[f] and f != "replace")
+        ]
         if missing:
             raise ConfigError(f"{path}: mutant #{index + 1} is missing {', '.join(missing)}")
         mutants.append(Mutant(**{f: entry[f] for f in _FIELDS}))
@@ -140,8 +144,9 @@ def run_mutant(
                 killed_by += [
                     r.property_id
                     for r in outcome.properties
-                    if reference.verdicts.get(r.property_id) is Verdict.PROVED
-                    and r.verdict is not Verdict.PROVED
+                    if r.property_id in reference.verdicts
+                    and reference.verdicts[r.property_id] is not Verdict.ERROR
+                    and r.verdict.rank > reference.verdicts[r.property_id].rank
                 ]
             except RegistryError:
                 killed_by.append("registry: a declared target no longer exists")

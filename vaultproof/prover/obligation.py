@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import z3
 
 from vaultproof.errors import RegistryError
+from vaultproof.results import FunctionRef, LineHits
 
 
 @dataclass(frozen=True, eq=False)
@@ -29,11 +30,17 @@ class Obligation:
     with qty > 0), so an over-constrained model cannot pass by proving nothing.
     ``bound`` is set when the obligation covers only k unrolled steps: it can then be at most
     PROVED-BOUNDED(k), never PROVED.
-    ``code_derived`` marks an obligation whose goal the engine derived from the code itself: a
-    function's code equals its model (``equivalence_obligation``), or a division/overflow check at a
-    line of it (``safety_obligations``). Holding without assumptions is then a fact about the code (it
-    changes with the Solidity: a removed guard makes it fail), so it is exempt from the TAUTOLOGY
-    check that every hand-written obligation gets.
+
+    ``executed`` names the functions whose code (SlithIR) built the terms of this obligation and
+    ``lines`` the source lines that execution ran; both are empty for an obligation over a hand-written
+    model only. A property is PROVED only if every target it declares was executed by some obligation.
+
+    ``code_derived`` marks an obligation over terms the engine built from the code itself (set only by
+    the builders of :mod:`vaultproof.prover.code.obligations`): a pure function's code equals its model,
+    a division/overflow check at a line never fires, an execution of an entry point meets its contract.
+    Its goal simplifying to true is then a fact about the code (the lowered Solidity establishes it on
+    every path, and an edit of the Solidity changes it), so it is exempt from the TAUTOLOGY check that
+    every hand-written model obligation gets; see that module for the argument.
     """
 
     name: str
@@ -43,6 +50,8 @@ class Obligation:
     shown: tuple[Quantity, ...]
     bound: int | None = None
     explanation: str = ""
+    executed: tuple[FunctionRef, ...] = ()
+    lines: tuple[LineHits, ...] = ()
     code_derived: bool = False
 
 
@@ -78,6 +87,13 @@ class ModelContext:
     # Pure library functions lowered from SlithIR (``vaultproof.prover.extract``), keyed "Lib.fn" and
     # "Lib.fn(types)"; plain data, so the context still crosses process boundaries.
     functions: Mapping[str, object] = field(default_factory=dict)
+    # The project's stateful code lowered by ``vaultproof.prover.code`` (plain data, picklable); None when
+    # the context was built without compiling (a unit test's hand-built context): code obligations then
+    # cannot run and a property is at best MODEL-ONLY.
+    code: object | None = None
+    # Which project contract sits behind each address-typed state variable ("Vault.balanceManager" →
+    # "BalanceManager"), from the property package; an address it does not bind is unknown code.
+    deployment: Mapping[str, str] = field(default_factory=dict)
 
     def param(self, name: str) -> int:
         try:

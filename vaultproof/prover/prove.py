@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from vaultproof import index
@@ -13,9 +13,9 @@ from vaultproof.config import Config
 from vaultproof.console import Console
 from vaultproof.errors import RegistryError
 from vaultproof.executor import Executor
-from vaultproof.prover.extract import extract_library_functions
+from vaultproof.prover.context import build_context
+from vaultproof.prover.coverage import coverage_of, function_sources
 from vaultproof.prover.obligation import ModelContext
-from vaultproof.prover.params import extract_params
 from vaultproof.prover.registry import DetectorChecker, ModelChecker, PropertyDecl, Registry
 from vaultproof.prover.runner import Job, JobKind, run_jobs
 from vaultproof.prover.solver import SolverSettings
@@ -23,6 +23,7 @@ from vaultproof.results import (
     CatalogueEntry,
     CheckerKind,
     FunctionRef,
+    FunctionSource,
     MetricResult,
     PropertyResult,
     SeedFinding,
@@ -38,6 +39,7 @@ class ProveOutcome:
     properties: tuple[PropertyResult, ...]
     seed_findings: tuple[SeedFindingResult, ...]
     metrics: tuple[MetricResult, ...]
+    sources: tuple[FunctionSource, ...] = ()
 
     @property
     def all_passed(self) -> bool:
@@ -52,11 +54,15 @@ Locator = Callable[[FunctionRef], SourceLocation | None]
 @dataclass(frozen=True)
 class ProveFacts:
     """What the prove stage reads from a compilation, as plain data (so it can be cached): every
-    (contract, function) pair, the model context, and the first declaration line of each function."""
+    (contract, function) pair, the model context (constants, lowered pure functions, the lowered
+    stateful code; no deployment map: that is the properties package's, bound at prove time), the first
+    declaration line of each function and the source and statement lines of every function (for proof
+    coverage, whatever the registry targets)."""
 
     functions: tuple[tuple[str, str], ...]
     context: ModelContext
     locations: tuple[tuple[tuple[str, str], SourceLocation], ...]
+    sources: tuple[FunctionSource, ...] = ()
 
     def locator(self) -> Locator:
         lines = dict(self.locations)
@@ -84,10 +90,13 @@ def function_locator(project: CompiledProject) -> Locator:
 
 
 def prove_facts(project: CompiledProject) -> ProveFacts:
+    functions = tuple(project.functions())
+    every = {FunctionRef(contract, function) for contract, function in functions}
     return ProveFacts(
-        functions=tuple(project.functions()),
-        context=ModelContext(params=extract_params(project), functions=extract_library_functions(project)),
+        functions=functions,
+        context=build_context(project, {}),
         locations=tuple(sorted(_function_lines(project).items())),
+        sources=function_sources(project.slither, project.config.root, every),
     )
 
 
@@ -173,7 +182,8 @@ def prove_from_facts(
     """``detector_lines`` (from :func:`vaultproof.index.detector_locations`, e.g. cached with the
     analysis) spares importing the plugin to locate the detector classes in the catalogue."""
     registry.validate_targets(facts.functions)
-    ctx = facts.context
+    registry.validate_deployment(facts.functions)
+    ctx = replace(facts.context, deployment=dict(registry.deployment))
     unknown = sorted(
         set(only) - set(registry.properties) - set(registry.seed_findings) - set(registry.metrics)
     )
@@ -226,7 +236,14 @@ def prove_from_facts(
     if detector_lines is None:
         detector_lines = index.detector_locations(config) if registry.static_properties() else {}
     catalogue = catalogue_of(registry, facts.locator(), config.root, detector_lines=detector_lines)
-    return ProveOutcome(catalogue, tuple(properties), tuple(seeds), tuple(metrics))
+    targets = {t for decl in registry.model_properties() for t in decl.targets}
+    sources = tuple(source for source in facts.sources if source.function in targets)
+    by_ref = {source.function: source for source in sources}
+    properties = [
+        replace(r, coverage=coverage_of(registry.properties[r.property_id].targets, by_ref, r.executed_lines))
+        for r in properties
+    ]
+    return ProveOutcome(catalogue, tuple(properties), tuple(seeds), tuple(metrics), sources)
 
 
 def _order(job: Job) -> tuple[tuple[str, int, str], str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from types import FrameType
 
 from vaultproof.errors import RegistryError
@@ -27,13 +27,37 @@ DERIVED_ID = re.compile(r"^[A-Z]{2,6}-\d{1,2}(\.[a-z0-9-]+)?$")
 
 
 @dataclass(frozen=True)
+class CodeTwin:
+    """The broken *code* twin of a property: the shipped sources with one edit, ``find`` → ``replace`` in
+    ``file`` (relative to the project root; ``find`` must match exactly once).
+
+    The property's code obligations, run on the project compiled with this edit, must come out VIOLATED:
+    evidence that they read the code they name, as the broken model twin is evidence for the model.
+    """
+
+    file: str
+    find: str
+    replace: str
+    description: str
+
+
+@dataclass(frozen=True)
 class ModelChecker:
     """Decided by Z3. ``broken`` is the same model with one named defect; it must come out VIOLATED,
-    so the property cannot be vacuous by construction."""
+    so the property cannot be vacuous by construction.
+
+    ``code`` builds the code obligations: each model stage stated as a pre/post contract of the function it
+    describes, over that function's executed code (``ModelContext.code``). ``code_twin`` is the broken code
+    they must reject. Without ``code`` the property is at best MODEL-ONLY; ``code_pending`` says why the
+    code side is missing (shown in the verdict's reason).
+    """
 
     check: Check
     broken: Check
     broken_description: str
+    code: Check | None = None
+    code_twin: CodeTwin | None = None
+    code_pending: str = ""
     # The model function the property's index and report point at (the builder of ``with_defect``).
     model: Callable[..., object] | None = None
 
@@ -49,6 +73,14 @@ class ModelChecker:
             return builder(ctx, defect)
 
         return cls(check=check, broken=broken, broken_description=description, model=builder)
+
+    def with_code(self, code: Check, twin: CodeTwin) -> ModelChecker:
+        """The same checker with its code obligations and their broken code twin."""
+        return replace(self, code=code, code_twin=twin)
+
+    def pending(self, reason: str) -> ModelChecker:
+        """The same checker, declaring why it has no code obligations yet (it stays MODEL-ONLY)."""
+        return replace(self, code_pending=reason)
 
 
 @dataclass(frozen=True)
@@ -120,6 +152,31 @@ class Registry:
     properties: dict[str, PropertyDecl] = field(default_factory=dict)
     seed_findings: dict[str, SeedFindingDecl] = field(default_factory=dict)
     metrics: dict[str, MetricDecl] = field(default_factory=dict)
+    # The deployment map: which project contract sits behind each address-typed state variable
+    # ("Vault.balanceManager" → "BalanceManager"). A call through an address it does not bind is a call
+    # into unknown code (havoc within its interface), never assumed to be the project's.
+    deployment: dict[str, str] = field(default_factory=dict)
+
+    def deploy(self, bindings: dict[str, str]) -> None:
+        """Declare the deployment map (once per project, from its property package)."""
+        if self.deployment:
+            raise RegistryError("the deployment map is declared twice")
+        for key, contract in bindings.items():
+            owner, _, variable = key.partition(".")
+            if not (owner and variable and contract) or "." in variable:
+                raise RegistryError(f"deployment binding {key!r} → {contract!r} is not 'Contract.variable'")
+        self.deployment = dict(sorted(bindings.items()))
+
+    def validate_deployment(self, available: Iterable[tuple[str, str]]) -> None:
+        """Every contract the deployment map names (as owner or as bound code) must be compiled."""
+        contracts = {contract for contract, _ in available}
+        unknown = sorted(
+            {part for key, bound in self.deployment.items() for part in (key.partition(".")[0], bound)}
+            - contracts
+        )
+        if unknown:
+            raise RegistryError(f"the deployment map names contract(s) not compiled: {', '.join(unknown)}")
+
     # Where each declaration was registered: (source file, line of the module-level statement).
     declared_at: dict[str, tuple[str, int]] = field(default_factory=dict)
 
@@ -138,6 +195,7 @@ class Registry:
                     raise RegistryError(f"property {decl.id}: check and broken must be callables")
                 if not decl.checker.broken_description.strip():
                     raise RegistryError(f"property {decl.id}: broken variant needs a description")
+                _require_code_side(decl.id, decl.checker)
             self.properties[decl.id] = decl
         elif isinstance(decl, SeedFindingDecl):
             if not DERIVED_ID.match(decl.id):
@@ -209,6 +267,21 @@ def catalogue_order(identifier: str) -> tuple[str, int, str]:
     head, _, suffix = identifier.partition(".")
     family, _, number = head.rpartition("-")
     return (family, int(number) if number.isdigit() else 0, suffix)
+
+
+def _require_code_side(decl_id: str, checker: ModelChecker) -> None:
+    """Code obligations come with the broken code that must fail them, like a model with its broken twin."""
+    if checker.code is None:
+        if checker.code_twin is not None:
+            raise RegistryError(f"property {decl_id}: a code twin without code obligations")
+        return
+    if not callable(checker.code):
+        raise RegistryError(f"property {decl_id}: code must be callable")
+    twin = checker.code_twin
+    if twin is None:
+        raise RegistryError(f"property {decl_id}: code obligations need a broken code twin (CodeTwin)")
+    if not (twin.file.strip() and twin.find and twin.description.strip()) or twin.find == twin.replace:
+        raise RegistryError(f"property {decl_id}: the code twin needs a file, a real edit and a description")
 
 
 def _require_complete(decl: PropertyDecl | SeedFindingDecl | MetricDecl) -> None:

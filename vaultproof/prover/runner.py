@@ -11,6 +11,7 @@ Workers ignore SIGINT: Ctrl-C reaches the parent, which stops the pool and exits
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import importlib
 import signal
@@ -24,20 +25,24 @@ import z3
 
 from vaultproof.cache import Cache, digest, engine_digest
 from vaultproof.config import Config
-from vaultproof.errors import ConfigError, RegistryError, ToolError
+from vaultproof.errors import ConfigError, RegistryError, ToolError, VaultproofError
 from vaultproof.executor import Executor, PoolExecutor, SerialExecutor
+from vaultproof.prover.coverage import executed_by
 from vaultproof.prover.obligation import ModelContext, Obligation, OptimizationGoal
 from vaultproof.prover.registry import ModelChecker, Registry, catalogue_order
 from vaultproof.prover.solver import OptimizationOutcome, SolverSettings, discharge, optimize
-from vaultproof.results import MetricResult, ObligationResult, PropertyResult, Verdict
+from vaultproof.results import FunctionRef, MetricResult, ObligationResult, PropertyResult, Verdict
 
 
 class JobKind(enum.StrEnum):
-    """What a job runs for its declaration: the shipped model, the deliberately broken one, a seed's
-    rule, or a metric. A ``StrEnum`` so that jobs of one declaration sort in a fixed order."""
+    """What a job runs for its declaration: the shipped model (model and code obligations), the
+    deliberately broken model, the code obligations alone (on whatever code the context holds: a broken
+    code twin's), a seed's rule, or a metric. A ``StrEnum`` so that jobs of one declaration sort in a fixed
+    order."""
 
     SHIPPED = "shipped"
     BROKEN = "broken"
+    BROKEN_CODE = "broken-code"
     SEED = "seed"
     METRIC = "metric"
 
@@ -127,12 +132,52 @@ def aggregate(decl_id: str, results: Sequence[ObligationResult], seconds: float)
     return PropertyResult(decl_id, verdict, seconds, tuple(results), reasons)
 
 
+def compose(
+    decl_id: str,
+    targets: Sequence[FunctionRef],
+    results: Sequence[ObligationResult],
+    obligations: Sequence[Obligation],
+    seconds: float,
+    missing_reason: str = "",
+) -> PropertyResult:
+    """The verdict of a property over its model and code obligations, and what it covers.
+
+    The worst obligation verdict, except that a property whose obligations all hold is PROVED only if every
+    declared target was executed on code by some obligation: otherwise it is MODEL-ONLY, naming the targets
+    no obligation executed (and ``missing_reason``, why its code side is missing).
+    """
+    executed, lines = executed_by(obligations)
+    result = aggregate(decl_id, results, seconds)
+    if result.verdict.rank <= Verdict.PROVED_BOUNDED.rank and result.obligations:
+        ran = set(executed)
+        missing = [str(t) for t in targets if t not in ran]
+        if missing:
+            reason = f"not executed on code: {', '.join(missing)}"
+            if missing_reason:
+                reason += f" ({missing_reason})"
+            result = dataclasses.replace(result, verdict=Verdict.MODEL_ONLY, reason=reason)
+    return dataclasses.replace(result, executed=executed, executed_lines=lines)
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _checker(registry: Registry, decl_id: str) -> ModelChecker:
+    checker = registry.properties[decl_id].checker
+    if not isinstance(checker, ModelChecker):
+        raise RegistryError(f"{decl_id} is decided by a detector, not a model")
+    return checker
+
+
 def _obligations_for(registry: Registry, job: Job, ctx: ModelContext) -> Sequence[Obligation]:
     if job.kind is JobKind.SEED:
         return registry.seed_findings[job.decl_id].check(ctx)
-    checker = registry.properties[job.decl_id].checker
-    if not isinstance(checker, ModelChecker):
-        raise RegistryError(f"{job.decl_id} is decided by a detector, not a model")
+    checker = _checker(registry, job.decl_id)
+    if job.kind is JobKind.BROKEN_CODE:
+        if checker.code is None:
+            raise RegistryError(f"{job.decl_id} declares no code obligations")
+        return checker.code(ctx)
     return checker.broken(ctx) if job.kind is JobKind.BROKEN else checker.check(ctx)
 
 
@@ -204,6 +249,16 @@ def cached_discharge(
     return result
 
 
+def _discharge_all(
+    job: Job, obligations: Sequence[Obligation], settings: SolverSettings, cache: Cache | None
+) -> list[ObligationResult]:
+    try:
+        text = TermText()
+        return [cached_discharge(ob, settings, cache, text) for ob in obligations]
+    except z3.Z3Exception as exc:  # the solver itself failed: a tool failure, exit 2
+        raise ToolError(f"Z3 failed on {job.decl_id}: {exc}") from None
+
+
 def cached_optimize(
     goal: OptimizationGoal, settings: SolverSettings, cache: Cache | None, text: TermText | None = None
 ) -> OptimizationOutcome:
@@ -217,6 +272,51 @@ def cached_optimize(
     if outcome.verdict not in _UNSETTLED:
         cache.put("metric", key, outcome)
     return outcome
+
+
+def _run_shipped(
+    registry: Registry, job: Job, ctx: ModelContext, settings: SolverSettings, cache: Cache | None
+) -> PropertyResult:
+    """Model obligations, then code obligations; an executor rejecting a target makes the property ERROR.
+
+    Both kinds go through the cached discharge: a code obligation's terms are built from the lowered
+    code (and the deployment map), so its key changes with the Solidity like a model obligation's
+    changes with the model."""
+    started = time.perf_counter()
+    decl = registry.properties[job.decl_id]
+    checker = _checker(registry, job.decl_id)
+    try:
+        obligations = list(checker.check(ctx))
+    except RegistryError:
+        raise
+    except Exception as exc:  # a model that fails to build is an ERROR verdict, never a pass
+        return PropertyResult(
+            job.decl_id, Verdict.ERROR, time.perf_counter() - started, (), f"model error: {exc!r}"
+        )
+    missing_reason = checker.code_pending
+    if checker.code is not None and ctx.code is None:
+        missing_reason = "the code was not lowered into this context"
+    elif checker.code is not None:
+        try:
+            obligations += checker.code(ctx)
+        except RegistryError:
+            raise
+        except VaultproofError as exc:  # the executor rejects a construct of a target: its one-line reason
+            return PropertyResult(
+                job.decl_id, Verdict.ERROR, time.perf_counter() - started, (), one_line(str(exc))
+            )
+        except Exception as exc:
+            return PropertyResult(
+                job.decl_id,
+                Verdict.ERROR,
+                time.perf_counter() - started,
+                (),
+                f"code obligation error: {one_line(repr(exc))}",
+            )
+    results = _discharge_all(job, obligations, settings, cache)
+    return compose(
+        job.decl_id, decl.targets, results, obligations, time.perf_counter() - started, missing_reason
+    )
 
 
 def run_job(
@@ -237,20 +337,27 @@ def run_job(
             values=tuple(v for o in outcomes for v in o.values),
             reason="; ".join(o.reason for o in outcomes if o.reason),
         )
+    if job.kind is JobKind.SHIPPED:
+        return _run_shipped(registry, job, ctx, settings, cache)
     try:
         obligations = _obligations_for(registry, job, ctx)
     except RegistryError:
         raise
+    except VaultproofError as exc:
+        return PropertyResult(
+            job.decl_id, Verdict.ERROR, time.perf_counter() - started, (), one_line(str(exc))
+        )
     except Exception as exc:  # a model that fails to build is an ERROR verdict, never a pass
         return PropertyResult(
             job.decl_id, Verdict.ERROR, time.perf_counter() - started, (), f"model error: {exc!r}"
         )
-    try:
-        text = TermText()
-        results = [cached_discharge(ob, settings, cache, text) for ob in obligations]
-    except z3.Z3Exception as exc:  # the solver itself failed: a tool failure, exit 2
-        raise ToolError(f"Z3 failed on {job.decl_id}: {exc}") from None
-    return aggregate(job.decl_id, results, time.perf_counter() - started)
+    results = _discharge_all(job, obligations, settings, cache)
+    executed, lines = executed_by(obligations)
+    return dataclasses.replace(
+        aggregate(job.decl_id, results, time.perf_counter() - started),
+        executed=executed,
+        executed_lines=lines,
+    )
 
 
 @dataclass(frozen=True)

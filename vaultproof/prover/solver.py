@@ -1,12 +1,12 @@
 """The one Z3 boundary: the only module that calls ``check()``.
 
 It fixes seeds, sets timeout and ``rlimit``, checks vacuity and tautology, maps unsat/sat/unknown to
-verdicts, keeps
-``reason_unknown()``, and turns models into counterexamples in token units.
+verdicts, keeps ``reason_unknown()``, and turns models into counterexamples in token units.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 
@@ -83,22 +83,21 @@ def _fresh(obligation: Obligation) -> tuple[z3.Context, Obligation]:
     def move(term: z3.ExprRef) -> z3.ExprRef:
         return term.translate(context)
 
-    copy = Obligation(
-        name=obligation.name,
+    # ``replace``: every other field (bound, explanation, coverage, code_derived) is carried unchanged
+    copy = dataclasses.replace(
+        obligation,
         assumptions=tuple(move(a) for a in obligation.assumptions),
         goal=move(obligation.goal),
         witness=move(obligation.witness),
         shown=tuple(Quantity(q.name, move(q.term), q.decimals, q.unit) for q in obligation.shown),
-        bound=obligation.bound,
-        explanation=obligation.explanation,
-        code_derived=obligation.code_derived,
     )
     return context, copy
 
 
 def discharge(obligation: Obligation, settings: SolverSettings) -> ObligationResult:
-    """Decide one obligation: vacuity first (assumptions ∧ witness sat), then tautology (¬goal alone
-    sat: the goal must need its assumptions), then ¬goal under the assumptions unsat."""
+    """Decide one obligation: vacuity first (assumptions ∧ witness sat), then tautology (a hand-written
+    goal that Z3's simplifier proves without any assumption says nothing; ``code_derived`` obligations are
+    exempt, see :mod:`vaultproof.prover.code.obligations`), then ¬goal under the assumptions unsat."""
     z3.set_param("smt.random_seed", settings.seed)
     z3.set_param("sat.random_seed", settings.seed)
     started = time.perf_counter()

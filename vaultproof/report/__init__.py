@@ -1,4 +1,5 @@
-"""Report writers: Markdown and HTML audit report, results.json, SARIF 2.1.0, JUnit XML, timings.json.
+"""Report writers: Markdown and HTML audit report, results.json, SARIF 2.1.0, JUnit XML, the proof
+coverage as LCOV, timings.json.
 
 All of them read only the :class:`RunResult`, normalised to one canonical order first. Every file
 except ``timings.json`` is byte-identical across two runs on the same input (see docs/REPORTS.md).
@@ -22,12 +23,20 @@ from vaultproof.report.codec import (
 )
 from vaultproof.report.html import render_html
 from vaultproof.report.junit import junit_document
+from vaultproof.report.lcov import lcov_document
 from vaultproof.report.markdown import render_markdown
 from vaultproof.report.sarif import sarif_document
 from vaultproof.report.view import normalise
 from vaultproof.results import RunResult, Severity
 
-REPORT_FILES = ("report.md", "report.html", "results.json", "results.sarif", "junit.xml")
+REPORT_FILES = (
+    "report.md",
+    "report.html",
+    "results.json",
+    "results.sarif",
+    "junit.xml",
+    "proof-coverage.lcov",
+)
 TIMINGS_FILE = "timings.json"
 
 
@@ -41,6 +50,7 @@ def render_all(result: RunResult, fail_on: Severity = Severity.MEDIUM) -> dict[s
         "results.json": dumps(results_document(result)),
         "results.sarif": dumps(sarif_document(result)),
         "junit.xml": junit_document(result, fail_on),
+        "proof-coverage.lcov": lcov_document(result),
         TIMINGS_FILE: dumps(timings_document(result)),
     }
 

@@ -18,6 +18,7 @@ from vaultproof.report.doc import (
     Inline,
     KeyValues,
     Link,
+    Listing,
     Para,
     Section,
     Strong,
@@ -355,6 +356,8 @@ def _property_section(result: RunResult, entry: CatalogueEntry) -> Section:
     if found is not None:
         if found.reason:
             blocks.append(Para(text(Strong("Reason:"), " ", found.reason)))
+        if entry.checker_kind is CheckerKind.Z3:
+            blocks += _code_blocks(result, entry, found)
         if found.obligations:
             blocks.append(_obligations_table(found))
         for ob in found.obligations:
@@ -401,6 +404,62 @@ def _card_tone(status: view.Status) -> str:
         return "warn" if status.text == view.NOT_RUN else "muted"
     tone = VERDICT_TONES[status.verdict.value]
     return tone if tone in ("bad", "warn") else ""
+
+
+def _code_blocks(result: RunResult, entry: CatalogueEntry, found: PropertyResult) -> list[Block]:
+    """What the verdict covers: the functions executed on code, the proof coverage, each target's source."""
+    executed: Text = tuple(
+        part for i, f in enumerate(found.executed) for part in ((", ",) if i else ()) + (Code(str(f)),)
+    )
+    blocks: list[Block] = [
+        KeyValues(
+            (
+                (
+                    "Executed on code",
+                    executed or text("nothing: no obligation executed the code (model only)"),
+                ),
+                ("Proof coverage", text(view.coverage_text(found))),
+            )
+        )
+    ]
+    if found.coverage:
+        rows = tuple(
+            (
+                _t(Code(str(c.function))),
+                _t(Code(c.file)),
+                _t(f"{len(c.executed_lines)}/{len(c.statement_lines)}"),
+                _t(view.percent(len(c.executed_lines), len(c.statement_lines))),
+                _t(
+                    ", ".join(str(line) for line in c.statement_lines if line not in set(c.executed_lines))
+                    or "—"
+                ),
+            )
+            for c in found.coverage
+        )
+        blocks.append(
+            Table(
+                ("target", "file", "statements executed", "coverage", "statement lines not executed"),
+                rows,
+                css="coverage",
+                numeric=(2, 3),
+            )
+        )
+    sources = view.sources_by_function(result)
+    for c in found.coverage:
+        source = sources.get(c.function)
+        if source is None:
+            continue
+        blocks.append(
+            Listing(
+                title=f"{c.function} — {source.file}:{source.start_line}, "
+                f"{len(c.executed_lines)}/{len(c.statement_lines)} statement lines executed",
+                start_line=source.start_line,
+                lines=source.text,
+                statements=c.statement_lines,
+                executed=c.executed_lines,
+            )
+        )
+    return blocks
 
 
 def _seed_section(result: RunResult, seed: SeedFindingResult) -> Section:
@@ -703,7 +762,8 @@ def build_document(result: RunResult, fail_on: Severity) -> tuple[str, tuple[Blo
                 Strong(result.project),
                 f" by vaultproof {result.tools.vaultproof}: compile → analyse → prove → report → gate. "
                 "A property is PROVED only when the negation of its goal is unsat and its vacuity check "
-                "passed; "
+                "passed, for its model and its code obligations, and every function it targets was executed "
+                "on code; a proved model whose targets were not all executed is MODEL-ONLY. "
                 "UNKNOWN (timeout) is never counted as proved.",
             )
         )

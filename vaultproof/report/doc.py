@@ -82,7 +82,19 @@ class Section:
     anchor: str = ""
 
 
-Block = Heading | Para | Table | Bullets | KeyValues | Section
+@dataclass(frozen=True)
+class Listing:
+    """A function's source, numbered from ``start_line``: ``executed`` statement lines are marked as run by
+    the proofs, the other ``statements`` as not run (HTML only; Markdown points to report.html)."""
+
+    title: str
+    start_line: int
+    lines: tuple[str, ...]
+    statements: tuple[int, ...]
+    executed: tuple[int, ...]
+
+
+Block = Heading | Para | Table | Bullets | KeyValues | Section | Listing
 
 
 def text(*parts: Inline) -> Text:

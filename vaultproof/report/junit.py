@@ -1,9 +1,10 @@
 """``junit.xml``: one test case per property, per seed finding and per static detector.
 
 CI dashboards show these as tests. Rules (docs/REPORTS.md):
-- property: PROVED passes; VIOLATED is a failure carrying the counterexample; UNKNOWN, VACUOUS and
-  ERROR are errors carrying the reason; PROVED-BOUNDED is a failure with message "bounded"; a
-  declared property with no result (``--only``) is skipped.
+- property: PROVED passes; VIOLATED is a failure carrying the counterexample; MODEL-ONLY is a failure
+  naming the targets not executed on code; TAUTOLOGY, UNKNOWN, VACUOUS and ERROR are errors carrying the
+  reason; PROVED-BOUNDED is a failure with message "bounded"; a declared property with no result
+  (``--only``) is skipped.
 - seed finding: confirmed (the seed's rule is VIOLATED) passes, anything else fails.
 - detector: fails when it has an untriaged finding at or above the gate severity (``fail_on``).
 No ``time`` attributes: timings live in timings.json so the file is byte-identical across runs.
@@ -81,6 +82,9 @@ def _property_case(suite: _Suite, classname: str, name: str, found: PropertyResu
             "VIOLATED",
             body,
         )
+    elif verdict is Verdict.MODEL_ONLY:
+        # not a pass: the model is proved, the code it names is not (or not all of it)
+        _fail(suite, case, "failure", f"MODEL-ONLY: {found.reason}", "MODEL-ONLY", found.reason)
     elif verdict is Verdict.PROVED_BOUNDED:
         bounds = sorted({ob.bound for ob in found.obligations if ob.bound is not None})
         body = "proved only up to " + ", ".join(f"{b} steps" for b in bounds) if bounds else ""

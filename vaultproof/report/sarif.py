@@ -1,9 +1,9 @@
 """``results.sarif``: SARIF 2.1.0 for code-scanning UIs.
 
 One run, tool driver ``vaultproof``. Rules: every declared property (id ``ALLOC-1`` …) and every
-detector (its Slither argument). Results: each property whose verdict is VIOLATED, UNKNOWN,
-VACUOUS or ERROR (a proof the harness does not have is something to look at), and each static
-finding (triaged ones carry an accepted suppression with the triage reason). A property result is
+detector (its Slither argument). Results: each property whose verdict is VIOLATED, MODEL-ONLY,
+TAUTOLOGY, VACUOUS, UNKNOWN or ERROR (a proof the harness does not have is something to look at), and
+each static finding (triaged ones carry an accepted suppression with the triage reason). A property result is
 placed at its target functions: the contract's source file (from the sizes table) plus a logical
 location ``Contract.function``; the RunResult does not record function line numbers, so no region
 is invented. ``partialFingerprints`` carry the static finding's meaning-based fingerprint, so a
@@ -36,7 +36,8 @@ SARIF_SCHEMA_URI = (
 SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "vaultproof/v1"
 
-_REPORTED = (Verdict.VIOLATED, Verdict.UNKNOWN, Verdict.VACUOUS, Verdict.ERROR)
+# Everything but a pass: a MODEL-ONLY property is proved on its model only, not on the code it names.
+_REPORTED = tuple(v for v in Verdict if not v.passed and v is not Verdict.PROVED_BOUNDED)
 
 # GitHub code scanning reads a numeric "security-severity" from rule properties.
 _SECURITY_SEVERITY = {

@@ -17,6 +17,8 @@ from vaultproof.results import (
     CatalogueEntry,
     CheckerKind,
     EvidenceStatus,
+    FunctionRef,
+    FunctionSource,
     MutantOutcome,
     MutantResult,
     PropertyResult,
@@ -69,6 +71,7 @@ def normalise(result: RunResult) -> RunResult:
         gate=gate,
         notes=tuple(sorted(result.notes)),
         evidence=tuple(sorted(result.evidence, key=evidence_key)),
+        sources=tuple(sorted(result.sources, key=lambda s: (s.function.contract, s.function.function))),
     )
 
 
@@ -256,3 +259,41 @@ def is_partial(result: RunResult) -> bool:
     """True when some declared Z3 property has no result (``--only``): the gate then skips absentees."""
     ran = set(results_by_id(result))
     return any(c.checker_kind is CheckerKind.Z3 and c.id not in ran for c in result.catalogue)
+
+
+def sources_by_function(result: RunResult) -> dict[FunctionRef, FunctionSource]:
+    return {s.function: s for s in result.sources}
+
+
+def coverage_text(found: PropertyResult) -> str:
+    """E.g. "12/14 statement lines of the targets (85.7%)", or why there is no coverage to show."""
+    executed, total = found.proof_coverage
+    if not total:
+        return "no statement lines of the targets were located"
+    return f"{executed}/{total} statement lines of the targets ({percent(executed, total)})"
+
+
+def line_hits(result: RunResult) -> dict[str, dict[int, int]]:
+    """file → line → how many properties' proofs executed it; every targeted statement line is present
+    (0 when no proof ran it), so a coverage tool shows what is not proved as well as what is."""
+    hits: dict[str, dict[int, int]] = {}
+    for source in result.sources:
+        lines = hits.setdefault(source.file, {})
+        for line in source.statement_lines:
+            lines.setdefault(line, 0)
+    for found in result.properties:
+        for executed in found.executed_lines:
+            lines = hits.setdefault(executed.file, {})
+            for line in executed.lines:
+                lines[line] = lines.get(line, 0) + 1
+    return hits
+
+
+def function_hits(result: RunResult) -> dict[FunctionRef, int]:
+    """Per targeted function, how many properties executed it on code."""
+    counts = {source.function: 0 for source in result.sources}
+    for found in result.properties:
+        for function in found.executed:
+            if function in counts:
+                counts[function] += 1
+    return counts
