@@ -155,3 +155,87 @@ def test_an_unknown_result_is_not_cached(tmp_path: Path, monkeypatch: pytest.Mon
     assert runner.cached_discharge(ob, settings, cache).verdict is Verdict.PROVED  # solved, not replayed
     monkeypatch.setattr(runner, "discharge", lambda o, s: timeout)
     assert runner.cached_discharge(ob, settings, cache).verdict is Verdict.PROVED  # now a settled hit
+
+
+def test_the_key_tells_sorts_apart() -> None:
+    """``sexpr`` prints three distinct Ints and three distinct Bools alike; only one of them is sat."""
+    import z3
+
+    from vaultproof.prover.obligation import Obligation
+    from vaultproof.prover.runner import obligation_key
+    from vaultproof.prover.solver import SolverSettings, discharge
+    from vaultproof.results import Verdict
+
+    def distinct(make: Callable[[str], Any]) -> Obligation:
+        x, y, z = make("x"), make("y"), make("z")
+        return Obligation("o", (z3.Distinct(x, y, z),), z3.BoolVal(False) == (x == y), z3.BoolVal(True), ())
+
+    ints, bools = distinct(z3.Int), distinct(z3.Bool)
+    assert (
+        ints.goal.sexpr() == bools.goal.sexpr()
+        and ints.assumptions[0].sexpr() == bools.assumptions[0].sexpr()
+    )
+    assert discharge(ints, SolverSettings()).verdict is not discharge(bools, SolverSettings()).verdict
+    assert obligation_key(ints, SolverSettings()) != obligation_key(bools, SolverSettings())
+
+
+def test_code_obligations_are_cached_and_a_code_edit_resolves_only_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A shipped job's code obligations go through the cache like its model obligations: a warm job solves
+    nothing; the same job on a one-line edit of the contract re-solves the code obligations (their terms
+    are built from the lowered code) and none of the model's."""
+    import z3
+
+    import vaultproof.prover.runner as runner
+    from vaultproof.prover.code import code_obligation, execute
+    from vaultproof.prover.context import cached_context
+    from vaultproof.prover.obligation import ModelContext, Obligation
+    from vaultproof.prover.registry import CodeTwin, ModelChecker, PropertyDecl, Registry
+    from vaultproof.prover.solver import SolverSettings
+    from vaultproof.results import FunctionRef, PropertyResult, Severity, Verdict
+
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "code"
+    twin = CodeTwin("contracts/Bank.sol", "totalMoved += amount;", "totalMoved += amount + 1;", "off by one")
+
+    def model(ctx: ModelContext) -> list[Obligation]:
+        a = z3.Int("a")
+        return [Obligation("model", (a >= 1,), a + 1 > 1, a > 1, ())]
+
+    def code(ctx: ModelContext) -> list[Obligation]:
+        ex = execute(ctx.code, "Bank.move")
+        grows = ex.post("Bank", "totalMoved") == ex.before("Bank", "totalMoved") + ex.arg("amount")
+        return [code_obligation("code: totalMoved grows by amount", ex, z3.Implies(ex.ok, grows))]
+
+    registry = Registry()
+    registry.register(
+        PropertyDecl(
+            id="BANK-1",
+            title="t",
+            claim="the moved counter grows by the amount moved",
+            severity=Severity.HIGH,
+            seed="fixture",
+            rationale="r",
+            assumptions=("a",),
+            targets=(FunctionRef("Bank", "move"),),
+            checker=ModelChecker(check=model, broken=model, broken_description="d").with_code(code, twin),
+        )
+    )
+    solved: list[str] = []
+    real = runner.discharge
+    monkeypatch.setattr(runner, "discharge", lambda ob, s: solved.append(ob.name) or real(ob, s))
+    cache, settings = Cache(tmp_path / "cache"), SolverSettings(timeout_ms=10_000)
+    job = runner.Job(runner.JobKind.SHIPPED, "BANK-1")
+
+    def run(ctx: ModelContext) -> PropertyResult:
+        result = runner.run_job(registry, job, ctx, settings, cache)
+        assert isinstance(result, PropertyResult)
+        return result
+
+    shipped = cached_context(fixture, {})
+    assert run(shipped).verdict is Verdict.PROVED and solved == ["model", "code: totalMoved grows by amount"]
+    solved.clear()
+    warm = run(shipped)
+    assert warm.verdict is Verdict.PROVED and solved == [] and FunctionRef("Bank", "move") in warm.executed
+    edited = run(cached_context(fixture, {}, twin))
+    assert edited.verdict is Verdict.VIOLATED and solved == ["code: totalMoved grows by amount"]

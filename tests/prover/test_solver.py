@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import z3
 
-from vaultproof.prover.obligation import Obligation, settled_at_build
+from vaultproof.prover.code import code_obligation, execute
+from vaultproof.prover.context import cached_context
+from vaultproof.prover.obligation import ModelContext, Obligation, settled_at_build
+from vaultproof.prover.registry import CodeTwin
 from vaultproof.prover.runner import aggregate
 from vaultproof.prover.solver import SolverSettings, discharge
 from vaultproof.results import Verdict
@@ -76,3 +81,55 @@ def test_settled_at_build_drops_a_true_constant_fact_and_keeps_a_false_one() -> 
     assert settled_at_build(ok) == ()
     assert settled_at_build(bad) == (bad,)
     assert discharge(bad, SETTINGS).verdict is Verdict.VIOLATED
+
+
+# --------------------------------------------------------------------------------------------------
+# Code obligations: structurally true because of the code is a proof; true whatever the code is not.
+# --------------------------------------------------------------------------------------------------
+
+CODE_FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "code"
+# One line of Bank.move, edited: the counter no longer grows by exactly the amount moved.
+OFF_BY_ONE = CodeTwin(
+    "contracts/Bank.sol", "totalMoved += amount;", "totalMoved += amount + 1;", "counts one unit too many"
+)
+
+
+def _moved_counter_obligations(ctx: ModelContext) -> tuple[Obligation, Obligation]:
+    """The same statement twice: over an execution of ``Bank.move`` and over a hand-written model."""
+    ex = execute(ctx.code, "Bank.move")
+    amount, before = ex.arg("amount"), ex.before("Bank", "totalMoved")
+    on_code = code_obligation(
+        "totalMoved grows by amount", ex, z3.Implies(ex.ok, ex.post("Bank", "totalMoved") == before + amount)
+    )
+    after = before + amount  # the model's definition, substituted into its own statement
+    model = Obligation(
+        "model: totalMoved grows by amount",
+        (amount >= 0, before >= 0),
+        after == before + amount,
+        amount > 0,
+        (),
+    )
+    return on_code, model
+
+
+def test_a_code_obligation_made_true_by_the_code_is_proved_and_breaks_with_the_code() -> None:
+    """``Bank.move`` writes ``totalMoved += amount``: its post-state term *is* ``pre + amount``, so the
+    goal simplifies to true without an assumption. That is the code meeting its contract on every path,
+    not a statement that says nothing: the one-line edit of the twin makes the same goal VIOLATED. The
+    model obligation of the same shape is a TAUTOLOGY: it holds whatever the contracts say."""
+    shipped = cached_context(CODE_FIXTURE, {})
+    on_code, model = _moved_counter_obligations(shipped)
+    assert z3.is_true(z3.simplify(on_code.goal))  # the case the exemption is for
+    assert on_code.code_derived and not model.code_derived
+    assert discharge(on_code, SETTINGS).verdict is Verdict.PROVED
+    assert discharge(model, SETTINGS).verdict is Verdict.TAUTOLOGY
+
+    twin_on_code, _ = _moved_counter_obligations(cached_context(CODE_FIXTURE, {}, OFF_BY_ONE))
+    broken = discharge(twin_on_code, SETTINGS)
+    assert broken.verdict is Verdict.VIOLATED and broken.counterexample is not None
+
+
+def test_a_code_obligation_over_no_execution_gets_the_tautology_check() -> None:
+    x = z3.Int("x")
+    assert not code_obligation("nothing executed", [], x == x).code_derived
+    assert discharge(code_obligation("nothing executed", [], x == x), SETTINGS).verdict is Verdict.TAUTOLOGY

@@ -182,9 +182,15 @@ def _obligations_for(registry: Registry, job: Job, ctx: ModelContext) -> Sequenc
 
 
 class TermText:
-    """``sexpr`` of Z3 terms, memoised by AST id for one job: a model's obligations share their
-    scope's assumptions, and printing a large term is the expensive part of a cache key. The memo
-    lives no longer than the job's obligations, which keep the terms (and so their ids) alive."""
+    """The text of Z3 terms for a cache key, memoised by AST id for one job: a model's obligations share
+    their scope's assumptions, and printing a large term is the expensive part of a key. The memo lives
+    no longer than the job's obligations, which keep the terms (and so their ids) alive.
+
+    ``sexpr`` alone does not name sorts: ``Distinct(x, y, z)`` prints the same over three Ints (sat) and
+    three Bools (unsat), and an array's range is not printed. Each term's structural hash (Z3's
+    ``Z3_get_ast_hash``: over declarations with their sorts, independent of creation order, stable across
+    processes for one Z3 version, which the key also names) is added, so two terms share a key only if
+    they print the same *and* hash the same."""
 
     def __init__(self) -> None:
         self._memo: dict[int, str] = {}
@@ -194,13 +200,20 @@ class TermText:
         for term in terms:
             key = term.get_id()
             if key not in self._memo:
-                self._memo[key] = term.sexpr()
+                self._memo[key] = f"{term.hash():08x} {term.sexpr()}"
             out.append(self._memo[key])
         return tuple(out)
 
 
 def obligation_key(obligation: Obligation, settings: SolverSettings, text: TermText | None = None) -> str:
-    """Everything the obligation's result depends on: engine, Z3, settings, identity and terms."""
+    """Everything the obligation's result depends on: engine (version and source), Z3's version, the
+    solver settings, the obligation's identity and every term it hands to the solver.
+
+    The terms are complete for the project's inputs because they are rebuilt on every run, in the
+    worker, from what those inputs are now: a model obligation from the properties/models modules
+    (imported afresh) and the constants of the compilation; a code obligation from the lowered code
+    (itself keyed by the sources, the compiler and its settings, Slither and the engine) and the
+    deployment map. A changed input that changes a verdict changes a term, hence the key."""
     text = text or TermText()
     return digest(
         engine_digest(),
