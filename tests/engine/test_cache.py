@@ -164,7 +164,6 @@ def test_the_key_tells_sorts_apart() -> None:
     from vaultproof.prover.obligation import Obligation
     from vaultproof.prover.runner import obligation_key
     from vaultproof.prover.solver import SolverSettings, discharge
-    from vaultproof.results import Verdict
 
     def distinct(make: Callable[[str], Any]) -> Obligation:
         x, y, z = make("x"), make("y"), make("z")
