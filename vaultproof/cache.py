@@ -9,11 +9,25 @@ finds its entry and any changed input misses exactly the entries that depend on 
   compiler actually read (imports from node_modules included) and is discarded if one changed.
 - ``analysis``: the facts key plus Slither's version, the detector plugin's source files, detector
   settings, triage file, upgrade pairs, size limit and the property ↔ detector map.
+- ``job``: a whole proof job's result (a property's verdict over its model and code obligations, a
+  seed finding's, a metric's), looked up *before* any model is built, so a warm run neither starts
+  workers nor executes code: the engine, Z3's version, the solver settings, the job, the model context
+  the job gets (constants, lowered pure functions and stateful code, deployment map: hashed as
+  pickled) and every Python source file of the project (``python_sources``: the properties package,
+  its models and whatever else it could import).
+- ``evidence``: the evidence stage's forge runs (invariant suites, broken variants, replays): the
+  engine, the forge binary (path, size, mtime and its npm manifest), the ``[evidence]`` switches, every
+  Solidity source forge may compile (``solidity_sources``) with ``foundry.toml`` (its fuzz seed pins the
+  runs), the project's Python sources (the evidence declarations) and the replay requests (the
+  counterexamples of this run's VIOLATED results). A run whose evidence has a forge failure (an
+  ERROR status) is not kept.
 - ``obligation`` / ``metric``: computed *in the worker that builds the Z3 terms* (they never cross
   processes) from the engine version, Z3 version, solver settings and the obligation's identity and
-  terms (``sexpr`` of assumptions, goal, witness and shown quantities). Only settled answers are
-  kept: an UNKNOWN (a timeout depends on the machine's load as much as on the query) or an ERROR is
-  tried again on the next run.
+  terms (``sexpr`` and structural hash of assumptions, goal, witness and shown quantities): a job that
+  missed (a model edited) re-solves only the obligations whose terms changed.
+
+Only settled answers are kept: an UNKNOWN (a timeout depends on the machine's load as much as on the
+query) or an ERROR is tried again on the next run, and so is a job with such an obligation.
 
 Entries are pickles. A pickle from an untrusted repository would run code when loaded, so every entry
 is signed with HMAC-SHA256 under a per-user key kept outside any project
@@ -70,6 +84,43 @@ def file_digests(paths: Iterable[Path]) -> tuple[tuple[str, str], ...]:
             out.append((str(path), hashlib.sha256(path.read_bytes()).hexdigest()))
         except OSError:
             out.append((str(path), "missing"))
+    return tuple(out)
+
+
+# Directories of a project that hold no Python of its own (toolchains, dependencies, build output).
+_NOT_PROJECT_PYTHON = frozenset({"node_modules", "build", "out", "cache", "crytic-export", "__pycache__"})
+
+
+def python_sources(root: Path) -> tuple[tuple[str, str], ...]:
+    """(path relative to ``root``, sha256) of every ``.py`` file of the project: what a properties
+    package can import (its models, a helper package beside it, lazily or not). Virtual environments,
+    dependencies and build output (dot-directories, ``node_modules``, ``build``, ...) are not the
+    project's. Coarser than the modules a registry imports, and so never misses one."""
+    return tree_digests(root, (".py",), _NOT_PROJECT_PYTHON)
+
+
+def solidity_sources(root: Path) -> tuple[tuple[str, str], ...]:
+    """Every ``.sol`` file and ``foundry.toml`` under ``root``, dependencies (``node_modules``, ``lib``)
+    included, build output and dot-directories not: whatever forge may compile for the evidence stage."""
+    return tree_digests(root, (".sol", "foundry.toml"), _NOT_PROJECT_PYTHON - {"node_modules"})
+
+
+def tree_digests(
+    root: Path, suffixes: tuple[str, ...], pruned: frozenset[str]
+) -> tuple[tuple[str, str], ...]:
+    """(relative path, sha256) of the files under ``root`` whose name ends with one of ``suffixes``,
+    not descending into dot-directories or directories named in ``pruned``; sorted."""
+    out = []
+    for directory, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in pruned)
+        for name in sorted(files):
+            if name.endswith(suffixes):
+                path = Path(directory) / name
+                try:
+                    data = path.read_bytes()
+                except OSError:
+                    continue
+                out.append((path.relative_to(root).as_posix(), hashlib.sha256(data).hexdigest()))
     return tuple(out)
 
 

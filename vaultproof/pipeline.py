@@ -321,7 +321,9 @@ def _run_locked(
     )
     if options.mutants and not options.only:
         mutants = (*mutants, *generated_mutants(config, console, options, executor, reference.verdicts))
-    evidence, evidence_notes = run_evidence(config, console, proof) if options.evidence else ((), ())
+    evidence, evidence_notes = (
+        run_evidence(config, console, proof, work.cache) if options.evidence else ((), ())
+    )
 
     # Detector properties left unchecked by a tool failure are ERROR; so is a proved property whose target
     # function Slither could not lower to IR.

@@ -5,6 +5,7 @@ never unpickled."""
 from __future__ import annotations
 
 import shutil
+import sys
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -29,7 +30,8 @@ def project(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def calls(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
-    """Counts of the expensive steps: compiling, Slither's analysis, one solver decision."""
+    """Counts of the expensive steps: compiling, Slither's analysis, one proof job (its models built and
+    code executed), one solver decision."""
     import vaultproof.pipeline as pipeline
     import vaultproof.prover.runner as runner
 
@@ -45,6 +47,7 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     monkeypatch.setattr(pipeline, "compile_project", counting("compile", pipeline.compile_project))
     monkeypatch.setattr(pipeline, "run_analysis", counting("analyse", pipeline.run_analysis))
     monkeypatch.setattr(runner, "discharge", counting("discharge", runner.discharge))
+    monkeypatch.setattr(runner, "run_job", counting("job", runner.run_job))  # a model built, code executed
     return counter
 
 
@@ -64,7 +67,7 @@ def test_warm_rerun_hits_and_writes_the_same_bytes(
     assert calls["compile"] == 1 and calls["analyse"] == 1 and calls["discharge"] >= 1
     calls.clear()
     _run(project, tmp_path / "warm")
-    assert calls == Counter()  # nothing compiled, analysed or solved
+    assert calls == Counter()  # nothing compiled, analysed, built or solved
     assert _reports(tmp_path / "warm") == _reports(tmp_path / "cold")
 
 
@@ -80,6 +83,16 @@ def test_a_changed_input_invalidates_exactly_what_depends_on_it(
     source.write_text(source.read_text() + "\n// an edit\n")
     _run(project, tmp_path / "r")
     assert (calls["compile"], calls["analyse"], calls["discharge"]) == (1, 1, 0)
+    calls.clear()
+
+    # A model edited (one obligation renamed): its job runs again and re-solves only that obligation.
+    properties = project / "tiny_properties.py"
+    properties.write_text(
+        properties.read_text().replace('name="floor-le-qty"', 'name="floor is at most qty"')
+    )
+    sys.modules.pop("tiny_properties", None)  # a new run is a new process: the edited module is imported
+    _run(project, tmp_path / "r")
+    assert (calls["compile"], calls["analyse"], calls["job"], calls["discharge"]) == (0, 0, 1, 1)
     calls.clear()
 
     # Solver settings are part of every obligation's key: all re-solved, nothing recompiled.

@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from vaultproof import index
-from vaultproof.cache import Cache
+from vaultproof.cache import Cache, digest
 from vaultproof.compile import CompiledProject
 from vaultproof.config import Config
 from vaultproof.console import Console
@@ -17,7 +17,7 @@ from vaultproof.prover.context import build_context
 from vaultproof.prover.coverage import coverage_of, function_sources
 from vaultproof.prover.obligation import ModelContext
 from vaultproof.prover.registry import DetectorChecker, ModelChecker, PropertyDecl, Registry
-from vaultproof.prover.runner import Job, JobKind, run_jobs
+from vaultproof.prover.runner import Job, JobKind, context_digest, run_jobs
 from vaultproof.prover.solver import SolverSettings
 from vaultproof.results import (
     CatalogueEntry,
@@ -63,6 +63,9 @@ class ProveFacts:
     context: ModelContext
     locations: tuple[tuple[tuple[str, str], SourceLocation], ...]
     sources: tuple[FunctionSource, ...] = ()
+    # sha256 of ``context`` pickled when these facts were built: the job cache's name for the context
+    # (re-pickling a context loaded from the cache need not give the same bytes, nor is it free)
+    context_digest: str = ""
 
     def locator(self) -> Locator:
         lines = dict(self.locations)
@@ -92,11 +95,13 @@ def function_locator(project: CompiledProject) -> Locator:
 def prove_facts(project: CompiledProject) -> ProveFacts:
     functions = tuple(project.functions())
     every = {FunctionRef(contract, function) for contract, function in functions}
+    context = build_context(project, {})
     return ProveFacts(
         functions=functions,
-        context=build_context(project, {}),
+        context=context,
         locations=tuple(sorted(_function_lines(project).items())),
         sources=function_sources(project.slither, project.config.root, every),
+        context_digest=context_digest(context),
     )
 
 
@@ -184,6 +189,10 @@ def prove_from_facts(
     registry.validate_targets(facts.functions)
     registry.validate_deployment(facts.functions)
     ctx = replace(facts.context, deployment=dict(registry.deployment))
+    # the job cache's name for ctx: the facts' context (named when they were built) and the deployment
+    context_key = (
+        digest(facts.context_digest, sorted(registry.deployment.items())) if facts.context_digest else None
+    )
     unknown = sorted(
         set(only) - set(registry.properties) - set(registry.seed_findings) - set(registry.metrics)
     )
@@ -219,6 +228,7 @@ def prove_from_facts(
         on_done=progress,
         cache=cache,
         executor=executor,
+        context_key=context_key,
     )
 
     properties: list[PropertyResult] = []

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import hashlib
 import importlib
 import signal
 import sys
@@ -23,7 +24,7 @@ from pathlib import Path
 
 import z3
 
-from vaultproof.cache import Cache, digest, engine_digest
+from vaultproof.cache import Cache, digest, engine_digest, file_digests, python_sources
 from vaultproof.config import Config
 from vaultproof.errors import ConfigError, RegistryError, ToolError, VaultproofError
 from vaultproof.executor import Executor, PoolExecutor, SerialExecutor
@@ -404,11 +405,70 @@ def run_jobs(
     on_done: Callable[[PropertyResult | MetricResult], None] | None = None,
     cache: Cache | None = None,
     executor: Executor | None = None,
+    context_key: str | None = None,
 ) -> list[PropertyResult | MetricResult]:
     """Run ``jobs`` through ``executor`` (default: a local pool of ``workers`` processes); results come
-    back in catalogue order whatever the completion order or the executor."""
+    back in catalogue order whatever the completion order or the executor.
+
+    With a ``cache`` (and the project ``root``), a job whose result is cached under its job key is not
+    run at all; ``context_key`` names ``ctx`` for that key (default: a digest of it pickled)."""
     ordered = sorted(jobs, key=lambda j: (catalogue_order(j.decl_id), j.kind))
-    if executor is None:
-        executor = SerialExecutor() if workers <= 1 else PoolExecutor(workers)
-    payload = (module_name, root, ctx, settings, cache)
-    return list(executor.map(_setup_prover, payload, _prove_task, ordered, on_done))
+    salt = None
+    if cache is not None and root is not None:
+        salt = job_salt(module_name, root, context_key or context_digest(ctx), settings)
+    done: dict[Job, PropertyResult | MetricResult] = {}
+    if cache is not None and salt is not None:
+        for job in ordered:
+            hit = cache.get("job", digest(salt, job.kind, job.decl_id))
+            if isinstance(hit, PropertyResult | MetricResult):
+                done[job] = hit
+                if on_done:
+                    on_done(hit)
+    todo = [job for job in ordered if job not in done]
+    if todo:
+        if executor is None:
+            executor = SerialExecutor() if workers <= 1 else PoolExecutor(workers)
+        payload = (module_name, root, ctx, settings, cache)
+        for job, result in zip(
+            todo, executor.map(_setup_prover, payload, _prove_task, todo, on_done), strict=True
+        ):
+            done[job] = result
+            if cache is not None and salt is not None and _settled(result):
+                cache.put("job", digest(salt, job.kind, job.decl_id), result)
+    return [done[job] for job in ordered]
+
+
+def context_digest(ctx: ModelContext) -> str:
+    """sha256 of the context as pickled (what the workers receive); "" if it cannot be pickled."""
+    import pickle
+
+    try:
+        return hashlib.sha256(pickle.dumps(ctx, protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return ""
+
+
+def job_salt(module_name: str, root: Path, context: str, settings: SolverSettings) -> str | None:
+    """What every job's result depends on besides the job itself (see :mod:`vaultproof.cache`): the
+    engine, Z3, the settings, the properties module and the project's Python sources, and the model
+    context (``context``: a digest of it). None without a context digest: no job cache."""
+    if not context:
+        return None
+    return digest(
+        "job",
+        engine_digest(),
+        z3.get_version_string(),
+        settings,
+        module_name,
+        python_sources(root),
+        file_digests(module_files(module_name, root)),  # the package, also when installed elsewhere
+        context,
+    )
+
+
+def _settled(result: PropertyResult | MetricResult) -> bool:
+    if result.verdict in _UNSETTLED:
+        return False
+    return not isinstance(result, PropertyResult) or all(
+        o.verdict not in _UNSETTLED for o in result.obligations
+    )
