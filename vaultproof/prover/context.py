@@ -103,7 +103,10 @@ def cached_context(root: Path, deployment: Mapping[str, str], twin: CodeTwin | N
     else:
         slug = hashlib.sha256(repr(twin).encode()).hexdigest()[:12]
         variant = twin_root(root, config.sources, twin, root / "build" / "twins" / slug)
-        twin_config = config_module.load(variant)
+        # The project's config, already checked, re-rooted at the twin (as a hand-written mutant's copy
+        # is): loading the twin's copy of vaultproof.toml afresh would refuse its linked toolchain
+        # (``tools/solc`` resolves outside the twin directory by design; containment is for the project).
+        twin_config = dataclasses.replace(config, root=variant)
         off = dataclasses.replace(twin_config.compile.optimizer, value=False)
         project = compile_project(
             dataclasses.replace(twin_config, compile=dataclasses.replace(twin_config.compile, optimizer=off))
