@@ -9,6 +9,9 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+# EIP-170's deployed-code limit; vaultproof.config's ``[analyse] size_limit`` defaults to it.
+EIP170_BYTES = 24_576
+
 
 class Verdict(enum.Enum):
     """Outcome of one property or obligation. Only PROVED is a pass.
@@ -93,7 +96,8 @@ class ExitCode(enum.IntEnum):
 
     CLEAN = 0
     REGRESSION = 1
-    BAD_INPUT = 2
+    BAD_INPUT = 2  # bad input or a tool failure: never a verdict about the code
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it)
 
 
 @dataclass(frozen=True, order=True)
@@ -260,7 +264,7 @@ class BytecodeSize:
     contract: str
     source: str
     deployed_bytes: int
-    limit_bytes: int = 24_576
+    limit_bytes: int = EIP170_BYTES
 
     @property
     def headroom(self) -> int:

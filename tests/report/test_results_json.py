@@ -173,3 +173,14 @@ def test_report_command_on_bad_results_exits_2(
     err = capsys.readouterr().err
     assert err.startswith("vaultproof: error: ") and err.count("\n") == 1
     assert "Traceback" not in err
+
+
+def test_report_rejects_fields_the_schema_forbids(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A field results.schema.json does not allow (a typo, a hand edit) fails in one line, exit 2."""
+    write_reports(sample_result(), tmp_path)
+    original = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    _write(tmp_path, json.dumps({**original, "comment": "edited by hand"}))
+    assert _main(["report", str(TINY), "--out", str(tmp_path)]).exit_code is ExitCode.BAD_INPUT
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "does not match results.schema.json at (top level)" in err[0], err
+    assert "'comment' was unexpected" in err[0]

@@ -85,11 +85,11 @@ class Worker:
 
 def setup_worker(plan: Plan) -> Worker:
     from vaultproof.analysis.detectors import builtin_detectors, plugin_detectors
-    from vaultproof.prover.runner import load_registry
+    from vaultproof.prover.runner import declared_registry
 
     config = plan.config
     package, _ = solc_package(config)
-    registry = load_registry(config.properties_module, config.root)
+    registry = declared_registry(config)
     # A built-in finding below the gate's threshold would not fail a build: it does not kill. Loaded
     # whatever the stages: a hand-written mutant of a static family runs them too.
     builtins = [c for c in builtin_detectors(config.builtin_exclude) if _gating(c, config.fail_on)]

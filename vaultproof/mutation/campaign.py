@@ -163,13 +163,13 @@ def build_plan(
     """
     from vaultproof.prover.extract import functions_from_contracts
     from vaultproof.prover.params import params_from_contracts
-    from vaultproof.prover.runner import load_registry
+    from vaultproof.prover.runner import declared_registry
 
     if slither is None:
         slither, version, sources = _reference(config)
     else:
         version, sources = "", _project_sources(config)
-    registry = load_registry(config.properties_module, config.root)
+    registry = declared_registry(config)
     contracts = mutable_contracts(slither, config.sources, exclude)
     graph = import_graph(config.root, sources, config.remappings)
     from vaultproof.prover.code import lower_project
@@ -212,9 +212,12 @@ def _reference_results(
     from vaultproof.prover.runner import Job, JobKind, run_jobs
     from vaultproof.prover.solver import SolverSettings
 
+    module = config.properties_module
+    if not module:  # unreachable after build_plan's declared_registry, which refuses such a config
+        raise ConfigError("vaultproof.toml: [prove] properties is not set: declare the properties package")
     settings = SolverSettings(timeout_ms=config.timeout_ms, rlimit=config.rlimit)
     jobs = [Job(JobKind.SHIPPED, pid) for pid in sorted(model)]
-    done = run_jobs(config.properties_module, jobs, ctx, settings, root=config.root, executor=executor)
+    done = run_jobs(module, jobs, ctx, settings, root=config.root, executor=executor)
     return {r.property_id: r for r in done if isinstance(r, PropertyResult)}
 
 
