@@ -292,27 +292,9 @@ def conv1_code(ctx: ModelContext) -> list[Obligation]:
         tag = f"[base {bd}dp, quote {qd}dp, oracle {pd}dp]"
         unit = (bd, {8: "WBTC", 18: "WETH"}.get(bd, "BASE"))
         shown = t.show(Shown(), unit).tuple()
-        # realised proceeds are the user's USDC balance delta across the book call: after the sale the user
-        # holds before + received − paid (the payment is the only other USDC move), and sold is the base delta
-        out.append(
-            code_obligation(
-                f"code: BalanceManagerVault.sellCollateralGuarded: proceeds and quantity are balance deltas "
-                f"(USDC after = before + received − paid; base after = before − sold) {tag}",
-                sale,
-                z3.Implies(
-                    t.sold_happens,
-                    z3.And(t.usdc1 == t.usdc0 + t.received - t.paid, t.base1 == t.base0 - t.sold),
-                ),
-                assumptions=[*t.governance(), *t.decimals(bd, qd, pd)],
-                witness=z3.And(t.sold_happens, t.paid > 0),
-                shown=shown,
-                explanation="the vault's realised proceeds are not the user's USDC balance delta",
-            )
-        )
         # The floor the code checks uses the effective factor (the proved contract of _effectiveLiqFactor,
         # below); that it is never looser than the asset's own is the lemma `monotone_floor` (proved
-        # below over
-        # free variables), instantiated here at the sale's terms.
+        # below over free variables), instantiated here at the sale's terms.
         eff = effective(t.liq_factor, t.slippage)
         lemma = t.sold * t.price * eff * 10**qd >= t.sold * t.price * t.liq_factor * 10**qd
         out.append(
@@ -333,6 +315,26 @@ def conv1_code(ctx: ModelContext) -> list[Obligation]:
             )
         )
     out.append(monotone_floor())
+    # realised proceeds and the quantity sold are the user's balance deltas across the book call: after
+    # the sale the user holds USDC before + received − paid (the payment is the only other USDC move) and
+    # base before − sold — whatever the book returns (its return value is never read)
+    sale = guarded_sale(ctx, label="sale")
+    t = SaleTerms(sale)
+    out.append(
+        code_obligation(
+            "code: BalanceManagerVault.sellCollateralGuarded: proceeds and quantity are balance deltas (USDC "
+            "after = before + received − paid; base after = before − sold)",
+            sale,
+            z3.Implies(
+                t.sold_happens,
+                z3.And(t.usdc1 == t.usdc0 + t.received - t.paid, t.base1 == t.base0 - t.sold),
+            ),
+            assumptions=t.governance(),
+            witness=z3.And(t.sold_happens, t.paid > 0),
+            shown=t.show(Shown(), RAW).tuple(),
+            explanation="the vault's realised proceeds are not the user's USDC balance delta",
+        )
+    )
     out += effective_liq_factor(ctx)
     return out
 
@@ -408,6 +410,28 @@ def conv3_code(ctx: ModelContext) -> list[Obligation]:
     t = SaleTerms(sale)
     shown = t.show(Shown(), RAW).tuple()
     minimum = z3.If(t.received < t.remaining, t.received, t.remaining)
+    # the same statement for the WBTC decimals case, where `10 ** decimals` folds: a broken payment is found
+    # there quickly (the general statement is proved below for every decimals)
+    wbtc = guarded_sale(ctx, label="sale8", case=CASES[0])
+    w = SaleTerms(wbtc)
+    out.append(
+        code_obligation(
+            "code: BalanceManagerVault.sellCollateralGuarded pays insurance min(received, remainingDeficit) "
+            "[base 8dp, quote 6dp, oracle 8dp]",
+            wbtc,
+            z3.Implies(
+                w.sold_happens,
+                z3.And(
+                    w.paid == z3.If(w.received < w.remaining, w.received, w.remaining),
+                    wbtc.ret("paid") == w.paid,
+                ),
+            ),
+            assumptions=[*w.governance(), *w.decimals(*CASES[0])],
+            witness=z3.And(w.sold_happens, w.received != w.remaining, w.paid > 0),
+            shown=w.show(Shown(), (8, "WBTC")).tuple(),
+            explanation="insurance was paid something other than min(received, remaining)",
+        )
+    )
     out.append(
         code_obligation(
             "code: BalanceManagerVault.sellCollateralGuarded pays insurance min(received, "
@@ -566,7 +590,7 @@ def conv4_code(ctx: ModelContext) -> list[Obligation]:
             "fromCollateral + newRemaining = remaining",
             ex,
             z3.Implies(ex.ok, z3.And(new >= 0, new <= remaining, got + new == remaining)),
-            witness=z3.And(ex.ok, new < remaining),
+            witness=z3.And(ex.ok, got > 0),
             shown=shown,
             explanation="the collateral stage increased the deficit, drove it negative, or lost part of it",
         )

@@ -57,13 +57,10 @@ REGISTRY.register(
             code.conv1_code,
             CodeTwin(
                 file="contracts/BalanceManagerVault.sol",
-                find="if (received < minOut) revert FloorNotMet(sold, received, minOut); // CONV-1 "
-                "on what was "
-                "realised",
-                replace="// realised proceeds no longer checked against the floor",
-                description="sellCollateralGuarded no longer checks the realised (balance-delta) "
-                "proceeds against "
-                "minProceeds: a book that pays less than it simulated sells below the floor",
+                find="uint256 f = liqFactorBps > fromSlippage ? liqFactorBps : fromSlippage;",
+                replace="uint256 f = liqFactorBps < fromSlippage ? liqFactorBps : fromSlippage;",
+                description="_effectiveLiqFactor takes the looser of the asset's liqFactor and the slippage "
+                "bound: the vault sells below oracle × liqFactorBps",
             ),
         ),
     )

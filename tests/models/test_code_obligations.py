@@ -35,7 +35,11 @@ WITH_CODE = sorted(p.id for p in REGISTRY.model_properties() if _checker(p.id).c
 # decimals): their values are named but carry no token unit.
 RAW_UNITS = {"CONV-7"}
 # Code obligations proved, but a declared target is only summarised, not executed: MODEL-ONLY naming it.
-SUMMARISED = {"DEBT-1": "not executed on code: AdlEngine.socialize"}
+SUMMARISED = {
+    "DEBT-1": "not executed on code: AdlEngine.socialize",
+    # the sale path is proved against an unknown (havocked) book; the book's own walk is not executed yet
+    "CONV-1": "not executed on code: OrderBook.calculateOrderAmounts, OrderBook.placeMarketOrder",
+}
 
 
 @pytest.fixture(scope="module")
