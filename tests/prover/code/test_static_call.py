@@ -3,14 +3,25 @@ its writes does not apply (the EVM reverts any write in a static frame), a mutat
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 import z3
 
-from vaultproof.prover.code import CodeProject, Havoc, code_obligation, execute
+from vaultproof import config
+from vaultproof.compile import compile_project
+from vaultproof.prover.code import CodeProject, Havoc, code_obligation, execute, lower_project
 from vaultproof.prover.solver import SolverSettings, discharge
 from vaultproof.results import Verdict
 
 SETTINGS = SolverSettings(timeout_ms=10_000)
 HAVOC = {"StaticPeek.venue": Havoc(writes=(("StaticPeek", "held"),))}
+FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "static_call"
+
+
+@pytest.fixture(scope="module")
+def code() -> CodeProject:
+    return lower_project(compile_project(config.load(FIXTURE)))
 
 
 def _verdict(ex: object, goal: z3.BoolRef) -> Verdict:
