@@ -34,7 +34,7 @@ def shipped() -> ModelContext:
 
 
 def _run(kind: JobKind, pid: str, ctx: ModelContext) -> PropertyResult:
-    # 60 s: the realised-floor obligations take 8–21 s each on the shared 2-core machine (make bench times them)
+    # 60 s: the realised-floor obligations take 8–21 s each on the shared 2-core machine (see make bench)
     result = run_job(REGISTRY, Job(kind, pid), ctx, SETTINGS)
     assert isinstance(result, PropertyResult)
     return result
