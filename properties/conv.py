@@ -53,6 +53,15 @@ REGISTRY.register(
         ),
         checker=ModelChecker.with_defect(
             m.conv1, m.FLOOR_DOWN, "CollateralMath rounds floorPrice and minProceeds DOWN instead of up"
+        ).with_code(
+            code.conv1_code,
+            CodeTwin(
+                file="contracts/BalanceManagerVault.sol",
+                find="uint256 f = liqFactorBps > fromSlippage ? liqFactorBps : fromSlippage;",
+                replace="uint256 f = liqFactorBps < fromSlippage ? liqFactorBps : fromSlippage;",
+                description="_effectiveLiqFactor takes the looser of the asset's liqFactor and the slippage "
+                "bound: the vault sells below oracle × liqFactorBps",
+            ),
         ),
     )
 )
@@ -83,6 +92,11 @@ REGISTRY.register(
         ),
         checker=ModelChecker.with_defect(
             m.conv2, m.IGNORES_MIN_PRICE, "the book walk ignores minPrice and keeps filling below the floor"
+        ).pending(
+            "the depth bound is a property of OrderBook's walk, which the executor cannot run yet (nested "
+            "loops over levels and orders need Invariants over `visits`; placeMarketOrder also allocates "
+            "`new Fill[](MAX_ORDER_VISITS)`); against an unknown book the vault only guarantees sold ≤ the "
+            "book's own simulated quantity"
         ),
     )
 )
@@ -106,6 +120,16 @@ REGISTRY.register(
         targets=(SALE, FunctionRef("DeficitMath", "payToInsurance")),
         checker=ModelChecker.with_defect(
             m.conv3, m.MAX_NOT_MIN, "insurance is paid max(received, remaining) instead of min"
+        ).with_code(
+            code.conv3_code,
+            CodeTwin(
+                file="contracts/BalanceManagerVault.sol",
+                find="(paid,) = DeficitMath.payToInsurance(received, remainingDeficit);",
+                replace="paid = received;",
+                description="sellCollateralGuarded pays insurance the whole proceeds, not "
+                "min(received, remaining): "
+                "the user's surplus is taken",
+            ),
         ),
     )
 )
@@ -127,6 +151,15 @@ REGISTRY.register(
             m.conv4,
             m.PAY_RECEIVED,
             "the loop subtracts the whole sale proceeds, not min(received, remaining)",
+        ).with_code(
+            code.conv4_code,
+            CodeTwin(
+                file="contracts/BalanceManagerVault.sol",
+                find="                newRemaining -= paid;\n",
+                replace="",
+                description="the collateral loop counts a sale's payment but does not lower the "
+                "remaining deficit",
+            ),
         ),
     )
 )
@@ -150,6 +183,15 @@ REGISTRY.register(
             m.conv5,
             m.UNLOCK_OUTSIDE_TRY,
             "the vault unlocks the user's locked base before the try'd call (outside the reverted frame)",
+        ).with_code(
+            code.conv5_code,
+            CodeTwin(
+                file="contracts/BalanceManagerVault.sol",
+                find="emit CollateralSaleFailed(user, token, reason);",
+                replace="revert SaleReverted(reason);",
+                description="the collateral loop re-throws a failed sale: one reverting book bricks the "
+                "liquidation",
+            ),
         ),
     )
 )
@@ -173,6 +215,17 @@ REGISTRY.register(
         ),
         checker=ModelChecker.with_defect(
             m.conv6, m.GATE_OR, "the gate tests poolManager != 0 || quantumRiskEngine != 0"
+        ).with_code(
+            code.conv6_code,
+            CodeTwin(
+                file="contracts/BalanceManagerVault.sol",
+                find="if ($.poolManager == address(0) || qre == address(0) || remaining == 0) return "
+                "(0, remaining);",
+                replace="if (($.poolManager == address(0) && qre == address(0)) || remaining == 0) "
+                "return (0, remaining);",
+                description="the off-switch needs both addresses unset: with only one unset the vault still "
+                "converts collateral",
+            ),
         ),
     )
 )

@@ -1778,7 +1778,8 @@ class Executor:
         if spec.may_revert:
             failed = z3.Bool(f"{self.label}.call{next(self.counter)}.reverts")
             self.revert(ps, failed, f"{op.interface}.{op.function} reverts (unknown code)", where)
-        for instance, var in spec.writes:
+        # a view/pure callee is reached by STATICCALL: whatever code answers, the EVM lets it write nothing
+        for instance, var in () if op.static else spec.writes:
             root = self.resolve_path(instance, var, ())
             for path, leaf_type in all_leaves(root.type):
                 key = (instance, var, path)

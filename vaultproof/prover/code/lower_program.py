@@ -686,8 +686,10 @@ class _FunctionLowerer:
                 interface = str(dest_type)
             full_name = getattr(callee, "full_name", None) or str(ir.function_name)
             returns: tuple[SolType, ...] = ()
+            static = False
             if isinstance(callee, Function):
                 returns = tuple(lower_type(r.type) for r in callee.returns)
+                static = bool(callee.view or callee.pure)
             elif isinstance(callee, Variable):
                 raise self.fail(f"call of the public getter {ir.function_name} is not supported")
             if getattr(ir, "call_value", None) is not None:
@@ -709,6 +711,7 @@ class _FunctionLowerer:
                     tuple(self.operand(a) for a in ir.arguments),
                     returns,
                     gas_limited,
+                    static,
                 )
             ]
         raise self.fail(f"{type(ir).__name__} is not supported")

@@ -192,6 +192,7 @@ class OExternalCall:
     args: tuple[Operand, ...]
     returns: tuple[SolType, ...]
     gas_limited: bool = False  # `{gas: g}`: the call may also fail for lack of gas
+    static: bool = False  # the callee is `view`/`pure`: solc calls it with STATICCALL (it cannot write)
 
 
 @dataclass(frozen=True)
