@@ -352,11 +352,70 @@ def _step(ctx: ModelContext, table: Table, i: Any) -> tuple[Any, Any, z3.BoolRef
     return right, left, pre, agree
 
 
+def setter_stage(ctx: ModelContext) -> list[Obligation]:
+    """The table the protocol stores: ``setMarginTiers`` (PerpArchBase, run on the PerpEngine arch) stores
+    exactly the argument's bounds and leverages, replacing the old table, and only a table that passed
+    validate (1 ≤ n ≤ 16, first bound 0, increasing bounds, non-increasing leverage)."""
+    from models.code_common import loop_line
+    from vaultproof.spec import code_obligation, execute
+
+    code = code_of(ctx)
+    arch = "PerpEngine"
+    table = Table("set", ctx.param(f"{LIB}.SCALE"))
+    setter = f"{arch}.setMarginTiers"
+    specs = {**loops(code), **{f"{setter}:{loop_line(code, setter, k)}": Unroll(MAX_TIERS) for k in (0, 1)}}
+    ex = execute(code, setter, args={"tiers": table.array}, loops=specs, label="setMarginTiers")
+    market, n = ex.arg("market"), table.n
+
+    def stored(k: Any, field: str) -> Any:
+        return ex.post(arch, "_tiers", market, k, field)
+
+    rows = []
+    for k in range(MAX_TIERS):
+        same = [stored(k, "lowerBound") == table.lb(k), stored(k, "maxLeverage") == table.lev(k)]
+        if k:
+            same += [
+                stored(k, "lowerBound") > stored(k - 1, "lowerBound"),
+                stored(k, "maxLeverage") <= stored(k - 1, "maxLeverage"),
+            ]
+        rows.append(z3.Implies(k < n, z3.And(*same)))
+    shown = Shown()
+    table.show(shown, range(3))
+    shown.add("market (argument)", market)
+    shown.add("stored length before", ex.before(arch, "_tiers", market, "length"))
+    shown.add("stored length after", ex.post(arch, "_tiers", market, "length"))
+    for k in range(3):
+        shown.add(f"stored tiers[{k}].lowerBound after", stored(k, "lowerBound"), USDC)
+        shown.add(f"stored tiers[{k}].maintenanceDeduction after", stored(k, "maintenanceDeduction"), SCALED)
+    return [
+        code_obligation(
+            "code: PerpArchBase.setMarginTiers stores exactly the argument's n tiers (1 ≤ n ≤ 16, first "
+            "bound 0, increasing bounds, non-increasing leverage), replacing the old table",
+            ex,
+            z3.Implies(
+                ex.ok,
+                z3.And(
+                    ex.post(arch, "_tiers", market, "length") == n,
+                    n >= 1,
+                    n <= MAX_TIERS,
+                    stored(0, "lowerBound") == 0,
+                    *rows,
+                ),
+            ),
+            witness=z3.And(ex.ok, table.example([(0, 50), (10_000 * 10**6, 20)])),
+            shown=shown.tuple(),
+            explanation="the owner's margin table is stored incompletely, merged with the old one, or "
+            "without validation",
+        )
+    ]
+
+
 def tier1_code(ctx: ModelContext) -> list[Obligation]:
     from vaultproof.spec import code_obligation
 
     table = Table("tiers", ctx.param(f"{LIB}.SCALE"))
     out = validate_stage(ctx, table)
+    out += setter_stage(ctx)
     out += index_stage(ctx, table)[0]
     out += margin_stage(ctx, table)
     out += deduction_stage(ctx, table)
