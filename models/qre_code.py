@@ -119,6 +119,7 @@ def qre2_code(ctx: ModelContext) -> list[Obligation]:
 
 BM = "BalanceManager"
 BPS = 10_000
+TOKEN = (0, "token units")  # a collateral of any decimals: raw units of that token
 
 
 def _mul_div(view: Any) -> Any:
@@ -184,12 +185,12 @@ def qre4_code(ctx: ModelContext) -> list[Obligation]:
     capped = z3.If(bal < user_cap, bal, user_cap)
     shown = Shown()
     shown.add("token (argument)", token)
-    shown.add("bal (argument)", bal, USDC)
-    shown.add("userCap (config) before", user_cap, USDC)
-    shown.add("assetCap (config) before", asset_cap, USDC)
-    shown.add("BalanceManager totalClaims(token) before", total, USDC)
-    shown.add("userCap (config) after", ex.post(QRE, "_configs", token, "userCap"), USDC)
-    shown.add("counted (returned)", counted, USDC)
+    shown.add("bal (argument)", bal, TOKEN)
+    shown.add("userCap (config) before", user_cap, TOKEN)
+    shown.add("assetCap (config) before", asset_cap, TOKEN)
+    shown.add("BalanceManager totalClaims(token) before", total, TOKEN)
+    shown.add("userCap (config) after", ex.post(QRE, "_configs", token, "userCap"), TOKEN)
+    shown.add("counted (returned)", counted, TOKEN)
     out = [
         code_obligation(
             "code: QuantumRiskEngine._counted never reverts, counts ≤ min(balance, userCap), and pro rata "
@@ -240,14 +241,14 @@ def qre5_code(ctx: ModelContext) -> list[Obligation]:
     claims0, claims1 = wd.before(BM, "_totalClaims", token), wd.post(BM, "_totalClaims", token)
     shown = Shown()
     shown.add("token (argument)", token)
-    shown.add("amount (argument)", amount, USDC)
+    shown.add("amount (argument)", amount, TOKEN)
     shown.add("msg.sender", user)
     shown.add("withdrawGuard before", guard)
     shown.add("canWithdraw answered", gate)
-    shown.add("free balance before", free0, USDC)
-    shown.add("free balance after", free1, USDC)
-    shown.add("totalClaims before", claims0, USDC)
-    shown.add("totalClaims after", claims1, USDC)
+    shown.add("free balance before", free0, TOKEN)
+    shown.add("free balance after", free1, TOKEN)
+    shown.add("totalClaims before", claims0, TOKEN)
+    shown.add("totalClaims after", claims1, TOKEN)
     out = [
         code_obligation(
             "code: BalanceManager.withdraw with a guard succeeds only if canWithdraw(user, token, amount) "
@@ -280,8 +281,8 @@ def qre5_code(ctx: ModelContext) -> list[Obligation]:
     gshown = Shown()
     gshown.add("user (argument)", cuser)
     gshown.add("token (argument)", ctoken)
-    gshown.add("amount (argument)", camount, USDC)
-    gshown.add("free balance before", balance, USDC)
+    gshown.add("amount (argument)", camount, TOKEN)
+    gshown.add("free balance before", balance, TOKEN)
     gshown.add("initial-weighted equity without the amount", eq, USD18)
     gshown.add("initialMargin18 before", im, USD18)
     gshown.add("maintenanceMargin18 before", cw.before(QRE, "_maintenanceMargin18", cuser), USD18)

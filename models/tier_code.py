@@ -130,8 +130,15 @@ class Table:
         # 0 → 50x, 10,000 USDC → 20x, 1,000,000 USDC → 10x (6-decimal units)
         return self.example([(0, 50), (10_000 * 10**6, 20), (1_000_000 * 10**6, 10)])
 
-    def show(self, shown: Shown, indices: Sequence[int]) -> None:
+    def show(self, shown: Shown, indices: Sequence[int], ex: Any = None, param: str = "tiers") -> None:
+        """The table's named leaves; with ``ex``, also the deductions in memory after the call (the table
+        functions must not write the table they are given)."""
         shown.add("tiers.length (argument)", self.n)
+        if ex is not None:
+            after = ex.world.heap[ex.arg(param).obj][("#", "maintenanceDeduction")]
+            for k in indices[:2]:
+                shown.add(f"tiers[{k}].maintenanceDeduction (memory) before", self.d(k), SCALED)
+                shown.add(f"tiers[{k}].maintenanceDeduction (memory) after", z3.Select(after, k), SCALED)
         for k in indices:
             shown.add(f"tiers[{k}].lowerBound (argument)", self.lb(k), USDC)
             shown.add(f"tiers[{k}].maxLeverage (argument)", self.lev(k), LEV)
@@ -150,7 +157,7 @@ def validate_stage(ctx: ModelContext, table: Table) -> list[Obligation]:
 
     ex = _run(ctx, "validate", "validate", {"tiers": table.array})
     shown = Shown()
-    table.show(shown, range(3))
+    table.show(shown, range(3), ex)
     shown.add("validate returns (no revert)", ex.ok)
     return [
         code_obligation(

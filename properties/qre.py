@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tomllib
+from pathlib import Path
+
 from models import qre as m
 from models import qre_code as code
 from properties import REGISTRY
@@ -14,6 +17,11 @@ SCALED = FunctionRef("CollateralMath", "sizeScaled")
 PROFILES = (
     "collateral profiles USDC 6 dp (price 1, 0 dp), WBTC 8 dp, WETH 18 dp, MON 18 dp (8-dp oracle prices)"
 )
+# The code twins are flow mutants of the campaign (properties/mutants.toml): one description for both.
+MUTANT_TEXT = {
+    m["id"]: m["description"]
+    for m in tomllib.loads(Path(__file__).with_name("mutants.toml").read_text(encoding="utf-8"))["mutant"]
+}
 # Why the valuation loop itself is not executed by an obligation (the stages around it are).
 EQUITY_LOOP = (
     "the collateral loop of _equity18 (8 inlined valuations with the oracle and the custodian) does not "
@@ -55,8 +63,7 @@ REGISTRY.register(
                 file="contracts/QuantumRiskEngine.sol",
                 find="cfg.initialWeightBps > cfg.maintenanceWeightBps",
                 replace="cfg.initialWeightBps > BPS",
-                description="QuantumRiskEngine.setCollateral accepts an initial weight above the maintenance "
-                "weight",
+                description=MUTANT_TEXT["M-QRE-initial-weight-above-maintenance"],
             ),
         )
         .pending(EQUITY_LOOP),
@@ -142,7 +149,7 @@ REGISTRY.register(
                 find="if (assetTotal > cfg.assetCap) counted = Math.mulDiv(counted, cfg.assetCap, "
                 "assetTotal);",
                 replace="",
-                description="QuantumRiskEngine._counted drops the pro-rata per-asset cap",
+                description=MUTANT_TEXT["M-QRE-asset-cap-dropped"],
             ),
         )
         .pending(EQUITY_LOOP),
@@ -180,8 +187,7 @@ REGISTRY.register(
                 file="contracts/QuantumRiskEngine.sol",
                 find="return eq >= 0 && uint256(eq) >= _initialMargin18[user];",
                 replace="return eq >= 0 && uint256(eq) >= _maintenanceMargin18[user];",
-                description="QuantumRiskEngine.canWithdraw lets a withdrawal through that covers only the "
-                "maintenance margin",
+                description=MUTANT_TEXT["M-QRE-gate-checks-maintenance-margin"],
             ),
         )
         .pending(

@@ -33,9 +33,15 @@ def _checker(pid: str) -> ModelChecker:
 WITH_CODE = sorted(p.id for p in REGISTRY.model_properties() if _checker(p.id).code is not None)
 # Twins whose first counterexample is over raw integers only (an oracle price has the feed's own, symbolic,
 # decimals): their values are named but carry no token unit.
-RAW_UNITS = {"CONV-7"}
+RAW_UNITS = {"CONV-7", "QRE-1", "QRE-4", "QRE-5"}  # QRE: a collateral of any decimals, in raw token units
 # Code obligations proved, but a declared target is only summarised, not executed: MODEL-ONLY naming it.
-SUMMARISED = {"DEBT-1": "not executed on code: AdlEngine.socialize"}
+SUMMARISED = {
+    "DEBT-1": "not executed on code: AdlEngine.socialize",
+    # issue15-qre: the collateral loop of _equity18 does not decide on code within budget (reason in the decl)
+    "QRE-1": "not executed on code: QuantumRiskEngine.equity18, QuantumRiskEngine.initialEquity18",
+    "QRE-4": "not executed on code: QuantumRiskEngine.equity18",
+    "QRE-5": "not executed on code: QuantumRiskEngine._equity18",
+}
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +68,9 @@ def test_shipped_code_is_proved_and_covers_every_target(pid: str, shipped: Model
     ]
     assert result.executed_lines
     if pid in SUMMARISED:
-        assert result.verdict is Verdict.MODEL_ONLY and result.reason == SUMMARISED[pid]
+        # the named targets, then (for a declared pending reason) why, in parentheses
+        assert result.verdict is Verdict.MODEL_ONLY
+        assert result.reason == SUMMARISED[pid] or result.reason.startswith(SUMMARISED[pid] + " (")
         return
     assert result.verdict is Verdict.PROVED, result.reason
     assert set(REGISTRY.properties[pid].targets) <= set(result.executed)
