@@ -202,6 +202,8 @@ def qre4_code(ctx: ModelContext) -> list[Obligation]:
                 z3.Implies(total > asset_cap, counted * total <= capped * asset_cap),
                 z3.Implies(total <= asset_cap, counted == capped),
             ),
+            # the storage words read (a twin that no longer reads one must still see a uint256 there)
+            assumptions=[z3.And(v >= 0, v < 2**256) for v in (user_cap, asset_cap, total)],
             witness=z3.And(total > asset_cap, capped > 0, asset_cap > 0),
             shown=shown.tuple(),
             explanation="a user's counted collateral exceeds its per-user cap or its pro-rata share of the "
