@@ -296,6 +296,7 @@ def qre5_code(ctx: ModelContext) -> list[Obligation]:
             "initial-weighted equity without the amount is ≥ 0 and ≥ initialMargin18",
             cw,
             z3.Implies(z3.And(cw.ok, cw.ret(0)), z3.And(camount <= balance, eq >= 0, eq >= im)),
+            assumptions=[z3.And(v >= 0, v < 2**256) for v in (im, balance)],  # uint256 words, read or not
             witness=z3.And(cw.ok, cw.ret(0), im > 0),
             shown=gshown.tuple(),
             explanation="the gate lets a withdrawal through that leaves initial margin uncovered",
