@@ -30,8 +30,9 @@ $(STAMP): pyproject.toml properties/pyproject.toml | $(VENV)/bin/python
 	$(PY) -m pip install --quiet -e '.[dev,ray]' -e ./properties
 	touch $@
 
+# `npm ci`: exactly the lock file (every platform's optional forge package is in it), never a rewrite.
 $(NODE_STAMP): package.json package-lock.json
-	npm install --no-audit --no-fund
+	npm ci --no-audit --no-fund
 	touch $@
 
 # Headless Chromium renders the HTML report in a test; Debian's package, installed once.

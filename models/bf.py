@@ -36,11 +36,15 @@ def bf1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     amount = s.uint("amount", 128, USDC)
     usdc_locked = s.uint("usdcLocked", 128, USDC)
     pnl = s.sint("pnl", 256, USDC)
-    # the record as V1 wrote it: appended fields still zero; V1 locked the whole amount in BalanceManager
-    s.assume(usdc_locked == 0)
+    # the record as V1 wrote it: appended fields still zero; V1 locked the whole amount in BalanceManager.
+    # The versions are variables fixed by assumptions, not literals: substituted as literals, Z3's
+    # simplifier decided the whole goal by itself (a TAUTOLOGY) instead of the solver deciding it.
+    legacy_version = s.uint("lockVersion", 8)
+    migrated_version = s.uint("lockVersionAfterMigration", 8)
+    s.assume(usdc_locked == 0, legacy_version == 0, migrated_version == version)
     v1_locked = amount
-    eff = _effective(ctx, amount, usdc_locked, z3.IntVal(0), defect)
-    migrated = _effective(ctx, amount, amount, z3.IntVal(version), defect)
+    eff = _effective(ctx, amount, usdc_locked, legacy_version, defect)
+    migrated = _effective(ctx, amount, amount, migrated_version, defect)
     out = handle_release(eff, pnl)
     s.show("effectiveLocked", eff, USDC)
     s.show("lockLeftByClose", v1_locked - out.leaves_lock, USDC)
@@ -69,7 +73,8 @@ def bf2(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     equity18 = s.sint("equity18", 256, USD18)
     mm18 = s.uint("mm18", 256, USD18)
     out = allocate(ctx, amount, free, isolated, qre_set, equity18, mm18, z3.IntVal(6))
-    written_version = z3.IntVal(0 if defect == FORGETS_VERSION else version)
+    written_version = s.uint("lockVersionWritten", 8)  # a variable, as in bf1 (no TAUTOLOGY by substitution)
+    s.assume(written_version == (0 if defect == FORGETS_VERSION else version))
     eff = _effective(ctx, amount, out.to_lock, written_version, defect)
     s.show("toLock", out.to_lock, USDC)
     s.show("effectiveLocked", eff, USDC)

@@ -24,6 +24,7 @@ from vaultproof.spec import (
     code_tie,
     no_overflow,
     no_underflow,
+    settled_at_build,
     zmax,
     zmin,
 )
@@ -98,9 +99,13 @@ def level_walk(bd: int, qd: int, pd: int) -> list[Obligation]:
     # 3. Level-walk induction. V = Σ filled_i × levelPrice_i (quote units × base units per whole
     #    base: the book's exact proceeds before its final /10^baseDecimals), Q = Σ filled_i.
     #    Invariant I(V, Q): V ≥ Q × floorPrice ∧ V ≤ Q × 2^BOOK_PRICE_BITS.
+    # Base: the walk's state before any level is filled is the premise (an assumption), so the goal is
+    # the invariant *at that state*, not `0 ≥ 0 · floor` (which held by itself: a TAUTOLOGY).
     s = Scope()
     fp_var = s.uint("floorPrice", 256, (qd, "USDC/" + base))
-    big_v, big_q = z3.IntVal(0), z3.IntVal(0)
+    big_q = s.uint("soldSoFar", QTY_BITS, (bd, base))
+    big_v = s.uint("exactProceedsSoFar", 256, (bd + qd, "USDC"))
+    s.assume(big_q == 0, big_v == 0)  # placeMarketOrder starts with nothing filled
     walk.append(
         s.obligation(
             f"level walk: base (no level filled) {tag}",
@@ -214,8 +219,14 @@ def conv1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
             )
         )
         s = Scope()
+        big_v = s.uint("exactProceedsSoFar", 256, (bd + qd, "USDC"))
+        big_r = s.uint("creditedSoFar", 256, (qd, "USDC"))
+        k = s.uint("fillsSoFar", 16)
+        s.assume(big_v == 0, big_r == 0, k == 0)  # no fill yet: the premise, not literals in the goal
         obligations.append(
-            s.obligation(f"per-fill rounding: base (nothing credited) {tag}", z3.IntVal(0) >= z3.IntVal(0))
+            s.obligation(
+                f"per-fill rounding: base (nothing credited) {tag}", big_r * unit + k * (unit - 1) >= big_v
+            )
         )
 
         # 4. Conclusion: exact proceeds ≥ exact oracle × liqFactor value, and a sale the vault accepts
@@ -250,13 +261,20 @@ def conv1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
                 s, f"qty * price * liqFactorBps * 10**quoteDecimals {tag}", qty * price * lf * 10**qd, qty > 0
             )
         )
-        obligations.append(
-            no_overflow(
-                s, f"10**baseDecimals * 10**priceDecimals * BPS {tag}", z3.IntVal(10**bd * 10**pd * bps)
+        # over the profile's constants: settled when the model is built (kept only if it fails)
+        obligations.extend(
+            settled_at_build(
+                no_overflow(
+                    s, f"10**baseDecimals * 10**priceDecimals * BPS {tag}", z3.IntVal(10**bd * 10**pd * bps)
+                )
             )
         )
-        obligations.append(
-            s.obligation(f"no division by zero in minProceeds {tag}", z3.IntVal(10**bd * 10**pd * bps) > 0)
+        obligations.extend(
+            settled_at_build(
+                s.obligation(
+                    f"no division by zero in minProceeds {tag}", z3.IntVal(10**bd * 10**pd * bps) > 0
+                )
+            )
         )
         s = Scope()
         qty = s.uint("levelFill", QTY_BITS, (bd, base))
@@ -499,11 +517,14 @@ def conv4(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
 
     qre_max = ctx.param(P_QRE_MAX_COLLATERALS)
     s = Scope()
-    out.append(
-        s.obligation(
-            "the vault's loop bound covers every collateral the QRE can enable",
-            z3.IntVal(qre_max) <= max_coll,
-            explanation="collaterals beyond the vault's MAX_COLLATERALS would never be converted",
+    # both bounds are constants extracted from the contracts: settled when the model is built
+    out.extend(
+        settled_at_build(
+            s.obligation(
+                "the vault's loop bound covers every collateral the QRE can enable",
+                z3.IntVal(qre_max) <= max_coll,
+                explanation="collaterals beyond the vault's MAX_COLLATERALS would never be converted",
+            )
         )
     )
     s = Scope()
@@ -559,7 +580,6 @@ def conv5(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     locked_base = s.uint("bmvLockedBase", 128, (18, "BASE"))
     usdc = s.uint("userUsdc", 128, (6, "USDC"))
     insurance = s.uint("insuranceBalance", 128, (6, "USDC"))
-    i = s.uint("index", 256)
     unlock = s.uint("unlockedForSale", 128, (18, "BASE"))
     reverted = s.boolean("saleReverted")
     s.assume(unlock <= locked_base)
@@ -582,7 +602,9 @@ def conv5(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     rem2 = z3.If(committed, rem - paid, rem)
     usdc2 = z3.If(committed, usdc + received - paid, usdc)
     ins2 = z3.If(committed, insurance + paid, insurance)
-    i2 = i + 1  # the catch branch only emits CollateralSaleFailed; the loop moves on
+    # "the loop moves on after a revert" was an obligation ``i2 == i + 1`` with ``i2 = i + 1``: a
+    # TAUTOLOGY (the model wrote the answer in). It is the catch branch's shape, not arithmetic; the
+    # reverted frame's effects are what this model decides.
     return [
         s.obligation(
             "a reverted sale leaves remaining deficit and balances exactly as before the iteration",
@@ -594,11 +616,6 @@ def conv5(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
             ),
             z3.And(reverted, unlock > 0),
             "a write made before the reverting call survived the revert",
-        ),
-        s.obligation(
-            "a reverted sale does not stop the loop (the liquidation continues to the next collateral)",
-            z3.Implies(reverted, i2 == i + 1),
-            reverted,
         ),
     ]
 
@@ -647,11 +664,9 @@ def conv6(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
             z3.And(off, z3.Or(pool_manager != 0, qre != 0), sold > 0, deficit > free),
             "with the conversion switched off the vault still sold collateral",
         ),
-        s.obligation(
-            "switched on ⇒ the free-USDC step is the legacy one (collateral only after free USDC)",
-            z3.Implies(enabled, rem1 == deficit - zmin(deficit, free)),
-            enabled,
-        ),
+        # "switched on ⇒ the free-USDC step is the legacy one" compared take_free with its own formula
+        # (a TAUTOLOGY); the first step is shared by construction, and DeficitMath.takeFree is tied to
+        # the code in models/debt.py.
     ]
 
 
@@ -669,8 +684,12 @@ def conv7(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     ``getPrice``-with-staleness-check, which reverts on a stale price.
     """
     out: list[Obligation] = []
+    # Base: the state before the first iteration is the premise; the goal is the invariant there.
     s = Scope()
-    out.append(s.obligation("collateral loop: base (nothing reverted)", z3.BoolVal(True)))
+    k0 = s.uint("iteration", 256)
+    reverted0 = s.boolean("liquidationRevertedBeforeLoop")
+    s.assume(k0 == 0, z3.Not(reverted0))  # the loop is entered from a frame that has not reverted
+    out.append(s.obligation("collateral loop: base (nothing reverted)", z3.And(z3.Not(reverted0), k0 >= 0)))
 
     s = Scope()
     k = s.uint("iteration", 256)

@@ -115,7 +115,9 @@ def debt1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     # stage 4: ADL — ranked-list induction (see debt5): socialized_k + rem_k = rem3
     s = Scope()
     rem3v = usdc(s, "shortfallToSocialize")
-    out.append(s.obligation("ADL loop: base", rem3v == 0 + rem3v))
+    soc0, rem0 = usdc(s, "socializedSoFar"), usdc(s, "adlRemaining")
+    s.assume(soc0 == 0, rem0 == rem3v)  # before the first ranked position: the premise, not literals
+    out.append(s.obligation("ADL loop: base", soc0 + rem0 == rem3v))
     s = Scope()
     rem3v, rem, soc = usdc(s, "shortfallToSocialize"), usdc(s, "adlRemaining"), usdc(s, "socializedSoFar")
     profit = usdc(s, "positionUnrealizedProfit")
@@ -268,7 +270,9 @@ def debt2(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     # collateral loop: invariant rem > 0 ⇒ unused == 0 (every processed, non-skipped collateral has
     # sold all of its floor-clearing capacity whenever the deficit is still open)
     s = Scope()
-    out.append(s.obligation("collateral loop: base (unused capacity 0)", z3.BoolVal(True)))
+    rem0, unused0 = usdc(s, "remaining"), usdc(s, "unusedCapacitySoFar")
+    s.assume(unused0 == 0)  # no collateral processed yet: the premise, not a literal in the goal
+    out.append(s.obligation("collateral loop: base (unused capacity 0)", z3.Implies(rem0 > 0, unused0 == 0)))
     s = Scope()
     rem, unused = usdc(s, "remaining"), usdc(s, "unusedCapacitySoFar")
     cap = usdc(s, "floorClearingProceeds")  # what this collateral can realise at ≥ floor (0 if skipped)
@@ -499,9 +503,10 @@ def debt6(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
         return z3.And(free >= 0, locked >= 0, ins >= 0, free + locked + ins <= held)
 
     s = Scope()
-    out.append(
-        s.obligation("base: empty custodian", inv(z3.IntVal(0), z3.IntVal(0), z3.IntVal(0), z3.IntVal(0)))
-    )
+    free0, locked0 = usdc(s, "totalFree"), usdc(s, "totalLocked")
+    ins0, held0 = usdc(s, "insuranceBalance"), s.uint("custodianHolds", 256, (D6, USDC))
+    s.assume(free0 == 0, locked0 == 0, ins0 == 0, held0 == 0)  # a fresh deployment: the premise
+    out.append(s.obligation("base: empty custodian", inv(free0, locked0, ins0, held0)))
 
     for op in OPERATIONS:
         s = Scope()

@@ -13,6 +13,8 @@ paid and credits it to the caller's free USDC.
 
 from __future__ import annotations
 
+from typing import Any
+
 import z3
 
 from models.code_common import USDC, Shown, code_of
@@ -106,3 +108,288 @@ def rel2_code(ctx: ModelContext) -> list[Obligation]:
         )
     )
     return out + sale_contract(ctx)
+
+
+# --------------------------------------------------------------------------------------------------
+# REL-1, REL-3, REL-4 on the code (issue 15, branch issue15-vault)
+
+
+def sale_frame(ctx: ModelContext) -> list[Obligation]:
+    """The frame of the waterfall's guarded-sale summary, on ``sellCollateralGuarded``'s own code: a sale
+    writes no vault storage (allocations, accounts) and no USDC lock held by the vault. The order book is
+    unknown code that may move any custodian free balance (declared; the shipped OrderBook locks and
+    unlocks only under ``locker = address(this)``, the book itself — OrderBook.sol's order placement and
+    fills)."""
+    from vaultproof.spec import Havoc, code_obligation, execute
+
+    sale = execute(
+        code_of(ctx),
+        f"{VAULT}.sellCollateralGuarded",
+        deployment=ctx.deployment,
+        havoc={"IOrderBook": Havoc(writes=((BM, "_free"),))},
+        env={"msg.sender": z3.Int(f"{VAULT}.address")},
+        label="saleframe",
+    )
+    from models.alloc_code import unchanged
+
+    vault = z3.Int(f"{VAULT}.address")
+    who, token, key = (z3.Int(f"saleframe.{n}") for n in ("someUser", "someToken", "somePosKey"))
+    same = [unchanged(sale, BM, "_locked", who, token, vault)]
+    same += [
+        unchanged(sale, VAULT, "positionAllocations", key, f)
+        for f in ("amount", "usdcLocked", "lockVersion", "mode", "exists")
+    ]
+    same += [
+        unchanged(sale, VAULT, "accounts", who, f)
+        for f in ("totalAllocated", "crossMarginAllocated", "isolatedAllocated")
+    ]
+    shown = Shown()
+    shown.add("user (argument)", sale.arg("user"))
+    shown.add("remainingDeficit (argument)", sale.arg("remainingDeficit"), USDC)
+    shown.add("some user's vault lock before", sale.before(BM, "_locked", who, token, vault), USDC)
+    shown.add("some user's vault lock after", sale.post(BM, "_locked", who, token, vault), USDC)
+    return [
+        code_obligation(
+            "code: BalanceManagerVault.sellCollateralGuarded writes no allocation, account or vault lock "
+            "(the frame of the waterfall's sale summary)",
+            sale,
+            z3.Implies(sale.ok, z3.And(*same)),
+            shown=shown.tuple(),
+            explanation="a guarded sale changed the vault's bookkeeping or a lock the vault holds",
+        )
+    ]
+
+
+def release_shown(ctx: ModelContext, ex: Any) -> Shown:
+    from models.alloc_code import effective, record
+
+    vault = z3.Int(f"{VAULT}.address")
+    user, key = ex.arg("user"), ex.arg("posKey")
+    usdc = ex.before(VAULT, "usdc")
+    shown = Shown()
+    for name in ex.args:
+        if name != "$":
+            shown.add(f"{name} (argument)", ex.arg(name), USDC if name == "pnl" else (0, ""))
+    rec0, rec1 = record(ex.before, key), record(ex.post, key)
+    for when, rec in (("before", rec0), ("after", rec1)):
+        shown.add(f"allocation amount {when}", rec["amount"], USDC)
+        shown.add(f"allocation usdcLocked {when}", rec["usdcLocked"], USDC)
+        shown.add(f"allocation lockVersion {when}", rec["lockVersion"])
+        shown.add(f"allocation mode {when} (1 = ISOLATED)", rec["mode"])
+        shown.add(f"allocation exists {when}", rec["exists"])
+    shown.add("effective locked before", effective(ctx, rec0), USDC)
+    shown.add("user's free USDC before", ex.before(BM, "_free", user, usdc), USDC)
+    shown.add("user's free USDC after", ex.post(BM, "_free", user, usdc), USDC)
+    shown.add("user's USDC locked by the vault before", ex.before(BM, "_locked", user, usdc, vault), USDC)
+    shown.add("user's USDC locked by the vault after", ex.post(BM, "_locked", user, usdc, vault), USDC)
+    return shown
+
+
+def released_from_lock(ex: Any) -> Any:
+    """USDC that left the vault's lock for the user (unlocked to them or forfeited to insurance)."""
+    vault = z3.Int(f"{VAULT}.address")
+    user, usdc = ex.arg("user"), ex.before(VAULT, "usdc")
+    return ex.before(BM, "_locked", user, usdc, vault) - ex.post(BM, "_locked", user, usdc, vault)
+
+
+def _waterfall_summaries_proved(ctx: ModelContext) -> list[Obligation]:
+    """The obligations that prove the waterfall's summaries on the callees' code (see
+    ``models.alloc_code.release_step_executions``)."""
+    return [*sale_contract(ctx), *sale_frame(ctx)]
+
+
+def rel1_code(ctx: ModelContext) -> list[Obligation]:
+    """REL-1 on the release entry points' code: a close (releaseFromPosition, deallocateFromPosition) takes
+    exactly the position's effective locked USDC out of the vault's lock — unlocked plus forfeited — and a
+    partial close takes at most that (⌊locked·f/PPM⌋); never more, whatever the pnl and the waterfall."""
+    from models.alloc_code import effective, record, release_step_executions
+    from vaultproof.spec import code_obligation
+
+    out: list[Obligation] = []
+    for entry, ex in release_step_executions(ctx).items():
+        rec0 = record(ex.before, ex.arg("posKey"))
+        eff = effective(ctx, rec0)
+        released = released_from_lock(ex)
+        lemmas: list[Any] = []
+        if entry == "partialReleaseFromPosition":
+            goal = z3.And(released >= 0, released <= eff)
+            what = "at most the position's effective locked USDC"
+            lemmas.append(_floor_bounds(ctx, eff, ex.arg("fractionPpm")))  # floor_lemma, proved below
+            lemmas.append(_strict_part_instance(ctx, rec0["amount"], ex.arg("fractionPpm")))  # proved below
+        else:
+            goal = released == eff
+            what = "exactly the position's effective locked USDC (unlocked + forfeited), never more"
+        partly_virtual = z3.And(
+            rec0["lockVersion"] != 0, rec0["usdcLocked"] > 0, rec0["usdcLocked"] < rec0["amount"]
+        )
+        if entry == "partialReleaseFromPosition":
+            f, ppm = ex.arg("fractionPpm"), ctx.param("LockMath.PPM")
+            for case, cond in version_fraction_cases(rec0["lockVersion"], f, ppm):
+                out.append(
+                    code_obligation(
+                        f"code: BalanceManagerVault.{entry} ({case}) takes {what} out of the vault's lock",
+                        ex,
+                        z3.Implies(z3.And(ex.ok, cond), goal),
+                        assumptions=lemmas,
+                        witness=z3.And(ex.ok, cond, released_from_lock(ex) > 0),
+                        shown=release_shown(ctx, ex).tuple(),
+                        explanation=f"{entry} unlocked or forfeited more USDC than the position had locked",
+                    )
+                )
+            continue
+        out.append(
+            code_obligation(
+                f"code: BalanceManagerVault.{entry} takes {what} out of the vault's lock",
+                ex,
+                z3.Implies(ex.ok, goal),
+                assumptions=lemmas,
+                witness=z3.And(ex.ok, partly_virtual),
+                shown=release_shown(ctx, ex).tuple(),
+                explanation=f"{entry} unlocked or forfeited more USDC than the position had locked: it takes "
+                "from the user's other positions' locks",
+            )
+        )
+    return [*out, floor_lemma(ctx), *partial_rounding_lemma(ctx), *_waterfall_summaries_proved(ctx)]
+
+
+def rel3_code(ctx: ModelContext) -> list[Obligation]:
+    """REL-3 on releaseFromPosition's code: a CROSS position with nothing locked closed at a loss unlocks and
+    forfeits nothing, and settles the whole loss through the cross-account waterfall — exactly one
+    DeficitSettled, for deficit = −pnl, that used the user's free USDC first (min(free, −pnl))."""
+    from models.alloc_code import effective, record, release_step_executions
+    from vaultproof.spec import code_obligation
+
+    ex = release_step_executions(ctx)["releaseFromPosition"]
+    user, pnl = ex.arg("user"), ex.arg("pnl")
+    rec0 = record(ex.before, ex.arg("posKey"))
+    free0 = ex.before(BM, "_free", user, ex.before(VAULT, "usdc"))
+    loss = -pnl
+    case = z3.And(rec0["mode"] != 1, effective(ctx, rec0) == 0, pnl < 0)
+    settled = ex.events_named("DeficitSettled")
+    forfeits = ex.events_named("LossForfeited")
+    from_free = z3.If(free0 < loss, free0, loss)
+    shown = release_shown(ctx, ex)
+    for i, e in enumerate(settled):
+        shown.add(f"DeficitSettled#{i} emitted", e.when)
+        shown.add(f"DeficitSettled#{i}.deficit", e["deficit"], USDC)
+        shown.add(f"DeficitSettled#{i}.fromFreeUsdc", e["fromFreeUsdc"], USDC)
+    count = sum((z3.If(e.when, 1, 0) for e in settled), z3.IntVal(0))
+    goal = z3.And(
+        released_from_lock(ex) == 0,
+        *[z3.Not(e.when) for e in forfeits],
+        count == 1,
+        *[z3.Implies(e.when, z3.And(e["deficit"] == loss, e["fromFreeUsdc"] == from_free)) for e in settled],
+    )
+    return [
+        code_obligation(
+            "code: BalanceManagerVault.releaseFromPosition (CROSS, fully virtual-backed, loss) settles the "
+            "whole loss as the cross-account deficit (one DeficitSettled: deficit = −pnl, free USDC first)",
+            ex,
+            z3.Implies(z3.And(ex.ok, case), goal),
+            witness=z3.And(ex.ok, case, free0 > 0, free0 < loss),
+            shown=shown.tuple(),
+            explanation="a loss on a position with nothing locked was not routed whole to the account's "
+            "deficit waterfall",
+        ),
+        *_waterfall_summaries_proved(ctx),
+    ]
+
+
+def _strict_part_instance(ctx: ModelContext, y: Any, f: Any) -> Any:
+    from models.alloc_code import _strict_part_instance as instance
+
+    return instance(ctx, y, f)
+
+
+def partial_rounding_lemma(ctx: ModelContext) -> list[Obligation]:
+    from models.alloc_code import partial_rounding_lemma as lemmas
+
+    return lemmas(ctx)
+
+
+def _floor_share(ctx: ModelContext, x: Any, f: Any) -> Any:
+    """⌊x·f/PPM⌋, the model of ``LockMath.partialUnlock`` (tied to its code by extraction)."""
+    return (x * f) / ctx.param("LockMath.PPM")
+
+
+def _floor_bounds(ctx: ModelContext, x: Any, f: Any) -> Any:
+    ppm = ctx.param("LockMath.PPM")
+    q = _floor_share(ctx, x, f)
+    return z3.Implies(
+        z3.And(x >= 0, f >= 0, f <= ppm), z3.And(q * ppm <= x * f, x * f < (q + 1) * ppm, q >= 0, q <= x)
+    )
+
+
+def version_fraction_cases(version: Any, f: Any, ppm: int) -> tuple[tuple[str, Any], ...]:
+    """The four cases of a partial close: a legacy record (lockVersion 0) or not, a strict part or all."""
+    return (
+        ("legacy record, f < PPM", z3.And(version == 0, f < ppm)),
+        ("legacy record, f = PPM", z3.And(version == 0, f >= ppm)),
+        ("post-upgrade record, f < PPM", z3.And(version != 0, f < ppm)),
+        ("post-upgrade record, f = PPM", z3.And(version != 0, f >= ppm)),
+    )
+
+
+def floor_lemma(ctx: ModelContext) -> Obligation:
+    """q = ⌊x·f/PPM⌋ satisfies q·PPM ≤ x·f < (q+1)·PPM and 0 ≤ q ≤ x for 0 ≤ f ≤ PPM: the one nonlinear step
+    of REL-4 (and of REL-1's partial close), proved on its own."""
+    from vaultproof.spec import Obligation, Quantity
+
+    x, f = z3.Int("lemma.locked"), z3.Int("lemma.fractionPpm")
+    return Obligation(
+        name="lemma (partialReleaseFromPosition): q = ⌊locked·f/PPM⌋ ⇒ q·PPM ≤ locked·f < (q+1)·PPM, "
+        "q ≤ locked",
+        assumptions=(x >= 0, x < 2**128, f >= 0, f <= ctx.param("LockMath.PPM")),
+        goal=_floor_bounds(ctx, x, f),
+        witness=z3.And(x > 0, f > 0, (x * f) % ctx.param("LockMath.PPM") != 0),
+        shown=(Quantity("locked", x, 6, "USDC"), Quantity("fractionPpm", f, 0, "")),
+        explanation="rounding a partial release down released more than its fraction of the lock",
+    )
+
+
+def rel4_code(ctx: ModelContext) -> list[Obligation]:
+    """REL-4 on partialReleaseFromPosition's code: closing fractionPpm/PPM of a position takes exactly
+    ⌊locked·f/PPM⌋ out of the vault's lock (locked = the effective locked USDC) and keeps locked − that with
+    the remaining position (the rounding dust stays locked); with the floor lemma (``floor_lemma``) that is
+    released·PPM ≤ locked·f < (released + 1)·PPM — rounded down by less than one unit."""
+    from models.alloc_code import effective, record, release_step_executions
+    from vaultproof.spec import code_obligation
+
+    ex = release_step_executions(ctx)["partialReleaseFromPosition"]
+    key, f = ex.arg("posKey"), ex.arg("fractionPpm")
+    ppm = ctx.param("LockMath.PPM")
+    rec0, rec1 = record(ex.before, key), record(ex.post, key)
+    eff = effective(ctx, rec0)
+    released = released_from_lock(ex)
+    share = _floor_share(ctx, eff, f)
+    shown = release_shown(ctx, ex)
+    out: list[Obligation] = []
+    # one obligation per case (legacy record or not × strict part or whole position): the same goal, each
+    # case a smaller nonlinear query for the solver
+    for case, cond in version_fraction_cases(rec0["lockVersion"], f, ppm):
+        out.append(
+            code_obligation(
+                "code: BalanceManagerVault.partialReleaseFromPosition "
+                f"({case}) releases exactly ⌊locked·f/PPM⌋ of the position's effective lock and keeps the "
+                "rest locked with the position",
+                ex,
+                z3.Implies(
+                    z3.And(ex.ok, cond),
+                    z3.And(
+                        released == share, z3.Implies(rec1["exists"], rec1["usdcLocked"] == eff - released)
+                    ),
+                ),
+                # partial_rounding_lemma (proved below): a strict part leaves some amount, so the record stays
+                assumptions=[_strict_part_instance(ctx, rec0["amount"], f)],
+                witness=z3.And(ex.ok, cond, released > 0),
+                shown=shown.tuple(),
+                explanation="a partial close released other than its fraction of the position's lock rounded "
+                "down, or the remaining position lost its dust",
+            )
+        )
+    return [
+        *out,
+        floor_lemma(ctx),
+        *partial_rounding_lemma(ctx),
+        *_waterfall_summaries_proved(ctx),
+    ]

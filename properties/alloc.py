@@ -105,6 +105,15 @@ REGISTRY.register(
             m.alloc3,
             m.CHECKS_ONLY_VIRTUAL,
             "equity is required for the virtual part only (mm18 + virtualBacking·10^(18−d))",
+        ).with_code(
+            code.alloc3_code,
+            CodeTwin(
+                file="contracts/BalanceManagerVault.sol",
+                find="if (virtualBacking > 0) _requireVirtualBacking($, user, amount, free);",
+                replace="if (virtualBacking > 0) _requireVirtualBacking($, user, virtualBacking, free);",
+                description="allocateForPosition asks equity for the virtual part only (mm18 + "
+                "virtualBacking·10^(18−d))",
+            ),
         ),
     )
 )
@@ -128,6 +137,16 @@ REGISTRY.register(
         targets=(ALLOCATE, FunctionRef("LockMath", "scaleTo18")),
         checker=ModelChecker.with_defect(
             m.alloc4, m.NO_AMOUNT_GUARD, "no uint96 amount guard before scaling (amount up to 2^256−1)"
+        ).with_code(
+            code.alloc4_code,
+            CodeTwin(
+                file="contracts/BalanceManagerVault.sol",
+                find="IQuantumRiskEngine(qre).maintenanceMargin18(user), amount, $.collateralDecimals);",
+                replace="IQuantumRiskEngine(qre).maintenanceMargin18(user), amount, "
+                "LockMath.MAX_COLLATERAL_DECIMALS);",
+                description="_requireVirtualBacking compares equity against the margin unscaled (treated as "
+                "18-decimal)",
+            ),
         ),
     )
 )
@@ -146,7 +165,18 @@ REGISTRY.register(
         "accumulating fields use checked += and SafeCast (revert, never wrap).",
         assumptions=COMMON,
         targets=(ALLOCATE, FunctionRef(BMV, "_debitAccount")),
-        checker=ModelChecker.with_defect(m.alloc5, m.NO_AMOUNT_GUARD, "the AmountTooLarge guard is removed"),
+        checker=ModelChecker.with_defect(
+            m.alloc5, m.NO_AMOUNT_GUARD, "the AmountTooLarge guard is removed"
+        ).with_code(
+            code.alloc5_code,
+            CodeTwin(
+                file="contracts/BalanceManagerVault.sol",
+                find="        if (amount > type(uint96).max) revert AmountTooLarge(amount); // before any "
+                "uint96/uint128 cast (ALLOC-5)\n",
+                replace="",
+                description="allocateForPosition drops the AmountTooLarge guard: uint96(amount) truncates",
+            ),
+        ),
     )
 )
 
@@ -180,6 +210,16 @@ REGISTRY.register(
         ),
         checker=ModelChecker.with_defect(
             m.alloc6, m.TOPUP_RECORDS_AMOUNT, "a top-up records usdcLocked += amount instead of += toLock"
+        ).with_code(
+            code.alloc6_code,
+            CodeTwin(
+                file="contracts/BalanceManagerVault.sol",
+                find="a.usdcLocked = (LockMath.effectiveLocked(a.amount, a.usdcLocked, a.lockVersion) + "
+                "toLock).toUint128();",
+                replace="a.usdcLocked = (LockMath.effectiveLocked(a.amount, a.usdcLocked, a.lockVersion) + "
+                "amount).toUint128();",
+                description="a top-up records usdcLocked += amount although only toLock was locked",
+            ),
         ),
     )
 )

@@ -38,6 +38,19 @@ REGISTRY.register(
             m.rel1,
             m.UNLOCKS_CLAIMED_AMOUNT,
             "pre-Stage-7 release: the claimed amount is passed to _handleRelease as the lock",
+        ).with_code(
+            code.rel1_code,
+            CodeTwin(
+                file="contracts/BalanceManagerVault.sol",
+                find="uint256 locked = LockMath.effectiveLocked(a.amount, a.usdcLocked, a.lockVersion);\n"
+                "        bool isolated = a.mode == uint8(MarginMode.ISOLATED);\n"
+                "        address market = a.market;\n        _debitAccount",
+                replace="uint256 locked = a.amount;\n"
+                "        bool isolated = a.mode == uint8(MarginMode.ISOLATED);\n"
+                "        address market = a.market;\n        _debitAccount",
+                description="releaseFromPosition hands the claimed amount to _handleRelease as the lock "
+                "(the pre-Stage-7 release)",
+            ),
         ),
     )
 )
@@ -119,6 +132,14 @@ REGISTRY.register(
         targets=(RELEASE, HANDLE, FunctionRef(BMV, "_settleCrossAccountDeficit")),
         checker=ModelChecker.with_defect(
             m.rel3, m.VIRTUAL_LOSS_DROPPED, "a loss with nothing locked records no deficit"
+        ).with_code(
+            code.rel3_code,
+            CodeTwin(
+                file="contracts/BalanceManagerVault.sol",
+                find="if (deficit == 0) return;",
+                replace="if (deficit == 0 || locked == 0) return;",
+                description="_handleRelease settles no deficit for a loss on a position with nothing locked",
+            ),
         ),
     )
 )
@@ -138,6 +159,15 @@ REGISTRY.register(
         targets=(FunctionRef(BMV, "partialReleaseFromPosition"), FunctionRef("LockMath", "partialUnlock")),
         checker=ModelChecker.with_defect(
             m.rel4, m.ROUNDS_UP, "partialUnlock rounds up (ceil) instead of down"
+        ).with_code(
+            code.rel4_code,
+            CodeTwin(
+                file="contracts/BalanceManagerVault.sol",
+                find="uint256 partLocked = LockMath.partialUnlock(locked, fractionPpm);",
+                replace="uint256 partLocked = LockMath.partialUnlock(amount, fractionPpm);",
+                description="partialReleaseFromPosition releases its fraction of the claimed margin, not of "
+                "the lock",
+            ),
         ),
     )
 )

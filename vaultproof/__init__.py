@@ -6,3 +6,5 @@ Solidity under ``contracts/``, Z3 models under ``models/`` and property declarat
 """
 
 __version__ = "0.1.0"
+# Where the tool documents itself (SARIF informationUri). Placeholder until the repository is published.
+__url__ = "https://github.com/vaultproof/vaultproof"

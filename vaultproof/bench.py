@@ -15,7 +15,6 @@ Generic over the project: what it times and compares comes from the ``[bench]`` 
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import re
 import shutil
@@ -30,15 +29,15 @@ from pathlib import Path
 import z3
 
 from vaultproof import config as config_module
-from vaultproof.config import Config
-from vaultproof.errors import ConfigError, VaultproofError
+from vaultproof.config import DEFAULTS, Config
+from vaultproof.errors import ConfigError, RegistryError, VaultproofError
 from vaultproof.prover.obligation import ModelContext, Obligation
-from vaultproof.prover.runner import Job, JobKind, load_registry, run_job
+from vaultproof.prover.runner import Job, JobKind, declared_registry, import_declared, run_job
 from vaultproof.prover.solver import SolverSettings, discharge
 from vaultproof.results import PropertyResult, Verdict
 from vaultproof.spec import ScalingSeries
 
-FORGE = "node_modules/@foundry-rs/forge-linux-amd64/bin/forge"
+FORGE = DEFAULTS["bench_forge"]
 
 
 @dataclass(frozen=True)
@@ -53,45 +52,23 @@ class BenchConfig:
 
 
 def bench_config(config: Config) -> BenchConfig:
-    """``[bench]`` of ``vaultproof.toml``; a malformed entry is a one-line ConfigError."""
-    table = config.extra.get("bench", {})
-    if not isinstance(table, dict):
-        raise ConfigError("vaultproof.toml: [bench] must be a table")
-    known = {"properties", "series", "halmos_project", "halmos", "forge"}
-    unknown = sorted(set(table) - known)
-    if unknown:
-        raise ConfigError(
-            f"vaultproof.toml: [bench] unknown key {unknown[0]!r} (known: {', '.join(sorted(known))})"
-        )
-    ids = table.get("properties", [])
-    halmos = table.get("halmos", {})
-    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-        raise ConfigError("vaultproof.toml: [bench] properties must be a list of property ids")
-    if not isinstance(halmos, dict) or not all(isinstance(v, str) for v in halmos.values()):
-        raise ConfigError("vaultproof.toml: [bench.halmos] maps property ids to halmos test names")
-    for key in ("series", "halmos_project", "forge"):
-        if not isinstance(table.get(key, ""), str):
-            raise ConfigError(f"vaultproof.toml: [bench] {key} must be a string")
+    """``[bench]`` of ``vaultproof.toml`` (its keys are Config fields, checked when the config loads)."""
     return BenchConfig(
-        properties=tuple(ids),
-        series=table.get("series", ""),
-        halmos_project=table.get("halmos_project", ""),
-        halmos=dict(halmos),
-        forge=table.get("forge", FORGE),
+        properties=config.bench_properties,
+        series=config.bench_series or "",
+        halmos_project=config.bench_halmos_project or "",
+        halmos=dict(config.bench_halmos),
+        forge=config.bench_forge,
     )
 
 
 def load_series(config: Config, bench: BenchConfig) -> tuple[ScalingSeries, ...]:
     if not bench.series:
         return ()
-    if str(config.root) not in sys.path:
-        sys.path.insert(0, str(config.root))
     try:
-        module = importlib.import_module(bench.series)
-    except ModuleNotFoundError as exc:
-        raise ConfigError(
-            f"vaultproof.toml: [bench] series {bench.series!r} cannot be imported: {exc}"
-        ) from None
+        module = import_declared(bench.series, config.root, "[bench] series")
+    except RegistryError as exc:
+        raise ConfigError(f"vaultproof.toml: {exc}") from None
     series = getattr(module, "SERIES", None)
     if not isinstance(series, tuple) or not all(isinstance(s, ScalingSeries) for s in series):
         raise ConfigError(f"[bench] series module {bench.series!r} has no SERIES tuple of ScalingSeries")
@@ -107,8 +84,7 @@ def cached_context(config: Config) -> ModelContext:
     (``vaultproof.prover.context``)."""
     from vaultproof.prover.context import cached_context as build
 
-    registry = load_registry(config.properties_module, config.root)
-    return build(config.root, registry.deployment)
+    return build(config.root, declared_registry(config).deployment)
 
 
 # ------------------------------------------------------------------------------------------ timing
@@ -130,7 +106,7 @@ class Row:
 def per_property(
     config: Config, ids: Sequence[str], ctx: ModelContext, runs: int, settings: SolverSettings
 ) -> list[tuple[str, str, list[float]]]:
-    registry = load_registry(config.properties_module, config.root)
+    registry = declared_registry(config)
     decls = [d for d in registry.model_properties() if not ids or d.id in ids]
     missing = sorted(set(ids) - {d.id for d in decls})
     if missing:
@@ -289,6 +265,9 @@ def bench(args: argparse.Namespace) -> None:
         f"vaultproof bench of {config.name}: z3 {z3.get_version_string()}, {os.cpu_count()} cpu(s), "
         f"{args.runs} run(s) per property"
     )
+    if not args.skip_warm:
+        print("\n== 0. warm re-run: `vaultproof run <path> --skip-mutants`, cold then unchanged ==")
+        warm_rerun(config.root)
     ctx = cached_context(config)
 
     print("\n== 1. per-property proof time (median of runs, seconds) ==")
@@ -316,6 +295,37 @@ def bench(args: argparse.Namespace) -> None:
     _halmos_section(config, plan, medians, args)
 
 
+def _timed_run(root: Path, out: Path, *flags: str) -> tuple[float, float]:
+    """Wall and CPU seconds (this process's children) of one ``vaultproof run --skip-mutants``."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    argv = [sys.executable, "-m", "vaultproof", "run", str(root), "--skip-mutants", "-q", "--out", str(out)]
+    subprocess.run([*argv, *flags], check=True, capture_output=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def warm_rerun(root: Path) -> None:
+    """A cold ``run --skip-mutants --no-cache``, then the same run warm: times and report identity."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="vaultproof-bench-") as tmp:
+        cold, warm = Path(tmp) / "cold", Path(tmp) / "warm"
+        cold_wall, cold_cpu = _timed_run(root, cold, "--no-cache")
+        warm_wall, warm_cpu = _timed_run(root, warm)
+        differing = sorted(
+            p.name
+            for p in cold.iterdir()
+            if p.name != "timings.json" and p.read_bytes() != (warm / p.name).read_bytes()
+        )
+    print(f"cold (--no-cache): wall {cold_wall:7.2f} s, cpu {cold_cpu:7.2f} s")
+    print(f"warm (unchanged):  wall {warm_wall:7.2f} s, cpu {warm_cpu:7.2f} s  (bar: <= 3 s)")
+    print("reports (timings.json aside): " + ("byte-identical" if not differing else f"DIFFER: {differing}"))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     doc = __doc__ or "vaultproof bench"
     parser = argparse.ArgumentParser(prog="python -m vaultproof.bench", description=doc.splitlines()[0])
@@ -330,6 +340,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--halmos-timeout", type=int, default=60, help="halmos assertion timeout, s (default 60)"
     )
     parser.add_argument("--skip-halmos", action="store_true")
+    parser.add_argument("--skip-warm", action="store_true", help="skip the cold/warm re-run timing")
     args = parser.parse_args(argv)
     try:
         bench(args)

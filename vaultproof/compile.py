@@ -14,7 +14,7 @@ from typing import Any
 from vaultproof import pragma
 from vaultproof.config import Config
 from vaultproof.dependencies import is_dependency_path
-from vaultproof.errors import CompileError, ToolchainError
+from vaultproof.errors import CompileError, ContainmentError, ToolchainError
 from vaultproof.results import BytecodeSize
 from vaultproof.toolchain import Toolchain, locate
 from vaultproof.toollog import ToolLog, capture_tool_logs
@@ -45,6 +45,14 @@ class CompiledProject:
     # Everything crytic-compile and Slither logged at warning or above, in order (reports/slither.log).
     log: ToolLog = field(default_factory=ToolLog)
     _slither: Any = field(default=None, repr=False)
+
+    def inputs(self) -> list[Path]:
+        """Every file the compiler read (the project's sources and their imports, node_modules too)."""
+        files = set()
+        for unit in self.crytic.compilation_units.values():
+            for filename in unit.source_units:
+                files.add(Path(filename.absolute))
+        return sorted(files)
 
     @cached_property
     def slither(self) -> Any:
@@ -85,11 +93,20 @@ class CompiledProject:
                 yield contract.name, function.name
 
 
-def _sources(config: Config) -> list[Path]:
+def project_sources(config: Config) -> list[Path]:
+    """The project's own .sol files under ``[project] sources``; a file or symlink resolving outside
+    the project root is refused (an analysed repository must not make vaultproof compile elsewhere)."""
+    root = config.root.resolve()
     files: list[Path] = []
     for entry in config.sources:
         path = config.root / entry
         files.extend(sorted(path.rglob("*.sol")) if path.is_dir() else [path])
+    for file in files:
+        resolved = file.resolve()
+        if root not in resolved.parents:
+            raise ContainmentError(
+                f"source {file.relative_to(config.root)} resolves to {resolved}, outside the project root"
+            )
     if not files:
         raise CompileError(f"no .sol files under {', '.join(config.sources)} in {config.root}")
     return files
@@ -173,7 +190,7 @@ def compile_project(config: Config) -> CompiledProject:
     from crytic_compile.platform.exceptions import InvalidCompilation
     from crytic_compile.platform.solc_standard_json import SolcStandardJson
 
-    sources = _sources(config)
+    sources = project_sources(config)
     wanted, origin = choose_solc_version(config, sources)
     toolchain = locate(config.root, config.solc_shim, wanted)
     solc_version = toolchain.solc_version()
@@ -202,7 +219,60 @@ def compile_project(config: Config) -> CompiledProject:
         raise ToolchainError(f"solc shim failed to run: {exc}") from None
     finally:
         os.chdir(cwd)
+    return CompiledProject(
+        config=config,
+        toolchain=toolchain,
+        crytic=crytic,
+        artifacts=_artifacts(crytic),
+        solc_version=solc_version,
+        solc_origin=origin,
+        log=log,
+    )
 
+
+def export_compilation(project: CompiledProject) -> dict[str, Any]:
+    """crytic-compile's own ``standard`` export of the compilation (ASTs, bytecode, source maps):
+    what a cache keeps so that a changed detector or triage re-runs Slither without re-running solc."""
+    from crytic_compile.platform.standard import generate_standard_export
+
+    exported: dict[str, Any] = generate_standard_export(project.crytic)
+    return exported
+
+
+def reload_compilation(
+    config: Config, exported: dict[str, Any], solc_version: str, solc_origin: str, log: ToolLog
+) -> CompiledProject:
+    """A :class:`CompiledProject` from :func:`export_compilation`'s output, without running solc; ``log``
+    is what the original compilation logged (so reports/slither.log is the same as a cold run's)."""
+    import json
+    import tempfile
+
+    from crytic_compile.crytic_compile import CryticCompile
+
+    toolchain = locate(config.root, config.solc_shim)
+    cwd = os.getcwd()
+    with tempfile.TemporaryDirectory(prefix="vaultproof-crytic-") as tmp:
+        # crytic-compile recognises its standard format by the file name suffix ``_export.json``
+        target = Path(tmp) / "cached_export.json"
+        target.write_text(json.dumps(exported), encoding="utf-8")
+        try:
+            os.chdir(config.root)
+            with capture_tool_logs(ToolLog(), config.root):  # reloading logs nothing worth keeping
+                crytic = CryticCompile(str(target))
+        finally:
+            os.chdir(cwd)
+    return CompiledProject(
+        config=config,
+        toolchain=toolchain,
+        crytic=crytic,
+        artifacts=_artifacts(crytic),
+        solc_version=solc_version,
+        solc_origin=solc_origin,
+        log=log,
+    )
+
+
+def _artifacts(crytic: Any) -> tuple[ContractArtifact, ...]:
     artifacts: list[ContractArtifact] = []
     for unit in crytic.compilation_units.values():
         for source_unit in unit.source_units.values():
@@ -220,12 +290,4 @@ def compile_project(config: Config) -> CompiledProject:
                     )
                 )
     artifacts.sort(key=lambda a: (a.source, a.name))
-    return CompiledProject(
-        config=config,
-        toolchain=toolchain,
-        crytic=crytic,
-        artifacts=tuple(artifacts),
-        solc_version=solc_version,
-        solc_origin=origin,
-        log=log,
-    )
+    return tuple(artifacts)

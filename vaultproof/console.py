@@ -65,6 +65,10 @@ class Console:
         """An error line: always printed (even with --quiet), on stderr."""
         print(message, file=sys.stderr, flush=True)
 
+    def always(self, message: str) -> None:
+        """A line that --quiet keeps (the gate's reasons), on stdout."""
+        print(message, flush=True)
+
     def summary(self, message: str) -> None:
         """The one line that is printed even with --quiet."""
         print(message, flush=True)

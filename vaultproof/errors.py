@@ -29,3 +29,12 @@ class RegistryError(VaultproofError):
 
 class BaselineError(VaultproofError):
     """The committed baseline is missing fields, of an unknown version, or not JSON."""
+
+
+class ToolError(VaultproofError):
+    """A tool failed (a crashing properties module, plugin, detector or solver call): exit 2, not 1,
+    so CI never reads a crash as a failed gate."""
+
+
+class ContainmentError(ConfigError):
+    """A path of the analysed project resolves outside it, or a write would follow a symlink."""

@@ -3,7 +3,10 @@
 A job is ``task(state, item)``: ``state`` is built once per worker process by ``setup(payload)`` (a
 solc-js server, a forge work directory, a loaded registry: things too costly to rebuild per item and
 that do not pickle), ``item`` is small and picklable, and so is the result. ``map`` returns results in
-the order of ``items`` whichever worker finished first, so reports do not depend on the executor.
+the order of ``items`` whichever worker finished first, so reports do not depend on the executor;
+``on_result`` (progress) sees each result in that order as soon as it and those before it are in.
+Local pool workers ignore SIGINT: Ctrl-C is the parent's to handle (one line, exit 130), and an
+exception in the parent (Ctrl-C, a failed job, ``on_result`` raising) stops the workers at once.
 
 Executors are chosen by a spec string: ``"local"`` (the process pool, the default), ``"serial"``, or
 ``"ray://HOST:PORT"`` / ``"ray"`` (a Ray cluster through Ray Client, or a local Ray started in-process).
@@ -12,7 +15,9 @@ Ray is an optional extra (``pip install 'vaultproof[ray]'``).
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import signal
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -24,6 +29,7 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 Setup = Callable[[Any], Any]
 Task = Callable[[Any, Any], Any]
+OnResult = Callable[[Any], None] | None
 
 # Per-process worker state, keyed by a token unique to one ``map`` call. A pool's initializer or a
 # Ray worker's first task fills it; later tasks of the same call only read it. It lives in the worker
@@ -34,7 +40,9 @@ _STATE: dict[str, Any] = {}
 class Executor(Protocol):
     name: str
 
-    def map(self, setup: Setup, payload: Any, task: Task, items: Sequence[Any]) -> list[Any]: ...
+    def map(
+        self, setup: Setup, payload: Any, task: Task, items: Sequence[Any], on_result: OnResult = None
+    ) -> list[Any]: ...
 
 
 def _token() -> str:
@@ -42,6 +50,7 @@ def _token() -> str:
 
 
 def _init_worker(token: str, setup: Setup, payload: Any) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
     _STATE[token] = setup(payload)
 
 
@@ -58,10 +67,17 @@ def _call_lazily(token: str, setup: Setup, payload: Any, task: Task, item: Any) 
 class SerialExecutor:
     name = "serial"
 
-    def map(self, setup: Setup, payload: Any, task: Task, items: Sequence[Any]) -> list[Any]:
+    def map(
+        self, setup: Setup, payload: Any, task: Task, items: Sequence[Any], on_result: OnResult = None
+    ) -> list[Any]:
         state = setup(payload)
         try:
-            return [task(state, item) for item in items]
+            results = []
+            for item in items:
+                results.append(task(state, item))
+                if on_result:
+                    on_result(results[-1])
+            return results
         finally:
             _close(state)
 
@@ -80,20 +96,37 @@ class PoolExecutor:
     def __init__(self, workers: int) -> None:
         self.workers = max(1, workers)
 
-    def map(self, setup: Setup, payload: Any, task: Task, items: Sequence[Any]) -> list[Any]:
+    def map(
+        self, setup: Setup, payload: Any, task: Task, items: Sequence[Any], on_result: OnResult = None
+    ) -> list[Any]:
         if self.workers == 1 or len(items) <= 1:
-            return SerialExecutor().map(setup, payload, task, items)
+            return SerialExecutor().map(setup, payload, task, items, on_result)
         token = _token()
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(
+        pool = ProcessPoolExecutor(
             max_workers=min(self.workers, len(items)),
             mp_context=context,
             initializer=_init_worker,
             initargs=(token, setup, payload),
-        ) as pool:
+        )
+        try:
             futures = [pool.submit(_call, token, task, item) for item in items]
-            # worker states (solc servers, forge copies) end with the pool's processes
-            return [f.result() for f in futures]
+            results = []
+            for future in futures:
+                results.append(future.result())
+                if on_result:
+                    on_result(results[-1])
+        except BaseException:
+            # Ctrl-C or a failed job: do not wait for the other workers' solver calls to finish.
+            # (``_processes`` is the executor's own table; shutdown() clears it, so read it first.)
+            processes = list((getattr(pool, "_processes", None) or {}).values())
+            pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                process.terminate()
+            raise
+        # worker states (solc servers, forge copies) end with the pool's processes
+        pool.shutdown(wait=True)
+        return results
 
 
 class RayExecutor:
@@ -123,12 +156,25 @@ class RayExecutor:
             except Exception as exc:  # connection refused, version skew: one line, exit 2
                 raise ToolchainError(f"cannot connect to Ray at {self.name}: {exc}") from None
 
-    def map(self, setup: Setup, payload: Any, task: Task, items: Sequence[Any]) -> list[Any]:
+    def map(
+        self, setup: Setup, payload: Any, task: Task, items: Sequence[Any], on_result: OnResult = None
+    ) -> list[Any]:
         token = _token()
         shared = self._ray.put(payload)
         remote = self._ray.remote(_call_lazily)
         refs = [remote.remote(token, setup, shared, task, item) for item in items]
-        return list(self._ray.get(refs))
+        try:
+            results = []
+            for ref in refs:
+                results.append(self._ray.get(ref))
+                if on_result:
+                    on_result(results[-1])
+        except BaseException:
+            for ref in refs:  # a finished task cannot be cancelled; the rest stop
+                with contextlib.suppress(Exception):
+                    self._ray.cancel(ref, force=True)
+            raise
+        return results
 
 
 def executor_for(spec: str | None, workers: int) -> Executor:

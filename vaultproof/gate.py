@@ -25,8 +25,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from vaultproof.errors import BaselineError
+from vaultproof.errors import BaselineError, VaultproofError
 from vaultproof.jsonio import read_json
+from vaultproof.output import write_file
 from vaultproof.report import view
 from vaultproof.results import GateOutcome, GateRegression, RunResult, Severity, Verdict
 
@@ -75,11 +76,9 @@ def write_baseline(result: RunResult, path: Path) -> None:
             f"refusing to rewrite {path} from a partial run: drop --only so that every property is decided"
         )
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", encoding="utf-8", newline="\n") as handle:
-            handle.write(dumps(baseline_document(result)))
-    except OSError as exc:
-        raise BaselineError(f"cannot write baseline {path}: {exc.strerror or exc}") from None
+        write_file(path, dumps(baseline_document(result)))
+    except VaultproofError as exc:
+        raise BaselineError(f"cannot write baseline {path}: {exc}") from None
 
 
 class Baseline:
@@ -99,8 +98,9 @@ class Baseline:
                 raise BaselineError(f"{path}: seed_findings.{key} must be true or false")
             self.seed_findings[key] = value
         accepted = _mapping(data, "accepted_findings", path)
-        if not all(isinstance(v, dict) for v in accepted.values()):
-            raise BaselineError(f"{path}: accepted_findings values must be objects")
+        for key, value in accepted.items():
+            if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+                raise BaselineError(f"{path}: accepted_findings.{key} must be an object of strings")
         self.accepted: dict[str, dict[str, Any]] = dict(accepted)
         self.sizes: dict[str, int] = {}
         for key, value in _mapping(data, "sizes", path).items():
@@ -137,7 +137,9 @@ def load_baseline(path: Path) -> Baseline:
         raise BaselineError(
             f"baseline {path}: schema is {data.get('schema')!r}, expected {BASELINE_SCHEMA!r}"
         )
-    if data.get("version") != BASELINE_VERSION:
+    version = data.get("version")
+    # ``type(...) is int``: JSON ``true`` is a bool, and ``True == 1`` in Python.
+    if type(version) is not int or version != BASELINE_VERSION:
         raise BaselineError(
             f"baseline {path}: version {data.get('version')!r} is not supported "
             f"(expected {BASELINE_VERSION}); "
@@ -146,6 +148,8 @@ def load_baseline(path: Path) -> Baseline:
     missing = [k for k in _REQUIRED if k not in data]
     if missing:
         raise BaselineError(f"baseline {path} is missing key(s): {', '.join(missing)}")
+    if "project" in data and not isinstance(data["project"], str):
+        raise BaselineError(f"baseline {path}: project must be a string")
     return Baseline(path, data)
 
 

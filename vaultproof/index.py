@@ -73,6 +73,12 @@ def _class_location(cls: type, root: Path) -> SourceLocation | None:
     return SourceLocation(relative(source, root), line, line) if source else None
 
 
+def detector_locations(config: Config) -> dict[str, SourceLocation | None]:
+    """Where each of the project's detector classes is declared (plain data: cached with the analysis,
+    so a warm run does not import the plugin, and Slither with it, just to point at these lines)."""
+    return {argument: _class_location(cls, config.root) for argument, cls in detector_classes(config).items()}
+
+
 def model_of(decl: PropertyDecl, detectors: Mapping[str, type], root: Path) -> SourceLocation | None:
     """The model builder of a Z3 property, or the detector class of a detector property."""
     checker = decl.checker

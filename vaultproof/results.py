@@ -9,6 +9,9 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+# EIP-170's deployed-code limit; vaultproof.config's ``[analyse] size_limit`` defaults to it.
+EIP170_BYTES = 24_576
+
 
 class Verdict(enum.Enum):
     """Outcome of one property or obligation. Only PROVED is a pass.
@@ -44,6 +47,15 @@ class Verdict(enum.Enum):
     def worst(cls, verdicts: Iterable[Verdict]) -> Verdict:
         """The worst of ``verdicts`` by declaration order; PROVED for none."""
         return max(verdicts, key=lambda v: v.rank, default=cls.PROVED)
+
+    def worse_than(self, before: Verdict) -> bool:
+        """Further from a pass than ``before``: the one rule by which a mutant is killed by a proof.
+
+        PROVED → anything else, and also MODEL-ONLY → VIOLATED (a code obligation that caught the
+        mutant although a target of its property is not yet executed on code). Nothing is worse than
+        ERROR: a property that errs on the unmutated code kills no mutant.
+        """
+        return self.rank > before.rank
 
 
 class Severity(enum.Enum):
@@ -84,7 +96,8 @@ class ExitCode(enum.IntEnum):
 
     CLEAN = 0
     REGRESSION = 1
-    BAD_INPUT = 2
+    BAD_INPUT = 2  # bad input or a tool failure: never a verdict about the code
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it)
 
 
 @dataclass(frozen=True, order=True)
@@ -148,13 +161,32 @@ class FunctionCoverage:
     executed_lines: tuple[int, ...]
 
 
+# Field metadata of a result field that stays in memory: ``results.json`` does not carry it.
+IN_MEMORY = {"encode": False}
+
+
+@dataclass(frozen=True)
+class Dependence:
+    """What one property's obligations were built from (``vaultproof.prover.dependence`` records it):
+    keys of the folded constants (``params``, "Contract.NAME"), of the lowered pure library functions
+    (``pure``, "Lib.fn" and "Lib.fn(types)"), of the lowered project's functions (``code``,
+    "Contract.fn(types)") and contracts (``contracts``). ``everything``: some read was not by key."""
+
+    params: frozenset[str] = frozenset()
+    pure: frozenset[str] = frozenset()
+    code: frozenset[str] = frozenset()
+    contracts: frozenset[str] = frozenset()
+    everything: bool = False
+
+
 @dataclass(frozen=True)
 class PropertyResult:
     """Aggregate verdict of a property over all its obligations.
 
     ``executed`` are the functions some obligation executed on code (SlithIR), ``executed_lines`` every
     source line those executions ran (targets and callees), ``coverage`` each target's statement lines
-    and which of them were executed (filled in by the prove stage, which knows the sources).
+    and which of them were executed (filled in by the prove stage, which knows the sources),
+    ``depends`` what its obligations read of the context (in memory only).
     """
 
     property_id: str
@@ -165,6 +197,9 @@ class PropertyResult:
     executed: tuple[FunctionRef, ...] = ()
     executed_lines: tuple[LineHits, ...] = ()
     coverage: tuple[FunctionCoverage, ...] = ()
+    # The dependence set of the run that produced this result (the mutation campaign reuses a verdict
+    # on a mutant that changes none of it); None when not recorded (e.g. read back from results.json).
+    depends: Dependence | None = field(default=None, compare=False, repr=False, metadata=IN_MEMORY)
 
     @property
     def proof_coverage(self) -> tuple[int, int]:
@@ -229,7 +264,7 @@ class BytecodeSize:
     contract: str
     source: str
     deployed_bytes: int
-    limit_bytes: int = 24_576
+    limit_bytes: int = EIP170_BYTES
 
     @property
     def headroom(self) -> int:
@@ -385,6 +420,9 @@ class MutantResult:
     diff: str = ""
     targeted_by: tuple[str, ...] = ()
     equivalent_to: str = ""
+    # The properties proved again on the mutant: every other one kept the unmutated run's verdict, its
+    # dependence set not containing what the mutant changed (``vaultproof.mutation.attribute._proof``).
+    reproved: tuple[str, ...] = ()
 
     @property
     def families(self) -> tuple[str, ...]:

@@ -37,7 +37,13 @@ from vaultproof.prover.extract import (
     extracted,
     safety_obligations,
 )
-from vaultproof.prover.obligation import ModelContext, Obligation, OptimizationGoal, Quantity
+from vaultproof.prover.obligation import (
+    ModelContext,
+    Obligation,
+    OptimizationGoal,
+    Quantity,
+    settled_at_build,
+)
 from vaultproof.prover.registry import (
     CodeTwin,
     DetectorChecker,
@@ -248,6 +254,7 @@ __all__ = [
     "no_underflow",
     "pow10",
     "safety_obligations",
+    "settled_at_build",
     "tied",
     "uint_max",
     "zmax",

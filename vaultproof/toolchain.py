@@ -53,6 +53,16 @@ class Toolchain:
             env["VAULTPROOF_SOLC_JS"] = str(self.solc_js)
         return env
 
+    def identity(self) -> bytes:
+        """What names the compiler without running it (node startup costs a warm run ~1 s): the shim's
+        bytes and the solc-js packages it may load (the target's version's, the bundled one). Part of
+        the compile cache key, with the compile settings (which pick the version)."""
+        parts = [self.solc_shim.read_bytes()]
+        for package in (self.solc_js, self.node_modules / "solc"):
+            manifest = package / "package.json" if package is not None else None
+            parts.append(manifest.read_bytes() if manifest is not None and manifest.is_file() else b"-")
+        return b"\0".join(parts)
+
     def solc_version(self) -> str:
         try:
             out = subprocess.run(

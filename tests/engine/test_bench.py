@@ -59,7 +59,7 @@ def test_bench_rejects_an_unknown_key_in_one_line(project: Path, capsys: pytest.
         toml.write('typo = "x"\n')
     assert bench.main([str(project), "--skip-halmos"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "[bench] unknown key 'typo'" in err[0]
+    assert len(err) == 1 and "unknown key 'typo' in [bench]" in err[0]
 
 
 def test_bench_source_names_no_protocol() -> None:

@@ -56,24 +56,19 @@ def test_malformed_mutants_file(tmp_path: Path, text: str, message: str) -> None
         load_mutants(path)
 
 
-def test_a_mutant_is_triaged_with_the_projects_triage_file(tmp_path: Path) -> None:
-    """Only the sources are copied into the mutant's directory; the triage file must still be found there
-    (it was not, and the ST mutants' static stage crashed on a missing triage.toml)."""
-    import shutil
-    from dataclasses import replace
+def test_a_handwritten_edit_is_placed_in_the_function_that_holds_it() -> None:
+    """A hand-written mutant runs on the generated mutants' incremental path: its edit becomes a byte
+    patch of the function it is in (that function's lowered code is what the proofs see changed)."""
+    from vaultproof.mutation import as_patch
+    from vaultproof.mutation.campaign import _reference
 
-    from vaultproof.mutation import _mutated_copy
-
-    project = tmp_path / "tiny"
-    shutil.copytree(TINY, project, symlinks=True)  # its node_modules is a link to the engine's
-    triage = project / "triage.toml"
-    triage.write_text("")
-    cfg = replace(config_module.load(project), triage_file="triage.toml")  # relative to the project root
-    mutant = load_mutants(project / "mutants.toml")[0]
-    workdir = tmp_path / "mutant"
-    workdir.mkdir()
-    mutated = _mutated_copy(cfg, mutant, workdir)
-    assert mutated.root == workdir
-    assert mutated.triage_file is not None
-    assert mutated.path(mutated.triage_file) == triage.resolve()
-    assert (workdir / mutant.file).read_text().count(mutant.replace) == 1
+    cfg = config_module.load(TINY)
+    slither, _, _ = _reference(cfg)
+    by_id = {m.id: m for m in load_mutants(TINY / "mutants.toml")}
+    original = (TINY / "contracts" / "Tiny.sol").read_bytes()
+    unseen = as_patch(cfg, slither, by_id["M-TINY-unseen"])
+    assert (unseen.contract, unseen.file) == ("Tiny", "contracts/Tiny.sol")
+    assert unseen.function == "add"  # not the function TINY-1 targets
+    assert unseen.apply(original) == original.replace(b"total += amount;", b"total += amount + 1;")
+    floor = as_patch(cfg, slither, by_id["M-TINY-stillborn"])
+    assert (floor.contract, floor.function) == ("TinyMath", "floor")

@@ -108,6 +108,7 @@ def test_killed_by_proof_names_the_property(campaign: Campaign) -> None:
     assert result.outcome is MutantOutcome.KILLED_PROOF
     assert result.killed_by == ("FEE-1 (VIOLATED)",)
     assert result.family == "FEE" and "FEE-1" in result.targeted_by
+    assert result.reproved == ("FEE-1",)  # its dependence set holds FeeMath.fee, which the mutant changed
 
 
 def test_killed_by_detector_names_the_detector(campaign: Campaign) -> None:
@@ -128,6 +129,9 @@ def test_a_survivor_is_reported_with_its_diff_and_targets(campaign: Campaign) ->
     assert result.outcome is MutantOutcome.SURVIVED and not result.killed and not result.killed_by
     assert result.diff == "emit Deposited(msg.sender, amount) → //emit Deposited(msg.sender, amount)"
     assert result.targeted_by == ("FEE-1",)  # FEE-1 targets Vault.deposit, and still misses it
+    # FEE-1's obligations read FeeMath.fee only (recorded in the unmutated run): a mutant of Vault.deposit
+    # changes Vault's lowered code, not that, so FEE-1 keeps its verdict without being proved again.
+    assert result.reproved == ()
 
 
 def test_equivalent_and_duplicate_mutants_are_recognised(campaign: Campaign) -> None:

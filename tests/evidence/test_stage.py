@@ -53,7 +53,7 @@ def test_a_result_without_a_recipe_is_no_bytecode_not_a_pass(tmp_path: Path) -> 
 def test_evidence_switches_are_booleans(tmp_path: Path) -> None:
     (tmp_path / "contracts").mkdir()
     (tmp_path / "vaultproof.toml").write_text('[project]\nname = "t"\n[evidence]\nreplay = "yes"\n')
-    with pytest.raises(ConfigError, match=r"\[evidence\] replay must be of type bool"):
+    with pytest.raises(ConfigError, match=r"\[evidence\] replay must be true or false"):
         config.load(tmp_path)
     (tmp_path / "vaultproof.toml").write_text('[project]\nname = "t"\n[evidence]\ninvariants = false\n')
     cfg = config.load(tmp_path)

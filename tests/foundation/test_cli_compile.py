@@ -49,9 +49,9 @@ def test_missing_project_and_missing_config(tmp_path: Path, capsys: pytest.Captu
         ("[project\nname=1", "malformed TOML"),
         ("[project]\nsources = 'contracts'", "must be a list of strings"),
         ("[project]\nsources = ['nowhere']", "does not exist"),
-        ("[prove]\ntimeout_ms = 'soon'", "must be of type int"),
+        ("[prove]\ntimeout_ms = 'soon'", "must be an integer"),
         ("[gate]\nfail_on = 'severe'", "unknown severity"),
-        ("[[analyse.upgrades]]\nprevious = 'A'", "need previous and current"),
+        ("[[analyse.upgrades]]\nprevious = 'A'", "need exactly previous and current"),
     ],
 )
 def test_malformed_config_is_one_line(

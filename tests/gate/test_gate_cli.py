@@ -45,6 +45,8 @@ def test_update_then_gate_then_regression(tmp_path: Path, capsys: pytest.Capture
     assert _run(tmp_path, baseline, "--gate") is ExitCode.REGRESSION
     out = capsys.readouterr().out
     assert "gate: FAIL, 1 regression(s)" in out
+    # --quiet keeps the gate's reasons: a failed build must say why
+    assert "gate: REGRESSION [property] TINY-2 was PROVED in the baseline" in out
     result = load_results(tmp_path / "reports" / "results.json")
     assert result.exit_code is ExitCode.REGRESSION
     assert result.gate is not None and [r.key for r in result.gate.regressions] == ["TINY-2"]
@@ -80,3 +82,26 @@ def test_malformed_baseline_exits_2(tmp_path: Path, capsys: pytest.CaptureFixtur
     err = capsys.readouterr().err
     assert err.startswith("vaultproof: error: baseline") and err.count("\n") == 1
     assert "Traceback" not in err
+
+
+def test_update_baseline_warns_when_it_accepts_unproved_verdicts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vaultproof.results import ObligationResult, Verdict
+
+    def undecided(obligation: object, settings: object) -> ObligationResult:
+        return ObligationResult(name="o", verdict=Verdict.UNKNOWN, seconds=0.0, reason="timeout")
+
+    monkeypatch.setattr("vaultproof.prover.runner.discharge", undecided)
+    baseline = tmp_path / "baseline.json"
+    assert _run(tmp_path, baseline, "--update-baseline", "--no-cache", "--jobs", "1") is ExitCode.CLEAN
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["vaultproof: warning: the baseline now accepts 1 unproved: TINY-1 UNKNOWN"]
+    assert json.loads(baseline.read_text(encoding="utf-8"))["properties"] == {"TINY-1": "UNKNOWN"}
+
+
+def test_prove_quiet_prints_its_summary_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _main(["prove", str(TINY), "--quiet", "--jobs", "1"]).exit_code is ExitCode.CLEAN
+    assert capsys.readouterr().out.strip().splitlines() == [
+        "vaultproof: 1 properties (1 proved), 0/0 seed findings confirmed, 0 metrics."
+    ]

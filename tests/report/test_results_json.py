@@ -50,14 +50,17 @@ def test_schema_rejects_a_document_with_a_wrong_verdict(tmp_path: Path) -> None:
 
 
 def test_schema_covers_every_result_field() -> None:
-    """A field added to results.py without a schema (and version) update fails here."""
+    """A field added to results.py without a schema (and version) update fails here. A field kept in
+    memory only (``results.IN_MEMORY``: the codec does not write it) must not be in the schema."""
     defs = _schema()["$defs"]
     for name, cls in vars(results_module).items():
         if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)) or name not in defs:
             continue
-        expected = {f.name for f in dataclasses.fields(cls)} - {"seconds"}
+        written = {f.name for f in dataclasses.fields(cls) if f.metadata.get("encode", True)}
+        expected = written - {"seconds"}
         assert set(defs[name]["properties"]) == expected, name
     assert {"RunResult", "StaticFinding", "Counterexample", "GateOutcome"} <= set(defs)
+    assert "depends" not in defs["PropertyResult"]["properties"]  # in memory only
 
 
 def test_round_trip_is_lossless_including_timings(tmp_path: Path) -> None:
@@ -170,3 +173,14 @@ def test_report_command_on_bad_results_exits_2(
     err = capsys.readouterr().err
     assert err.startswith("vaultproof: error: ") and err.count("\n") == 1
     assert "Traceback" not in err
+
+
+def test_report_rejects_fields_the_schema_forbids(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A field results.schema.json does not allow (a typo, a hand edit) fails in one line, exit 2."""
+    write_reports(sample_result(), tmp_path)
+    original = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    _write(tmp_path, json.dumps({**original, "comment": "edited by hand"}))
+    assert _main(["report", str(TINY), "--out", str(tmp_path)]).exit_code is ExitCode.BAD_INPUT
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "does not match results.schema.json at (top level)" in err[0], err
+    assert "'comment' was unexpected" in err[0]

@@ -128,3 +128,13 @@ def test_unproved_property_points_at_the_target_function_lines() -> None:
     # without located targets the result still names the file, with no invented line
     (plain,) = [r for r in _sarif(sample)["runs"][0]["results"] if r["ruleId"] == "CONV-1"]
     assert "region" not in plain["locations"][0]["physicalLocation"]
+
+
+def test_every_rule_has_help_and_the_tool_an_information_uri() -> None:
+    """GitHub code scanning rejects rules without help (GH2012) and shows the tool's informationUri."""
+    driver = _sarif(sample_result())["runs"][0]["tool"]["driver"]
+    assert driver["informationUri"].startswith("https://")
+    for rule in driver["rules"]:
+        assert rule["help"]["text"].strip(), rule["id"]
+    static = next(r for r in driver["rules"] if r["id"] == "reentrancy-benign")
+    assert "triage" in static["help"]["text"] and "`reentrancy-benign`" in static["help"]["markdown"]

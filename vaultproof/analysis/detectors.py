@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import logging
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from vaultproof.config import Config
-from vaultproof.errors import ConfigError
+from vaultproof.errors import ConfigError, RegistryError
 
 # Detectors log their results at info (dropped) and their troubles at warning or above, which propagate
 # to the capture that writes reports/slither.log.
@@ -52,14 +50,24 @@ def builtin_detectors(exclude: tuple[str, ...]) -> list[Any]:
 
 
 def plugin_detectors(config: Config) -> list[Any]:
-    """The project's detectors, each bound to its ``[analyse.detectors.<argument>]`` table."""
-    root = str(config.root)
-    if root not in sys.path:
-        sys.path.insert(0, root)
+    """The project's detectors, each bound to its ``[analyse.detectors.<argument>]`` table.
+
+    None unless ``[analyse] plugin`` declares the module: nothing of an analysed project is imported
+    that its vaultproof.toml does not name."""
+    from vaultproof.prover.runner import import_declared
+
+    if not config.detectors_module:
+        if config.detector_settings:
+            first = sorted(config.detector_settings)[0]
+            raise ConfigError(
+                f"vaultproof.toml: [analyse.detectors.{first}] configures a detector but no [analyse] plugin "
+                "is declared"
+            )
+        return []
     try:
-        module = importlib.import_module(config.detectors_module)
-    except ModuleNotFoundError as exc:
-        raise ConfigError(f"[analyse] plugin {config.detectors_module!r} cannot be imported: {exc}") from None
+        module = import_declared(config.detectors_module, config.root, "[analyse] plugin")
+    except RegistryError as exc:
+        raise ConfigError(str(exc)) from None
     context: Mapping[str, Any] = {
         "size_limit": config.size_limit,
         "upgrades": [(u.previous, u.current) for u in config.upgrades],

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from pathlib import Path
 
+from vaultproof.cache import Cache, digest, engine_digest, python_sources, solidity_sources
 from vaultproof.config import Config
 from vaultproof.console import Console
 from vaultproof.evidence import invariants, repro
@@ -36,17 +38,56 @@ def replay_requests(proof: ProveOutcome) -> list[repro.ReplayRequest]:
 
 
 def run_evidence(
-    config: Config, console: Console, proof: ProveOutcome
+    config: Config, console: Console, proof: ProveOutcome, cache: Cache | None = None
 ) -> tuple[tuple[BytecodeEvidence, ...], tuple[str, ...]]:
-    """(evidence, notes). Nothing runs when every switch is off; no forge is a note, not an error."""
+    """(evidence, notes). Nothing runs when every switch is off; no forge is a note, not an error.
+
+    With a ``cache``, unchanged inputs (see :func:`evidence_key`) reuse the last run's evidence: forge's
+    runs are pinned by foundry.toml's seed, so the same inputs give the same evidence."""
     if not (config.evidence_replay or config.evidence_invariants or config.evidence_broken):
+        return (), ()
+    if not config.properties_module:  # no declared properties package: no evidence to gather
         return (), ()
     binary = forge_binary(config.root)
     if binary is None:
         note = "bytecode evidence skipped: no forge binary under node_modules/@foundry-rs/forge-<platform>"
         console.step(f"evidence: {note}")
         return (), (note,)
-    decl = load_evidence(config.properties_module)
+    key = evidence_key(config, proof, binary) if cache is not None else ""
+    if cache is not None:
+        hit = cache.get("evidence", key)
+        if isinstance(hit, tuple) and all(isinstance(e, BytecodeEvidence) for e in hit):
+            console.step("evidence: unchanged sources, forge, suites and counterexamples (cached)")
+            return hit, ()
+    evidence = _gather(config, console, proof, binary, config.properties_module)
+    if cache is not None and all(e.status is not EvidenceStatus.ERROR for e in evidence):
+        cache.put("evidence", key, evidence)
+    return evidence, ()
+
+
+def evidence_key(config: Config, proof: ProveOutcome, binary: Path) -> str:
+    """Everything the evidence depends on (:mod:`vaultproof.cache`, ``evidence``)."""
+    stat = binary.stat()
+    manifest = binary.parent.parent / "package.json"
+    root = config.root
+    return digest(
+        "evidence",
+        engine_digest(),
+        (str(binary.resolve()), stat.st_size, stat.st_mtime_ns),
+        manifest.read_bytes() if manifest.is_file() else b"-",
+        (config.evidence_replay, config.evidence_invariants, config.evidence_broken),
+        config.properties_module,
+        solidity_sources(root),
+        python_sources(root),
+        replay_requests(proof) if config.evidence_replay else (),
+        tuple((entry.id, entry.broken_description) for entry in proof.catalogue),
+    )
+
+
+def _gather(
+    config: Config, console: Console, proof: ProveOutcome, binary: Path, module: str
+) -> tuple[BytecodeEvidence, ...]:
+    decl = load_evidence(module)
     forge = Forge(binary, config.root)
     # Invariant suites first: their failing sequences are replayed together with the counterexamples, in
     # one forge run over build/repro/ (one compilation).
@@ -85,7 +126,7 @@ def run_evidence(
     evidence = list(replays)
     evidence += [by_subject.get((r.evidence.subject, r.evidence.test_name), r.evidence) for r in runs]
     evidence += model_only_twins(proof, decl)
-    return tuple(evidence), ()
+    return tuple(evidence)
 
 
 def model_only_twins(proof: ProveOutcome, decl: EvidenceDecl) -> list[BytecodeEvidence]:

@@ -1,7 +1,7 @@
 """Mutation testing: the hand-written campaign (``handwritten``) and the generated one (``campaign``).
 
-``handwritten`` keeps the protocol's named mutants (``[prove] mutants = ...``) exactly as before;
-the generated campaign lives in its own modules, one job each:
+``handwritten`` keeps the protocol's named mutants (``[prove] mutants = ...``), run on the generated
+campaign's incremental path; the generated campaign lives in its own modules, one job each:
 
 - ``generate``: mutants over every function of the project's sources (Slither's mutators as a library
   plus the Gambit operators they lack), each with a stable id;
@@ -13,13 +13,6 @@ the generated campaign lives in its own modules, one job each:
 Proof jobs and mutant runs share one executor interface: :mod:`vaultproof.executor`.
 """
 
-from vaultproof.mutation.handwritten import (
-    Mutant,
-    Reference,
-    _mutated_copy,
-    load_mutants,
-    run_mutant,
-    run_mutants,
-)
+from vaultproof.mutation.handwritten import Mutant, Reference, as_patch, load_mutants, run_mutants
 
-__all__ = ["Mutant", "Reference", "_mutated_copy", "load_mutants", "run_mutant", "run_mutants"]
+__all__ = ["Mutant", "Reference", "as_patch", "load_mutants", "run_mutants"]

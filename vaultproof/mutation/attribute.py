@@ -23,8 +23,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import resource
 import shutil
 import subprocess
+import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -36,7 +38,9 @@ from vaultproof.mutation.plan import Plan, function_key
 from vaultproof.mutation.solc import SolcServer, creation_bytecode, errors, solc_package, standard_input
 from vaultproof.results import MutantOutcome, Severity, Verdict
 
-FORGE_ENV = {"FOUNDRY_OPTIMIZER": "false", "FOUNDRY_OFFLINE": "true"}
+# No optimizer (a mutant is measured by behaviour, not gas), offline, and no forge-lint pass on every
+# build (its warnings are no test's verdict).
+FORGE_ENV = {"FOUNDRY_OPTIMIZER": "false", "FOUNDRY_OFFLINE": "true", "FOUNDRY_LINT_LINT_ON_BUILD": "false"}
 FORGE_TIMEOUT_S = 900  # a mutant that makes a suite hang is caught by the suite, not waited for forever
 
 
@@ -49,6 +53,13 @@ class MutantRun:
     killed_by: tuple[str, ...] = ()  # property ids, detectors, forge tests, or the compiler's error
     witness: str = ""  # "file:Contract" whose bytecode was compared; "" when no deployed code holds it
     digest: str = ""  # sha256 of its creation bytecode (no optimizer, no metadata)
+    # The properties proved again on the mutant; every other one kept the unmutated run's verdict
+    # (its dependence set does not contain what the mutant changed: ``_proof``).
+    reproved: tuple[str, ...] = ()
+    # Wall seconds per stage of this run ("compile", "analyse", "prove", "detect", "forge"): for
+    # ``make bench``, never in a report.
+    seconds: tuple[tuple[str, float], ...] = field(default=(), compare=False)
+    cpu: tuple[tuple[str, float], ...] = field(default=(), compare=False)  # CPU seconds, same stages
 
 
 @dataclass
@@ -74,19 +85,16 @@ class Worker:
 
 def setup_worker(plan: Plan) -> Worker:
     from vaultproof.analysis.detectors import builtin_detectors, plugin_detectors
-    from vaultproof.prover.runner import load_registry
+    from vaultproof.prover.runner import declared_registry
 
     config = plan.config
     package, _ = solc_package(config)
-    registry = load_registry(config.properties_module, config.root)
-    detectors: list[Any] = []
-    builtin: set[Any] = set()
-    if "detector" in plan.stages:
-        # A built-in finding below the gate's threshold would not fail a build: it does not kill.
-        builtins = [c for c in builtin_detectors(config.builtin_exclude) if _gating(c, config.fail_on)]
-        detectors = [*builtins, *plugin_detectors(config)]
-        builtin = set(builtins)
-    return Worker(plan, SolcServer(package, config.root), registry, detectors, builtin)
+    registry = declared_registry(config)
+    # A built-in finding below the gate's threshold would not fail a build: it does not kill. Loaded
+    # whatever the stages: a hand-written mutant of a static family runs them too.
+    builtins = [c for c in builtin_detectors(config.builtin_exclude) if _gating(c, config.fail_on)]
+    detectors = [*builtins, *plugin_detectors(config)]
+    return Worker(plan, SolcServer(package, config.root), registry, detectors, set(builtins))
 
 
 def _gating(detector: Any, fail_on: Severity) -> bool:
@@ -117,31 +125,79 @@ def _digest(code: str) -> str:
     return hashlib.sha256(code.encode("ascii")).hexdigest()
 
 
+class _Clock:
+    """Wall and CPU seconds per stage, summed (a stage can run twice: the reference closure, then the
+    mutant). CPU is this worker's, its finished children's (forge and the solc-js it starts) and its
+    solc-js server's: on a shared machine wall time measures the load, CPU time the work."""
+
+    def __init__(self, worker: Worker) -> None:
+        self.seconds: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
+        self._server = worker.solc.pid
+        self._mark = time.perf_counter()
+        self._cpu_mark = self._cpu_now()
+
+    def _cpu_now(self) -> float:
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return time.process_time() + children.ru_utime + children.ru_stime + _process_cpu(self._server)
+
+    def lap(self, stage: str) -> None:
+        now, cpu = time.perf_counter(), self._cpu_now()
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + now - self._mark
+        self.cpu[stage] = self.cpu.get(stage, 0.0) + cpu - self._cpu_mark
+        self._mark, self._cpu_mark = now, cpu
+
+    def done(self, run: MutantRun) -> MutantRun:
+        return replace(run, seconds=tuple(sorted(self.seconds.items())), cpu=tuple(sorted(self.cpu.items())))
+
+
+def _process_cpu(pid: int | None) -> float:
+    """User + system seconds of a live process (Linux ``/proc``; 0 elsewhere or once it is gone)."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def analysed_files(plan: Plan, mutant: GeneratedMutant) -> tuple[str, ...]:
+    """The sources whose AST a mutant's Slither reads: the closure of the mutated file and of every
+    source the proofs need re-lowered (``Plan.reach``)."""
+    reach = plan.reach.get(function_key(mutant.contract, mutant.function))
+    return plan.closure(reach.files if reach is not None else (mutant.file,))
+
+
 def run_task(worker: Worker, mutant: GeneratedMutant) -> MutantRun:
-    """One compile of the mutated closure (the AST of the mutated file's closure for Slither, creation
-    bytecode of the witness contract for equivalence), then the stages unless it is equivalent."""
+    """One compile of the mutated closure (the AST of what Slither analyses, creation bytecode of the
+    witness contract for equivalence), then the stages unless it is equivalent."""
+    clock = _Clock(worker)
     witness = worker.plan.witnesses.get(function_key(mutant.contract, mutant.function))
-    files = (mutant.file, witness[0]) if witness else (mutant.file,)
+    analysed = analysed_files(worker.plan, mutant)
+    files = (*analysed, witness[0]) if witness else analysed
     selection = {witness[0]: [witness[1]]} if witness else {}
-    analysed = worker.plan.closure((mutant.file,))
     sources = _sources(worker, files, mutant)
     output = _compile(worker, sources, analysed, selection)
     problems = errors(output)
     if problems:
-        return MutantRun(
-            mutant.id, MutantOutcome.COMPILE_ERROR, (_first_line(problems[0], worker.plan.config.root),)
-        )
+        clock.lap("compile")
+        line = _first_line(problems[0], worker.plan.config.root)
+        return clock.done(MutantRun(mutant.id, MutantOutcome.COMPILE_ERROR, (line,)))
     if witness is None:
-        return MutantRun(mutant.id, MutantOutcome.EQUIVALENT)
+        clock.lap("compile")
+        return clock.done(MutantRun(mutant.id, MutantOutcome.EQUIVALENT))
     label = f"{witness[0]}:{witness[1]}"
     if label not in worker.original_digest:
-        reference = _compile(worker, _sources(worker, files, None), (), selection)
+        reference = _compile(worker, _sources(worker, (witness[0],), None), (), selection)
         worker.original_digest[label] = _digest(creation_bytecode(reference, *witness))
     digest = _digest(creation_bytecode(output, *witness))
+    clock.lap("compile")
     if digest == worker.original_digest[label]:
-        return MutantRun(mutant.id, MutantOutcome.EQUIVALENT, (), label, digest)
-    outcome, killers = _attribute(worker, mutant, output, {f: sources[f] for f in analysed})
-    return MutantRun(mutant.id, outcome, killers, label, digest)
+        return clock.done(MutantRun(mutant.id, MutantOutcome.EQUIVALENT, (), label, digest))
+    texts = {f: sources[f] for f in analysed}
+    outcome, killers, reproved = _attribute(worker, mutant, output, texts, clock)
+    return clock.done(MutantRun(mutant.id, outcome, killers, label, digest, reproved))
 
 
 def _first_line(message: str, root: Path) -> str:
@@ -153,24 +209,31 @@ def _first_line(message: str, root: Path) -> str:
 
 
 def _attribute(
-    worker: Worker, mutant: GeneratedMutant, output: Any, texts: dict[str, str]
-) -> tuple[MutantOutcome, tuple[str, ...]]:
+    worker: Worker, mutant: GeneratedMutant, output: Any, texts: dict[str, str], clock: _Clock
+) -> tuple[MutantOutcome, tuple[str, ...], tuple[str, ...]]:
     from vaultproof.mutation.slither_unit import slither_of
 
     slither = None
+    reproved: tuple[str, ...] = ()
     for stage in worker.plan.stages:
         killers: tuple[str, ...] = ()
         if stage in ("proof", "detector") and slither is None:
             _, slither = slither_of(_with_ast(output), worker.solc.version, worker.plan.config.root, texts)
+            clock.lap("analyse")
         if stage == "proof":
-            killers, outcome = _proof(worker, mutant, slither), MutantOutcome.KILLED_PROOF
+            killers, reproved = _proof(worker, mutant, slither)
+            outcome = MutantOutcome.KILLED_PROOF
+            clock.lap("prove")
         elif stage == "detector":
-            killers, outcome = _detectors(worker, mutant, slither), MutantOutcome.KILLED_DETECTOR
+            killers = _detectors(worker, slither, tuple(sorted(texts)))
+            outcome = MutantOutcome.KILLED_DETECTOR
+            clock.lap("detect")
         else:
             killers, outcome = _forge(worker, mutant), MutantOutcome.KILLED_FORGE
+            clock.lap("forge")
         if killers:
-            return outcome, killers
-    return MutantOutcome.SURVIVED, ()
+            return outcome, killers, reproved
+    return MutantOutcome.SURVIVED, (), reproved
 
 
 def _with_ast(output: Any) -> dict[str, Any]:
@@ -178,10 +241,10 @@ def _with_ast(output: Any) -> dict[str, Any]:
     return {"sources": {k: v for k, v in output.get("sources", {}).items() if v.get("ast")}}
 
 
-def _reference_slither(worker: Worker, file: str) -> Any:
+def _reference_slither(worker: Worker, files: tuple[str, ...]) -> Any:
     from vaultproof.mutation.slither_unit import slither_of
 
-    sources = _sources(worker, (file,), None)
+    sources = _sources(worker, files, None)
     output = _compile(worker, sources, tuple(sources), {})
     _, slither = slither_of(output, worker.solc.version, worker.plan.config.root, sources)
     return slither
@@ -190,34 +253,43 @@ def _reference_slither(worker: Worker, file: str) -> Any:
 # ------------------------------------------------------------------------------------------- proof
 
 
-def _proof(worker: Worker, mutant: GeneratedMutant, slither: Any) -> tuple[str, ...]:
-    from vaultproof.prover.extract import functions_from_contracts
-    from vaultproof.prover.params import params_from_contracts
+def _proof(
+    worker: Worker, mutant: GeneratedMutant, slither: Any, only: tuple[str, ...] | None = None
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(the properties whose verdict got worse on the mutant, the properties proved again on it).
+
+    The mutant's context is the unmutated one with what the mutant can change rebuilt from its Slither
+    (:func:`mutant_context`). Only the properties whose dependence set — what their obligations read of
+    the unmutated context, recorded by the prover: lowered functions and contracts executed or looked
+    up, pure library functions their model ties extract, constants read — contains an entry that
+    differs on the mutant are proved again; the others keep the unmutated run's verdict.
+
+    Why that is sound: a property's obligations are a function of its model code and of the context
+    entries it reads. If none of those differs between the unmutated and the mutated context, the model
+    builds the same terms on the mutant, the solver gets the same queries under the same settings, and
+    the verdict is the unmutated one. Whatever is not recorded precisely — a model walking a whole map or
+    the lowered project's tuples, a property without a recorded dependence — counts as depending on
+    everything and is proved again. ``only`` restricts the candidates (a hand-written mutant measures
+    its own family).
+    """
+    from vaultproof.prover.dependence import affected, change_between
     from vaultproof.prover.runner import Job, JobKind, run_job
     from vaultproof.prover.solver import SolverSettings
 
     plan = worker.plan
-    wanted = [
+    candidates = [
         p
-        for p in plan.targeted.get(function_key(mutant.contract, mutant.function), ())
+        for p in sorted(plan.model_properties if only is None else only)
         if p in plan.model_properties and p in plan.verdicts and plan.verdicts[p] is not Verdict.ERROR
     ]
-    if not wanted:
-        return ()
-    mine = [c for c in slither.contracts if c.source_mapping.filename.relative == mutant.file]
+    if not candidates:
+        return (), ()
     try:
-        functions = functions_from_contracts(mine)
-        params = params_from_contracts(mine).values
+        ctx = mutant_context(plan, mutant.contract, mutant.function, mutant.file, slither)
     except Exception as exc:  # e.g. two values for one constant: the proofs would fail to start
-        return tuple(f"{p} (extraction: {type(exc).__name__})" for p in wanted)
-    ctx = replace(
-        plan.ctx,
-        params={**plan.ctx.params, **params},
-        functions={**plan.ctx.functions, **functions},
-        code=_merged_code(plan.ctx.code, mine),
-    )
-    if ctx == plan.ctx:
-        return ()  # the mutant changes nothing the proofs read: they cannot change verdict
+        return tuple(f"{p} (extraction: {type(exc).__name__})" for p in candidates), tuple(candidates)
+    change = change_between(plan.ctx, ctx)
+    wanted = [p for p in candidates if affected(plan.depends.get(p), change)]
     settings = SolverSettings(timeout_ms=plan.config.timeout_ms, rlimit=plan.config.rlimit)
     killed = []
     for pid in wanted:
@@ -226,28 +298,82 @@ def _proof(worker: Worker, mutant: GeneratedMutant, slither: Any) -> tuple[str, 
         except Exception as exc:  # a model that cannot even be built on the mutant: not PROVED
             killed.append(f"{pid} (ERROR: {type(exc).__name__})")
             continue
-        if worse(result.verdict, plan.verdicts[pid]):
+        if result.verdict.worse_than(plan.verdicts[pid]):
             killed.append(f"{pid} ({result.verdict.value})")
-    return tuple(killed)
+    return tuple(killed), tuple(wanted)
 
 
-def worse(now: Verdict, before: Verdict) -> bool:
-    """A mutant is killed by a proof whose verdict got worse than the unmutated run's: PROVED →
-    anything, and also MODEL-ONLY → VIOLATED (a code obligation that caught the mutant although a
-    target of its property is not yet executed on code)."""
-    return now.rank > before.rank
+def mutant_context(plan: Plan, contract: str, function: str, file: str, slither: Any) -> Any:
+    """The unmutated context with what a mutant of ``contract.function`` can change (``Plan.reach``)
+    rebuilt from the mutant's Slither: the lowered code of the contracts holding a copy of the function,
+    the pure functions of the libraries inlining it, and the constants for a state-variable mutant."""
+    from vaultproof.prover.extract import functions_from_contracts
+    from vaultproof.prover.params import params_from_contracts
+
+    reach = plan.reach.get(function_key(contract, function))
+    own = [c for c in slither.contracts if "node_modules/" not in c.source_mapping.filename.relative]
+    if reach is None:  # not planned: everything of the mutated file, constants included
+        code = [c for c in own if c.source_mapping.filename.relative == file]
+        libraries, params = code, True
+    else:
+        code = [c for c in own if c.name in reach.code]
+        libraries, params = [c for c in own if c.name in reach.pure], reach.params
+    functions = {**plan.ctx.functions, **functions_from_contracts(libraries)}
+    constants = {**plan.ctx.params, **params_from_contracts(own).values} if params else plan.ctx.params
+    # A function mutant changes that function's copies only; a state-variable one (constants, layout,
+    # initializers), or an unplanned edit, can change anything its contracts declare.
+    only = (contract, function) if reach is not None and not reach.params else None
+    lowered = _merged_code(plan.ctx.code, code, only)
+    return replace(plan.ctx, params=constants, functions=functions, code=lowered)
 
 
-def _merged_code(code: Any, contracts: Any) -> Any:
-    """The reference's lowered code with the mutated file's contracts lowered again over it."""
+class _OnlyFunction:
+    """A Slither contract seen through one of its functions (and modifiers) by name and declarer: what
+    :func:`lower_contracts` lowers of it is that function's copy in the contract (and its callees)."""
+
+    def __init__(self, contract: Any, declarer: str, name: str) -> None:
+        self._contract = contract
+        self._declarer = declarer
+        self._name = name
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(self._contract, attribute)
+
+    def _mine(self, functions: Any) -> list[Any]:
+        return [
+            f
+            for f in functions
+            if f.name == self._name and getattr(f.contract_declarer, "name", None) == self._declarer
+        ]
+
+    @property
+    def functions(self) -> list[Any]:
+        return self._mine(self._contract.functions)
+
+    @property
+    def modifiers(self) -> list[Any]:
+        return self._mine(self._contract.modifiers)
+
+
+def _merged_code(code: Any, contracts: Any, only: tuple[str, str] | None = None) -> Any:
+    """The reference's lowered code with ``contracts`` (Slither, of the mutant) lowered again over it:
+    every function of them, or with ``only`` = (declarer, name) that function's copies alone (the
+    contracts' state and dispatch are then the reference's: a function mutant does not change them)."""
     if code is None:
         return None
     from vaultproof.prover.code.lower_program import lower_contracts
     from vaultproof.prover.code.program import CodeProject
 
-    fresh = lower_contracts(contracts)
+    if not contracts:
+        return code
+    if only is None:
+        fresh = lower_contracts(contracts)
+        merged_contracts = {**dict(code.contracts), **dict(fresh.contracts)}
+    else:
+        fresh = lower_contracts([_OnlyFunction(c, *only) for c in contracts])
+        merged_contracts = dict(code.contracts)
     return CodeProject(
-        contracts=tuple(sorted({**dict(code.contracts), **dict(fresh.contracts)}.items())),
+        contracts=tuple(sorted(merged_contracts.items())),
         functions=tuple(sorted({**dict(code.functions), **dict(fresh.functions)}.items())),
     )
 
@@ -271,14 +397,15 @@ def _finding_keys(worker: Worker, slither: Any) -> Counter[tuple[str, str, str]]
     return counts
 
 
-def _detectors(worker: Worker, mutant: GeneratedMutant, slither: Any) -> tuple[str, ...]:
+def _detectors(worker: Worker, slither: Any, analysed: tuple[str, ...]) -> tuple[str, ...]:
+    """New (detector, contract, function) results over the analysed closure, against the same closure
+    unmutated (a detector that needs a contract outside the closure sees neither)."""
     if not worker.detectors:
         return ()
-    if mutant.file not in worker.reference_findings:
-        worker.reference_findings[mutant.file] = _finding_keys(
-            worker, _reference_slither(worker, mutant.file)
-        )
-    before = worker.reference_findings[mutant.file]
+    key = "\\x1f".join(analysed)
+    if key not in worker.reference_findings:
+        worker.reference_findings[key] = _finding_keys(worker, _reference_slither(worker, analysed))
+    before = worker.reference_findings[key]
     after = _finding_keys(worker, slither)
     new = sorted(
         f"{detector} ({contract}.{function})" if function else f"{detector} ({contract})"

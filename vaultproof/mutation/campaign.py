@@ -23,10 +23,19 @@ from vaultproof.errors import CompileError, ConfigError, ToolchainError
 from vaultproof.executor import Executor, SerialExecutor
 from vaultproof.mutation import attribute
 from vaultproof.mutation.equivalence import classify
-from vaultproof.mutation.generate import GeneratedMutant, Generation, generate, mutable_contracts, sample
-from vaultproof.mutation.plan import ForgePlan, Plan, function_key, import_graph, targeted, witnesses
+from vaultproof.mutation.generate import GeneratedMutant, generate, mutable_contracts, sample
+from vaultproof.mutation.plan import (
+    ForgePlan,
+    Plan,
+    function_key,
+    import_graph,
+    reaches,
+    targeted,
+    witnesses,
+)
 from vaultproof.mutation.solc import SolcServer, errors, solc_package, standard_input
-from vaultproof.results import UNCHECKED, MutantResult, Verdict
+from vaultproof.prover.obligation import ModelContext
+from vaultproof.results import UNCHECKED, MutantResult, PropertyResult, Verdict
 
 STAGES = ("proof", "detector", "forge")
 _SKIP_COPY = {".git", ".venv", ".venv-halmos", "node_modules", "build", "reports", "cache", "out"}
@@ -50,15 +59,19 @@ class Campaign:
     seconds: Mapping[str, float] = field(default_factory=dict, compare=False)
 
 
-def _reference(config: Config) -> tuple[Any, str, dict[str, str]]:
-    from vaultproof.mutation.slither_unit import slither_of
-
-    package, _ = solc_package(config)
+def _project_sources(config: Config) -> dict[str, str]:
     files = []
     for entry in config.sources:
         path = config.root / entry
         files += sorted(path.rglob("*.sol")) if path.is_dir() else [path]
-    sources = {p.relative_to(config.root).as_posix(): p.read_text(encoding="utf-8") for p in files}
+    return {p.relative_to(config.root).as_posix(): p.read_text(encoding="utf-8") for p in files}
+
+
+def _reference(config: Config) -> tuple[Any, str, dict[str, str]]:
+    from vaultproof.mutation.slither_unit import slither_of
+
+    package, _ = solc_package(config)
+    sources = _project_sources(config)
     with SolcServer(package, config.root) as solc:
         output = solc.compile(standard_input(sources, config.remappings, config.compile.evm_version.value))
         problems = errors(output)
@@ -121,38 +134,60 @@ def _forge_plan(config: Config, graph_files: Sequence[str], console: Console) ->
             "fix the build or leave the forge stage out ([mutate] stages)"
         )
     passing = frozenset(t for t, ok in statuses.items() if ok)
+    # A test file none of whose tests passes unmutated (a broken-twin suite) cannot kill: not run.
+    suites = {
+        f: tuple(t for t in chosen if any(p.startswith(f"{t}:") for p in passing))
+        for f, chosen in suites.items()
+    }
     return ForgePlan(str(forge), str(template), suites, passing, tuple(sorted(env.items())))
 
 
 def build_plan(
     config: Config,
-    options: CampaignOptions,
+    stages: Sequence[str],
     console: Console,
     verdicts: Mapping[str, Verdict] | None = None,
-) -> tuple[Plan, Generation, Any]:
-    from vaultproof.prover.extract import functions_from_contracts
-    from vaultproof.prover.obligation import ModelContext
-    from vaultproof.prover.params import params_from_contracts
-    from vaultproof.prover.runner import load_registry
+    reference: Sequence[PropertyResult] = (),
+    executor: Executor | None = None,
+    slither: Any = None,
+    exclude: Sequence[str] = (),
+    ctx: ModelContext | None = None,
+) -> tuple[Plan, Any]:
+    """What every mutant is measured against, and the Slither of the unmutated project.
 
-    slither, version, sources = _reference(config)
-    registry = load_registry(config.properties_module, config.root)
-    kwargs = {"operators": options.operators} if options.operators else {}
-    generation = generate(slither, config.root, config.sources, options.exclude, **kwargs)
-    contracts = mutable_contracts(slither, config.sources, options.exclude)
+    ``reference`` are the unmutated run's property results (their verdicts and dependence sets); without
+    them (or ``verdicts``) the model properties are proved here, on ``executor``. ``slither``: the
+    unmutated project's, when the caller has one (the pipeline's compile); else it is built here from
+    one AST-only compile. ``exclude``: sources whose functions are not mutated. ``ctx``: the context the
+    unmutated proofs ran on, when the caller has it (built from ``slither`` here otherwise).
+    """
+    from vaultproof.prover.extract import functions_from_contracts
+    from vaultproof.prover.params import params_from_contracts
+    from vaultproof.prover.runner import declared_registry
+
+    if slither is None:
+        slither, version, sources = _reference(config)
+    else:
+        version, sources = "", _project_sources(config)
+    registry = declared_registry(config)
+    contracts = mutable_contracts(slither, config.sources, exclude)
     graph = import_graph(config.root, sources, config.remappings)
     from vaultproof.prover.code import lower_project
 
-    ctx = ModelContext(
-        params=params_from_contracts(slither.contracts).values,
-        functions=functions_from_contracts(slither.contracts),
-        code=lower_project(slither),
-        deployment=dict(registry.deployment),
-    )
+    if ctx is None:
+        ctx = ModelContext(
+            params=params_from_contracts(slither.contracts).values,
+            functions=functions_from_contracts(slither.contracts),
+            code=lower_project(slither),
+            deployment=dict(registry.deployment),
+        )
     model = frozenset(p.id for p in registry.model_properties())
+    results = {r.property_id: r for r in reference}
+    if verdicts is None and not results:
+        results = _reference_results(config, ctx, model, executor)
     if verdicts is None:
-        verdicts = _reference_verdicts(config, registry, ctx, model)
-    forge = _forge_plan(config, sorted(sources), console) if "forge" in options.stages else None
+        verdicts = {pid: r.verdict for pid, r in results.items()}
+    forge = _forge_plan(config, sorted(sources), console) if "forge" in stages else None
     plan = Plan(
         config=config,
         imports=graph,
@@ -161,19 +196,29 @@ def build_plan(
         model_properties=model,
         verdicts=dict(verdicts),
         ctx=ctx,
-        stages=tuple(s for s in STAGES if s in options.stages),
+        stages=tuple(s for s in STAGES if s in stages),
         forge=forge,
         solc_version=version,
+        reach=reaches(slither, contracts, graph),
+        depends={pid: r.depends for pid, r in sorted(results.items())},
     )
-    return plan, generation, registry
+    return plan, slither
 
 
-def _reference_verdicts(config: Config, registry: Any, ctx: Any, model: frozenset[str]) -> dict[str, Verdict]:
-    from vaultproof.prover.runner import Job, JobKind, run_job
+def _reference_results(
+    config: Config, ctx: Any, model: frozenset[str], executor: Executor | None
+) -> dict[str, PropertyResult]:
+    """The model properties proved on the unmutated code (verdicts and dependence sets)."""
+    from vaultproof.prover.runner import Job, JobKind, run_jobs
     from vaultproof.prover.solver import SolverSettings
 
+    module = config.properties_module
+    if not module:  # unreachable after build_plan's declared_registry, which refuses such a config
+        raise ConfigError("vaultproof.toml: [prove] properties is not set: declare the properties package")
     settings = SolverSettings(timeout_ms=config.timeout_ms, rlimit=config.rlimit)
-    return {pid: run_job(registry, Job(JobKind.SHIPPED, pid), ctx, settings).verdict for pid in sorted(model)}
+    jobs = [Job(JobKind.SHIPPED, pid) for pid in sorted(model)]
+    done = run_jobs(module, jobs, ctx, settings, root=config.root, executor=executor)
+    return {r.property_id: r for r in done if isinstance(r, PropertyResult)}
 
 
 def run_campaign(
@@ -183,11 +228,20 @@ def run_campaign(
     executor: Executor | None = None,
     verdicts: Mapping[str, Verdict] | None = None,
     on_phase: Callable[[str, float], None] | None = None,
+    reference: Sequence[PropertyResult] = (),
+    planned: tuple[Plan, Any] | None = None,
 ) -> Campaign:
+    """``planned``: a plan (and the unmutated Slither) the caller built already, with these stages."""
     executor = executor or SerialExecutor()
     seconds: dict[str, float] = {}
     started = time.perf_counter()
-    plan, generation, _ = build_plan(config, options, console, verdicts)
+    if planned is None:
+        planned = build_plan(
+            config, options.stages, console, verdicts, reference, executor, exclude=options.exclude
+        )
+    plan, slither = planned
+    kwargs = {"operators": options.operators} if options.operators else {}
+    generation = generate(slither, config.root, config.sources, options.exclude, **kwargs)
     seconds["plan"] = time.perf_counter() - started
     chosen = sample(_only(generation.mutants, options.ids), options.sample, options.seed)
     console.step(
@@ -224,8 +278,14 @@ def run_campaign(
                 diff=mutant.diff,
                 targeted_by=targets,
                 equivalent_to=equivalent_to,
+                reproved=run.reproved,
             )
         )
+    for run in runs:  # per-stage wall time summed over the mutants (``make bench`` prints the split)
+        for stage, value in run.seconds:
+            seconds[f"stage:{stage}"] = seconds.get(f"stage:{stage}", 0.0) + value
+        for stage, value in run.cpu:
+            seconds[f"cpu:{stage}"] = seconds.get(f"cpu:{stage}", 0.0) + value
     seconds["total"] = time.perf_counter() - started
     if on_phase:
         for name, value in seconds.items():

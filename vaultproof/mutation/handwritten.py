@@ -1,30 +1,42 @@
 """Mutation campaign: seeded bugs in the contracts must be caught by the harness (SPEC §4.5).
 
 A protocol declares its mutants in a TOML file (``[prove] mutants = ...``): each one is a single
-textual edit of one Solidity file that breaks one property family. For every mutant the project
-is copied, edited, recompiled, and the family's properties (and, for static families, the
-detectors) are re-run. The mutant is *killed* when a property's verdict is worse than the unmutated
-run's (``Verdict.rank``: PROVED → anything else, or MODEL-ONLY → VIOLATED), a declared target
-vanished, or a new static finding appears. A mutant that does not compile is reported as
-stillborn, never counted as killed.
+textual edit of one Solidity file that breaks one property family. A mutant runs on the same incremental
+path as the generated ones (:mod:`vaultproof.mutation.attribute`): one AST-only compile of the closure the
+proofs need re-lowered, through a long-lived solc-js, one Slither over it, the family's properties proved
+again only where their dependence set contains what the edit changed (the others keep the unmutated
+verdict), and for a static family every detector over the closure against the same closure unmutated.
+
+The mutant is *killed* when a property's verdict is worse than the unmutated run's
+(:meth:`Verdict.worse_than`), a declared target vanished, or a new static finding appears. A mutant that
+does not compile is reported as stillborn, never counted as killed.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import shutil
-import tempfile
 import tomllib
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from vaultproof.compile import compile_project
 from vaultproof.config import Config
 from vaultproof.console import Console
-from vaultproof.errors import CompileError, ConfigError, RegistryError
+from vaultproof.errors import ConfigError
+from vaultproof.executor import Executor
+from vaultproof.mutation.attribute import (
+    Worker,
+    _compile,
+    _detectors,
+    _proof,
+    _sources,
+    _with_ast,
+    analysed_files,
+    setup_worker,
+)
+from vaultproof.mutation.generate import GeneratedMutant, _enclosing
+from vaultproof.mutation.plan import Plan
+from vaultproof.mutation.solc import errors
 from vaultproof.prover.registry import Registry
 from vaultproof.results import MutantResult, Verdict
 
@@ -46,7 +58,9 @@ class Reference:
     """What the unmutated run established: the bar every mutant is measured against."""
 
     verdicts: Mapping[str, Verdict]
-    static_fingerprints: frozenset[str]
+    # The unmutated run's static findings. A mutant's detector results are compared with the same
+    # closure unmutated instead (a closure leaves out contracts a whole-project finding may need).
+    static_fingerprints: frozenset[str] = frozenset()
 
 
 def load_mutants(path: Path) -> tuple[Mutant, ...]:
@@ -92,28 +106,6 @@ def _check_edit_applies(config: Config, mutant: Mutant) -> None:
         )
 
 
-def _mutated_copy(config: Config, mutant: Mutant, workdir: Path) -> Config:
-    """Copy the sources into ``workdir``, apply the edit, link shared tooling; return the config there."""
-    _check_edit_applies(config, mutant)
-    for source in config.sources:
-        src = config.root / source
-        if src.is_dir():
-            shutil.copytree(src, workdir / source)
-        else:
-            (workdir / source).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, workdir / source)
-    for shared in ("node_modules", "tools"):
-        if (config.root / shared).exists():
-            os.symlink(config.root / shared, workdir / shared)
-    target = workdir / mutant.file
-    text = target.read_text(encoding="utf-8")
-    target.write_text(text.replace(mutant.find, mutant.replace), encoding="utf-8")
-    # Only the sources are copied: project files the stages read (the triage file) stay anchored at the
-    # original root, so the static stage of a mutant is triaged exactly like the reference run.
-    triage = str(config.path(config.triage_file)) if config.triage_file else None
-    return replace(config, root=workdir, triage_file=triage)
-
-
 def _family_ids(registry: Registry, family: str) -> tuple[str, ...]:
     return tuple(p.id for p in registry.model_properties() if p.family == family)
 
@@ -122,57 +114,87 @@ def _static_family(registry: Registry, family: str) -> bool:
     return any(p.family == family for p in registry.static_properties())
 
 
-def run_mutant(
-    config: Config, registry: Registry, mutant: Mutant, reference: Reference, jobs: int
-) -> MutantResult | None:
-    """Returns None for a stillborn mutant (it does not compile)."""
-    from vaultproof.analysis import run_analysis
-    from vaultproof.prover.prove import prove
+@dataclass(frozen=True)
+class _Item:
+    """One hand-written mutant as a worker runs it: the edit as a patch, and what measures it."""
 
-    quiet = Console(quiet=True)
-    with tempfile.TemporaryDirectory(prefix=f"vaultproof-{mutant.id}-") as tmp:
-        mutated = _mutated_copy(config, mutant, Path(tmp))
-        try:
-            project = compile_project(mutated)
-        except CompileError:
-            return None
-        killed_by: list[str] = []
-        ids = _family_ids(registry, mutant.family)
-        if ids:
-            try:
-                outcome = prove(project, registry, quiet, jobs=jobs, only=ids)
-                killed_by += [
-                    r.property_id
-                    for r in outcome.properties
-                    if r.property_id in reference.verdicts
-                    and reference.verdicts[r.property_id] is not Verdict.ERROR
-                    and r.verdict.rank > reference.verdicts[r.property_id].rank
-                ]
-            except RegistryError:
-                killed_by.append("registry: a declared target no longer exists")
-        if _static_family(registry, mutant.family):
-            analysis = run_analysis(project, registry, quiet)
-            killed_by += sorted(
-                {
-                    f"{f.detector}"
-                    for f in analysis.findings
-                    if f.fingerprint not in reference.static_fingerprints
-                }
-            )
+    mutant: Mutant
+    patch: GeneratedMutant
+    family_ids: tuple[str, ...]
+    static: bool
+
+
+def as_patch(config: Config, slither: Any, mutant: Mutant) -> GeneratedMutant:
+    """The edit as a byte patch, placed in the function that holds it (Slither of the unmutated code),
+    so that it is re-lowered and re-analysed exactly like a generated mutant there."""
+    _check_edit_applies(config, mutant)
+    original = (config.root / mutant.file).read_bytes()
+    start = original.index(mutant.find.encode("utf-8"))
+    end = start + len(mutant.find.encode("utf-8"))
+    contract, function = "", ""
+    for candidate in slither.contracts:
+        mapping = candidate.source_mapping
+        if mapping.filename.relative != mutant.file or not (
+            mapping.start <= start < mapping.start + mapping.length
+        ):
+            continue
+        contract = candidate.name
+        function = _enclosing(candidate, start, end)[0]
+    return GeneratedMutant(
+        id=mutant.id,
+        operator="handwritten",
+        contract=contract,
+        function=function,
+        file=mutant.file,
+        start=start,
+        end=end,
+        replacement=mutant.replace,
+        line=original[:start].count(b"\n") + 1,
+        before=mutant.find,
+        after=mutant.replace,
+    )
+
+
+def _target_vanished(registry: Registry, ids: Iterable[str], slither: Any) -> bool:
+    """A declared target of one of ``ids`` whose contract is in the mutant's Slither but no longer has it."""
+    declared = {c.name: {f.name for f in c.functions_and_modifiers} for c in slither.contracts}
+    return any(
+        t.contract in declared and t.function not in declared[t.contract]
+        for pid in ids
+        for t in registry.properties[pid].targets
+    )
+
+
+def run_item(worker: Worker, item: _Item) -> MutantResult | None:
+    """Worker task: None for a stillborn mutant (it does not compile)."""
+    from vaultproof.mutation.slither_unit import slither_of
+
+    patch = item.patch
+    analysed = analysed_files(worker.plan, patch)
+    sources = _sources(worker, analysed, patch)
+    output = _compile(worker, sources, analysed, {})
+    if errors(output):
+        return None
+    _, slither = slither_of(_with_ast(output), worker.solc.version, worker.plan.config.root, sources)
+    killed_by: list[str] = []
+    reproved: tuple[str, ...] = ()
+    if item.family_ids:
+        if _target_vanished(worker.registry, item.family_ids, slither):
+            killed_by.append("registry: a declared target no longer exists")
+        else:
+            killers, reproved = _proof(worker, patch, slither, only=item.family_ids)
+            killed_by += [k.split(" (")[0] for k in killers]
+    if item.static:
+        killed_by += [k.split(" (")[0] for k in _detectors(worker, slither, analysed)]
+    mutant = item.mutant
     return MutantResult(
         mutant_id=mutant.id,
         family=mutant.family,
         description=mutant.description,
         killed=bool(killed_by),
         killed_by=tuple(sorted(set(killed_by))),
+        reproved=reproved,
     )
-
-
-def _run_mutant_in_worker(config: Config, mutant: Mutant, reference: Reference) -> MutantResult | None:
-    """Pool entry point: the registry is re-read by module name (its closures do not pickle)."""
-    from vaultproof.prover.runner import load_registry
-
-    return run_mutant(config, load_registry(config.properties_module, config.root), mutant, reference, jobs=1)
 
 
 def run_mutants(
@@ -182,32 +204,45 @@ def run_mutants(
     reference: Reference,
     mutants: Iterable[Mutant] | None = None,
     jobs: int = 2,
+    executor: Executor | None = None,
+    planned: tuple[Plan, Any] | None = None,
 ) -> tuple[MutantResult, ...]:
-    """Run every mutant; with ``jobs`` > 1 the mutants (each a full recompile) run side by side.
+    """Run every mutant on ``executor`` (default: a local pool of ``jobs`` processes).
 
-    Results and progress lines come in mutant-id order whatever finishes first.
+    ``planned``: the campaign's plan and the unmutated Slither, when the caller built them (the pipeline
+    does, once for both campaigns); else built here from one AST-only compile. Results and progress
+    lines come in mutant-id order whatever finishes first.
     """
+    from vaultproof.executor import PoolExecutor
+    from vaultproof.mutation.campaign import build_plan
+
     if mutants is None:
         if not config.mutants_dir:
             return ()
         mutants = load_mutants(config.path(config.mutants_dir))
     ordered = sorted(mutants, key=lambda m: m.id)
-    for mutant in ordered:  # a stale edit is bad input: fail before minutes of recompiling
+    for mutant in ordered:  # a stale edit is bad input: fail before any compile
         _check_edit_applies(config, mutant)
-    if jobs > 1 and len(ordered) > 1:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            futures = [pool.submit(_run_mutant_in_worker, config, m, reference) for m in ordered]
-            outcomes = [
-                _report(console, i, len(ordered), m, f.result())
-                for i, (m, f) in enumerate(zip(ordered, futures, strict=True), 1)
-            ]
-    else:
-        outcomes = [
-            _report(console, i, len(ordered), m, run_mutant(config, registry, m, reference, jobs))
-            for i, m in enumerate(ordered, 1)
-        ]
-    return tuple(outcomes)
+    if not ordered:
+        return ()
+    if planned is None:
+        planned = build_plan(config, ("proof", "detector"), console, verdicts=reference.verdicts)
+    plan, slither = planned
+    items = [
+        _Item(
+            m,
+            as_patch(config, slither, m),
+            _family_ids(registry, m.family),
+            _static_family(registry, m.family),
+        )
+        for m in ordered
+    ]
+    executor = executor or PoolExecutor(jobs)
+    outcomes = executor.map(setup_worker, plan, run_item, items)
+    return tuple(
+        _report(console, i, len(ordered), m, r)
+        for i, (m, r) in enumerate(zip(ordered, outcomes, strict=True), 1)
+    )
 
 
 def _report(

@@ -15,7 +15,7 @@ from typing import Any
 
 from vaultproof.config import Config
 from vaultproof.prover.obligation import ModelContext
-from vaultproof.results import Verdict
+from vaultproof.results import Dependence, Verdict
 
 _IMPORT = re.compile(r"""^\s*import\s+(?:[^;"']*?\s+from\s+)?["']([^"']+)["']""", re.MULTILINE)
 
@@ -32,6 +32,25 @@ class ForgePlan:
 
 
 @dataclass(frozen=True)
+class Reach:
+    """What a mutant of one function can change in the prover's context, and the sources to analyse
+    to rebuild it.
+
+    - ``code``: the contracts whose lowered code holds a copy of the function (its contract and every
+      contract inheriting from it: the code project keys functions by the contract they run in);
+    - ``pure``: the libraries whose lowered pure functions inline it (the function's own library and
+      every library with a pure function that reaches it);
+    - ``params``: constants can change (a mutant in a state variable declaration);
+    - ``files``: the sources that declare all of them (the mutated file among them).
+    """
+
+    files: tuple[str, ...]
+    code: tuple[str, ...] = ()
+    pure: tuple[str, ...] = ()
+    params: bool = False
+
+
+@dataclass(frozen=True)
 class Plan:
     config: Config
     imports: Mapping[str, tuple[str, ...]]  # project file → project files it imports
@@ -44,6 +63,10 @@ class Plan:
     forge: ForgePlan | None = None
     solc_version: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # "Contract.function" → what a mutant there can change (see Reach); absent: only its own file
+    reach: Mapping[str, Reach] = field(default_factory=dict)
+    # property id → what its obligations read on the unmutated code (None: not recorded, re-prove)
+    depends: Mapping[str, Dependence | None] = field(default_factory=dict)
 
     def closure(self, files: Iterable[str]) -> tuple[str, ...]:
         seen: set[str] = set()
@@ -178,3 +201,55 @@ def targeted(registry: Any, slither: Any) -> dict[str, tuple[str, ...]]:
             for key in reachable(by_key.get((target.contract, target.function), [])):
                 out.setdefault(key, set()).add(decl.id)
     return {k: tuple(sorted(v)) for k, v in sorted(out.items())}
+
+
+def reaches(slither: Any, contracts: Iterable[Any], graph: Mapping[str, tuple[str, ...]]) -> dict[str, Reach]:
+    """For each function of ``contracts`` (and its ``(state variables)``): its :class:`Reach`.
+
+    A constant can be read anywhere its file is imported (folded into another contract's constants, its
+    functions, the pure functions of other libraries): a state-variable mutant analyses every project
+    source whose imports reach the mutated file, and re-reads every constant.
+    """
+    own = [
+        k
+        for k in slither.contracts
+        if "node_modules/" not in k.source_mapping.filename.relative and not k.is_interface
+    ]
+    pure_reach: list[tuple[str, set[str]]] = []
+    for library in own:
+        if not library.is_library:
+            continue
+        for fn in library.functions_declared:
+            if fn.pure and fn.visibility in ("internal", "private"):
+                pure_reach.append((library.name, reachable([fn])))
+    file_of = {k.name: k.source_mapping.filename.relative for k in own}
+
+    def importers(path: str) -> set[str]:
+        found = {path}
+        changed = True
+        while changed:
+            changed = False
+            for source, imports in graph.items():
+                if source not in found and found & set(imports):
+                    found.add(source)
+                    changed = True
+        return found
+
+    out: dict[str, Reach] = {}
+    for contract in contracts:
+        path = contract.source_mapping.filename.relative
+        holders = sorted({contract.name, *(d.name for d in contract.derived_contracts if d.name in file_of)})
+        state = function_key(contract.name, "(state variables)")
+        everyone = sorted(f for f in importers(path) if f in set(file_of.values()))
+        out[state] = Reach(
+            files=tuple(everyone),
+            code=tuple(sorted(k.name for k in own if file_of[k.name] in everyone)),
+            pure=tuple(sorted({k.name for k in own if k.is_library and file_of[k.name] in everyone})),
+            params=True,
+        )
+        for fn in contract.functions_and_modifiers_declared:
+            key = function_key(contract.name, fn.name)
+            libraries = sorted({lib for lib, reach in pure_reach if key in reach})
+            files = sorted({path, *(file_of[n] for n in (*holders, *libraries))})
+            out[key] = Reach(files=tuple(files), code=tuple(holders), pure=tuple(libraries))
+    return out

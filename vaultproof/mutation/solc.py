@@ -39,6 +39,7 @@ class SolcServer:
         )
         hello = self._read()
         self.version = str(hello.get("version", "")).replace(".Emscripten.clang", "")
+        self.pid: int | None = self._process.pid
 
     def _read(self) -> dict[str, Any]:
         assert self._process.stdout is not None
@@ -74,10 +75,10 @@ class SolcServer:
 
 def solc_package(config: Any) -> tuple[Path, Path]:
     """(the solc npm package this target compiles with, node_modules holding forge and OpenZeppelin)."""
-    from vaultproof.compile import _sources, choose_solc_version
+    from vaultproof.compile import choose_solc_version, project_sources
     from vaultproof.toolchain import locate
 
-    wanted, _ = choose_solc_version(config, _sources(config))
+    wanted, _ = choose_solc_version(config, project_sources(config))
     toolchain = locate(config.root, config.solc_shim, wanted)
     return toolchain.solc_js or toolchain.node_modules / "solc", toolchain.node_modules
 

@@ -114,12 +114,15 @@ def cached_context(root: Path, deployment: Mapping[str, str], twin: CodeTwin | N
 
 
 def _build(root: Path, config: Any, deployment: Mapping[str, str], twin: CodeTwin | None) -> ModelContext:
-    from vaultproof import config as config_module
     from vaultproof.compile import compile_project
 
     if twin is not None:
         slug = hashlib.sha256(repr(twin).encode()).hexdigest()[:12]
-        config = config_module.load(twin_root(root, config.sources, twin, root / "build" / "twins" / slug))
+        variant = twin_root(root, config.sources, twin, root / "build" / "twins" / slug)
+        # The project's config, already checked, re-rooted at the twin (as a hand-written mutant's copy
+        # is): loading the twin's copy of vaultproof.toml afresh would refuse its linked toolchain
+        # (``tools/solc`` resolves outside the twin directory by design; containment is for the project).
+        config = dataclasses.replace(config, root=variant)
     off = dataclasses.replace(config.compile.optimizer, value=False)
     project = compile_project(
         dataclasses.replace(config, compile=dataclasses.replace(config.compile, optimizer=off))

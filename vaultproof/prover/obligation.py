@@ -34,6 +34,13 @@ class Obligation:
     ``executed`` names the functions whose code (SlithIR) built the terms of this obligation and
     ``lines`` the source lines that execution ran; both are empty for an obligation over a hand-written
     model only. A property is PROVED only if every target it declares was executed by some obligation.
+
+    ``code_derived`` marks an obligation over terms the engine built from the code itself (set only by
+    the builders of :mod:`vaultproof.prover.code.obligations`): a pure function's code equals its model,
+    a division/overflow check at a line never fires, an execution of an entry point meets its contract.
+    Its goal simplifying to true is then a fact about the code (the lowered Solidity establishes it on
+    every path, and an edit of the Solidity changes it), so it is exempt from the TAUTOLOGY check that
+    every hand-written model obligation gets; see that module for the argument.
     """
 
     name: str
@@ -45,6 +52,15 @@ class Obligation:
     explanation: str = ""
     executed: tuple[FunctionRef, ...] = ()
     lines: tuple[LineHits, ...] = ()
+    code_derived: bool = False
+
+
+def settled_at_build(obligation: Obligation) -> tuple[Obligation, ...]:
+    """An obligation over constants only (an induction base over the zero initial state, a check of
+    constants extracted from the code) is settled when the model is built: dropped when simplification
+    proves it (as an obligation it would be a TAUTOLOGY: it says nothing to the solver), kept when it
+    does not, so that a changed constant or invariant comes out VIOLATED."""
+    return () if z3.is_true(z3.simplify(obligation.goal)) else (obligation,)
 
 
 @dataclass(frozen=True, eq=False)

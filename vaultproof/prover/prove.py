@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from vaultproof import index
+from vaultproof.cache import Cache, digest
 from vaultproof.compile import CompiledProject
+from vaultproof.config import Config
 from vaultproof.console import Console
 from vaultproof.errors import RegistryError
 from vaultproof.executor import Executor
 from vaultproof.prover.context import build_context
 from vaultproof.prover.coverage import coverage_of, function_sources
-from vaultproof.prover.registry import DetectorChecker, ModelChecker, Registry
-from vaultproof.prover.runner import Job, JobKind, run_jobs
+from vaultproof.prover.obligation import ModelContext
+from vaultproof.prover.registry import DetectorChecker, ModelChecker, PropertyDecl, Registry
+from vaultproof.prover.runner import Job, JobKind, context_digest, run_jobs
 from vaultproof.prover.solver import SolverSettings
 from vaultproof.results import (
     CatalogueEntry,
@@ -37,6 +40,8 @@ class ProveOutcome:
     seed_findings: tuple[SeedFindingResult, ...]
     metrics: tuple[MetricResult, ...]
     sources: tuple[FunctionSource, ...] = ()
+    # The context every job ran on (the mutation campaign measures mutants against it, not rebuilding it).
+    context: ModelContext | None = field(default=None, compare=False, repr=False)
 
     @property
     def all_passed(self) -> bool:
@@ -48,8 +53,28 @@ class ProveOutcome:
 Locator = Callable[[FunctionRef], SourceLocation | None]
 
 
-def function_locator(project: CompiledProject) -> Locator:
-    """Source lines of ``Contract.function`` from Slither (the first declaration of that name)."""
+@dataclass(frozen=True)
+class ProveFacts:
+    """What the prove stage reads from a compilation, as plain data (so it can be cached): every
+    (contract, function) pair, the model context (constants, lowered pure functions, the lowered
+    stateful code; no deployment map: that is the properties package's, bound at prove time), the first
+    declaration line of each function and the source and statement lines of every function (for proof
+    coverage, whatever the registry targets)."""
+
+    functions: tuple[tuple[str, str], ...]
+    context: ModelContext
+    locations: tuple[tuple[tuple[str, str], SourceLocation], ...]
+    sources: tuple[FunctionSource, ...] = ()
+    # sha256 of ``context`` pickled when these facts were built: the job cache's name for the context
+    # (re-pickling a context loaded from the cache need not give the same bytes, nor is it free)
+    context_digest: str = ""
+
+    def locator(self) -> Locator:
+        lines = dict(self.locations)
+        return lambda target: lines.get((target.contract, target.function))
+
+
+def _function_lines(project: CompiledProject) -> dict[tuple[str, str], SourceLocation]:
     lines: dict[tuple[str, str], SourceLocation] = {}
     for contract in project.slither.contracts:
         for function in contract.functions_and_modifiers_declared:
@@ -60,7 +85,26 @@ def function_locator(project: CompiledProject) -> Locator:
             lines.setdefault(
                 key, SourceLocation(mapping.filename.relative, min(mapping.lines), max(mapping.lines))
             )
+    return lines
+
+
+def function_locator(project: CompiledProject) -> Locator:
+    """Source lines of ``Contract.function`` from Slither (the first declaration of that name)."""
+    lines = _function_lines(project)
     return lambda target: lines.get((target.contract, target.function))
+
+
+def prove_facts(project: CompiledProject) -> ProveFacts:
+    functions = tuple(project.functions())
+    every = {FunctionRef(contract, function) for contract, function in functions}
+    context = build_context(project, {})
+    return ProveFacts(
+        functions=functions,
+        context=context,
+        locations=tuple(sorted(_function_lines(project).items())),
+        sources=function_sources(project.slither, project.config.root, every),
+        context_digest=context_digest(context),
+    )
 
 
 def _locations(targets: tuple[FunctionRef, ...], locate: Locator | None) -> tuple[SourceLocation, ...]:
@@ -79,6 +123,7 @@ def catalogue_of(
     locate: Locator | None = None,
     root: Path | None = None,
     detectors: Mapping[str, type] | None = None,
+    detector_lines: Mapping[str, SourceLocation | None] | None = None,
 ) -> tuple[CatalogueEntry, ...]:
     """The declarations as reports show them; with ``root``, each points at its declaration and model
     (paths relative to ``root``), as ``PROPERTIES.md`` does."""
@@ -96,10 +141,24 @@ def catalogue_of(
                 broken_description=checker.broken_description if isinstance(checker, ModelChecker) else "",
                 target_locations=_locations(decl.targets, locate),
                 declaration=index.declaration_of(registry, decl.id, root) if root else None,
-                model_function=index.model_of(decl, detectors or {}, root) if root else None,
+                model_function=_model_function(decl, root, detectors, detector_lines),
             )
         )
     return tuple(entries)
+
+
+def _model_function(
+    decl: PropertyDecl,
+    root: Path | None,
+    detectors: Mapping[str, type] | None,
+    detector_lines: Mapping[str, SourceLocation | None] | None,
+) -> SourceLocation | None:
+    if root is None:
+        return None
+    checker = decl.checker
+    if detector_lines is not None and isinstance(checker, DetectorChecker):
+        return detector_lines.get(checker.argument)
+    return index.model_of(decl, detectors or {}, root)
 
 
 def prove(
@@ -108,11 +167,34 @@ def prove(
     console: Console,
     jobs: int = 2,
     only: tuple[str, ...] = (),
+    cache: Cache | None = None,
     executor: Executor | None = None,
 ) -> ProveOutcome:
-    registry.validate_targets(project.functions())
-    registry.validate_deployment(project.functions())
-    ctx = build_context(project, registry.deployment)
+    return prove_from_facts(
+        prove_facts(project), project.config, registry, console, jobs, only, cache, executor=executor
+    )
+
+
+def prove_from_facts(
+    facts: ProveFacts,
+    config: Config,
+    registry: Registry,
+    console: Console,
+    jobs: int = 2,
+    only: tuple[str, ...] = (),
+    cache: Cache | None = None,
+    detector_lines: Mapping[str, SourceLocation | None] | None = None,
+    executor: Executor | None = None,
+) -> ProveOutcome:
+    """``detector_lines`` (from :func:`vaultproof.index.detector_locations`, e.g. cached with the
+    analysis) spares importing the plugin to locate the detector classes in the catalogue."""
+    registry.validate_targets(facts.functions)
+    registry.validate_deployment(facts.functions)
+    ctx = replace(facts.context, deployment=dict(registry.deployment))
+    # the job cache's name for ctx: the facts' context (named when they were built) and the deployment
+    context_key = (
+        digest(facts.context_digest, sorted(registry.deployment.items())) if facts.context_digest else None
+    )
     unknown = sorted(
         set(only) - set(registry.properties) - set(registry.seed_findings) - set(registry.metrics)
     )
@@ -135,16 +217,20 @@ def prove(
         ident = result.property_id if isinstance(result, PropertyResult) else result.metric_id
         console.step(f"prove [{done}/{total}] {ident}: {result.verdict.value} ({result.seconds:.2f}s)")
 
-    settings = SolverSettings(timeout_ms=project.config.timeout_ms, rlimit=project.config.rlimit)
+    settings = SolverSettings(timeout_ms=config.timeout_ms, rlimit=config.rlimit)
+    if not config.properties_module:
+        raise RegistryError("vaultproof.toml: [prove] properties is not set")
     results = run_jobs(
-        project.config.properties_module,
+        config.properties_module,
         jobs_list,
         ctx,
         settings,
         workers=jobs,
-        root=project.config.root,
+        root=config.root,
         on_done=progress,
+        cache=cache,
         executor=executor,
+        context_key=context_key,
     )
 
     properties: list[PropertyResult] = []
@@ -159,16 +245,17 @@ def prove(
             seeds.append(SeedFindingResult(**declared, result=result))
         else:
             properties.append(result)
-    detectors = index.detector_classes(project.config) if registry.static_properties() else {}
-    catalogue = catalogue_of(registry, function_locator(project), project.config.root, detectors)
+    if detector_lines is None:
+        detector_lines = index.detector_locations(config) if registry.static_properties() else {}
+    catalogue = catalogue_of(registry, facts.locator(), config.root, detector_lines=detector_lines)
     targets = {t for decl in registry.model_properties() for t in decl.targets}
-    sources = function_sources(project.slither, project.config.root, targets)
+    sources = tuple(source for source in facts.sources if source.function in targets)
     by_ref = {source.function: source for source in sources}
     properties = [
         replace(r, coverage=coverage_of(registry.properties[r.property_id].targets, by_ref, r.executed_lines))
         for r in properties
     ]
-    return ProveOutcome(catalogue, tuple(properties), tuple(seeds), tuple(metrics), sources)
+    return ProveOutcome(catalogue, tuple(properties), tuple(seeds), tuple(metrics), sources, ctx)
 
 
 def _order(job: Job) -> tuple[tuple[str, int, str], str]:

@@ -3,25 +3,36 @@
 Z3 objects do not cross process boundaries: a worker receives only an id and the registry's module
 name, rebuilds the model itself, and sends back plain frozen results. Order of results is the
 catalogue order, independent of which worker finished first, so reports are stable.
+
+The result cache is consulted per obligation *in the worker*, where its Z3 terms exist: the key is
+the obligation's identity and terms (``sexpr``) with the solver settings and engine (``obligation_key``).
+Workers ignore SIGINT: Ctrl-C reaches the parent, which stops the pool and exits 130 with one line.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import enum
+import hashlib
 import importlib
+import signal
 import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from vaultproof.errors import RegistryError, VaultproofError
+import z3
+
+from vaultproof.cache import Cache, digest, engine_digest, file_digests, python_sources
+from vaultproof.config import Config
+from vaultproof.errors import ConfigError, RegistryError, ToolError, VaultproofError
 from vaultproof.executor import Executor, PoolExecutor, SerialExecutor
 from vaultproof.prover.coverage import executed_by
-from vaultproof.prover.obligation import ModelContext, Obligation
-from vaultproof.prover.registry import ModelChecker, Registry, catalogue_order
-from vaultproof.prover.solver import SolverSettings, discharge, optimize
+from vaultproof.prover.dependence import recording
+from vaultproof.prover.obligation import ModelContext, Obligation, OptimizationGoal
+from vaultproof.prover.registry import ModelChecker, PropertyDecl, Registry, catalogue_order
+from vaultproof.prover.solver import OptimizationOutcome, SolverSettings, discharge, optimize
 from vaultproof.results import FunctionRef, MetricResult, ObligationResult, PropertyResult, Verdict
 
 
@@ -44,19 +55,72 @@ class Job:
     decl_id: str
 
 
+def import_declared(module_name: str, root: Path | None, what: str) -> object:
+    """Import a module that vaultproof.toml declares, from the project root.
+
+    The root is on ``sys.path`` only while the declared module (and what it imports at import time)
+    loads, and only after the entries already there, so a project cannot shadow an installed module
+    (``z3.py``, ``slither/``) by shipping one. A module that raises while importing is a tool failure
+    (exit 2), named in one line.
+    """
+    added = root is not None and str(root) not in sys.path
+    if added:
+        sys.path.append(str(root))
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        raise RegistryError(f"{what} {module_name!r} cannot be imported: {exc}") from None
+    except Exception as exc:
+        text = " ".join(f"{type(exc).__name__}: {exc}".split())
+        raise ToolError(f"{what} {module_name!r} failed while importing: {text}") from None
+    finally:
+        if added:
+            sys.path.remove(str(root))
+
+
+def module_files(module_name: str, root: Path) -> list[Path]:
+    """The source files of a declared module's top-level package, found without importing it (for
+    cache keys): under the project root, or wherever it is installed."""
+    import importlib.util
+
+    top = module_name.split(".")[0]
+    added = str(root) not in sys.path
+    if added:
+        sys.path.append(str(root))
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        spec = None
+    finally:
+        if added:
+            sys.path.remove(str(root))
+    if spec is None:
+        return []
+    if spec.submodule_search_locations:
+        return sorted(p for d in spec.submodule_search_locations for p in Path(d).rglob("*.py"))
+    return [Path(spec.origin)] if spec.origin else []
+
+
+def ignore_sigint() -> None:
+    """Pool initializer: Ctrl-C is the parent's to handle (one line, exit 130), not each worker's."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def load_registry(module_name: str, root: Path | None = None) -> Registry:
     """Import a protocol's properties package (from the project root) and return its ``REGISTRY``."""
-    if root is not None and str(root) not in sys.path:
-        sys.path.insert(0, str(root))
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        raise RegistryError(f"properties module {module_name!r} cannot be imported: {exc}") from None
+    module = import_declared(module_name, root, "properties module")
     registry = getattr(module, "REGISTRY", None)
     if not isinstance(registry, Registry):
         raise RegistryError(f"properties module {module_name!r} does not define REGISTRY = Registry()")
     registry.validate_links()
     return registry
+
+
+def declared_registry(config: Config) -> Registry:
+    """The project's REGISTRY; a project that declares no properties package has none to run."""
+    if not config.properties_module:
+        raise ConfigError("vaultproof.toml: [prove] properties is not set: declare the properties package")
+    return load_registry(config.properties_module, config.root)
 
 
 def aggregate(decl_id: str, results: Sequence[ObligationResult], seconds: float) -> PropertyResult:
@@ -119,11 +183,138 @@ def _obligations_for(registry: Registry, job: Job, ctx: ModelContext) -> Sequenc
     return checker.broken(ctx) if job.kind is JobKind.BROKEN else checker.check(ctx)
 
 
-def _run_shipped(registry: Registry, job: Job, ctx: ModelContext, settings: SolverSettings) -> PropertyResult:
-    """Model obligations, then code obligations; an executor rejecting a target makes the property ERROR."""
+class TermText:
+    """The text of Z3 terms for a cache key, memoised by AST id for one job: a model's obligations share
+    their scope's assumptions, and printing a large term is the expensive part of a key. The memo lives
+    no longer than the job's obligations, which keep the terms (and so their ids) alive.
+
+    ``sexpr`` alone does not name sorts: ``Distinct(x, y, z)`` prints the same over three Ints (sat) and
+    three Bools (unsat), and an array's range is not printed. Each term's structural hash (Z3's
+    ``Z3_get_ast_hash``: over declarations with their sorts, independent of creation order, stable across
+    processes for one Z3 version, which the key also names) is added, so two terms share a key only if
+    they print the same *and* hash the same."""
+
+    def __init__(self) -> None:
+        self._memo: dict[int, str] = {}
+
+    def __call__(self, *terms: z3.ExprRef) -> tuple[str, ...]:
+        out = []
+        for term in terms:
+            key = term.get_id()
+            if key not in self._memo:
+                self._memo[key] = f"{term.hash():08x} {term.sexpr()}"
+            out.append(self._memo[key])
+        return tuple(out)
+
+
+def obligation_key(obligation: Obligation, settings: SolverSettings, text: TermText | None = None) -> str:
+    """Everything the obligation's result depends on: engine (version and source), Z3's version, the
+    solver settings, the obligation's identity and every term it hands to the solver.
+
+    The terms are complete for the project's inputs because they are rebuilt on every run, in the
+    worker, from what those inputs are now: a model obligation from the properties/models modules
+    (imported afresh) and the constants of the compilation; a code obligation from the lowered code
+    (itself keyed by the sources, the compiler and its settings, Slither and the engine) and the
+    deployment map. A changed input that changes a verdict changes a term, hence the key."""
+    text = text or TermText()
+    return digest(
+        engine_digest(),
+        z3.get_version_string(),
+        settings,
+        obligation.name,
+        obligation.bound,
+        obligation.explanation,
+        obligation.code_derived,
+        text(*obligation.assumptions),
+        text(obligation.goal, obligation.witness),
+        tuple((q.name, *text(q.term), q.decimals, q.unit) for q in obligation.shown),
+    )
+
+
+def goal_key(goal: OptimizationGoal, settings: SolverSettings, text: TermText | None = None) -> str:
+    text = text or TermText()
+    return digest(
+        engine_digest(),
+        z3.get_version_string(),
+        settings,
+        goal.name,
+        goal.maximize,
+        goal.note,
+        text(*goal.constraints),
+        tuple((q.name, *text(q.term), q.decimals, q.unit) for q in (goal.objective, *goal.shown)),
+    )
+
+
+# Not cached: a timeout depends on the machine's load as much as on the query, so it is tried again.
+_UNSETTLED = frozenset({Verdict.UNKNOWN, Verdict.ERROR})
+
+
+def cached_discharge(
+    obligation: Obligation, settings: SolverSettings, cache: Cache | None, text: TermText | None = None
+) -> ObligationResult:
+    if cache is None:
+        return discharge(obligation, settings)
+    key = obligation_key(obligation, settings, text)
+    hit = cache.get("obligation", key)
+    if isinstance(hit, ObligationResult):
+        return hit
+    result = discharge(obligation, settings)
+    if result.verdict not in _UNSETTLED:
+        cache.put("obligation", key, result)
+    return result
+
+
+def _discharge_all(
+    job: Job, obligations: Sequence[Obligation], settings: SolverSettings, cache: Cache | None
+) -> list[ObligationResult]:
+    try:
+        text = TermText()
+        return [cached_discharge(ob, settings, cache, text) for ob in obligations]
+    except z3.Z3Exception as exc:  # the solver itself failed: a tool failure, exit 2
+        raise ToolError(f"Z3 failed on {job.decl_id}: {exc}") from None
+
+
+def cached_optimize(
+    goal: OptimizationGoal, settings: SolverSettings, cache: Cache | None, text: TermText | None = None
+) -> OptimizationOutcome:
+    if cache is None:
+        return optimize(goal, settings)
+    key = goal_key(goal, settings, text)
+    hit = cache.get("metric", key)
+    if isinstance(hit, OptimizationOutcome):
+        return hit
+    outcome = optimize(goal, settings)
+    if outcome.verdict not in _UNSETTLED:
+        cache.put("metric", key, outcome)
+    return outcome
+
+
+def _run_shipped(
+    registry: Registry, job: Job, ctx: ModelContext, settings: SolverSettings, cache: Cache | None
+) -> PropertyResult:
+    """Model obligations, then code obligations; an executor rejecting a target makes the property ERROR.
+
+    Both kinds go through the cached discharge: a code obligation's terms are built from the lowered
+    code (and the deployment map), so its key changes with the Solidity like a model obligation's
+    changes with the model. The obligations are built from a context that records what they read (their
+    dependence set, attached to the result: the mutation campaign re-proves a property only on a mutant
+    that changes it; a result without one is re-proved on every mutant)."""
     started = time.perf_counter()
     decl = registry.properties[job.decl_id]
     checker = _checker(registry, job.decl_id)
+    ctx, depends = recording(ctx)
+    return dataclasses.replace(_shipped(job, decl, checker, ctx, settings, started, cache), depends=depends())
+
+
+def _shipped(
+    job: Job,
+    decl: PropertyDecl,
+    checker: ModelChecker,
+    ctx: ModelContext,
+    settings: SolverSettings,
+    started: float,
+    cache: Cache | None,
+) -> PropertyResult:
     try:
         obligations = list(checker.check(ctx))
     except RegistryError:
@@ -152,18 +343,22 @@ def _run_shipped(registry: Registry, job: Job, ctx: ModelContext, settings: Solv
                 (),
                 f"code obligation error: {one_line(repr(exc))}",
             )
-    results = [discharge(ob, settings) for ob in obligations]
+    results = _discharge_all(job, obligations, settings, cache)
     return compose(
         job.decl_id, decl.targets, results, obligations, time.perf_counter() - started, missing_reason
     )
 
 
 def run_job(
-    registry: Registry, job: Job, ctx: ModelContext, settings: SolverSettings
+    registry: Registry, job: Job, ctx: ModelContext, settings: SolverSettings, cache: Cache | None = None
 ) -> PropertyResult | MetricResult:
     started = time.perf_counter()
     if job.kind is JobKind.METRIC:
-        outcomes = [optimize(goal, settings) for goal in registry.metrics[job.decl_id].compute(ctx)]
+        text = TermText()
+        outcomes = [
+            cached_optimize(goal, settings, cache, text)
+            for goal in registry.metrics[job.decl_id].compute(ctx)
+        ]
         verdict = Verdict.worst(o.verdict for o in outcomes)
         return MetricResult(
             metric_id=job.decl_id,
@@ -173,10 +368,9 @@ def run_job(
             reason="; ".join(o.reason for o in outcomes if o.reason),
         )
     if job.kind is JobKind.SHIPPED:
-        return _run_shipped(registry, job, ctx, settings)
+        return _run_shipped(registry, job, ctx, settings, cache)
     try:
         obligations = _obligations_for(registry, job, ctx)
-        results = [discharge(ob, settings) for ob in obligations]
     except RegistryError:
         raise
     except VaultproofError as exc:
@@ -187,6 +381,7 @@ def run_job(
         return PropertyResult(
             job.decl_id, Verdict.ERROR, time.perf_counter() - started, (), f"model error: {exc!r}"
         )
+    results = _discharge_all(job, obligations, settings, cache)
     executed, lines = executed_by(obligations)
     return dataclasses.replace(
         aggregate(job.decl_id, results, time.perf_counter() - started),
@@ -200,15 +395,20 @@ class _ProverState:
     registry: Registry
     ctx: ModelContext
     settings: SolverSettings
+    cache: Cache | None
 
 
-def _setup_prover(payload: tuple[str, Path | None, ModelContext, SolverSettings]) -> _ProverState:
-    module_name, root, ctx, settings = payload
-    return _ProverState(load_registry(module_name, root), ctx, settings)
+def _setup_prover(
+    payload: tuple[str, Path | None, ModelContext, SolverSettings, Cache | None],
+) -> _ProverState:
+    """Once per worker (pool, Ray or the serial caller): load the registry, keep the context, the
+    solver settings and the cache (the local pool's workers also ignore SIGINT, see executor.py)."""
+    module_name, root, ctx, settings, cache = payload
+    return _ProverState(load_registry(module_name, root), ctx, settings, cache)
 
 
 def _prove_task(state: _ProverState, job: Job) -> PropertyResult | MetricResult:
-    return run_job(state.registry, job, state.ctx, state.settings)
+    return run_job(state.registry, job, state.ctx, state.settings, state.cache)
 
 
 def run_jobs(
@@ -219,15 +419,72 @@ def run_jobs(
     workers: int = 1,
     root: Path | None = None,
     on_done: Callable[[PropertyResult | MetricResult], None] | None = None,
+    cache: Cache | None = None,
     executor: Executor | None = None,
+    context_key: str | None = None,
 ) -> list[PropertyResult | MetricResult]:
     """Run ``jobs`` through ``executor`` (default: a local pool of ``workers`` processes); results come
-    back in catalogue order whatever the completion order or the executor."""
+    back in catalogue order whatever the completion order or the executor.
+
+    With a ``cache`` (and the project ``root``), a job whose result is cached under its job key is not
+    run at all; ``context_key`` names ``ctx`` for that key (default: a digest of it pickled)."""
     ordered = sorted(jobs, key=lambda j: (catalogue_order(j.decl_id), j.kind))
-    if executor is None:
-        executor = SerialExecutor() if workers <= 1 else PoolExecutor(workers)
-    results = executor.map(_setup_prover, (module_name, root, ctx, settings), _prove_task, ordered)
-    if on_done:
-        for result in results:
-            on_done(result)
-    return list(results)
+    salt = None
+    if cache is not None and root is not None:
+        salt = job_salt(module_name, root, context_key or context_digest(ctx), settings)
+    done: dict[Job, PropertyResult | MetricResult] = {}
+    if cache is not None and salt is not None:
+        for job in ordered:
+            hit = cache.get("job", digest(salt, job.kind, job.decl_id))
+            if isinstance(hit, PropertyResult | MetricResult):
+                done[job] = hit
+                if on_done:
+                    on_done(hit)
+    todo = [job for job in ordered if job not in done]
+    if todo:
+        if executor is None:
+            executor = SerialExecutor() if workers <= 1 else PoolExecutor(workers)
+        payload = (module_name, root, ctx, settings, cache)
+        for job, result in zip(
+            todo, executor.map(_setup_prover, payload, _prove_task, todo, on_done), strict=True
+        ):
+            done[job] = result
+            if cache is not None and salt is not None and _settled(result):
+                cache.put("job", digest(salt, job.kind, job.decl_id), result)
+    return [done[job] for job in ordered]
+
+
+def context_digest(ctx: ModelContext) -> str:
+    """sha256 of the context as pickled (what the workers receive); "" if it cannot be pickled."""
+    import pickle
+
+    try:
+        return hashlib.sha256(pickle.dumps(ctx, protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return ""
+
+
+def job_salt(module_name: str, root: Path, context: str, settings: SolverSettings) -> str | None:
+    """What every job's result depends on besides the job itself (see :mod:`vaultproof.cache`): the
+    engine, Z3, the settings, the properties module and the project's Python sources, and the model
+    context (``context``: a digest of it). None without a context digest: no job cache."""
+    if not context:
+        return None
+    return digest(
+        "job",
+        engine_digest(),
+        z3.get_version_string(),
+        settings,
+        module_name,
+        python_sources(root),
+        file_digests(module_files(module_name, root)),  # the package, also when installed elsewhere
+        context,
+    )
+
+
+def _settled(result: PropertyResult | MetricResult) -> bool:
+    if result.verdict in _UNSETTLED:
+        return False
+    return not isinstance(result, PropertyResult) or all(
+        o.verdict not in _UNSETTLED for o in result.obligations
+    )

@@ -1,24 +1,26 @@
 """The one Z3 boundary: the only module that calls ``check()``.
 
-It fixes seeds, sets timeout and ``rlimit``, maps unsat/sat/unknown to verdicts, keeps
-``reason_unknown()``, and turns models into counterexamples in token units.
+It fixes seeds, sets timeout and ``rlimit``, checks vacuity and tautology, maps unsat/sat/unknown to
+verdicts, keeps ``reason_unknown()``, and turns models into counterexamples in token units.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 
 import z3
 
+from vaultproof.config import DEFAULTS
 from vaultproof.prover.obligation import Obligation, OptimizationGoal, Quantity
 from vaultproof.results import Counterexample, MetricValue, ObligationResult, TokenValue, Verdict
 
 
 @dataclass(frozen=True)
 class SolverSettings:
-    timeout_ms: int = 20_000
-    rlimit: int = 50_000_000
+    timeout_ms: int = DEFAULTS["timeout_ms"]  # the defaults are the config's ([prove] timeout_ms, rlimit)
+    rlimit: int = DEFAULTS["rlimit"]
     seed: int = 0
 
 
@@ -81,20 +83,21 @@ def _fresh(obligation: Obligation) -> tuple[z3.Context, Obligation]:
     def move(term: z3.ExprRef) -> z3.ExprRef:
         return term.translate(context)
 
-    copy = Obligation(
-        name=obligation.name,
+    # ``replace``: every other field (bound, explanation, coverage, code_derived) is carried unchanged
+    copy = dataclasses.replace(
+        obligation,
         assumptions=tuple(move(a) for a in obligation.assumptions),
         goal=move(obligation.goal),
         witness=move(obligation.witness),
         shown=tuple(Quantity(q.name, move(q.term), q.decimals, q.unit) for q in obligation.shown),
-        bound=obligation.bound,
-        explanation=obligation.explanation,
     )
     return context, copy
 
 
 def discharge(obligation: Obligation, settings: SolverSettings) -> ObligationResult:
-    """Decide one obligation: vacuity first (assumptions ∧ witness sat), then ¬goal unsat."""
+    """Decide one obligation: vacuity first (assumptions ∧ witness sat), then tautology (a hand-written
+    goal that Z3's simplifier proves without any assumption says nothing; ``code_derived`` obligations are
+    exempt, see :mod:`vaultproof.prover.code.obligations`), then ¬goal under the assumptions unsat."""
     z3.set_param("smt.random_seed", settings.seed)
     z3.set_param("sat.random_seed", settings.seed)
     started = time.perf_counter()
@@ -118,6 +121,17 @@ def discharge(obligation: Obligation, settings: SolverSettings) -> ObligationRes
             verdict=Verdict.VACUOUS,
             seconds=time.perf_counter() - started,
             reason="assumptions ∧ witness is unsat: the case this obligation is about is unreachable",
+        )
+
+    if not obligation.code_derived and z3.is_true(z3.simplify(obligation.goal)):
+        # The goal holds by itself: Z3's simplifier proves it without a single assumption
+        # (``i + 1 == i + 1`` once Python substituted a definition into both sides, ``0 >= 0`` as a
+        # base case, ``1000000 > 0`` over constants). It says nothing: TAUTOLOGY, not a proof.
+        return ObligationResult(
+            name=obligation.name,
+            verdict=Verdict.TAUTOLOGY,
+            seconds=time.perf_counter() - started,
+            reason="the goal holds by simplification alone, without any assumption: it says nothing",
         )
 
     negation = _configured_solver(settings, context)

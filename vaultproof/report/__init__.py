@@ -7,9 +7,10 @@ except ``timings.json`` is byte-identical across two runs on the same input (see
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
-from vaultproof.errors import VaultproofError
+from vaultproof.output import write_set
 from vaultproof.report.audit import build_document
 from vaultproof.report.codec import (
     RESULTS_SCHEMA,
@@ -54,21 +55,19 @@ def render_all(result: RunResult, fail_on: Severity = Severity.MEDIUM) -> dict[s
     }
 
 
-def write_reports(result: RunResult, out_dir: Path, fail_on: Severity = Severity.MEDIUM) -> list[Path]:
-    """Write every report under ``out_dir``; returns the paths written, in a fixed order."""
+def write_reports(
+    result: RunResult,
+    out_dir: Path,
+    fail_on: Severity = Severity.MEDIUM,
+    extra: Mapping[str, str] | None = None,
+) -> list[Path]:
+    """Write every report (and ``extra`` files, e.g. slither.json) under ``out_dir`` as one set
+    (:func:`vaultproof.output.write_set`: staged, then renamed into place, never through a symlink);
+    returns the paths written, in a fixed order."""
     rendered = render_all(result, fail_on)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        paths = []
-        for name in (*REPORT_FILES, TIMINGS_FILE):
-            path = out_dir / name
-            # newline="\n": the same bytes on every platform.
-            with path.open("w", encoding="utf-8", newline="\n") as handle:
-                handle.write(rendered[name])
-            paths.append(path)
-    except OSError as exc:
-        raise VaultproofError(f"cannot write reports to {out_dir}: {exc.strerror or exc}") from None
-    return paths
+    files = {name: rendered[name] for name in (*REPORT_FILES, TIMINGS_FILE)}
+    files.update(extra or {})
+    return write_set(out_dir, files)
 
 
 __all__ = [

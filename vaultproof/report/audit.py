@@ -29,6 +29,7 @@ from vaultproof.report.doc import (
     verdict_badge,
 )
 from vaultproof.results import (
+    EIP170_BYTES,
     BytecodeEvidence,
     CatalogueEntry,
     CheckerKind,
@@ -218,6 +219,7 @@ def _findings_table(findings: list[StaticFinding] | tuple[StaticFinding, ...]) -
         ("severity", "detector", "where", "location", "finding", "triage"),
         tuple(rows),
         css="findings",
+        pin_ends=True,
     )
 
 
@@ -304,7 +306,12 @@ def _summary(result: RunResult, fail_on: Severity) -> list[Block]:
     blocks.append(Heading(3, "Properties at a glance", "at-a-glance"))
     if glance:
         blocks.append(
-            Table(("id", "title", "severity", "checker", "verdict", "bytecode"), glance, css="glance")
+            Table(
+                ("id", "title", "severity", "checker", "verdict", "bytecode"),
+                glance,
+                css="glance",
+                pin_ends=True,
+            )
         )
     else:
         blocks.append(Para(text("The project declares no property."), muted=True))
@@ -566,11 +573,13 @@ def _sizes(result: RunResult) -> list[Block]:
             rows,
             css="sizes",
             numeric=(2, 3, 4, 5),
+            pin_ends=True,
         )
     )
     blocks.append(
         Para(
-            text("Limit: EIP-170, 24,576 bytes of deployed bytecode unless configured otherwise."), muted=True
+            text(f"Limit: EIP-170, {EIP170_BYTES:,} bytes of deployed bytecode unless configured otherwise."),
+            muted=True,
         )
     )
     return blocks
@@ -612,7 +621,11 @@ def _mutants(result: RunResult) -> list[Block]:
             )
             for m in handwritten
         )
-        blocks.append(Table(("mutant", "family", "seeded bug", "outcome", "killed by"), rows, css="mutants"))
+        blocks.append(
+            Table(
+                ("mutant", "family", "seeded bug", "outcome", "killed by"), rows, css="mutants", pin_ends=True
+            )
+        )
     for by, title in (
         ("family", "Score per family"),
         ("contract", "Score per contract"),

@@ -5,7 +5,8 @@ JSON key, enum → its value, tuple → array), so a field added there shows up 
 copy of the model; the JSON Schema in ``results.schema.json`` pins the shape and a test validates
 every written file against it. Wall-clock seconds are the one thing that differs between two runs
 on the same input, so they are split off into ``timings.json`` and merged back on load: that keeps
-``results.json`` (and every report rendered from it) byte-identical across runs.
+``results.json`` (and every report rendered from it) byte-identical across runs. A field whose
+metadata says ``encode: False`` (``results.IN_MEMORY``) stays in memory and is not written.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def encode(value: Any) -> Any:
         return {
             f.name: encode(getattr(value, f.name))
             for f in dataclasses.fields(value)
-            if f.name != _TIMING_FIELD
+            if f.name != _TIMING_FIELD and f.metadata.get("encode", True)
         }
     if isinstance(value, enum.Enum):
         return value.value
@@ -224,6 +225,18 @@ def decode_result(document: Any) -> RunResult:
     return result
 
 
+def _check_schema(document: Any, path: Path) -> None:
+    """results.json must match results.schema.json exactly: a field the schema forbids (a typo, a
+    hand edit, a newer writer) is a one-line error, never silently dropped from the reports."""
+    import jsonschema
+
+    schema = json.loads((Path(__file__).parent / "results.schema.json").read_text(encoding="utf-8"))
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(document))
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+        raise ResultsFileError(f"{path}: does not match results.schema.json at {where}: {error.message}")
+
+
 def load_results(path: Path) -> RunResult:
     """Read ``results.json`` (and ``timings.json`` beside it, if any) back into a :class:`RunResult`."""
     document = read_json(path, ResultsFileError, "results", "run `vaultproof run` first to produce it")
@@ -231,6 +244,7 @@ def load_results(path: Path) -> RunResult:
         result = decode_result(document)
     except ResultsFileError as exc:
         raise ResultsFileError(f"{path}: {exc}") from None
+    _check_schema(document, path)  # after the decoder's own (more specific) messages
     timings_path = path.with_name("timings.json")
     if timings_path.is_file():
         try:

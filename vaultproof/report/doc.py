@@ -56,6 +56,9 @@ class Table:
     rows: tuple[tuple[Text, ...], ...]
     css: str = ""
     numeric: tuple[int, ...] = ()  # column indexes rendered right-aligned
+    # HTML: when the table is wider than the page and scrolls sideways, its first column (what a row
+    # is) stays at the left edge and its last (the verdict, triage or status) at the right edge.
+    pin_ends: bool = False
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,13 @@ table.cex td:first-child { font-weight:600; }
 table.findings, table.glance, table.sizes, table.mutants, table.regressions { width:100%; }
 table.findings td code { overflow-wrap:break-word; word-break:normal; }
 div.scroll { overflow-x:auto; max-width:100%; }
+/* A wide table scrolls inside its box; its first and last columns stay in view (table.pin_ends). */
+th.pin-l, td.pin-l { position:sticky; left:0; z-index:1; background:var(--card);
+  box-shadow:1px 0 0 var(--line); }
+th.pin-r, td.pin-r { position:sticky; right:0; z-index:1; background:var(--card);
+  box-shadow:-1px 0 0 var(--line); min-width:7em; max-width:18em; }
+th.pin-l, th.pin-r { background:#eaeef4; }
+table.findings td, table.obligations td { overflow-wrap:anywhere; }
 div.scroll > table { margin:10px 0 14px; }
 table.cex, table.summary { min-width:420px; }
 .badge { display:inline-block; padding:1px 8px; border-radius:10px; font-size:12px; font-weight:600;
@@ -109,8 +116,13 @@ def _attr(name: str, value: str) -> str:
 
 
 def _table(table: doc.Table) -> list[str]:
+    last = len(table.headers) - 1
+
     def cls(i: int) -> str:
-        return ' class="num"' if i in table.numeric else ""
+        names = ["num"] if i in table.numeric else []
+        if table.pin_ends and i in (0, last):
+            names.append("pin-l" if i == 0 else "pin-r")
+        return _attr("class", " ".join(names))
 
     # The wrapper scrolls a wide table sideways instead of letting it overflow the page.
     out = ['<div class="scroll">', f"<table{_attr('class', table.css)}>", "<thead><tr>"]

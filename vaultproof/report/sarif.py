@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from vaultproof import __url__
 from vaultproof.report import view
 from vaultproof.results import (
     BytecodeEvidence,
@@ -47,6 +48,9 @@ _SECURITY_SEVERITY = {
     Severity.INFORMATIONAL: "1.0",
     Severity.OPTIMIZATION: "0.5",
 }
+
+
+INFORMATION_URI = __url__  # the tool's documentation (SARIF tool.driver.informationUri)
 
 
 def level(severity: Severity) -> str:
@@ -88,11 +92,18 @@ def _detector_rule(name: str, findings: list[StaticFinding], properties: list[st
     title = first.title if first and first.title else f"detector {name}"
     severity = min((f.impact for f in findings), key=lambda s: s.rank) if findings else Severity.MEDIUM
     description = f"Slither detector {name}" + (f" (decides {', '.join(properties)})" if properties else "")
+    help_text = (
+        f"{title}. {description}. Fix the code, or triage the finding with a reason in the project's "
+        "triage file ([analyse] triage): findings are matched by meaning (detector, contract, function, "
+        "statement), not by line, so a triaged finding stays triaged when unrelated code moves."
+    )
     return {
         "id": name,
         "name": title,
         "shortDescription": _message(title),
         "fullDescription": _message(description),
+        # GitHub code scanning requires every rule to carry help (GH2012)
+        "help": {"text": help_text, "markdown": help_text.replace(f"detector {name}", f"detector `{name}`")},
         "defaultConfiguration": {"level": level(severity)},
         "properties": {
             "security-severity": _SECURITY_SEVERITY[severity],
@@ -264,6 +275,7 @@ def sarif_document(result: RunResult) -> dict[str, Any]:
                 "tool": {
                     "driver": {
                         "name": "vaultproof",
+                        "informationUri": INFORMATION_URI,
                         "version": result.tools.vaultproof,
                         "semanticVersion": result.tools.vaultproof,
                         "rules": rules,

@@ -9,8 +9,9 @@ from slither.detectors.abstract_detector import DETECTOR_INFO, DetectorClassific
 from slither.utils.output import Output
 
 from properties.detectors._base import WIKI_ROOT, VaultproofDetector, is_dependency
+from vaultproof.config import DEFAULTS
 
-EIP170_LIMIT = 24_576
+EIP170_LIMIT = DEFAULTS["size_limit"]  # the engine's one default (EIP-170), for the plain Slither CLI
 
 
 class BytecodeSizeLimit(VaultproofDetector):

@@ -14,9 +14,6 @@ from slither.utils.output import Output
 
 from properties.detectors._base import WIKI_ROOT, VaultproofDetector
 
-EIP170_LIMIT = 24_576
-
-
 _NAMESPACE = re.compile(r"@custom:storage-location\s+erc7201:([A-Za-z0-9_.\-]+)[^;{}]*$")
 _VERSIONED = re.compile(r"^(?P<base>.+?)V(?P<n>\d+)$")
 

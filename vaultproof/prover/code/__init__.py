@@ -79,6 +79,8 @@ Errors: :class:`ExtractionError`, one line naming function, file:line and the IR
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from vaultproof.prover.code.execute import (
     CallView,
     Event,
@@ -95,9 +97,23 @@ from vaultproof.prover.code.execute import (
     execute,
 )
 from vaultproof.prover.code.ir import ExtractionError
-from vaultproof.prover.code.lower_program import lower_contracts, lower_project
 from vaultproof.prover.code.obligations import check_obligations, code_obligation
 from vaultproof.prover.code.program import CodeProject, FunctionCode, UnsupportedCode
+
+if TYPE_CHECKING:
+    from vaultproof.prover.code.lower_program import lower_contracts, lower_project
+
+
+def __getattr__(name: str) -> Any:
+    """``lower_contracts`` / ``lower_project`` (Slither → CodeProject) load on first use: they import
+    Slither (~0.5 s), which a worker building obligations from an already lowered project, or a warm run
+    served from the cache, never needs (issue10-hardening)."""
+    if name in ("lower_contracts", "lower_project"):
+        from vaultproof.prover.code import lower_program
+
+        return getattr(lower_program, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "CallView",

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import z3
@@ -361,6 +361,43 @@ class Execution:
     def events_named(self, name: str) -> tuple[Event, ...]:
         return tuple(e for e in self.events if e.name == name)
 
+    def memory(self, value: str | int | MLoc, *path: Any, before: bool = False) -> Any:
+        """A field of a memory argument or return value after the call (``before=True``: as passed in):
+        ``memory("o", "insuranceUsed")``, ``memory("o", "tiers", i, "lowerBound")``, ``memory(0, "fee")``."""
+        if isinstance(value, str) and value in self.args:
+            loc = self.args[value]
+        elif isinstance(value, MLoc):
+            loc = value
+        else:
+            loc = self.ret(value)
+        if not isinstance(loc, MLoc):
+            raise ExtractionError(f"{self.name}: {value!r} is not a memory value")
+        heap = self.executor.entry_heap if before else self.world.heap
+        fields, keys = list(loc.path), list(loc.keys)
+        for step in path:
+            if isinstance(step, str):
+                fields.append(step)
+            else:
+                fields.append("#")
+                keys.append(z3.IntVal(step) if isinstance(step, int) else step)
+        obj = heap.get(loc.obj)
+        if obj is None:
+            raise ExtractionError(f"{self.name}: memory {value!r} is not live after the call")
+        if tuple(fields) not in obj and not keys:
+            # never written nor read: still the zero value memory starts with
+            leaf_type = loc.type
+            for step in path:
+                leaf_type = UINT256 if step == "length" else leaf_type.field_type(step)
+            if not leaf_type.elementary:
+                raise ExtractionError(f"{self.name}: {value!r}.{'.'.join(map(str, path))} is not a value")
+            return z3.BoolVal(False) if leaf_type.kind == "bool" else z3.IntVal(0)
+        if tuple(fields) not in obj:
+            raise ExtractionError(
+                f"{self.name}: memory {value!r}.{'.'.join(map(str, path))} was never written"
+            )
+        leaf = obj[tuple(fields)]
+        return z3.Select(leaf, *keys) if keys else leaf
+
     def reverts_with(self, reason_part: str) -> z3.BoolRef:
         conds = [r.when for r in self.reverts if reason_part in r.reason]
         return z3.Or(*conds) if conds else z3.BoolVal(False)
@@ -532,6 +569,8 @@ class Executor:
             return
         if loc.obj in self.frozen:
             raise self.fail(where, "write to a memory object after it was merged with another (aliasing)")
+        if any(obj == loc.obj and loc.path[: len(p)] == p for obj, p in self.frozen_fields):
+            raise self.fail(where, "write into a memory array field that aliases another array")
         obj = ps.world.heap[loc.obj]
         if loc.path not in obj:
             obj[loc.path] = self.zero_leaf(loc, where)
@@ -564,6 +603,19 @@ class Executor:
     def copy_into(self, ps: PathState, dest: SLoc | MLoc, value: Any, where: str) -> None:
         if not isinstance(value, SLoc | MLoc):
             raise self.fail(where, f"cannot copy {value!r} into {dest.type.name}")
+        if isinstance(dest, MLoc) and _dynamic_array(dest.type):
+            self.alias_array(ps, dest, value, where)
+            return
+        arrays = [f for f in dest.type.fields if _dynamic_array(f[1])] if dest.type.kind == "struct" else []
+        if arrays and isinstance(dest, MLoc) and isinstance(value, MLoc):
+            # a memory struct with array fields: the other fields copied, each array field aliased
+            plain = replace(dest.type, fields=tuple(f for f in dest.type.fields if not _dynamic_array(f[1])))
+            self.copy_into(ps, replace(dest, type=plain), replace(value, type=plain), where)
+            for name, field_type in arrays:
+                field = self.sub(dest, (name,), field_type)
+                assert isinstance(field, MLoc)
+                self.alias_array(ps, field, self.sub(value, (name,), field_type), where)
+            return
         for path, leaf_type in self.leaves(dest.type, where):
             self.store(
                 ps,
@@ -571,6 +623,40 @@ class Executor:
                 self.load(ps, self.sub(value, path, leaf_type), where),
                 where,
             )
+
+    def alias_array(self, ps: PathState, dest: MLoc, value: SLoc | MLoc, where: str) -> None:
+        """``s.arr = a`` for a dynamic memory array field (a struct constructor argument, an assignment): in
+        Solidity the field then REFERS to ``a``. The field's length and element leaves become ``a``'s (a
+        storage array is first copied to memory), and both sides are frozen — a later write through the
+        field or through ``a`` is an ERROR (it would have to show through the other), so reads are exact."""
+        if dest.keys or not isinstance(dest.type.value, SolType):
+            raise self.fail(where, f"array field {dest.type.name} inside a memory array")
+        source = self.to_memory(ps, value, where) if isinstance(value, SLoc) else value
+        if source.keys:
+            raise self.fail(where, f"array field {dest.type.name} assigned from inside a memory array")
+        fields = ps.world.heap.get(source.obj)
+        if fields is None:
+            raise self.fail(where, "memory array read after its reference was merged away")
+        taken = {
+            path[len(source.path) :]: leaf
+            for path, leaf in fields.items()
+            if path[: len(source.path)] == source.path
+            and path[len(source.path) : len(source.path) + 1] in (("length",), ("#",))
+        }
+        taken.setdefault(("length",), z3.IntVal(0))
+        obj = ps.world.heap[dest.obj]
+        for path in [p for p in obj if p[: len(dest.path)] == dest.path]:
+            del obj[path]
+        for path, leaf in taken.items():
+            obj[(*dest.path, *path)] = leaf
+        if source.path:
+            self.frozen_fields.add((source.obj, source.path))
+        else:
+            self.frozen.add(source.obj)
+        self.frozen_fields.add((dest.obj, dest.path))
+
+    frozen_fields: set[tuple[int, tuple[str, ...]]]
+    entry_heap: dict[int, dict[tuple[str, ...], Any]]
 
     def new_object(self, ps: PathState) -> int:
         obj = next(self.heap_ids)
@@ -1786,8 +1872,14 @@ class Executor:
         if sol_type.kind == "struct":
             obj = self.new_object(ps)
             loc = MLoc(obj, (), (), sol_type)
-            for path, leaf_type in self.leaves(sol_type, where):
+            plain = replace(sol_type, fields=tuple(f for f in sol_type.fields if not _dynamic_array(f[1])))
+            for path, leaf_type in self.leaves(plain, where):
                 ps.world.heap[obj][path] = self.fresh(f"{name}.{'.'.join(path)}", leaf_type)
+            for field_name, field_type in sol_type.fields:
+                if _dynamic_array(field_type):
+                    # a dynamic array field (any length, any elements): a fresh array aliased into the field
+                    array = self.fresh_value(ps, field_type, f"{name}.{field_name}", where)
+                    self.alias_array(ps, MLoc(obj, (field_name,), (), field_type), array, where)
             return loc
         if sol_type.kind == "array" and sol_type.value is not None and sol_type.length is None:
             element = sol_type.value
@@ -1864,6 +1956,11 @@ class Executor:
             merged_obj: dict[tuple[str, ...], Any] = {}
             for path in paths:
                 present = [(p, o[path]) for p, o in owners if path in o]
+                if len(present) < len(owners):
+                    # a path one state never touched still holds the object's zero value there (memory is
+                    # zero-initialised), not another state's write
+                    sample = present[0][1]
+                    present = [(p, o.get(path, _zero_like(sample))) for p, o in owners]
                 if len(present) == 1:
                     merged_obj[path] = present[0][1]
                 else:
@@ -1996,6 +2093,10 @@ def _operand_sol_type(operand: Operand) -> SolType | None:
     return operand.type
 
 
+def _dynamic_array(t: SolType) -> bool:
+    return t.kind == "array" and t.length is None and t.value is not None
+
+
 # ---------------------------------------------------------------------------------------------- API
 
 
@@ -2037,6 +2138,7 @@ def execute(
     executor.root_owner = {}
     executor.havoc_roots = []
     executor.frozen = set()
+    executor.frozen_fields = set()
     executor.namespace_of = {}
     world = World()
     if pre is not None:
@@ -2097,6 +2199,7 @@ def execute(
         positional.append(value)
     if given:
         raise ExtractionError(f"{entry} has no parameter(s) {', '.join(sorted(given))}")
+    executor.entry_heap = {obj: dict(fields) for obj, fields in ps.world.heap.items()}
     for cell, value in (storage or {}).items():
         # given pre-state cells (e.g. an unset address): branches over them fold instead of forking
         instance, var, *path = cell

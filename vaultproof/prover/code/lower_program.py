@@ -728,7 +728,7 @@ class _FunctionLowerer:
         indexed: tuple[bool, ...] = ()
         if candidates:
             fields = tuple(elem.name for elem in candidates[0].elems)
-            signature = str(getattr(candidates[0], "full_name", ""))
+            signature = _abi_signature(candidates[0])
             indexed = tuple(bool(getattr(elem, "indexed", False)) for elem in candidates[0].elems)
         else:
             fields = tuple(f"arg{i}" for i in range(len(ir.arguments)))
@@ -906,3 +906,15 @@ def _topological(entry: Any, nodes: Sequence[Any]) -> tuple[int, ...]:
                 ready.append(son.node_id)
                 ready.sort()
     return tuple(order)
+
+
+def _abi_signature(event: Any) -> str:
+    """The canonical signature topic 0 hashes: ABI types (an enum is ``uint8``, a contract ``address``), not
+    Slither's ``full_name`` (``E(IFoo.Mode)``)."""
+    from slither.utils.type import convert_type_for_solidity_signature_to_string
+
+    try:
+        types = [convert_type_for_solidity_signature_to_string(elem.type) for elem in event.elems]
+    except Exception:  # a type Slither cannot render canonically: keep its own name (never guessed)
+        return str(getattr(event, "full_name", ""))
+    return f"{event.name}({','.join(types)})"

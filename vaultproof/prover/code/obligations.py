@@ -1,4 +1,27 @@
-"""Obligations over extracted pure functions: equivalence with a model, and safety of each check."""
+"""Obligations over extracted pure functions: equivalence with a model, and safety of each check.
+
+Every obligation built here is ``code_derived`` and so exempt from the TAUTOLOGY check
+(``solver.discharge``: a goal that Z3's simplifier proves without any assumption). Why that is sound:
+
+- The check exists to catch a *hand-written* goal that says nothing: a model that substitutes a
+  definition into both sides of its own statement (``i2 = i + 1``, then "prove" ``i2 == i + 1``), a base
+  case ``0 >= 0``. There both sides come from the same Python expression, so the goal is true whatever the
+  contracts say.
+- Here one side of the goal is built by executing the Solidity (SlithIR lowered by the engine). If it
+  simplifies to true, it is because the lowered code computes exactly what the statement requires on
+  every path: the code makes it *structurally* true (a setter writing ``pre + amount`` against the goal
+  ``post == pre + amount``; a check ``x + 1`` that cannot overflow under a constant bound). That is the
+  strongest form of the proof, not an empty one: the goal is a function of the code and an edit of the
+  Solidity changes it (``tests/prover/test_solver.py`` runs one such code obligation on a fixture
+  contract and on a one-line edit of it: PROVED, then VIOLATED).
+- A code obligation whose goal held *whatever* the code did (``Implies(ex.ok, x == x)``) would be a
+  tautology of the property that this exemption lets through. It cannot carry a property: every property
+  with code obligations declares a broken code twin (``ModelChecker.with_code(check, CodeTwin)``, a
+  mandatory argument), and its code obligations must come out VIOLATED on the twin (JobKind.BROKEN_CODE,
+  enforced by tests), which a set of goals independent of the code cannot.
+- The property's *model* obligations (``ModelChecker.check``) are never code-derived: a model goal that
+  holds without its assumptions is a TAUTOLOGY, whatever its property's code obligations say.
+"""
 
 from __future__ import annotations
 
@@ -96,6 +119,7 @@ def equivalence_obligation(
         witness=z3.And(reach, witness) if witness is not None else reach,
         shown=_shown(extracted_fn, units, model_quantities),
         explanation=f"the code of {extracted_fn.name} and its model disagree on this input",
+        code_derived=True,
     )
 
 
@@ -127,6 +151,7 @@ def safety_obligations(
                 witness=check.reached,
                 shown=_shown(extracted_fn, units),
                 explanation=f"{check.kind} at {check.where}",
+                code_derived=True,
             )
         )
     return obligations
@@ -187,6 +212,7 @@ def code_obligation(
         explanation=explanation,
         executed=refs,
         lines=hits,
+        code_derived=bool(runs),  # over no execution it is a model obligation and gets the check
     )
 
 
@@ -225,6 +251,7 @@ def check_obligations(
                 explanation=f"{check.kind} at {check.where}",
                 executed=refs,
                 lines=hits,
+                code_derived=True,
             )
         )
     return out

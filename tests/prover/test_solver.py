@@ -1,0 +1,135 @@
+"""TAUTOLOGY: a goal that holds by itself, without its assumptions, says nothing and is no proof."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import z3
+
+from vaultproof.prover.code import code_obligation, execute
+from vaultproof.prover.context import cached_context
+from vaultproof.prover.obligation import ModelContext, Obligation, settled_at_build
+from vaultproof.prover.registry import CodeTwin
+from vaultproof.prover.runner import aggregate
+from vaultproof.prover.solver import SolverSettings, discharge
+from vaultproof.results import Verdict
+
+SETTINGS = SolverSettings(timeout_ms=5_000)
+
+
+def _obligation(goal: z3.BoolRef, *assumptions: z3.BoolRef, code_derived: bool = False) -> Obligation:
+    return Obligation(
+        name="t",
+        assumptions=assumptions,
+        goal=goal,
+        witness=z3.BoolVal(True),
+        shown=(),
+        code_derived=code_derived,
+    )
+
+
+def test_a_definition_substituted_into_its_own_check_is_a_tautology() -> None:
+    """CONV-5's old step: ``i2 = i + 1`` in Python, then "prove" ``i2 == i + 1``."""
+    i = z3.Int("i")
+    i2 = i + 1
+    result = discharge(_obligation(i2 == i + 1, i >= 0, i < 2**256), SETTINGS)
+    assert result.verdict is Verdict.TAUTOLOGY and "without any assumption" in result.reason
+
+
+def test_a_base_case_over_constants_is_a_tautology() -> None:
+    zero = z3.IntVal(0)
+    assert (
+        discharge(_obligation(z3.And(zero >= zero, zero <= zero * 7)), SETTINGS).verdict is Verdict.TAUTOLOGY
+    )
+
+
+def test_a_goal_that_needs_its_assumptions_is_proved() -> None:
+    x = z3.Int("x")
+    result = discharge(_obligation(x + 1 > 0, x >= 0), SETTINGS)
+    assert result.verdict is Verdict.PROVED
+    assert discharge(_obligation(x >= 0, x >= 3), SETTINGS).verdict is Verdict.PROVED
+
+
+def test_a_false_goal_is_still_violated() -> None:
+    x = z3.Int("x")
+    assert discharge(_obligation(x > 5, x >= 0), SETTINGS).verdict is Verdict.VIOLATED
+
+
+def test_a_code_derived_obligation_is_exempt() -> None:
+    """``equivalence_obligation``: the code side comes from the Solidity, so its agreement with the
+    model on every input is the statement, not an empty one."""
+    a, b = z3.Int("a"), z3.Int("b")
+    code, model = a * b / 2, a * b / 2
+    assert (
+        discharge(_obligation(code == model, a >= 0, code_derived=True), SETTINGS).verdict is Verdict.PROVED
+    )
+    assert discharge(_obligation(code == model, a >= 0), SETTINGS).verdict is Verdict.TAUTOLOGY
+
+
+def test_a_tautology_is_not_a_pass_for_its_property() -> None:
+    x = z3.Int("x")
+    results = [discharge(_obligation(x >= 0, x >= 3), SETTINGS), discharge(_obligation(x == x), SETTINGS)]
+    verdict = aggregate("P-1", results, 0.0)
+    assert verdict.verdict is Verdict.TAUTOLOGY and not verdict.verdict.passed
+    assert "without any assumption" in verdict.reason
+
+
+def test_settled_at_build_drops_a_true_constant_fact_and_keeps_a_false_one() -> None:
+    ppm = 1_000_000
+    ok = _obligation(z3.IntVal(ppm) > 0)
+    bad = _obligation(z3.IntVal(0) > 0)
+    assert settled_at_build(ok) == ()
+    assert settled_at_build(bad) == (bad,)
+    assert discharge(bad, SETTINGS).verdict is Verdict.VIOLATED
+
+
+# --------------------------------------------------------------------------------------------------
+# Code obligations: structurally true because of the code is a proof; true whatever the code is not.
+# --------------------------------------------------------------------------------------------------
+
+CODE_FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "code"
+# One line of Bank.move, edited: the counter no longer grows by exactly the amount moved.
+OFF_BY_ONE = CodeTwin(
+    "contracts/Bank.sol", "totalMoved += amount;", "totalMoved += amount + 1;", "counts one unit too many"
+)
+
+
+def _moved_counter_obligations(ctx: ModelContext) -> tuple[Obligation, Obligation]:
+    """The same statement twice: over an execution of ``Bank.move`` and over a hand-written model."""
+    ex = execute(ctx.code, "Bank.move")
+    amount, before = ex.arg("amount"), ex.before("Bank", "totalMoved")
+    on_code = code_obligation(
+        "totalMoved grows by amount", ex, z3.Implies(ex.ok, ex.post("Bank", "totalMoved") == before + amount)
+    )
+    after = before + amount  # the model's definition, substituted into its own statement
+    model = Obligation(
+        "model: totalMoved grows by amount",
+        (amount >= 0, before >= 0),
+        after == before + amount,
+        amount > 0,
+        (),
+    )
+    return on_code, model
+
+
+def test_a_code_obligation_made_true_by_the_code_is_proved_and_breaks_with_the_code() -> None:
+    """``Bank.move`` writes ``totalMoved += amount``: its post-state term *is* ``pre + amount``, so the
+    goal simplifies to true without an assumption. That is the code meeting its contract on every path,
+    not a statement that says nothing: the one-line edit of the twin makes the same goal VIOLATED. The
+    model obligation of the same shape is a TAUTOLOGY: it holds whatever the contracts say."""
+    shipped = cached_context(CODE_FIXTURE, {})
+    on_code, model = _moved_counter_obligations(shipped)
+    assert z3.is_true(z3.simplify(on_code.goal))  # the case the exemption is for
+    assert on_code.code_derived and not model.code_derived
+    assert discharge(on_code, SETTINGS).verdict is Verdict.PROVED
+    assert discharge(model, SETTINGS).verdict is Verdict.TAUTOLOGY
+
+    twin_on_code, _ = _moved_counter_obligations(cached_context(CODE_FIXTURE, {}, OFF_BY_ONE))
+    broken = discharge(twin_on_code, SETTINGS)
+    assert broken.verdict is Verdict.VIOLATED and broken.counterexample is not None
+
+
+def test_a_code_obligation_over_no_execution_gets_the_tautology_check() -> None:
+    x = z3.Int("x")
+    assert not code_obligation("nothing executed", [], x == x).code_derived
+    assert discharge(code_obligation("nothing executed", [], x == x), SETTINGS).verdict is Verdict.TAUTOLOGY
