@@ -21,6 +21,7 @@ from vaultproof.evidence.variants import CodeVariant, Edit
 from vaultproof.prover.code import (
     Havoc,
     Invariant,
+    MemoryArray,
     SummaryResult,
     Unroll,
     check_obligations,
@@ -222,6 +223,7 @@ __all__ = [
     "Havoc",
     "Invariant",
     "InvariantSuite",
+    "MemoryArray",
     "MetricDecl",
     "ModelChecker",
     "ModelContext",

@@ -39,7 +39,13 @@ def verdict(ex: Execution | list[Execution], goal: z3.BoolRef, **kw: object) -> 
 def test_project_lowers_and_pickles(code: CodeProject) -> None:
     again = pickle.loads(pickle.dumps(code))
     assert again.entry("Store.store").name == "Store.store"
-    assert {c for c, _ in again.contracts} == {"Bank", "Store", "Unsupported"}  # no interfaces
+    assert {c for c, _ in again.contracts} == {
+        "Bank",
+        "Store",
+        "TableUser",
+        "Tables",
+        "Unsupported",
+    }  # no interfaces
 
 
 def test_storage_modifier_require_event(code: CodeProject) -> None:

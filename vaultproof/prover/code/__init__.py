@@ -60,6 +60,12 @@ Loops: ``loops={"Contract.fn:LINE": Unroll(k)}`` (exhaustiveness becomes a ``loo
 condition compares against a literal/constant is unrolled to it by default; any other loop is an ERROR
 naming ``Contract.fn:LINE``.
 
+Memory arrays: a ``T[] memory`` parameter is a fresh array (symbolic length, every element leaf fresh)
+unless given as a :class:`MemoryArray` in ``args`` (its ``length`` and per-leaf ``Int → value`` arrays), so
+several executions can read one table. ``internal_summaries={"Lib.fn": summary}`` replaces an internal /
+library call's body by a declared contract (same :class:`SummaryResult`; ``requires`` is a
+``summary-requires`` check), e.g. a dependency written in inline assembly (OpenZeppelin ``Math.mulDiv``).
+
 A call with ``{gas: g}`` may also revert for lack of gas. Entries may be internal functions: a
 ``T storage $`` parameter whose struct is the contract's ``_s()`` namespace is bound to it.
 ``keccak256(abi.encode(...))`` is an uninterpreted function of the encoded values.
@@ -82,6 +88,7 @@ from vaultproof.prover.code.execute import (
     Havoc,
     Invariant,
     LoopView,
+    MemoryArray,
     RevertOutcome,
     Summary,
     SummaryResult,
@@ -118,6 +125,7 @@ __all__ = [
     "Havoc",
     "Invariant",
     "LoopView",
+    "MemoryArray",
     "RevertOutcome",
     "Summary",
     "SummaryResult",

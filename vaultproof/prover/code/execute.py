@@ -253,6 +253,36 @@ class Havoc:
 
 
 @dataclass(frozen=True, eq=False)
+class MemoryArray:
+    """A ``T[] memory`` argument given as terms (``execute(args={"tiers": table})``): its ``length`` and,
+    per element leaf, an ``Int → value`` Z3 array — ``elements[""]`` for an elementary ``T``,
+    ``elements["field"]`` (nested: ``"a.b"``) for each leaf of a struct ``T``. Executions given the same
+    object read the same table, so one entry's obligations can speak about another's (``validate``, then
+    ``maintenanceMargin``). Nothing bounds ``length`` but its type: a bound is the code's (a ``require``)
+    or an assumption."""
+
+    length: Any
+    elements: Mapping[str, Any]
+
+    @classmethod
+    def fresh(cls, name: str, fields: Sequence[str] = ("",), bools: Sequence[str] = ()) -> MemoryArray:
+        """Fresh terms ``<name>.length`` and ``<name>[].<field>`` (``bools`` name the bool leaves)."""
+        elements = {
+            f: z3.Array(
+                f"{name}[]{'.' + f if f else ''}", z3.IntSort(), z3.BoolSort() if f in bools else z3.IntSort()
+            )
+            for f in fields
+        }
+        return cls(z3.Int(f"{name}.length"), elements)
+
+    def at(self, index: Any, field: str = "") -> Any:
+        """Element ``index``'s leaf ``field`` (a term; in range where the code reads it)."""
+        if field not in self.elements:
+            raise ExtractionError(f"memory array has no element field {field!r} ({sorted(self.elements)})")
+        return z3.Select(self.elements[field], index)
+
+
+@dataclass(frozen=True, eq=False)
 class LoopView:
     """Locals (by source name) and storage of a state at a loop head, for an :class:`Invariant`."""
 
@@ -400,6 +430,7 @@ class Executor:
         havoc: Mapping[str, Havoc],
         loops: Mapping[str, LoopSpec],
         max_paths: int,
+        internal_summaries: Mapping[str, Summary] | None = None,
     ) -> None:
         self.project = project
         self.label = label
@@ -408,6 +439,7 @@ class Executor:
         self.havoc = dict(havoc)
         self.loops = dict(loops)
         self.max_paths = max_paths
+        self.internal_summaries = dict(internal_summaries or {})
         self.checks: list[Check] = []
         self.truncations: list[Check] = []
         self.facts: list[z3.BoolRef] = []
@@ -1597,6 +1629,15 @@ class Executor:
     # -- calls --------------------------------------------------------------------------------------
 
     def internal_call(self, frame: Frame, op: OCall, ps: PathState, where: str) -> None:
+        key = op.callee.split("(")[0]
+        if not op.modifier and key in self.internal_summaries:
+            # a declared contract instead of the body (e.g. a dependency's assembly): checked like an
+            # external summary's, its `requires` proved at this call site
+            values = tuple(self.value(ps, arg, frame, where) for arg in op.args)
+            if any(isinstance(v, SLoc | MLoc | RefTo | Poison | Opaque) for v in values):
+                raise self.fail(where, f"summary of {key}: only elementary arguments can be summarised")
+            self.apply_summary(frame, op, ps, key, frame.this, values, where, self.internal_summaries[key])
+            return
         callee = self.project.function(op.callee)
         args = []
         for arg, param in zip(op.args, callee.params, strict=False):
@@ -1723,15 +1764,16 @@ class Executor:
     def apply_summary(
         self,
         frame: Frame,
-        op: OExternalCall,
+        op: OExternalCall | OCall,
         ps: PathState,
         key: str,
         target: Any,
         args: tuple[Any, ...],
         where: str,
+        summary: Summary | None = None,
     ) -> None:
         view = CallView(key, args, frame.this, target, self, ps)
-        result = self.summaries[key](view)
+        result = (summary or self.summaries[key])(view)
         if result.requires is not None:
             self.checks.append(Check("summary-requires", f"{where} ({key})", ps.pc, z3.Not(result.requires)))
         if result.reverts is not None:
@@ -1802,6 +1844,28 @@ class Executor:
             )
 
     havoc_roots: list[Any]
+
+    def memory_array(self, ps: PathState, param: Any, given: MemoryArray, where: str) -> MLoc:
+        """A heap object holding a :class:`MemoryArray` argument, its leaves checked against the type."""
+        t = param.type
+        if param.storage or t.kind != "array" or t.length is not None or t.value is None:
+            raise self.fail(where, f"{param.name} is not a dynamic memory array (given a MemoryArray)")
+        leaves = {".".join(path): leaf for path, leaf in self.leaves(t.value, where)}
+        if set(leaves) != set(given.elements):
+            raise self.fail(
+                where,
+                f"{param.name}: MemoryArray fields {sorted(given.elements)}, the element "
+                f"type {t.value.name} has {sorted(leaves)}",
+            )
+        obj = self.new_object(ps)
+        self.in_range(given.length, UINT256)
+        ps.world.heap[obj][("length",)] = given.length
+        for name, leaf in leaves.items():
+            array = given.elements[name]
+            if array.sort() != z3.ArraySort(z3.IntSort(), self.leaf_sort(leaf)):
+                raise self.fail(where, f"{param.name}: element field {name!r} must be Int → {leaf.name}")
+            ps.world.heap[obj][("#", *(name.split(".") if name else ()))] = array
+        return MLoc(obj, (), (), t)
 
     def fresh_value(self, ps: PathState, sol_type: SolType, name: str, where: str) -> Any:
         if sol_type.elementary:
@@ -2051,6 +2115,7 @@ def execute(
     storage: Mapping[tuple[Any, ...], Any] | None = None,
     label: str | None = None,
     max_paths: int = 256,
+    internal_summaries: Mapping[str, Summary] | None = None,
 ) -> Execution:
     """Symbolically execute ``entry`` (``"Contract.fn"`` or ``"Contract.fn(types)"``) of ``project``.
 
@@ -2067,6 +2132,7 @@ def execute(
         havoc=havoc or {},
         loops=loops or {},
         max_paths=max_paths,
+        internal_summaries=internal_summaries,
     )
     executor.root_types = {}
     executor.root_slot = {}
@@ -2114,6 +2180,8 @@ def execute(
     positional = []
     for param in fn.params:
         value = given.pop(param.name, None)
+        if isinstance(value, MemoryArray):
+            value = executor.memory_array(ps, param, value, fn.name)
         if value is None and param.storage:
             value = executor.namespace_root(contract_name, param.type, sender, ps, entry, param.name)
         if value is None:
