@@ -217,9 +217,21 @@ REGISTRY.register(
             m.debt5,
             m.OVER_REDUCE,
             "ADL charges a position up to its notional instead of its unrealized profit",
-        ).pending(
-            "AdlEngine.socialize's ranked walk is O(n²) over up to MAX_POSITIONS_PER_SIDE = 100 positions: "
-            "too large to unroll, it needs loop invariants over its memory arrays, not stated yet"
+        )
+        .with_code(
+            code.debt5_code,
+            CodeTwin(
+                file="contracts/AdlEngine.sol",
+                find="recordedShortfall = remaining;",
+                replace="recordedShortfall = 0;",
+                description="AdlEngine.socialize records nothing when capacity runs out (socialized + "
+                "recorded < shortfall: the rest silently dropped)",
+            ),
+        )
+        .pending(
+            "on code, socialize's invariants prove ROE order, charges ≤ capacity and the exact split; not "
+            "yet its exhaustion on the round-limit exit (n rounds each zeroing a distinct candidate ⇒ all "
+            "charged: a counting argument the loop invariants cannot state without a ghost counter)"
         ),
     )
 )

@@ -35,7 +35,7 @@ WITH_CODE = sorted(p.id for p in REGISTRY.model_properties() if _checker(p.id).c
 # decimals): their values are named but carry no token unit.
 RAW_UNITS = {"CONV-7"}
 # Code obligations proved, but a declared target is only summarised, not executed: MODEL-ONLY naming it.
-SUMMARISED = {"DEBT-1": "not executed on code: AdlEngine.socialize"}
+SUMMARISED: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +63,10 @@ def test_shipped_code_is_proved_and_covers_every_target(pid: str, shipped: Model
     assert result.executed_lines
     if pid in SUMMARISED:
         assert result.verdict is Verdict.MODEL_ONLY and result.reason == SUMMARISED[pid]
+        return
+    if _checker(pid).code_pending:  # code obligations that hold but, declared, do not cover the claim yet
+        assert result.verdict is Verdict.MODEL_ONLY
+        assert result.reason.startswith("code obligations hold; not yet on code:"), result.reason
         return
     assert result.verdict is Verdict.PROVED, result.reason
     assert set(REGISTRY.properties[pid].targets) <= set(result.executed)

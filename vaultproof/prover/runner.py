@@ -153,9 +153,18 @@ def _run_shipped(registry: Registry, job: Job, ctx: ModelContext, settings: Solv
                 f"code obligation error: {one_line(repr(exc))}",
             )
     results = [discharge(ob, settings) for ob in obligations]
-    return compose(
+    result = compose(
         job.decl_id, decl.targets, results, obligations, time.perf_counter() - started, missing_reason
     )
+    if (
+        checker.code is not None
+        and checker.code_pending
+        and result.verdict.rank <= Verdict.PROVED_BOUNDED.rank
+    ):
+        # code obligations that hold but, by their author's declaration, do not yet cover the whole claim
+        reason = f"code obligations hold; not yet on code: {checker.code_pending}"
+        result = dataclasses.replace(result, verdict=Verdict.MODEL_ONLY, reason=reason)
+    return result
 
 
 def run_job(

@@ -124,7 +124,7 @@ def safety_obligations(
                 name=f"{extracted_fn.name}{tag}: no {check.kind} #{index} at {check.where}",
                 assumptions=constraints,
                 goal=z3.Not(check.condition),
-                witness=check.reached,
+                witness=check.reached if check.witness is None else check.witness,
                 shown=_shown(extracted_fn, units),
                 explanation=f"{check.kind} at {check.where}",
             )
@@ -220,7 +220,7 @@ def check_obligations(
                 name=f"{execution.name}{tag}: no {check.kind} #{index} at {check.where}",
                 assumptions=(*execution.assumptions, *assumptions),
                 goal=z3.Not(check.condition),
-                witness=check.reached,
+                witness=check.reached if check.witness is None else check.witness,
                 shown=tuple(shown),
                 explanation=f"{check.kind} at {check.where}",
                 executed=refs,
