@@ -36,5 +36,6 @@ EVIDENCE = EvidenceDecl(
     variants=_invariants.VARIANTS,
     variants_dir=_invariants.BROKEN_DIR,
     broken_suites=_invariants.BROKEN_SUITES,
+    broken_sources=_invariants.BROKEN_SOURCES,
     recipes=_replay.RECIPES,
 )

@@ -5,17 +5,20 @@ is declared here, once:
 
 - ``SUITES``: the forge invariant suites over the deployed system. An invariant function's name carries
   its property id (``invariant_DEBT_6_custody_solvent`` → DEBT-6), so the map is read from the name.
-- ``VARIANTS``: each a shipped contract with one seeded defect (``vaultproof.evidence.variants``), written
-  to ``tests/forge/invariant/broken/``. ``BROKEN_SUITES`` runs the shipped invariants against a variant and
-  names the invariant that must fail on it (the broken-variant test of that invariant). A variant whose
-  defect is the property's model twin (``ModelChecker.broken``) says so in ``twin_of``.
+- ``VARIANTS``: each a shipped contract with one seeded defect (``vaultproof.evidence.variants``), generated
+  into ``build/repro/broken/`` when the evidence runs (never committed). ``BROKEN_SUITES`` runs the shipped
+  invariants against a variant and names the invariant that must fail on it (the broken-variant test of that
+  invariant); the suites are written in ``tests/forge/invariant/broken/BrokenInvariants.sol`` (committed,
+  skipped by the project's own forge run) and staged beside the variants. A variant whose defect is the
+  property's model twin (``ModelChecker.broken``) says so in ``twin_of``.
 """
 
 from __future__ import annotations
 
 from vaultproof.spec import BrokenSuite, CodeVariant, Edit, InvariantSuite
 
-BROKEN_DIR = "tests/forge/invariant/broken"
+BROKEN_DIR = "build/repro/broken"  # generated: the variants and a copy of BROKEN_SOURCES
+BROKEN_SOURCES = ("tests/forge/invariant/broken/BrokenInvariants.sol",)
 BMV = "contracts/BalanceManagerVault.sol"
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from slither.detectors.abstract_detector import AbstractDetector, DetectorClassification
 
+from tests.fixtures.decls import stub_decl
 from vaultproof.analysis import AnalysisOutcome, run_analysis
 from vaultproof.analysis.detectors import builtin_detectors, run_detectors
 from vaultproof.analysis.findings import fingerprint, normalise_description, sort_key
@@ -18,24 +19,16 @@ from vaultproof.analysis.triage import TriageEntry, apply_triage, load_triage
 from vaultproof.compile import CompiledProject
 from vaultproof.console import Console
 from vaultproof.errors import ConfigError
-from vaultproof.prover.registry import DetectorChecker, PropertyDecl, Registry
+from vaultproof.prover.registry import DetectorChecker, Registry
 from vaultproof.results import Severity, StaticFinding
 
 
 def _registry() -> Registry:
     registry = Registry()
+    loops = DetectorChecker(argument="vp-unbounded-loop")
+    bounded = {"title": "bounded loops", "claim": "loops are bounded", "seed": "000", "rationale": "rule 8"}
     registry.register(
-        PropertyDecl(
-            id="ST-2",
-            title="bounded loops",
-            claim="loops are bounded",
-            severity=Severity.MEDIUM,
-            seed="000",
-            rationale="rule 8",
-            assumptions=(),
-            targets=(),
-            checker=DetectorChecker(argument="vp-unbounded-loop"),
-        )
+        stub_decl(id="ST-2", severity=Severity.MEDIUM, assumptions=(), targets=(), checker=loops, **bounded)
     )
     return registry
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.fixtures.results import entry as catalogue_entry
 from vaultproof.analysis import run_analysis, without_ir_errors
 from vaultproof.cli import _main
 from vaultproof.compile import CompiledProject, compile_project
@@ -18,7 +19,6 @@ from vaultproof.config import load
 from vaultproof.console import Console
 from vaultproof.prover.runner import load_registry
 from vaultproof.results import (
-    CatalogueEntry,
     ExitCode,
     FunctionRef,
     PropertyResult,
@@ -122,18 +122,7 @@ def test_a_function_without_ir_is_listed_and_its_detectors_are_error(
 
 
 def test_a_proved_property_targeting_a_function_without_ir_is_error() -> None:
-    entry = CatalogueEntry(
-        id="X-1",
-        family="X",
-        title="t",
-        statement="s",
-        severity=Severity.HIGH,
-        seed="",
-        rationale="",
-        assumptions=(),
-        targets=(FunctionRef("Tiny", "add"),),
-        checker="z3",
-    )
+    entry = catalogue_entry("X-1", "t", targets=(FunctionRef("Tiny", "add"),))
     proved = PropertyResult("X-1", Verdict.PROVED, 0.1, ())
     other = PropertyResult("X-2", Verdict.PROVED, 0.1, ())
     out = without_ir_errors((proved, other), (entry,), ("Tiny.add",))

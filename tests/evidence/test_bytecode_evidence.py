@@ -66,7 +66,7 @@ def _wrong_claim(requests: list[repro.ReplayRequest]) -> repro.ReplayRequest:
 def outcome() -> Outcome:
     assert BINARY is not None
     forge = Forge(BINARY, ROOT)
-    broken = invariants.run_broken(BROKEN_SUITES, forge)
+    broken = invariants.run_broken(EVIDENCE, forge)
     seeds = _committed_seed_counterexamples()
     assert {r.subject for r in seeds} == set(EVIDENCE.recipes), "a seed finding without a replay recipe"
     decl = EvidenceDecl(recipes={**EVIDENCE.recipes, WRONG: EVIDENCE.recipes["BF-2.seed-rule"]})

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
-import z3
 
+from tests.fixtures.decls import stub_decl, trivial
 from vaultproof.errors import RegistryError
-from vaultproof.prover.obligation import ModelContext, Obligation
 from vaultproof.prover.registry import (
     DetectorChecker,
     ModelChecker,
@@ -21,24 +18,8 @@ from vaultproof.prover.runner import aggregate
 from vaultproof.results import FunctionRef, ObligationResult, Severity, Verdict
 
 
-def _nothing(ctx: ModelContext) -> list[Obligation]:
-    x = z3.Int("x")
-    return [Obligation("trivial", (x >= 0,), x >= 0, x > 0, ())]
-
-
 def decl(**overrides: object) -> PropertyDecl:
-    base = PropertyDecl(
-        id="ALLOC-1",
-        title="t",
-        claim="s",
-        severity=Severity.HIGH,
-        seed="001",
-        rationale="r",
-        assumptions=("a",),
-        targets=(FunctionRef("C", "f"),),
-        checker=ModelChecker(_nothing, _nothing, "defect"),
-    )
-    return replace(base, **overrides)  # type: ignore[arg-type]
+    return stub_decl(**{"id": "ALLOC-1", "seed": "001", **overrides})
 
 
 def test_register_accepts_a_complete_declaration() -> None:
@@ -55,8 +36,8 @@ def test_register_accepts_a_complete_declaration() -> None:
         ({"targets": ()}, "names no Solidity target"),
         ({"id": "alloc-1"}, "not of the form"),
         ({"claim": "ALLOC-1 toLock ≤ amount"}, "repeats the id"),
-        ({"checker": ModelChecker(_nothing, _nothing, "")}, "needs a description"),
-        ({"checker": ModelChecker(_nothing, None, "d")}, "must be callables"),  # type: ignore[arg-type]
+        ({"checker": ModelChecker(trivial, trivial, "")}, "needs a description"),
+        ({"checker": ModelChecker(trivial, None, "d")}, "must be callables"),  # type: ignore[arg-type]
     ],
 )
 def test_register_refuses_incomplete_declarations(overrides: dict[str, object], message: str) -> None:
@@ -96,7 +77,7 @@ def test_seed_finding_must_point_at_a_known_property() -> None:
             rationale="r",
             severity=Severity.HIGH,
             targets=(FunctionRef("C", "f"),),
-            check=_nothing,
+            check=trivial,
         )
     )
     with pytest.raises(RegistryError, match="unknown property 'BF-2'"):

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 import pytest
 import z3
 
+from tests.fixtures.decls import stub_decl
 from vaultproof.errors import RegistryError
 from vaultproof.prover.coverage import on_code
 from vaultproof.prover.extract import ExtractionError
@@ -18,7 +19,7 @@ from vaultproof.prover.obligation import ModelContext, Obligation, Quantity
 from vaultproof.prover.registry import CodeTwin, ModelChecker, PropertyDecl, Registry
 from vaultproof.prover.runner import Job, JobKind, run_job
 from vaultproof.prover.solver import SolverSettings
-from vaultproof.results import FunctionRef, LineHits, PropertyResult, Severity, Verdict
+from vaultproof.results import FunctionRef, LineHits, PropertyResult, Verdict
 
 PAY = FunctionRef("Fund", "pay")
 ROOM = FunctionRef("Fund", "room")
@@ -48,19 +49,7 @@ def _registry(code: Callable[[ModelContext], Sequence[Obligation]] | None, pendi
     if pending:
         checker = checker.pending(pending)
     registry = Registry()
-    registry.register(
-        PropertyDecl(
-            id="FUND-1",
-            title="t",
-            claim="s",
-            severity=Severity.HIGH,
-            seed="fixture",
-            rationale="r",
-            assumptions=("a",),
-            targets=(PAY, ROOM),
-            checker=checker,
-        )
-    )
+    registry.register(stub_decl(id="FUND-1", targets=(PAY, ROOM), checker=checker))
     return registry
 
 
@@ -127,17 +116,7 @@ def test_code_obligations_need_a_broken_code_twin() -> None:
     checker = ModelChecker(
         check=lambda ctx: [], broken=lambda ctx: [], broken_description="d", code=lambda c: []
     )
-    decl = PropertyDecl(
-        id="FUND-2",
-        title="t",
-        claim="s",
-        severity=Severity.HIGH,
-        seed="fixture",
-        rationale="r",
-        assumptions=("a",),
-        targets=(PAY,),
-        checker=checker,
-    )
+    decl = stub_decl(id="FUND-2", targets=(PAY,), checker=checker)
     with pytest.raises(RegistryError, match="broken code twin"):
         registry.register(decl)
     same = CodeTwin("contracts/Fund.sol", "x", "x", "no edit")

@@ -59,8 +59,10 @@ Recipe = Callable[[Counterexample], ReplayTest]
 class EvidenceDecl:
     suites: tuple[InvariantSuite, ...] = ()
     variants: tuple[CodeVariant, ...] = ()
-    variants_dir: str = ""
+    variants_dir: str = ""  # where the variants are staged (generated, under the build directory)
     broken_suites: tuple[BrokenSuite, ...] = ()
+    # committed Solidity files declaring the broken suites, staged into variants_dir beside the variants
+    broken_sources: tuple[str, ...] = ()
     # id (property, seed finding, or ``PROPERTY.broken``) → recipe
     recipes: Mapping[str, Recipe] = field(default_factory=dict)
     # id → why there is no bytecode to replay it on (e.g. a model-only broken twin)

@@ -33,6 +33,31 @@ def forge_binary(root: Path) -> Path | None:
     return path if path.is_file() and os.access(path, os.X_OK) else None
 
 
+# Generated forge tests (replays, staged code variants and their suites) compile in their own test directory
+# with their own artifacts, so the project's suites stay as forge cached them; they share one compilation.
+GENERATED_DIR = "build/repro"
+
+
+def clear_generated_tests(root: Path) -> Path:
+    """Remove earlier generated tests (``GENERATED_DIR/*.t.sol``) and return the directory: forge compiles
+    every file of its test directory, and a stale one (written against an older contract) must not fail this
+    run's compilation. The staged variants below it are restaged, not removed (their bytes keep the cache)."""
+    out_dir = root / GENERATED_DIR
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for stale in sorted(out_dir.glob("*.t.sol")):
+        stale.unlink()
+    return out_dir
+
+
+def generated_env() -> dict[str, str]:
+    """FOUNDRY_* overrides that point forge at the generated tests (paths relative to the project root)."""
+    return {
+        "FOUNDRY_TEST": GENERATED_DIR,
+        "FOUNDRY_OUT": f"{GENERATED_DIR}/out",
+        "FOUNDRY_CACHE_PATH": f"{GENERATED_DIR}/cache",
+    }
+
+
 @dataclass(frozen=True)
 class CallStep:
     """One call of a failing invariant sequence, as forge shrank it (raw ABI values), replayable as is."""

@@ -14,8 +14,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from vaultproof.evidence.decl import BrokenSuite, EvidenceDecl, property_of_invariant
-from vaultproof.evidence.forge import CallStep, Forge, TestOutcome
+from vaultproof.evidence import variants
+from vaultproof.evidence.decl import EvidenceDecl, property_of_invariant
+from vaultproof.evidence.forge import CallStep, Forge, TestOutcome, clear_generated_tests, generated_env
 from vaultproof.results import BytecodeEvidence, EvidenceStatus
 
 
@@ -84,14 +85,19 @@ class InvariantRun:
     outcome: TestOutcome | None
 
 
-def run_broken(suites: Sequence[BrokenSuite], forge: Forge) -> list[InvariantRun]:
-    """Each declared invariant against its code variant, FAILED being the required outcome. One forge run:
-    each broken-variant suite declares only its own invariant. Same order as ``suites``."""
+def run_broken(decl: EvidenceDecl, forge: Forge) -> list[InvariantRun]:
+    """Each declared invariant against its code variant, FAILED being the required outcome. The variants and
+    their suites are staged first (``decl.variants_dir``, generated); one forge run, among the generated
+    tests: each broken-variant suite declares only its own invariant. Same order as ``decl.broken_suites``."""
+    suites = decl.broken_suites
     if not suites:
         return []
+    clear_generated_tests(forge.root)  # this run's replays are written after it, from its outcomes
+    if decl.variants_dir:
+        variants.stage(decl.variants, decl.broken_sources, forge.root, forge.root / decl.variants_dir)
     paths = sorted({s.path for s in suites})
     pattern = paths[0] if len(paths) == 1 else "{" + ",".join(paths) + "}"
-    result = forge.test(pattern, match_test="^invariant_")
+    result = forge.test(pattern, match_test="^invariant_", env=generated_env())
     by_key = {(o.contract, o.test.partition("(")[0]): o for o in result.outcomes}
     runs = []
     for suite in suites:

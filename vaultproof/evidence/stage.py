@@ -61,7 +61,7 @@ def run_evidence(
             runs.append(run)
     if config.evidence_broken and decl.broken_suites:
         console.step(f"evidence: {len(decl.broken_suites)} broken-variant suite(s) ({decl.variants_dir})")
-        broken = invariants.run_broken(decl.broken_suites, forge)
+        broken = invariants.run_broken(decl, forge)
         for variant, run in zip(decl.broken_suites, broken, strict=True):
             if variant.twin_of:
                 run = dataclasses.replace(

@@ -4,8 +4,9 @@ A protocol declares its mutants in a TOML file (``[prove] mutants = ...``): each
 textual edit of one Solidity file that breaks one property family. For every mutant the project
 is copied, edited, recompiled, and the family's properties (and, for static families, the
 detectors) are re-run. The mutant is *killed* when a property's verdict is worse than the unmutated
-run's (``Verdict.rank``: PROVED → anything else, or MODEL-ONLY → VIOLATED), a declared target vanished, or a new static finding appears. A mutant that does not
-compile is reported as stillborn, never counted as killed.
+run's (``Verdict.rank``: PROVED → anything else, or MODEL-ONLY → VIOLATED), a declared target
+vanished, or a new static finding appears. A mutant that does not compile is reported as
+stillborn, never counted as killed.
 """
 
 from __future__ import annotations
@@ -62,9 +63,7 @@ def load_mutants(path: Path) -> tuple[Mutant, ...]:
     for index, entry in enumerate(entries):
         # ``replace`` may be empty (a mutant that deletes a statement); every other field is required text.
         missing = [
-            f
-            for f in _FIELDS
-            if not isinstance(entry.get(f), str) or (not entry[f] and f != "replace")
+            f for f in _FIELDS if not isinstance(entry.get(f), str) or (not entry[f] and f != "replace")
         ]
         if missing:
             raise ConfigError(f"{path}: mutant #{index + 1} is missing {', '.join(missing)}")

@@ -11,7 +11,9 @@ everything the context is built from, so tests compile each variant once.
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import hashlib
+import os
 import pickle
 import shutil
 from collections.abc import Iterable, Mapping
@@ -86,29 +88,40 @@ def _key(root: Path, sources: Iterable[str], twin: CodeTwin | None, deployment: 
 def cached_context(root: Path, deployment: Mapping[str, str], twin: CodeTwin | None = None) -> ModelContext:
     """The context of the project at ``root`` (or of its twin), built once per content hash.
 
-    A twin is compiled without the optimizer: the SlithIR the executor reads does not depend on it.
+    Both are compiled without the optimizer: the SlithIR the executor reads does not depend on it, and an
+    unoptimized compile costs solc less than half as much. Concurrent processes (test workers share build/)
+    build a given context one at a time, under a lock: the others wait and read the cache file, which is
+    written whole or not at all (renamed into place).
     """
     from vaultproof import config as config_module
-    from vaultproof.compile import compile_project
 
     config = config_module.load(root)
     cache = root / "build" / "prover-cache"
-    path = cache / f"ctx-{_key(root, config.sources, twin, deployment)}.pkl"
-    if path.exists():
-        loaded = pickle.loads(path.read_bytes())
-        if isinstance(loaded, ModelContext):
-            return loaded
-    if twin is None:
-        project = compile_project(config)
-    else:
-        slug = hashlib.sha256(repr(twin).encode()).hexdigest()[:12]
-        variant = twin_root(root, config.sources, twin, root / "build" / "twins" / slug)
-        twin_config = config_module.load(variant)
-        off = dataclasses.replace(twin_config.compile.optimizer, value=False)
-        project = compile_project(
-            dataclasses.replace(twin_config, compile=dataclasses.replace(twin_config.compile, optimizer=off))
-        )
-    ctx = build_context(project, deployment)
+    key = _key(root, config.sources, twin, deployment)
+    path = cache / f"ctx-{key}.pkl"
     cache.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(pickle.dumps(ctx))
+    with (cache / f"ctx-{key}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if path.exists():
+            loaded = pickle.loads(path.read_bytes())
+            if isinstance(loaded, ModelContext):
+                return loaded
+        ctx = _build(root, config, deployment, twin)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        partial.write_bytes(pickle.dumps(ctx))
+        partial.replace(path)
     return ctx
+
+
+def _build(root: Path, config: Any, deployment: Mapping[str, str], twin: CodeTwin | None) -> ModelContext:
+    from vaultproof import config as config_module
+    from vaultproof.compile import compile_project
+
+    if twin is not None:
+        slug = hashlib.sha256(repr(twin).encode()).hexdigest()[:12]
+        config = config_module.load(twin_root(root, config.sources, twin, root / "build" / "twins" / slug))
+    off = dataclasses.replace(config.compile.optimizer, value=False)
+    project = compile_project(
+        dataclasses.replace(config, compile=dataclasses.replace(config.compile, optimizer=off))
+    )
+    return build_context(project, deployment)

@@ -19,7 +19,7 @@ import {IQuantumRiskEngine} from "../../../contracts/interfaces/IQuantumRiskEngi
 /// Each invariant's name carries its property id (`invariant_DEBT_6_...` → DEBT-6); vaultproof maps results
 /// to properties through `properties/invariants.py`. Runs, depth and seed are pinned in foundry.toml's
 /// `[profile.invariant]` (run it with FOUNDRY_PROFILE=invariant). `tests/forge/invariant/broken/` runs the
-/// same invariants against seeded defects, each of which must fail.
+/// same invariants against seeded defects (generated under build/repro/broken/), each of which must fail.
 ///
 /// Set-up on top of Deploy.sol: insurance may pay 2,000 USDC per block (so the cap binds), ADL starts with no
 /// capacity (so shortfalls are recorded), and WETH counts at most 30 WETH per user and 50 WETH across users

@@ -11,10 +11,11 @@ import {BrokenInsuranceNoBlockCap} from "./BrokenInsuranceNoBlockCap.sol";
 import {BrokenCustodianForfeitKeepsLock} from "./BrokenCustodianForfeitKeepsLock.sol";
 import {BrokenQreNoAssetCap} from "./BrokenQreNoAssetCap.sol";
 
-/// @notice One shipped invariant each, over a deployment with one seeded defect (generated variants, see
-/// `properties/invariants.py`). Each suite's named invariant MUST fail; `tests/evidence/test_broken_invariants.py`
-/// runs them and asserts forge reports the failure and its shrunk call sequence. `make forge` skips this
-/// directory (these suites fail by design).
+/// @notice One shipped invariant each, over a deployment with one seeded defect (code variants declared in
+/// `properties/invariants.py`). The `./Broken*.sol` imports exist only once vaultproof has generated them: it
+/// stages this file beside them under `build/repro/broken/` and runs it there, so the project's own forge run
+/// skips this directory (foundry.toml `skip`; these suites fail by design). Each suite's named invariant MUST
+/// fail; `tests/evidence/test_bytecode_evidence.py` asserts forge reports the failure and its shrunk calls.
 /// The vault is swapped by a UUPS upgrade of its proxy; the other contracts keep their storage and get the
 /// variant's runtime code (`vm.etch`; immutables come from a deployment with the same constructor arguments).
 
