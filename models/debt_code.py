@@ -288,6 +288,11 @@ def debt1_code(ctx: ModelContext) -> list[Obligation]:
 
     out: list[Obligation] = []
     out += sale_contract(ctx)
+    # the ADL stage on socialize's own code (the waterfall's socialize summary — any uint256 answer, may
+    # revert — is implied by every callee; the vault clamps what it is told)
+    walk = socialize_execution(ctx)
+    out += socialize_conserves(ctx, walk)
+    out += _walk_checks(walk, _show_walk(walk))
     for entry in ("_settleCrossAccountDeficit", "_absorbResidual"):
         ex = waterfall_execution(ctx, entry, modular=True)
         handed = z3.BoolVal(True)
@@ -358,3 +363,234 @@ def sale_contract(ctx: ModelContext) -> list[Obligation]:
             "underflow",
         )
     ]
+
+
+# --------------------------------------------------------------------------------------------------
+# AdlEngine.socialize — the ranked walk, on its code (DEBT-1's ADL stage, DEBT-5)
+
+ADL_ENGINE = "AdlEngine"
+MAX_UINT = 2**256 - 1
+
+
+def _ranks_before(roe: Any, keys: Any, a: Any, b: Any) -> Any:
+    """Candidate ``a`` is picked before ``b``: higher ROE, a tie broken by the smaller key (the code's
+    selection test, read as an order)."""
+    return z3.Or(
+        z3.Select(roe, a) > z3.Select(roe, b),
+        z3.And(z3.Select(roe, a) == z3.Select(roe, b), z3.Select(keys, a) < z3.Select(keys, b)),
+    )
+
+
+def _lengths(view: Any, length: Any) -> Any:
+    return z3.And(*[view.memory(name, "length") == length for name in ("keys", "cap", "roe")])
+
+
+def _candidates_invariant(view: Any) -> Any:
+    """``_candidates``' scan: ``n ≤ i ≤ len`` and the three arrays have length ``len`` (what the walk's
+    indexing needs; the walk itself charges only entries with capacity ≠ 0)."""
+    i, n, length = view.local("i"), view.local("n"), view.local("len")
+    cap = view.memory("cap", "#")
+    j = z3.Int("cand.j")
+    return z3.And(
+        n >= 0,
+        n <= i,
+        i <= length,
+        _lengths(view, length),
+        z3.ForAll([j], z3.Implies(z3.And(j >= 0, j < n), z3.Select(cap, j) > 0)),
+    )
+
+
+def _walk_invariant(view: Any) -> Any:
+    """The rounds of the walk. ``cap0`` = the capacities the walk started from (ghost: the loop's entry):
+
+    * ``remaining ≤ shortfall`` (so ``socialized = shortfall − remaining`` is what was charged);
+    * a candidate's capacity is either untouched or zeroed (taken) — never changed otherwise;
+    * ROE order: no candidate still untaken ranks before one already taken;
+    * each charge is at most the candidate's capacity: ``pendingHaircut[key] + cap ≤ pendingHaircut₀[key] +
+      cap₀`` per candidate (so at the exit ``pendingHaircut[key] ≤ pendingHaircut₀[key] + cap₀ = profit``,
+      ``_candidates`` setting ``cap₀ = profit − pendingHaircut₀``), for a registry whose keys of a side are
+      distinct (``updatePosition`` pushes a key only while its ``_indexPlusOne`` is 0).
+    """
+    entry = view.at_entry()
+    n, remaining, shortfall = view.local("n"), view.local("remaining"), view.local("shortfall")
+    cap, cap0 = view.memory("cap", "#"), entry.memory("cap", "#")
+    roe, keys = view.memory("roe", "#"), view.memory("keys", "#")
+    j, k = z3.Ints("walk.j walk.k")
+    inside = z3.And(j >= 0, j < n)
+    taken = z3.Select(cap, j) == 0  # every candidate starts with capacity > 0 (_candidates)
+    a, b = z3.Ints("walk.a walk.b")
+    distinct = z3.ForAll(
+        [a, b],
+        z3.Implies(z3.And(a >= 0, a < n, b >= 0, b < n, a != b), z3.Select(keys, a) != z3.Select(keys, b)),
+    )
+
+    def pending(state: Any, index: Any) -> Any:
+        return state.read(ADL_ENGINE, "pendingHaircut", z3.Select(keys, index))
+
+    charged = z3.ForAll(
+        [j],
+        z3.Implies(inside, pending(view, j) + z3.Select(cap, j) <= pending(entry, j) + z3.Select(cap0, j)),
+    )
+    return z3.And(
+        z3.Implies(distinct, charged),
+        remaining >= 0,
+        remaining <= shortfall,
+        n <= view.memory("cap", "length"),
+        _lengths(view, view.memory("cap", "length")),
+        z3.ForAll([j], z3.Implies(inside, z3.Select(cap, j) <= z3.Select(cap0, j))),
+        z3.ForAll(
+            [j, k],
+            z3.Implies(
+                z3.And(inside, k >= 0, k < n, taken, z3.Select(cap, k) != 0),
+                z3.Not(_ranks_before(roe, keys, k, j)),
+            ),
+        ),
+    )
+
+
+def _pick_invariant(view: Any) -> Any:
+    """One round's selection: ``best`` is MAX or an index < i with capacity, and no candidate with
+    capacity among the first ``i`` ranks before it."""
+    i, n, best = view.local("i"), view.local("n"), view.local("best")
+    cap, roe, keys = view.memory("cap", "#"), view.memory("roe", "#"), view.memory("keys", "#")
+    k = z3.Int("pick.k")
+    return z3.And(
+        i >= 0,
+        i <= n,
+        z3.Or(best == MAX_UINT, z3.And(best >= 0, best < i, z3.Select(cap, best) != 0)),
+        z3.ForAll(
+            [k],
+            z3.Implies(
+                z3.And(k >= 0, k < i, z3.Select(cap, k) != 0),
+                z3.And(best != MAX_UINT, z3.Not(_ranks_before(roe, keys, k, best))),
+            ),
+        ),
+    )
+
+
+def socialize_execution(ctx: ModelContext, label: str = "socialize") -> Any:
+    """``AdlEngine.socialize`` on its code, every loop proved by an invariant (no bound on the number of
+    registered positions is used: MAX_POSITIONS_PER_SIDE = 100 only bounds the registry)."""
+    from models.code_common import loop_line
+    from vaultproof.spec import Invariant, execute
+
+    code = code_of(ctx)
+    walk = f"{ADL_ENGINE}.socialize"
+    outer, inner = loop_line(code, walk, 0), loop_line(code, walk, 1)
+    scan = f"{ADL_ENGINE}._candidates"
+    return execute(
+        code,
+        walk,
+        deployment=ctx.deployment,
+        loops={
+            f"{scan}:{loop_line(code, scan)}": Invariant(_candidates_invariant),
+            f"{walk}:{outer}": Invariant(_walk_invariant),
+            # a pick is reached with best ≠ MAX only from the second index on: witness any iteration
+            f"{walk}:{inner}": Invariant(_pick_invariant, first_witness=False),
+        },
+        label=label,
+    )
+
+
+# Checks of socialize's execution that are obligations: every loop invariant's base and step (what makes
+# the exit's assumptions sound), and the walk's own panics (an underflow of `remaining -= take`, an index
+# out of bounds). The scan's and the pricing's arithmetic (_candidates, _profit, _mark) is not: an
+# overflowing profit or ROE reverts socialize, which the vault's try/catch treats as an ADL engine that
+# socializes 0 (the whole remainder recorded as shortfall; DEBT-1's waterfall obligations cover that path).
+WALK_CHECKS = (
+    "underflow",
+    "division-by-zero",
+    "index-out-of-bounds",
+    "loop-invariant-base",
+    "loop-invariant-step",
+)
+
+
+def _walk_checks(ex: Any, shown: Shown) -> list[Obligation]:
+    """The checks (above), and for each one in the walk's body the same check in the walk's FIRST round:
+    implied by the general one, but quantifier-light, so a broken walk shows a concrete failing first
+    round instead of a timeout over the invariants' quantifiers."""
+    from vaultproof.spec import Obligation, check_obligations
+
+    mine = [
+        ob
+        for ob in check_obligations(ex, kinds=WALK_CHECKS, shown=shown.tuple(), label="socialize")
+        if "loop-invariant" in ob.name or f" at {ADL_ENGINE}.socialize (" in ob.name
+    ]
+    for check in ex.checks:
+        if check.kind not in WALK_CHECKS or check.first_bad is None or check.witness is None:
+            continue
+        if f"{ADL_ENGINE}.socialize (" not in check.where:
+            continue
+        mine.append(
+            Obligation(
+                name=f"{ex.name} (socialize, first round): no {check.kind} at {check.where}",
+                assumptions=tuple(ex.assumptions),
+                goal=z3.Not(z3.And(check.witness, check.first_bad)),
+                witness=check.witness,
+                shown=shown.tuple(),
+                explanation=f"{check.kind} at {check.where} in the walk's first round",
+                executed=mine[0].executed if mine else (),
+                lines=mine[0].lines if mine else (),
+            )
+        )
+    return mine
+
+
+def _show_walk(ex: Any) -> Shown:
+    shown = Shown()
+    shown.add("market (argument)", ex.arg("market"))
+    shown.add("liquidatedIsLong (argument)", ex.arg("liquidatedIsLong"))
+    shown.add("shortfall (argument)", ex.arg("shortfall"), USDC)
+    shown.add("msg.sender", ex.env["msg.sender"])
+    shown.add("totalSocialized before", ex.before(ADL_ENGINE, "totalSocialized"), USDC)
+    shown.add("socialized (returned)", ex.ret("socialized"), USDC)
+    shown.add("recordedShortfall (returned)", ex.ret("recordedShortfall"), USDC)
+    shown.add("totalSocialized after", ex.post(ADL_ENGINE, "totalSocialized"), USDC)
+    shown.add("totalRecordedShortfall after", ex.post(ADL_ENGINE, "totalRecordedShortfall"), USDC)
+    return shown
+
+
+def socialize_conserves(ctx: ModelContext, ex: Any = None) -> list[Obligation]:
+    """DEBT-1's ADL stage as socialize's post-condition: what it returns splits the shortfall exactly
+    (socialized + recorded = shortfall, socialized ≤ shortfall) and the ``Socialized`` event says so."""
+    from vaultproof.spec import code_obligation
+
+    ex = ex if ex is not None else socialize_execution(ctx)
+    shortfall, socialized, recorded = ex.arg("shortfall"), ex.ret("socialized"), ex.ret("recordedShortfall")
+    (event,) = ex.events_named("Socialized")
+    return [
+        code_obligation(
+            "code: AdlEngine.socialize splits the shortfall exactly (socialized + recorded = shortfall)",
+            ex,
+            z3.Implies(
+                ex.ok,
+                z3.And(
+                    socialized + recorded == shortfall,
+                    socialized <= shortfall,
+                    z3.Implies(
+                        shortfall > 0,
+                        z3.And(event.when, event["socialized"] == socialized, event["recorded"] == recorded),
+                    ),
+                ),
+            ),
+            witness=z3.And(ex.ok, shortfall > 0, socialized > 0),
+            shown=_show_walk(ex).tuple(),
+            explanation="socialize returned a split that does not add up to the shortfall: the "
+            "difference is neither charged to a winner nor recorded",
+        )
+    ]
+
+
+def debt5_code(ctx: ModelContext) -> list[Obligation]:
+    """DEBT-5 on ``AdlEngine.socialize``'s code, every loop by an invariant checked on the body:
+
+    * the walk's invariant (``_walk_invariant``: remaining ≤ shortfall, capacities only fall, ROE order —
+      no untaken candidate ranks before a taken one) and the pick's (``_pick_invariant``: best has
+      capacity and no scanned candidate with capacity ranks before it), base and step on the code;
+    * the charge of a round is at most the picked candidate's capacity and the remaining shortfall
+      (``remaining -= take`` never underflows), and the exit splits the shortfall exactly;
+    * a walk that stops early because no candidate has capacity left has charged every one of them.
+    """
+    ex = socialize_execution(ctx)
+    return [*socialize_conserves(ctx, ex), *_walk_checks(ex, _show_walk(ex))]

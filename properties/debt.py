@@ -112,6 +112,10 @@ REGISTRY.register(
         targets=(SETTLE, COVER, ABSORB, FUND),
         checker=ModelChecker.with_defect(
             m.debt2, m.INSURANCE_FIRST, "the insurance fund is asked before the user's free USDC is debited"
+        ).pending(
+            "the collateral stage's 'no floor-clearing capacity left unsold' needs sellCollateralGuarded's "
+            "sizing (_planSale/_sizeSale) as a proved post-condition; the waterfall's sale summary "
+            "(0 ≤ paid ≤ remaining) does not give it"
         ),
     )
 )
@@ -172,6 +176,10 @@ REGISTRY.register(
             m.debt4,
             m.ADL_ONLY_WHEN_EMPTY,
             "ADL is consulted only when the fund's balance is exhausted, not when its block cap binds",
+        ).pending(
+            "AdlEngine.capacity = Σ cap[i] and socialize's exit socialized = min(S, Σ cap) are sums over "
+            "memory arrays that the loop invariants cannot state without a ghost sum (and the round-limit "
+            "exit needs DEBT-5's counting argument)"
         ),
     )
 )
@@ -217,9 +225,21 @@ REGISTRY.register(
             m.debt5,
             m.OVER_REDUCE,
             "ADL charges a position up to its notional instead of its unrealized profit",
-        ).pending(
-            "AdlEngine.socialize's ranked walk is O(n²) over up to MAX_POSITIONS_PER_SIDE = 100 positions: "
-            "too large to unroll, it needs loop invariants over its memory arrays, not stated yet"
+        )
+        .with_code(
+            code.debt5_code,
+            CodeTwin(
+                file="contracts/AdlEngine.sol",
+                find="recordedShortfall = remaining;",
+                replace="recordedShortfall = 0;",
+                description="AdlEngine.socialize records nothing when capacity runs out (socialized + "
+                "recorded < shortfall: the rest silently dropped)",
+            ),
+        )
+        .pending(
+            "on code, socialize's invariants prove ROE order, charges ≤ capacity and the exact split; not "
+            "yet its exhaustion on the round-limit exit (n rounds each zeroing a distinct candidate ⇒ all "
+            "charged: a counting argument the loop invariants cannot state without a ghost counter)"
         ),
     )
 )
@@ -254,6 +274,9 @@ REGISTRY.register(
             m.debt6,
             m.RELEASE_CLAIMED,
             "release credits the allocation's claimed amount instead of its effective locked USDC",
+        ).pending(
+            "needs a per-token ghost sum Σ_user (free + locked) over the custodian's nested mappings, "
+            "maintained by every external entry point of BalanceManager and the vault: not stated on code"
         ),
     )
 )

@@ -44,6 +44,10 @@ def assert_shipped_code_proved(pid: str, shipped: ModelContext, summarised: str 
         assert result.verdict is Verdict.MODEL_ONLY
         assert result.reason == summarised or result.reason.startswith(summarised + " ("), result.reason
         return
+    if checker(pid).code_pending:  # code obligations that hold but, declared, do not cover the claim yet
+        assert result.verdict is Verdict.MODEL_ONLY
+        assert result.reason.startswith("code obligations hold; not yet on code:"), result.reason
+        return
     assert result.verdict is Verdict.PROVED, result.reason
     assert set(REGISTRY.properties[pid].targets) <= set(result.executed)
 

@@ -344,9 +344,18 @@ def _shipped(
                 f"code obligation error: {one_line(repr(exc))}",
             )
     results = _discharge_all(job, obligations, settings, cache)
-    return compose(
+    result = compose(
         job.decl_id, decl.targets, results, obligations, time.perf_counter() - started, missing_reason
     )
+    if (
+        checker.code is not None
+        and checker.code_pending
+        and result.verdict.rank <= Verdict.PROVED_BOUNDED.rank
+    ):
+        # code obligations that hold but, by their author's declaration, do not yet cover the whole claim
+        reason = f"code obligations hold; not yet on code: {checker.code_pending}"
+        result = dataclasses.replace(result, verdict=Verdict.MODEL_ONLY, reason=reason)
+    return result
 
 
 def run_job(

@@ -206,6 +206,9 @@ class Invariant:
     """A loop invariant over a :class:`LoopView`; checked on the code (base, step), assumed at exit."""
 
     holds: Callable[[LoopView], z3.BoolRef]
+    # vacuity witnesses of the body's checks: the site reached in the FIRST iteration (quantifier-light;
+    # a site reachable only later comes out VACUOUS) or, False, in any iteration (the havocked state)
+    first_witness: bool = True
 
 
 LoopSpec = Unroll | Invariant
@@ -289,6 +292,7 @@ class LoopView:
     executor: Executor
     state: PathState
     frame: Frame
+    entry: PathState | None = None  # the state where the loop is entered (None: this is it)
 
     def local(self, name: str) -> Any:
         for key in (name, *[k for k in self.state.env if k.split("#")[0] == name]):
@@ -298,6 +302,32 @@ class LoopView:
 
     def read(self, instance: str, var: str, *path: Any) -> Any:
         return self.executor.read_path(self.state, instance, var, path)
+
+    def memory(self, name: str, *path: str) -> Any:
+        """The term of a memory local's leaf: ``memory("cap", "length")``; ``memory("cap", "#")`` is the
+        whole element array (an Int → value Z3 array, so an invariant may quantify over the index);
+        ``memory("p", "price")`` a struct field."""
+        loc = self.local(name)
+        if not isinstance(loc, MLoc):
+            raise ExtractionError(f"loop invariant: {name} is not a memory reference")
+        obj = self.state.world.heap.get(loc.obj)
+        if obj is None:
+            raise ExtractionError(f"loop invariant: memory of {name} was merged away")
+        leaf = (*loc.path, *path)
+        if leaf in obj:
+            return obj[leaf]
+        if leaf == (*loc.path, "length"):
+            raise ExtractionError(f"loop invariant: {name} has no length")
+        # never written: memory starts zeroed (a dimension per "#" in the path)
+        dims = sum(1 for p in leaf if p == "#")
+        if dims > 1:
+            raise ExtractionError(f"loop invariant: nested memory array {name}")
+        return z3.K(z3.IntSort(), z3.IntVal(0)) if dims == 1 else z3.IntVal(0)
+
+    def at_entry(self) -> LoopView:
+        """The same locals and storage where the loop was entered (ghost values for a step: e.g. the
+        capacities a ranked walk started from)."""
+        return LoopView(self.executor, self.entry or self.state, self.frame)
 
 
 # ---------------------------------------------------------------------------------------------- result
@@ -1124,7 +1154,7 @@ class Executor:
         where = fn.where(node)
         assert node.son_true is not None and node.son_false is not None
         # base: the invariant holds when the loop is entered
-        base = spec.holds(LoopView(self, ps, frame))
+        base = spec.holds(LoopView(self, ps, frame, ps))
         self.checks.append(Check("loop-invariant-base", where, ps.pc, z3.Not(base)))
         # what the body may change: found by a dry run of one iteration (its checks and reverts discarded)
         saved = (len(self.checks), len(self.truncations), len(frame.returns))
@@ -1139,6 +1169,8 @@ class Executor:
         changed_env: set[str] = set()
         changed_storage: set[tuple[str, str, tuple[str, ...]]] = set()
         changed_heap: set[tuple[int, tuple[str, ...]]] = set()
+        # a term of each changed leaf (its sort), for leaves the entry state has not materialised yet
+        sample: dict[Any, Any] = {}
         loop_events = False
         for after in parked.values():
             for k, v in after.env.items():
@@ -1149,6 +1181,7 @@ class Executor:
                 before = ps.world.storage.get(leaf, self.pre_world.storage.get(leaf))
                 if before is None or not _same(before, term):
                     changed_storage.add(leaf)
+                    sample.setdefault(("s", leaf), term)
             if len(after.world.events) > len(ps.world.events):
                 loop_events = True
             for obj, fields in after.world.heap.items():
@@ -1159,42 +1192,67 @@ class Executor:
                         or not _same(ps.world.heap[obj][path], v)
                     ):
                         changed_heap.add((obj, path))
+                        sample.setdefault(("m", obj, path), v)
         havocked = ps.fork(ps.pc)
+        # each havocked term and its value at the entry: substituted, a site of the body reached in the
+        # first iteration (an easier vacuity witness than the havocked state under the invariant)
+        first: list[tuple[Any, Any]] = []
         for k in sorted(changed_env):
             old = havocked.env.get(k)
             if old is None or not z3.is_expr(old):
-                if k.startswith(("TMP_", "REF_", "TUPLE_")):
+                # temporaries, and a reference declared inside the body (Solidity's block scope
+                # re-initialises it every iteration, so no iteration reads the previous one's)
+                if k.startswith(("TMP_", "REF_", "TUPLE_")) or k not in ps.env:
                     havocked.env.pop(k, None)
                     continue
                 raise self.fail(where, f"loop body changes {k}, which is not a plain value")
             declared = frame_param(frame, k)
             havocked.env[k] = self.fresh(f"loop{node.line}.{k}", declared.type if declared else UINT256)
+            first.append((havocked.env[k], old))
         for key in sorted(changed_storage):
-            old = havocked.world.storage.get(key)
-            havocked.world.storage[key] = (
-                z3.FreshConst(old.sort(), f"{self.label}.loop{node.line}.{key[1]}")
-                if old is not None
-                else old
-            )
+            # a leaf first touched by the body is havocked too (its sort from the body's term)
+            entry_term = ps.world.storage.get(key, self.pre_world.storage.get(key))
+            old = entry_term if entry_term is not None else sample[("s", key)]
+            havocked.world.storage[key] = z3.FreshConst(old.sort(), f"{self.label}.loop{node.line}.{key[1]}")
+            if entry_term is not None:
+                first.append((havocked.world.storage[key], entry_term))
         for obj, path in sorted(changed_heap):
-            old = (
-                havocked.world.heap[obj][path]
-                if obj in havocked.world.heap and path in havocked.world.heap[obj]
-                else None
-            )
-            if old is None:
-                continue
-            havocked.world.heap[obj][path] = z3.FreshConst(old.sort(), f"{self.label}.loop{node.line}.mem")
-        inv = spec.holds(LoopView(self, havocked, frame))
+            if obj not in havocked.world.heap:
+                continue  # an object allocated by the body: no later iteration or the exit sees it
+            # a leaf the body writes first (memory is zero until then) is havocked as well: the exit
+            # must not read it as still zero
+            entry_term = havocked.world.heap[obj].get(path)
+            old = entry_term if entry_term is not None else sample[("m", obj, path)]
+            fresh = z3.FreshConst(old.sort(), f"{self.label}.loop{node.line}.mem")
+            havocked.world.heap[obj][path] = fresh
+            if entry_term is None:
+                zero = z3.K(z3.IntSort(), z3.IntVal(0)) if z3.is_array(old) else z3.IntVal(0)
+                entry_term = zero if zero.sort() == old.sort() else None
+            if entry_term is not None:
+                first.append((fresh, entry_term))
+        inv = spec.holds(LoopView(self, havocked, frame, ps))
         havocked.pc = z3.And(havocked.pc, inv)
         cond, havocked = self.loop_condition(frame, node, havocked, where)
         body = havocked.fork(z3.And(havocked.pc, cond))
         exit_state = havocked.fork(z3.And(havocked.pc, z3.Not(cond)))
+        body_checks = len(self.checks)
         parked = self.run_region(frame, {node.son_true: body}, {node.id, node.son_false})
         if node.id in parked:
             after = parked[node.id]
-            step = spec.holds(LoopView(self, after, frame))
+            step = spec.holds(LoopView(self, after, frame, ps))
             self.checks.append(Check("loop-invariant-step", where, after.pc, z3.Not(step)))
+        for index in range(body_checks, len(self.checks) if spec.first_witness else body_checks):
+            check = self.checks[index]
+            reached = check.reached if check.witness is None else check.witness
+            # reached in the first iteration: sufficient for reachability, and quantifier-light (the
+            # invariant at the entry is the base case). A site reachable only in a later iteration comes
+            # out VACUOUS — conservative, never a false pass
+            bad = check.bad if check.first_bad is None else check.first_bad
+            self.checks[index] = replace(
+                check,
+                witness=z3.substitute(reached, *first) if first else reached,
+                first_bad=z3.substitute(bad, *first) if first else bad,
+            )
         exits = [exit_state]
         if node.son_false in parked:
             exits.append(parked[node.son_false])

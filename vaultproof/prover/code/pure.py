@@ -50,6 +50,12 @@ class Check:
     where: str
     reached: z3.BoolRef
     bad: z3.BoolRef
+    # an easier sufficient condition for ``reached`` (a vacuity witness), e.g. the site reached in the first
+    # iteration of an invariant-proved loop; None: ``reached`` itself
+    witness: z3.BoolRef | None = None
+    # ``bad`` at that first iteration (the same substitution): ``witness ∧ first_bad`` satisfiable is a
+    # genuine failure in the first iteration — a quantifier-light search for a counterexample
+    first_bad: z3.BoolRef | None = None
 
     @property
     def condition(self) -> z3.BoolRef:
