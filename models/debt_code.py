@@ -510,7 +510,7 @@ def _walk_checks(ex: Any, shown: Shown) -> list[Obligation]:
     """The checks (above), and for each one in the walk's body the same check in the walk's FIRST round:
     implied by the general one, but quantifier-light, so a broken walk shows a concrete failing first
     round instead of a timeout over the invariants' quantifiers."""
-    from vaultproof.spec import Obligation, check_obligations
+    from vaultproof.spec import check_obligations, code_obligation
 
     mine = [
         ob
@@ -522,16 +522,16 @@ def _walk_checks(ex: Any, shown: Shown) -> list[Obligation]:
             continue
         if f"{ADL_ENGINE}.socialize (" not in check.where:
             continue
+        # built by code_obligation: a check of the executed code, hence code-derived (a first-round
+        # check that the code makes true by simplification is the code's doing, not a TAUTOLOGY)
         mine.append(
-            Obligation(
-                name=f"{ex.name} (socialize, first round): no {check.kind} at {check.where}",
-                assumptions=tuple(ex.assumptions),
-                goal=z3.Not(z3.And(check.witness, check.first_bad)),
+            code_obligation(
+                f"{ex.name} (socialize, first round): no {check.kind} at {check.where}",
+                ex,
+                z3.Not(z3.And(check.witness, check.first_bad)),
                 witness=check.witness,
                 shown=shown.tuple(),
                 explanation=f"{check.kind} at {check.where} in the walk's first round",
-                executed=mine[0].executed if mine else (),
-                lines=mine[0].lines if mine else (),
             )
         )
     return mine
