@@ -209,12 +209,10 @@ def _reference_results(
     config: Config, ctx: Any, model: frozenset[str], executor: Executor | None
 ) -> dict[str, PropertyResult]:
     """The model properties proved on the unmutated code (verdicts and dependence sets)."""
-    from vaultproof.prover.runner import Job, JobKind, run_jobs
+    from vaultproof.prover.runner import Job, JobKind, declared_module, run_jobs
     from vaultproof.prover.solver import SolverSettings
 
-    module = config.properties_module
-    if not module:  # unreachable after build_plan's declared_registry, which refuses such a config
-        raise ConfigError("vaultproof.toml: [prove] properties is not set: declare the properties package")
+    module = declared_module(config)
     settings = SolverSettings(timeout_ms=config.timeout_ms, rlimit=config.rlimit)
     jobs = [Job(JobKind.SHIPPED, pid) for pid in sorted(model)]
     done = run_jobs(module, jobs, ctx, settings, root=config.root, executor=executor)

@@ -17,7 +17,7 @@ from vaultproof.prover.context import build_context
 from vaultproof.prover.coverage import coverage_of, function_sources
 from vaultproof.prover.obligation import ModelContext
 from vaultproof.prover.registry import DetectorChecker, ModelChecker, PropertyDecl, Registry
-from vaultproof.prover.runner import Job, JobKind, context_digest, run_jobs
+from vaultproof.prover.runner import Job, JobKind, context_digest, declared_module, run_jobs
 from vaultproof.prover.solver import SolverSettings
 from vaultproof.results import (
     CatalogueEntry,
@@ -218,10 +218,8 @@ def prove_from_facts(
         console.step(f"prove [{done}/{total}] {ident}: {result.verdict.value} ({result.seconds:.2f}s)")
 
     settings = SolverSettings(timeout_ms=config.timeout_ms, rlimit=config.rlimit)
-    if not config.properties_module:
-        raise RegistryError("vaultproof.toml: [prove] properties is not set")
     results = run_jobs(
-        config.properties_module,
+        declared_module(config),
         jobs_list,
         ctx,
         settings,

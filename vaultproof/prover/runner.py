@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import z3
 
@@ -116,11 +117,16 @@ def load_registry(module_name: str, root: Path | None = None) -> Registry:
     return registry
 
 
-def declared_registry(config: Config) -> Registry:
-    """The project's REGISTRY; a project that declares no properties package has none to run."""
+def declared_module(config: Config) -> str:
+    """The project's properties package; a project that declares none has nothing to prove."""
     if not config.properties_module:
         raise ConfigError("vaultproof.toml: [prove] properties is not set: declare the properties package")
-    return load_registry(config.properties_module, config.root)
+    return config.properties_module
+
+
+def declared_registry(config: Config) -> Registry:
+    """The project's REGISTRY (see :func:`declared_module`)."""
+    return load_registry(declared_module(config), config.root)
 
 
 def aggregate(decl_id: str, results: Sequence[ObligationResult], seconds: float) -> PropertyResult:
@@ -141,12 +147,15 @@ def compose(
     obligations: Sequence[Obligation],
     seconds: float,
     missing_reason: str = "",
+    pending: str = "",
 ) -> PropertyResult:
     """The verdict of a property over its model and code obligations, and what it covers.
 
     The worst obligation verdict, except that a property whose obligations all hold is PROVED only if every
     declared target was executed on code by some obligation: otherwise it is MODEL-ONLY, naming the targets
-    no obligation executed (and ``missing_reason``, why its code side is missing).
+    no obligation executed (and ``missing_reason``, why its code side is missing). ``pending``: what its
+    author declares its code obligations do not cover yet; with every target executed it is still
+    MODEL-ONLY, naming that.
     """
     executed, lines = executed_by(obligations)
     result = aggregate(decl_id, results, seconds)
@@ -157,6 +166,10 @@ def compose(
             reason = f"not executed on code: {', '.join(missing)}"
             if missing_reason:
                 reason += f" ({missing_reason})"
+            result = dataclasses.replace(result, verdict=Verdict.MODEL_ONLY, reason=reason)
+        elif pending:
+            # code obligations that hold but, by their author's declaration, do not yet cover the whole claim
+            reason = f"code obligations hold; not yet on code: {pending}"
             result = dataclasses.replace(result, verdict=Verdict.MODEL_ONLY, reason=reason)
     return dataclasses.replace(result, executed=executed, executed_lines=lines)
 
@@ -249,19 +262,40 @@ def goal_key(goal: OptimizationGoal, settings: SolverSettings, text: TermText | 
 _UNSETTLED = frozenset({Verdict.UNKNOWN, Verdict.ERROR})
 
 
+_Settled = TypeVar("_Settled", ObligationResult, OptimizationOutcome)
+
+
+def _through_cache(
+    cache: Cache | None,
+    namespace: str,
+    key: Callable[[], str],
+    kind: type[_Settled],
+    compute: Callable[[], _Settled],
+) -> _Settled:
+    """``compute()``, or its cached result under ``key()`` (computed only with a cache: printing the terms
+    is the costly part); an unsettled result (UNKNOWN, ERROR) is never kept."""
+    if cache is None:
+        return compute()
+    name = key()
+    hit = cache.get(namespace, name)
+    if isinstance(hit, kind):
+        return hit
+    result = compute()
+    if result.verdict not in _UNSETTLED:
+        cache.put(namespace, name, result)
+    return result
+
+
 def cached_discharge(
     obligation: Obligation, settings: SolverSettings, cache: Cache | None, text: TermText | None = None
 ) -> ObligationResult:
-    if cache is None:
-        return discharge(obligation, settings)
-    key = obligation_key(obligation, settings, text)
-    hit = cache.get("obligation", key)
-    if isinstance(hit, ObligationResult):
-        return hit
-    result = discharge(obligation, settings)
-    if result.verdict not in _UNSETTLED:
-        cache.put("obligation", key, result)
-    return result
+    return _through_cache(
+        cache,
+        "obligation",
+        lambda: obligation_key(obligation, settings, text),
+        ObligationResult,
+        lambda: discharge(obligation, settings),
+    )
 
 
 def _discharge_all(
@@ -277,16 +311,13 @@ def _discharge_all(
 def cached_optimize(
     goal: OptimizationGoal, settings: SolverSettings, cache: Cache | None, text: TermText | None = None
 ) -> OptimizationOutcome:
-    if cache is None:
-        return optimize(goal, settings)
-    key = goal_key(goal, settings, text)
-    hit = cache.get("metric", key)
-    if isinstance(hit, OptimizationOutcome):
-        return hit
-    outcome = optimize(goal, settings)
-    if outcome.verdict not in _UNSETTLED:
-        cache.put("metric", key, outcome)
-    return outcome
+    return _through_cache(
+        cache,
+        "metric",
+        lambda: goal_key(goal, settings, text),
+        OptimizationOutcome,
+        lambda: optimize(goal, settings),
+    )
 
 
 def _run_shipped(
@@ -344,18 +375,15 @@ def _shipped(
                 f"code obligation error: {one_line(repr(exc))}",
             )
     results = _discharge_all(job, obligations, settings, cache)
-    result = compose(
-        job.decl_id, decl.targets, results, obligations, time.perf_counter() - started, missing_reason
+    return compose(
+        job.decl_id,
+        decl.targets,
+        results,
+        obligations,
+        time.perf_counter() - started,
+        missing_reason,
+        pending=checker.code_pending if checker.code is not None else "",
     )
-    if (
-        checker.code is not None
-        and checker.code_pending
-        and result.verdict.rank <= Verdict.PROVED_BOUNDED.rank
-    ):
-        # code obligations that hold but, by their author's declaration, do not yet cover the whole claim
-        reason = f"code obligations hold; not yet on code: {checker.code_pending}"
-        result = dataclasses.replace(result, verdict=Verdict.MODEL_ONLY, reason=reason)
-    return result
 
 
 def run_job(
