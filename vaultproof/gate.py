@@ -299,13 +299,16 @@ def _mutation(result: RunResult, base: Baseline) -> tuple[list[GateRegression], 
 
 
 def _evidence(result: RunResult) -> list[GateRegression]:
-    """Every piece of bytecode evidence that is not as the harness claims (``BytecodeEvidence.as_expected``)."""
+    """Every piece of bytecode evidence that is not as the harness claims (``as_expected``)."""
     regressions: list[GateRegression] = []
     for e in result.evidence:
         if e.as_expected:
             continue
         if e.expect_failure:
-            what = f"its invariant did not fail on the broken variant ({e.status.value}): it would miss that defect"
+            what = (
+                f"its invariant did not fail on the broken variant ({e.status.value}): "
+                "it would miss that defect"
+            )
         elif e.status is EvidenceStatus.REPLAY_DIFFERS:
             what = (
                 "the counterexample does not replay on the bytecode (REPLAY-DIFFERS): model and code disagree"
