@@ -14,7 +14,13 @@ static findings that were accepted, and each contract's deployed size. ``evaluat
   normalised statement), never by line number, so unrelated edits do not resurrect them;
 - a contract over the bytecode size limit (EIP-170), baseline or not;
 - a family whose mutation score (killed / scored mutants, hand-written and generated) is below the
-  baseline's (optional key ``mutation_scores``; a run without mutants is not compared).
+  baseline's (optional key ``mutation_scores``; a run without mutants is not compared);
+- bytecode evidence that disagrees with what the harness claims, baseline or not: a counterexample that
+  does not replay on the bytecode (REPLAY-DIFFERS), an invariant suite that FAILED on the shipped
+  deployment, a broken variant on which its invariant did NOT fail (the invariant has no teeth), or a
+  forge run that ERRORed. None of these can be accepted into the baseline: the first two are findings,
+  the last two mean the evidence the report shows was not obtained. A run without evidence
+  (``--skip-evidence``) is not compared.
 
 Improvements (a verdict that got better, a finding that disappeared, a contract that shrank) are
 listed but never fail the gate.
@@ -29,7 +35,7 @@ from vaultproof.errors import BaselineError, VaultproofError
 from vaultproof.jsonio import read_json
 from vaultproof.output import write_file
 from vaultproof.report import view
-from vaultproof.results import GateOutcome, GateRegression, RunResult, Severity, Verdict
+from vaultproof.results import EvidenceStatus, GateOutcome, GateRegression, RunResult, Severity, Verdict
 
 BASELINE_SCHEMA = "vaultproof/baseline"
 BASELINE_VERSION = 1
@@ -296,6 +302,31 @@ def _mutation(result: RunResult, base: Baseline) -> tuple[list[GateRegression], 
     return regressions, improvements
 
 
+def _evidence(result: RunResult) -> list[GateRegression]:
+    """Every piece of bytecode evidence that is not as the harness claims (``as_expected``)."""
+    regressions: list[GateRegression] = []
+    for e in result.evidence:
+        if e.as_expected:
+            continue
+        if e.expect_failure:
+            what = (
+                f"its invariant did not fail on the broken variant ({e.status.value}): "
+                "it would miss that defect"
+            )
+        elif e.status is EvidenceStatus.REPLAY_DIFFERS:
+            what = (
+                "the counterexample does not replay on the bytecode (REPLAY-DIFFERS): model and code disagree"
+            )
+        elif e.status is EvidenceStatus.FAILED:
+            what = f"the invariant FAILED on the shipped deployment after {len(e.sequence)} call(s)"
+        else:
+            what = f"forge could not produce the evidence ({e.status.value})"
+        where = f" [{e.test_name or e.test}]" if (e.test_name or e.test) else ""
+        detail = f": {' '.join(e.detail.split())}" if e.detail else ""
+        regressions.append(GateRegression("evidence", e.subject, f"{e.subject}{where}: {what}{detail}"))
+    return regressions
+
+
 def evaluate(result: RunResult, baseline_path: Path, fail_on: Severity) -> GateOutcome:
     """Regressions and improvements of ``result`` against the baseline at ``baseline_path``."""
     base = load_baseline(baseline_path)
@@ -311,6 +342,7 @@ def evaluate(result: RunResult, baseline_path: Path, fail_on: Severity) -> GateO
     ):
         regressions += found
         improvements += better
+    regressions += _evidence(result)
     return GateOutcome(
         baseline=str(baseline_path),
         regressions=tuple(sorted(regressions, key=lambda r: (r.kind, r.key))),

@@ -488,7 +488,7 @@ class BytecodeEvidence:
 
 @dataclass(frozen=True)
 class GateRegression:
-    kind: str  # "property" | "static" | "size" | "seed-finding" | "mutation"
+    kind: str  # "property" | "static" | "size" | "seed-finding" | "mutation" | "evidence"
     key: str
     message: str
 

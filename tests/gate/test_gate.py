@@ -187,6 +187,8 @@ def test_contract_over_size_limit(baseline: Path) -> None:
 def test_sample_result_regressions_are_all_listed(baseline: Path) -> None:
     outcome = evaluate(sample_result(), baseline, Severity.MEDIUM)
     assert _kinds(outcome) == [
+        ("evidence", "LIQ-5.fee-seed"),  # REPLAY-DIFFERS
+        ("evidence", "TIER-1"),  # the invariant FAILED on the shipped deployment
         ("property", "CONV-1"),
         ("property", "DEBT-3"),  # MODEL-ONLY, not in the baseline: not a pass
         ("property", "DEBT-4"),
@@ -274,3 +276,59 @@ def test_a_family_whose_mutation_score_drops_is_a_regression(tmp_path: Path) -> 
     assert any("1/2 (50.0%) is below the baseline's 2/2" in r.message for r in outcome.regressions)
     # a run without mutants (--skip-mutants) is not compared
     assert evaluate(clean_result(), path, Severity.MEDIUM).passed
+
+
+def test_evidence_that_disagrees_with_the_claims_is_a_regression_whatever_the_baseline(
+    tmp_path: Path,
+) -> None:
+    from vaultproof.results import BytecodeEvidence, EvidenceStatus
+
+    def ev(subject: str, status: EvidenceStatus, expect_failure: bool = False) -> BytecodeEvidence:
+        kind = "invariant" if status in (EvidenceStatus.FUZZED, EvidenceStatus.FAILED) else "replay"
+        return BytecodeEvidence(
+            subject,
+            subject.partition(".")[0],
+            kind,
+            status,
+            "t.sol",
+            "T.t",
+            "1.5 USDC",
+            expect_failure=expect_failure,
+        )
+
+    good = (
+        ev("DEBT-1.v1-silent-drop", EvidenceStatus.REPLAYED),
+        ev("DEBT-6", EvidenceStatus.FUZZED),
+        ev("DEBT-3.broken", EvidenceStatus.FAILED, expect_failure=True),
+        ev("CONV-1.broken", EvidenceStatus.NO_BYTECODE),
+    )
+    before = dataclasses.replace(clean_result(), evidence=good)
+    path = tmp_path / "baseline.json"
+    write_baseline(before, path)
+    assert evaluate(before, path, Severity.MEDIUM).passed
+    bad = (
+        ev("DEBT-1.v1-silent-drop", EvidenceStatus.REPLAY_DIFFERS),
+        ev("DEBT-6", EvidenceStatus.FAILED),
+        ev("DEBT-3.broken", EvidenceStatus.FUZZED, expect_failure=True),
+        ev("CONV-1.broken", EvidenceStatus.ERROR),
+    )
+    outcome = evaluate(dataclasses.replace(before, evidence=bad), path, Severity.MEDIUM)
+    assert _kinds(outcome) == [
+        ("evidence", "CONV-1.broken"),
+        ("evidence", "DEBT-1.v1-silent-drop"),
+        ("evidence", "DEBT-3.broken"),
+        ("evidence", "DEBT-6"),
+    ]
+    messages = {r.key: r.message for r in outcome.regressions}
+    assert (
+        "REPLAY-DIFFERS" in messages["DEBT-1.v1-silent-drop"]
+        and "1.5 USDC" in messages["DEBT-1.v1-silent-drop"]
+    )
+    assert "did not fail on the broken variant" in messages["DEBT-3.broken"]
+    assert "FAILED on the shipped deployment" in messages["DEBT-6"]
+    assert "could not produce the evidence (ERROR)" in messages["CONV-1.broken"]
+    # the baseline cannot accept them: a baseline taken from the bad run still fails on them
+    write_baseline(dataclasses.replace(before, evidence=bad), path)
+    assert len(evaluate(dataclasses.replace(before, evidence=bad), path, Severity.MEDIUM).regressions) == 4
+    # a run without evidence (--skip-evidence) is not compared
+    assert evaluate(dataclasses.replace(before, evidence=()), path, Severity.MEDIUM).passed
