@@ -305,11 +305,23 @@ class Config:
         "prove", "properties", None, Module(), "the project's properties package (defines REGISTRY)"
     )
     mutants_dir: str | None = option("prove", "mutants", None, RelPath(), "seeded-bug file (mutants.toml)")
+    # rlimit is the budget that decides: Z3 counts its own work, so a query gets the same answer on any
+    # machine under any load. The timeout is a wall-clock backstop for a search that stops counting.
     timeout_ms: int = option(
-        "prove", "timeout_ms", 20_000, Int(minimum=1), "Z3 timeout per query (ms)", flag="--timeout-ms"
+        "prove",
+        "timeout_ms",
+        600_000,
+        Int(minimum=1),
+        "Z3 wall-clock backstop per query (ms)",
+        flag="--timeout-ms",
     )
     rlimit: int = option(
-        "prove", "rlimit", 50_000_000, Int(minimum=1), "Z3 resource limit per query", flag="--rlimit"
+        "prove",
+        "rlimit",
+        250_000_000,
+        Int(minimum=1),
+        "Z3 resource limit per query (the deterministic budget)",
+        flag="--rlimit",
     )
     jobs: int = option("prove", "jobs", 2, Int(minimum=1, maximum=256), "worker processes", flag="--jobs")
 

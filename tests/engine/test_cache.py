@@ -236,7 +236,7 @@ def test_code_obligations_are_cached_and_a_code_edit_resolves_only_them(
     solved: list[str] = []
     real = runner.discharge
     monkeypatch.setattr(runner, "discharge", lambda ob, s: solved.append(ob.name) or real(ob, s))
-    cache, settings = Cache(tmp_path / "cache"), SolverSettings(timeout_ms=10_000)
+    cache, settings = Cache(tmp_path / "cache"), SolverSettings()
     job = runner.Job(runner.JobKind.SHIPPED, "BANK-1")
 
     def run(ctx: ModelContext) -> PropertyResult:

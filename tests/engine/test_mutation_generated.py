@@ -177,7 +177,7 @@ def test_ray_gives_the_same_results_as_the_process_pool(ids: tuple[str, ...], ca
     pool = campaign  # the module's campaign: the same options on the local process pool
     tiny = FIXTURE.parent / "tiny"
     jobs = [Job(JobKind.SHIPPED, "TINY-1"), Job(JobKind.BROKEN, "TINY-1")]
-    settings = SolverSettings(timeout_ms=20_000, rlimit=50_000_000)
+    settings = SolverSettings()
     proofs = run_jobs("tiny_properties", jobs, ModelContext(), settings, workers=2, root=tiny)
     try:
         ray_executor = executor_for("ray", 2)

@@ -19,7 +19,7 @@ from vaultproof.prover.solver import SolverSettings, discharge
 from vaultproof.results import ObligationResult, Verdict
 
 ROOT = Path(__file__).resolve().parents[2]
-SETTINGS = SolverSettings(timeout_ms=60_000)
+SETTINGS = SolverSettings()
 MUTANTS = {m["id"]: m for m in tomllib.loads((ROOT / "properties/mutants.toml").read_text("utf-8"))["mutant"]}
 
 

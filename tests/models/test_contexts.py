@@ -21,3 +21,13 @@ def test_params_match_contracts(shipped_ctx: ModelContext) -> None:
     extracted: Mapping[str, int] = shipped_ctx.params
     for key, value in PARAMS.items():
         assert extracted[key] == value, key
+
+
+def test_the_model_tests_solve_under_the_projects_budget() -> None:
+    """The family tests use the engine's default SolverSettings; the project's vaultproof.toml must say the
+    same, or `make test` would prove under a budget `make prove` does not use."""
+    from tests.models.helpers import ROOT, SETTINGS
+    from vaultproof import config
+
+    project = config.load(ROOT)
+    assert (project.timeout_ms, project.rlimit) == (SETTINGS.timeout_ms, SETTINGS.rlimit)

@@ -23,7 +23,7 @@ from vaultproof.results import FunctionRef, PropertyResult, Verdict
 from vaultproof.spec import code_obligation
 
 ROOT = Path(__file__).resolve().parents[2]
-SETTINGS = SolverSettings(timeout_ms=60_000)
+SETTINGS = SolverSettings()
 WBTC = (8, 6, 8)  # base, quote, oracle decimals
 DEN = 10**8 * 10**8 * 10_000
 

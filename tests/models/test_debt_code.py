@@ -21,7 +21,7 @@ from vaultproof.prover.solver import SolverSettings, discharge
 from vaultproof.results import FunctionRef, PropertyResult, Verdict
 
 ROOT = Path(__file__).resolve().parents[2]
-SETTINGS = SolverSettings(timeout_ms=20_000)
+SETTINGS = SolverSettings()
 SOCIALIZE = FunctionRef("AdlEngine", "socialize")
 
 

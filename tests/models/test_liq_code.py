@@ -16,7 +16,7 @@ from vaultproof.prover.solver import SolverSettings
 from vaultproof.results import FunctionRef, PropertyResult, Verdict
 
 ROOT = Path(__file__).resolve().parents[2]
-SETTINGS = SolverSettings(timeout_ms=60_000)
+SETTINGS = SolverSettings()
 LE = "LiquidationEngine"
 # executed by the LIQ code obligations, per property (each its own entry over the shipped SlithIR)
 EXECUTED = {

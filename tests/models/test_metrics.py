@@ -22,7 +22,7 @@ CTX = ModelContext(params={"CollateralMath.BPS": 10_000})
 
 @pytest.fixture(scope="module")
 def result() -> MetricResult:
-    out = run_job(REGISTRY, Job(JobKind.METRIC, "DEBT-4.worst-case"), CTX, SolverSettings(timeout_ms=20_000))
+    out = run_job(REGISTRY, Job(JobKind.METRIC, "DEBT-4.worst-case"), CTX, SolverSettings())
     assert isinstance(out, MetricResult)
     return out
 

@@ -12,7 +12,7 @@ from vaultproof.prover.solver import SolverSettings, discharge
 from vaultproof.results import Verdict
 
 ROOT = Path(__file__).resolve().parents[2]
-SETTINGS = SolverSettings(timeout_ms=60_000)
+SETTINGS = SolverSettings()
 
 
 def _released(v: dict[str, int]) -> int:

@@ -21,7 +21,7 @@ from vaultproof.prover.solver import SolverSettings
 from vaultproof.results import FunctionRef, PropertyResult, Verdict
 
 ROOT = Path(__file__).resolve().parents[2]
-SETTINGS = SolverSettings(timeout_ms=20_000)
+SETTINGS = SolverSettings()
 MUTANTS = {
     m["id"]: m
     for m in tomllib.loads((ROOT / "properties" / "mutants.toml").read_text(encoding="utf-8"))["mutant"]

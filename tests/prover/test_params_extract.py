@@ -36,7 +36,7 @@ from vaultproof.prover.solver import SolverSettings, discharge
 from vaultproof.results import Verdict
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "extract"
-SETTINGS = SolverSettings(timeout_ms=10_000)
+SETTINGS = SolverSettings()
 U256 = 2**256
 
 

@@ -14,7 +14,7 @@ from vaultproof.prover.runner import aggregate
 from vaultproof.prover.solver import SolverSettings, discharge
 from vaultproof.results import Verdict
 
-SETTINGS = SolverSettings(timeout_ms=5_000)
+SETTINGS = SolverSettings()
 
 
 def _obligation(goal: z3.BoolRef, *assumptions: z3.BoolRef, code_derived: bool = False) -> Obligation:

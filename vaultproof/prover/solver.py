@@ -64,10 +64,21 @@ def _value_of(model: z3.ModelRef, quantity: Quantity) -> TokenValue:
     )
 
 
+# What Z3 says when a query ran out of ``rlimit``: it cancels the search ("canceled"; older releases
+# said "max. resource limit exceeded"). A wall-clock timeout cancels it the same way, so elapsed time
+# tells the two apart.
+_CANCELED = ("canceled", "max. resource limit exceeded", "resource limit exceeded")
+
+
 def _unknown_reason(solver: z3.Solver | z3.Optimize, elapsed_ms: float, settings: SolverSettings) -> str:
+    """Why a query is UNKNOWN. The budget that decides is ``rlimit`` — Z3's count of its own work, the
+    same on every machine and under any load — so the usual answer names it; the wall-clock timeout
+    is a backstop (for the rare search that stops counting) and is named only when it is what fired."""
     reason = solver.reason_unknown()
-    if reason in ("timeout", "canceled") or elapsed_ms >= settings.timeout_ms:
-        return f"timeout after {settings.timeout_ms} ms (z3: {reason})"
+    if reason == "timeout" or elapsed_ms >= settings.timeout_ms:
+        return f"timeout after {settings.timeout_ms} ms (z3: {reason}; the wall-clock backstop, not rlimit)"
+    if reason in _CANCELED:
+        return f"resource limit exhausted: rlimit {settings.rlimit:,} (z3: {reason})"
     return f"z3 unknown: {reason}"
 
 

@@ -12,7 +12,7 @@ from vaultproof.prover.code.execute import Execution
 from vaultproof.prover.solver import SolverSettings, discharge
 from vaultproof.results import Verdict
 
-SETTINGS = SolverSettings(timeout_ms=10_000)
+SETTINGS = SolverSettings()
 
 
 def verdict(ex: Execution, goal: z3.BoolRef) -> Verdict:

@@ -13,7 +13,7 @@ from vaultproof.prover.code import CodeProject, Invariant, check_obligations, co
 from vaultproof.prover.solver import SolverSettings, discharge
 from vaultproof.results import Verdict
 
-SETTINGS = SolverSettings(timeout_ms=10_000)
+SETTINGS = SolverSettings()
 
 
 def _loop(code: CodeProject) -> str:

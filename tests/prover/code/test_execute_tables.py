@@ -21,7 +21,7 @@ from vaultproof.prover.code.execute import CallView, Execution
 from vaultproof.prover.solver import SolverSettings, discharge
 from vaultproof.results import Verdict
 
-SETTINGS = SolverSettings(timeout_ms=10_000)
+SETTINGS = SolverSettings()
 PICK = {"Tables.pick:20": Unroll(4)}
 
 

@@ -14,7 +14,7 @@ from vaultproof.prover.code import CodeProject, Havoc, code_obligation, execute,
 from vaultproof.prover.solver import SolverSettings, discharge
 from vaultproof.results import Verdict
 
-SETTINGS = SolverSettings(timeout_ms=10_000)
+SETTINGS = SolverSettings()
 HAVOC = {"StaticPeek.venue": Havoc(writes=(("StaticPeek", "held"),))}
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "static_call"
 
