@@ -12,16 +12,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from properties import REGISTRY
-from vaultproof.prover.obligation import ModelContext
+from vaultproof.cache import Cache
+from vaultproof.prover.obligation import ModelContext, Obligation
 from vaultproof.prover.registry import ModelChecker
-from vaultproof.prover.runner import Job, JobKind, run_job
+from vaultproof.prover.runner import Job, JobKind, cached_discharge, run_job
 from vaultproof.prover.solver import SolverSettings
-from vaultproof.results import PropertyResult, TokenValue, Verdict
+from vaultproof.results import ObligationResult, PropertyResult, TokenValue, Verdict
 
 ROOT = Path(__file__).resolve().parents[2]
 # the engine's defaults, which are the project's budget (vaultproof.toml [prove]; test_contexts checks they
 # agree): rlimit decides, so a test's verdict does not depend on how loaded the machine is
 SETTINGS = SolverSettings()
+# One obligation cache for the whole session, every xdist worker: the same query asked by two tests (LIQ-6's
+# code obligations are read by test_liq, test_liq_code and test_code_shipped) is solved once. It is the
+# prover's own (keyed by the engine's source, Z3's version, the settings and every term, so an edited model,
+# contract or engine misses; UNKNOWN is never kept), under build/, which a fresh clone does not have.
+CACHE = Cache(ROOT / "build" / "test-cache")
 TOKEN_UNITS = {"USDC", "USD", "WBTC", "WETH", "MON", "token units", "ppm", "bps", "USDC-units×SCALE", "x"}
 
 # The constants the contracts state (checked against the real extraction in test_contexts.py): the context
@@ -42,9 +48,14 @@ def family_ids(family: str) -> list[str]:
 
 
 def run(kind: JobKind, decl_id: str, context: ModelContext) -> PropertyResult:
-    result = run_job(REGISTRY, Job(kind, decl_id), context, SETTINGS)
+    result = run_job(REGISTRY, Job(kind, decl_id), context, SETTINGS, CACHE)
     assert isinstance(result, PropertyResult)
     return result
+
+
+def solve(obligation: Obligation) -> ObligationResult:
+    """One obligation through the session's cache."""
+    return cached_discharge(obligation, SETTINGS, CACHE)
 
 
 def checker(pid: str) -> ModelChecker:

@@ -12,14 +12,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from properties import REGISTRY
+from tests.models.helpers import solve
 from vaultproof.prover.context import cached_context
 from vaultproof.prover.obligation import ModelContext, Obligation
 from vaultproof.prover.registry import CodeTwin, ModelChecker
-from vaultproof.prover.solver import SolverSettings, discharge
 from vaultproof.results import ObligationResult, Verdict
 
 ROOT = Path(__file__).resolve().parents[2]
-SETTINGS = SolverSettings()
 MUTANTS = {m["id"]: m for m in tomllib.loads((ROOT / "properties/mutants.toml").read_text("utf-8"))["mutant"]}
 
 
@@ -44,7 +43,7 @@ def run(pid: str, part: str, twin: CodeTwin | None = None) -> ObligationResult:
     """Discharge the one code obligation of ``pid`` whose name contains ``part`` (on the twin's code)."""
     ctx = cached_context(ROOT, REGISTRY.deployment, twin)
     (ob,) = [o for o in code_of(pid)(ctx) if part in o.name]
-    return discharge(ob, SETTINGS)
+    return solve(ob)
 
 
 def values(result: ObligationResult) -> dict[str, int]:
@@ -89,7 +88,7 @@ def test_alloc4_scaling_never_fails_for_allowed_decimals() -> None:
     ctx = cached_context(ROOT, REGISTRY.deployment)
     checks = [o for o in code_of("ALLOC-4")(ctx) if "LockMath.scaleTo18" in o.name]
     assert len(checks) >= 3  # 18 − d, 10**e, the product
-    assert all(discharge(o, SETTINGS).verdict is Verdict.PROVED for o in checks)
+    assert all(solve(o).verdict is Verdict.PROVED for o in checks)
 
 
 def test_alloc5_twin_truncates_the_margin() -> None:
@@ -97,7 +96,7 @@ def test_alloc5_twin_truncates_the_margin() -> None:
     ctx = cached_context(ROOT, REGISTRY.deployment, twin)
     obs = [o for o in code_of("ALLOC-5")(ctx) if "totalAllocated += uint96(amount)" in o.name]
     assert obs
-    v = values(discharge(obs[0], SETTINGS))
+    v = values(solve(obs[0]))
     assert v["amount (argument)"] > 2**96 - 1
 
 
@@ -116,4 +115,4 @@ def test_alloc6_partial_release_lemmas_hold() -> None:
     from models.alloc_code import partial_rounding_lemma
 
     ctx = cached_context(ROOT, REGISTRY.deployment)
-    assert all(discharge(o, SETTINGS).verdict is Verdict.PROVED for o in partial_rounding_lemma(ctx))
+    assert all(solve(o).verdict is Verdict.PROVED for o in partial_rounding_lemma(ctx))

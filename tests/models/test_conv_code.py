@@ -14,16 +14,15 @@ import z3
 
 from models import conv_code as cc
 from properties import REGISTRY
+from tests.models.helpers import CACHE, SETTINGS, solve
 from vaultproof.prover.context import cached_context
 from vaultproof.prover.obligation import ModelContext
 from vaultproof.prover.registry import ModelChecker
 from vaultproof.prover.runner import Job, JobKind, run_job
-from vaultproof.prover.solver import SolverSettings, discharge
 from vaultproof.results import FunctionRef, PropertyResult, Verdict
 from vaultproof.spec import code_obligation
 
 ROOT = Path(__file__).resolve().parents[2]
-SETTINGS = SolverSettings()
 WBTC = (8, 6, 8)  # base, quote, oracle decimals
 DEN = 10**8 * 10**8 * 10_000
 
@@ -35,7 +34,7 @@ def shipped() -> ModelContext:
 
 def _run(kind: JobKind, pid: str, ctx: ModelContext) -> PropertyResult:
     # 60 s: the realised-floor obligations take 8–21 s each on the shared 2-core machine (see make bench)
-    result = run_job(REGISTRY, Job(kind, pid), ctx, SETTINGS)
+    result = run_job(REGISTRY, Job(kind, pid), ctx, SETTINGS, CACHE)
     assert isinstance(result, PropertyResult)
     return result
 
@@ -58,7 +57,7 @@ def test_finding_the_drafts_net_change_is_not_the_realised_proceeds(shipped: Mod
         witness=t.sold_happens,
         shown=shown,
     )
-    result = discharge(draft, SETTINGS)
+    result = solve(draft)
     assert result.verdict is Verdict.VIOLATED
     assert result.counterexample is not None
     v = {q.name: q.raw for q in result.counterexample.values}
@@ -78,7 +77,7 @@ def test_conv1_realised_floor_is_proved_for_both_decimal_cases(shipped: ModelCon
     obligations = [o for o in cc.conv1_code(shipped) if "every sale realises" in o.name]
     assert len(obligations) == len(cc.CASES) == 2
     for obligation in obligations:
-        assert discharge(obligation, SETTINGS).verdict is Verdict.PROVED, obligation.name
+        assert solve(obligation).verdict is Verdict.PROVED, obligation.name
 
 
 def test_conv1_reads_model_only_naming_the_book(shipped: ModelContext) -> None:

@@ -13,15 +13,14 @@ import pytest
 
 from models import debt_code
 from properties import REGISTRY
+from tests.models.helpers import CACHE, SETTINGS, solve
 from vaultproof.prover.context import cached_context
 from vaultproof.prover.obligation import ModelContext
 from vaultproof.prover.registry import ModelChecker
 from vaultproof.prover.runner import Job, JobKind, run_job
-from vaultproof.prover.solver import SolverSettings, discharge
 from vaultproof.results import FunctionRef, PropertyResult, Verdict
 
 ROOT = Path(__file__).resolve().parents[2]
-SETTINGS = SolverSettings()
 SOCIALIZE = FunctionRef("AdlEngine", "socialize")
 
 
@@ -31,7 +30,7 @@ def shipped() -> ModelContext:
 
 
 def _run(kind: JobKind, pid: str, ctx: ModelContext) -> PropertyResult:
-    result = run_job(REGISTRY, Job(kind, pid), ctx, SETTINGS)
+    result = run_job(REGISTRY, Job(kind, pid), ctx, SETTINGS, CACHE)
     assert isinstance(result, PropertyResult)
     return result
 
@@ -44,7 +43,7 @@ def test_socialize_walk_is_proved_by_invariants_on_its_code(shipped: ModelContex
         assert any("loop-invariant-base" in n and line in n for n in names), line
         assert any("loop-invariant-step" in n and line in n for n in names), line
     assert any("remaining -= take" in n and "underflow" in n for n in names)
-    verdicts = {ob.name: discharge(ob, SETTINGS).verdict for ob in obligations}
+    verdicts = {ob.name: solve(ob).verdict for ob in obligations}
     assert all(v is Verdict.PROVED for v in verdicts.values()), {
         n: v for n, v in verdicts.items() if v is not Verdict.PROVED
     }

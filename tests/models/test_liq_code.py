@@ -8,15 +8,14 @@ from pathlib import Path
 import pytest
 
 from properties import REGISTRY
+from tests.models.helpers import CACHE, SETTINGS
 from vaultproof.prover.context import cached_context
 from vaultproof.prover.obligation import ModelContext
 from vaultproof.prover.registry import ModelChecker
 from vaultproof.prover.runner import Job, JobKind, run_job
-from vaultproof.prover.solver import SolverSettings
 from vaultproof.results import FunctionRef, PropertyResult, Verdict
 
 ROOT = Path(__file__).resolve().parents[2]
-SETTINGS = SolverSettings()
 LE = "LiquidationEngine"
 # executed by the LIQ code obligations, per property (each its own entry over the shipped SlithIR)
 EXECUTED = {
@@ -47,7 +46,7 @@ def shipped() -> ModelContext:
 
 
 def _run(kind: JobKind, pid: str, ctx: ModelContext) -> PropertyResult:
-    result = run_job(REGISTRY, Job(kind, pid), ctx, SETTINGS)
+    result = run_job(REGISTRY, Job(kind, pid), ctx, SETTINGS, CACHE)
     assert isinstance(result, PropertyResult)
     return result
 

@@ -12,9 +12,9 @@ from models.metrics import (
     worst_case_goals,
 )
 from properties import REGISTRY
+from tests.models.helpers import CACHE, SETTINGS
 from vaultproof.prover.obligation import ModelContext
 from vaultproof.prover.runner import Job, JobKind, run_job
-from vaultproof.prover.solver import SolverSettings
 from vaultproof.results import MetricResult, Verdict
 
 CTX = ModelContext(params={"CollateralMath.BPS": 10_000})
@@ -22,7 +22,7 @@ CTX = ModelContext(params={"CollateralMath.BPS": 10_000})
 
 @pytest.fixture(scope="module")
 def result() -> MetricResult:
-    out = run_job(REGISTRY, Job(JobKind.METRIC, "DEBT-4.worst-case"), CTX, SolverSettings())
+    out = run_job(REGISTRY, Job(JobKind.METRIC, "DEBT-4.worst-case"), CTX, SETTINGS, CACHE)
     assert isinstance(out, MetricResult)
     return out
 

@@ -11,14 +11,13 @@ from pathlib import Path
 import pytest
 
 from properties import REGISTRY
+from tests.models.helpers import run
 from vaultproof.prover.context import cached_context
 from vaultproof.prover.registry import CodeTwin, ModelChecker
-from vaultproof.prover.runner import Job, JobKind, run_job
-from vaultproof.prover.solver import SolverSettings
+from vaultproof.prover.runner import JobKind
 from vaultproof.results import FunctionRef, PropertyResult, Verdict
 
 ROOT = Path(__file__).resolve().parents[2]
-SETTINGS = SolverSettings()
 MUTANTS = {
     m["id"]: m
     for m in tomllib.loads((ROOT / "properties" / "mutants.toml").read_text(encoding="utf-8"))["mutant"]
@@ -42,9 +41,7 @@ def _twin(pid: str) -> CodeTwin:
 
 
 def _run(kind: JobKind, pid: str, twin: CodeTwin | None = None) -> PropertyResult:
-    result = run_job(REGISTRY, Job(kind, pid), cached_context(ROOT, REGISTRY.deployment, twin), SETTINGS)
-    assert isinstance(result, PropertyResult)
-    return result
+    return run(kind, pid, cached_context(ROOT, REGISTRY.deployment, twin))
 
 
 @pytest.mark.parametrize("pid", sorted(TWIN_MUTANT))

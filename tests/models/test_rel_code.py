@@ -6,13 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from properties import REGISTRY
+from tests.models.helpers import solve
 from tests.models.test_alloc_code import _checker, _mutant, code_of, run, values
 from vaultproof.prover.context import cached_context
-from vaultproof.prover.solver import SolverSettings, discharge
 from vaultproof.results import Verdict
 
 ROOT = Path(__file__).resolve().parents[2]
-SETTINGS = SolverSettings()
 
 
 def _released(v: dict[str, int]) -> int:
@@ -49,7 +48,7 @@ def test_rel4_twin_releases_more_than_its_fraction() -> None:
     twin = _checker("REL-4").code_twin
     ctx = cached_context(ROOT, REGISTRY.deployment, twin)
     obs = [o for o in code_of("REL-4")(ctx) if "releases exactly" in o.name]
-    results = [discharge(o, SETTINGS) for o in obs]
+    results = [solve(o) for o in obs]
     violated = [r for r in results if r.verdict is Verdict.VIOLATED]
     assert violated, [(r.name, r.verdict) for r in results]
     v = values(violated[0])
@@ -62,4 +61,4 @@ def test_rel4_floor_lemma_and_waterfall_summaries_are_proved() -> None:
 
     ctx = cached_context(ROOT, REGISTRY.deployment)
     for ob in (floor_lemma(ctx), *sale_frame(ctx)):
-        assert discharge(ob, SETTINGS).verdict is Verdict.PROVED, ob.name
+        assert solve(ob).verdict is Verdict.PROVED, ob.name
