@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from properties import REGISTRY
-from tests.models.helpers import run
-from vaultproof.prover.context import cached_context
-from vaultproof.prover.registry import CodeTwin, ModelChecker
+from tests.models.helpers import code_twin as _twin
+from tests.models.helpers import run_on as _run
+from vaultproof.prover.registry import CodeTwin
 from vaultproof.prover.runner import JobKind
-from vaultproof.results import FunctionRef, PropertyResult, Verdict
+from vaultproof.results import FunctionRef, Verdict
 
 ROOT = Path(__file__).resolve().parents[2]
 MUTANTS = {
@@ -32,16 +31,6 @@ OTHER_MUTANTS = {
     "M-QRE-gate-skips-balance-check": "QRE-5",
     "M-QRE-withdraw-gate-inverted": "QRE-5",
 }
-
-
-def _twin(pid: str) -> CodeTwin:
-    checker = REGISTRY.properties[pid].checker
-    assert isinstance(checker, ModelChecker) and checker.code_twin is not None
-    return checker.code_twin
-
-
-def _run(kind: JobKind, pid: str, twin: CodeTwin | None = None) -> PropertyResult:
-    return run(kind, pid, cached_context(ROOT, REGISTRY.deployment, twin))
 
 
 @pytest.mark.parametrize("pid", sorted(TWIN_MUTANT))
