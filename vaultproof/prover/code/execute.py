@@ -26,6 +26,7 @@ from typing import Any
 
 import z3
 
+from vaultproof.prover.code.arith import ARITHMETIC, arithmetic, wrapped
 from vaultproof.prover.code.ir import ExtractionError
 from vaultproof.prover.code.program import (
     ADDRESS,
@@ -1584,27 +1585,18 @@ class Executor:
         if t.kind != "int":
             raise self.fail(where, f"arithmetic result of type {t.name}")
         low, high = t.low, t.high
-        if op.op in ("+", "-", "*"):
-            raw = a + b if op.op == "+" else a - b if op.op == "-" else a * b
-            if not op.checked:
-                return self.wrap(raw, t)
-            if not t.signed and op.op == "-":
-                self.add_check(ps, "underflow", where, raw < 0)
-            elif not t.signed:
-                self.add_check(ps, "overflow", where, raw > high)
-            else:
-                self.add_check(ps, "overflow", where, z3.Or(raw > high, raw < low))
-            return raw
-        if op.op in ("/", "%"):
-            self.add_check(ps, "division-by-zero", where, b == 0)
-            if not t.signed:
-                return a / b if op.op == "/" else a % b
-            quotient = z3.If(a >= 0, a / b, -((-a) / b))
-            if op.op == "/":
-                if op.checked:
-                    self.add_check(ps, "overflow", where, z3.And(a == low, b == -1))
-                return quotient
-            return a - b * quotient
+        if op.op in ARITHMETIC:
+            return arithmetic(
+                op.op,
+                a,
+                b,
+                checked=op.checked,
+                signed=t.signed,
+                low=low,
+                high=high,
+                check=lambda kind, bad: self.add_check(ps, kind, where, bad),
+                wrap=lambda raw: self.wrap(raw, t),
+            )
         if op.op == "**":
             if isinstance(op.right, Const) and isinstance(op.right.value, int):
                 raw = z3.IntVal(1)
@@ -1641,11 +1633,7 @@ class Executor:
         raise self.fail(where, f"operator {op.op}")
 
     def wrap(self, raw: Any, t: SolType) -> Any:
-        modulus = 2**t.bits
-        reduced = raw % modulus
-        if t.signed:
-            return z3.If(reduced >= modulus // 2, reduced - modulus, reduced)
-        return reduced
+        return wrapped(raw, t.bits, t.signed)
 
     def convert(self, frame: Frame, ps: PathState, op: OConvert, where: str) -> Any:
         value = self.value(ps, op.value, frame, where)
