@@ -57,6 +57,7 @@ from slither.slithir.operations.unary import UnaryType
 from slither.slithir.variables import Constant, ReferenceVariable, TemporaryVariable, TupleVariable
 
 from vaultproof.dependencies import DEFAULT_DIRS, is_dependency_path
+from vaultproof.graphs import walk
 from vaultproof.prover.code.ir import ExtractionError
 from vaultproof.prover.code.keys import LocalKeys
 from vaultproof.prover.code.program import (
@@ -363,15 +364,7 @@ class _FunctionLowerer:
 
     @staticmethod
     def reachable(entry: Any) -> list[Any]:
-        seen: dict[int, Any] = {}
-        stack = [entry]
-        while stack:
-            node = stack.pop()
-            if node.node_id in seen:
-                continue
-            seen[node.node_id] = node
-            stack.extend(node.sons)
-        return list(seen.values())
+        return walk([entry], lambda node: node.sons, key=lambda node: node.node_id)
 
     def assembly_nodes(self, nodes: Sequence[Any]) -> set[int]:
 
