@@ -121,6 +121,28 @@ abstract contract LiqFixture is VaultproofDeploy {
         key = arch.openPosition(MARKET, isLong, size, mark, leverage, IBalanceManagerVault.MarginMode.CROSS);
     }
 
+    /// @dev The seed's starting book: at `entry`, `first` (long if `firstLong`) and `second` on the other side
+    /// are funded (in that order) and open 1 BTC each at their leverage; then the oracle moves to `mark`.
+    function _openBook(
+        PerpArchBase arch,
+        uint256 entry,
+        address first,
+        uint256 firstFunds,
+        bool firstLong,
+        uint256 firstLeverage,
+        address second,
+        uint256 secondFunds,
+        uint256 secondLeverage,
+        uint256 mark
+    ) internal {
+        _setPrice(entry);
+        _fund(first, firstFunds);
+        _fund(second, secondFunds);
+        _open(arch, first, firstLong, ONE_BTC, firstLeverage);
+        _open(arch, second, !firstLong, ONE_BTC, secondLeverage);
+        _setPrice(mark);
+    }
+
     /// @dev The seed's "Dave sells 1 BTC at 50,000": when `fillPrice` is non-zero and `by` holds an opposite
     /// position, `by` rests a reduce-only order for all of it at `fillPrice` on the arch's book, `by` then
     /// sends the liquidation, and whatever of the order is left is cancelled (no order outlives the call).
