@@ -27,7 +27,7 @@ from typing import Any
 import z3
 
 from vaultproof.prover.code.arith import ARITHMETIC, arithmetic, wrapped
-from vaultproof.prover.code.ir import ExtractionError
+from vaultproof.prover.code.ir import ExtractionError, named
 from vaultproof.prover.code.program import (
     ADDRESS,
     UINT256,
@@ -152,12 +152,7 @@ class Event:
     indexed: tuple[bool, ...] = ()
 
     def __getitem__(self, name: str) -> Any:
-        try:
-            return self.values[self.fields.index(name)]
-        except ValueError:
-            raise ExtractionError(
-                f"event {self.name} has no field {name} (has {', '.join(self.fields)})"
-            ) from None
+        return named(self.fields, self.values, name, f"event {self.name} has no field {name}")
 
 
 @dataclass(frozen=True, eq=False)

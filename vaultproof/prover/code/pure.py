@@ -31,6 +31,7 @@ from vaultproof.prover.code.ir import (
     UnpackOp,
     UnsupportedFunction,
     Var,
+    named,
 )
 from vaultproof.prover.code.types import (
     int_spec,
@@ -79,12 +80,7 @@ class ExtractedFunction:
     truncations: tuple[Check, ...] = ()
 
     def arg(self, name: str) -> z3.ExprRef:
-        try:
-            return self.args[self.param_names.index(name)]
-        except ValueError:
-            raise ExtractionError(
-                f"{self.name} has no parameter {name!r} (has {', '.join(self.param_names)})"
-            ) from None
+        return named(self.param_names, self.args, name, f"{self.name} has no parameter {name!r}")
 
     @property
     def ret(self) -> z3.ExprRef:
