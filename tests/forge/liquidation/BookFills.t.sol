@@ -29,6 +29,14 @@ contract BookFillsTest is LiqFixture {
         _open(perp, who, true, size, 1);
     }
 
+    /// Carl's short, Erin and Dave long 1 BTC each (in that order) to rest asks, the price at 50,000.
+    function _carlShortErinDaveLong() internal {
+        _carlShort();
+        _long(erin, ONE_BTC);
+        _long(dave, ONE_BTC);
+        _setPrice(50_000);
+    }
+
     // ───────────── several fills, price-time priority ─────────────
 
     /// Erin's ask (50,000, first in time) and Dave's better ask (49,950, later): the best price fills first.
@@ -36,10 +44,7 @@ contract BookFillsTest is LiqFixture {
     /// fee = min(149.85, 329) = 149.85. Carl re-synced: TNC 379.15, TMMR 200. Fill 2: 0.4 at 50,000, q = v =
     /// 20,000, share ⌊379.15·200/200⌋ = 379.15 → d = 379.15, fee = min(100, 379.15) = 100.
     function test_twoRestingOrders_twoPrices_bestPriceFirst() public {
-        _carlShort();
-        _long(erin, ONE_BTC);
-        _long(dave, ONE_BTC);
-        _setPrice(50_000);
+        _carlShortErinDaveLong();
         uint256 erinOrder = _rest(perp, erin, false, 50_000 * USD, 4 * ONE_BTC / 10);
         uint256 daveOrder = _rest(perp, dave, false, 49_950 * USD, 6 * ONE_BTC / 10);
         le.setMinPositionNotionalLiquidated(100_000 * USD); // the whole position
@@ -66,10 +71,7 @@ contract BookFillsTest is LiqFixture {
 
     /// Same price: the older order fills first (FIFO within a price level).
     function test_samePrice_olderOrderFirst() public {
-        _carlShort();
-        _long(erin, ONE_BTC);
-        _long(dave, ONE_BTC);
-        _setPrice(50_000);
+        _carlShortErinDaveLong();
         uint256 erinOrder = _rest(perp, erin, false, 50_000 * USD, 7 * ONE_BTC / 10);
         uint256 daveOrder = _rest(perp, dave, false, 50_000 * USD, 7 * ONE_BTC / 10);
         le.setMinPositionNotionalLiquidated(100_000 * USD);
