@@ -56,12 +56,18 @@ def test_shipped_stages_are_proved_and_the_loop_is_named_as_missing(pid: str, mi
     assert missing in result.reason and "does not decide within the 20 s budget" in result.reason
 
 
-def test_qre4_twin_exceeds_the_asset_cap_concretely() -> None:
-    result = _run(JobKind.BROKEN_CODE, "QRE-4", _twin("QRE-4"))
+def _twin_counterexample(pid: str, obligation_part: str = "") -> dict[str, int]:
+    """The code twin is VIOLATED with a counterexample on an obligation naming ``obligation_part``: its
+    raw values by name."""
+    result = _run(JobKind.BROKEN_CODE, pid, _twin(pid))
     assert result.verdict is Verdict.VIOLATED
     example = result.counterexample
-    assert example is not None and "_counted" in example.obligation
-    v = {q.name: q.raw for q in example.values}
+    assert example is not None and obligation_part in example.obligation
+    return {q.name: q.raw for q in example.values}
+
+
+def test_qre4_twin_exceeds_the_asset_cap_concretely() -> None:
+    v = _twin_counterexample("QRE-4", "_counted")
     total, cap = v["BalanceManager totalClaims(token) before"], v["assetCap (config) before"]
     assert (
         total > cap
@@ -70,21 +76,13 @@ def test_qre4_twin_exceeds_the_asset_cap_concretely() -> None:
 
 
 def test_qre5_twin_lets_initial_margin_go_uncovered() -> None:
-    result = _run(JobKind.BROKEN_CODE, "QRE-5", _twin("QRE-5"))
-    assert result.verdict is Verdict.VIOLATED
-    example = result.counterexample
-    assert example is not None and "canWithdraw is true only if" in example.obligation
-    v = {q.name: q.raw for q in example.values}
+    v = _twin_counterexample("QRE-5", "canWithdraw is true only if")
     assert v["canWithdraw (returned)"] == 1
     assert v["initial-weighted equity without the amount"] < v["initialMargin18 before"]
 
 
 def test_qre1_twin_accepts_an_initial_weight_above_maintenance() -> None:
-    result = _run(JobKind.BROKEN_CODE, "QRE-1", _twin("QRE-1"))
-    assert result.verdict is Verdict.VIOLATED
-    example = result.counterexample
-    assert example is not None
-    v = {q.name: q.raw for q in example.values}
+    v = _twin_counterexample("QRE-1")
     assert v["initialWeightBps after"] > v["maintenanceWeightBps after"]
 
 

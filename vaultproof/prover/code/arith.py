@@ -1,6 +1,6 @@
-"""Solidity's ``+ - * / %`` over unbounded Z3 integers, one definition for both executors (the pure-function
-one in ``pure.py`` and the stateful one in ``execute.py``), so that they cannot disagree on what a checked
-operation reverts on.
+"""Solidity's binary ``&& || == != < > <= >=`` and ``+ - * / %`` over unbounded Z3 integers, one definition
+for both executors (the pure-function one in ``pure.py`` and the stateful one in ``execute.py``), so that
+they cannot disagree on what a checked operation reverts on.
 
 A checked operation yields the exact result and reports each way it reverts through ``check(kind, bad)``
 (in this order: division by zero, then overflow / underflow); an unchecked one yields ``wrap(exact)``.
@@ -14,6 +14,16 @@ from typing import Any
 import z3
 
 ARITHMETIC = ("+", "-", "*", "/", "%")
+BOOLEAN = ("&&", "||", "==", "!=", "<", ">", "<=", ">=")
+
+
+def boolean(op: str, a: Any, b: Any) -> Any:
+    """``a op b`` for ``op`` in :data:`BOOLEAN`: a connective or a comparison (exact, never reverts)."""
+    if op in ("&&", "||"):
+        return z3.And(a, b) if op == "&&" else z3.Or(a, b)
+    if op in ("==", "!="):
+        return a == b if op == "==" else a != b
+    return {"<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}[op]
 
 
 def arithmetic(

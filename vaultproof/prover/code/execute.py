@@ -26,7 +26,7 @@ from typing import Any
 
 import z3
 
-from vaultproof.prover.code.arith import ARITHMETIC, arithmetic, wrapped
+from vaultproof.prover.code.arith import ARITHMETIC, BOOLEAN, arithmetic, boolean, wrapped
 from vaultproof.prover.code.ir import ExtractionError, named
 from vaultproof.prover.code.program import (
     ADDRESS,
@@ -1570,12 +1570,8 @@ class Executor:
     def binary(self, frame: Frame, ps: PathState, op: OBinary, where: str) -> Any:
         a = self.value(ps, op.left, frame, where)
         b = self.value(ps, op.right, frame, where)
-        if op.op in ("&&", "||"):
-            return z3.And(a, b) if op.op == "&&" else z3.Or(a, b)
-        if op.op in ("==", "!="):
-            return a == b if op.op == "==" else a != b
-        if op.op in ("<", ">", "<=", ">="):
-            return {"<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}[op.op]
+        if op.op in BOOLEAN:
+            return boolean(op.op, a, b)
         t = op.type
         if t.kind != "int":
             raise self.fail(where, f"arithmetic result of type {t.name}")

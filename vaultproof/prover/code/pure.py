@@ -9,7 +9,7 @@ from typing import Any
 import z3
 
 from vaultproof.errors import RegistryError
-from vaultproof.prover.code.arith import ARITHMETIC, arithmetic, wrapped
+from vaultproof.prover.code.arith import ARITHMETIC, BOOLEAN, arithmetic, boolean, wrapped
 from vaultproof.prover.code.ir import (
     MAX_CONSTANT_EXPONENT,
     MAX_INLINE_DEPTH,
@@ -245,12 +245,8 @@ class _Executor:
     def binary(self, path: _Path, op: BinOp, where: str) -> Any:
         a = self.value(path, op.left, where)
         b = self.value(path, op.right, where)
-        if op.op in ("&&", "||"):
-            return z3.And(a, b) if op.op == "&&" else z3.Or(a, b)
-        if op.op in ("==", "!="):
-            return a == b if op.op == "==" else a != b
-        if op.op in ("<", ">", "<=", ">="):
-            return {"<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}[op.op]
+        if op.op in BOOLEAN:
+            return boolean(op.op, a, b)
         type_name = op.dest.type
         spec = int_spec(type_name)
         if spec is None:
