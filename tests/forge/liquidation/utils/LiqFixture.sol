@@ -18,6 +18,7 @@ import {IInsuranceFund} from "../../../../contracts/interfaces/IInsuranceFund.so
 import {IAdlRegistry} from "../../../../contracts/interfaces/IAdlRegistry.sol";
 import {IRiskSync} from "../../../../contracts/interfaces/IRiskReporting.sol";
 import {MarginTable} from "../../../../contracts/libraries/MarginTable.sol";
+import {TierRows} from "./TierRows.sol";
 
 /// @notice Full liquidation stack on the shared deployment (`VaultproofDeploy`: real BalanceManager,
 /// PriceOracle, QuantumRiskEngine, InsuranceFund, BalanceManagerVault behind its proxy, PoolManager and
@@ -98,10 +99,7 @@ abstract contract LiqFixture is VaultproofDeploy {
     /// @dev 50x (MM 1%) up to $1M, 20x to $5M, 10x to $20M, 5x above; deductions computed by the arch.
     function _tiers() internal pure returns (MarginTable.Tier[] memory t) {
         t = new MarginTable.Tier[](4);
-        t[0] = MarginTable.Tier(0, 50, 0);
-        t[1] = MarginTable.Tier(1_000_000 * USD, 20, 0);
-        t[2] = MarginTable.Tier(5_000_000 * USD, 10, 0);
-        t[3] = MarginTable.Tier(20_000_000 * USD, 5, 0);
+        TierRows.fillFirstFour(t);
     }
 
     function _setPrice(uint256 usdPerBtc) internal {
