@@ -39,26 +39,26 @@ def _risk_engine(tag: str) -> dict[str, Any]:
     return {call: answer(call.split(".")[1]) for call in QRE_CALLS}
 
 
-def alloc2_code(ctx: ModelContext) -> list[Obligation]:
-    from vaultproof.spec import code_obligation, execute
+def _allocate(ctx: ModelContext, qre: str, label: str, **more: Any) -> Any:
+    """``allocateForPosition`` executed on the shipped code, the risk engine's answers fresh under ``qre``."""
+    from vaultproof.spec import execute
 
-    a = execute(
+    return execute(
         code_of(ctx),
         f"{VAULT}.allocateForPosition",
         deployment=ctx.deployment,
-        summaries=_risk_engine("qreA"),
-        label="open",
+        summaries=_risk_engine(qre),
+        label=label,
+        **more,
     )
+
+
+def alloc2_code(ctx: ModelContext) -> list[Obligation]:
+    from vaultproof.spec import code_obligation
+
+    a = _allocate(ctx, "qreA", "open")
     names = ("user", "posKey", "market", "amount", "mode")
-    b = execute(
-        code_of(ctx),
-        f"{VAULT}.allocateForPosition",
-        deployment=ctx.deployment,
-        summaries=_risk_engine("qreB"),
-        args={n: a.arg(n) for n in names},
-        env=dict(a.env),
-        label="open",
-    )
+    b = _allocate(ctx, "qreB", "open", args={n: a.arg(n) for n in names}, env=dict(a.env))
     vault = z3.Int(f"{VAULT}.address")
     user, amount, mode = a.arg("user"), a.arg("amount"), a.arg("mode")
     usdc = a.before(VAULT, "usdc")
@@ -122,15 +122,9 @@ def alloc2_code(ctx: ModelContext) -> list[Obligation]:
 def alloc1_code(ctx: ModelContext) -> list[Obligation]:
     """ALLOC-1 on allocateForPosition's code: a new allocation records ``usdcLocked ≤ amount`` and
     ``usdcLocked ≤`` the user's free USDC before, and the custodian locks exactly that much (both modes)."""
-    from vaultproof.spec import code_obligation, execute
+    from vaultproof.spec import code_obligation
 
-    ex = execute(
-        code_of(ctx),
-        f"{VAULT}.allocateForPosition",
-        deployment=ctx.deployment,
-        summaries=_risk_engine("qre"),
-        label="open1",
-    )
+    ex = _allocate(ctx, "qre", "open1")
     vault = z3.Int(f"{VAULT}.address")
     user, key, amount = ex.arg("user"), ex.arg("posKey"), ex.arg("amount")
     usdc = ex.before(VAULT, "usdc")

@@ -25,7 +25,7 @@ import z3
 from models.alloc_code import BM, ISOLATED, VAULT, effective, open_execution, record, release_step_executions
 from models.code_common import USDC, Shown
 from models.debt_code import sale_contract
-from models.rel_code import release_shown, released_from_lock, sale_frame
+from models.rel_code import locked_before_after, release_shown, released_from_lock, sale_frame
 from vaultproof.spec import ModelContext, Obligation
 
 
@@ -53,9 +53,8 @@ def _open_shown(ex: Any) -> Shown:
 
 
 def _locked_now(ex: Any) -> Any:
-    vault = z3.Int(f"{VAULT}.address")
-    user, usdc = ex.arg("user"), ex.before(VAULT, "usdc")
-    return ex.post(BM, "_locked", user, usdc, vault) - ex.before(BM, "_locked", user, usdc, vault)
+    before, after = locked_before_after(ex)
+    return after - before
 
 
 def bf1_code(ctx: ModelContext) -> list[Obligation]:

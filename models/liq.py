@@ -646,16 +646,12 @@ class Case:
 
 UNLIMITED = 2**NOTIONAL_BITS - 1
 K = 10**D6
+# cases 1 and 3 start from the same book: Carl short 1 BTC with 50,499 USDC, Dave long 1 BTC with 50,000
+CARL_SHORT_DAVE_LONG = ("Carl", "Dave", False, 10**D8, 50_499 * K, 50_000 * K, 10**D8)
 CASES: tuple[Case, ...] = (
     Case(
         "case 1 (short, MinPositionNotionalLiquidated)",
-        "Carl",
-        "Dave",
-        False,
-        10**D8,
-        50_499 * K,
-        50_000 * K,
-        10**D8,
+        *CARL_SHORT_DAVE_LONG,
         50_000 * K,
         50_000 * K,
         100_000 * K,
@@ -681,13 +677,7 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "case 3 (short, MaxNotionalLiquidated)",
-        "Carl",
-        "Dave",
-        False,
-        10**D8,
-        50_499 * K,
-        50_000 * K,
-        10**D8,
+        *CARL_SHORT_DAVE_LONG,
         49_500 * K,
         50_000 * K,
         0,

@@ -394,6 +394,12 @@ def counted(
     return z3.If(asset_total > asset_cap, (capped * asset_cap) / asset_total, capped)
 
 
+def _cap_and_sums(s: Scope, counted: str, balances: str) -> tuple[z3.ArithRef, ...]:
+    """assetCap, assetTotalClaims and two sums over users (counted, balances), declared in that order."""
+    names = ("assetCap", "assetTotalClaims", counted, balances)
+    return tuple(s.uint(name, 256, (18, "token units")) for name in names)
+
+
 def qre4(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     """counted ≤ min(balance, userCap) per user, and Σ_users counted ≤ assetCap (induction over users,
     with Σ balances ≤ totalClaims). QRE moves no tokens: decided statically by ST-9."""
@@ -414,14 +420,7 @@ def qre4(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     )
     # induction over users u_1..u_k: S_k = Σ counted, B_k = Σ balances ≤ total
     s = Scope()
-    acap, total = (
-        s.uint("assetCap", 256, (18, "token units")),
-        s.uint("assetTotalClaims", 256, (18, "token units")),
-    )
-    sum_c, sum_b = (
-        s.uint("countedSoFar", 256, (18, "token units")),
-        s.uint("balancesSoFar", 256, (18, "token units")),
-    )
+    acap, total, sum_c, sum_b = _cap_and_sums(s, "countedSoFar", "balancesSoFar")
     bal, ucap = s.uint("balance_k", 256, (18, "token units")), s.uint("userCap_k", 256, (18, "token units"))
     inv = z3.And(sum_c <= sum_b, z3.Implies(total > acap, sum_c * total <= sum_b * acap))
     s.assume(inv, sum_b + bal <= total)
@@ -439,14 +438,7 @@ def qre4(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
         )
     )
     s = Scope()
-    acap, total = (
-        s.uint("assetCap", 256, (18, "token units")),
-        s.uint("assetTotalClaims", 256, (18, "token units")),
-    )
-    sum_c, sum_b = (
-        s.uint("countedAllUsers", 256, (18, "token units")),
-        s.uint("balancesAllUsers", 256, (18, "token units")),
-    )
+    acap, total, sum_c, sum_b = _cap_and_sums(s, "countedAllUsers", "balancesAllUsers")
     s.assume(sum_c <= sum_b, z3.Implies(total > acap, sum_c * total <= sum_b * acap), sum_b <= total)
     obligations.append(
         s.obligation(

@@ -132,7 +132,11 @@ def _mul_div(view: Any) -> Any:
 def _token_transfer(view: Any) -> Any:
     from vaultproof.spec import SummaryResult
 
-    return SummaryResult(reverts=z3.Bool(f"safeTransfer#{id(view)}.reverts"))
+    # named by the executor's own counter (deterministic: the n-th fresh term of this execution), never
+    # by a Python object id, which changes every run and with it the obligation's text and cache key
+    return SummaryResult(
+        reverts=z3.Bool(f"{view.executor.label}.safeTransfer#{next(view.executor.counter)}.reverts")
+    )
 
 
 INTERNAL = {"Math.mulDiv": _mul_div, "SafeERC20.safeTransfer": _token_transfer}

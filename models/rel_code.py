@@ -185,11 +185,17 @@ def release_shown(ctx: ModelContext, ex: Any) -> Shown:
     return shown
 
 
-def released_from_lock(ex: Any) -> Any:
-    """USDC that left the vault's lock for the user (unlocked to them or forfeited to insurance)."""
+def locked_before_after(ex: Any) -> tuple[Any, Any]:
+    """The user's USDC locked in the vault before and after the execution."""
     vault = z3.Int(f"{VAULT}.address")
     user, usdc = ex.arg("user"), ex.before(VAULT, "usdc")
-    return ex.before(BM, "_locked", user, usdc, vault) - ex.post(BM, "_locked", user, usdc, vault)
+    return ex.before(BM, "_locked", user, usdc, vault), ex.post(BM, "_locked", user, usdc, vault)
+
+
+def released_from_lock(ex: Any) -> Any:
+    """USDC that left the vault's lock for the user (unlocked to them or forfeited to insurance)."""
+    before, after = locked_before_after(ex)
+    return before - after
 
 
 def _waterfall_summaries_proved(ctx: ModelContext) -> list[Obligation]:

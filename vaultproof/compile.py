@@ -216,10 +216,8 @@ def compile_project(config: Config, analysis_only: bool = False) -> CompiledProj
         settings["outputSelection"] = _ANALYSIS_OUTPUTS
 
     log = ToolLog()
-    cwd = os.getcwd()
     try:
-        os.chdir(config.root)
-        with _shim_on_path(toolchain), capture_tool_logs(log, config.root):
+        with _inside(config.root), _shim_on_path(toolchain), capture_tool_logs(log, config.root):
             crytic = CryticCompile(
                 standard_json, solc=str(toolchain.solc_shim), solc_working_dir=str(config.root)
             )
@@ -227,17 +225,7 @@ def compile_project(config: Config, analysis_only: bool = False) -> CompiledProj
         raise CompileError(_describe(str(exc), config, wanted)) from None
     except OSError as exc:
         raise ToolchainError(f"solc shim failed to run: {exc}") from None
-    finally:
-        os.chdir(cwd)
-    return CompiledProject(
-        config=config,
-        toolchain=toolchain,
-        crytic=crytic,
-        artifacts=_artifacts(crytic),
-        solc_version=solc_version,
-        solc_origin=origin,
-        log=log,
-    )
+    return _compiled(config, toolchain, crytic, solc_version, origin, log)
 
 
 def export_compilation(project: CompiledProject) -> dict[str, Any]:
@@ -260,17 +248,30 @@ def reload_compilation(
     from crytic_compile.crytic_compile import CryticCompile
 
     toolchain = locate(config.root, config.solc_shim)
-    cwd = os.getcwd()
     with tempfile.TemporaryDirectory(prefix="vaultproof-crytic-") as tmp:
         # crytic-compile recognises its standard format by the file name suffix ``_export.json``
         target = Path(tmp) / "cached_export.json"
         target.write_text(json.dumps(exported), encoding="utf-8")
-        try:
-            os.chdir(config.root)
-            with capture_tool_logs(ToolLog(), config.root):  # reloading logs nothing worth keeping
-                crytic = CryticCompile(str(target))
-        finally:
-            os.chdir(cwd)
+        # reloading logs nothing worth keeping
+        with _inside(config.root), capture_tool_logs(ToolLog(), config.root):
+            crytic = CryticCompile(str(target))
+    return _compiled(config, toolchain, crytic, solc_version, solc_origin, log)
+
+
+@contextmanager
+def _inside(root: Path) -> Iterator[None]:
+    """crytic-compile resolves the sources' relative paths against the working directory."""
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        yield
+    finally:
+        os.chdir(cwd)
+
+
+def _compiled(
+    config: Config, toolchain: Toolchain, crytic: Any, solc_version: str, solc_origin: str, log: ToolLog
+) -> CompiledProject:
     return CompiledProject(
         config=config,
         toolchain=toolchain,

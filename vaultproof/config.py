@@ -46,7 +46,7 @@ import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, ClassVar
 
 from vaultproof.dependencies import DEFAULT_DIRS
 from vaultproof.errors import ConfigError
@@ -205,23 +205,32 @@ class SeverityKind(Kind):
 
 
 @dataclass(frozen=True)
-class SettingsTables(Kind):
-    """``[section.key.<name>]`` tables of free-form settings (each detector validates its own)."""
+class _TableOf(Kind):
+    """A table whose every value is a ``VALUE``; anything else is ``PROBLEM`` (``{where}`` filled in)."""
+
+    VALUE: ClassVar[type] = object
+    PROBLEM: ClassVar[str] = ""
 
     def parse(self, value: Any, where: str) -> Any:
-        if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
-            raise ConfigError(f"{where}.<name> must be tables of settings")
+        if not isinstance(value, dict) or not all(isinstance(v, self.VALUE) for v in value.values()):
+            raise ConfigError(self.PROBLEM.format(where=where))
         return value
 
 
 @dataclass(frozen=True)
-class StrMapping(Kind):
+class SettingsTables(_TableOf):
+    """``[section.key.<name>]`` tables of free-form settings (each detector validates its own)."""
+
+    VALUE = dict
+    PROBLEM = "{where}.<name> must be tables of settings"
+
+
+@dataclass(frozen=True)
+class StrMapping(_TableOf):
     """A ``[section.key]`` table of string values (``[bench.halmos]``: property id → test name)."""
 
-    def parse(self, value: Any, where: str) -> Any:
-        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-            raise ConfigError(f"{where} must be a table of strings")
-        return value
+    VALUE = str
+    PROBLEM = "{where} must be a table of strings"
 
 
 @dataclass(frozen=True)

@@ -150,6 +150,15 @@ class VaultproofDetector(AbstractDetector):  # type: ignore[misc]
                 out.append(self.generate_result([f"configured function {entry} is not in the compilation\n"]))
         return out
 
+    def configured_contract(
+        self, by_name: dict[str, Contract], name: str, unknown: str, results: list[Output]
+    ) -> Contract | None:
+        """The configured contract ``name``, or None with the finding ``unknown`` added to ``results``."""
+        contract = by_name.get(name)
+        if contract is None:
+            results.append(self.generate_result([unknown + "\n"]))
+        return contract
+
     def missing_contracts(self, names: list[str]) -> list[Output]:
         known = {c.name for c in self.compilation_unit.contracts}
         return [

@@ -38,6 +38,8 @@ from slither.slithir.operations import (
 )
 from slither.slithir.variables import Constant, ReferenceVariable
 
+from vaultproof.graphs import walk
+
 COMPARISONS = {
     BinaryType.LESS,
     BinaryType.LESS_EQUAL,
@@ -59,15 +61,7 @@ ARITHMETIC = {
 
 
 def reachable_from(starts: Iterable[Node]) -> set[Node]:
-    seen: set[Node] = set()
-    stack = list(starts)
-    while stack:
-        node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        stack.extend(node.sons)
-    return seen
+    return set(walk(starts, lambda node: node.sons))
 
 
 def after(node: Node) -> set[Node]:
@@ -192,19 +186,13 @@ def transitive(
 
 def functions_reached(roots: Iterable[Function]) -> list[Function]:
     """The roots plus every internal/library function they call, in discovery order."""
-    order: list[Function] = []
-    seen: set[Function] = set()
-    stack = list(roots)[::-1]
-    while stack:
-        function = stack.pop()
-        if function in seen:
-            continue
-        seen.add(function)
-        order.append(function)
-        callees = [c for node in ordered_nodes(function) for ir in node.irs if (c := internal_callees(ir))]
-        stack.extend(reversed(callees))
-        stack.extend(m for m in reversed(function.modifiers) if m.is_implemented)
-    return order
+
+    def callees(function: Function) -> list[Function]:
+        # pushed so that they pop in source order, the modifiers first
+        calls = [c for node in ordered_nodes(function) for ir in node.irs if (c := internal_callees(ir))]
+        return [*reversed(calls), *(m for m in reversed(function.modifiers) if m.is_implemented)]
+
+    return walk(list(roots)[::-1], callees)
 
 
 def state_changing_call_irs(node: Node) -> list[Operation]:

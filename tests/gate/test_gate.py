@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.assertions import assert_rejected_in_one_line
 from tests.fixtures.results import clean_result, finding, ob, sample_result
 from vaultproof.errors import BaselineError
 from vaultproof.gate import BASELINE_SCHEMA, baseline_document, evaluate, load_baseline, write_baseline
@@ -235,10 +236,7 @@ def test_sample_result_regressions_are_all_listed(baseline: Path) -> None:
 def test_malformed_baseline_is_a_one_line_error(tmp_path: Path, content: str, message: str) -> None:
     path = tmp_path / "baseline.json"
     path.write_text(content, encoding="utf-8")
-    with pytest.raises(BaselineError) as info:
-        load_baseline(path)
-    assert message in str(info.value)
-    assert "\n" not in info.value.one_line()
+    assert_rejected_in_one_line(load_baseline, path, BaselineError, message)
 
 
 def test_missing_baseline_tells_the_user_what_to_do(tmp_path: Path) -> None:

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from properties import REGISTRY
 from vaultproof.cache import Cache
+from vaultproof.prover.context import cached_context
 from vaultproof.prover.obligation import ModelContext, Obligation
-from vaultproof.prover.registry import ModelChecker
+from vaultproof.prover.registry import CodeTwin, ModelChecker
 from vaultproof.prover.runner import Job, JobKind, cached_discharge, run_job
 from vaultproof.prover.solver import SolverSettings
 from vaultproof.results import ObligationResult, PropertyResult, TokenValue, Verdict
@@ -51,6 +52,18 @@ def run(kind: JobKind, decl_id: str, context: ModelContext) -> PropertyResult:
     result = run_job(REGISTRY, Job(kind, decl_id), context, SETTINGS, CACHE)
     assert isinstance(result, PropertyResult)
     return result
+
+
+def run_on(kind: JobKind, decl_id: str, twin: CodeTwin | None = None) -> PropertyResult:
+    """One job on the real prove-stage context: the shipped contracts, or with ``twin`` applied to them."""
+    return run(kind, decl_id, cached_context(ROOT, REGISTRY.deployment, twin))
+
+
+def code_twin(pid: str) -> CodeTwin:
+    """The property's declared code twin (the find/replace it must come out VIOLATED on)."""
+    found = checker(pid).code_twin
+    assert found is not None, pid
+    return found
 
 
 def solve(obligation: Obligation) -> ObligationResult:

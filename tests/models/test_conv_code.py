@@ -9,34 +9,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 import z3
 
 from models import conv_code as cc
 from properties import REGISTRY
-from tests.models.helpers import CACHE, SETTINGS, solve
+from tests.models.helpers import run as _run
+from tests.models.helpers import solve
 from vaultproof.prover.context import cached_context
 from vaultproof.prover.obligation import ModelContext
 from vaultproof.prover.registry import ModelChecker
-from vaultproof.prover.runner import Job, JobKind, run_job
-from vaultproof.results import FunctionRef, PropertyResult, Verdict
+from vaultproof.prover.runner import JobKind
+from vaultproof.results import FunctionRef, Verdict
 from vaultproof.spec import code_obligation
 
 ROOT = Path(__file__).resolve().parents[2]
 WBTC = (8, 6, 8)  # base, quote, oracle decimals
 DEN = 10**8 * 10**8 * 10_000
-
-
-@pytest.fixture(scope="module")
-def shipped() -> ModelContext:
-    return cached_context(ROOT, REGISTRY.deployment)
-
-
-def _run(kind: JobKind, pid: str, ctx: ModelContext) -> PropertyResult:
-    # 60 s: the realised-floor obligations take 8–21 s each on the shared 2-core machine (see make bench)
-    result = run_job(REGISTRY, Job(kind, pid), ctx, SETTINGS, CACHE)
-    assert isinstance(result, PropertyResult)
-    return result
 
 
 def test_finding_the_drafts_net_change_is_not_the_realised_proceeds(shipped: ModelContext) -> None:

@@ -9,30 +9,18 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-import pytest
-
 from models import debt_code
 from properties import REGISTRY
-from tests.models.helpers import CACHE, SETTINGS, solve
+from tests.models.helpers import run as _run
+from tests.models.helpers import solve
 from vaultproof.prover.context import cached_context
 from vaultproof.prover.obligation import ModelContext
 from vaultproof.prover.registry import ModelChecker
-from vaultproof.prover.runner import Job, JobKind, run_job
-from vaultproof.results import FunctionRef, PropertyResult, Verdict
+from vaultproof.prover.runner import JobKind
+from vaultproof.results import FunctionRef, Verdict
 
 ROOT = Path(__file__).resolve().parents[2]
 SOCIALIZE = FunctionRef("AdlEngine", "socialize")
-
-
-@pytest.fixture(scope="module")
-def shipped() -> ModelContext:
-    return cached_context(ROOT, REGISTRY.deployment)
-
-
-def _run(kind: JobKind, pid: str, ctx: ModelContext) -> PropertyResult:
-    result = run_job(REGISTRY, Job(kind, pid), ctx, SETTINGS, CACHE)
-    assert isinstance(result, PropertyResult)
-    return result
 
 
 def test_socialize_walk_is_proved_by_invariants_on_its_code(shipped: ModelContext) -> None:

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from properties import REGISTRY
-from tests.models.helpers import CACHE, SETTINGS
+from tests.models.helpers import run as _run
 from vaultproof.prover.context import cached_context
 from vaultproof.prover.obligation import ModelContext
 from vaultproof.prover.registry import ModelChecker
-from vaultproof.prover.runner import Job, JobKind, run_job
-from vaultproof.results import FunctionRef, PropertyResult, Verdict
+from vaultproof.prover.runner import JobKind
+from vaultproof.results import FunctionRef, Verdict
 
 ROOT = Path(__file__).resolve().parents[2]
 LE = "LiquidationEngine"
@@ -38,17 +38,6 @@ def _checker(pid: str) -> ModelChecker:
     checker = REGISTRY.properties[pid].checker
     assert isinstance(checker, ModelChecker)
     return checker
-
-
-@pytest.fixture(scope="module")
-def shipped() -> ModelContext:
-    return cached_context(ROOT, REGISTRY.deployment)
-
-
-def _run(kind: JobKind, pid: str, ctx: ModelContext) -> PropertyResult:
-    result = run_job(REGISTRY, Job(kind, pid), ctx, SETTINGS, CACHE)
-    assert isinstance(result, PropertyResult)
-    return result
 
 
 @pytest.mark.parametrize("pid", sorted(EXECUTED))

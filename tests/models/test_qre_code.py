@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from properties import REGISTRY
-from tests.models.helpers import run
-from vaultproof.prover.context import cached_context
-from vaultproof.prover.registry import CodeTwin, ModelChecker
+from tests.models.helpers import code_twin as _twin
+from tests.models.helpers import run_on as _run
+from vaultproof.prover.registry import CodeTwin
 from vaultproof.prover.runner import JobKind
-from vaultproof.results import FunctionRef, PropertyResult, Verdict
+from vaultproof.results import FunctionRef, Verdict
 
 ROOT = Path(__file__).resolve().parents[2]
 MUTANTS = {
@@ -32,16 +31,6 @@ OTHER_MUTANTS = {
     "M-QRE-gate-skips-balance-check": "QRE-5",
     "M-QRE-withdraw-gate-inverted": "QRE-5",
 }
-
-
-def _twin(pid: str) -> CodeTwin:
-    checker = REGISTRY.properties[pid].checker
-    assert isinstance(checker, ModelChecker) and checker.code_twin is not None
-    return checker.code_twin
-
-
-def _run(kind: JobKind, pid: str, twin: CodeTwin | None = None) -> PropertyResult:
-    return run(kind, pid, cached_context(ROOT, REGISTRY.deployment, twin))
 
 
 @pytest.mark.parametrize("pid", sorted(TWIN_MUTANT))
@@ -67,12 +56,18 @@ def test_shipped_stages_are_proved_and_the_loop_is_named_as_missing(pid: str, mi
     assert missing in result.reason and "does not decide within the 20 s budget" in result.reason
 
 
-def test_qre4_twin_exceeds_the_asset_cap_concretely() -> None:
-    result = _run(JobKind.BROKEN_CODE, "QRE-4", _twin("QRE-4"))
+def _twin_counterexample(pid: str, obligation_part: str = "") -> dict[str, int]:
+    """The code twin is VIOLATED with a counterexample on an obligation naming ``obligation_part``: its
+    raw values by name."""
+    result = _run(JobKind.BROKEN_CODE, pid, _twin(pid))
     assert result.verdict is Verdict.VIOLATED
     example = result.counterexample
-    assert example is not None and "_counted" in example.obligation
-    v = {q.name: q.raw for q in example.values}
+    assert example is not None and obligation_part in example.obligation
+    return {q.name: q.raw for q in example.values}
+
+
+def test_qre4_twin_exceeds_the_asset_cap_concretely() -> None:
+    v = _twin_counterexample("QRE-4", "_counted")
     total, cap = v["BalanceManager totalClaims(token) before"], v["assetCap (config) before"]
     assert (
         total > cap
@@ -81,21 +76,13 @@ def test_qre4_twin_exceeds_the_asset_cap_concretely() -> None:
 
 
 def test_qre5_twin_lets_initial_margin_go_uncovered() -> None:
-    result = _run(JobKind.BROKEN_CODE, "QRE-5", _twin("QRE-5"))
-    assert result.verdict is Verdict.VIOLATED
-    example = result.counterexample
-    assert example is not None and "canWithdraw is true only if" in example.obligation
-    v = {q.name: q.raw for q in example.values}
+    v = _twin_counterexample("QRE-5", "canWithdraw is true only if")
     assert v["canWithdraw (returned)"] == 1
     assert v["initial-weighted equity without the amount"] < v["initialMargin18 before"]
 
 
 def test_qre1_twin_accepts_an_initial_weight_above_maintenance() -> None:
-    result = _run(JobKind.BROKEN_CODE, "QRE-1", _twin("QRE-1"))
-    assert result.verdict is Verdict.VIOLATED
-    example = result.counterexample
-    assert example is not None
-    v = {q.name: q.raw for q in example.values}
+    v = _twin_counterexample("QRE-1")
     assert v["initialWeightBps after"] > v["maintenanceWeightBps after"]
 
 

@@ -13,12 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from properties import REGISTRY
-from tests.models.helpers import run
-from vaultproof.prover.context import cached_context
-from vaultproof.prover.registry import CodeTwin, ModelChecker
+from tests.models.helpers import code_twin as _twin
+from tests.models.helpers import run_on as _run
+from vaultproof.prover.registry import CodeTwin
 from vaultproof.prover.runner import JobKind
-from vaultproof.results import FunctionRef, PropertyResult, Verdict
+from vaultproof.results import FunctionRef, Verdict
 
 ROOT = Path(__file__).resolve().parents[2]
 MUTANTS = {
@@ -30,16 +29,6 @@ SETTER_MUTANTS = (
     "M-TIER-setter-keeps-old-table",
     "M-TIER-setter-drops-first-tier",
 )
-
-
-def _twin(pid: str) -> CodeTwin:
-    checker = REGISTRY.properties[pid].checker
-    assert isinstance(checker, ModelChecker) and checker.code_twin is not None
-    return checker.code_twin
-
-
-def _run(kind: JobKind, pid: str, twin: CodeTwin | None = None) -> PropertyResult:
-    return run(kind, pid, cached_context(ROOT, REGISTRY.deployment, twin))
 
 
 @pytest.mark.parametrize("pid", ["TIER-1", "TIER-2"])

@@ -11,6 +11,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from tests.assertions import assert_rejected_in_one_line
 from tests.fixtures.results import clean_result, sample_result
 from vaultproof import results as results_module
 from vaultproof.cli import _main
@@ -133,10 +134,7 @@ def test_malformed_results_json_is_a_one_line_error(tmp_path: Path, mutate: Any,
     write_reports(sample_result(), tmp_path)
     document = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     path = _write(tmp_path, json.dumps(mutate(document)))
-    with pytest.raises(VaultproofError) as info:
-        load_results(path)
-    assert message in str(info.value)
-    assert "\n" not in info.value.one_line()
+    assert_rejected_in_one_line(load_results, path, VaultproofError, message)
 
 
 def test_not_json_and_missing_file(tmp_path: Path) -> None:

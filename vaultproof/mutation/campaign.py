@@ -21,6 +21,7 @@ from vaultproof.config import Config
 from vaultproof.console import Console
 from vaultproof.errors import CompileError, ConfigError, ToolchainError
 from vaultproof.executor import Executor, SerialExecutor
+from vaultproof.graphs import walk
 from vaultproof.mutation import attribute
 from vaultproof.mutation.equivalence import classify
 from vaultproof.mutation.generate import GeneratedMutant, generate, mutable_contracts, sample
@@ -100,14 +101,7 @@ def _forge_plan(config: Config, graph_files: Sequence[str], console: Console) ->
     graph = import_graph(config.root, [*tests, *graph_files], config.remappings)
 
     def reach(file: str) -> set[str]:
-        seen: set[str] = set()
-        work = [file]
-        while work:
-            current = work.pop()
-            if current not in seen:
-                seen.add(current)
-                work.extend(graph.get(current, ()))
-        return seen
+        return set(walk([file], lambda current: graph.get(current, ())))
 
     reached = {t: reach(t) for t in tests}
     suites = {f: tuple(t for t in tests if f in reached[t]) for f in graph_files}

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from vaultproof.config import Config
+from vaultproof.graphs import walk
 from vaultproof.prover.obligation import ModelContext
 from vaultproof.results import Dependence, Verdict
 
@@ -69,15 +70,7 @@ class Plan:
     depends: Mapping[str, Dependence | None] = field(default_factory=dict)
 
     def closure(self, files: Iterable[str]) -> tuple[str, ...]:
-        seen: set[str] = set()
-        work = list(files)
-        while work:
-            current = work.pop()
-            if current in seen:
-                continue
-            seen.add(current)
-            work.extend(self.imports.get(current, ()))
-        return tuple(sorted(seen))
+        return tuple(sorted(walk(files, lambda current: self.imports.get(current, ()))))
 
 
 def import_graph(
@@ -139,18 +132,11 @@ def _callees(function: Any) -> list[Any]:
 
 def reachable(functions: Iterable[Any]) -> set[str]:
     """Keys of every function reachable from ``functions`` (themselves included)."""
-    seen: set[int] = set()
     keys: set[str] = set()
-    work = list(functions)
-    while work:
-        fn = work.pop()
-        if id(fn) in seen:
-            continue
-        seen.add(id(fn))
+    for fn in walk(functions, _callees, key=id):
         declarer = getattr(fn, "contract_declarer", None)
         if declarer is not None:
             keys.add(function_key(declarer.name, fn.name))
-        work.extend(_callees(fn))
     return keys
 
 
@@ -170,14 +156,7 @@ def witnesses(slither: Any, contracts: Iterable[Any], graph: Mapping[str, tuple[
         deployable.append((k, path, reach))
 
     def size(path: str) -> int:
-        seen: set[str] = set()
-        work = [path]
-        while work:
-            current = work.pop()
-            if current not in seen:
-                seen.add(current)
-                work.extend(graph.get(current, ()))
-        return len(seen)
+        return len(walk([path], lambda current: graph.get(current, ())))
 
     out: dict[str, Any] = {}
     for contract in contracts:

@@ -18,6 +18,7 @@ from slither.slithir.operations import HighLevelCall
 
 from properties.detectors import _ir
 from properties.detectors._base import VaultproofDetector, by_canonical_name, pattern_match
+from vaultproof.graphs import walk
 
 # Names of functions that must complete (liquidation/settlement frames) when none are configured.
 FRAME_PATTERN = r"(?i)(liquidat|settle|deficit|cover|release|unwind|backstop|socializ)"
@@ -67,19 +68,18 @@ def reachable(detector: VaultproofDetector, roots: list[Function]) -> list[Funct
         for function in contract.functions:
             if function.is_implemented and function.visibility in ("public", "external"):
                 implementations.setdefault(function.full_name, []).append(function)
-    seen: set[Function] = set()
-    stack = list(roots)
-    while stack:
-        function = stack.pop()
-        if function in seen:
-            continue
-        seen.add(function)
-        for reached in _ir.functions_reached([function]):
-            for node in reached.nodes:
-                for ir in node.irs:
-                    if isinstance(ir, HighLevelCall) and isinstance(ir.function, Function):
-                        stack.extend(implementations.get(ir.function.full_name, []))
-    return sorted(seen, key=by_canonical_name)
+
+    def entered(function: Function) -> list[Function]:
+        return [
+            implementation
+            for reached in _ir.functions_reached([function])
+            for node in reached.nodes
+            for ir in node.irs
+            if isinstance(ir, HighLevelCall) and isinstance(ir.function, Function)
+            for implementation in implementations.get(ir.function.full_name, [])
+        ]
+
+    return sorted(walk(roots, entered), key=by_canonical_name)
 
 
 def frame(

@@ -45,14 +45,12 @@ class ArchParity(VaultproofDetector):
         if len(arches) < 2 or not callbacks:
             return []
         by_name = {c.name: c for c in self.compilation_unit.contracts}
-        results = []
+        results: list[Output] = []
         reached: dict[str, set[str]] = {}
         for arch in arches:
-            contract = by_name.get(arch)
+            unknown = f"configured arch contract {arch} is not in the compilation"
+            contract = self.configured_contract(by_name, arch, unknown, results)
             if contract is None:
-                results.append(
-                    self.generate_result([f"configured arch contract {arch} is not in the compilation\n"])
-                )
                 continue
             reached[arch] = self._reached(contract, callbacks, by_name)
         union = set().union(*reached.values()) if reached else set()

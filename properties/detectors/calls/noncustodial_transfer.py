@@ -50,13 +50,11 @@ class CustodialCallInNonCustodial(VaultproofDetector):
         names: list[str] = self.settings["contracts"]
         moving = set(self.settings["transfer_functions"]) | set(self.settings["custody_functions"])
         by_name = {c.name: c for c in self.compilation_unit.contracts}
-        results = []
+        results: list[Output] = []
         for name in names:
-            contract = by_name.get(name)
+            unknown = f"configured non-custodial contract {name} is not compiled"
+            contract = self.configured_contract(by_name, name, unknown, results)
             if contract is None:
-                results.append(
-                    self.generate_result([f"configured non-custodial contract {name} is not compiled\n"])
-                )
                 continue
             entries = sorted(
                 (

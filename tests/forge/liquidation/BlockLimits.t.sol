@@ -22,12 +22,7 @@ import {IPerpEngine} from "../../../contracts/interfaces/IPerpEngine.sol";
 /// `InsuranceFund.coverDeficit`), so the insurance change of a matched liquidation is exactly the fee.
 contract BlockLimitsTest is LiqFixture {
     function _openCarlShortDaveLong() internal {
-        _setPrice(45_000);
-        _fund(carl, 5_499 * USD);
-        _fund(dave, 95_000 * USD);
-        _open(perp, carl, false, ONE_BTC, 9);
-        _open(perp, dave, true, ONE_BTC, 1);
-        _setPrice(50_000);
+        _openBook(perp, 45_000, carl, 5_499 * USD, false, 9, dave, 95_000 * USD, 1, 50_000);
         vm.assertEq(_quoteBalance(perp, carl), int256(50_499 * USD), "Carl input quote balance 50,499");
         vm.assertEq(_quoteBalance(perp, dave), int256(50_000 * USD), "Dave input quote balance 50,000");
         vm.assertTrue(qre.isLiquidatable(carl) || _syncAndCheck(carl), "Carl undercollateralized (499 < 500)");
@@ -109,12 +104,7 @@ contract BlockLimitsTest is LiqFixture {
     /// (11x → IM 5,000); quote = 5,499 − 55,000 = −49,501; at 50,000 his equity is 499 < 500.
     /// Carl (quote 100,000) deposits 45,000 and shorts 1 BTC at 55,000 (2x).
     function test_case2_signCorrected_maxPortion_liquidatesTenPercent() public {
-        _setPrice(55_000);
-        _fund(dave, 5_499 * USD);
-        _fund(carl, 45_000 * USD);
-        _open(perp, dave, true, ONE_BTC, 11);
-        _open(perp, carl, false, ONE_BTC, 2);
-        _setPrice(50_000);
+        _openBook(perp, 55_000, dave, 5_499 * USD, true, 11, carl, 45_000 * USD, 2, 50_000);
         _case2Params();
         vm.assertEq(_quoteBalance(perp, dave), -int256(49_501 * USD), "Dave quote -49,501");
         vm.assertEq(_quoteBalance(perp, carl), int256(100_000 * USD), "Carl quote 100,000");

@@ -29,6 +29,14 @@ contract BookFillsTest is LiqFixture {
         _open(perp, who, true, size, 1);
     }
 
+    /// Carl's short, Erin and Dave long 1 BTC each (in that order) to rest asks, the price at 50,000.
+    function _carlShortErinDaveLong() internal {
+        _carlShort();
+        _long(erin, ONE_BTC);
+        _long(dave, ONE_BTC);
+        _setPrice(50_000);
+    }
+
     // ───────────── several fills, price-time priority ─────────────
 
     /// Erin's ask (50,000, first in time) and Dave's better ask (49,950, later): the best price fills first.
@@ -36,10 +44,7 @@ contract BookFillsTest is LiqFixture {
     /// fee = min(149.85, 329) = 149.85. Carl re-synced: TNC 379.15, TMMR 200. Fill 2: 0.4 at 50,000, q = v =
     /// 20,000, share ⌊379.15·200/200⌋ = 379.15 → d = 379.15, fee = min(100, 379.15) = 100.
     function test_twoRestingOrders_twoPrices_bestPriceFirst() public {
-        _carlShort();
-        _long(erin, ONE_BTC);
-        _long(dave, ONE_BTC);
-        _setPrice(50_000);
+        _carlShortErinDaveLong();
         uint256 erinOrder = _rest(perp, erin, false, 50_000 * USD, 4 * ONE_BTC / 10);
         uint256 daveOrder = _rest(perp, dave, false, 49_950 * USD, 6 * ONE_BTC / 10);
         le.setMinPositionNotionalLiquidated(100_000 * USD); // the whole position
@@ -66,10 +71,7 @@ contract BookFillsTest is LiqFixture {
 
     /// Same price: the older order fills first (FIFO within a price level).
     function test_samePrice_olderOrderFirst() public {
-        _carlShort();
-        _long(erin, ONE_BTC);
-        _long(dave, ONE_BTC);
-        _setPrice(50_000);
+        _carlShortErinDaveLong();
         uint256 erinOrder = _rest(perp, erin, false, 50_000 * USD, 7 * ONE_BTC / 10);
         uint256 daveOrder = _rest(perp, dave, false, 50_000 * USD, 7 * ONE_BTC / 10);
         le.setMinPositionNotionalLiquidated(100_000 * USD);
@@ -128,12 +130,7 @@ contract BookFillsTest is LiqFixture {
     /// Long, d < 0: Dave long 1 BTC from 55,000 (11x, 499 free), price 44,000 → TNC −5,501, TMMR 440.
     /// Carl's bid at 44,000: d = q − v + ⌊−5,501·440/440⌋ = −5,501; no fee; the fund loses exactly 5,501.
     function test_long_negativeDelta_fundLosesMinusD() public {
-        _setPrice(55_000);
-        _fund(dave, 5_499 * USD);
-        _fund(carl, 50_000 * USD);
-        _open(perp, dave, true, ONE_BTC, 11);
-        _open(perp, carl, false, ONE_BTC, 2);
-        _setPrice(44_000);
+        _openBook(perp, 55_000, dave, 5_499 * USD, true, 11, carl, 50_000 * USD, 2, 44_000);
         _rest(perp, carl, true, 44_000 * USD, ONE_BTC);
         le.setMinPositionNotionalLiquidated(100_000 * USD);
         uint256 insBefore = insurance.balance();
@@ -151,12 +148,7 @@ contract BookFillsTest is LiqFixture {
     /// fillable price 49,999.9: d = −0.1 + ⌊499·500/500⌋ = 498.9 < the 1% cap 499.999 → fee = d, and Dave is
     /// left with exactly 0 (the fee never creates a deficit).
     function test_long_positiveDelta_feeIsMinOfCapAndD() public {
-        _setPrice(55_000);
-        _fund(dave, 5_499 * USD);
-        _fund(carl, 50_000 * USD);
-        _open(perp, dave, true, ONE_BTC, 11);
-        _open(perp, carl, false, ONE_BTC, 2);
-        _setPrice(50_000);
+        _openBook(perp, 55_000, dave, 5_499 * USD, true, 11, carl, 50_000 * USD, 2, 50_000);
         le.setLiquidationFeePpm(10_000);
         le.setMaxLiquidationFeePpm(10_000);
         le.setMinPositionNotionalLiquidated(100_000 * USD);
@@ -194,12 +186,7 @@ contract BookFillsTest is LiqFixture {
         address[2] memory longs = [address(0xB1), address(0xB2)];
         PerpArchBase[2] memory arches = [PerpArchBase(perp), PerpArchBase(router)];
         for (uint256 i; i < 2; ++i) {
-            _setPrice(45_000);
-            _fund(shorts[i], 5_499 * USD);
-            _fund(longs[i], 50_000 * USD);
-            _open(arches[i], shorts[i], false, ONE_BTC, 9);
-            _open(arches[i], longs[i], true, ONE_BTC, 1);
-            _setPrice(56_000);
+            _openBook(arches[i], 45_000, shorts[i], 5_499 * USD, false, 9, longs[i], 50_000 * USD, 1, 56_000);
             _rest(arches[i], longs[i], false, 56_000 * USD, ONE_BTC);
             uint256 insBefore = insurance.balance();
             vm.prank(keeper);

@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {VaultproofTest} from "../utils/Vm.sol";
 import {MarginTable} from "../../../contracts/libraries/MarginTable.sol";
+import {TierRows} from "./utils/TierRows.sol";
 
 /// @notice Calls the library through an external frame so `vm.expectRevert` can observe its reverts.
 contract MarginTableHarness {
@@ -19,10 +20,7 @@ contract MarginTiersTest is VaultproofTest {
     /// @dev 50x → 20x at $1M → 10x at $5M → 5x at $20M → 3x at $50M, deductions from `deductionFor`.
     function _table() internal pure returns (MarginTable.Tier[] memory t) {
         t = new MarginTable.Tier[](5);
-        t[0] = MarginTable.Tier(0, 50, 0);
-        t[1] = MarginTable.Tier(1_000_000 * USD, 20, 0);
-        t[2] = MarginTable.Tier(5_000_000 * USD, 10, 0);
-        t[3] = MarginTable.Tier(20_000_000 * USD, 5, 0);
+        TierRows.fillFirstFour(t);
         t[4] = MarginTable.Tier(50_000_000 * USD, 3, 0);
         for (uint256 i; i < t.length; ++i) {
             t[i].maintenanceDeduction = MarginTable.deductionFor(t, i);

@@ -11,8 +11,10 @@ logs (topic 0, indexed topics, data). Any disagreement fails forge with the case
 from __future__ import annotations
 
 import random
+import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import z3
@@ -234,6 +236,34 @@ HELPERS = """
         return size == 32 ? word : word & ((uint256(1) << (size * 8)) - 1);
     }
 """
+
+
+ROOT = Path(__file__).resolve().parents[3]
+FORGE = ROOT / "node_modules" / "@foundry-rs" / "forge-linux-amd64" / "bin" / "forge"
+# the cheatcode interface every generated suite imports
+VM_SOL = ROOT / "tests" / "forge" / "utils" / "Vm.sol"
+
+
+def write_if_changed(path: Path, data: bytes) -> None:
+    """Write only what changed, so forge's cache sees unchanged sources as unchanged."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists() or path.read_bytes() != data:
+        path.write_bytes(data)
+
+
+def assert_forge_passes(project: Path, test_file: Path, count: int, disagree: str) -> None:
+    """forge runs the generated suite ``test_file`` of ``project``: it succeeds and all ``count`` tests
+    pass; otherwise the assertion says ``disagree`` with the end of forge's output."""
+    match = test_file.relative_to(project).as_posix()
+    run = subprocess.run(
+        [str(FORGE), "test", "--root", str(project), "--match-path", match],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert run.returncode == 0, f"{disagree}:\n{run.stdout[-6000:]}\n{run.stderr[-2000:]}"
+    assert f"{count} passed" in run.stdout, run.stdout[-3000:]
 
 
 def forge_test(

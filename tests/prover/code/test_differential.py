@@ -9,19 +9,28 @@ from __future__ import annotations
 
 import random
 import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.prover.code.differential import Case, Deployment, Expected, expected, forge_test, rng_cases
+from tests.prover.code.differential import (
+    FORGE,
+    ROOT,
+    VM_SOL,
+    Case,
+    Deployment,
+    Expected,
+    assert_forge_passes,
+    expected,
+    forge_test,
+    rng_cases,
+    write_if_changed,
+)
 from vaultproof.compile import CompiledProject
 from vaultproof.prover.code import CodeProject, execute
 
-ROOT = Path(__file__).resolve().parents[3]
-FORGE = ROOT / "node_modules" / "@foundry-rs" / "forge-linux-amd64" / "bin" / "forge"
 FIXTURE = ROOT / "tests" / "fixtures" / "code"
 SEED = 20_261_201
 
@@ -199,13 +208,6 @@ CASES_PER_FUNCTION = 6
 CACHE = ROOT / "build" / "code-differential"
 
 
-def _write(path: Path, data: bytes) -> None:
-    """Write only what changed, so forge's cache sees unchanged sources as unchanged."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists() or path.read_bytes() != data:
-        path.write_bytes(data)
-
-
 def _run_forge(
     name: str,
     code: CodeProject,
@@ -222,8 +224,8 @@ def _run_forge(
             if source.parent.name in ("interfaces", "libraries")
             else source.name
         )
-        _write(project / "src" / relative, source.read_bytes())
-    _write(project / "test" / "Vm.sol", (ROOT / "tests" / "forge" / "utils" / "Vm.sol").read_bytes())
+        write_if_changed(project / "src" / relative, source.read_bytes())
+    write_if_changed(project / "test" / "Vm.sol", VM_SOL.read_bytes())
     remappings = (
         f'remappings = ["@openzeppelin/={ROOT / "node_modules" / "@openzeppelin"}/"]\n' if remap else ""
     )
@@ -234,20 +236,10 @@ def _run_forge(
         # the unoptimised vault is above EIP-170; its runtime code is only etched at a fixed address
         "disable_code_size_limit = true\n" + remappings
     )
-    _write(project / "foundry.toml", toml.encode())
+    write_if_changed(project / "foundry.toml", toml.encode())
     test_file = project / "test" / "Differential.t.sol"
-    _write(test_file, forge_test(code, dep, cases, "./Vm.sol").encode())
-    run = subprocess.run(
-        [str(FORGE), "test", "--root", str(project), "--match-path", "test/Differential.t.sol"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert run.returncode == 0, (
-        f"executor and EVM disagree (cases in {test_file}):\n{run.stdout[-6000:]}\n{run.stderr[-2000:]}"
-    )
-    assert f"{len(cases)} passed" in run.stdout, run.stdout[-3000:]
+    write_if_changed(test_file, forge_test(code, dep, cases, "./Vm.sol").encode())
+    assert_forge_passes(project, test_file, len(cases), f"executor and EVM disagree (cases in {test_file})")
 
 
 def _cases(

@@ -7,29 +7,19 @@ Revert / no revert and every return value must agree.
 from __future__ import annotations
 
 import random
-import subprocess
-from pathlib import Path
 
 import pytest
 import z3
 
+from tests.prover.code.differential import FORGE, ROOT, VM_SOL, assert_forge_passes, write_if_changed
 from vaultproof import config
 from vaultproof.compile import compile_project
 from vaultproof.prover.extract import PureFunctionIR, extract_library_functions, instantiate, type_range
 
-ROOT = Path(__file__).resolve().parents[3]
-FORGE = ROOT / "node_modules" / "@foundry-rs" / "forge-linux-amd64" / "bin" / "forge"
 FIXTURE = ROOT / "tests" / "fixtures" / "extract"
 SEED = 4_2026
 CASES = 8
 U256 = 2**256
-
-
-def _write(path: Path, data: bytes) -> None:
-    """Write only what changed, so forge's cache sees unchanged sources as unchanged."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists() or path.read_bytes() != data:
-        path.write_bytes(data)
 
 
 def _argument(rnd: random.Random, type_name: str) -> int:
@@ -117,14 +107,14 @@ def test_pure_extraction_agrees_with_the_evm() -> None:
     # a stable directory under build/: the cases are seeded, so a re-run reuses forge's compile cache
     project = ROOT / "build" / "code-differential" / "pure"
     for source in (FIXTURE / "contracts").glob("*.sol"):
-        _write(project / "src" / source.name, source.read_bytes())
-    _write(project / "test" / "Vm.sol", (ROOT / "tests" / "forge" / "utils" / "Vm.sol").read_bytes())
+        write_if_changed(project / "src" / source.name, source.read_bytes())
+    write_if_changed(project / "test" / "Vm.sol", VM_SOL.read_bytes())
     toml = (
         "[profile.default]\n"
         'src = "src"\ntest = "test"\nout = "out"\ncache_path = "cache"\n'
         f'solc = "{ROOT / "tools" / "solc"}"\noffline = true\noptimizer = false\n'
     )
-    _write(project / "foundry.toml", toml.encode())
+    write_if_changed(project / "foundry.toml", toml.encode())
     source = [
         "// SPDX-License-Identifier: MIT",
         "pragma solidity 0.8.28;",
@@ -146,15 +136,5 @@ def test_pure_extraction_agrees_with_the_evm() -> None:
         "}",
     ]
     test_file = project / "test" / "PureDifferential.t.sol"
-    _write(test_file, ("\n".join(source) + "\n").encode())
-    run = subprocess.run(
-        [str(FORGE), "test", "--root", str(project), "--match-path", "test/PureDifferential.t.sol"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert run.returncode == 0, (
-        f"extraction and EVM disagree ({test_file}):\n{run.stdout[-6000:]}\n{run.stderr[-2000:]}"
-    )
-    assert f"{len(tests)} passed" in run.stdout, run.stdout[-3000:]
+    write_if_changed(test_file, ("\n".join(source) + "\n").encode())
+    assert_forge_passes(project, test_file, len(tests), f"extraction and EVM disagree ({test_file})")

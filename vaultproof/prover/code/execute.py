@@ -26,7 +26,8 @@ from typing import Any
 
 import z3
 
-from vaultproof.prover.code.ir import ExtractionError
+from vaultproof.prover.code.arith import ARITHMETIC, BOOLEAN, arithmetic, boolean, wrapped
+from vaultproof.prover.code.ir import ExtractionError, named
 from vaultproof.prover.code.program import (
     ADDRESS,
     UINT256,
@@ -151,12 +152,7 @@ class Event:
     indexed: tuple[bool, ...] = ()
 
     def __getitem__(self, name: str) -> Any:
-        try:
-            return self.values[self.fields.index(name)]
-        except ValueError:
-            raise ExtractionError(
-                f"event {self.name} has no field {name} (has {', '.join(self.fields)})"
-            ) from None
+        return named(self.fields, self.values, name, f"event {self.name} has no field {name}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -1574,37 +1570,24 @@ class Executor:
     def binary(self, frame: Frame, ps: PathState, op: OBinary, where: str) -> Any:
         a = self.value(ps, op.left, frame, where)
         b = self.value(ps, op.right, frame, where)
-        if op.op in ("&&", "||"):
-            return z3.And(a, b) if op.op == "&&" else z3.Or(a, b)
-        if op.op in ("==", "!="):
-            return a == b if op.op == "==" else a != b
-        if op.op in ("<", ">", "<=", ">="):
-            return {"<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}[op.op]
+        if op.op in BOOLEAN:
+            return boolean(op.op, a, b)
         t = op.type
         if t.kind != "int":
             raise self.fail(where, f"arithmetic result of type {t.name}")
         low, high = t.low, t.high
-        if op.op in ("+", "-", "*"):
-            raw = a + b if op.op == "+" else a - b if op.op == "-" else a * b
-            if not op.checked:
-                return self.wrap(raw, t)
-            if not t.signed and op.op == "-":
-                self.add_check(ps, "underflow", where, raw < 0)
-            elif not t.signed:
-                self.add_check(ps, "overflow", where, raw > high)
-            else:
-                self.add_check(ps, "overflow", where, z3.Or(raw > high, raw < low))
-            return raw
-        if op.op in ("/", "%"):
-            self.add_check(ps, "division-by-zero", where, b == 0)
-            if not t.signed:
-                return a / b if op.op == "/" else a % b
-            quotient = z3.If(a >= 0, a / b, -((-a) / b))
-            if op.op == "/":
-                if op.checked:
-                    self.add_check(ps, "overflow", where, z3.And(a == low, b == -1))
-                return quotient
-            return a - b * quotient
+        if op.op in ARITHMETIC:
+            return arithmetic(
+                op.op,
+                a,
+                b,
+                checked=op.checked,
+                signed=t.signed,
+                low=low,
+                high=high,
+                check=lambda kind, bad: self.add_check(ps, kind, where, bad),
+                wrap=lambda raw: self.wrap(raw, t),
+            )
         if op.op == "**":
             if isinstance(op.right, Const) and isinstance(op.right.value, int):
                 raw = z3.IntVal(1)
@@ -1641,11 +1624,7 @@ class Executor:
         raise self.fail(where, f"operator {op.op}")
 
     def wrap(self, raw: Any, t: SolType) -> Any:
-        modulus = 2**t.bits
-        reduced = raw % modulus
-        if t.signed:
-            return z3.If(reduced >= modulus // 2, reduced - modulus, reduced)
-        return reduced
+        return wrapped(raw, t.bits, t.signed)
 
     def convert(self, frame: Frame, ps: PathState, op: OConvert, where: str) -> Any:
         value = self.value(ps, op.value, frame, where)

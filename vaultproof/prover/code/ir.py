@@ -3,9 +3,13 @@ extraction error with the limits that bound lowering and execution."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from vaultproof.errors import VaultproofError
+
+T = TypeVar("T")
 
 # Guards against pathological inputs: these bound the work of lowering and of symbolic execution.
 MAX_PATHS = 512
@@ -15,6 +19,15 @@ MAX_INLINE_DEPTH = 16
 
 class ExtractionError(VaultproofError):
     """A function uses IR outside the supported subset, or is not a pure function."""
+
+
+def named(names: Sequence[str], values: Sequence[T], name: str, missing: str) -> T:
+    """The value called ``name`` (``values`` in the order of ``names``); a name that is not there is an
+    :class:`ExtractionError` saying ``missing`` and the names there are."""
+    try:
+        return values[list(names).index(name)]
+    except ValueError:
+        raise ExtractionError(f"{missing} (has {', '.join(names)})") from None
 
 
 # --------------------------------------------------------------------------------------------------

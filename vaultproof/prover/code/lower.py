@@ -26,6 +26,7 @@ from vaultproof.prover.code.ir import (
     UnsupportedFunction,
     Var,
 )
+from vaultproof.prover.code.keys import LocalKeys
 from vaultproof.prover.code.types import (
     COMPARISONS,
     _supported_type,
@@ -99,8 +100,7 @@ class _Lowerer:
         self.name = f"{self.contract_name}.{function.name}"
         self.signature = f"{self.contract_name}.{function.full_name}"
         self.stack = (*stack, self.signature)
-        self.keys: dict[int, str] = {}
-        self.used_keys: set[str] = set()
+        self.keys = LocalKeys()
         self.callees: dict[str, PureFunctionIR] = {}
         self.constant_refs: dict[str, Lit] = {}
         self.literal_temps: dict[str, Lit] = {}
@@ -170,17 +170,7 @@ class _Lowerer:
             raise self.fail(
                 f"{what} {variable.name!r} has type {type_name} (only integers and bool are supported)"
             )
-        key = self.keys.get(id(variable))
-        if key is None:
-            base = variable.name or "ret"
-            key = base
-            suffix = 1
-            while key in self.used_keys:
-                suffix += 1
-                key = f"{base}#{suffix}"
-            self.keys[id(variable)] = key
-            self.used_keys.add(key)
-        return Var(key, type_name)
+        return Var(self.keys.key(variable), type_name)
 
     def operand(self, value: Any, where: str) -> Operand:
         from slither.core.variables.local_variable import LocalVariable

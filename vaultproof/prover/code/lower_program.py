@@ -57,7 +57,9 @@ from slither.slithir.operations.unary import UnaryType
 from slither.slithir.variables import Constant, ReferenceVariable, TemporaryVariable, TupleVariable
 
 from vaultproof.dependencies import DEFAULT_DIRS, is_dependency_path
+from vaultproof.graphs import walk
 from vaultproof.prover.code.ir import ExtractionError
+from vaultproof.prover.code.keys import LocalKeys
 from vaultproof.prover.code.program import (
     ADDRESS,
     BOOL,
@@ -316,8 +318,7 @@ class _FunctionLowerer:
         self.name = f"{self.contract_name}.{function.name}"
         self.key = function_key(function)
         self.file = _relative(function.source_mapping) if function.source_mapping else ""
-        self.keys: dict[int, str] = {}
-        self.used: set[str] = set()
+        self.keys = LocalKeys()
         self.reached: list[Any] = []
         self.locals: dict[str, Param] = {}
         self.where = self.name
@@ -363,15 +364,7 @@ class _FunctionLowerer:
 
     @staticmethod
     def reachable(entry: Any) -> list[Any]:
-        seen: dict[int, Any] = {}
-        stack = [entry]
-        while stack:
-            node = stack.pop()
-            if node.node_id in seen:
-                continue
-            seen[node.node_id] = node
-            stack.extend(node.sons)
-        return list(seen.values())
+        return walk([entry], lambda node: node.sons, key=lambda node: node.node_id)
 
     def assembly_nodes(self, nodes: Sequence[Any]) -> set[int]:
 
@@ -400,17 +393,7 @@ class _FunctionLowerer:
         return Param(key, variable.name or key, sol_type, storage)
 
     def local_key(self, variable: Any) -> str:
-        key = self.keys.get(id(variable))
-        if key is None:
-            base = variable.name or "ret"
-            key = base
-            suffix = 1
-            while key in self.used:
-                suffix += 1
-                key = f"{base}#{suffix}"
-            self.keys[id(variable)] = key
-            self.used.add(key)
-        return key
+        return self.keys.key(variable)
 
     def type_of(self, value: Any) -> SolType | None:
         value_type = getattr(value, "type", None)
@@ -457,6 +440,12 @@ class _FunctionLowerer:
                 return EnvRef(name, _ENV_TYPES[name])
             raise self.fail(f"Solidity variable {name} is not supported")
         raise self.fail(f"operand {value} ({type(value).__name__}) is not supported")
+
+    def call_dest(self, lvalue: Any) -> Local | None:
+        """Where a call's result goes: nowhere, a tuple the ``Unpack`` after it reads, or a typed local."""
+        if lvalue is None:
+            return None
+        return Local(str(lvalue), None) if isinstance(lvalue, TupleVariable) else self.dest(lvalue)
 
     def dest(self, lvalue: Any) -> Local:
         operand = self.operand(lvalue)
@@ -667,13 +656,7 @@ class _FunctionLowerer:
             if isinstance(ir, LibraryCall) and callee.visibility not in ("internal", "private"):
                 raise self.fail(f"external library call {callee.canonical_name} is not supported")
             self.reached.append(callee)
-            dest = None
-            if ir.lvalue is not None:
-                dest = (
-                    Local(str(ir.lvalue), None)
-                    if isinstance(ir.lvalue, TupleVariable)
-                    else self.dest(ir.lvalue)
-                )
+            dest = self.call_dest(ir.lvalue)
             modifier = bool(getattr(ir, "is_modifier_call", False))
             return [OCall(dest, function_key(callee), tuple(self.operand(a) for a in ir.arguments), modifier)]
         if isinstance(ir, HighLevelCall):
@@ -695,13 +678,7 @@ class _FunctionLowerer:
             if getattr(ir, "call_value", None) is not None:
                 raise self.fail("external call with value (ether transfers are not modelled)")
             gas_limited = getattr(ir, "call_gas", None) is not None
-            dest = None
-            if ir.lvalue is not None:
-                dest = (
-                    Local(str(ir.lvalue), None)
-                    if isinstance(ir.lvalue, TupleVariable)
-                    else self.dest(ir.lvalue)
-                )
+            dest = self.call_dest(ir.lvalue)
             return [
                 OExternalCall(
                     dest,

@@ -27,13 +27,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import z3
 
 from vaultproof.prover.code.ir import ExtractionError
 from vaultproof.prover.code.pure import ExtractedFunction
 from vaultproof.prover.obligation import Obligation, Quantity
+
+if TYPE_CHECKING:
+    from vaultproof.results import FunctionRef, LineHits
 
 
 @dataclass(frozen=True, eq=False)
@@ -138,23 +141,36 @@ def safety_obligations(
     """
     units = units or {}
     constraints = (*extracted_fn.input_ranges(), *_range_constraints(extracted_fn, ranges))
+    return _no_check_fires(extracted_fn, kinds, label, constraints, _shown(extracted_fn, units))
+
+
+def _no_check_fires(
+    subject: Any,
+    kinds: Sequence[str],
+    label: str,
+    assumptions: tuple[z3.BoolRef, ...],
+    shown: tuple[Quantity, ...],
+    executed: tuple[FunctionRef, ...] = (),
+    lines: tuple[LineHits, ...] = (),
+) -> list[Obligation]:
+    """One obligation per check of ``kinds`` of ``subject`` (an extracted function or an execution: both
+    carry ``name``, ``checks`` and ``truncations``), numbered over its checks then its truncations."""
     tag = f" ({label})" if label else ""
-    obligations = []
-    for index, check in enumerate((*extracted_fn.checks, *extracted_fn.truncations)):
-        if check.kind not in kinds:
-            continue
-        obligations.append(
-            Obligation(
-                name=f"{extracted_fn.name}{tag}: no {check.kind} #{index} at {check.where}",
-                assumptions=constraints,
-                goal=z3.Not(check.condition),
-                witness=check.reached if check.witness is None else check.witness,
-                shown=_shown(extracted_fn, units),
-                explanation=f"{check.kind} at {check.where}",
-                code_derived=True,
-            )
+    return [
+        Obligation(
+            name=f"{subject.name}{tag}: no {check.kind} #{index} at {check.where}",
+            assumptions=assumptions,
+            goal=z3.Not(check.condition),
+            witness=check.reached if check.witness is None else check.witness,
+            shown=shown,
+            explanation=f"{check.kind} at {check.where}",
+            executed=executed,
+            lines=lines,
+            code_derived=True,
         )
-    return obligations
+        for index, check in enumerate((*subject.checks, *subject.truncations))
+        if check.kind in kinds
+    ]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -236,22 +252,6 @@ def check_obligations(
     """One obligation per check of ``kinds`` of an execution: under its facts (and ``assumptions``) the
     check never fires. The witness is that the check's site is reached (unreachable → VACUOUS)."""
     refs, hits = _coverage([execution])
-    tag = f" ({label})" if label else ""
-    out = []
-    for index, check in enumerate((*execution.checks, *execution.truncations)):
-        if check.kind not in kinds:
-            continue
-        out.append(
-            Obligation(
-                name=f"{execution.name}{tag}: no {check.kind} #{index} at {check.where}",
-                assumptions=(*execution.assumptions, *assumptions),
-                goal=z3.Not(check.condition),
-                witness=check.reached if check.witness is None else check.witness,
-                shown=tuple(shown),
-                explanation=f"{check.kind} at {check.where}",
-                executed=refs,
-                lines=hits,
-                code_derived=True,
-            )
-        )
-    return out
+    return _no_check_fires(
+        execution, kinds, label, (*execution.assumptions, *assumptions), tuple(shown), refs, hits
+    )

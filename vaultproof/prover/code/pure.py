@@ -9,6 +9,7 @@ from typing import Any
 import z3
 
 from vaultproof.errors import RegistryError
+from vaultproof.prover.code.arith import ARITHMETIC, BOOLEAN, arithmetic, boolean, wrapped
 from vaultproof.prover.code.ir import (
     MAX_CONSTANT_EXPONENT,
     MAX_INLINE_DEPTH,
@@ -30,6 +31,7 @@ from vaultproof.prover.code.ir import (
     UnpackOp,
     UnsupportedFunction,
     Var,
+    named,
 )
 from vaultproof.prover.code.types import (
     int_spec,
@@ -78,12 +80,7 @@ class ExtractedFunction:
     truncations: tuple[Check, ...] = ()
 
     def arg(self, name: str) -> z3.ExprRef:
-        try:
-            return self.args[self.param_names.index(name)]
-        except ValueError:
-            raise ExtractionError(
-                f"{self.name} has no parameter {name!r} (has {', '.join(self.param_names)})"
-            ) from None
+        return named(self.param_names, self.args, name, f"{self.name} has no parameter {name!r}")
 
     @property
     def ret(self) -> z3.ExprRef:
@@ -231,23 +228,11 @@ class _Executor:
         callee = self.fn.callee(op.callee)
         args = [self.value(path, a, where) for a in op.args]
         inner = _instantiate(callee, args, self.depth + 1)
-        for check in inner.checks:
-            self.checks.append(
-                Check(
-                    check.kind,
-                    f"{check.where} (called at {where})",
-                    z3.And(path.pc, check.reached),
-                    check.bad,
-                )
-            )
-        for trunc in inner.truncations:
-            self.truncations.append(
-                Check(
-                    trunc.kind,
-                    f"{trunc.where} (called at {where})",
-                    z3.And(path.pc, trunc.reached),
-                    trunc.bad,
-                )
+        # the callee's checks and truncations, reached only where the call is
+        for found, into in ((inner.checks, self.checks), (inner.truncations, self.truncations)):
+            into.extend(
+                Check(c.kind, f"{c.where} (called at {where})", z3.And(path.pc, c.reached), c.bad)
+                for c in found
             )
         path.pc = z3.And(path.pc, z3.Not(inner.reverts))
         if isinstance(op.dest, Var):
@@ -260,39 +245,26 @@ class _Executor:
     def binary(self, path: _Path, op: BinOp, where: str) -> Any:
         a = self.value(path, op.left, where)
         b = self.value(path, op.right, where)
-        if op.op in ("&&", "||"):
-            return z3.And(a, b) if op.op == "&&" else z3.Or(a, b)
-        if op.op in ("==", "!="):
-            return a == b if op.op == "==" else a != b
-        if op.op in ("<", ">", "<=", ">="):
-            return {"<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}[op.op]
+        if op.op in BOOLEAN:
+            return boolean(op.op, a, b)
         type_name = op.dest.type
         spec = int_spec(type_name)
         if spec is None:
             raise self.fail(f"arithmetic result of type {type_name}", where)
         signed = spec[1]
         low, high = type_range(type_name)
-        if op.op in ("+", "-", "*"):
-            raw = a + b if op.op == "+" else a - b if op.op == "-" else a * b
-            if not op.checked:
-                return self.wrap(raw, type_name)
-            if not signed and op.op == "-":
-                self.add_check(path, "underflow", where, raw < 0)
-            elif not signed:
-                self.add_check(path, "overflow", where, raw > high)
-            else:
-                self.add_check(path, "overflow", where, z3.Or(raw > high, raw < low))
-            return raw
-        if op.op in ("/", "%"):
-            self.add_check(path, "division-by-zero", where, b == 0)
-            if not signed:
-                return a / b if op.op == "/" else a % b
-            quotient = z3.If(a >= 0, a / b, -((-a) / b))
-            if op.op == "/":
-                if op.checked:
-                    self.add_check(path, "overflow", where, z3.And(a == low, b == -1))
-                return quotient
-            return a - b * quotient
+        if op.op in ARITHMETIC:
+            return arithmetic(
+                op.op,
+                a,
+                b,
+                checked=op.checked,
+                signed=signed,
+                low=low,
+                high=high,
+                check=lambda kind, bad: self.add_check(path, kind, where, bad),
+                wrap=lambda raw: self.wrap(raw, type_name),
+            )
         if op.op == "**":
             return self.power(path, op, a, b, type_name, where)
         if op.op in ("<<", ">>"):
@@ -368,11 +340,7 @@ class _Executor:
 
     def wrap(self, raw: Any, type_name: str) -> Any:
         bits, signed = int_spec(type_name) or (256, False)
-        modulus = 2**bits
-        reduced = raw % modulus
-        if signed:
-            return z3.If(reduced >= modulus // 2, reduced - modulus, reduced)
-        return reduced
+        return wrapped(raw, bits, signed)
 
 
 def _instantiate(fn: PureFunctionIR, args: Sequence[z3.ExprRef], depth: int) -> ExtractedFunction:

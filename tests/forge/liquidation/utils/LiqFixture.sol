@@ -18,6 +18,7 @@ import {IInsuranceFund} from "../../../../contracts/interfaces/IInsuranceFund.so
 import {IAdlRegistry} from "../../../../contracts/interfaces/IAdlRegistry.sol";
 import {IRiskSync} from "../../../../contracts/interfaces/IRiskReporting.sol";
 import {MarginTable} from "../../../../contracts/libraries/MarginTable.sol";
+import {TierRows} from "./TierRows.sol";
 
 /// @notice Full liquidation stack on the shared deployment (`VaultproofDeploy`: real BalanceManager,
 /// PriceOracle, QuantumRiskEngine, InsuranceFund, BalanceManagerVault behind its proxy, PoolManager and
@@ -98,10 +99,7 @@ abstract contract LiqFixture is VaultproofDeploy {
     /// @dev 50x (MM 1%) up to $1M, 20x to $5M, 10x to $20M, 5x above; deductions computed by the arch.
     function _tiers() internal pure returns (MarginTable.Tier[] memory t) {
         t = new MarginTable.Tier[](4);
-        t[0] = MarginTable.Tier(0, 50, 0);
-        t[1] = MarginTable.Tier(1_000_000 * USD, 20, 0);
-        t[2] = MarginTable.Tier(5_000_000 * USD, 10, 0);
-        t[3] = MarginTable.Tier(20_000_000 * USD, 5, 0);
+        TierRows.fillFirstFour(t);
     }
 
     function _setPrice(uint256 usdPerBtc) internal {
@@ -119,6 +117,28 @@ abstract contract LiqFixture is VaultproofDeploy {
         (, uint256 mark) = arch.markPrice(MARKET);
         vm.prank(user);
         key = arch.openPosition(MARKET, isLong, size, mark, leverage, IBalanceManagerVault.MarginMode.CROSS);
+    }
+
+    /// @dev The seed's starting book: at `entry`, `first` (long if `firstLong`) and `second` on the other side
+    /// are funded (in that order) and open 1 BTC each at their leverage; then the oracle moves to `mark`.
+    function _openBook(
+        PerpArchBase arch,
+        uint256 entry,
+        address first,
+        uint256 firstFunds,
+        bool firstLong,
+        uint256 firstLeverage,
+        address second,
+        uint256 secondFunds,
+        uint256 secondLeverage,
+        uint256 mark
+    ) internal {
+        _setPrice(entry);
+        _fund(first, firstFunds);
+        _fund(second, secondFunds);
+        _open(arch, first, firstLong, ONE_BTC, firstLeverage);
+        _open(arch, second, !firstLong, ONE_BTC, secondLeverage);
+        _setPrice(mark);
     }
 
     /// @dev The seed's "Dave sells 1 BTC at 50,000": when `fillPrice` is non-zero and `by` holds an opposite
