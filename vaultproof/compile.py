@@ -185,14 +185,7 @@ def _describe(text: str, config: Config, version: str) -> str:
     return describe_compile_failure(text, config.root)
 
 
-# What an analysis-only compile asks solc for: the AST alone (what Slither and the prover read; no
-# contract outputs, so no code generation, which is most of what an unoptimized solc-js compile costs).
-_ANALYSIS_OUTPUTS = {"*": {"": ["ast"]}}
-
-
-def compile_project(config: Config, analysis_only: bool = False) -> CompiledProject:
-    """Compile the project's sources. ``analysis_only``: the AST only (no artifacts'
-    at all), for callers that need Slither's view and nothing the EVM runs."""
+def compile_project(config: Config) -> CompiledProject:
     from crytic_compile.crytic_compile import CryticCompile
     from crytic_compile.platform.exceptions import InvalidCompilation
     from crytic_compile.platform.solc_standard_json import SolcStandardJson
@@ -210,10 +203,7 @@ def compile_project(config: Config, analysis_only: bool = False) -> CompiledProj
         standard_json.add_source_file(str(source.relative_to(config.root)))
     for remapping in config.remappings:
         standard_json.add_remapping(remapping)
-    settings = standard_json.to_dict().setdefault("settings", {})
-    settings.update(standard_json_settings(config))
-    if analysis_only:
-        settings["outputSelection"] = _ANALYSIS_OUTPUTS
+    standard_json.to_dict().setdefault("settings", {}).update(standard_json_settings(config))
 
     log = ToolLog()
     try:
