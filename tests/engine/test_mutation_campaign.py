@@ -59,10 +59,27 @@ def test_mutant_ids_name_their_family() -> None:
 
 def test_a_representative_mutant_is_killed_by_its_family() -> None:
     """One real campaign step (one compile of the whole project): TIER's nextDeduction mutant is killed
-    by both TIER properties, through the SlithIR tie, with no model edit."""
+    by both TIER properties, through the SlithIR tie, with no model edit.
+
+    Under a budget of 20 M rlimit instead of the project's 250 M: the mutant's TIER queries do not decide
+    (a kill by UNKNOWN, like a VIOLATED one), and at the project's budget each would run for minutes. The
+    kill means something only if the unmutated code is PROVED under the same budget on the same context,
+    so that is established first (its heaviest query needs ~5.5 M)."""
+    import dataclasses
+
+    from vaultproof.mutation.campaign import build_plan
+    from vaultproof.prover.runner import Job, JobKind, run_job
+    from vaultproof.prover.solver import SolverSettings
+
+    budget = dataclasses.replace(CONFIG, rlimit=20_000_000)
     (mutant,) = [m for m in CAMPAIGN if m.id == "M-TIER-deduction-forgets-previous"]
-    # the reference verdicts are what tests/prover establishes for the shipped code
+    settings = SolverSettings(timeout_ms=budget.timeout_ms, rlimit=budget.rlimit)
     reference = Reference({"TIER-1": Verdict.PROVED, "TIER-2": Verdict.PROVED}, frozenset())
-    (result,) = run_mutants(CONFIG, REGISTRY, Console(quiet=True), reference, [mutant], jobs=1)
+    planned = build_plan(budget, ("proof", "detector"), Console(quiet=True), verdicts=reference.verdicts)
+    for pid in ("TIER-1", "TIER-2"):
+        shipped = run_job(REGISTRY, Job(JobKind.SHIPPED, pid), planned[0].ctx, settings)
+        assert shipped.verdict is Verdict.PROVED, (pid, shipped.verdict, shipped.reason)
+    quiet = Console(quiet=True)
+    (result,) = run_mutants(budget, REGISTRY, quiet, reference, [mutant], jobs=1, planned=planned)
     assert result.killed, result
     assert result.killed_by == ("TIER-1", "TIER-2")
