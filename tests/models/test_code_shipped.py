@@ -19,7 +19,8 @@ RAW_UNITS = {"CONV-7", "QRE-1", "QRE-4", "QRE-5"}  # QRE: a collateral of any de
 # Code obligations proved, but a declared target is only summarised, not executed: MODEL-ONLY naming it.
 SUMMARISED = {  # DEBT-1 executes AdlEngine.socialize since issue15-debt
     # the sale path is proved against an unknown (havocked) book; the book's own walk is not executed yet
-    "CONV-1": "not executed on code: OrderBook.calculateOrderAmounts, OrderBook.placeMarketOrder",
+    "CONV-1": "not executed on code: BalanceManagerVault._coverDeficitWithCollateral, "
+    "OrderBook.calculateOrderAmounts, OrderBook.placeMarketOrder",
 }
 # LIQ (issue11): the book walk and the QRE's eligibility are not executed yet; the reason says why
 SUMMARISED.update(

@@ -75,7 +75,8 @@ def test_conv1_reads_model_only_naming_the_book(shipped: ModelContext) -> None:
     ]
     assert result.verdict is Verdict.MODEL_ONLY
     assert (
-        result.reason == "not executed on code: OrderBook.calculateOrderAmounts, OrderBook.placeMarketOrder"
+        result.reason == "not executed on code: BalanceManagerVault._coverDeficitWithCollateral, "
+        "OrderBook.calculateOrderAmounts, OrderBook.placeMarketOrder"
     )
     for fn in ("sellCollateralGuarded", "_planSale", "_sizeSale", "_effectiveLiqFactor"):
         assert FunctionRef("BalanceManagerVault", fn) in result.executed
