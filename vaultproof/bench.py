@@ -259,7 +259,7 @@ def bench(args: argparse.Namespace) -> None:
     config = config_module.load(Path(args.path))
     plan = bench_config(config)
     series = load_series(config, plan)
-    settings = SolverSettings(timeout_ms=config.timeout_ms, rlimit=config.rlimit)
+    settings = SolverSettings.of(config)
     unrolled_settings = SolverSettings(timeout_ms=args.unrolled_timeout * 1000)
     print(
         f"vaultproof bench of {config.name}: z3 {z3.get_version_string()}, {os.cpu_count()} cpu(s), "

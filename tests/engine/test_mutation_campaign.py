@@ -73,7 +73,7 @@ def test_a_representative_mutant_is_killed_by_its_family() -> None:
 
     budget = dataclasses.replace(CONFIG, rlimit=20_000_000)
     (mutant,) = [m for m in CAMPAIGN if m.id == "M-TIER-deduction-forgets-previous"]
-    settings = SolverSettings(timeout_ms=budget.timeout_ms, rlimit=budget.rlimit)
+    settings = SolverSettings.of(budget)
     reference = Reference({"TIER-1": Verdict.PROVED, "TIER-2": Verdict.PROVED}, frozenset())
     planned = build_plan(budget, ("proof", "detector"), Console(quiet=True), verdicts=reference.verdicts)
     for pid in ("TIER-1", "TIER-2"):

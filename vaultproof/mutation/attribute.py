@@ -290,7 +290,7 @@ def _proof(
         return tuple(f"{p} (extraction: {type(exc).__name__})" for p in candidates), tuple(candidates)
     change = change_between(plan.ctx, ctx)
     wanted = [p for p in candidates if affected(plan.depends.get(p), change)]
-    settings = SolverSettings(timeout_ms=plan.config.timeout_ms, rlimit=plan.config.rlimit)
+    settings = SolverSettings.of(plan.config)
     killed = []
     for pid in wanted:
         try:

@@ -207,7 +207,7 @@ def _reference_results(
     from vaultproof.prover.solver import SolverSettings
 
     module = declared_module(config)
-    settings = SolverSettings(timeout_ms=config.timeout_ms, rlimit=config.rlimit)
+    settings = SolverSettings.of(config)
     jobs = [Job(JobKind.SHIPPED, pid) for pid in sorted(model)]
     done = run_jobs(module, jobs, ctx, settings, root=config.root, executor=executor)
     return {r.property_id: r for r in done if isinstance(r, PropertyResult)}

@@ -217,7 +217,7 @@ def prove_from_facts(
         ident = result.property_id if isinstance(result, PropertyResult) else result.metric_id
         console.step(f"prove [{done}/{total}] {ident}: {result.verdict.value} ({result.seconds:.2f}s)")
 
-    settings = SolverSettings(timeout_ms=config.timeout_ms, rlimit=config.rlimit)
+    settings = SolverSettings.of(config)
     results = run_jobs(
         declared_module(config),
         jobs_list,

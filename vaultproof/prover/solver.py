@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import z3
 
@@ -22,6 +23,11 @@ class SolverSettings:
     timeout_ms: int = DEFAULTS["timeout_ms"]  # the defaults are the config's ([prove] timeout_ms, rlimit)
     rlimit: int = DEFAULTS["rlimit"]
     seed: int = 0
+
+    @classmethod
+    def of(cls, config: Any) -> SolverSettings:
+        """The budget a loaded :class:`~vaultproof.config.Config` gives every query."""
+        return cls(timeout_ms=config.timeout_ms, rlimit=config.rlimit)
 
 
 def format_units(raw: int, decimals: int, unit: str) -> str:
