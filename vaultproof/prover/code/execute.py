@@ -1209,7 +1209,7 @@ class Executor:
             # a leaf first touched by the body is havocked too (its sort from the body's term)
             entry_term = ps.world.storage.get(key, self.pre_world.storage.get(key))
             old = entry_term if entry_term is not None else sample[("s", key)]
-            havocked.world.storage[key] = z3.FreshConst(old.sort(), f"{self.label}.loop{node.line}.{key[1]}")
+            havocked.world.storage[key] = z3.Const(f"{self.label}.loop{node.line}.{key[1]}#{next(self.counter)}", old.sort())
             if entry_term is not None:
                 first.append((havocked.world.storage[key], entry_term))
         for obj, path in sorted(changed_heap):
@@ -1219,7 +1219,7 @@ class Executor:
             # must not read it as still zero
             entry_term = havocked.world.heap[obj].get(path)
             old = entry_term if entry_term is not None else sample[("m", obj, path)]
-            fresh = z3.FreshConst(old.sort(), f"{self.label}.loop{node.line}.mem")
+            fresh = z3.Const(f"{self.label}.loop{node.line}.mem#{next(self.counter)}", old.sort())
             havocked.world.heap[obj][path] = fresh
             if entry_term is None:
                 zero = z3.K(z3.IntSort(), z3.IntVal(0)) if z3.is_array(old) else z3.IntVal(0)
@@ -1863,7 +1863,7 @@ class Executor:
             for path, leaf_type in all_leaves(root.type):
                 key = (instance, var, path)
                 old = self.leaf(ps.world, key, leaf_type)
-                fresh = z3.FreshConst(old.sort(), f"{self.label}.havoc.{var}")
+                fresh = z3.Const(f"{self.label}.havoc.{var}#{next(self.counter)}", old.sort())
                 if old.sort() != z3.IntSort() or leaf_type.kind != "int":
                     ps.world.storage[key] = fresh
                 else:

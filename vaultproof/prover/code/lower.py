@@ -207,7 +207,7 @@ class _Lowerer:
             type_name = self.temp_types.get(key, str(value.type))
             if not _supported_type(type_name):
                 raise self.fail(f"temporary {value} of type {type_name} is not supported", where)
-            return Var(str(value), type_name)
+            return Var(self.keys.temporary(value), type_name)
         raise self.fail(f"operand {value} ({type(value).__name__}) is not supported", where)
 
     def dest(self, lvalue: Any, where: str, type_name: str | None = None) -> Var:
@@ -222,7 +222,7 @@ class _Lowerer:
                 raise self.fail(f"temporary {lvalue} of type {name} is not supported", where)
             # our own (Solidity) typing wins over Slither's: `18 - d` with d uint8 is uint8, not uint256
             self.temp_types[str(lvalue)] = name
-            return Var(str(lvalue), name)
+            return Var(self.keys.temporary(lvalue), name)
         raise self.fail(
             f"assignment to {lvalue} ({type(lvalue).__name__}) is not supported (pure functions only)", where
         )
@@ -400,10 +400,10 @@ class _Lowerer:
             if ir.lvalue is None:
                 destination = None
             elif isinstance(ir.lvalue, TupleVariable):
-                destination = str(ir.lvalue)
+                destination = self.keys.temporary(ir.lvalue)
             else:
                 destination = self.dest(ir.lvalue, where)
             return [CallOp(destination, lowered.signature, args)]
         if isinstance(ir, Unpack):
-            return [UnpackOp(self.dest(ir.lvalue, where), str(ir.tuple), ir.index)]
+            return [UnpackOp(self.dest(ir.lvalue, where), self.keys.temporary(ir.tuple), ir.index)]
         raise self.fail(f"unsupported IR `{ir}` ({type(ir).__name__})", where)

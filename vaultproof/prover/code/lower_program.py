@@ -433,7 +433,7 @@ class _FunctionLowerer:
             key = self.local_key(value)
             return Local(key, self.type_of(value))
         if isinstance(value, TemporaryVariable | ReferenceVariable | TupleVariable):
-            return Local(str(value), self.type_of(value))
+            return Local(self.keys.temporary(value), self.type_of(value))
         if isinstance(value, SolidityVariable):
             name = value.name
             if name in _ENV_TYPES:
@@ -445,7 +445,9 @@ class _FunctionLowerer:
         """Where a call's result goes: nowhere, a tuple the ``Unpack`` after it reads, or a typed local."""
         if lvalue is None:
             return None
-        return Local(str(lvalue), None) if isinstance(lvalue, TupleVariable) else self.dest(lvalue)
+        if isinstance(lvalue, TupleVariable):
+            return Local(self.keys.temporary(lvalue), None)
+        return self.dest(lvalue)
 
     def dest(self, lvalue: Any) -> Local:
         operand = self.operand(lvalue)
