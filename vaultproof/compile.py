@@ -185,7 +185,14 @@ def _describe(text: str, config: Config, version: str) -> str:
     return describe_compile_failure(text, config.root)
 
 
-def compile_project(config: Config) -> CompiledProject:
+# What an analysis-only compile asks solc for: the AST alone (what Slither and the prover read; no
+# contract outputs, so no code generation, which is most of what an unoptimized solc-js compile costs).
+_ANALYSIS_OUTPUTS = {"*": {"": ["ast"]}}
+
+
+def compile_project(config: Config, analysis_only: bool = False) -> CompiledProject:
+    """Compile the project's sources. ``analysis_only``: the AST only (no artifacts'
+    at all), for callers that need Slither's view and nothing the EVM runs."""
     from crytic_compile.crytic_compile import CryticCompile
     from crytic_compile.platform.exceptions import InvalidCompilation
     from crytic_compile.platform.solc_standard_json import SolcStandardJson
@@ -203,7 +210,10 @@ def compile_project(config: Config) -> CompiledProject:
         standard_json.add_source_file(str(source.relative_to(config.root)))
     for remapping in config.remappings:
         standard_json.add_remapping(remapping)
-    standard_json.to_dict().setdefault("settings", {}).update(standard_json_settings(config))
+    settings = standard_json.to_dict().setdefault("settings", {})
+    settings.update(standard_json_settings(config))
+    if analysis_only:
+        settings["outputSelection"] = _ANALYSIS_OUTPUTS
 
     log = ToolLog()
     try:

@@ -4,7 +4,8 @@
 the lowered stateful code and the deployment map. A *code twin* (``CodeTwin``) is the project with one
 edit: ``twin_root`` writes that variant beside the build (sources copied, the edit applied — it must match
 exactly once —, toolchain directories linked), so the same code obligations can be run on it and must
-come out VIOLATED. ``cached_context`` memoises either under ``build/prover-cache`` by a hash of
+come out VIOLATED; its context is the shipped one with only what the edit can reach analysed again
+(:func:`twin_context`). ``cached_context`` memoises either under ``build/prover-cache`` by a hash of
 everything the context is built from, so tests compile each variant once.
 """
 
@@ -116,15 +117,76 @@ def cached_context(root: Path, deployment: Mapping[str, str], twin: CodeTwin | N
 def _build(root: Path, config: Any, deployment: Mapping[str, str], twin: CodeTwin | None) -> ModelContext:
     from vaultproof.compile import compile_project
 
-    if twin is not None:
-        slug = hashlib.sha256(repr(twin).encode()).hexdigest()[:12]
-        variant = twin_root(root, config.sources, twin, root / "build" / "twins" / slug)
-        # The project's config, already checked, re-rooted at the twin (as a hand-written mutant's copy
-        # is): loading the twin's copy of vaultproof.toml afresh would refuse its linked toolchain
-        # (``tools/solc`` resolves outside the twin directory by design; containment is for the project).
-        config = dataclasses.replace(config, root=variant)
+    if twin is None:
+        off = dataclasses.replace(config.compile.optimizer, value=False)
+        config = dataclasses.replace(config, compile=dataclasses.replace(config.compile, optimizer=off))
+        return build_context(compile_project(config, analysis_only=True), deployment)
+    shipped = cached_context(root, deployment)  # its own key and lock: built once, then read
+    slug = hashlib.sha256(repr(twin).encode()).hexdigest()[:12]
+    variant = twin_root(root, config.sources, twin, root / "build" / "twins" / slug)
+    # The project's config, already checked, re-rooted at the twin (as a hand-written mutant's copy
+    # is): loading the twin's copy of vaultproof.toml afresh would refuse its linked toolchain
+    # (``tools/solc`` resolves outside the twin directory by design; containment is for the project).
+    return twin_context(shipped, dataclasses.replace(config, root=variant), twin.file)
+
+
+def affected_sources(config: Any, edited: str) -> tuple[str, ...]:
+    """The project sources whose contracts an edit of ``edited`` can change: the file itself and every
+    source that imports it, directly or not. A contract's lowered code, constants and pure functions
+    read only its own file and what that file imports, so every contract outside this set is the same
+    before and after the edit."""
+    from vaultproof.compile import project_sources
+    from vaultproof.mutation.plan import import_graph
+
+    sources = sorted(p.relative_to(config.root).as_posix() for p in project_sources(config))
+    importers: dict[str, set[str]] = {}
+    for source, imported in import_graph(config.root, sources, config.remappings).items():
+        for target in imported:
+            importers.setdefault(target, set()).add(source)
+    seen, work = {edited}, [edited]
+    while work:
+        for importer in importers.get(work.pop(), set()) - seen:
+            seen.add(importer)
+            work.append(importer)
+    return tuple(sorted(seen & set(sources)))
+
+
+def twin_context(shipped: ModelContext, config: Any, edited: str) -> ModelContext:
+    """The context of the project at ``config.root`` — the shipped project with ``edited`` changed —
+    built from ``shipped`` by re-analysing only what the edit can reach (:func:`affected_sources`):
+    one analysis-only compile of those sources and their imports, one Slither over that, and the
+    contracts they declare lowered again in place of the shipped ones (their constants and pure library
+    functions too). ``test_contexts`` checks it equal to a full rebuild of a twin."""
+    from vaultproof.compile import compile_project
+    from vaultproof.prover.code.lower import functions_from_contracts
+    from vaultproof.prover.code.lower_program import lower_contracts
+    from vaultproof.prover.code.program import CodeProject
+    from vaultproof.prover.params import params_from_contracts
+
+    affected = affected_sources(config, edited)
     off = dataclasses.replace(config.compile.optimizer, value=False)
-    project = compile_project(
-        dataclasses.replace(config, compile=dataclasses.replace(config.compile, optimizer=off))
+    narrowed = dataclasses.replace(
+        config, sources=affected, compile=dataclasses.replace(config.compile, optimizer=off)
     )
-    return build_context(project, deployment)
+    slither = compile_project(narrowed, analysis_only=True).slither
+    chosen = [c for c in slither.contracts if c.source_mapping.filename.relative in affected]
+    names = {c.name for c in chosen}
+
+    def kept(table: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+        return {key: value for key, value in table if key.split(".", 1)[0] not in names}
+
+    before = shipped.code
+    assert isinstance(before, CodeProject), "the shipped context holds the lowered code"
+    fresh = lower_contracts(chosen, config.dependency_dirs)
+    code = CodeProject(
+        contracts=tuple(sorted({**kept(before.contracts), **dict(fresh.contracts)}.items())),
+        functions=tuple(sorted({**kept(before.functions), **dict(fresh.functions)}.items())),
+    )
+    params = {**kept(shipped.params.items()), **params_from_contracts(chosen, config.dependency_dirs).values}
+    functions = {**kept(shipped.functions.items()), **functions_from_contracts(chosen)}
+    return ModelContext(
+        params=dict(sorted(params.items())),
+        functions=dict(sorted(functions.items())),
+        code=code,
+        deployment=dict(shipped.deployment),
+    )
