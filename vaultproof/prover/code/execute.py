@@ -1209,7 +1209,9 @@ class Executor:
             # a leaf first touched by the body is havocked too (its sort from the body's term)
             entry_term = ps.world.storage.get(key, self.pre_world.storage.get(key))
             old = entry_term if entry_term is not None else sample[("s", key)]
-            havocked.world.storage[key] = z3.Const(f"{self.label}.loop{node.line}.{key[1]}#{next(self.counter)}", old.sort())
+            havocked.world.storage[key] = z3.Const(
+                f"{self.label}.loop{node.line}.{key[1]}#{next(self.counter)}", old.sort()
+            )
             if entry_term is not None:
                 first.append((havocked.world.storage[key], entry_term))
         for obj, path in sorted(changed_heap):

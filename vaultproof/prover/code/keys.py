@@ -12,7 +12,10 @@ another. Renumbered, a function lowers to the same code, and the same queries, f
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+_RAW_TEMPORARY = re.compile(r"\b(?:TMP|REF|TUPLE)_\d+\b")
 
 
 class LocalKeys:
@@ -40,7 +43,13 @@ class LocalKeys:
     def temporary(self, variable: Any) -> str:
         """``TMP_0``, ``TMP_1`` … (``REF_``, ``TUPLE_`` likewise) in the order the lowering first meets
         them. Keyed by Slither's own name, which is unique within a compilation unit."""
-        raw = str(variable)
+        return self._temporary(str(variable))
+
+    def renumbered(self, text: str) -> str:
+        """``text`` (an IR line quoted in an error) with the temporaries it names renumbered as above."""
+        return _RAW_TEMPORARY.sub(lambda match: self._temporary(match.group(0)), text)
+
+    def _temporary(self, raw: str) -> str:
         key = self._temporaries.get(raw)
         if key is None:
             kind = raw.rsplit("_", 1)[0]

@@ -113,7 +113,7 @@ class _Lowerer:
 
     def fail(self, detail: str, where: str = "") -> ExtractionError:
         location = where or self.source
-        return ExtractionError(f"cannot extract {self.name} ({location}): {detail}")
+        return ExtractionError(self.keys.renumbered(f"cannot extract {self.name} ({location}): {detail}"))
 
     def lower(self) -> PureFunctionIR:
         function = self.function

@@ -324,7 +324,7 @@ class _FunctionLowerer:
         self.where = self.name
 
     def fail(self, detail: str) -> ExtractionError:
-        return ExtractionError(f"cannot execute {self.where}: {detail}")
+        return ExtractionError(self.keys.renumbered(f"cannot execute {self.where}: {detail}"))
 
     def lower(self) -> FunctionCode:
 
