@@ -55,7 +55,7 @@ test: setup
 	$(MAKE) --no-print-directory -j2 --output-sync=target forge pytest
 
 pytest: setup
-	$(PY) -m pytest -n $(JOBS) --dist loadgroup
+	$(PY) -m pytest -n $(JOBS) --dist loadgroup --durations=40
 
 forge: $(NODE_STAMP)
 	$(FORGE) test

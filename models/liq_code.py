@@ -216,78 +216,111 @@ def admit_fee_code(ctx: ModelContext) -> list[Obligation]:
 # ----------------------------------------------------------------------------------------- _priceFill
 
 
+def _tier_margin_unknown(view: Any) -> Any:
+    """``MarginTable.tierMaintenance`` as any uint256, reverting or not (a superset of what it does)."""
+    from vaultproof.spec import SummaryResult
+
+    tag = f"{view.executor.label}.tierMaintenance#{next(view.executor.counter)}"
+    margin = z3.Int(tag)
+    return SummaryResult(
+        returns=(margin,), reverts=z3.Bool(f"{tag}.reverts"), ensures=z3.And(margin >= 0, margin < 2**256)
+    )
+
+
+class _FillTerms:
+    """The quantities of one ``_priceFill`` execution LIQ-6 speaks about, their ranges and how they show."""
+
+    def __init__(self, ex: Any) -> None:
+        self.ex = ex
+        self.qty, self.price = ex.arg("qty"), ex.arg("price")
+        self.is_long = _m(ex, "o", "isLong", before=True)
+        self.unit, self.mark, self.size = (_m(ex, "o", f, before=True) for f in ("unit", "mark", "size"))
+        self.tnc, self.tmmr = _m(ex, "o", "tnc", before=True), _m(ex, "o", "tmmr", before=True)
+        fill = ("quote", "value", "dmmr", "delta")
+        self.q, self.value, self.dmmr, self.delta = (_m(ex, 0, f) for f in fill)
+        self.share = z3.If(self.is_long, self.delta - self.q + self.value, self.delta - self.value + self.q)
+        self.ranges = [
+            self.unit >= 1,
+            self.unit <= 10**30,
+            self.qty <= self.size,
+            self.tmmr > 0,
+            self.tmmr < BOUND,
+            self.tnc > -BOUND,
+            self.tnc < BOUND,
+            *bounded(self.qty, self.price, self.size, self.mark),
+            _m(ex, "o", "tiers", "length", before=True) <= MAX_TIERS,
+        ]
+        shown = Shown()
+        shown.add("isLong (o.isLong)", self.is_long)
+        shown.add("qty (argument)", self.qty)
+        shown.add("price (argument)", self.price, USDC)
+        shown.add("o.size before (base units)", self.size)
+        shown.add("o.unit", self.unit)
+        shown.add("o.mark (oracle)", self.mark, USDC)
+        shown.add("o.tnc (TNC, 18 dp)", self.tnc)
+        shown.add("o.tmmr (TMMR, 18 dp)", self.tmmr)
+        shown.add("f.quote after", self.q, USDC)
+        shown.add("f.value (DNNV) after", self.value, USDC)
+        shown.add("f.dmmr (ΔMMR) after", self.dmmr, USDC)
+        shown.add("f.delta after", self.delta, USDC)
+        self.shown = shown.tuple()
+
+    def obligation(self, what: str, goal: Any, why: str) -> Obligation:
+        from vaultproof.spec import code_obligation
+
+        return code_obligation(
+            f"code: LiquidationEngine._priceFill: {what}",
+            self.ex,
+            z3.Implies(self.ex.ok, goal),
+            assumptions=self.ranges,
+            witness=z3.And(self.ex.ok, self.qty > 0, self.tnc < 0),
+            shown=self.shown,
+            explanation=why,
+        )
+
+
 def price_fill_code(ctx: ModelContext) -> list[Obligation]:
     """LIQ-6 on ``_priceFill``: the quote's rounding, DNNV, and d at the bankruptcy price."""
-    from vaultproof.spec import check_obligations, code_obligation
+    from vaultproof.spec import check_obligations
 
     ex = _run(ctx, "_priceFill", label="priceFill")
-    qty, price = ex.arg("qty"), ex.arg("price")
-    is_long = _m(ex, "o", "isLong", before=True)
-    unit, mark, size = (_m(ex, "o", f, before=True) for f in ("unit", "mark", "size"))
-    tnc, tmmr = _m(ex, "o", "tnc", before=True), _m(ex, "o", "tmmr", before=True)
-    q, value, dmmr, delta = (_m(ex, 0, f) for f in ("quote", "value", "dmmr", "delta"))
-    shown = Shown()
-    shown.add("isLong (o.isLong)", is_long)
-    shown.add("qty (argument)", qty)
-    shown.add("price (argument)", price, USDC)
-    shown.add("o.size before (base units)", size)
-    shown.add("o.unit", unit)
-    shown.add("o.mark (oracle)", mark, USDC)
-    shown.add("o.tnc (TNC, 18 dp)", tnc)
-    shown.add("o.tmmr (TMMR, 18 dp)", tmmr)
-    shown.add("f.quote after", q, USDC)
-    shown.add("f.value (DNNV) after", value, USDC)
-    shown.add("f.dmmr (ΔMMR) after", dmmr, USDC)
-    shown.add("f.delta after", delta, USDC)
-    share = z3.If(is_long, delta - q + value, delta - value + q)
-    ranges = [
-        unit >= 1,
-        unit <= 10**30,
-        qty <= size,
-        tmmr > 0,
-        tmmr < BOUND,
-        tnc > -BOUND,
-        tnc < BOUND,
-        *bounded(qty, price, size, mark),
-        _m(ex, "o", "tiers", "length", before=True) <= MAX_TIERS,
-    ]
-    parts = (
-        (
+    t = _FillTerms(ex)
+    qty, price, unit, q, mark = t.qty, t.price, t.unit, t.q, t.mark
+    obs = [
+        t.obligation(
             "the quote rounds against the liquidated side (a long receives ⌊qty·price/unit⌋, a short pays "
             "⌈qty·price/unit⌉)",
             z3.And(
-                z3.If(is_long, q * unit <= qty * price, q * unit >= qty * price),
-                z3.If(is_long, qty * price < (q + 1) * unit, qty * price > (q - 1) * unit),
+                z3.If(t.is_long, q * unit <= qty * price, q * unit >= qty * price),
+                z3.If(t.is_long, qty * price < (q + 1) * unit, qty * price > (q - 1) * unit),
             ),
             "the fill's quote rounds in the liquidated side's favour",
         ),
-        (
+        t.obligation(
             "v = DNNV, the oracle value of the position before minus after the fill",
-            value == size * mark / unit - (size - qty) * mark / unit,
+            t.value == t.size * mark / unit - (t.size - qty) * mark / unit,
             "the fill's oracle value is not the difference of the position's notionals",
         ),
-        (
+    ]
+    # The share's rounding holds for every ΔMMR, so its obligation runs _priceFill with the tier margin
+    # (TIER-1/TIER-2's subject, proved on its own code) as any uint256 that may revert: the executions left
+    # are a superset of the real ones. With the two tiers' products in it the query cost Z3 70 M rlimit
+    # in one term order and over 300 M in another; without them it is linear but for the share itself.
+    s = _FillTerms(_run(ctx, "_priceFill", label="priceFillShare", internal_summaries=_ANY_TIER_MARGIN))
+    obs.append(
+        s.obligation(
             "d = ±(q − v) + share, share = TNC·ΔMMR/TMMR rounded toward −∞ (share·TMMR ≤ TNC·ΔMMR < "
             "(share+1)·TMMR)",
-            z3.And(share * tmmr <= tnc * dmmr, tnc * dmmr < (share + 1) * tmmr),
+            z3.And(s.share * s.tmmr <= s.tnc * s.dmmr, s.tnc * s.dmmr < (s.share + 1) * s.tmmr),
             "the fill's insurance delta is not the fill quote minus the bankruptcy quote of the filled size",
-        ),
-    )
-    obs = [
-        code_obligation(
-            f"code: LiquidationEngine._priceFill: {what}",
-            ex,
-            z3.Implies(ex.ok, goal),
-            assumptions=ranges,
-            witness=z3.And(ex.ok, qty > 0, tnc < 0),
-            shown=shown.tuple(),
-            explanation=why,
         )
-        for what, goal, why in parts
-    ]
+    )
     # the margin-table loop is exhaustive for a validated table (≤ MAX_TIERS tiers); an arithmetic check
     # that fires on an unvalidated table reverts the fill, so it cannot make a goal above false
-    return [*obs, *check_obligations(ex, kinds=("loop-bound",), assumptions=ranges, label="_priceFill")]
+    return [*obs, *check_obligations(ex, kinds=("loop-bound",), assumptions=t.ranges, label="_priceFill")]
+
+
+_ANY_TIER_MARGIN = {"MarginTable.tierMaintenance": _tier_margin_unknown}
 
 
 # -------------------------------------------------------------------------------------------- _record

@@ -6,8 +6,8 @@ verdicts, keeps ``reason_unknown()``, and turns models into counterexamples in t
 
 from __future__ import annotations
 
-import dataclasses
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,8 +51,8 @@ def _configured_solver(settings: SolverSettings, context: z3.Context | None = No
     return solver
 
 
-def _value_of(model: z3.ModelRef, quantity: Quantity) -> TokenValue:
-    evaluated = model.eval(quantity.term, model_completion=True)
+def _value_of(model: z3.ModelRef, term: z3.ExprRef, quantity: Quantity) -> TokenValue:
+    evaluated = model.eval(term, model_completion=True)
     if z3.is_int_value(evaluated):
         raw = evaluated.as_long()
     elif z3.is_rational_value(evaluated):
@@ -88,27 +88,19 @@ def _unknown_reason(solver: z3.Solver | z3.Optimize, elapsed_ms: float, settings
     return f"z3 unknown: {reason}"
 
 
-def _fresh(obligation: Obligation) -> tuple[z3.Context, Obligation]:
-    """The obligation copied into a new Z3 context.
+def _own_context(terms: Sequence[z3.BoolRef]) -> tuple[z3.Context, list[z3.BoolRef]]:
+    """One query's terms copied into a Z3 context of its own.
 
-    Z3's heuristics (and so the model it returns, and even whether a non-linear query finishes) depend
-    on the ids of every term created before in the same context. Solving each obligation in its own
-    context makes verdicts and counterexamples independent of which jobs a worker ran before (SPEC §4.2).
+    Z3's heuristics (and so the model it returns, and whether a non-linear query finishes within its
+    rlimit) depend on the ids of the terms, handed out in creation order, and on what else the context
+    holds: a query solved after another in the same context inherits what the first created. CONV-1's
+    floor obligation cost 6 M rlimit alone and 36 M after its own vacuity check in one context. Copied
+    alone into a fresh context (``translate`` walks the terms' DAG, so the new ids follow the terms'
+    structure, not the order Python built them in) a query is a function of its terms and names — which
+    lowering keeps independent of the build — and never of which queries or jobs ran before (SPEC §4.2).
     """
     context = z3.Context()
-
-    def move(term: z3.ExprRef) -> z3.ExprRef:
-        return term.translate(context)
-
-    # ``replace``: every other field (bound, explanation, coverage, code_derived) is carried unchanged
-    copy = dataclasses.replace(
-        obligation,
-        assumptions=tuple(move(a) for a in obligation.assumptions),
-        goal=move(obligation.goal),
-        witness=move(obligation.witness),
-        shown=tuple(Quantity(q.name, move(q.term), q.decimals, q.unit) for q in obligation.shown),
-    )
-    return context, copy
+    return context, [term.translate(context) for term in terms]
 
 
 def discharge(obligation: Obligation, settings: SolverSettings) -> ObligationResult:
@@ -118,11 +110,10 @@ def discharge(obligation: Obligation, settings: SolverSettings) -> ObligationRes
     z3.set_param("smt.random_seed", settings.seed)
     z3.set_param("sat.random_seed", settings.seed)
     started = time.perf_counter()
-    context, obligation = _fresh(obligation)
 
+    context, query = _own_context([*obligation.assumptions, obligation.witness])
     vacuity = _configured_solver(settings, context)
-    vacuity.add(*obligation.assumptions)
-    vacuity.add(obligation.witness)
+    vacuity.add(*query)
     vacuity_answer = vacuity.check()
     if vacuity_answer == z3.unknown:
         elapsed = time.perf_counter() - started
@@ -151,9 +142,9 @@ def discharge(obligation: Obligation, settings: SolverSettings) -> ObligationRes
             reason="the goal holds by simplification alone, without any assumption: it says nothing",
         )
 
+    context, query = _own_context([*obligation.assumptions, z3.Not(obligation.goal)])
     negation = _configured_solver(settings, context)
-    negation.add(*obligation.assumptions)
-    negation.add(z3.Not(obligation.goal))
+    negation.add(*query)
     answer = negation.check()
     elapsed = time.perf_counter() - started
     if answer == z3.unsat:
@@ -168,7 +159,8 @@ def discharge(obligation: Obligation, settings: SolverSettings) -> ObligationRes
         model = negation.model()
         example = Counterexample(
             obligation=obligation.name,
-            values=tuple(_value_of(model, q) for q in obligation.shown),
+            # the shown terms copied into the query's context: the same names, so the same constants
+            values=tuple(_value_of(model, q.term.translate(context), q) for q in obligation.shown),
             explanation=obligation.explanation,
         )
         return ObligationResult(
@@ -221,7 +213,7 @@ def optimize(goal: OptimizationGoal, settings: SolverSettings) -> OptimizationOu
         )
     model = opt.model()
     values = tuple(
-        MetricValue(name=q.name, value=_value_of(model, q), note=goal.note if q is objective else "")
+        MetricValue(name=q.name, value=_value_of(model, q.term, q), note=goal.note if q is objective else "")
         for q in (objective, *shown)
     )
     return OptimizationOutcome(Verdict.PROVED, elapsed, values)
