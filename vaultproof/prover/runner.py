@@ -64,6 +64,8 @@ def import_declared(module_name: str, root: Path | None, what: str) -> object:
     (``z3.py``, ``slither/``) by shipping one. A module that raises while importing is a tool failure
     (exit 2), named in one line.
     """
+    if root is not None:
+        _forget_other_project(module_name, root)
     added = root is not None and str(root) not in sys.path
     if added:
         sys.path.append(str(root))
@@ -77,6 +79,21 @@ def import_declared(module_name: str, root: Path | None, what: str) -> object:
     finally:
         if added:
             sys.path.remove(str(root))
+
+
+def _forget_other_project(module_name: str, root: Path) -> None:
+    """Drop ``module_name``'s package from ``sys.modules`` when this process imported it from somewhere
+    else than ``root`` ships it: two projects declaring ``properties`` (or a fixture's copy of one) in one
+    long-lived process — a Ray driver, a test session — must each get their own, not the first one's."""
+    top = module_name.split(".")[0]
+    if not ((root / top).is_dir() or (root / f"{top}.py").is_file()):
+        return  # not shipped by the project: an installed package, whoever imported it
+    loaded = sys.modules.get(top)
+    origin = getattr(loaded, "__file__", None)
+    if loaded is None or origin is None or Path(origin).resolve().is_relative_to(root.resolve()):
+        return
+    for name in [n for n in sys.modules if n == top or n.startswith(top + ".")]:
+        del sys.modules[name]
 
 
 def module_files(module_name: str, root: Path) -> list[Path]:
@@ -303,7 +320,15 @@ def _discharge_all(
 ) -> list[ObligationResult]:
     try:
         text = TermText()
-        return [cached_discharge(ob, settings, cache, text) for ob in obligations]
+        results = []
+        for obligation in obligations:
+            results.append(cached_discharge(obligation, settings, cache, text))
+            if job.kind is JobKind.BROKEN_CODE and results[-1].verdict is Verdict.VIOLATED:
+                # a broken code twin is rejected by its first concrete counterexample; the obligations
+                # after it are not run (TIER's twins ask fifteen non-linear table sizes, some of which
+                # take Z3 minutes to refute again, for no more than "the twin fails")
+                break
+        return results
     except z3.Z3Exception as exc:  # the solver itself failed: a tool failure, exit 2
         raise ToolError(f"Z3 failed on {job.decl_id}: {exc}") from None
 
