@@ -220,7 +220,7 @@ def _tier_margin_unknown(view: Any) -> Any:
     """``MarginTable.tierMaintenance`` as any uint256, reverting or not (a superset of what it does)."""
     from vaultproof.spec import SummaryResult
 
-    tag = f"{view.executor.label}.tierMaintenance#{next(view.executor.counter)}"
+    tag = view.executor.fresh_name("tierMaintenance")
     margin = z3.Int(tag)
     return SummaryResult(
         returns=(margin,), reverts=z3.Bool(f"{tag}.reverts"), ensures=z3.And(margin >= 0, margin < 2**256)

@@ -134,9 +134,7 @@ def _token_transfer(view: Any) -> Any:
 
     # named by the executor's own counter (deterministic: the n-th fresh term of this execution), never
     # by a Python object id, which changes every run and with it the obligation's text and cache key
-    return SummaryResult(
-        reverts=z3.Bool(f"{view.executor.label}.safeTransfer#{next(view.executor.counter)}.reverts")
-    )
+    return SummaryResult(reverts=z3.Bool(view.executor.fresh_name("safeTransfer") + ".reverts"))
 
 
 INTERNAL = {"Math.mulDiv": _mul_div, "SafeERC20.safeTransfer": _token_transfer}

@@ -118,9 +118,7 @@ def _build(root: Path, config: Any, deployment: Mapping[str, str], twin: CodeTwi
     from vaultproof.compile import compile_project
 
     if twin is None:
-        off = dataclasses.replace(config.compile.optimizer, value=False)
-        config = dataclasses.replace(config, compile=dataclasses.replace(config.compile, optimizer=off))
-        return build_context(compile_project(config, analysis_only=True), deployment)
+        return build_context(compile_project(_unoptimized(config), analysis_only=True), deployment)
     shipped = cached_context(root, deployment)  # its own key and lock: built once, then read
     slug = hashlib.sha256(repr(twin).encode()).hexdigest()[:12]
     variant = twin_root(root, config.sources, twin, root / "build" / "twins" / slug)
@@ -128,6 +126,12 @@ def _build(root: Path, config: Any, deployment: Mapping[str, str], twin: CodeTwi
     # is): loading the twin's copy of vaultproof.toml afresh would refuse its linked toolchain
     # (``tools/solc`` resolves outside the twin directory by design; containment is for the project).
     return twin_context(shipped, dataclasses.replace(config, root=variant), twin.file)
+
+
+def _unoptimized(config: Any) -> Any:
+    """``config`` compiling without the optimizer (SlithIR does not depend on it; solc costs less)."""
+    off = dataclasses.replace(config.compile.optimizer, value=False)
+    return dataclasses.replace(config, compile=dataclasses.replace(config.compile, optimizer=off))
 
 
 def affected_sources(config: Any, edited: str) -> tuple[str, ...]:
@@ -164,10 +168,7 @@ def twin_context(shipped: ModelContext, config: Any, edited: str) -> ModelContex
     from vaultproof.prover.params import params_from_contracts
 
     affected = affected_sources(config, edited)
-    off = dataclasses.replace(config.compile.optimizer, value=False)
-    narrowed = dataclasses.replace(
-        config, sources=affected, compile=dataclasses.replace(config.compile, optimizer=off)
-    )
+    narrowed = dataclasses.replace(_unoptimized(config), sources=affected)
     slither = compile_project(narrowed, analysis_only=True).slither
     chosen = [c for c in slither.contracts if c.source_mapping.filename.relative in affected]
     names = {c.name for c in chosen}

@@ -88,8 +88,8 @@ def _unknown_reason(solver: z3.Solver | z3.Optimize, elapsed_ms: float, settings
     return f"z3 unknown: {reason}"
 
 
-def _own_context(terms: Sequence[z3.BoolRef]) -> tuple[z3.Context, list[z3.BoolRef]]:
-    """One query's terms copied into a Z3 context of its own.
+def _own_solver(settings: SolverSettings, terms: Sequence[z3.BoolRef]) -> z3.Solver:
+    """A configured solver holding one query's terms, copied into a Z3 context of its own.
 
     Z3's heuristics (and so the model it returns, and whether a non-linear query finishes within its
     rlimit) depend on the ids of the terms, handed out in creation order, and on what else the context
@@ -100,7 +100,9 @@ def _own_context(terms: Sequence[z3.BoolRef]) -> tuple[z3.Context, list[z3.BoolR
     lowering keeps independent of the build — and never of which queries or jobs ran before (SPEC §4.2).
     """
     context = z3.Context()
-    return context, [term.translate(context) for term in terms]
+    solver = _configured_solver(settings, context)
+    solver.add(*(term.translate(context) for term in terms))
+    return solver
 
 
 def discharge(obligation: Obligation, settings: SolverSettings) -> ObligationResult:
@@ -111,9 +113,7 @@ def discharge(obligation: Obligation, settings: SolverSettings) -> ObligationRes
     z3.set_param("sat.random_seed", settings.seed)
     started = time.perf_counter()
 
-    context, query = _own_context([*obligation.assumptions, obligation.witness])
-    vacuity = _configured_solver(settings, context)
-    vacuity.add(*query)
+    vacuity = _own_solver(settings, [*obligation.assumptions, obligation.witness])
     vacuity_answer = vacuity.check()
     if vacuity_answer == z3.unknown:
         elapsed = time.perf_counter() - started
@@ -142,9 +142,7 @@ def discharge(obligation: Obligation, settings: SolverSettings) -> ObligationRes
             reason="the goal holds by simplification alone, without any assumption: it says nothing",
         )
 
-    context, query = _own_context([*obligation.assumptions, z3.Not(obligation.goal)])
-    negation = _configured_solver(settings, context)
-    negation.add(*query)
+    negation = _own_solver(settings, [*obligation.assumptions, z3.Not(obligation.goal)])
     answer = negation.check()
     elapsed = time.perf_counter() - started
     if answer == z3.unsat:
@@ -160,7 +158,7 @@ def discharge(obligation: Obligation, settings: SolverSettings) -> ObligationRes
         example = Counterexample(
             obligation=obligation.name,
             # the shown terms copied into the query's context: the same names, so the same constants
-            values=tuple(_value_of(model, q.term.translate(context), q) for q in obligation.shown),
+            values=tuple(_value_of(model, q.term.translate(negation.ctx), q) for q in obligation.shown),
             explanation=obligation.explanation,
         )
         return ObligationResult(

@@ -486,10 +486,15 @@ class Executor:
     def fail(self, where: str, detail: str) -> ExtractionError:
         return ExtractionError(f"cannot execute {where}: {detail}")
 
+    def fresh_name(self, name: str) -> str:
+        """``<label>.<name>#<n>``: the n-th fresh term of this execution. Named by this counter, never by
+        z3.FreshConst's process-wide one, so the obligation's text is the same in any process."""
+        return f"{self.label}.{name}#{next(self.counter)}"
+
     def fresh(self, name: str, sol_type: SolType) -> Any:
-        term = z3.Bool(f"{self.label}.{name}#{next(self.counter)}") if sol_type.kind == "bool" else None
+        term = z3.Bool(self.fresh_name(name)) if sol_type.kind == "bool" else None
         if term is None:
-            term = z3.Int(f"{self.label}.{name}#{next(self.counter)}")
+            term = z3.Int(self.fresh_name(name))
             self.in_range(term, sol_type)
         return term
 
@@ -1209,9 +1214,7 @@ class Executor:
             # a leaf first touched by the body is havocked too (its sort from the body's term)
             entry_term = ps.world.storage.get(key, self.pre_world.storage.get(key))
             old = entry_term if entry_term is not None else sample[("s", key)]
-            havocked.world.storage[key] = z3.Const(
-                f"{self.label}.loop{node.line}.{key[1]}#{next(self.counter)}", old.sort()
-            )
+            havocked.world.storage[key] = z3.Const(self.fresh_name(f"loop{node.line}.{key[1]}"), old.sort())
             if entry_term is not None:
                 first.append((havocked.world.storage[key], entry_term))
         for obj, path in sorted(changed_heap):
@@ -1221,7 +1224,7 @@ class Executor:
             # must not read it as still zero
             entry_term = havocked.world.heap[obj].get(path)
             old = entry_term if entry_term is not None else sample[("m", obj, path)]
-            fresh = z3.Const(f"{self.label}.loop{node.line}.mem#{next(self.counter)}", old.sort())
+            fresh = z3.Const(self.fresh_name(f"loop{node.line}.mem"), old.sort())
             havocked.world.heap[obj][path] = fresh
             if entry_term is None:
                 zero = z3.K(z3.IntSort(), z3.IntVal(0)) if z3.is_array(old) else z3.IntVal(0)
@@ -1865,7 +1868,7 @@ class Executor:
             for path, leaf_type in all_leaves(root.type):
                 key = (instance, var, path)
                 old = self.leaf(ps.world, key, leaf_type)
-                fresh = z3.Const(f"{self.label}.havoc.{var}#{next(self.counter)}", old.sort())
+                fresh = z3.Const(self.fresh_name(f"havoc.{var}"), old.sort())
                 if old.sort() != z3.IntSort() or leaf_type.kind != "int":
                     ps.world.storage[key] = fresh
                 else:
