@@ -246,7 +246,9 @@ def _scene(ctx: ModelContext, amount_bits: int = 256) -> _AllocScene:
     return _AllocScene(s, amount, free, isolated, qre_set, equity18, mm18, decimals)
 
 
-def _run(ctx: ModelContext, sc: _AllocScene, defect: str | None) -> AllocOutcome:
+def _run(ctx: ModelContext, defect: str | None) -> tuple[_AllocScene, AllocOutcome]:
+    """One allocation over a fresh scene, its outcome shown in the counterexample."""
+    sc = _scene(ctx)
     out = allocate(
         ctx, sc.amount, sc.free, sc.isolated, sc.qre_set, sc.equity18, sc.mm18, sc.decimals, defect
     )
@@ -254,7 +256,7 @@ def _run(ctx: ModelContext, sc: _AllocScene, defect: str | None) -> AllocOutcome
     sc.scope.show("virtualBacking", out.virtual, USDC)
     sc.scope.show("required18", out.required18, USD18)
     sc.scope.show("succeeds", out.succeeds)
-    return out
+    return sc, out
 
 
 # --------------------------------------------------------------------------------------------------
@@ -282,9 +284,7 @@ def alloc1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
             explanation="the split locks more USDC than the position's margin or the user's free balance",
         )
     ]
-    if defect is None:
-        out.append(equivalence(ctx, "splitLock"))
-    return out
+    return with_ties(ctx, defect, out, "splitLock")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -293,8 +293,7 @@ def alloc1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
 
 def alloc2(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     """ISOLATED: succeeds iff free ≥ amount, locks exactly amount, and QRE's state cannot matter."""
-    sc = _scene(ctx)
-    out = _run(ctx, sc, defect)
+    sc, out = _run(ctx, defect)
     s = sc.scope
     iso_ok = z3.Implies(
         z3.And(sc.isolated, z3.Not(out.too_large)),
@@ -328,7 +327,7 @@ def alloc2(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
             explanation="two ISOLATED opens with the same USDC but different QRE state end differently",
         )
     )
-    return obligations if defect else [*obligations, *ties(ctx, "splitLock")]
+    return with_ties(ctx, defect, obligations, "splitLock")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -337,8 +336,7 @@ def alloc2(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
 
 def alloc3(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     """CROSS with virtual backing succeeds only if equity18 ≥ mm18 + amount·10^(18−dec); no QRE ⇒ revert."""
-    sc = _scene(ctx)
-    out = _run(ctx, sc, defect)
+    sc, out = _run(ctx, defect)
     s = sc.scope
     cross_virtual = z3.And(z3.Not(sc.isolated), out.virtual > 0)
     full_requirement = sc.mm18 + scale_to_18(ctx, sc.amount, sc.decimals)
@@ -358,9 +356,7 @@ def alloc3(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
             explanation="a CROSS open relied on virtual backing although no risk engine is configured",
         ),
     ]
-    if defect is None:
-        obligations.append(equivalence(ctx, "requiredEquity18"))
-    return obligations
+    return with_ties(ctx, defect, obligations, "requiredEquity18")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -390,9 +386,7 @@ def alloc4(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
             explanation="scaling an allowed amount to 18 decimals overflows or loses precision",
         )
     )
-    if defect is None:
-        obligations.append(equivalence(ctx, "scaleTo18"))
-    return obligations
+    return with_ties(ctx, defect, obligations, "scaleTo18")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -401,8 +395,7 @@ def alloc4(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
 
 def alloc5(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     """uint96(amount), uint128(amount), uint128(toLock) never truncate: AmountTooLarge bounds them."""
-    sc = _scene(ctx)
-    out = _run(ctx, sc, defect)
+    sc, out = _run(ctx, defect)
     s = sc.scope
     obligations = []
     for cast, bits, value in (
@@ -418,7 +411,7 @@ def alloc5(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
                 explanation=f"{cast} silently truncates the recorded amount",
             )
         )
-    return obligations if defect else [*obligations, *ties(ctx, "splitLock")]
+    return with_ties(ctx, defect, obligations, "splitLock")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -614,14 +607,20 @@ def alloc6(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
             explanation="after this partial release usdcLocked exceeds amount or the lock sums disagree",
         )
     )
-    return (
-        obligations if defect else [*obligations, *ties(ctx, "splitLock", "effectiveLocked", "partialUnlock")]
-    )
+    return with_ties(ctx, defect, obligations, "splitLock", "effectiveLocked", "partialUnlock")
 
 
 def ties(ctx: ModelContext, *functions: str) -> list[Obligation]:
     """Equivalence obligations for the LockMath functions a vault model relies on (SPEC §4.4)."""
     return [equivalence(ctx, f) for f in functions]
+
+
+def with_ties(
+    ctx: ModelContext, defect: str | None, obligations: list[Obligation], *functions: str
+) -> list[Obligation]:
+    """A model's obligations, then (for the shipped model only) the ties of the LockMath functions it
+    relies on; a defect variant is the model alone."""
+    return obligations if defect else [*obligations, *ties(ctx, *functions)]
 
 
 def all_equivalences(ctx: ModelContext) -> Sequence[Obligation]:

@@ -315,6 +315,9 @@ def conv1_code(ctx: ModelContext) -> list[Obligation]:
             )
         )
     out.append(monotone_floor())
+    # the book's side of the floor (issue 15): its walk fills a SELL only at levels priced ≥ minPrice =
+    # floorPrice, proved by induction over the levels on OrderBook's code (models/book_code.py)
+    out += book_floor(ctx)
     # realised proceeds and the quantity sold are the user's balance deltas across the book call: after
     # the sale the user holds USDC before + received − paid (the payment is the only other USDC move) and
     # base before − sold — whatever the book returns (its return value is never read)
@@ -757,4 +760,65 @@ def conv6_code(ctx: ModelContext) -> list[Obligation]:
                 explanation="with the conversion switched off the waterfall is not the legacy one",
             )
         )
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# CONV-1 / CONV-2 — the order book's walk on its code (models/book_code.py)
+
+
+def book_floor(ctx: ModelContext) -> list[Obligation]:
+    """CONV-1 on the book: V = Σ fill × price ≥ filledBase × minPrice for both walks, the fill pricing tied
+    to ``_quoteFor``'s code, and the conversion loop counting only what the guarded sales paid."""
+    from models import book_code as book
+
+    out = [book.quote_tie(ctx)]
+    for entry in ("calculateOrderAmounts", "placeMarketOrder"):
+        out += book.walk_obligations(ctx, entry, "floor")
+    return out + cover_accounting(ctx)
+
+
+def cover_accounting(ctx: ModelContext) -> list[Obligation]:
+    """``_coverDeficitWithCollateral``: what the loop counts as covered is exactly what the (floor-checked)
+    guarded sales paid: fromCollateral + newRemaining = remaining, 0 ≤ newRemaining ≤ remaining."""
+    from vaultproof.spec import code_obligation
+
+    ex, calls = cover_execution(ctx)
+    remaining, new, got = ex.arg("remaining"), ex.ret("newRemaining"), ex.ret("fromCollateral")
+    return [
+        code_obligation(
+            "code: BalanceManagerVault._coverDeficitWithCollateral counts only the guarded sales' payments "
+            "(fromCollateral + newRemaining = remaining, 0 ≤ newRemaining ≤ remaining)",
+            ex,
+            z3.Implies(ex.ok, z3.And(new >= 0, new <= remaining, got + new == remaining)),
+            witness=z3.And(ex.ok, got > 0),
+            shown=_cover_shown(ex, calls).tuple(),
+            explanation="the collateral stage counted proceeds no guarded sale paid",
+        )
+    ]
+
+
+def conv2_code(ctx: ModelContext) -> list[Obligation]:
+    """CONV-2 on code: the book's walks take every unit at a level priced ≥ minPrice and never more than
+    asked (OrderBook, by induction over levels and orders), and the vault sells at most the user's free
+    base and at most the quantity it ordered (its own checks around the unknown-book sale)."""
+    from models import book_code as book
+    from vaultproof.spec import code_obligation
+
+    out = [book.quote_tie(ctx)]
+    for entry in ("calculateOrderAmounts", "placeMarketOrder"):
+        out += book.walk_obligations(ctx, entry, "depth")
+    sale = guarded_sale(ctx, label="depth")
+    t = SaleTerms(sale)
+    out.append(
+        code_obligation(
+            "code: BalanceManagerVault.sellCollateralGuarded sells 0 < sold ≤ the user's free base before",
+            sale,
+            z3.Implies(t.sold_happens, z3.And(t.sold > 0, t.sold <= t.base0, t.base1 == t.base0 - t.sold)),
+            assumptions=t.governance(),
+            witness=z3.And(t.sold_happens, t.sold > 0),
+            shown=t.show(Shown(), RAW).tuple(),
+            explanation="the vault sold more base than the user held free, or nothing while reporting a sale",
+        )
+    )
     return out

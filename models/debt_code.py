@@ -20,12 +20,13 @@ block.number ? s.paidInBlock : 0`` and ``cap = maxQuantumsInsuranceLost``:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import z3
 
 from models.code_common import USDC, Shown, bounded, code_of
-from vaultproof.spec import ModelContext, Obligation
+from vaultproof.spec import ArraySum, ModelContext, Obligation, store_layers
 
 FUND = "InsuranceFund"
 BM = "BalanceManager"
@@ -43,6 +44,14 @@ def _cover(ctx: ModelContext, label: str | None = None, pre: Any = None, block: 
     return execute(
         code_of(ctx), f"{FUND}.coverDeficit", deployment=ctx.deployment, pre=pre, env=env, label=label
     )
+
+
+def _shown_covers(*calls: tuple[Any, str]) -> Shown:
+    """The values shown for a sequence of coverDeficit calls, each call's names led by its tag."""
+    shown = Shown()
+    for ex, tag in calls:
+        _show_cover(shown, ex, tag)
+    return shown
 
 
 def _show_cover(shown: Shown, ex: Any, tag: str = "") -> None:
@@ -97,8 +106,7 @@ def debt3_code(ctx: ModelContext) -> list[Obligation]:
     balance0, balance1 = ex.before(BM, "_free", fund, usdc), ex.post(BM, "_free", fund, usdc)
     used0, used1 = _used(ex, block, post=False), _used(ex, block, post=True)
     invariant = used0 <= cap
-    shown = Shown()
-    _show_cover(shown, ex)
+    shown = _shown_covers((ex, ""))
 
     (event,) = ex.events_named("DeficitCovered")
     out.append(
@@ -143,9 +151,7 @@ def debt3_code(ctx: ModelContext) -> list[Obligation]:
 
     # two consecutive calls in one block: the second runs on the first one's post-state
     ex2 = _cover(ctx, label="second", pre=ex, block=block)
-    both = Shown()
-    _show_cover(both, ex, "1st ")
-    _show_cover(both, ex2, "2nd ")
+    both = _shown_covers((ex, "1st "), (ex2, "2nd "))
     out.append(
         code_obligation(
             "code: two InsuranceFund.coverDeficit calls in one block pay together ≤ cap − used",
@@ -163,9 +169,7 @@ def debt3_code(ctx: ModelContext) -> list[Obligation]:
     # a call in a later block: a fresh bucket (whatever was paid before)
     later = z3.Int("later.block.number")
     ex3 = _cover(ctx, label="later", pre=ex, block=later)
-    across = Shown()
-    _show_cover(across, ex, "1st ")
-    _show_cover(across, ex3, "next block ")
+    across = _shown_covers((ex, "1st "), (ex3, "next block "))
     out.append(
         code_obligation(
             "code: InsuranceFund.coverDeficit in a later block starts a fresh bucket (used' = paid ≤ cap)",
@@ -217,9 +221,16 @@ VAULT = "BalanceManagerVault"
 FIELDS = ("fromFreeUsdc", "fromCollateral", "fromInsurance", "socialized", "shortfall")
 
 
-def waterfall_execution(ctx: ModelContext, entry: str = "releaseFromPosition", modular: bool = False) -> Any:
+def waterfall_execution(
+    ctx: ModelContext,
+    entry: str = "releaseFromPosition",
+    modular: bool = False,
+    adl: Any = None,
+    internal: Any = None,
+) -> Any:
     """The vault's ``entry`` executed over the whole waterfall: the collateral loop unrolled to
-    MAX_COLLATERALS, the ADL engine summarised (any answer, may revert: DEBT-5 proves its own code),
+    MAX_COLLATERALS, the ADL engine summarised (any answer, may revert: DEBT-5 proves its own code; or
+    ``adl``, a summary of socialize's proved contract),
     the risk engine, the pool manager, the order books and the calling router taken as unknown code
     (any answer; a book may move any custodian balance) — each at least as general as the real callee."""
     from models.code_common import loop_line
@@ -255,7 +266,7 @@ def waterfall_execution(ctx: ModelContext, entry: str = "releaseFromPosition", m
             reverts=z3.Bool(f"sale{n}.reverts"),
         )
 
-    summaries = {"AdlEngine.socialize": socialize}
+    summaries = {"AdlEngine.socialize": adl if adl is not None else socialize}
     if modular:
         summaries[f"{VAULT}.sellCollateralGuarded"] = sale
     loop = f"{VAULT}._coverDeficitWithCollateral:{loop_line(code, f'{VAULT}._coverDeficitWithCollateral')}"
@@ -267,6 +278,7 @@ def waterfall_execution(ctx: ModelContext, entry: str = "releaseFromPosition", m
         summaries=summaries,
         loops={loop: Unroll(ctx.param("BalanceManagerVault.MAX_COLLATERALS"))},
         label=entry,
+        internal_summaries=internal,
     )
 
 
@@ -284,8 +296,6 @@ def debt1_code(ctx: ModelContext) -> list[Obligation]:
     CROSS waterfall: free USDC, collateral loop, insurance, ADL, shortfall) for every input, and on
     ``_absorbResidual`` (the ISOLATED path and the last stages) whenever it is handed a consistent split
     (deficit = fromFree + fromCollateral + remaining)."""
-    from vaultproof.spec import check_obligations, code_obligation
-
     out: list[Obligation] = []
     out += sale_contract(ctx)
     # the ADL stage on socialize's own code (the waterfall's socialize summary — any uint256 answer, may
@@ -293,42 +303,53 @@ def debt1_code(ctx: ModelContext) -> list[Obligation]:
     walk = socialize_execution(ctx)
     out += socialize_conserves(ctx, walk)
     out += _walk_checks(walk, _show_walk(walk))
+    out += ghost_lemmas()  # the walk's invariant assumes ghost-sum facts: their proofs
     for entry in ("_settleCrossAccountDeficit", "_absorbResidual"):
-        ex = waterfall_execution(ctx, entry, modular=True)
-        handed = z3.BoolVal(True)
-        shown = Shown()
-        for name in ("user", "deficit"):
-            shown.add(f"{name} (argument)", ex.arg(name), USDC if name == "deficit" else (0, ""))
-        if entry == "_absorbResidual":
-            for name in ("fromFree", "fromCollateral", "remaining"):
-                shown.add(f"{name} (argument)", ex.arg(name), USDC)
-            handed = ex.arg("deficit") == ex.arg("fromFree") + ex.arg("fromCollateral") + ex.arg("remaining")
-        usdc = ex.before(VAULT, "usdc")
-        shown.add("user's free USDC before", ex.before(BM, "_free", ex.arg("user"), usdc), USDC)
-        shown.add("user's free USDC after", ex.post(BM, "_free", ex.arg("user"), usdc), USDC)
-        for index, event in enumerate(ex.events_named("DeficitSettled")):
-            tag = f"DeficitSettled#{index}"
-            event_shown = Shown(list(shown.items))
-            event_shown.add(f"{tag}.deficit", event["deficit"], USDC)
-            for field in FIELDS:
-                event_shown.add(f"{tag}.{field}", event[field], USDC)
-            total = sum((event[f] for f in FIELDS), z3.IntVal(0))
-            out.append(
-                code_obligation(
-                    f"code: BalanceManagerVault.{entry}: DeficitSettled sums to the deficit (free + "
-                    "collateral + insurance + socialized + recorded shortfall)",
-                    ex,
-                    z3.Implies(
-                        z3.And(ex.ok, event.when, handed),
-                        z3.And(event["deficit"] == total, *[event[f] >= 0 for f in FIELDS]),
-                    ),
-                    witness=z3.And(ex.ok, event.when, handed),
-                    shown=event_shown.tuple(),
-                    explanation="the waterfall emitted a settlement whose parts do not add up to the "
-                    "deficit: the difference is silently dropped",
-                )
+        out += deficit_settled_sums(ctx, entry)
+    return out
+
+
+def deficit_settled_sums(ctx: ModelContext, entry: str) -> list[Obligation]:
+    """On ``entry`` (``_settleCrossAccountDeficit`` or ``_absorbResidual``), each DeficitSettled sums to its
+    deficit; and the collateral loop's unrolling is exhaustive."""
+    from vaultproof.spec import check_obligations, code_obligation
+
+    out: list[Obligation] = []
+    ex = waterfall_execution(ctx, entry, modular=True)
+    handed = z3.BoolVal(True)
+    shown = Shown()
+    for name in ("user", "deficit"):
+        shown.add(f"{name} (argument)", ex.arg(name), USDC if name == "deficit" else (0, ""))
+    if entry == "_absorbResidual":
+        for name in ("fromFree", "fromCollateral", "remaining"):
+            shown.add(f"{name} (argument)", ex.arg(name), USDC)
+        handed = ex.arg("deficit") == ex.arg("fromFree") + ex.arg("fromCollateral") + ex.arg("remaining")
+    usdc = ex.before(VAULT, "usdc")
+    shown.add("user's free USDC before", ex.before(BM, "_free", ex.arg("user"), usdc), USDC)
+    shown.add("user's free USDC after", ex.post(BM, "_free", ex.arg("user"), usdc), USDC)
+    for index, event in enumerate(ex.events_named("DeficitSettled")):
+        tag = f"DeficitSettled#{index}"
+        event_shown = Shown(list(shown.items))
+        event_shown.add(f"{tag}.deficit", event["deficit"], USDC)
+        for field in FIELDS:
+            event_shown.add(f"{tag}.{field}", event[field], USDC)
+        total = sum((event[f] for f in FIELDS), z3.IntVal(0))
+        out.append(
+            code_obligation(
+                f"code: BalanceManagerVault.{entry}: DeficitSettled sums to the deficit (free + "
+                "collateral + insurance + socialized + recorded shortfall)",
+                ex,
+                z3.Implies(
+                    z3.And(ex.ok, event.when, handed),
+                    z3.And(event["deficit"] == total, *[event[f] >= 0 for f in FIELDS]),
+                ),
+                witness=z3.And(ex.ok, event.when, handed),
+                shown=event_shown.tuple(),
+                explanation="the waterfall emitted a settlement whose parts do not add up to the "
+                "deficit: the difference is silently dropped",
             )
-        out += check_obligations(ex, kinds=("loop-bound",), shown=shown.tuple(), label=entry)
+        )
+    out += check_obligations(ex, kinds=("loop-bound",), shown=shown.tuple(), label=entry)
     return out
 
 
@@ -400,6 +421,34 @@ def _candidates_invariant(view: Any) -> Any:
     )
 
 
+# Ghost sums over the walk's capacities (``vaultproof.spec.ArraySum``): the capacity still untaken and the
+# number of candidates still untaken. Their lemmas are obligations of every property whose walk uses them.
+CAPACITY = ArraySum("cap")
+UNTAKEN = ArraySum("untaken", lambda c: z3.If(c != 0, 1, 0))
+
+
+def ghost_lemmas() -> list[Obligation]:
+    """The induction proofs of every ghost-sum fact the walk's invariant assumes."""
+    return [*CAPACITY.lemmas(constants=(0,)), *UNTAKEN.lemmas(constants=(1,))]
+
+
+def _walk_facts(view: Any) -> list[Any]:
+    """Instances of the ghost sums' definition-derived lemmas at this state of the walk (assumed by the
+    invariant's base, havoc and step; proved by ``ghost_lemmas``): the write ``cap[best] = 0`` of a round,
+    Σ of non-negative capacities bounds each of them, Σ of zeros is zero, and every candidate the walk
+    starts from has capacity (Σ untaken = n)."""
+    n = view.local("n")
+    cap, cap0 = view.memory("cap", "#"), view.at_entry().memory("cap", "#")
+    facts = [ghost.stored(a, i, v, n) for a, i, v in store_layers(cap) for ghost in (CAPACITY, UNTAKEN)]
+    return [
+        *facts,
+        CAPACITY.bounded(cap, n),
+        CAPACITY.constant(cap, n, 0),
+        UNTAKEN.bounded(cap, n),
+        UNTAKEN.constant(cap0, n, 1),
+    ]
+
+
 def _walk_invariant(view: Any) -> Any:
     """The rounds of the walk. ``cap0`` = the capacities the walk started from (ghost: the loop's entry):
 
@@ -409,10 +458,16 @@ def _walk_invariant(view: Any) -> Any:
     * each charge is at most the candidate's capacity: ``pendingHaircut[key] + cap ≤ pendingHaircut₀[key] +
       cap₀`` per candidate (so at the exit ``pendingHaircut[key] ≤ pendingHaircut₀[key] + cap₀ = profit``,
       ``_candidates`` setting ``cap₀ = profit − pendingHaircut₀``), for a registry whose keys of a side are
-      distinct (``updatePosition`` pushes a key only while its ``_indexPlusOne`` is 0).
+      distinct (``updatePosition`` pushes a key only while its ``_indexPlusOne`` is 0);
+    * with the ghost sums Σcap (capacity left) and #untaken (candidates with capacity left): what was charged
+      is at most the capacity taken, Σcap₀ − Σcap, and exactly it while shortfall remains (every candidate
+      taken so far was charged its whole capacity); while shortfall remains, each round has taken one more
+      candidate: #untaken + round = n — the counting argument of the round-limit exit (after n rounds
+      nothing is left untaken).
     """
     entry = view.at_entry()
     n, remaining, shortfall = view.local("n"), view.local("remaining"), view.local("shortfall")
+    rounds = view.local("round")
     cap, cap0 = view.memory("cap", "#"), entry.memory("cap", "#")
     roe, keys = view.memory("roe", "#"), view.memory("keys", "#")
     j, k = z3.Ints("walk.j walk.k")
@@ -431,13 +486,18 @@ def _walk_invariant(view: Any) -> Any:
         [j],
         z3.Implies(inside, pending(view, j) + z3.Select(cap, j) <= pending(entry, j) + z3.Select(cap0, j)),
     )
+    charged_total = shortfall - remaining
+    taken_capacity = CAPACITY(cap0, n) - CAPACITY(cap, n)
     return z3.And(
         z3.Implies(distinct, charged),
         remaining >= 0,
         remaining <= shortfall,
         n <= view.memory("cap", "length"),
         _lengths(view, view.memory("cap", "length")),
-        z3.ForAll([j], z3.Implies(inside, z3.Select(cap, j) <= z3.Select(cap0, j))),
+        z3.ForAll(
+            [j],
+            z3.Implies(inside, z3.Or(z3.Select(cap, j) == 0, z3.Select(cap, j) == z3.Select(cap0, j))),
+        ),
         z3.ForAll(
             [j, k],
             z3.Implies(
@@ -445,6 +505,9 @@ def _walk_invariant(view: Any) -> Any:
                 z3.Not(_ranks_before(roe, keys, k, j)),
             ),
         ),
+        rounds >= 0,
+        charged_total <= taken_capacity,
+        z3.Implies(remaining > 0, z3.And(charged_total == taken_capacity, UNTAKEN(cap, n) + rounds == n)),
     )
 
 
@@ -468,26 +531,68 @@ def _pick_invariant(view: Any) -> Any:
     )
 
 
-def socialize_execution(ctx: ModelContext, label: str = "socialize") -> Any:
+class WalkEntry:
+    """Where the walk was entered: the capacities ``_candidates`` returned (``cap``) and their number
+    (``n``), and the capacities of the walk's havocked state (``havocked``: any round, under the
+    invariant), recorded when the executor evaluates the walk's invariant — so that an obligation over the
+    whole execution can name ``Σcap₀``, the ADL capacity the walk started from."""
+
+    def __init__(self) -> None:
+        self.states: list[Any] = []  # the states the invariant was evaluated in: entry, havocked, step
+        self.cap: Any = None
+        self.n: Any = None
+        self.havocked: Any = None
+
+    def record(self, view: Any) -> None:
+        start = view.at_entry()
+        if self.states and self.states[0] is not start.state:
+            raise ValueError("AdlEngine.socialize: the walk is entered in more than one state")
+        if not self.states:
+            self.states.append(start.state)
+            self.cap, self.n = start.memory("cap", "#"), start.local("n")
+        if all(view.state is not state for state in self.states):
+            self.states.append(view.state)
+            if len(self.states) == 2:
+                self.havocked = view.memory("cap", "#")
+
+
+def socialize_execution(ctx: ModelContext, label: str = "socialize", entry: WalkEntry | None = None) -> Any:
     """``AdlEngine.socialize`` on its code, every loop proved by an invariant (no bound on the number of
-    registered positions is used: MAX_POSITIONS_PER_SIDE = 100 only bounds the registry)."""
+    registered positions is used: MAX_POSITIONS_PER_SIDE = 100 only bounds the registry). ``entry``, if
+    given, records the walk's entry (``WalkEntry``)."""
+    from vaultproof.spec import Invariant
+
+    def walk_invariant(view: Any) -> Any:
+        if entry is not None:
+            entry.record(view)
+        return _walk_invariant(view)
+
+    return _adl_execution(
+        ctx,
+        "socialize",
+        [
+            Invariant(walk_invariant, facts=_walk_facts),
+            # a pick is reached with best ≠ MAX only from the second index on: witness any iteration
+            Invariant(_pick_invariant, first_witness=False),
+        ],
+        label,
+    )
+
+
+def _adl_execution(ctx: ModelContext, fn: str, invariants: list[Any], label: str) -> Any:
+    """``AdlEngine.<fn>`` on its code: the ``_candidates`` scan it starts with (``socialize`` and
+    ``capacity`` both do) proved by its invariant, ``fn``'s own loops by ``invariants`` (in source order)."""
     from models.code_common import loop_line
     from vaultproof.spec import Invariant, execute
 
     code = code_of(ctx)
-    walk = f"{ADL_ENGINE}.socialize"
-    outer, inner = loop_line(code, walk, 0), loop_line(code, walk, 1)
-    scan = f"{ADL_ENGINE}._candidates"
+    entry, scan = f"{ADL_ENGINE}.{fn}", f"{ADL_ENGINE}._candidates"
+    own = {f"{entry}:{loop_line(code, entry, i)}": invariant for i, invariant in enumerate(invariants)}
     return execute(
         code,
-        walk,
+        entry,
         deployment=ctx.deployment,
-        loops={
-            f"{scan}:{loop_line(code, scan)}": Invariant(_candidates_invariant),
-            f"{walk}:{outer}": Invariant(_walk_invariant),
-            # a pick is reached with best ≠ MAX only from the second index on: witness any iteration
-            f"{walk}:{inner}": Invariant(_pick_invariant, first_witness=False),
-        },
+        loops={f"{scan}:{loop_line(code, scan)}": Invariant(_candidates_invariant), **own},
         label=label,
     )
 
@@ -582,6 +687,121 @@ def socialize_conserves(ctx: ModelContext, ex: Any = None) -> list[Obligation]:
     ]
 
 
+def socialize_exhausts(ex: Any, entry: WalkEntry) -> list[Obligation]:
+    """DEBT-5's total on code: socialize charges exactly ``min(shortfall, Σcap₀)`` — the whole shortfall, or
+    every candidate's whole capacity with the rest recorded — on each of the walk's exits (the shortfall
+    covered, no candidate with capacity left, the round limit ``round = n``). Also for each small number of
+    candidates (n = 1, 2): implied by the general one, but quantifier-light, so a broken walk shows a
+    concrete counterexample instead of a timeout over the invariants' quantifiers."""
+    from vaultproof.spec import code_obligation
+
+    if entry.cap is None:
+        raise ValueError("AdlEngine.socialize: the walk's entry was not recorded")
+    shortfall, socialized, recorded = ex.arg("shortfall"), ex.ret("socialized"), ex.ret("recordedShortfall")
+    capacity = CAPACITY(entry.cap, entry.n)
+    shown = _show_walk(ex)
+    shown.add("candidates n (the walk's entry)", entry.n)
+    for j in range(2):
+        shown.add(f"capacity of candidate {j} (the walk's entry)", z3.Select(entry.cap, j), USDC)
+    shown.add("Σ capacity of the candidates (the walk's entry)", capacity, USDC)
+    goal = z3.Implies(
+        z3.And(ex.ok, shortfall > 0),
+        z3.And(
+            socialized == z3.If(shortfall <= capacity, shortfall, capacity),
+            recorded == shortfall - socialized,
+        ),
+    )
+    out = []
+    for size in (1, 2, None):  # the small cases first: a broken twin stops at their counterexample
+        few = z3.BoolVal(True) if size is None else entry.n == size
+        # the sums over n = size candidates pinned by their definition (at the entry and in the havocked
+        # state the walk exits from), so a counterexample's Σ are real sums of the values it shows
+        pinned = [
+            ghost.unfold(cap, j)
+            for j in range(size or 0)
+            for cap in (entry.cap, entry.havocked)
+            for ghost in (CAPACITY, UNTAKEN)
+        ]
+        out.append(
+            code_obligation(
+                "code: AdlEngine.socialize charges min(shortfall, Σ capacity of the candidates), records the "
+                "rest" + ("" if size is None else f" (n = {size} candidates)"),
+                ex,
+                goal if size is None else z3.Implies(few, goal),
+                assumptions=pinned,
+                witness=z3.And(ex.ok, shortfall > 0, socialized > 0, recorded > 0, few),
+                shown=shown.tuple(),
+                explanation="socialize stopped charging while a candidate still had capacity, or charged "
+                "more than the candidates' capacity",
+            )
+        )
+    return out
+
+
+def _running_total(view: Any) -> Any:
+    """``AdlEngine.capacity``'s loop: ``total = Σ cap[0..i)`` (the ghost sum), ``i ≤ n ≤ cap.length``."""
+    i, n = view.local("i"), view.local("n")
+    return z3.And(
+        i >= 0,
+        i <= n,
+        n <= view.memory("cap", "length"),
+        view.local("total") == CAPACITY(view.memory("cap", "#"), i),
+    )
+
+
+def _running_facts(view: Any) -> list[Any]:
+    return [CAPACITY.unfold(view.memory("cap", "#"), view.local("i"))]
+
+
+def capacity_execution(ctx: ModelContext, entry: WalkEntry) -> Any:
+    """``AdlEngine.capacity`` on its code: ``_candidates``' scan and the summing loop by invariants."""
+    from vaultproof.spec import Invariant
+
+    def running(view: Any) -> Any:
+        entry.record(view)
+        return _running_total(view)
+
+    return _adl_execution(ctx, "capacity", [Invariant(running, facts=_running_facts)], "capacity")
+
+
+# capacity()'s checks that are obligations: its loops' invariants and the summing loop's indexing (an
+# overflowing Σ reverts the view — no answer, not a wrong one)
+CAPACITY_CHECKS = ("index-out-of-bounds", "loop-invariant-base", "loop-invariant-step")
+
+
+def capacity_code(ctx: ModelContext) -> list[Obligation]:
+    """DEBT-4's ADL term on code: ``AdlEngine.capacity(market, liquidatedIsLong)`` returns Σ cap[0..n) of
+    ``_candidates(market, !liquidatedIsLong)`` — the same sum ``socialize`` charges against
+    (``socialize_exhausts``)."""
+    from vaultproof.spec import check_obligations, code_obligation
+
+    entry = WalkEntry()
+    ex = capacity_execution(ctx, entry)
+    if entry.cap is None:
+        raise ValueError("AdlEngine.capacity: the summing loop's entry was not recorded")
+    shown = Shown()
+    shown.add("market (argument)", ex.arg("market"))
+    shown.add("liquidatedIsLong (argument)", ex.arg("liquidatedIsLong"))
+    shown.add("candidates n", entry.n)
+    for j in range(2):
+        shown.add(f"capacity of candidate {j}", z3.Select(entry.cap, j), USDC)
+    shown.add("Σ capacity of the candidates", CAPACITY(entry.cap, entry.n), USDC)
+    shown.add("capacity (returned)", ex.ret("total"), USDC)
+    out = [
+        code_obligation(
+            "code: AdlEngine.capacity returns Σ capacity of the candidates (_candidates, opposite side)",
+            ex,
+            z3.Implies(ex.ok, ex.ret("total") == CAPACITY(entry.cap, entry.n)),
+            witness=z3.And(ex.ok, ex.ret("total") > 0),
+            shown=shown.tuple(),
+            explanation="capacity() reports a total that is not the sum of the candidates' capacities",
+        )
+    ]
+    mine = check_obligations(ex, kinds=CAPACITY_CHECKS, shown=shown.tuple(), label="capacity")
+    out += [ob for ob in mine if "loop-invariant" in ob.name or f" at {ADL_ENGINE}.capacity (" in ob.name]
+    return out
+
+
 def debt5_code(ctx: ModelContext) -> list[Obligation]:
     """DEBT-5 on ``AdlEngine.socialize``'s code, every loop by an invariant checked on the body:
 
@@ -592,5 +812,241 @@ def debt5_code(ctx: ModelContext) -> list[Obligation]:
       (``remaining -= take`` never underflows), and the exit splits the shortfall exactly;
     * a walk that stops early because no candidate has capacity left has charged every one of them.
     """
-    ex = socialize_execution(ctx)
-    return [*socialize_conserves(ctx, ex), *_walk_checks(ex, _show_walk(ex))]
+    entry = WalkEntry()
+    ex = socialize_execution(ctx, entry=entry)
+    return [
+        *socialize_conserves(ctx, ex),
+        *socialize_exhausts(ex, entry),
+        *_walk_checks(ex, _show_walk(ex)),
+        *ghost_lemmas(),
+    ]
+
+
+# --------------------------------------------------------------------------------------------------
+# DEBT-4 — the bad-debt bound, on the vault's last stages with socialize's and capacity's code contracts
+
+
+class AdlCalls:
+    """``AdlEngine.socialize`` as its contract proved on code (``socialize_exhausts``): it reverts, or
+    charges ``min(S, C)`` and records ``S − min(S, C)``, where ``C`` is the Σ capacity of the engine's
+    candidates — which ``capacity_code`` proves is what ``AdlEngine.capacity`` returns. One ``C`` and one
+    revert condition for the execution: the vault changes nothing of the engine's state before it asks."""
+
+    def __init__(self) -> None:
+        self.capacity = z3.Int("adl.capacity")
+        self.reverts = z3.Bool("adl.reverts")
+
+    def __call__(self, view: Any) -> Any:
+        from vaultproof.spec import SummaryResult
+
+        shortfall = view.args[2]
+        charged = z3.If(shortfall <= self.capacity, shortfall, self.capacity)
+        return SummaryResult(
+            returns=(charged, shortfall - charged),
+            reverts=self.reverts,
+            ensures=z3.And(self.capacity >= 0, self.capacity < 2**256),
+        )
+
+
+class SideAnswer:
+    """``_positionSide`` as any answer (``known``, ``isLong``): the calling router's reply is unknown code,
+    so the proof covers every answer — and names whether the side was known."""
+
+    def __init__(self) -> None:
+        self.known, self.is_long = z3.Bool("side.known"), z3.Bool("side.isLong")
+
+    def __call__(self, view: Any) -> Any:
+        from vaultproof.spec import SummaryResult
+
+        return SummaryResult(returns=(self.known, self.is_long))
+
+
+@dataclass(frozen=True, eq=False)
+class LastStages:
+    """``_absorbResidual`` (insurance, then ADL, then the recorded shortfall) executed with the fund's and
+    the custodian's code inlined, ``socialize`` as its proved contract and ``_positionSide`` as any answer;
+    the terms DEBT-2 and DEBT-4 state their stages with."""
+
+    ex: Any
+    bad: Any  # the residual handed in: what free USDC and collateral left of the deficit
+    available: Any  # insurance available: min(fund balance, block room) if its isolated call succeeds, else 0
+    adl_capacity: Any  # Σ capacity of the engine's candidates when the vault reaches it, else 0
+    balance: Any  # the fund's custodian balance before
+    room: Any  # the fund's remainingBlockCapacity before
+    settled: Any  # the DeficitSettled event
+    shown: Shown
+    ranges: list[Any]
+
+
+def last_stages(ctx: ModelContext) -> LastStages:
+    adl, side = AdlCalls(), SideAnswer()
+    ex = waterfall_execution(
+        ctx, "_absorbResidual", modular=True, adl=adl, internal={f"{VAULT}._positionSide": side}
+    )
+    adl, side = AdlCalls(), SideAnswer()
+    ex = waterfall_execution(
+        ctx, "_absorbResidual", modular=True, adl=adl, internal={f"{VAULT}._positionSide": side}
+    )
+    fund = z3.Int(f"{FUND}.address")
+    usdc = ex.before(VAULT, "usdc")
+    user, bad = ex.arg("user"), ex.arg("remaining")
+    block = ex.env["block.number"]
+    balance = ex.before(BM, "_free", fund, usdc)
+    used = z3.If(ex.before(FUND, "lastPayoutBlock") == block, ex.before(FUND, "paidInBlock"), 0)
+    cap = ex.before(FUND, "maxQuantumsInsuranceLost")
+    room = z3.If(used >= cap, 0, cap - used)
+    failed = [e.when for e in ex.events_named("ExternalCallFailed") if "_coverFromInsurance" in e.where]
+    fund_ok = z3.Not(z3.Or(*failed)) if failed else z3.BoolVal(True)
+    available = z3.If(fund_ok, z3.If(balance <= room, balance, room), 0)
+    # the vault reaches the engine: set, with code, the position's side known, socialize does not revert;
+    # otherwise the ADL capacity it can draw is 0
+    engine = ex.before(VAULT, "adlEngine")
+    has_code = z3.Select(ex.executor.codesize, engine) > 0  # the execution's extcodesize map
+    reached = z3.And(engine != 0, has_code, side.known, z3.Not(adl.reverts))
+    adl_capacity = z3.If(reached, adl.capacity, 0)
+    (settled,) = ex.events_named("DeficitSettled")
+    shown = Shown()
+    shown.add("user (argument)", user)
+    shown.add("bad debt: remaining (argument)", bad, USDC)
+    shown.add("fund balance before", balance, USDC)
+    shown.add("fund remainingBlockCapacity before", room, USDC)
+    shown.add("fund's coverDeficit call succeeded", fund_ok)
+    shown.add("insurance available", available, USDC)
+    shown.add("ADL engine set, with code", z3.And(engine != 0, has_code))
+    shown.add("position side known", side.known)
+    shown.add("socialize reverts", adl.reverts)
+    shown.add("ADL capacity", adl_capacity, USDC)
+    for field in ("fromInsurance", "socialized", "shortfall"):
+        shown.add(f"DeficitSettled.{field}", settled[field], USDC)
+    shown.add("fund balance after", ex.post(BM, "_free", fund, usdc), USDC)
+    shown.add("user's free USDC before", ex.before(BM, "_free", user, usdc), USDC)
+    shown.add("user's free USDC after", ex.post(BM, "_free", user, usdc), USDC)
+    ranges = [
+        user != fund,  # the fund is not itself the account in deficit (its payout would not be measured)
+        ex.before(FUND, "usdc") == usdc,  # deployed with the vault's USDC (its payouts are in that token)
+        adl.capacity >= 0,  # a Σ of capacities (uint256: capacity()'s return type)
+        adl.capacity < 2**256,
+        *bounded(
+            bad,
+            balance,
+            ex.before(BM, "_free", user, usdc),
+            cap,
+            ex.before(FUND, "paidInBlock"),
+            ex.before(FUND, "totalPaid"),
+            ex.before(FUND, "totalFundingRecorded"),
+        ),
+    ]
+    return LastStages(ex, bad, available, adl_capacity, balance, room, settled, shown, ranges)
+
+
+def debt4_code(ctx: ModelContext) -> list[Obligation]:
+    """DEBT-4 on code. ``_absorbResidual`` (insurance, then ADL, then the recorded shortfall) handed the bad
+    debt ``remaining`` (what the user's free USDC and collateral left: DEBT-1's obligations tie it to
+    ``_settleCrossAccountDeficit``), with the InsuranceFund's and the custodian's code inlined and
+    ``socialize`` as its proved contract: the recorded shortfall is exactly ``max(0, bad debt − insurance
+    available − ADL capacity)``, so 0 whenever the bound holds. Insurance available = ``min(fund balance,
+    remainingBlockCapacity)`` if its isolated ``coverDeficit`` call succeeds, else 0; ADL capacity = Σ
+    capacity of the engine's candidates when the vault reaches it (set, with code, side known, no revert),
+    else 0. Plus ``capacity()`` = that Σ and ``socialize``'s own contract, on their code."""
+    from vaultproof.spec import code_obligation
+
+    st = last_stages(ctx)
+    ex, bad, available, adl_capacity, settled = st.ex, st.bad, st.available, st.adl_capacity, st.settled
+    shortfall = settled["shortfall"]
+    bound = bad <= available + adl_capacity
+    shown, ranges, room, balance = st.shown, st.ranges, st.room, st.balance
+    out = [
+        code_obligation(
+            "code: BalanceManagerVault._absorbResidual records shortfall = max(0, bad debt − insurance "
+            "available − ADL capacity): 0 whenever bad debt ≤ insurance available + ADL capacity",
+            ex,
+            z3.Implies(
+                z3.And(ex.ok, settled.when),
+                z3.And(
+                    shortfall == z3.If(bound, 0, bad - available - adl_capacity),
+                    z3.Implies(bound, shortfall == 0),
+                ),
+            ),
+            assumptions=ranges,
+            witness=z3.And(ex.ok, settled.when, bound, bad > 0, room < balance, bad > room, adl_capacity > 0),
+            shown=shown.tuple(),
+            explanation="the vault recorded a shortfall although the insurance it could still draw and the "
+            "ADL capacity it reached covered the bad debt",
+        )
+    ]
+    # the bad debt handed to _absorbResidual is what the user's free USDC and collateral left of the
+    # deficit: the CROSS waterfall's settlement sums (DEBT-1's obligation on _settleCrossAccountDeficit)
+    out += deficit_settled_sums(ctx, "_settleCrossAccountDeficit")
+    out += capacity_code(ctx)
+    entry = WalkEntry()
+    walk = socialize_execution(ctx, entry=entry)
+    out += socialize_exhausts(walk, entry)
+    # the contract's soundness rests on the walk's invariants (base, step); socialize's panics are
+    # reverts, which the summary allows (DEBT-5 proves there are none)
+    out += [ob for ob in _walk_checks(walk, _show_walk(walk)) if "loop-invariant" in ob.name]
+    out += ghost_lemmas()
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# DEBT-2 — the order of the waterfall, on the vault's code
+
+
+def debt2_code(ctx: ModelContext) -> list[Obligation]:
+    """DEBT-2's stages on code:
+
+    * ``_settleCrossAccountDeficit`` (the CROSS waterfall, sales as their proved contract): insurance pays
+      a positive amount only after the user's whole free USDC was taken (fromFreeUsdc = free USDC before);
+    * ``_absorbResidual`` (``last_stages``): ADL socializes a positive amount only after insurance paid all
+      it can pay now (fromInsurance = insurance available: min(balance, block room), 0 when its isolated
+      call fails).
+
+    Not stated here: the collateral stage's "no floor-clearing capacity left unsold" (see the property's
+    pending reason)."""
+    from vaultproof.spec import code_obligation
+
+    out: list[Obligation] = []
+    ex = waterfall_execution(ctx, "_settleCrossAccountDeficit", modular=True)
+    user, usdc = ex.arg("user"), ex.before(VAULT, "usdc")
+    free = ex.before(BM, "_free", user, usdc)
+    shown = Shown()
+    shown.add("user (argument)", user)
+    shown.add("deficit (argument)", ex.arg("deficit"), USDC)
+    shown.add("user's free USDC before", free, USDC)
+    shown.add("user's free USDC after", ex.post(BM, "_free", user, usdc), USDC)
+    for index, event in enumerate(ex.events_named("DeficitSettled")):
+        event_shown = Shown(list(shown.items))
+        for field in ("deficit", *FIELDS):
+            event_shown.add(f"DeficitSettled#{index}.{field}", event[field], USDC)
+        out.append(
+            code_obligation(
+                "code: BalanceManagerVault._settleCrossAccountDeficit: insurance pays only after the user's "
+                "whole free USDC is taken",
+                ex,
+                z3.Implies(
+                    z3.And(ex.ok, event.when, event["fromInsurance"] > 0), event["fromFreeUsdc"] == free
+                ),
+                assumptions=bounded(ex.arg("deficit"), free),
+                witness=z3.And(ex.ok, event.when, event["fromInsurance"] > 0, free > 0),
+                shown=event_shown.tuple(),
+                explanation="the insurance fund paid while the user still had free USDC",
+            )
+        )
+    st = last_stages(ctx)
+    settled = st.settled
+    out.append(
+        code_obligation(
+            "code: BalanceManagerVault._absorbResidual: ADL socializes only after insurance paid all it can "
+            "pay now (its balance or its block room; nothing if its call fails)",
+            st.ex,
+            z3.Implies(
+                z3.And(st.ex.ok, settled.when, settled["socialized"] > 0),
+                settled["fromInsurance"] == st.available,
+            ),
+            assumptions=st.ranges,
+            witness=z3.And(st.ex.ok, settled.when, settled["socialized"] > 0, st.available > 0),
+            shown=st.shown.tuple(),
+            explanation="ADL charged the winners while the insurance fund could still have paid more",
+        )
+    )
+    return out

@@ -32,6 +32,7 @@ Stages (the model's, in ``models/liq.py``):
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -47,7 +48,7 @@ BOUND = 2**128
 MAX_TIERS = 16  # MarginTable.MAX_TIERS
 
 
-def _run(ctx: ModelContext, fn: str, label: str | None = None, **kw: Any) -> Any:
+def _run(ctx: ModelContext, fn: str, label: str | None = None, extra_loops: Any = None, **kw: Any) -> Any:
     from vaultproof.spec import Havoc, Unroll, execute
 
     code = code_of(ctx)
@@ -56,6 +57,7 @@ def _run(ctx: ModelContext, fn: str, label: str | None = None, **kw: Any) -> Any
     loops = {
         "MarginTable.tierIndex:44": Unroll(MAX_TIERS),
         f"{LE}._syncRisk:263": Unroll(ctx.param(f"{LE}.MAX_ARCHS")),
+        **(extra_loops or {}),
     }
     return execute(
         code, f"{LE}.{fn}", deployment=deployment, havoc={"*": Havoc()}, loops=loops, label=label, **kw
@@ -600,9 +602,9 @@ def backstop_code(ctx: ModelContext) -> list[Obligation]:
 def _liquidate(ctx: ModelContext) -> tuple[Any, dict[str, Any]]:
     """``liquidate`` on a market without a book (``bookOf[arch][market] == 0``, a real configuration: the
     backstop takes the order at the oracle): sizing, fillable price, the backstop fill under the insurance
-    rule, the block counters and the settlement, all on the shipped code. The walk over a book is proved
-    stage by stage (``_admit``, ``_priceFill``, ``_record``); the loop itself is not executed here (see
-    ``properties/liq.py`` WALK_PENDING). The QRE is unknown code; its ``isLiquidatable`` answer is named."""
+    rule, the block counters and the settlement, all on the shipped code. The walk over a book is proved on
+    its own entry (``walk_code``, by induction) and, for seed 004's cases, inside ``liquidate`` with a
+    one-order book (``case_code``). The QRE is unknown code; its ``isLiquidatable`` answer is named."""
     from vaultproof.spec import SummaryResult
 
     arch, market = z3.Int("liquidate.arch"), z3.Int("liquidate.market")
@@ -700,22 +702,29 @@ def _answers(ex: Any) -> dict[str, list[Any]]:
     """The fresh answers of the unknown code ``liquidate`` called (``getPosition.ret.size`` → its terms,
     in call order), found by name in the execution's facts: a vacuity witness pins them to a scenario."""
     found: dict[str, dict[int, Any]] = {}
-    seen: set[int] = set()
-    todo = [*ex.assumptions, ex.ok]
     prefix = "liquidate."
+    for e in _uninterpreted([*ex.assumptions, ex.ok]):
+        name = e.decl().name()
+        if name.startswith(prefix) and "#" in name:
+            base, _, n = name[len(prefix) :].rpartition("#")
+            found.setdefault(base, {})[int(n)] = e
+    return {k: [t for _, t in sorted(v.items())] for k, v in found.items()}
+
+
+def _uninterpreted(roots: list[Any]) -> Iterator[Any]:
+    """Every uninterpreted constant below ``roots``, once each (depth first, the last root first): the
+    fresh terms an execution introduced, which a scenario finds by name."""
+    seen: set[int] = set()
+    todo = list(roots)
     while todo:
         e = todo.pop()
         if e.get_id() in seen:
             continue
         seen.add(e.get_id())
         if z3.is_const(e) and e.decl().kind() == z3.Z3_OP_UNINTERPRETED:
-            name = e.decl().name()
-            if name.startswith(prefix) and "#" in name:
-                base, _, n = name[len(prefix) :].rpartition("#")
-                found.setdefault(base, {})[int(n)] = e
+            yield e
             continue
         todo.extend(e.children())
-    return {k: [t for _, t in sorted(v.items())] for k, v in found.items()}
 
 
 def _scenario(ex: Any, v: dict[str, Any], tnc18: int, max_loss: int) -> z3.BoolRef:
@@ -909,6 +918,527 @@ def liquidate_eligibility_code(ctx: ModelContext) -> list[Obligation]:
     )
 
 
+# ----------------------------------------------------------------------------------------- _matchBook
+
+STOP_NO_LIQUIDITY = 1  # ILiquidationEngine.Stop.NO_LIQUIDITY
+# the order's and the result's running fields the walk moves (each a uint256 of its struct)
+_WALK_O = ("remaining", "size", "notionalLeft", "insuranceUsed")
+_WALK_R = ("size", "absorbed", "notional", "insuranceLost", "fills")
+
+
+def _walk_state(v: Any) -> dict[str, Any]:
+    """The walk's running state at a loop head (a :class:`LoopView`)."""
+    out = {f"o.{k}": v.memory("o", k) for k in _WALK_O}
+    out.update({f"r.{k}": v.memory("r", k) for k in (*_WALK_R, "stop")})
+    return out
+
+
+def _walk_relations(now: dict[str, Any], start: dict[str, Any], limit: Any) -> list[z3.BoolRef]:
+    """What every prefix of the walk keeps (LIQ-1, LIQ-7): filled + remaining = requested, the filled
+    size leaves the position, every fill is a book fill; counted + left notional is conserved and left only
+    shrinks (Σ counted ≤ the order's notional); the account's insurance loss stays within the limit and
+    grows by exactly what the fills booked; the fill count only grows."""
+    filled = now["r.size"] - start["r.size"]
+    return [
+        now["o.remaining"] >= 0,
+        filled >= 0,
+        now["o.remaining"] + filled == start["o.remaining"],
+        now["o.size"] + filled == start["o.size"],
+        now["r.absorbed"] - start["r.absorbed"] == filled,
+        now["o.notionalLeft"] >= 0,
+        now["o.notionalLeft"] <= start["o.notionalLeft"],
+        now["r.notional"] + now["o.notionalLeft"] == start["r.notional"] + start["o.notionalLeft"],
+        now["o.insuranceUsed"] >= 0,
+        now["o.insuranceUsed"] <= limit,
+        now["r.insuranceLost"] - start["r.insuranceLost"]
+        == now["o.insuranceUsed"] - start["o.insuranceUsed"],
+        now["r.fills"] >= start["r.fills"],
+        now["r.fills"] < 2**128,
+    ]
+
+
+def _walk_invariant(v: Any) -> z3.BoolRef:
+    """The walk's loop invariant at each head: the relations above, the walk not stopped (a rejected fill
+    returns at once: no later iteration starts after one)."""
+    now, start = _walk_state(v), _walk_state(v.at_entry())
+    limit = v.read(LE, "maxQuantumsInsuranceLost")
+    return z3.And(*_walk_relations(now, start, limit), now["r.stop"] == STOP_NO_LIQUIDITY)
+
+
+def _maker_settlement(view: Any) -> Any:
+    """The maker's side of a fill (``arch.onPositionLiquidated`` inside the walk's try): unknown code — any
+    PnL, may revert (caught: the walk goes on) — and the fill it is asked to settle is the LIQ-1 bound,
+    checked at the call: qty = min(what is left of the order, the maker's order, the maker's position) > 0,
+    at a maker price at or inside the fillable price, for the maker's side (opposite the account's)."""
+    from vaultproof.spec import SummaryResult
+
+    tag = view.executor.fresh_name("makerSettlement")
+    _, _, maker_is_long, qty, _ = view.args
+    rem, order = view.memory("o", "remaining"), view.memory("mk", "remaining")
+    pos, price = view.local("makerPos"), view.memory("mk", "price")
+    is_long, fillable = view.memory("o", "isLong"), view.memory("r", "fillablePrice")
+    fill = z3.If(rem < order, rem, order)
+    fill = z3.If(fill > pos, pos, fill)
+    pnl = z3.Int(f"{tag}.pnl")
+    return SummaryResult(
+        returns=(pnl,),
+        reverts=z3.Bool(f"{tag}.reverts"),
+        requires=z3.And(
+            qty == fill,
+            qty > 0,
+            maker_is_long == z3.Not(is_long),
+            z3.If(is_long, price >= fillable, price <= fillable),
+        ),
+        ensures=z3.And(pnl >= -(2**255), pnl < 2**255),
+    )
+
+
+def _walk(ctx: ModelContext, label: str = "walk") -> Any:
+    from vaultproof.spec import Invariant
+
+    loops = {f"{LE}._matchBook:{_loop_line(ctx)}": Invariant(_walk_invariant)}
+    return _run(
+        ctx,
+        "_matchBook",
+        label=label,
+        extra_loops=loops,
+        summaries={"IPerpEngine.onPositionLiquidated": _maker_settlement},
+        internal_summaries=_ANY_TIER_MARGIN,
+    )
+
+
+def _loop_line(ctx: ModelContext) -> int:
+    from models.code_common import loop_line
+
+    return loop_line(code_of(ctx), f"{LE}._matchBook")
+
+
+def _walk_ranges(ex: Any) -> list[z3.BoolRef]:
+    """At the walk's entry (what ``_size`` leaves, LIQ-2's contract): the account's insurance loss within
+    the limit; the order's and result's amounts below 2^128; a base unit ≥ 1; a validated margin table."""
+    start = {k: ex.memory(k.split(".")[0], k.split(".")[1], before=True) for k in _walk_state_keys()}
+    return [
+        start["o.insuranceUsed"] <= ex.before(LE, "maxQuantumsInsuranceLost"),
+        *bounded(*start.values(), ex.before(LE, "maxQuantumsInsuranceLost")),
+        _m(ex, "o", "unit", before=True) >= 1,
+        _m(ex, "o", "tiers", "length", before=True) <= MAX_TIERS,
+    ]
+
+
+def _walk_state_keys() -> tuple[str, ...]:
+    return (*[f"o.{k}" for k in _WALK_O], *[f"r.{k}" for k in _WALK_R])
+
+
+def _walk_shown(ex: Any) -> Shown:
+    shown = Shown()
+    shown.add("o.isLong", _m(ex, "o", "isLong", before=True))
+    shown.add("r.fillablePrice", _m(ex, "r", "fillablePrice", before=True), USDC)
+    shown.add("MaxQuantumsInsuranceLost", ex.before(LE, "maxQuantumsInsuranceLost"), USDC)
+    for key in _walk_state_keys():
+        obj, field_name = key.split(".")
+        unit = USDC if field_name in ("notionalLeft", "insuranceUsed", "notional", "insuranceLost") else RAW_
+        shown.add(f"{key} before", _m(ex, obj, field_name, before=True), unit)
+        shown.add(f"{key} after", _m(ex, obj, field_name), unit)
+    shown.add("r.stop after (1 = NO_LIQUIDITY, 2 = INSURANCE_LIMIT)", _m(ex, "r", "stop"))
+    return shown
+
+
+# One concrete first fill, the vacuity witness of the walk's checks (a site reached in the FIRST iteration,
+# the havocked state substituted by the entry's): a 10-base-unit long at a 100 USDC oracle (unit 1), the best
+# bid 4 at 95 from a maker holding 100, the fillable price 90, the tier margin 0 (ΔMMR 0): the fill's quote
+# 380 against its value 400 is d = −20, within a 1,000 insurance-loss limit; every unknown call answers.
+# Pinning every term of the path makes the sat query an evaluation (over symbolic entry values the
+# products and divisions of _priceFill cost Z3 more than 30 M rlimit to satisfy).
+_WALK_SCENARIO: dict[str, int | bool] = {
+    "o.isLong": True,
+    "o.unit": 1,
+    "o.mark": 100,
+    "o.size": 10,
+    "o.startSize": 10,
+    "o.remaining": 10,
+    "o.notionalLeft": 1_000,
+    "o.insuranceUsed": 0,
+    "o.tnc": 10**18,
+    "o.tmmr": 10**18,
+    "o.user": 5,
+    "o.market": 3,
+    "o.arch": 11,
+    "o.book": 12,
+    "o.tiers.length": 1,
+    "r.size": 0,
+    "r.absorbed": 0,
+    "r.notional": 0,
+    "r.insuranceLost": 0,
+    "r.fills": 0,
+    "r.fillablePrice": 90,
+    "best.ret": 1,
+    "best.ret.maker": 7,
+    "best.ret.price": 95,
+    "best.ret.remaining": 4,
+    "getPosition.ret.size": 100,
+    "tierMaintenance": 0,
+}
+
+
+def _call_succeeds(base: str, term: Any) -> z3.BoolRef | None:
+    """The pin of a fresh call term that makes the call answer (``base`` its name without the call
+    counter): it does not revert, returns well-formed data, does not run out of gas, and its target has
+    code; None for a term that is not about a call's success (a scenario pins it, if at all, by value)."""
+    if base.endswith((".reverts", ".malformed-return", ".out-of-gas")):
+        return z3.Not(term)
+    if base == "extcodesize":
+        return term == z3.K(z3.IntSort(), z3.IntVal(1))
+    return None
+
+
+def _walk_scenario(ex: Any, limit: int = 1_000) -> z3.BoolRef:
+    import re
+
+    pins: list[z3.BoolRef] = [
+        ex.before(LE, "maxQuantumsInsuranceLost") == limit,
+        ex.before(LE, "liquidationFeePpm") == 5_000,
+        ex.before(LE, "maxLiquidationFeePpm") == 5_000,
+    ]
+    prefix = f"{ex.executor.label}."
+    for name, term in sorted(_terms(ex, prefix).items()):
+        base = re.sub(r"#\d+", "", name[len(prefix) :])
+        succeeds = _call_succeeds(base, term)
+        if succeeds is not None:
+            pins.append(succeeds)
+        elif base == "o.tiers.lowerBound":
+            pins.append(z3.Select(term, 0) == 0)
+        elif base in _WALK_SCENARIO:
+            value = _WALK_SCENARIO[base]
+            pins.append(term == (z3.BoolVal(value) if z3.is_bool(term) else z3.IntVal(int(value))))
+    return z3.And(*pins)
+
+
+def _terms(ex: Any, prefix: str) -> dict[str, Any]:
+    """Every uninterpreted constant of the execution (facts, completion, checks) named ``prefix…``."""
+    found: dict[str, Any] = {}
+    for e in _uninterpreted(
+        [*ex.assumptions, ex.ok, *[c.reached for c in ex.checks], *[c.bad for c in ex.checks]]
+    ):
+        if e.decl().name().startswith(prefix):
+            found[e.decl().name()] = e
+    return found
+
+
+def walk_code(ctx: ModelContext) -> list[Obligation]:
+    """LIQ-1 / LIQ-7 on ``_matchBook``, the walk over the book, by induction over its iterations on the
+    shipped code (the loop an :class:`Invariant`: base and step proved on the body): every fill is
+    min(remaining, maker order, maker position) at or inside the fillable price; filled + remaining =
+    requested; Σ counted notional ≤ the order's; the account's insurance loss stays within
+    MaxQuantumsInsuranceLost; a rejected fill ends the walk (no iteration starts stopped) and what was
+    booked before it stands. The book and the arch are unknown code; the tier margin is any uint256 (the
+    walk's claims hold for every ΔMMR: TIER-1/2 prove the table on its own code)."""
+    from vaultproof.spec import check_obligations, code_obligation
+
+    ex = _walk(ctx)
+    ranges = _walk_ranges(ex)
+    shown = _walk_shown(ex)
+    start = {k: ex.memory(k.split(".")[0], k.split(".")[1], before=True) for k in _walk_state_keys()}
+    end = {k: ex.memory(k.split(".")[0], k.split(".")[1]) for k in _walk_state_keys()}
+    end["r.stop"] = ex.memory("r", "stop")
+    limit = ex.before(LE, "maxQuantumsInsuranceLost")
+    stopped = [z3.And(e.when) for e in ex.events_named("LiquidationStopped")]
+    scenario = _walk_scenario(ex)
+    obs = [
+        replace(ob, witness=z3.And(ob.witness, scenario))
+        for ob in check_obligations(
+            ex,
+            kinds=("loop-invariant-base", "loop-invariant-step", "summary-requires"),
+            assumptions=ranges,
+            shown=shown.tuple(),
+            label="_matchBook",
+        )
+    ]
+    obs.append(
+        code_obligation(
+            "code: LiquidationEngine._matchBook ends with filled + remaining = requested, Σ counted notional "
+            "≤ the order's, the account's insurance loss within MaxQuantumsInsuranceLost and grown by "
+            "exactly the fills' losses; stopped by the insurance limit only with LiquidationStopped emitted",
+            ex,
+            z3.Implies(
+                ex.ok,
+                z3.And(
+                    *_walk_relations(end, start, limit),
+                    z3.Or(end["r.stop"] == STOP_NO_LIQUIDITY, end["r.stop"] == STOP_INSURANCE_LIMIT),
+                    (end["r.stop"] == STOP_INSURANCE_LIMIT) == z3.Or(*stopped)
+                    if stopped
+                    else z3.BoolVal(True),
+                ),
+            ),
+            assumptions=ranges,
+            # the scenario's first fill (d = −20) rejected by a limit of 10 at the first head: nothing booked
+            # (the exit equals the entry), so every term of the path is pinned
+            witness=z3.And(
+                ex.ok,
+                end["r.stop"] == STOP_INSURANCE_LIMIT,
+                _walk_scenario(ex, limit=10),
+                *[end[k] == start[k] for k in _walk_state_keys()],
+            ),
+            shown=shown.tuple(),
+            explanation="after the walk the order's size, notional or insurance accounting does not add up, "
+            "or it stopped at the insurance limit without rejecting a fill",
+        )
+    )
+    return obs
+
+
+# ------------------------------------------------------------------------------- seed 004's cases (LIQ-5)
+
+
+class _Calls:
+    """``arch.onPositionLiquidated`` as unknown code (any PnL, may revert) that records each call: its
+    path condition and arguments (who, side, size, quote), for an obligation to speak of the settlements."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[Any, tuple[Any, ...]]] = []
+
+    def __call__(self, view: Any) -> Any:
+        from vaultproof.spec import SummaryResult
+
+        tag = view.executor.fresh_name("onPositionLiquidated")
+        self.calls.append((view.state.pc, tuple(view.args)))
+        pnl = z3.Int(f"{tag}.pnl")
+        return SummaryResult(
+            returns=(pnl,), reverts=z3.Bool(f"{tag}.reverts"), ensures=z3.And(pnl >= -(2**255), pnl < 2**255)
+        )
+
+
+def _liquidate_case(ctx: ModelContext, label: str) -> tuple[Any, dict[str, Any], _Calls]:
+    """``liquidate`` with a book: the walk unrolled once (each seed case is one fill that completes the
+    order; the loop-bound check proves no second iteration starts), the QRE's answers named, the arch's
+    settlements recorded."""
+    from vaultproof.spec import SummaryResult, Unroll
+
+    arch, market = z3.Int(f"{label}.arch"), z3.Int(f"{label}.market")
+    answer = z3.Bool(f"{label}.qre.isLiquidatable")
+
+    def is_liquidatable(view: Any) -> Any:
+        return SummaryResult(returns=(answer,), reverts=z3.Bool(f"{label}.qre.isLiquidatable.reverts"))
+
+    calls = _Calls()
+    ex = _run(
+        ctx,
+        "liquidate",
+        label=label,
+        extra_loops={f"{LE}._matchBook:{_loop_line(ctx)}": Unroll(1)},
+        args={"arch": arch, "market": market},
+        summaries={f"{LE}.qre.isLiquidatable": is_liquidatable, "IPerpEngine.onPositionLiquidated": calls},
+    )
+    return ex, {"arch": arch, "market": market, "answer": answer}, calls
+
+
+def _case_pins(ex: Any, v: dict[str, Any], case: Any) -> z3.BoolRef:
+    """The case's inputs as the liquidation's pre-state and the unknown code's answers: the liquidated
+    account's position and TNC / TMMR (18 dp), the oracle, one 50x tier (MM 1%), the block limits and fee
+    rate, one resting order of the counterparty (its whole position at the fill price), every call
+    answering; the document's limits it does not list are not binding."""
+    import re
+
+    from models.liq import D8, UNLIMITED
+
+    user, cp = 21, 22
+    pins: list[z3.BoolRef] = [
+        ex.arg("user") == user,
+        ex.arg("isLong") == z3.BoolVal(case.liquidated_is_long),
+        v["answer"],
+        ex.env["msg.sender"] == 23,
+        ex.before(LE, "isArch", v["arch"]),
+        ex.before(LE, "archs", "length") == 0,
+        ex.before(LE, "bookOf", v["arch"], v["market"]) == 24,
+        ex.before(LE, "backstopEnabled"),
+        ex.before(LE, "minPositionNotionalLiquidated") == case.min_notional,
+        ex.before(LE, "maxPositionPortionLiquidatedPpm") == case.max_portion_ppm,
+        ex.before(LE, "maxNotionalLiquidated")
+        == (2**256 - 1 if case.max_notional_block == UNLIMITED else case.max_notional_block),
+        ex.before(LE, "maxQuantumsInsuranceLost") == 2**256 - 1,
+        ex.before(LE, "liquidationFeePpm") == case.fee_ppm,
+        ex.before(LE, "maxLiquidationFeePpm") == case.fee_ppm,
+        ex.before(LE, "bankruptcyAdjustmentPpm") == PPM,
+        ex.before(LE, "spreadToMaintenanceMarginRatioPpm") == 100_000,
+        ex.before(LE, "partialLiquidationCooldown") == 30,
+        ex.before(LE, "_accountBlocks", user, "blockNumber") == 0,
+        ex.env["block.number"] == 100,
+        ex.env["block.timestamp"] == 10_000,
+    ]
+    per_call = {
+        "getPosition.ret.size": [case.size, case.counterparty_size],
+        "markPrice.ret": [None],
+        "getMarketConfig.ret.baseDecimals": [D8],
+        "getMarginTiers.ret.length": [1],
+        "equity18.ret": [case.tnc * 10**12],
+        "maintenanceMargin18.ret": [case.tmmr * 10**12],
+        "best.ret": [1],
+        "best.ret.maker": [cp],
+        "best.ret.price": [case.fill_price],
+        "best.ret.remaining": [case.counterparty_size],
+    }
+    prefix = f"{ex.executor.label}."
+    seen: dict[str, int] = {}
+    terms = _terms(ex, prefix)
+
+    def order(name: str) -> int:
+        found = re.search(r"#(\d+)", name)
+        return int(found.group(1)) if found else -1
+
+    for name in sorted(terms, key=lambda n: (order(n), n)):
+        term = terms[name]
+        base = re.sub(r"#\d+", "", name[len(prefix) :])
+        succeeds = _call_succeeds(base, term)
+        if succeeds is not None:
+            pins.append(succeeds)
+        elif base == "markPrice.ret":
+            fresh, mark = (term, None) if z3.is_bool(term) else (None, term)
+            pins.append(fresh if fresh is not None else mark == case.oracle)
+        elif base == "getMarginTiers.ret.lowerBound":
+            pins.append(z3.Select(term, 0) == 0)
+        elif base == "positionKey.ret" and base not in seen:
+            # the liquidated position's key: never partially liquidated before (no cooldown running)
+            seen[base] = 1
+            pins.append(ex.before(LE, "lastPartialLiquidationAt", term) == 0)
+        elif base == "getMarginTiers.ret.maxLeverage":
+            pins.append(z3.Select(term, 0) == 50)
+        elif base == "getMarginTiers.ret.maintenanceDeduction":
+            pins.append(z3.Select(term, 0) == 0)
+        elif base in per_call:
+            i = seen.get(base, 0)
+            seen[base] = i + 1
+            values = per_call[base]
+            value = values[min(i, len(values) - 1)]
+            if value is not None:
+                pins.append(term == value)
+    return z3.And(*pins)
+
+
+def case_code(ctx: ModelContext) -> list[Obligation]:
+    """LIQ-5 on ``liquidate`` with a book: each of seed 004's three cases, its inputs as the pre-state and
+    the unknown code's answers, completes with the model's numbers on the shipped code — the size
+    liquidated, the fill at the counterparty's resting order (the maker's settlement: size and quote, the
+    counterparty's balance change), the liquidated side's settlement (size and quote net of the fee, its
+    balance change), the fee to the insurance fund, nothing lost by the fund, the positions left."""
+    from models.liq import CASES, EXPECTED
+    from vaultproof.spec import check_obligations, code_obligation
+
+    out: list[Obligation] = []
+    # one execution, the three cases its pre-states (every case runs the same paths of the same code)
+    ex, v, calls = _liquidate_case(ctx, "case")
+    for case in CASES:
+        exp = EXPECTED[case.name]
+        pins = _case_pins(ex, v, case)
+        if case.liquidated_is_long:
+            quote, user_quote = case.counterparty_balance - exp["cp_after"], exp["after"] - case.balance
+        else:
+            quote, user_quote = exp["cp_after"] - case.counterparty_balance, case.balance - exp["after"]
+        (maker_pc, maker), (user_pc, mine) = calls.calls[0], calls.calls[-1]
+        r = {k: ex.memory(0, k) for k in ("size", "absorbed", "backstopped", "fills", "fee", "insuranceLost")}
+        shown = Shown()
+        shown.add("user (argument)", ex.arg("user"))
+        shown.add("isLong (argument)", ex.arg("isLong"))
+        for tag, post in (("before", False), ("after", True)):
+            _, notional, lost = _account(ex, ex.arg("user"), post)
+            shown.add(f"account notional liquidated {tag}", notional, USDC)
+            shown.add(f"account insurance loss {tag}", lost, USDC)
+        for k in ("size", "absorbed", "backstopped", "fills"):
+            shown.add(f"r.{k} (returned)", r[k])
+        shown.add("r.fee (returned, to the insurance fund)", r["fee"], USDC)
+        shown.add("r.insuranceLost (returned)", r["insuranceLost"], USDC)
+        shown.add("maker settlement size", maker[3])
+        shown.add("maker settlement quote", maker[4], USDC)
+        shown.add("liquidated side's settlement size", mine[3])
+        shown.add("liquidated side's settlement quote (net of the fee)", mine[4], USDC)
+        goal = z3.And(
+            r["size"] == exp["size"],
+            r["absorbed"] == exp["size"],
+            r["backstopped"] == 0,
+            r["fills"] == 1,
+            r["fee"] == exp["ins"],
+            r["insuranceLost"] == 0,
+            case.size - r["size"] == exp["pos"],
+            maker_pc,
+            maker[0] == 22,
+            maker[3] == exp["size"],
+            case.counterparty_size - maker[3] == exp["cp_pos"],
+            maker[4] == quote,
+            user_pc,
+            mine[0] == 21,
+            mine[3] == exp["size"],
+            mine[4] == user_quote,
+        )
+        out.append(
+            code_obligation(
+                f"code: LiquidationEngine.liquidate reproduces seed 004 {case.name}: size, fill, fee to the "
+                "insurance fund, both settlements",
+                ex,
+                z3.Implies(z3.And(ex.ok, pins), goal),
+                witness=z3.And(ex.ok, pins),
+                shown=shown.tuple(),
+                explanation=f"the engine's code does not reproduce {case.name} (model: size "
+                f"{exp['size']}, fill quote {quote}, fee {exp['ins']}, liquidated side's quote {user_quote})",
+            )
+        )
+        # the walk unrolled once is the whole walk for the case (no second iteration starts)
+        out.extend(
+            replace(ob, witness=z3.And(ob.witness, pins))
+            for ob in check_obligations(ex, kinds=("loop-bound",), assumptions=[pins], label=case.name)
+            if "_matchBook" in ob.name
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------------- QRE.isLiquidatable
+
+
+def is_liquidatable_code(ctx: ModelContext) -> list[Obligation]:
+    """LIQ-4 on ``QuantumRiskEngine.isLiquidatable`` (the risk engine's half): the answer ``liquidate``
+    requires is exactly equity18(user) < maintenanceMargin18(user) over the integers (``eq < 0 ∨
+    uint256(eq) < mm``, the cast only taken for eq ≥ 0). ``_equity18`` — the collateral loop whose value is
+    QRE-1..5's subject — is any int256 here (a superset of what it returns: the comparison is the claim);
+    ``equity18`` and ``isLiquidatable`` run on code. OpenZeppelin's Math.mulDiv is not reached."""
+    from models.qre_code import INTERNAL
+    from vaultproof.spec import SummaryResult, code_obligation, execute
+
+    qre = "QuantumRiskEngine"
+    eq = z3.Int("isLiquidatable._equity18")
+
+    def equity(view: Any) -> Any:
+        return SummaryResult(returns=(eq,), ensures=z3.And(eq >= -(2**255), eq < 2**255))
+
+    ex = execute(
+        code_of(ctx),
+        f"{qre}.isLiquidatable",
+        deployment=ctx.deployment,
+        internal_summaries={**INTERNAL, f"{qre}._equity18": equity},
+        label="isLiquidatable",
+    )
+    user = ex.arg("user")
+    mm = ex.before(qre, "_maintenanceMargin18", user)
+    shown = Shown()
+    shown.add("user (argument)", user)
+    shown.add("equity18(user) (maintenance-weighted, 18 dp)", eq, USD18)
+    shown.add("maintenanceMargin18(user) (18 dp)", mm, USD18)
+    shown.add("isLiquidatable (returned)", ex.ret(0))
+    return [
+        code_obligation(
+            "code: QuantumRiskEngine.isLiquidatable is true iff equity18(user) < maintenanceMargin18(user) "
+            "(over the integers), and never reverts",
+            ex,
+            z3.And(ex.ok, ex.ret(0) == (eq < mm)),
+            # the storage word read (a twin that no longer reads it must still see a uint256 there)
+            assumptions=[mm >= 0, mm < 2**256],
+            witness=z3.And(eq >= 0, eq == mm),
+            shown=shown.tuple(),
+            explanation="the risk engine's eligibility answer is not equity < maintenance margin: an account "
+            "at or above its margin is liquidatable, or one below it is not",
+        )
+    ]
+
+
+USD18 = (18, "USD")
+
+
 # ------------------------------------------------------------------------------------------ per property
 
 
@@ -927,11 +1457,15 @@ def liq3_code(ctx: ModelContext) -> list[Obligation]:
 
 
 def liq4_code(ctx: ModelContext) -> list[Obligation]:
-    return [size_code(ctx)[3], *liquidate_eligibility_code(ctx)]
+    return [size_code(ctx)[3], *liquidate_eligibility_code(ctx), *is_liquidatable_code(ctx)]
 
 
 def liq1_code(ctx: ModelContext) -> list[Obligation]:
-    return [size_code(ctx)[0], *record_code(ctx), *liquidate_order_code(ctx)]
+    return [size_code(ctx)[0], *record_code(ctx), *walk_code(ctx), *liquidate_order_code(ctx)]
+
+
+def liq5_code(ctx: ModelContext) -> list[Obligation]:
+    return case_code(ctx)
 
 
 def liq6_code(ctx: ModelContext) -> list[Obligation]:
@@ -939,4 +1473,4 @@ def liq6_code(ctx: ModelContext) -> list[Obligation]:
 
 
 def liq7_code(ctx: ModelContext) -> list[Obligation]:
-    return [*admit_limit_code(ctx), *backstop_code(ctx), *liquidate_limit_code(ctx)]
+    return [*admit_limit_code(ctx), *walk_code(ctx), *backstop_code(ctx), *liquidate_limit_code(ctx)]

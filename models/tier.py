@@ -23,6 +23,7 @@ free of integer division, which is what keeps it fast.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import z3
@@ -225,24 +226,37 @@ def _pair(ctx: ModelContext, defect: str | None) -> _Pair:
 
 def tier1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     """Continuity at every boundary (by induction on i) and no underflow of ``n·k_t − D_t``."""
-    obligations: list[Obligation] = []
     p = _pair(ctx, defect)
     left, right = p.m_prev(p.lb), p.m(p.lb)
     p.scope.show("scaledMargin at lowerBound[i], tier i-1 formula", left, SCALED)
     p.scope.show("scaledMargin at lowerBound[i], tier i formula", right, SCALED)
     p.scope.show("margin at lowerBound[i], tier i-1 formula", p.margin(left), USDC)
     p.scope.show("margin at lowerBound[i], tier i formula", p.margin(right), USDC)
-    obligations.append(
-        p.scope.obligation(
-            "step: at lowerBound[i] the tier i−1 and tier i formulas agree exactly (scaled and rounded)",
-            z3.And(left == right, p.margin(left) == p.margin(right)),
-            witness=z3.And(p.k > p.k_prev, p.lb > 0),
-            explanation="the maintenance margin jumps at this tier boundary",
-        )
+    step = p.scope.obligation(
+        "step: at lowerBound[i] the tier i−1 and tier i formulas agree exactly (scaled and rounded)",
+        z3.And(left == right, p.margin(left) == p.margin(right)),
+        witness=z3.And(p.k > p.k_prev, p.lb > 0),
+        explanation="the maintenance margin jumps at this tier boundary",
     )
+    return _with_shipped(ctx, defect, step, _no_underflow_or_overflow)
+
+
+def _with_shipped(
+    ctx: ModelContext,
+    defect: str | None,
+    step: Obligation,
+    shipped: Callable[[ModelContext], list[Obligation]],
+) -> list[Obligation]:
+    """The defect-dependent step alone for a defect variant; for the shipped model the step, the ties of
+    the MarginTable functions and the obligations ``shipped`` builds (which no defect changes)."""
     if defect is not None:
-        return obligations
-    obligations += ties(ctx)
+        return [step]
+    return [step, *ties(ctx), *shipped(ctx)]
+
+
+def _no_underflow_or_overflow(ctx: ModelContext) -> list[Obligation]:
+    """TIER-1's defect-independent part: no underflow of the margin, no overflow of the code's arithmetic."""
+    obligations: list[Obligation] = []
     # no underflow: m_t(n) ≥ 0 for n ≥ lowerBound_t. Base: D_0 = 0. Step: IH at n = lowerBound_i.
     p = _pair(ctx, None)
     n = p.scope.uint("notional", 128, USDC)
@@ -279,7 +293,6 @@ def tier1(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
 def tier2(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     """Maintenance margin non-decreasing in notional (within a tier, and across a boundary by induction);
     max leverage non-increasing by tier, so slopes k are non-decreasing."""
-    obligations: list[Obligation] = []
     p = _pair(ctx, defect)
     n1 = p.scope.uint("notional1", 128, USDC)
     n2 = p.scope.uint("notional2", 128, USDC)
@@ -290,18 +303,19 @@ def tier2(ctx: ModelContext, defect: str | None = None) -> list[Obligation]:
     p.scope.show("scaledMargin(notional2)", p.m(n2), SCALED)
     p.scope.show("margin(notional1)", p.margin(a), USDC)
     p.scope.show("margin(notional2)", p.margin(p.m(n2)), USDC)
-    obligations.append(
-        p.scope.obligation(
-            "step across lowerBound[i]: notional1 < lowerBound[i] ≤ notional2 ⇒ "
-            "margin(notional1) ≤ margin(notional2)",
-            z3.And(a <= p.m(n2), p.margin(a) <= p.margin(p.m(n2))),
-            witness=z3.And(p.k > p.k_prev, n2 == p.lb, a == p.m_prev(p.lb - 1)),
-            explanation="a larger position has a smaller maintenance margin",
-        )
+    step = p.scope.obligation(
+        "step across lowerBound[i]: notional1 < lowerBound[i] ≤ notional2 ⇒ "
+        "margin(notional1) ≤ margin(notional2)",
+        z3.And(a <= p.m(n2), p.margin(a) <= p.margin(p.m(n2))),
+        witness=z3.And(p.k > p.k_prev, n2 == p.lb, a == p.m_prev(p.lb - 1)),
+        explanation="a larger position has a smaller maintenance margin",
     )
-    if defect is not None:
-        return obligations
-    obligations += ties(ctx)
+    return _with_shipped(ctx, defect, step, _monotone_within_tier)
+
+
+def _monotone_within_tier(ctx: ModelContext) -> list[Obligation]:
+    """TIER-2's defect-independent part: monotone within a tier, the validated table's order, rounding up."""
+    obligations: list[Obligation] = []
     p = _pair(ctx, None)
     n1 = p.scope.uint("notional1", 128, USDC)
     n2 = p.scope.uint("notional2", 128, USDC)

@@ -140,6 +140,12 @@ class Table:
         # 0 → 50x, 10,000 USDC → 20x, 1,000,000 USDC → 10x (6-decimal units)
         return self.example([(0, 50), (10_000 * 10**6, 20), (1_000_000 * 10**6, 10)])
 
+    def shown(self, ex: Any = None) -> Shown:
+        """A fresh :class:`Shown` that starts with the first three rows (see :meth:`show`)."""
+        shown = Shown()
+        self.show(shown, range(3), ex)
+        return shown
+
     def show(self, shown: Shown, indices: Sequence[int], ex: Any = None, param: str = "tiers") -> None:
         """The table's named leaves; with ``ex``, also the deductions in memory after the call (the table
         functions must not write the table they are given)."""
@@ -155,6 +161,13 @@ class Table:
             shown.add(f"tiers[{k}].maintenanceDeduction (argument)", self.d(k), SCALED)
 
 
+def _at_boundary(table: Table, i: Any) -> Shown:
+    """The table's first rows and the boundary index ``i`` the obligation is about."""
+    shown = table.shown()
+    shown.add("boundary index i", i)
+    return shown
+
+
 def _run(ctx: ModelContext, fn: str, label: str, args: dict[str, Any]) -> Any:
     from vaultproof.spec import execute
 
@@ -166,8 +179,7 @@ def validate_stage(ctx: ModelContext, table: Table) -> list[Obligation]:
     from vaultproof.spec import check_obligations, code_obligation
 
     ex = _run(ctx, "validate", "validate", {"tiers": table.array})
-    shown = Shown()
-    table.show(shown, range(3), ex)
+    shown = table.shown(ex)
     shown.add("validate returns (no revert)", ex.ok)
     return [
         code_obligation(
@@ -207,8 +219,7 @@ def index_stage(ctx: ModelContext, table: Table, tag: str = "") -> tuple[list[Ob
 
     ex = _run(ctx, "tierIndex", f"tierIndex{tag}", {"tiers": table.array})
     x, t = ex.arg("notional"), ex.ret(0)
-    shown = Shown()
-    table.show(shown, range(3))
+    shown = table.shown()
     shown.add("notional (argument)", x, USDC)
     shown.add("tier index (returned)", t)
     holds = z3.And(
@@ -259,8 +270,7 @@ def margin_stage(ctx: ModelContext, table: Table) -> list[Obligation]:
 
     index_ex, margin, tier = _tier_of(ctx, table, "M")
     x, t = index_ex.arg("notional"), index_ex.ret(0)
-    shown = Shown()
-    table.show(shown, range(3))
+    shown = table.shown()
     shown.add("notional (argument)", x, USDC)
     shown.add("tier index", t)
     shown.add("maintenanceMargin (returned)", margin.ret(0), USDC)
@@ -400,8 +410,7 @@ def setter_stage(ctx: ModelContext) -> list[Obligation]:
                 stored(k, "maxLeverage") <= stored(k - 1, "maxLeverage"),
             ]
         rows.append(z3.Implies(k < n, z3.And(*same)))
-    shown = Shown()
-    table.show(shown, range(3))
+    shown = table.shown()
     shown.add("market (argument)", market)
     shown.add("stored length before", ex.before(arch, "_tiers", market, "length"))
     shown.add("stored length after", ex.post(arch, "_tiers", market, "length"))
@@ -444,9 +453,7 @@ def tier1_code(ctx: ModelContext) -> list[Obligation]:
     b = table.lb(i)
     # at a boundary the lookup returns exactly that tier (a validated table: strictly increasing bounds)
     at, at_i = _boundary(ctx, table, i, "")
-    shown = Shown()
-    table.show(shown, range(3))
-    shown.add("boundary index i", i)
+    shown = _at_boundary(table, i)
     shown.add("tierIndex(lowerBound[i]) (returned)", at.ret(0))
     out.append(
         code_obligation(
@@ -460,9 +467,7 @@ def tier1_code(ctx: ModelContext) -> list[Obligation]:
     )
     # the step: tier i's formula and tier i−1's agree at lowerBound[i] (tierMaintenance executed twice)
     right, left, pre, agree = _step(ctx, table, i)
-    step = Shown()
-    table.show(step, range(3))
-    step.add("boundary index i", i)
+    step = _at_boundary(table, i)
     step.add("tierMaintenance(lowerBound[i], L[i], D[i])", right.ret(0), USDC)
     step.add("tierMaintenance(lowerBound[i], L[i−1], D[i−1])", left.ret(0), USDC)
     out.append(
@@ -479,9 +484,7 @@ def tier1_code(ctx: ModelContext) -> list[Obligation]:
     # at notional = lowerBound[i]; the executor is a function of its arguments, so an execution given an
     # argument is the proved one with that argument substituted)
     index_b, margin, tier_b = _tier_of(ctx, table, "B", b)
-    goal = Shown()
-    table.show(goal, range(3))
-    goal.add("boundary index i", i)
+    goal = _at_boundary(table, i)
     goal.add("maintenanceMargin(lowerBound[i]) (returned)", margin.ret(0), USDC)
     goal.add("tier i−1 formula at lowerBound[i]", left.ret(0), USDC)
     out.append(
@@ -558,9 +561,7 @@ def tier2_code(ctx: ModelContext) -> list[Obligation]:
         left.ok,
         right.ok,
     )
-    step = Shown()
-    table.show(step, range(3))
-    step.add("boundary index i", i)
+    step = _at_boundary(table, i)
     step.add("notional1 (argument, tier i−1)", y1, USDC)
     step.add("notional2 (argument, tier i)", y2, USDC)
     step.add("margin(notional1) (returned)", left.ret(0), USDC)

@@ -10,7 +10,8 @@ from __future__ import annotations
 from models import alloc as m
 from models import alloc_code as code
 from properties import REGISTRY
-from vaultproof.spec import CodeTwin, FunctionRef, ModelChecker, PropertyDecl, Severity
+from properties._mutants import mutant_twin
+from vaultproof.spec import FunctionRef, ModelChecker, PropertyDecl, Severity
 
 S001 = "001_e49da555eb8247a5.txt"
 BMV = "BalanceManagerVault"
@@ -39,11 +40,8 @@ REGISTRY.register(
             m.alloc1, m.MISSING_MIN, "CROSS locks `amount` instead of min(freeBalance, amount)"
         ).with_code(
             code.alloc1_code,
-            CodeTwin(
-                file="contracts/BalanceManagerVault.sol",
-                find="a.usdcLocked = uint128(toLock);",
-                replace="a.usdcLocked = uint128(amount);",
-                description="a new allocation records its whole amount as locked USDC",
+            mutant_twin(
+                "M-ALLOC-records-amount-as-locked", "a new allocation records its whole amount as locked USDC"
             ),
         ),
     )
@@ -69,11 +67,9 @@ REGISTRY.register(
             "ISOLATED falls back to QRE equity for its USDC shortfall (seed open question 2)",
         ).with_code(
             code.alloc2_code,
-            CodeTwin(
-                file="contracts/BalanceManagerVault.sol",
-                find="LockMath.splitLock(amount, free, isolated);",
-                replace="LockMath.splitLock(amount, free, false);",
-                description="allocateForPosition splits an ISOLATED open like a CROSS one (virtual backing "
+            mutant_twin(
+                "M-ALLOC-isolated-virtual-backing",
+                "allocateForPosition splits an ISOLATED open like a CROSS one (virtual backing "
                 "from "
                 "QRE equity)",
             ),
@@ -107,12 +103,9 @@ REGISTRY.register(
             "equity is required for the virtual part only (mm18 + virtualBacking·10^(18−d))",
         ).with_code(
             code.alloc3_code,
-            CodeTwin(
-                file="contracts/BalanceManagerVault.sol",
-                find="if (virtualBacking > 0) _requireVirtualBacking($, user, amount, free);",
-                replace="if (virtualBacking > 0) _requireVirtualBacking($, user, virtualBacking, free);",
-                description="allocateForPosition asks equity for the virtual part only (mm18 + "
-                "virtualBacking·10^(18−d))",
+            mutant_twin(
+                "M-ALLOC-virtual-backing-checks-virtual-part",
+                "allocateForPosition asks equity for the virtual part only (mm18 + virtualBacking·10^(18−d))",
             ),
         ),
     )
@@ -139,13 +132,9 @@ REGISTRY.register(
             m.alloc4, m.NO_AMOUNT_GUARD, "no uint96 amount guard before scaling (amount up to 2^256−1)"
         ).with_code(
             code.alloc4_code,
-            CodeTwin(
-                file="contracts/BalanceManagerVault.sol",
-                find="IQuantumRiskEngine(qre).maintenanceMargin18(user), amount, $.collateralDecimals);",
-                replace="IQuantumRiskEngine(qre).maintenanceMargin18(user), amount, "
-                "LockMath.MAX_COLLATERAL_DECIMALS);",
-                description="_requireVirtualBacking compares equity against the margin unscaled (treated as "
-                "18-decimal)",
+            mutant_twin(
+                "M-ALLOC-margin-unscaled",
+                "_requireVirtualBacking compares equity against the margin unscaled (treated as 18-decimal)",
             ),
         ),
     )
@@ -169,12 +158,9 @@ REGISTRY.register(
             m.alloc5, m.NO_AMOUNT_GUARD, "the AmountTooLarge guard is removed"
         ).with_code(
             code.alloc5_code,
-            CodeTwin(
-                file="contracts/BalanceManagerVault.sol",
-                find="        if (amount > type(uint96).max) revert AmountTooLarge(amount); // before any "
-                "uint96/uint128 cast (ALLOC-5)\n",
-                replace="",
-                description="allocateForPosition drops the AmountTooLarge guard: uint96(amount) truncates",
+            mutant_twin(
+                "M-ALLOC-amount-guard-dropped",
+                "allocateForPosition drops the AmountTooLarge guard: uint96(amount) truncates",
             ),
         ),
     )
@@ -212,13 +198,9 @@ REGISTRY.register(
             m.alloc6, m.TOPUP_RECORDS_AMOUNT, "a top-up records usdcLocked += amount instead of += toLock"
         ).with_code(
             code.alloc6_code,
-            CodeTwin(
-                file="contracts/BalanceManagerVault.sol",
-                find="a.usdcLocked = (LockMath.effectiveLocked(a.amount, a.usdcLocked, a.lockVersion) + "
-                "toLock).toUint128();",
-                replace="a.usdcLocked = (LockMath.effectiveLocked(a.amount, a.usdcLocked, a.lockVersion) + "
-                "amount).toUint128();",
-                description="a top-up records usdcLocked += amount although only toLock was locked",
+            mutant_twin(
+                "M-ALLOC-topup-records-amount",
+                "a top-up records usdcLocked += amount although only toLock was locked",
             ),
         ),
     )

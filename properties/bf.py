@@ -5,7 +5,8 @@ from __future__ import annotations
 from models import bf as m
 from models import bf_code as code
 from properties import REGISTRY
-from vaultproof.spec import CodeTwin, FunctionRef, ModelChecker, PropertyDecl, SeedFindingDecl, Severity
+from properties._mutants import mutant_twin
+from vaultproof.spec import FunctionRef, ModelChecker, PropertyDecl, SeedFindingDecl, Severity
 
 S001 = "001_e49da555eb8247a5.txt"
 BMV = "BalanceManagerVault"
@@ -32,12 +33,9 @@ REGISTRY.register(
             m.bf1, m.READS_STORED_FIELD, "a legacy record is read by its stored usdcLocked (0)"
         ).with_code(
             code.bf1_code,
-            CodeTwin(
-                file="contracts/BalanceManagerVault.sol",
-                find="a.usdcLocked = (LockMath.effectiveLocked(a.amount, a.usdcLocked, a.lockVersion) + "
-                "toLock).toUint128();",
-                replace="a.usdcLocked = (uint256(a.usdcLocked) + toLock).toUint128();",
-                description="a top-up migrates a legacy record by its stored usdcLocked (0): the lock V1 "
+            mutant_twin(
+                "M-BF-topup-migrates-stored-field",
+                "a top-up migrates a legacy record by its stored usdcLocked (0): the lock V1 "
                 "took is forgotten",
             ),
         ),
@@ -65,12 +63,9 @@ REGISTRY.register(
             "new records are written with lockVersion 0 (LOCK_VERSION_STAGE7 forgotten)",
         ).with_code(
             code.bf2_code,
-            CodeTwin(
-                file="contracts/BalanceManagerVault.sol",
-                find="        a.lockVersion = LockMath.LOCK_VERSION_STAGE7;\n"
-                "        emit CollateralAllocated(",
-                replace="        emit CollateralAllocated(",
-                description="allocateForPosition no longer stamps the records it writes LOCK_VERSION_STAGE7",
+            mutant_twin(
+                "M-BF-allocate-forgets-version",
+                "allocateForPosition no longer stamps the records it writes LOCK_VERSION_STAGE7",
             ),
         ),
     )

@@ -5,7 +5,8 @@ from __future__ import annotations
 from models import conv as m
 from models import conv_code as code
 from properties import REGISTRY
-from vaultproof.spec import CodeTwin, FunctionRef, ModelChecker, PropertyDecl, Severity
+from properties._mutants import mutant_twin
+from vaultproof.spec import FunctionRef, ModelChecker, PropertyDecl, Severity
 
 SEED = "000_aca40e8e6da97fc8.txt"
 BMV = "BalanceManagerVault"
@@ -55,11 +56,9 @@ REGISTRY.register(
             m.conv1, m.FLOOR_DOWN, "CollateralMath rounds floorPrice and minProceeds DOWN instead of up"
         ).with_code(
             code.conv1_code,
-            CodeTwin(
-                file="contracts/BalanceManagerVault.sol",
-                find="uint256 f = liqFactorBps > fromSlippage ? liqFactorBps : fromSlippage;",
-                replace="uint256 f = liqFactorBps < fromSlippage ? liqFactorBps : fromSlippage;",
-                description="_effectiveLiqFactor takes the looser of the asset's liqFactor and the slippage "
+            mutant_twin(
+                "M-CONV-slippage-loosens-floor",
+                "_effectiveLiqFactor takes the looser of the asset's liqFactor and the slippage "
                 "bound: the vault sells below oracle × liqFactorBps",
             ),
         ),
@@ -92,11 +91,12 @@ REGISTRY.register(
         ),
         checker=ModelChecker.with_defect(
             m.conv2, m.IGNORES_MIN_PRICE, "the book walk ignores minPrice and keeps filling below the floor"
-        ).pending(
-            "the depth bound is a property of OrderBook's walk, which the executor cannot run yet (nested "
-            "loops over levels and orders need Invariants over `visits`; placeMarketOrder also allocates "
-            "`new Fill[](MAX_ORDER_VISITS)`); against an unknown book the vault only guarantees sold ≤ the "
-            "book's own simulated quantity"
+        ).with_code(
+            code.conv2_code,
+            mutant_twin(
+                "M-CONV-book-fills-past-floor",
+                "the book's pre-simulation fills the first price level below the floor before it stops",
+            ),
         ),
     )
 )
@@ -122,14 +122,7 @@ REGISTRY.register(
             m.conv3, m.MAX_NOT_MIN, "insurance is paid max(received, remaining) instead of min"
         ).with_code(
             code.conv3_code,
-            CodeTwin(
-                file="contracts/BalanceManagerVault.sol",
-                find="(paid,) = DeficitMath.payToInsurance(received, remainingDeficit);",
-                replace="paid = received;",
-                description="sellCollateralGuarded pays insurance the whole proceeds, not "
-                "min(received, remaining): "
-                "the user's surplus is taken",
-            ),
+            mutant_twin("M-CONV-insurance-takes-all-proceeds"),
         ),
     )
 )
@@ -153,12 +146,9 @@ REGISTRY.register(
             "the loop subtracts the whole sale proceeds, not min(received, remaining)",
         ).with_code(
             code.conv4_code,
-            CodeTwin(
-                file="contracts/BalanceManagerVault.sol",
-                find="                newRemaining -= paid;\n",
-                replace="",
-                description="the collateral loop counts a sale's payment but does not lower the "
-                "remaining deficit",
+            mutant_twin(
+                "M-CONV-loop-keeps-deficit",
+                "the collateral loop counts a sale's payment but does not lower the remaining deficit",
             ),
         ),
     )
@@ -185,12 +175,9 @@ REGISTRY.register(
             "the vault unlocks the user's locked base before the try'd call (outside the reverted frame)",
         ).with_code(
             code.conv5_code,
-            CodeTwin(
-                file="contracts/BalanceManagerVault.sol",
-                find="emit CollateralSaleFailed(user, token, reason);",
-                replace="revert SaleReverted(reason);",
-                description="the collateral loop re-throws a failed sale: one reverting book bricks the "
-                "liquidation",
+            mutant_twin(
+                "M-CONV-failed-sale-rethrown",
+                "the collateral loop re-throws a failed sale: one reverting book bricks the liquidation",
             ),
         ),
     )
@@ -217,13 +204,9 @@ REGISTRY.register(
             m.conv6, m.GATE_OR, "the gate tests poolManager != 0 || quantumRiskEngine != 0"
         ).with_code(
             code.conv6_code,
-            CodeTwin(
-                file="contracts/BalanceManagerVault.sol",
-                find="if ($.poolManager == address(0) || qre == address(0) || remaining == 0) return "
-                "(0, remaining);",
-                replace="if (($.poolManager == address(0) && qre == address(0)) || remaining == 0) "
-                "return (0, remaining);",
-                description="the off-switch needs both addresses unset: with only one unset the vault still "
+            mutant_twin(
+                "M-CONV-off-switch-needs-both",
+                "the off-switch needs both addresses unset: with only one unset the vault still "
                 "converts collateral",
             ),
         ),
@@ -247,13 +230,9 @@ REGISTRY.register(
             m.conv7, m.REVERTING_READ, "the price is read with a reverting staleness check (getPrice-style)"
         ).with_code(
             code.conv7_code,
-            CodeTwin(
-                file="contracts/PriceOracle.sol",
-                find="if (p.price == 0 || !_isFresh(p.updatedAt)) return (false, 0, 0);",
-                replace="if (p.price == 0) return (false, 0, 0);",
-                description="PriceOracle.tryGetFreshPrice reports a stale price as fresh (the vault then "
-                "sells "
-                "at it)",
+            mutant_twin(
+                "M-CONV-oracle-staleness-ignored",
+                "PriceOracle.tryGetFreshPrice reports a stale price as fresh (the vault then sells at it)",
             ),
         ),
     )

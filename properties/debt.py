@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from models import debt as m
+from models import debt6_code as solvency
 from models import debt_code as code
 from models.metrics import worst_case_goals
 from properties import REGISTRY
+from properties._mutants import mutant_twin
 from vaultproof.spec import (
     CodeTwin,
     FunctionRef,
@@ -60,12 +62,9 @@ REGISTRY.register(
             "fund paid (block cap ignored)",
         ).with_code(
             code.debt1_code,
-            CodeTwin(
-                file="contracts/BalanceManagerVault.sol",
-                find="_absorbResidual($, user, posKey, market, deficit, fromFree, fromCollateral, "
-                "remaining);",
-                replace="_absorbResidual($, user, posKey, market, deficit, fromFree, fromCollateral, 0);",
-                description="_settleCrossAccountDeficit hands 0 instead of `remaining` to _absorbResidual "
+            mutant_twin(
+                "M-DEBT-residual-dropped",
+                "_settleCrossAccountDeficit hands 0 instead of `remaining` to _absorbResidual "
                 "(the V1 "
                 "silent drop)",
             ),
@@ -112,10 +111,22 @@ REGISTRY.register(
         targets=(SETTLE, COVER, ABSORB, FUND),
         checker=ModelChecker.with_defect(
             m.debt2, m.INSURANCE_FIRST, "the insurance fund is asked before the user's free USDC is debited"
-        ).pending(
-            "the collateral stage's 'no floor-clearing capacity left unsold' needs sellCollateralGuarded's "
-            "sizing (_planSale/_sizeSale) as a proved post-condition; the waterfall's sale summary "
-            "(0 ≤ paid ≤ remaining) does not give it"
+        )
+        .with_code(
+            code.debt2_code,
+            mutant_twin(
+                "M-DEBT-free-usdc-half-taken",
+                "_settleCrossAccountDeficit takes only half of the user's free USDC before the "
+                "later stages: insurance pays while the user still has free USDC",
+            ),
+        )
+        .pending(
+            "on code, free USDC is taken first and ADL socializes only after insurance paid all it can "
+            "(proved); not yet the collateral stage's 'no floor-clearing capacity left unsold': "
+            "sellCollateralGuarded accepts a fill below the book's own quote (0 < sold ≤ plan.qty does not "
+            "revert), so against an unknown book a sale can leave floor-clearing base unsold; it holds only "
+            "for a book whose placeMarketOrder fills what calculateOrderAmounts quoted (the OrderBook walk "
+            "CONV-1/2 name as not yet on code)"
         ),
     )
 )
@@ -140,12 +151,9 @@ REGISTRY.register(
             m.debt3, m.NO_BLOCK_CAP, "coverDeficit ignores the per-block cap (pays min(amount, balance))"
         ).with_code(
             code.debt3_code,
-            CodeTwin(
-                file="contracts/InsuranceFund.sol",
-                find="        if (paid > room) paid = room;\n",
-                replace="",
-                description="InsuranceFund.coverDeficit without `if (paid > room) paid = room;` "
-                "(no block cap)",
+            mutant_twin(
+                "M-DEBT-insurance-cap-dropped",
+                "InsuranceFund.coverDeficit without `if (paid > room) paid = room;` (no block cap)",
             ),
         ),
     )
@@ -162,7 +170,10 @@ REGISTRY.register(
         rationale="ADL walk induction: socialized_k = min(S₀, Σ capacity of the first k ranked positions). "
         "With insurance available = min(balance, block cap left) the recorded shortfall is exactly max(0, "
         "bad debt − insurance available − ADL capacity), so it is zero whenever the bound holds. Quantified "
-        "in metric DEBT-4.worst-case.",
+        "in metric DEBT-4.worst-case. On code: _absorbResidual (the fund and custodian inlined) with "
+        "socialize as its contract proved on its code (charges min(S, Σ capacity of its candidates)), and "
+        "AdlEngine.capacity proved to return that Σ of the same _candidates scan (ghost sums in the loop "
+        "invariants).",
         assumptions=(
             "ADL capacity = Σ (unrealized profit − pending haircut) of opposite-side positions with a fresh "
             "mark",
@@ -170,16 +181,16 @@ REGISTRY.register(
             "revert); otherwise capacity is 0",
             "insurance available = what coverDeficit can pay now: min(balance, block cap left), 0 when its "
             "isolated call fails (reverts / no code)",
+            "the insurance fund is deployed with the vault's USDC and is not itself the account in deficit",
         ),
         targets=(SETTLE, ABSORB, FUND, INSURE, ADL, FunctionRef("AdlEngine", "capacity")),
         checker=ModelChecker.with_defect(
             m.debt4,
             m.ADL_ONLY_WHEN_EMPTY,
             "ADL is consulted only when the fund's balance is exhausted, not when its block cap binds",
-        ).pending(
-            "AdlEngine.capacity = Σ cap[i] and socialize's exit socialized = min(S, Σ cap) are sums over "
-            "memory arrays that the loop invariants cannot state without a ghost sum (and the round-limit "
-            "exit needs DEBT-5's counting argument)"
+        ).with_code(
+            code.debt4_code,
+            mutant_twin("M-DEBT-adl-only-when-fund-paid-nothing"),
         ),
     )
 )
@@ -213,7 +224,10 @@ REGISTRY.register(
         "highest ROE). Prefix invariant: socialized + remaining = S₀, socialized + untaken = capacity so "
         "far, and remaining > 0 ⇒ untaken = 0, i.e. a position is charged only when every higher-ROE "
         "candidate has been charged its whole capacity (profit − pending haircut). Exit: socialized = "
-        "min(S₀, capacity), the rest recorded.",
+        "min(S₀, capacity), the rest recorded. On code, the walk's invariant carries two ghost sums over "
+        "the candidates' capacities (Σ capacity left, # candidates left, their lemmas proved by induction): "
+        "charged = Σcap₀ − Σcap while shortfall remains, and # left + rounds = n — so the round-limit exit "
+        "(round = n) has charged every candidate.",
         assumptions=(
             "candidates are the opposite side's registered positions with profit > pending haircut "
             "(AdlEngine._candidates)",
@@ -225,21 +239,13 @@ REGISTRY.register(
             m.debt5,
             m.OVER_REDUCE,
             "ADL charges a position up to its notional instead of its unrealized profit",
-        )
-        .with_code(
+        ).with_code(
             code.debt5_code,
-            CodeTwin(
-                file="contracts/AdlEngine.sol",
-                find="recordedShortfall = remaining;",
-                replace="recordedShortfall = 0;",
-                description="AdlEngine.socialize records nothing when capacity runs out (socialized + "
+            mutant_twin(
+                "M-DEBT-adl-recorded-dropped",
+                "AdlEngine.socialize records nothing when capacity runs out (socialized + "
                 "recorded < shortfall: the rest silently dropped)",
             ),
-        )
-        .pending(
-            "on code, socialize's invariants prove ROE order, charges ≤ capacity and the exact split; not "
-            "yet its exhaustion on the round-limit exit (n rounds each zeroing a distinct candidate ⇒ all "
-            "charged: a counting argument the loop invariants cannot state without a ghost counter)"
         ),
     )
 )
@@ -256,27 +262,43 @@ REGISTRY.register(
         "deposit credits what arrived, withdraw debits free and holdings alike, allocate moves free → "
         "locked, release unlocks only the effective locked USDC and moves PnL between the user and the "
         "insurance fund (profit paid ≤ the fund's balance), liquidate moves free USDC / proceeds to the "
-        "fund (its insurance leg is a double entry). Every debit is guarded by the debited balance.",
+        "fund (its insurance leg is a double entry). Every debit is guarded by the debited balance. On "
+        "code, per token t, for every external entry point of BalanceManager (read from its ABI): "
+        "ΔΣfree[t] + ΔΣlocked[t] = ΔtotalClaims[t] (the sums are ghosts kept by hooks at every write of "
+        "_free / _locked) and ΔtotalClaims[t] ≤ Δholdings[t] — for any caller and any arguments. The "
+        "vault's operations reach the custodian's storage only through those entry points (no other "
+        "contract writes it), so allocate, release, liquidate and settle preserve it too.",
         assumptions=(
             "the token credits exactly the transferred amount (no fee-on-transfer; the custodian measures "
             "deltas)",
             "aggregated per token: Σfree, Σlocked, insurance balance, custodian holdings",
+            "on code: a token's transfer out of the custodian debits it exactly the amount, its balanceOf "
+            "tells the custodian's holdings, and only the custodian's own calls lower them (a deposit may be "
+            "credited any amount: the custodian measures it); token calls do not re-enter the custodian",
         ),
         targets=(
             FunctionRef("BalanceManager", "deposit"),
+            FunctionRef("BalanceManager", "depositFor"),
             FunctionRef("BalanceManager", "withdraw"),
-            FunctionRef(BMV, "allocateForPosition"),
-            FunctionRef(BMV, "releaseFromPosition"),
-            FunctionRef(BMV, "_handleRelease"),
-            SETTLE,
+            FunctionRef("BalanceManager", "lock"),
+            FunctionRef("BalanceManager", "unlock"),
+            FunctionRef("BalanceManager", "transferFrom"),
+            FunctionRef("BalanceManager", "transferLockedFrom"),
+            FunctionRef("BalanceManager", "transferOut"),
         ),
         checker=ModelChecker.with_defect(
             m.debt6,
             m.RELEASE_CLAIMED,
             "release credits the allocation's claimed amount instead of its effective locked USDC",
-        ).pending(
-            "needs a per-token ghost sum Σ_user (free + locked) over the custodian's nested mappings, "
-            "maintained by every external entry point of BalanceManager and the vault: not stated on code"
+        ).with_code(
+            solvency.debt6_code,
+            CodeTwin(
+                file="contracts/BalanceManager.sol",
+                find="        _free[user][token] += received;\n        _totalClaims[token] += received;",
+                replace="        _free[user][token] += amount;\n        _totalClaims[token] += amount;",
+                description="BalanceManager._deposit credits the amount asked, not the balance delta it "
+                "measured (a fee-on-transfer token's deposit creates claims its holdings do not back)",
+            ),
         ),
     )
 )

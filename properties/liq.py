@@ -24,20 +24,9 @@ DELTA = FunctionRef("LiquidationMath", "insuranceDelta")
 FEE_DELTA = FunctionRef("LiquidationMath", "feeFromDelta")
 ADMIT = FunctionRef("LiquidationMath", "admitFill")
 
-# Why the walk over the book is not executed by an obligation yet (measured, issue11 branch): `_matchBook`
-# executes on the shipped code (its loop as an Invariant, the margin table Unroll(16)) but in 104 s, and
-# `liquidate` with a book in 240 s, on the loaded 2-core machine (64 s of the 104 in z3.simplify of the
-# executor's trivially-false check filter) — far over the 2 s per obligation budget — and the walk's loop
-# invariant (used ≤ limit, filled + remaining = requested, stop) is not stated yet. `liquidate` itself is
-# executed on a market without a book (every stage but the walk), which does not count as running _matchBook.
-WALK_PENDING = (
-    "the book walk LiquidationEngine._matchBook executes on code in 104 s (liquidate with a book in 240 s), "
-    "over the per-obligation budget, and its loop invariant is not stated yet"
-)
-QRE_PENDING = (
-    "QuantumRiskEngine.isLiquidatable cannot be executed: its equity path reaches Math.mulDiv's inline "
-    "assembly (an executor ERROR); liquidate's use of its answer is proved"
-)
+# The walk over the book (`_matchBook`) is proved on the shipped code by induction over its iterations (its
+# loop an Invariant, base and step on the body; models/liq_code.py walk_code); seed 004's three cases run
+# `liquidate` with a one-order book, the walk unrolled once with its loop bound proved (case_code).
 
 
 REGISTRY.register(
@@ -75,8 +64,7 @@ REGISTRY.register(
         ),
         checker=ModelChecker.with_defect(
             m.liq1, m.NO_POSITION_CLAMP, "the result is not clamped to the position notional"
-        )
-        .with_code(
+        ).with_code(
             code.liq1_code,
             CodeTwin(
                 file="contracts/LiquidationEngine.sol",
@@ -86,8 +74,7 @@ REGISTRY.register(
                 description="LiquidationEngine._size sizes every order at the whole position, whatever the "
                 "position block limits allowed",
             ),
-        )
-        .pending(WALK_PENDING),
+        ),
     )
 )
 
@@ -173,8 +160,7 @@ REGISTRY.register(
             m.liq4,
             m.NON_STRICT,
             "an account with equity equal to its maintenance margin is liquidatable (≤ instead of <)",
-        )
-        .with_code(
+        ).with_code(
             code.liq4_code,
             CodeTwin(
                 file="contracts/LiquidationEngine.sol",
@@ -182,8 +168,7 @@ REGISTRY.register(
                 replace="if (false) {",
                 description="LiquidationEngine._size no longer enforces the partial-liquidation cooldown",
             ),
-        )
-        .pending(QRE_PENDING),
+        ),
     )
 )
 
@@ -215,7 +200,18 @@ REGISTRY.register(
         targets=(LIQUIDATE, SIZE, MATCH, FILL, NOTIONAL, FEE, DELTA, FEE_DELTA),
         checker=ModelChecker.with_defect(
             m.liq5, m.NO_BLOCK_LIMIT, "MaxNotionalLiquidated is not applied to the sizing"
-        ).pending(WALK_PENDING),
+        ).with_code(
+            code.liq5_code,
+            CodeTwin(
+                file="contracts/LiquidationEngine.sol",
+                find="positionNotional, minPositionNotionalLiquidated, maxPositionPortionLiquidatedPpm, "
+                "left\n",
+                replace="positionNotional, minPositionNotionalLiquidated, maxPositionPortionLiquidatedPpm, "
+                "type(uint256).max\n",
+                description="LiquidationEngine._size sizes the order without MaxNotionalLiquidated (seed 004 "
+                "case 3 liquidates the whole position)",
+            ),
+        ),
     )
 )
 
@@ -284,8 +280,7 @@ REGISTRY.register(
             m.liq7,
             m.ROOM_IGNORES_USED,
             "each fill is checked against the whole limit instead of what is left of it",
-        )
-        .with_code(
+        ).with_code(
             code.liq7_code,
             CodeTwin(
                 file="contracts/LiquidationEngine.sol",
@@ -295,8 +290,7 @@ REGISTRY.register(
                 "account's "
                 "loss so far is not passed)",
             ),
-        )
-        .pending(WALK_PENDING),
+        ),
     )
 )
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import tomllib
-from pathlib import Path
-
 from models import qre as m
 from models import qre_code as code
 from properties import REGISTRY
-from vaultproof.spec import CodeTwin, FunctionRef, ModelChecker, PropertyDecl, Severity
+from properties._mutants import mutant_twin
+from vaultproof.spec import FunctionRef, ModelChecker, PropertyDecl, Severity
 
 S002 = "002_68ecb7afab86fcaf.txt"
 QRE = "QuantumRiskEngine"
@@ -16,16 +14,6 @@ VALUE = FunctionRef("CollateralMath", "valueUsd18")
 SCALED = FunctionRef("CollateralMath", "sizeScaled")
 PROFILES = (
     "collateral profiles USDC 6 dp (price 1, 0 dp), WBTC 8 dp, WETH 18 dp, MON 18 dp (8-dp oracle prices)"
-)
-# The code twins are flow mutants of the campaign (properties/mutants.toml): one description for both.
-MUTANT_TEXT = {
-    m["id"]: m["description"]
-    for m in tomllib.loads(Path(__file__).with_name("mutants.toml").read_text(encoding="utf-8"))["mutant"]
-}
-# Why the valuation loop itself is not executed by an obligation (the stages around it are).
-EQUITY_LOOP = (
-    "the collateral loop of _equity18 (8 inlined valuations with the oracle and the custodian) does not "
-    "decide within the 20 s budget on code: the Σ identity already times out at 30 s for one collateral"
 )
 BOUNDS = "balances ≤ 10^30 token units and prices ≤ 10^15 price units (no overflow is claimed beyond)"
 
@@ -43,8 +31,20 @@ REGISTRY.register(
         "within the bounds; a config accepted by setCollateral (initial ≤ maintenance ≤ BPS) values every "
         "asset with initial ≤ maintenance ≤ unweighted; the collateral loop is proved by induction "
         "(initialTotal ≤ maintenanceTotal ≤ k·max), and the final int256(total) + pnl − fees cannot "
-        "overflow.",
-        assumptions=(PROFILES, BOUNDS, "|pnl18|, fees18 ≤ 10^40", "at most MAX_COLLATERALS = 8 collaterals"),
+        "overflow. On code: equity18 and initialEquity18 are the Σ over the registered collaterals of "
+        "collateralValue18 of the counted balance, plus pnl, minus fees (collateralValue18 and _counted "
+        "uninterpreted there); collateralValue18 is sizeScaled(valueUsd18(balance, decimals, oracle price, "
+        "oracle decimals, the basis' weight)) (0 when disabled, empty or stale) and values no higher on the "
+        "initial basis (valueUsd18 monotone "
+        "in the weight, on its code, via two arithmetic lemmas), hence initialEquity18 ≤ equity18.",
+        assumptions=(
+            PROFILES,
+            BOUNDS,
+            "|pnl18|, fees18 ≤ 10^40",
+            "at most MAX_COLLATERALS = 8 collaterals (setCollateral keeps it: a code obligation)",
+            "every registered collateral's stored initialWeight ≤ maintenanceWeight (setCollateral stores "
+            "only such configs: a code obligation; the constructor stores 100 % / 100 % for USDC)",
+        ),
         targets=(
             FunctionRef(QRE, "equity18"),
             FunctionRef(QRE, "initialEquity18"),
@@ -56,17 +56,10 @@ REGISTRY.register(
             m.qre1,
             m.INITIAL_ABOVE_MAINTENANCE,
             "setCollateral accepts initialWeightBps > maintenanceWeightBps",
-        )
-        .with_code(
+        ).with_code(
             code.qre1_code,
-            CodeTwin(
-                file="contracts/QuantumRiskEngine.sol",
-                find="cfg.initialWeightBps > cfg.maintenanceWeightBps",
-                replace="cfg.initialWeightBps > BPS",
-                description=MUTANT_TEXT["M-QRE-initial-weight-above-maintenance"],
-            ),
-        )
-        .pending(EQUITY_LOOP),
+            mutant_twin("M-QRE-initial-weight-above-maintenance"),
+        ),
     )
 )
 
@@ -86,14 +79,9 @@ REGISTRY.register(
             m.qre2, m.USDC_AS_18_DECIMALS, "USDC's decimals are taken as 18 in the valuation"
         ).with_code(
             code.qre2_code,
-            CodeTwin(
-                file="contracts/QuantumRiskEngine.sol",
-                find="if (token == usdc) return CollateralMath.valueUsd18(balance, cfg.decimals, 1, 0, "
-                "uint16(BPS));",
-                replace="if (token == usdc) return CollateralMath.valueUsd18(balance, 18, 1, 0, "
-                "uint16(BPS));",
-                description="QuantumRiskEngine.collateralValue18 values USDC as an 18-decimal token "
-                "(10^12 too little)",
+            mutant_twin(
+                "M-QRE-usdc-valued-as-18-decimals",
+                "QuantumRiskEngine.collateralValue18 values USDC as an 18-decimal token (10^12 too little)",
             ),
         ),
     )
@@ -110,15 +98,17 @@ REGISTRY.register(
         "sizeScaled(valueUsd18(balance2)). The effective weight G(v)/v of the de-weighting (G = BPS × the "
         "pre-floor scaled value) is non-increasing, cross-multiplied exactly, and the code's floor(G/BPS) "
         "loses less than 1e-18 USD. SIZE_SCALING_EXCESS_BPS and BPS are read from the contract; sizeScaled "
-        "is extracted and proved equal.",
+        "is extracted and proved equal. On code: valueUsd18 is non-decreasing in the balance on its own code "
+        "(two arithmetic lemmas — a product, a floor quotient — instantiated at each step), and "
+        "collateralValue18 (oracle inlined, sizeScaled executed) is non-decreasing in the balance with "
+        "valueUsd18 assumed monotone only at its call sites.",
         assumptions=(PROFILES, BOUNDS),
         targets=(FunctionRef(QRE, "collateralValue18"), VALUE, SCALED),
         checker=ModelChecker.with_defect(
             m.qre3, m.EXCESS_AMPLIFIED, "value above maxNotionalUsd18 counts at 150% instead of 50%"
-        ).pending(
-            "QuantumRiskEngine.collateralValue18 executes on code (oracle inlined, 0.06 s), but value(b1) ≤ "
-            "value(b2) over two executions at b1 ≤ b2 does not decide within 30 s (price × weight × 10^18 / "
-            "10^(decimals + priceDecimals) with symbolic oracle data); the pure helpers are tied"
+        ).with_code(
+            code.qre3_code,
+            mutant_twin("M-QRE-over-cap-balance-valued-zero"),
         ),
     )
 )
@@ -132,8 +122,9 @@ REGISTRY.register(
         seed=f"{S002} §Universal patterns (per-asset + per-user supply caps)",
         rationale="_counted: counted ≤ min(balance, userCap); Σ over users ≤ assetCap by induction over "
         "users (invariant Σcounted ≤ Σbalances ∧ Σcounted·total ≤ Σbalances·assetCap, with Σbalances ≤ "
-        "totalClaims). That QRE moves no tokens is decided statically by ST-9 (no token transfer reachable "
-        "from QRE).",
+        "totalClaims). On code: _counted's caps, and equity18 values every registered collateral at its "
+        "counted (capped) balance. That QRE moves no tokens is decided statically by ST-9 (no token transfer "
+        "reachable from QRE).",
         assumptions=(
             "Σ over users of held balances ≤ BalanceManager.totalClaims(token)",
             "mulDiv rounds down",
@@ -141,18 +132,10 @@ REGISTRY.register(
         targets=(FunctionRef(QRE, "_counted"), FunctionRef(QRE, "equity18")),
         checker=ModelChecker.with_defect(
             m.qre4, m.NO_ASSET_CAP, "the pro-rata asset-cap step is missing (only the user cap applies)"
-        )
-        .with_code(
+        ).with_code(
             code.qre4_code,
-            CodeTwin(
-                file="contracts/QuantumRiskEngine.sol",
-                find="if (assetTotal > cfg.assetCap) counted = Math.mulDiv(counted, cfg.assetCap, "
-                "assetTotal);",
-                replace="",
-                description=MUTANT_TEXT["M-QRE-asset-cap-dropped"],
-            ),
-        )
-        .pending(EQUITY_LOOP),
+            mutant_twin("M-QRE-asset-cap-dropped"),
+        ),
     )
 )
 
@@ -166,7 +149,12 @@ REGISTRY.register(
         rationale="canWithdraw true ⇒ the initial-weighted equity of the POST-withdrawal state ≥ "
         "initialMargin18: the gate values held − amount, and after the withdrawal totalClaims also drops by "
         "amount, which only raises the counted balance (pro rata) — QRE-3's monotonicity, instantiated for "
-        "the two evaluations, gives the rest.",
+        "the two evaluations, gives the rest. On code, end to end: BalanceManager.withdraw with canWithdraw "
+        "and _equity18's loop inlined, then initialEquity18 on the post-withdrawal state, is ≥ "
+        "initialMargin18; collateralValue18 and _counted are uninterpreted there (their other inputs are "
+        "unchanged by the withdrawal: a code obligation) and assumed monotone at their corresponding calls "
+        "(QRE-3's collateralValue18 obligation; _counted non-increasing in totalClaims, on its code, with "
+        "mulDiv's two floor lemmas).",
         assumptions=(
             "value of one collateral is non-decreasing in its counted balance (QRE-3)",
             "other collaterals, pnl and fees are unchanged by the withdrawal",
@@ -180,20 +168,9 @@ REGISTRY.register(
             m.qre5,
             m.GATE_BEFORE_WITHDRAWAL,
             "the gate values the balance before removing the withdrawn amount",
-        )
-        .with_code(
+        ).with_code(
             code.qre5_code,
-            CodeTwin(
-                file="contracts/QuantumRiskEngine.sol",
-                find="return eq >= 0 && uint256(eq) >= _initialMargin18[user];",
-                replace="return eq >= 0 && uint256(eq) >= _maintenanceMargin18[user];",
-                description=MUTANT_TEXT["M-QRE-gate-checks-maintenance-margin"],
-            ),
-        )
-        .pending(
-            "_equity18 is summarised in the gate's obligations: the post-withdrawal step (the counted "
-            "balance only rises when totalClaims falls, QRE-3 over the collateral loop) is proved on the "
-            "model only; " + EQUITY_LOOP
+            mutant_twin("M-QRE-gate-checks-maintenance-margin"),
         ),
     )
 )

@@ -5,7 +5,8 @@ from __future__ import annotations
 from models import rel as m
 from models import rel_code as code
 from properties import REGISTRY
-from vaultproof.spec import CodeTwin, FunctionRef, ModelChecker, PropertyDecl, SeedFindingDecl, Severity
+from properties._mutants import mutant_twin
+from vaultproof.spec import FunctionRef, ModelChecker, PropertyDecl, SeedFindingDecl, Severity
 
 S001 = "001_e49da555eb8247a5.txt"
 BMV = "BalanceManagerVault"
@@ -40,15 +41,9 @@ REGISTRY.register(
             "pre-Stage-7 release: the claimed amount is passed to _handleRelease as the lock",
         ).with_code(
             code.rel1_code,
-            CodeTwin(
-                file="contracts/BalanceManagerVault.sol",
-                find="uint256 locked = LockMath.effectiveLocked(a.amount, a.usdcLocked, a.lockVersion);\n"
-                "        bool isolated = a.mode == uint8(MarginMode.ISOLATED);\n"
-                "        address market = a.market;\n        _debitAccount",
-                replace="uint256 locked = a.amount;\n"
-                "        bool isolated = a.mode == uint8(MarginMode.ISOLATED);\n"
-                "        address market = a.market;\n        _debitAccount",
-                description="releaseFromPosition hands the claimed amount to _handleRelease as the lock "
+            mutant_twin(
+                "M-REL-release-unlocks-claimed-amount",
+                "releaseFromPosition hands the claimed amount to _handleRelease as the lock "
                 "(the pre-Stage-7 release)",
             ),
         ),
@@ -87,12 +82,9 @@ REGISTRY.register(
             "the deficit records the whole loss although the lock was already forfeited",
         ).with_code(
             code.rel2_code,
-            CodeTwin(
-                file="contracts/BalanceManagerVault.sol",
-                find="uint256 unpaid = uint256(pnl) - paid;",
-                replace="uint256 unpaid = 0;",
-                description="_handleRelease records no claim for the profit the fund did not pay "
-                "(the pre-fix vault)",
+            mutant_twin(
+                "M-REL-unpaid-profit-dropped",
+                "_handleRelease records no claim for the profit the fund did not pay (the pre-fix vault)",
             ),
         ),
     )
@@ -134,11 +126,9 @@ REGISTRY.register(
             m.rel3, m.VIRTUAL_LOSS_DROPPED, "a loss with nothing locked records no deficit"
         ).with_code(
             code.rel3_code,
-            CodeTwin(
-                file="contracts/BalanceManagerVault.sol",
-                find="if (deficit == 0) return;",
-                replace="if (deficit == 0 || locked == 0) return;",
-                description="_handleRelease settles no deficit for a loss on a position with nothing locked",
+            mutant_twin(
+                "M-REL-virtual-loss-dropped",
+                "_handleRelease settles no deficit for a loss on a position with nothing locked",
             ),
         ),
     )
@@ -161,12 +151,9 @@ REGISTRY.register(
             m.rel4, m.ROUNDS_UP, "partialUnlock rounds up (ceil) instead of down"
         ).with_code(
             code.rel4_code,
-            CodeTwin(
-                file="contracts/BalanceManagerVault.sol",
-                find="uint256 partLocked = LockMath.partialUnlock(locked, fractionPpm);",
-                replace="uint256 partLocked = LockMath.partialUnlock(amount, fractionPpm);",
-                description="partialReleaseFromPosition releases its fraction of the claimed margin, not of "
-                "the lock",
+            mutant_twin(
+                "M-REL-partial-releases-fraction-of-margin",
+                "partialReleaseFromPosition releases its fraction of the claimed margin, not of the lock",
             ),
         ),
     )

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+import z3
 
 from vaultproof.errors import VaultproofError
+from vaultproof.prover.code import code_obligation
+from vaultproof.prover.solver import SolverSettings, discharge
+from vaultproof.results import Verdict
 
 
 def assert_rejected_in_one_line(
@@ -19,3 +24,9 @@ def assert_rejected_in_one_line(
         load(path)
     assert message in str(info.value)
     assert "\n" not in info.value.one_line()
+
+
+def verdict(executions: object, goal: z3.BoolRef, **kw: Any) -> Verdict:
+    """The verdict on one code obligation ``goal`` over ``executions``, decided through the real solver
+    boundary (``solver.discharge``), so that a wrong translation of the code fails the test asking."""
+    return discharge(code_obligation("t", executions, goal, **kw), SolverSettings()).verdict

@@ -121,12 +121,30 @@ class PoolExecutor:
             # (``_processes`` is the executor's own table; shutdown() clears it, so read it first.)
             processes = list((getattr(pool, "_processes", None) or {}).values())
             pool.shutdown(wait=False, cancel_futures=True)
-            for process in processes:
-                process.terminate()
+            _stop(processes)
             raise
         # worker states (solc servers, forge copies) end with the pool's processes
         pool.shutdown(wait=True)
         return results
+
+
+def _stop(processes: Sequence[Any], grace: float = 5.0) -> None:
+    """Terminate ``processes`` and return once each has exited (SIGKILL for any still running after
+    ``grace`` seconds).
+
+    Exit is read from each process's sentinel, not by reaping it: the pool's own manager thread reaps
+    its workers too, and of two threads calling ``waitpid`` on one child the loser is told nothing
+    (ECHILD), so ``join``/``is_alive`` here could report a dead worker as running."""
+    from multiprocessing.connection import wait
+
+    for process in processes:
+        process.terminate()
+    ready = wait([process.sentinel for process in processes], timeout=grace)
+    stuck = [process for process in processes if process.sentinel not in ready]
+    for process in stuck:
+        process.kill()
+    if stuck:
+        wait([process.sentinel for process in stuck], timeout=grace)
 
 
 class RayExecutor:

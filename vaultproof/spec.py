@@ -19,7 +19,10 @@ from vaultproof.errors import RegistryError
 from vaultproof.evidence.decl import BrokenSuite, EvidenceDecl, InvariantSuite, Recipe, ReplayTest
 from vaultproof.evidence.variants import CodeVariant, Edit
 from vaultproof.prover.code import (
+    ArraySum,
+    Ghost,
     Havoc,
+    HookView,
     Invariant,
     MemoryArray,
     SummaryResult,
@@ -27,6 +30,7 @@ from vaultproof.prover.code import (
     check_obligations,
     code_obligation,
     execute,
+    store_layers,
 )
 from vaultproof.prover.coverage import tied
 from vaultproof.prover.extract import (
@@ -210,6 +214,7 @@ __all__ = [
     "BOOL_UNIT",
     "RAW",
     "UINT256",
+    "ArraySum",
     "BrokenSuite",
     "CodeTwin",
     "CodeVariant",
@@ -220,7 +225,9 @@ __all__ = [
     "ExtractedFunction",
     "ExtractionError",
     "FunctionRef",
+    "Ghost",
     "Havoc",
+    "HookView",
     "Invariant",
     "InvariantSuite",
     "MemoryArray",
@@ -255,6 +262,7 @@ __all__ = [
     "pow10",
     "safety_obligations",
     "settled_at_build",
+    "store_layers",
     "tied",
     "uint_max",
     "zmax",

@@ -49,8 +49,14 @@ class VaultproofDetector(AbstractDetector):  # type: ignore[misc]
         """A concrete detector (one that declares its ``ARGUMENT``) must name the property it decides;
         Slither only checks its own fields when the detector is instantiated, this fails at import."""
         super().__init_subclass__(**kwargs)
-        if "ARGUMENT" in cls.__dict__ and not _PROPERTY_ID.fullmatch(cls.__dict__.get("PROPERTY", "")):
+        if "ARGUMENT" not in cls.__dict__:
+            return
+        if not _PROPERTY_ID.fullmatch(cls.__dict__.get("PROPERTY", "")):
             raise TypeError(f"detector {cls.__name__} ({cls.ARGUMENT}) declares no PROPERTY id like 'ST-7'")
+        # The wiki entry is the detector's section of the README, anchored by its argument: derived here so
+        # the argument is written once (a detector documented elsewhere sets WIKI itself).
+        if "WIKI" not in cls.__dict__:
+            cls.WIKI = f"{WIKI_ROOT}#{cls.ARGUMENT}"
 
     @classmethod
     def configure(cls, settings: Mapping[str, Any], context: Mapping[str, Any] | None = None) -> type:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from properties.detectors import DETECTORS, SettingsError, configured_detectors
+from properties.detectors._base import WIKI_ROOT, VaultproofDetector
 from properties.detectors._ir import evaluate_constant
 from tests.analysis.conftest import Hit
 from vaultproof.compile import CompiledProject
@@ -356,6 +357,23 @@ def test_detector_metadata_is_complete() -> None:
         ):
             assert getattr(detector, field).strip(), (detector.ARGUMENT, field)
     assert len({d.ARGUMENT for d in DETECTORS}) == len(DETECTORS) == 13
+
+
+def test_wiki_is_derived_from_the_argument_unless_the_detector_sets_it() -> None:
+    class Derived(VaultproofDetector):
+        PROPERTY = "ST-99"
+        ARGUMENT = "vp-derived"
+
+    class Documented(VaultproofDetector):
+        PROPERTY = "ST-99"
+        ARGUMENT = "vp-documented"
+        WIKI = "https://example.org/detectors#documented"
+
+    wikis = {detector.ARGUMENT: detector.WIKI for detector in (Derived, Documented)}
+    assert wikis == {
+        "vp-derived": f"{WIKI_ROOT}#vp-derived",
+        "vp-documented": "https://example.org/detectors#documented",
+    }
 
 
 def test_readme_documents_every_detector_and_setting() -> None:

@@ -195,7 +195,7 @@ def test_bad_detector_settings_are_a_config_error(fixture_project: CompiledProje
         run_analysis(project, Registry(), Console(quiet=True))
 
 
-class _Crashing(AbstractDetector):  # type: ignore[misc]
+class _Crashing(AbstractDetector):  # type: ignore[misc]  # Slither is untyped: AbstractDetector is Any
     ARGUMENT = "vp-test-crash"
     HELP = "crashes"
     IMPACT = DetectorClassification.LOW

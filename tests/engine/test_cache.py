@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from tests.fixtures.decls import stub_decl
 from vaultproof.cache import Cache
 from vaultproof.cli import _main
 from vaultproof.report import REPORT_FILES
@@ -34,6 +35,9 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     code executed), one solver decision."""
     import vaultproof.pipeline as pipeline
     import vaultproof.prover.runner as runner
+    from vaultproof.analysis import run_analysis
+    from vaultproof.compile import compile_project
+    from vaultproof.prover.solver import discharge
 
     counter: Counter[str] = Counter()
 
@@ -44,9 +48,10 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
 
         return wrapper
 
-    monkeypatch.setattr(pipeline, "compile_project", counting("compile", pipeline.compile_project))
-    monkeypatch.setattr(pipeline, "run_analysis", counting("analyse", pipeline.run_analysis))
-    monkeypatch.setattr(runner, "discharge", counting("discharge", runner.discharge))
+    # patched where they are looked up (the pipeline's and the runner's module globals)
+    monkeypatch.setattr(pipeline, "compile_project", counting("compile", compile_project))
+    monkeypatch.setattr(pipeline, "run_analysis", counting("analyse", run_analysis))
+    monkeypatch.setattr(runner, "discharge", counting("discharge", discharge))
     monkeypatch.setattr(runner, "run_job", counting("job", runner.run_job))  # a model built, code executed
     return counter
 
@@ -200,12 +205,12 @@ def test_code_obligations_are_cached_and_a_code_edit_resolves_only_them(
     import z3
 
     import vaultproof.prover.runner as runner
-    from vaultproof.prover.code import code_obligation, execute
+    from vaultproof.prover.code import CodeProject, code_obligation, execute
     from vaultproof.prover.context import cached_context
     from vaultproof.prover.obligation import ModelContext, Obligation
-    from vaultproof.prover.registry import CodeTwin, ModelChecker, PropertyDecl, Registry
-    from vaultproof.prover.solver import SolverSettings
-    from vaultproof.results import FunctionRef, PropertyResult, Severity, Verdict
+    from vaultproof.prover.registry import CodeTwin, ModelChecker, Registry
+    from vaultproof.prover.solver import SolverSettings, discharge
+    from vaultproof.results import FunctionRef, ObligationResult, PropertyResult, Verdict
 
     fixture = Path(__file__).resolve().parents[1] / "fixtures" / "code"
     twin = CodeTwin("contracts/Bank.sol", "totalMoved += amount;", "totalMoved += amount + 1;", "off by one")
@@ -215,27 +220,27 @@ def test_code_obligations_are_cached_and_a_code_edit_resolves_only_them(
         return [Obligation("model", (a >= 1,), a + 1 > 1, a > 1, ())]
 
     def code(ctx: ModelContext) -> list[Obligation]:
+        assert isinstance(ctx.code, CodeProject)  # the runner calls a code check with the lowered project
         ex = execute(ctx.code, "Bank.move")
         grows = ex.post("Bank", "totalMoved") == ex.before("Bank", "totalMoved") + ex.arg("amount")
         return [code_obligation("code: totalMoved grows by amount", ex, z3.Implies(ex.ok, grows))]
 
     registry = Registry()
     registry.register(
-        PropertyDecl(
+        stub_decl(
             id="BANK-1",
-            title="t",
             claim="the moved counter grows by the amount moved",
-            severity=Severity.HIGH,
-            seed="fixture",
-            rationale="r",
-            assumptions=("a",),
             targets=(FunctionRef("Bank", "move"),),
             checker=ModelChecker(check=model, broken=model, broken_description="d").with_code(code, twin),
         )
     )
     solved: list[str] = []
-    real = runner.discharge
-    monkeypatch.setattr(runner, "discharge", lambda ob, s: solved.append(ob.name) or real(ob, s))
+
+    def recorded(ob: Obligation, s: SolverSettings) -> ObligationResult:
+        solved.append(ob.name)
+        return discharge(ob, s)
+
+    monkeypatch.setattr(runner, "discharge", recorded)
     cache, settings = Cache(tmp_path / "cache"), SolverSettings()
     job = runner.Job(runner.JobKind.SHIPPED, "BANK-1")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -86,6 +87,13 @@ def test_jobs_flag_is_range_checked_like_the_file(capsys: pytest.CaptureFixture[
 @pytest.mark.parametrize(
     ("toml", "message"),
     [
+        ("[project\nname=1", "malformed TOML"),
+        ("[project]\nsources = 'contracts'", "must be a list of strings"),
+        ("[project]\nsources = ['nowhere']", "does not exist"),
+        ("[prove]\ntimeout_ms = 'soon'", "must be an integer"),
+        ("[gate]\nfail_on = 'severe'", "unknown severity"),
+        ("[[analyse.upgrades]]\nprevious = 'A'", "need exactly previous and current"),
+        # every configured path stays inside the project
         ("[gate]\nreports = '../../x'", "outside the project root"),
         ("[gate]\nreports = '/tmp/x'", "is absolute"),
         ("[gate]\nbaseline = '../baseline.json'", "outside the project root"),
@@ -96,7 +104,7 @@ def test_jobs_flag_is_range_checked_like_the_file(capsys: pytest.CaptureFixture[
         ("[cache]\ndir = '../cache'", "outside the project root"),
     ],
 )
-def test_every_configured_path_stays_inside_the_project(
+def test_a_malformed_config_or_a_path_outside_the_project_is_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], toml: str, message: str
 ) -> None:
     (tmp_path / "outside").mkdir()
@@ -132,7 +140,10 @@ def test_a_symlinked_source_outside_the_project_is_not_compiled(
 def test_cli_flags_come_from_the_config_fields() -> None:
     """Each option's flag, default and help live on its Config field: the parser only reads them."""
     parser = build_parser()
-    run = next(a for a in parser._subparsers._group_actions[0].choices["run"]._actions if a.dest == "jobs")
+    assert parser._subparsers is not None
+    commands = parser._subparsers._group_actions[0]
+    assert isinstance(commands, argparse._SubParsersAction)
+    run = next(a for a in commands.choices["run"]._actions if a.dest == "jobs")
     field = config_module.CLI_OPTIONS["--jobs"]
     assert run.option_strings == ["-j", "--jobs"] and field.metadata["help"] in (run.help or "")
     assert config_module.DEFAULTS["jobs"] == field.default == 2

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from vaultproof import config
 from vaultproof.cli import _main
 from vaultproof.index import index_rows, mentioning_tests, project_index, relative, render_markdown
-from vaultproof.prover.runner import load_registry
+from vaultproof.prover.registry import Registry
+from vaultproof.prover.runner import declared_registry
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _registry():  # type: ignore[no-untyped-def]
+def _registry() -> tuple[config.Config, Registry]:
     cfg = config.load(REPO)
-    return cfg, load_registry(cfg.properties_module, cfg.root)
+    return cfg, declared_registry(cfg)
 
 
 def test_properties_md_is_fresh() -> None:
@@ -63,6 +66,6 @@ def test_markdown_escapes_cells_and_paths_are_relative(tmp_path: Path) -> None:
     assert text.splitlines()[4] == "| id | statement | declaration | model function | code targets | tests |"
 
 
-def test_list_markdown_prints_the_index(capsys) -> None:  # type: ignore[no-untyped-def]
+def test_list_markdown_prints_the_index(capsys: pytest.CaptureFixture[str]) -> None:
     assert int(_main(["list", str(REPO), "--markdown"]).exit_code) == 0
     assert capsys.readouterr().out == (REPO / "PROPERTIES.md").read_text(encoding="utf-8")

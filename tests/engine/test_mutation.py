@@ -10,7 +10,7 @@ from vaultproof import config as config_module
 from vaultproof.console import Console
 from vaultproof.errors import ConfigError
 from vaultproof.mutation import Mutant, Reference, load_mutants, run_mutants
-from vaultproof.prover.runner import load_registry
+from vaultproof.prover.runner import declared_registry
 from vaultproof.results import Verdict
 
 TINY = Path(__file__).resolve().parents[1] / "fixtures" / "projects" / "tiny"
@@ -19,7 +19,7 @@ TINY = Path(__file__).resolve().parents[1] / "fixtures" / "projects" / "tiny"
 @pytest.mark.parametrize("jobs", [1, 2], ids=["serial", "parallel"])
 def test_campaign_on_the_tiny_project(jobs: int) -> None:
     cfg = config_module.load(TINY)
-    registry = load_registry(cfg.properties_module, cfg.root)
+    registry = declared_registry(cfg)
     reference = Reference(verdicts={"TINY-1": Verdict.PROVED}, static_fingerprints=frozenset())
     mutants = load_mutants(TINY / "mutants.toml")
     results = {
@@ -35,7 +35,7 @@ def test_campaign_on_the_tiny_project(jobs: int) -> None:
 
 def test_an_edit_that_no_longer_matches_is_an_error() -> None:
     cfg = config_module.load(TINY)
-    registry = load_registry(cfg.properties_module, cfg.root)
+    registry = declared_registry(cfg)
     stale = Mutant("M-X", "TINY", "contracts/Tiny.sol", "this text is not there", "x", "stale")
     with pytest.raises(ConfigError, match="must match exactly once"):
         run_mutants(cfg, registry, Console(quiet=True), Reference({}, frozenset()), [stale], jobs=1)

@@ -25,7 +25,7 @@ from vaultproof.prover.obligation import ModelContext
 from vaultproof.prover.runner import Job, JobKind, run_jobs
 from vaultproof.prover.solver import SolverSettings
 from vaultproof.report.codec import dumps, encode
-from vaultproof.results import UNCHECKED, MutantOutcome, MutantResult
+from vaultproof.results import UNCHECKED, MetricResult, MutantOutcome, MutantResult, PropertyResult, Verdict
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "projects" / "mutation"
 QUIET = Console(quiet=True)
@@ -168,6 +168,17 @@ def _document(campaign: Campaign) -> str:
     return dumps({"mutants": [encode(r) for r in campaign.results]})
 
 
+def _verdicts_and_obligations(
+    results: list[PropertyResult | MetricResult],
+) -> list[tuple[Verdict, list[str]]]:
+    """Each proof job's verdict and obligation names (the tiny project's jobs are properties, not metrics)."""
+    shown: list[tuple[Verdict, list[str]]] = []
+    for r in results:
+        assert isinstance(r, PropertyResult)
+        shown.append((r.verdict, [o.name for o in r.obligations]))
+    return shown
+
+
 @pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="ray is not installed (pip install ray)")
 def test_ray_gives_the_same_results_as_the_process_pool(ids: tuple[str, ...], campaign: Campaign) -> None:
     import ray
@@ -190,9 +201,7 @@ def test_ray_gives_the_same_results_as_the_process_pool(ids: tuple[str, ...], ca
     assert len(pool.results) == len(PICKED)
     assert _document(on_ray) == _document(pool)
     # proof jobs go through the same interface: same verdicts and obligations, whoever ran them
-    assert [(r.verdict, [o.name for o in r.obligations]) for r in ray_proofs] == [
-        (r.verdict, [o.name for o in r.obligations]) for r in proofs
-    ]
+    assert _verdicts_and_obligations(ray_proofs) == _verdicts_and_obligations(proofs)
     # catalogue order: broken first; the shipped model is proved, but an empty context executes no code,
     # so it reads MODEL-ONLY (a verdict covers only what was executed on code)
     assert [r.verdict.value for r in proofs] == ["VIOLATED", "MODEL-ONLY"]

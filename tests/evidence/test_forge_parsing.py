@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from vaultproof.evidence.decl import property_of_invariant
 from vaultproof.evidence.forge import parse_json
@@ -41,3 +44,33 @@ def test_failed_invariant_parses_with_its_shrunk_sequence() -> None:
 def test_garbage_is_no_outcome() -> None:
     assert parse_json("Compiler run failed:\nError (1234): nope") == ()
     assert parse_json("{not json") == ()
+
+
+def test_each_forge_run_gets_empty_failure_directories_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """forge replays a persisted failure before fuzzing: a run must never see what another run persisted.
+    Each run is pointed at fresh directories (both failure kinds), and they are gone once it returns."""
+    import subprocess
+
+    from vaultproof.evidence import forge as forge_module
+
+    seen: list[dict[str, str]] = []
+    keys = ("FOUNDRY_INVARIANT_FAILURE_PERSIST_DIR", "FOUNDRY_FUZZ_FAILURE_PERSIST_DIR")
+
+    def fake_run(cmd: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        env = kwargs["env"]
+        dirs = {k: env[k] for k in keys}
+        assert all(not Path(d).exists() or not any(Path(d).iterdir()) for d in dirs.values())
+        Path(dirs["FOUNDRY_INVARIANT_FAILURE_PERSIST_DIR"]).mkdir(parents=True)  # as forge does on a failure
+        seen.append(dirs)
+        return subprocess.CompletedProcess(cmd, 1, stdout="", stderr="Error: nothing")
+
+    monkeypatch.setattr(subprocess, "run", fake_run)
+    runner = forge_module.Forge(binary=Path("forge"), root=tmp_path)
+    runner.test("a.sol", env={"FOUNDRY_INVARIANT_FAILURE_PERSIST_DIR": "build/forge/invariant-failures"})
+    runner.test("a.sol")
+    assert len(seen) == 2 and seen[0] != seen[1]
+    for dirs in seen:
+        assert not any(Path(d).exists() for d in dirs.values())  # removed with the run
+        assert not any(str(tmp_path) in d for d in dirs.values())  # never inside the project

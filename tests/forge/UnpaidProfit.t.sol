@@ -38,6 +38,27 @@ contract UnpaidProfitTest is VaultproofDeploy {
         return _free(ALICE, address(usdc)) + _lockedUsdc(ALICE);
     }
 
+    /// Closes posA at a 40 USDC profit, expecting the fund to pay `paid` of it now and `owed` to be recorded.
+    function _closeAt40Expecting(uint256 paid, uint256 owed) internal {
+        vm.expectEmit(true, true, false, true, address(vault));
+        emit BalanceManagerVault.ProfitPaid(ALICE, posA, 40e6, paid);
+        vm.expectEmit(true, true, false, true, address(vault));
+        emit IBalanceManagerVault.ProfitUnpaid(ALICE, posA, owed, owed);
+        vault.releaseFromPosition(ALICE, posA, int256(40e6));
+    }
+
+    /// Closes posA at a 40 USDC profit with `fund` (one that pays nothing) as the insurance fund: the close
+    /// completes, only the margin comes back, the whole profit is owed, and a claim against the same fund pays
+    /// 0 without reverting and keeps the claim.
+    function _closeAgainstNonPayingFund(address fund) internal {
+        vault.setInsuranceFund(fund);
+        vault.releaseFromPosition(ALICE, posA, int256(40e6));
+        vm.assertEq(_free(ALICE, address(usdc)), 100e6, "margin unlocked, nothing paid");
+        vm.assertEq(vault.unpaidProfit(ALICE), 40e6, "whole profit owed");
+        vm.assertEq(_claim(), 0, "a claim against the same fund pays 0");
+        vm.assertEq(vault.unpaidProfit(ALICE), 40e6, "and keeps the claim");
+    }
+
     function _claim() internal returns (uint256 paid) {
         vm.prank(ALICE);
         paid = vault.claimUnpaidProfit();
@@ -59,11 +80,7 @@ contract UnpaidProfitTest is VaultproofDeploy {
         uint256 userBefore = _userUsdc();
         uint256 insBefore = _insuranceBalance();
 
-        vm.expectEmit(true, true, false, true, address(vault));
-        emit BalanceManagerVault.ProfitPaid(ALICE, posA, 40e6, 0);
-        vm.expectEmit(true, true, false, true, address(vault));
-        emit IBalanceManagerVault.ProfitUnpaid(ALICE, posA, 40e6, 40e6);
-        vault.releaseFromPosition(ALICE, posA, int256(40e6));
+        _closeAt40Expecting(0, 40e6);
 
         vm.assertEq(_free(ALICE, address(usdc)), 100e6, "margin unlocked");
         vm.assertEq(_lockedUsdc(ALICE), 0, "nothing left locked");
@@ -119,11 +136,7 @@ contract UnpaidProfitTest is VaultproofDeploy {
         _newFund(1_000e6, 15e6);
         uint256 insBefore = _insuranceBalance();
 
-        vm.expectEmit(true, true, false, true, address(vault));
-        emit BalanceManagerVault.ProfitPaid(ALICE, posA, 40e6, 15e6);
-        vm.expectEmit(true, true, false, true, address(vault));
-        emit IBalanceManagerVault.ProfitUnpaid(ALICE, posA, 25e6, 25e6);
-        vault.releaseFromPosition(ALICE, posA, int256(40e6));
+        _closeAt40Expecting(15e6, 25e6);
         vm.assertEq(vault.unpaidProfit(ALICE), 25e6, "40 - cap 15");
 
         vm.assertEq(_claim(), 0, "same block: the cap is used up");
@@ -178,13 +191,7 @@ contract UnpaidProfitTest is VaultproofDeploy {
     /// A reverting fund pays 0: the close completes and the whole profit is owed; claiming then pays 0 without
     /// reverting; once a working fund is set, the claim is paid.
     function test_RevertingFund_ProfitOwedThenPaidByWorkingFund() public {
-        RevertingInsuranceFund broken = new RevertingInsuranceFund();
-        vault.setInsuranceFund(address(broken));
-        vault.releaseFromPosition(ALICE, posA, int256(40e6));
-        vm.assertEq(_free(ALICE, address(usdc)), 100e6, "margin unlocked, close completed");
-        vm.assertEq(vault.unpaidProfit(ALICE), 40e6, "whole profit owed");
-        vm.assertEq(_claim(), 0, "claim against a broken fund pays 0");
-        vm.assertEq(vault.unpaidProfit(ALICE), 40e6, "and keeps the claim");
+        _closeAgainstNonPayingFund(address(new RevertingInsuranceFund()));
 
         vault.setInsuranceFund(address(insurance)); // the deployed, funded fund
         vm.assertEq(_claim(), 40e6, "paid by the working fund");
@@ -194,28 +201,16 @@ contract UnpaidProfitTest is VaultproofDeploy {
     /// A fund that returns "paid in full" but moves nothing: the vault measures the delta, so the whole
     /// profit stays owed (the return value is not trusted).
     function test_LyingFund_ReturnValueIsNotTrusted() public {
-        vault.setInsuranceFund(address(new LyingInsuranceFund()));
-        vault.releaseFromPosition(ALICE, posA, int256(40e6));
-        vm.assertEq(_free(ALICE, address(usdc)), 100e6, "nothing was paid");
-        vm.assertEq(vault.unpaidProfit(ALICE), 40e6, "so all of it is owed");
-        vm.assertEq(_claim(), 0, "claiming against it pays nothing");
-        vm.assertEq(vault.unpaidProfit(ALICE), 40e6, "still owed");
+        _closeAgainstNonPayingFund(address(new LyingInsuranceFund()));
     }
 
     /// An insurance address answering every call with empty data: the close completes, the profit is owed.
     function test_SilentFallbackFund_ProfitOwed() public {
-        vault.setInsuranceFund(address(new SilentFallback()));
-        vault.releaseFromPosition(ALICE, posA, int256(40e6));
-        vm.assertEq(_free(ALICE, address(usdc)), 100e6, "margin unlocked");
-        vm.assertEq(vault.unpaidProfit(ALICE), 40e6, "owed");
-        vm.assertEq(_claim(), 0, "claim pays 0 without reverting");
+        _closeAgainstNonPayingFund(address(new SilentFallback()));
     }
 
     /// An insurance address without code (misconfiguration): the close completes, the profit is owed.
     function test_CodelessFund_ProfitOwed() public {
-        vault.setInsuranceFund(address(0xDEAD));
-        vault.releaseFromPosition(ALICE, posA, int256(40e6));
-        vm.assertEq(vault.unpaidProfit(ALICE), 40e6, "owed");
-        vm.assertEq(_claim(), 0, "nothing to pay from");
+        _closeAgainstNonPayingFund(address(0xDEAD));
     }
 }

@@ -23,7 +23,13 @@ contract WaterfallIsolationTest is VaultproofDeploy {
         brokenAdl = new RevertingAdlEngine();
     }
 
-    function _liquidate() internal {
+    /// Liquidates ALICE's $100 margin at a $600 loss (a $500 deficit), expecting the waterfall to settle it as
+    /// (free USDC, collateral, insurance, ADL, recorded shortfall).
+    function _liquidateSettling(uint256 free, uint256 collateral, uint256 insured, uint256 socialized, uint256 rest)
+        internal
+    {
+        vm.expectEmit(true, false, false, true, address(vault));
+        emit IBalanceManagerVault.DeficitSettled(ALICE, 500e6, free, collateral, insured, socialized, rest);
         vault.releaseFromPosition(ALICE, posA, -int256(600e6));
     }
 
@@ -42,9 +48,7 @@ contract WaterfallIsolationTest is VaultproofDeploy {
         emit IBalanceManagerVault.ExternalCallFailed(
             address(brokenAdl), abi.encodeWithSelector(RevertingAdlEngine.AdlBroken.selector)
         );
-        vm.expectEmit(true, false, false, true, address(vault));
-        emit IBalanceManagerVault.DeficitSettled(ALICE, 500e6, 0, 0, 0, 0, 500e6);
-        _liquidate();
+        _liquidateSettling(0, 0, 0, 0, 500e6);
 
         vm.assertFalse(_alloc(posA).exists, "position closed");
         vm.assertEq(_lockedUsdc(ALICE), 0, "lock settled");
@@ -58,9 +62,7 @@ contract WaterfallIsolationTest is VaultproofDeploy {
         vault.setInsuranceFund(address(brokenFund));
         adl.setCapacity(300e6);
 
-        vm.expectEmit(true, false, false, true, address(vault));
-        emit IBalanceManagerVault.DeficitSettled(ALICE, 500e6, 0, 0, 0, 300e6, 200e6);
-        _liquidate();
+        _liquidateSettling(0, 0, 0, 300e6, 200e6);
 
         vm.assertEq(adl.lastShortfall(), 500e6, "ADL got the whole residual");
         vm.assertEq(adl.totalRecordedShortfall(), 200e6, "ADL recorded the rest too");
@@ -72,9 +74,7 @@ contract WaterfallIsolationTest is VaultproofDeploy {
         vault.setAdlEngine(address(brokenAdl));
         uint256 insBefore = _insuranceBalance();
 
-        vm.expectEmit(true, false, false, true, address(vault));
-        emit IBalanceManagerVault.DeficitSettled(ALICE, 500e6, 0, 0, 200e6, 0, 300e6);
-        _liquidate();
+        _liquidateSettling(0, 0, 200e6, 0, 300e6);
 
         // forfeit +100 in, insurance leg is a double entry (paid 200 to Alice, settled back to the fund)
         vm.assertEq(_insuranceBalance(), insBefore + 100e6, "fund: forfeit in, double-entry leg nets 0");
@@ -88,9 +88,7 @@ contract WaterfallIsolationTest is VaultproofDeploy {
         vault.setInsuranceFund(address(0xDEAD));
         vault.setAdlEngine(address(0xBEEF));
 
-        vm.expectEmit(true, false, false, true, address(vault));
-        emit IBalanceManagerVault.DeficitSettled(ALICE, 500e6, 0, 0, 0, 0, 500e6);
-        _liquidate();
+        _liquidateSettling(0, 0, 0, 0, 500e6);
         vm.assertEq(_free(address(0xDEAD), address(usdc)), 100e6, "forfeit credited to the configured account");
     }
 
@@ -99,9 +97,7 @@ contract WaterfallIsolationTest is VaultproofDeploy {
         vault.setInsuranceFund(address(usdc));
         adl.setCapacity(50e6);
 
-        vm.expectEmit(true, false, false, true, address(vault));
-        emit IBalanceManagerVault.DeficitSettled(ALICE, 500e6, 0, 0, 0, 50e6, 450e6);
-        _liquidate();
+        _liquidateSettling(0, 0, 0, 50e6, 450e6);
     }
 
     /// Misconfiguration: the insurance address is a contract that answers every call with empty data (a
@@ -111,9 +107,7 @@ contract WaterfallIsolationTest is VaultproofDeploy {
         vault.setInsuranceFund(address(wallet));
         adl.setCapacity(120e6);
 
-        vm.expectEmit(true, false, false, true, address(vault));
-        emit IBalanceManagerVault.DeficitSettled(ALICE, 500e6, 0, 0, 0, 120e6, 380e6);
-        _liquidate();
+        _liquidateSettling(0, 0, 0, 120e6, 380e6);
         vm.assertEq(_free(address(wallet), address(usdc)), 100e6, "forfeit credited to the configured account");
     }
 
@@ -126,9 +120,7 @@ contract WaterfallIsolationTest is VaultproofDeploy {
         _deposit(ALICE, address(wbtc), 1e6); // 0.01 WBTC
         _bid(MAKER, wbtcBook, 84_000e6, 200_000); // the book holds 0.002 WBTC above the floor → $168
 
-        vm.expectEmit(true, false, false, true, address(vault));
-        emit IBalanceManagerVault.DeficitSettled(ALICE, 500e6, 50e6, 168e6, 0, 0, 282e6);
-        _liquidate();
+        _liquidateSettling(50e6, 168e6, 0, 0, 282e6);
 
         vm.assertEq(_free(ALICE, address(wbtc)), 1e6 - 200_000, "collateral sold");
         vm.assertEq(_free(address(brokenFund), address(usdc)), 100e6 + 50e6 + 168e6, "value reached the fund");

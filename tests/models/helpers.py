@@ -48,15 +48,20 @@ def family_ids(family: str) -> list[str]:
     return [pid for pid in REGISTRY.properties if pid.split("-")[0] == family]
 
 
-def run(kind: JobKind, decl_id: str, context: ModelContext) -> PropertyResult:
-    result = run_job(REGISTRY, Job(kind, decl_id), context, SETTINGS, CACHE)
+def run(
+    kind: JobKind, decl_id: str, context: ModelContext, stop_worse_than: Verdict | None = None
+) -> PropertyResult:
+    result = run_job(REGISTRY, Job(kind, decl_id), context, SETTINGS, CACHE, stop_worse_than)
     assert isinstance(result, PropertyResult)
     return result
 
 
-def run_on(kind: JobKind, decl_id: str, twin: CodeTwin | None = None) -> PropertyResult:
-    """One job on the real prove-stage context: the shipped contracts, or with ``twin`` applied to them."""
-    return run(kind, decl_id, cached_context(ROOT, REGISTRY.deployment, twin))
+def run_on(
+    kind: JobKind, decl_id: str, twin: CodeTwin | None = None, stop_worse_than: Verdict | None = None
+) -> PropertyResult:
+    """One job on the real prove-stage context: the shipped contracts, or with ``twin`` applied to them;
+    ``stop_worse_than`` as the mutation campaign runs a mutant (stop at the first obligation worse)."""
+    return run(kind, decl_id, cached_context(ROOT, REGISTRY.deployment, twin), stop_worse_than)
 
 
 def code_twin(pid: str) -> CodeTwin:

@@ -7,11 +7,11 @@ checked to show the defect in token units, and a flow mutant that is not a twin 
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from properties import REGISTRY
+from properties._mutants import MUTANTS, mutant_twin
 from tests.models.helpers import solve
 from vaultproof.prover.context import cached_context
 from vaultproof.prover.obligation import ModelContext, Obligation
@@ -19,7 +19,6 @@ from vaultproof.prover.registry import CodeTwin, ModelChecker
 from vaultproof.results import ObligationResult, Verdict
 
 ROOT = Path(__file__).resolve().parents[2]
-MUTANTS = {m["id"]: m for m in tomllib.loads((ROOT / "properties/mutants.toml").read_text("utf-8"))["mutant"]}
 
 
 def _checker(pid: str) -> ModelChecker:
@@ -32,11 +31,6 @@ def code_of(pid: str) -> Callable[[ModelContext], Sequence[Obligation]]:
     code = _checker(pid).code
     assert code is not None
     return code
-
-
-def _mutant(mid: str) -> CodeTwin:
-    m = MUTANTS[mid]
-    return CodeTwin(m["file"], m["find"], m["replace"], m["description"])
 
 
 def run(pid: str, part: str, twin: CodeTwin | None = None) -> ObligationResult:
@@ -69,7 +63,7 @@ def test_alloc3_twin_opens_on_equity_for_the_virtual_part_only() -> None:
 
 def test_alloc3_no_risk_engine_mutant_is_killed() -> None:
     """Not a twin: letting a virtual open through without a risk engine breaks ALLOC-3's second stage."""
-    v = values(run("ALLOC-3", "no risk engine", _mutant("M-ALLOC-no-risk-engine-allows-virtual")))
+    v = values(run("ALLOC-3", "no risk engine", mutant_twin("M-ALLOC-no-risk-engine-allows-virtual")))
     # a virtually backed CROSS open with no risk engine that did not stop at the vault's InsufficientBalance
     # (it went on to the custodian: succeeded, or reverted there for another reason)
     assert v["quantumRiskEngine before"] == 0 and v["mode (argument, 0 = CROSS, 1 = ISOLATED)"] != 1

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.models.test_alloc_code import _checker, _mutant, run, values
+from properties._mutants import mutant_twin
+from tests.models.test_alloc_code import _checker, run, values
 
 
 def test_bf1_twin_forgets_the_v1_lock_on_a_top_up() -> None:
@@ -21,5 +22,5 @@ def test_bf2_twin_writes_unstamped_records() -> None:
 
 
 def test_bf2_partial_release_forgetting_the_stamp_is_killed() -> None:
-    v = values(run("BF-2", "(legacy record) stamps the record", _mutant("M-BF-partial-forgets-version")))
+    v = values(run("BF-2", "(legacy record) stamps the record", mutant_twin("M-BF-partial-forgets-version")))
     assert v["allocation lockVersion after"] == 0 and v["allocation exists after"] == 1

@@ -8,39 +8,25 @@ from __future__ import annotations
 
 import pytest
 
-from properties import liq
 from tests.models import code_checks
 from vaultproof.prover.obligation import ModelContext
 
 WITH_CODE = code_checks.with_code()
 # Twins whose first counterexample is over raw integers only (an oracle price has the feed's own, symbolic,
 # decimals): their values are named but carry no token unit.
-RAW_UNITS = {"CONV-7", "QRE-1", "QRE-4", "QRE-5"}  # QRE: a collateral of any decimals, in raw token units
+RAW_UNITS = {
+    "CONV-7",
+    "QRE-1",
+    "QRE-3",
+    "QRE-4",
+    "QRE-5",
+    "DEBT-6",
+}  # QRE: a collateral of any decimals; DEBT-6: any token of the custodian — both in raw token units
 # Code obligations proved, but a declared target is only summarised, not executed: MODEL-ONLY naming it.
-SUMMARISED = {  # DEBT-1 executes AdlEngine.socialize since issue15-debt
-    # the sale path is proved against an unknown (havocked) book; the book's own walk is not executed yet
-    "CONV-1": "not executed on code: BalanceManagerVault._coverDeficitWithCollateral, "
-    "OrderBook.calculateOrderAmounts, OrderBook.placeMarketOrder",
-}
-# LIQ (issue11): the book walk and the QRE's eligibility are not executed yet; the reason says why
-SUMMARISED.update(
-    {
-        pid: f"not executed on code: {target} ({why})"
-        for pid, target, why in (
-            ("LIQ-1", "LiquidationEngine._matchBook", liq.WALK_PENDING),
-            ("LIQ-4", "QuantumRiskEngine.isLiquidatable", liq.QRE_PENDING),
-            ("LIQ-7", "LiquidationEngine._matchBook", liq.WALK_PENDING),
-        )
-    }
-)
-# issue15-qre: the collateral loop of _equity18 does not decide on code within budget (reason in the decl)
-SUMMARISED.update(
-    {
-        "QRE-1": "not executed on code: QuantumRiskEngine.equity18, QuantumRiskEngine.initialEquity18",
-        "QRE-4": "not executed on code: QuantumRiskEngine.equity18",
-        "QRE-5": "not executed on code: QuantumRiskEngine._equity18",
-    }
-)
+SUMMARISED: dict[str, str] = {}  # DEBT-1 executes AdlEngine.socialize since issue15-debt
+# CONV-1/CONV-2: every target executed since s23-book (the book's walks by induction, models/book_code.py)
+# LIQ: every target executed since s21-liq (the book walk by induction, the QRE's isLiquidatable);
+# QRE: since s21-qre (the collateral loop of _equity18 with monotonicity lemmas at the differing terms)
 
 
 def test_the_priority_properties_have_code_obligations() -> None:

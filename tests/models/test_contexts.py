@@ -10,6 +10,7 @@ from properties import REGISTRY
 from tests.models.helpers import PARAMS, ROOT, SETTINGS, checker
 from vaultproof import config
 from vaultproof.compile import compile_project
+from vaultproof.prover.code import CodeProject
 from vaultproof.prover.context import affected_sources, build_context, twin_context, twin_root
 from vaultproof.prover.obligation import ModelContext
 
@@ -51,7 +52,8 @@ def test_a_twin_context_is_the_full_rebuild_of_the_twin(shipped_ctx: ModelContex
     assert "contracts/PriceOracle.sol" not in affected  # does not import MarginTable
     incremental = twin_context(shipped_ctx, twin_config, twin.file)
     full = build_context(compile_project(twin_config, analysis_only=True), REGISTRY.deployment)
-    assert incremental.code is not None and full.code is not None
+    assert isinstance(incremental.code, CodeProject) and isinstance(full.code, CodeProject)
+    assert isinstance(shipped_ctx.code, CodeProject)
     assert dict(incremental.params) == dict(full.params)
     assert incremental.functions == full.functions
     assert incremental.code.contracts == full.code.contracts

@@ -12,6 +12,7 @@ from pathlib import Path
 import z3
 
 from models import conv_code as cc
+from models.code_common import Shown
 from properties import REGISTRY
 from tests.models.helpers import run as _run
 from tests.models.helpers import solve
@@ -35,7 +36,7 @@ def test_finding_the_drafts_net_change_is_not_the_realised_proceeds(shipped: Mod
     sale = cc.guarded_sale(shipped, label="draft", case=WBTC)
     t = cc.SaleTerms(sale)
     facts = [*t.governance(), *t.decimals(*WBTC)]
-    shown = t.show(cc.Shown(), (8, "WBTC")).tuple()
+    shown = t.show(Shown(), (8, "WBTC")).tuple()
     net = t.usdc1 - t.usdc0
     draft = code_obligation(
         "draft: net USDC change ≥ floor",
@@ -68,18 +69,33 @@ def test_conv1_realised_floor_is_proved_for_both_decimal_cases(shipped: ModelCon
         assert solve(obligation).verdict is Verdict.PROVED, obligation.name
 
 
-def test_conv1_reads_model_only_naming_the_book(shipped: ModelContext) -> None:
+def test_conv1_is_proved_on_code_with_the_book_walk(shipped: ModelContext) -> None:
+    """Since s23-book the book's walks run on their code (models/book_code.py): CONV-1 covers every target."""
     result = _run(JobKind.SHIPPED, "CONV-1", shipped)
-    assert all(o.verdict is Verdict.PROVED for o in result.obligations), [
-        (o.name, o.verdict) for o in result.obligations if o.verdict is not Verdict.PROVED
-    ]
-    assert result.verdict is Verdict.MODEL_ONLY
-    assert (
-        result.reason == "not executed on code: BalanceManagerVault._coverDeficitWithCollateral, "
-        "OrderBook.calculateOrderAmounts, OrderBook.placeMarketOrder"
-    )
-    for fn in ("sellCollateralGuarded", "_planSale", "_sizeSale", "_effectiveLiqFactor"):
+    assert result.verdict is Verdict.PROVED, result.reason
+    for fn in (
+        "sellCollateralGuarded",
+        "_planSale",
+        "_sizeSale",
+        "_effectiveLiqFactor",
+        "_coverDeficitWithCollateral",
+    ):
         assert FunctionRef("BalanceManagerVault", fn) in result.executed
+    for fn in ("calculateOrderAmounts", "placeMarketOrder", "_fillLevel", "_removePrice", "_quoteFor"):
+        assert FunctionRef("OrderBook", fn) in result.executed
+
+
+def test_conv2_is_proved_on_code_and_its_book_twin_fills_below_the_floor(shipped: ModelContext) -> None:
+    result = _run(JobKind.SHIPPED, "CONV-2", shipped)
+    assert result.verdict is Verdict.PROVED, result.reason
+    checker = REGISTRY.properties["CONV-2"].checker
+    assert isinstance(checker, ModelChecker) and checker.code_twin is not None
+    broken = _run(JobKind.BROKEN_CODE, "CONV-2", cached_context(ROOT, REGISTRY.deployment, checker.code_twin))
+    assert broken.verdict is Verdict.VIOLATED
+    example = broken.counterexample
+    assert example is not None and "calculateOrderAmounts" in example.obligation
+    v = {q.name: q.raw for q in example.values}
+    assert v["side (argument, 1 = SELL)"] == 1
 
 
 def test_conv3_twin_takes_the_users_surplus_in_usdc() -> None:

@@ -6,11 +6,11 @@ Shares the cached shipped / twin contexts with the other code-obligation tests (
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 from models import debt_code
 from properties import REGISTRY
+from properties._mutants import MUTANTS, mutant_twin
 from tests.models.helpers import run as _run
 from tests.models.helpers import solve
 from vaultproof.prover.context import cached_context
@@ -46,15 +46,36 @@ def test_debt1_is_proved_with_socialize_executed(shipped: ModelContext) -> None:
     assert any("socialize splits the shortfall exactly" in o.name for o in result.obligations)
 
 
-def test_debt5_executes_its_targets_but_names_the_unproved_exit(shipped: ModelContext) -> None:
-    """DEBT-5's code obligations hold, yet the round-limit exit's exhaustion is not one of them: the
-    property stays MODEL-ONLY and says exactly that (never PROVED)."""
+def test_debt5_is_proved_on_code_with_the_round_limit_exit(shipped: ModelContext) -> None:
+    """socialize charges min(shortfall, Σ capacity) on every exit — the round limit included, by the ghost
+    count of candidates left — and the ghost sums' lemmas are among DEBT-5's proved obligations."""
     result = _run(JobKind.SHIPPED, "DEBT-5", shipped)
+    assert result.verdict is Verdict.PROVED, result.reason
     assert set(REGISTRY.properties["DEBT-5"].targets) <= set(result.executed)
-    assert all(o.verdict is Verdict.PROVED for o in result.obligations)
-    assert result.verdict is Verdict.MODEL_ONLY
-    assert result.reason.startswith("code obligations hold; not yet on code:")
-    assert "round-limit exit" in result.reason
+    names = [o.name for o in result.obligations]
+    assert any(n.startswith("code: AdlEngine.socialize charges min(shortfall, Σ capacity") for n in names)
+    assert sum("ghost Σ" in n and "induction" in n for n in names) == 12  # 2 sums × 3 lemmas × base, step
+
+
+def test_debt5_round_limit_mutant_leaves_a_candidate_untaken_in_token_units() -> None:
+    """M-DEBT-adl-round-limit-short (one round fewer than candidates): VIOLATED with one concrete candidate
+    whose capacity is left while the shortfall is recorded."""
+    twin = mutant_twin("M-DEBT-adl-round-limit-short")
+    obligations = debt_code.debt5_code(cached_context(ROOT, REGISTRY.deployment, twin))
+    (one,) = [o for o in obligations if o.name.endswith("records the rest (n = 1 candidates)")]
+    result = solve(one)
+    assert result.verdict is Verdict.VIOLATED
+    assert result.counterexample is not None
+    values = {v.name: v for v in result.counterexample.values}
+    shortfall, capacity = (
+        values["shortfall (argument)"].raw,
+        values["capacity of candidate 0 (the walk's entry)"].raw,
+    )
+    assert values["candidates n (the walk's entry)"].raw == 1 and capacity > 0
+    # the only round was cut: nothing charged, the whole shortfall recorded
+    assert values["socialized (returned)"].raw == 0 < min(shortfall, capacity)
+    assert values["recordedShortfall (returned)"].raw == shortfall
+    assert values["shortfall (argument)"].unit == "USDC"
 
 
 def test_debt5_twin_drops_the_recorded_rest_in_token_units() -> None:
@@ -74,19 +95,68 @@ def test_debt5_twin_drops_the_recorded_rest_in_token_units() -> None:
 
 
 def test_debt_flow_mutants_are_declared_outside_the_libraries() -> None:
-    mutants = tomllib.loads((ROOT / "properties" / "mutants.toml").read_text(encoding="utf-8"))["mutant"]
     ours = {
         m["id"]: m
-        for m in mutants
+        for m in MUTANTS.values()
         if m["id"]
         in {
             "M-DEBT-adl-take-uncapped",
             "M-DEBT-adl-recorded-dropped",
             "M-DEBT-insurance-block-counter-reset",
             "M-DEBT-adl-leg-not-deducted",
+            "M-DEBT-adl-round-limit-short",
         }
     }
-    assert len(ours) == 4
+    assert len(ours) == 5
     for m in ours.values():
         assert m["family"] == "DEBT" and not m["file"].startswith("contracts/libraries/")
         assert (ROOT / m["file"]).read_text(encoding="utf-8").count(m["find"]) == 1
+
+
+def test_debt4_is_proved_on_code_with_capacity_and_socialize_executed(shipped: ModelContext) -> None:
+    result = _run(JobKind.SHIPPED, "DEBT-4", shipped)
+    assert result.verdict is Verdict.PROVED, result.reason
+    assert set(REGISTRY.properties["DEBT-4"].targets) <= set(result.executed)
+    names = [o.name for o in result.obligations]
+    assert any(
+        "records shortfall = max(0, bad debt − insurance available − ADL capacity)" in n for n in names
+    )
+    assert any(n.startswith("code: AdlEngine.capacity returns Σ capacity") for n in names)
+    assert any(n.startswith("code: AdlEngine.socialize charges min(shortfall") for n in names)
+
+
+def test_debt4_twin_records_a_shortfall_the_adl_capacity_covered() -> None:
+    """ADL asked only when the fund paid nothing: a capped fund pays part, ADL is skipped, and the rest is
+    recorded in full, not max(0, bad debt − insurance available − ADL capacity) (concrete, in USDC)."""
+    twin = checker_of("DEBT-4").code_twin
+    assert twin is not None and "fromInsurance == 0" in twin.replace
+    result = _run(JobKind.BROKEN_CODE, "DEBT-4", cached_context(ROOT, REGISTRY.deployment, twin))
+    assert result.verdict is Verdict.VIOLATED
+    example = result.counterexample
+    assert example is not None and "records shortfall = max(0" in example.obligation
+    values = {v.name: v.raw for v in example.values}
+    bad, available, adl = (
+        values[k] for k in ("bad debt: remaining (argument)", "insurance available", "ADL capacity")
+    )
+    # the fund paid part, ADL was skipped although it had capacity: the rest recorded in full
+    assert values["DeficitSettled.shortfall"] != max(0, bad - available - adl)
+    assert values["DeficitSettled.fromInsurance"] > 0 and adl > 0
+    assert values["DeficitSettled.socialized"] == 0
+
+
+def checker_of(pid: str) -> ModelChecker:
+    found = REGISTRY.properties[pid].checker
+    assert isinstance(found, ModelChecker)
+    return found
+
+
+def test_debt2_code_obligations_hold_and_the_collateral_stage_is_named_pending(shipped: ModelContext) -> None:
+    result = _run(JobKind.SHIPPED, "DEBT-2", shipped)
+    assert all(o.verdict is Verdict.PROVED for o in result.obligations)
+    names = [o.name for o in result.obligations]
+    assert any("insurance pays only after the user's whole free USDC" in n for n in names)
+    assert any("ADL socializes only after insurance paid all it can" in n for n in names)
+    assert set(REGISTRY.properties["DEBT-2"].targets) <= set(result.executed)
+    assert result.verdict is Verdict.MODEL_ONLY
+    assert result.reason.startswith("code obligations hold; not yet on code:")
+    assert "floor-clearing" in result.reason and "sold ≤ plan.qty" in result.reason

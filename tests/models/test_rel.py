@@ -65,7 +65,8 @@ def test_a_code_change_breaks_the_proof_without_a_model_change(
     assert result.verdict is Verdict.VIOLATED
     failing = [ob for ob in result.obligations if ob.verdict is Verdict.VIOLATED]
     assert [ob.name for ob in failing] == ["LockMath.partialUnlock: SlithIR extraction == model"]
-    values = {v.name: v for v in failing[0].counterexample.values}  # type: ignore[union-attr]
+    assert failing[0].counterexample is not None
+    values = {v.name: v for v in failing[0].counterexample.values}
     assert values["code ret0"].raw == values["model ret0"].raw + 1
 
 

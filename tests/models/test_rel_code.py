@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from properties import REGISTRY
+from properties._mutants import mutant_twin
 from tests.models.helpers import solve
-from tests.models.test_alloc_code import _checker, _mutant, code_of, run, values
+from tests.models.test_alloc_code import _checker, code_of, run, values
 from vaultproof.prover.context import cached_context
 from vaultproof.results import Verdict
 
@@ -26,7 +27,9 @@ def test_rel1_twin_unlocks_the_virtual_part() -> None:
 
 
 def test_rel1_dealloc_mutant_is_killed() -> None:
-    v = values(run("REL-1", "deallocateFromPosition takes", _mutant("M-REL-dealloc-unlocks-claimed-amount")))
+    v = values(
+        run("REL-1", "deallocateFromPosition takes", mutant_twin("M-REL-dealloc-unlocks-claimed-amount"))
+    )
     assert v["allocation amount before"] == _released(v) != v["effective locked before"]
 
 
@@ -38,7 +41,7 @@ def test_rel3_twin_drops_a_fully_virtual_loss() -> None:
 
 
 def test_rel3_cross_deficit_skipping_the_account_is_killed() -> None:
-    v = values(run("REL-3", "fully virtual-backed, loss", _mutant("M-REL-cross-deficit-skips-account")))
+    v = values(run("REL-3", "fully virtual-backed, loss", mutant_twin("M-REL-cross-deficit-skips-account")))
     free, loss = v["user's free USDC before"], -v["pnl (argument)"]
     emitted = [k.split(" ")[0] for k in v if k.endswith(" emitted") and v[k]]
     assert emitted and any(v[f"{tag}.fromFreeUsdc"] != min(free, loss) for tag in emitted)

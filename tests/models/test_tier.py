@@ -42,7 +42,8 @@ def test_a_margin_table_code_change_breaks_tier_without_a_model_change(
     assert result.verdict is Verdict.VIOLATED
     failing = [ob for ob in result.obligations if ob.verdict is Verdict.VIOLATED]
     assert [ob.name for ob in failing] == ["MarginTable.nextDeduction: SlithIR extraction == model"]
-    values = {v.name: v for v in failing[0].counterexample.values}  # type: ignore[union-attr]
+    assert failing[0].counterexample is not None
+    values = {v.name: v for v in failing[0].counterexample.values}
     # the code forgot exactly the previous deduction
     assert values["model ret0"].raw - values["code ret0"].raw == values["prevDeduction"].raw > 0
     assert values["prevDeduction"].unit == "USDC-units×SCALE"

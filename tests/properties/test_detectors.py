@@ -64,7 +64,8 @@ def test_base_refuses_a_detector_without_property() -> None:
         PROPERTY = "ST-99"
         ARGUMENT = "vp-named"
 
-    assert Named.configure({}).PROPERTY == "ST-99"
+    configured = Named.configure({})
+    assert issubclass(configured, Named) and configured.PROPERTY == "ST-99"
 
 
 def test_each_detector_has_its_fixture_named_after_its_argument() -> None:

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fixtures.decls import stub_decl, trivial
+from tests.fixtures.decls import stub_decl, stub_seed, trivial
 from vaultproof.errors import RegistryError
 from vaultproof.prover.registry import (
     DetectorChecker,
     ModelChecker,
     PropertyDecl,
     Registry,
-    SeedFindingDecl,
     catalogue_order,
 )
 from vaultproof.prover.runner import aggregate
-from vaultproof.results import FunctionRef, ObligationResult, Severity, Verdict
+from vaultproof.results import FunctionRef, ObligationResult, Verdict
 
 
 def decl(**overrides: object) -> PropertyDecl:
@@ -37,6 +36,7 @@ def test_register_accepts_a_complete_declaration() -> None:
         ({"id": "alloc-1"}, "not of the form"),
         ({"claim": "ALLOC-1 toLock ≤ amount"}, "repeats the id"),
         ({"checker": ModelChecker(trivial, trivial, "")}, "needs a description"),
+        # deliberately ill-typed: the registry's own run-time check is what is tested
         ({"checker": ModelChecker(trivial, None, "d")}, "must be callables"),  # type: ignore[arg-type]
     ],
 )
@@ -67,19 +67,7 @@ def test_static_properties_may_omit_targets() -> None:
 
 def test_seed_finding_must_point_at_a_known_property() -> None:
     registry = Registry()
-    registry.register(
-        SeedFindingDecl(
-            id="BF-2.seed-rule",
-            fixed_by="BF-2",
-            title="t",
-            seed="001",
-            statement="s",
-            rationale="r",
-            severity=Severity.HIGH,
-            targets=(FunctionRef("C", "f"),),
-            check=trivial,
-        )
-    )
+    registry.register(stub_seed(id="BF-2.seed-rule", fixed_by="BF-2"))
     with pytest.raises(RegistryError, match="unknown property 'BF-2'"):
         registry.validate_links()
 

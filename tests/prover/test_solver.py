@@ -6,7 +6,7 @@ from pathlib import Path
 
 import z3
 
-from vaultproof.prover.code import code_obligation, execute
+from vaultproof.prover.code import CodeProject, code_obligation, execute
 from vaultproof.prover.context import cached_context
 from vaultproof.prover.obligation import ModelContext, Obligation, settled_at_build
 from vaultproof.prover.registry import CodeTwin
@@ -96,6 +96,7 @@ OFF_BY_ONE = CodeTwin(
 
 def _moved_counter_obligations(ctx: ModelContext) -> tuple[Obligation, Obligation]:
     """The same statement twice: over an execution of ``Bank.move`` and over a hand-written model."""
+    assert isinstance(ctx.code, CodeProject)  # a context built by compiling the fixture
     ex = execute(ctx.code, "Bank.move")
     amount, before = ex.arg("amount"), ex.before("Bank", "totalMoved")
     on_code = code_obligation(

@@ -106,7 +106,9 @@ def test_big_integers_survive(tmp_path: Path) -> None:
     result = dataclasses.replace(base, properties=(base.properties[0], prop, *base.properties[2:]))
     write_reports(result, tmp_path)
     back = load_results(tmp_path / "results.json")
-    assert back.properties[1].obligations[0].counterexample.values[0].raw == 2**256 - 1  # type: ignore[union-attr]
+    back_cex = back.properties[1].obligations[0].counterexample
+    assert back_cex is not None
+    assert back_cex.values[0].raw == 2**256 - 1
 
 
 def _write(tmp_path: Path, text: str) -> Path:

@@ -176,7 +176,8 @@ def test_junit_cases_per_property_seed_and_detector() -> None:
     for pid, kind in (("DEBT-4", "UNKNOWN"), ("TIER-1", "VACUOUS"), ("REL-2", "ERROR")):
         error = cases[pid].find("error")
         assert error is not None and error.get("type") == kind, pid
-    assert "timeout after 20000 ms" in (cases["DEBT-4"].find("error").get("message") or "")  # type: ignore[union-attr]
+    timeout = cases["DEBT-4"].find("error")
+    assert timeout is not None and "timeout after 20000 ms" in (timeout.get("message") or "")
     assert cases["QRE-2"].find("skipped") is not None
     model_only = cases["DEBT-3"].find("failure")  # MODEL-ONLY is not a pass
     assert model_only is not None and model_only.get("type") == "MODEL-ONLY"

@@ -6,11 +6,13 @@ package's binary is. forge's ``--json`` report is parsed into plain per-test out
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
 import subprocess
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +49,22 @@ def clear_generated_tests(root: Path) -> Path:
     for stale in sorted(out_dir.glob("*.t.sol")):
         stale.unlink()
     return out_dir
+
+
+@contextlib.contextmanager
+def fresh_failure_dirs() -> Iterator[dict[str, str]]:
+    """FOUNDRY_* overrides that give one forge run empty failure directories of its own, removed after it.
+
+    forge replays a persisted failing sequence (``[invariant]`` / ``[fuzz]`` ``failure_persist_dir``)
+    before it fuzzes again, so with a shared directory a run's result depends on the runs before it: the
+    broken variant's sequence reported after another variant's, a mutant judged by the sequence an earlier
+    mutant of the same worker left, a checkout's report differing from a fresh clone's. Every run fuzzes
+    from the pinned seed alone."""
+    with tempfile.TemporaryDirectory(prefix="vaultproof-forge-") as scratch:
+        yield {
+            "FOUNDRY_INVARIANT_FAILURE_PERSIST_DIR": os.path.join(scratch, "invariant"),
+            "FOUNDRY_FUZZ_FAILURE_PERSIST_DIR": os.path.join(scratch, "fuzz"),
+        }
 
 
 def generated_env() -> dict[str, str]:
@@ -113,11 +131,12 @@ class Forge:
             cmd += ["--match-contract", match_contract]
         if match_test:
             cmd += ["--match-test", match_test]
-        full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
         try:
-            proc = subprocess.run(
-                cmd, cwd=self.root, env=full_env, capture_output=True, text=True, timeout=self.timeout_s
-            )
+            with fresh_failure_dirs() as scratch:
+                full_env = {**os.environ, "NO_COLOR": "1", **(env or {}), **scratch}
+                proc = subprocess.run(
+                    cmd, cwd=self.root, env=full_env, capture_output=True, text=True, timeout=self.timeout_s
+                )
         except subprocess.TimeoutExpired:
             return ForgeRun((), f"forge timed out after {self.timeout_s:.0f}s on {match_path}")
         except OSError as exc:

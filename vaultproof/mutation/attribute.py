@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from vaultproof.evidence.forge import fresh_failure_dirs
 from vaultproof.mutation.generate import GeneratedMutant
 from vaultproof.mutation.plan import Plan, function_key
 from vaultproof.mutation.solc import SolcServer, creation_bytecode, errors, solc_package, standard_input
@@ -294,11 +295,13 @@ def _proof(
     killed = []
     for pid in wanted:
         try:
-            result = run_job(worker.registry, Job(JobKind.SHIPPED, pid), ctx, settings)
+            # a kill needs only one obligation worse than the unmutated verdict: the rest are not asked
+            reference = plan.verdicts[pid]
+            result = run_job(worker.registry, Job(JobKind.SHIPPED, pid), ctx, settings, None, reference)
         except Exception as exc:  # a model that cannot even be built on the mutant: not PROVED
             killed.append(f"{pid} (ERROR: {type(exc).__name__})")
             continue
-        if result.verdict.worse_than(plan.verdicts[pid]):
+        if result.verdict.worse_than(reference):
             killed.append(f"{pid} ({result.verdict.value})")
     return tuple(killed), tuple(wanted)
 
@@ -452,17 +455,18 @@ def run_forge(
     command = [forge, "test", "--json", "--offline"]
     if suites:
         command += ["--match-path", forge_glob(suites)]
-    full = {**os.environ, **FORGE_ENV, **(env or {})}
     try:
-        done = subprocess.run(
-            command,
-            cwd=project,
-            capture_output=True,
-            text=True,
-            env=full,
-            check=False,
-            timeout=FORGE_TIMEOUT_S,
-        )
+        # a worker's forge copy serves many mutants: none may replay a failure another one persisted
+        with fresh_failure_dirs() as scratch:
+            done = subprocess.run(
+                command,
+                cwd=project,
+                capture_output=True,
+                text=True,
+                env={**os.environ, **FORGE_ENV, **(env or {}), **scratch},
+                check=False,
+                timeout=FORGE_TIMEOUT_S,
+            )
     except subprocess.TimeoutExpired:
         return None
     line = next((ln for ln in done.stdout.splitlines() if ln.startswith("{")), None)

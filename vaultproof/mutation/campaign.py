@@ -242,7 +242,16 @@ def run_campaign(
     )
     try:
         mark = time.perf_counter()
-        runs = executor.map(attribute.setup_worker, plan, attribute.run_task, list(chosen))
+        done: list[attribute.MutantRun] = []
+
+        def progress(run: attribute.MutantRun) -> None:  # as each run arrives, in the sample's order
+            done.append(run)
+            killed = f" by {', '.join(run.killed_by)}" if run.outcome.value.startswith("killed") else ""
+            console.step(f"mutate [{len(done)}/{len(chosen)}] {run.mutant_id}: {run.outcome.value}{killed}")
+
+        runs = executor.map(
+            attribute.setup_worker, plan, attribute.run_task, list(chosen), on_result=progress
+        )
         seconds["mutants"] = time.perf_counter() - mark
     finally:
         if plan.forge is not None:

@@ -238,11 +238,13 @@ def run_mutants(
         for m in ordered
     ]
     executor = executor or PoolExecutor(jobs)
-    outcomes = executor.map(setup_worker, plan, run_item, items)
-    return tuple(
-        _report(console, i, len(ordered), m, r)
-        for i, (m, r) in enumerate(zip(ordered, outcomes, strict=True), 1)
-    )
+    reported: list[MutantResult] = []
+
+    def report(result: MutantResult | None) -> None:  # as each result arrives, in mutant-id order
+        reported.append(_report(console, len(reported) + 1, len(ordered), ordered[len(reported)], result))
+
+    executor.map(setup_worker, plan, run_item, items, on_result=report)
+    return tuple(reported)
 
 
 def _report(

@@ -1,7 +1,9 @@
 """SlithIR of ``pure`` library functions → Z3, so that the models are tied to the code (SPEC §4.4).
 
-Thin re-export: the implementation lives in :mod:`vaultproof.prover.code` (``ir``, ``types``,
-``lower``, ``pure``, ``obligations``); every name importers used from here stays importable.
+Thin re-export of the pure-function API: the implementation lives in :mod:`vaultproof.prover.code`
+(``ir``, ``types``, ``lower``, ``pure``, ``obligations``). The IR's node classes (``Assign``, ``BinOp``,
+...) are not repeated here: they are the executor's vocabulary, imported from
+:mod:`vaultproof.prover.code.ir` by the two modules that build and read them (``lower``, ``pure``).
 
 Two layers, so that Slither objects stay in the main process and Z3 objects are built where they
 are used (Z3 terms never cross process boundaries):
@@ -44,24 +46,9 @@ from vaultproof.prover.code.ir import (
     MAX_CONSTANT_EXPONENT,
     MAX_INLINE_DEPTH,
     MAX_PATHS,
-    Assign,
-    BinOp,
-    BranchOp,
-    CallOp,
-    Convert,
     ExtractionError,
-    IRNode,
-    Lit,
-    Op,
-    Operand,
     PureFunctionIR,
-    RequireOp,
-    ReturnOp,
-    RevertOp,
-    UnOp,
-    UnpackOp,
     UnsupportedFunction,
-    Var,
 )
 from vaultproof.prover.code.lower import (
     extract_function,
@@ -89,28 +76,13 @@ __all__ = [
     "MAX_CONSTANT_EXPONENT",
     "MAX_INLINE_DEPTH",
     "MAX_PATHS",
-    "Assign",
-    "BinOp",
-    "BranchOp",
-    "CallOp",
     "Check",
-    "Convert",
     "ExtractedFunction",
     "ExtractionError",
-    "IRNode",
-    "Lit",
     "ModelOutput",
-    "Op",
-    "Operand",
     "PureFunctionIR",
-    "RequireOp",
-    "ReturnOp",
-    "RevertOp",
-    "UnOp",
     "Units",
-    "UnpackOp",
     "UnsupportedFunction",
-    "Var",
     "binary_result_type",
     "equivalence_obligation",
     "extract_function",

@@ -161,20 +161,6 @@ def _model_function(
     return index.model_of(decl, detectors or {}, root)
 
 
-def prove(
-    project: CompiledProject,
-    registry: Registry,
-    console: Console,
-    jobs: int = 2,
-    only: tuple[str, ...] = (),
-    cache: Cache | None = None,
-    executor: Executor | None = None,
-) -> ProveOutcome:
-    return prove_from_facts(
-        prove_facts(project), project.config, registry, console, jobs, only, cache, executor=executor
-    )
-
-
 def prove_from_facts(
     facts: ProveFacts,
     config: Config,

@@ -316,8 +316,16 @@ def cached_discharge(
 
 
 def _discharge_all(
-    job: Job, obligations: Sequence[Obligation], settings: SolverSettings, cache: Cache | None
+    job: Job,
+    obligations: Sequence[Obligation],
+    settings: SolverSettings,
+    cache: Cache | None,
+    stop_worse_than: Verdict | None = None,
 ) -> list[ObligationResult]:
+    """Discharge ``obligations`` in order. With ``stop_worse_than``, stop after the first obligation whose
+    verdict is worse than it: a property's verdict is the worst of its obligations', so it is already
+    worse whatever the rest would say (a mutant is killed by that; the rest, often UNKNOWNs that each
+    spend the whole rlimit, are not asked)."""
     try:
         text = TermText()
         results = []
@@ -327,6 +335,8 @@ def _discharge_all(
                 # a broken code twin is rejected by its first concrete counterexample; the obligations
                 # after it are not run (TIER's twins ask fifteen non-linear table sizes, some of which
                 # take Z3 minutes to refute again, for no more than "the twin fails")
+                break
+            if stop_worse_than is not None and results[-1].verdict.worse_than(stop_worse_than):
                 break
         return results
     except z3.Z3Exception as exc:  # the solver itself failed: a tool failure, exit 2
@@ -346,7 +356,12 @@ def cached_optimize(
 
 
 def _run_shipped(
-    registry: Registry, job: Job, ctx: ModelContext, settings: SolverSettings, cache: Cache | None
+    registry: Registry,
+    job: Job,
+    ctx: ModelContext,
+    settings: SolverSettings,
+    cache: Cache | None,
+    stop_worse_than: Verdict | None,
 ) -> PropertyResult:
     """Model obligations, then code obligations; an executor rejecting a target makes the property ERROR.
 
@@ -359,7 +374,8 @@ def _run_shipped(
     decl = registry.properties[job.decl_id]
     checker = _checker(registry, job.decl_id)
     ctx, depends = recording(ctx)
-    return dataclasses.replace(_shipped(job, decl, checker, ctx, settings, started, cache), depends=depends())
+    result = _shipped(job, decl, checker, ctx, settings, started, cache, stop_worse_than)
+    return dataclasses.replace(result, depends=depends())
 
 
 def _shipped(
@@ -370,6 +386,7 @@ def _shipped(
     settings: SolverSettings,
     started: float,
     cache: Cache | None,
+    stop_worse_than: Verdict | None,
 ) -> PropertyResult:
     try:
         obligations = list(checker.check(ctx))
@@ -399,7 +416,7 @@ def _shipped(
                 (),
                 f"code obligation error: {one_line(repr(exc))}",
             )
-    results = _discharge_all(job, obligations, settings, cache)
+    results = _discharge_all(job, obligations, settings, cache, stop_worse_than)
     return compose(
         job.decl_id,
         decl.targets,
@@ -412,8 +429,16 @@ def _shipped(
 
 
 def run_job(
-    registry: Registry, job: Job, ctx: ModelContext, settings: SolverSettings, cache: Cache | None = None
+    registry: Registry,
+    job: Job,
+    ctx: ModelContext,
+    settings: SolverSettings,
+    cache: Cache | None = None,
+    stop_worse_than: Verdict | None = None,
 ) -> PropertyResult | MetricResult:
+    """Run one job. ``stop_worse_than`` (shipped jobs): stop at the first obligation worse than that
+    verdict, for a caller that only asks whether the property is worse (the mutation campaign); the
+    verdict is then that obligation's, a lower bound on the full run's."""
     started = time.perf_counter()
     if job.kind is JobKind.METRIC:
         text = TermText()
@@ -430,7 +455,7 @@ def run_job(
             reason="; ".join(o.reason for o in outcomes if o.reason),
         )
     if job.kind is JobKind.SHIPPED:
-        return _run_shipped(registry, job, ctx, settings, cache)
+        return _run_shipped(registry, job, ctx, settings, cache, stop_worse_than)
     try:
         obligations = _obligations_for(registry, job, ctx)
     except RegistryError:

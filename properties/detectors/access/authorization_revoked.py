@@ -12,7 +12,6 @@ from slither.utils.output import Output
 
 from properties.detectors import _ir
 from properties.detectors._base import (
-    WIKI_ROOT,
     VaultproofDetector,
     by_canonical_name,
     pattern_match,
@@ -25,7 +24,6 @@ class AuthorizationRevoked(VaultproofDetector):
     HELP = "A function can set an authorization mapping entry to false or delete it"
     IMPACT = DetectorClassification.MEDIUM
     CONFIDENCE = DetectorClassification.HIGH
-    WIKI = f"{WIKI_ROOT}#vp-authorization-revoked"
     WIKI_TITLE = "Authorization can be revoked"
     WIKI_DESCRIPTION = (
         "A boolean authorization mapping (configured names, default: names containing `authorized`/`router`) "

@@ -14,7 +14,6 @@ from slither.utils.output import Output
 
 from properties.detectors import _ir
 from properties.detectors._base import (
-    WIKI_ROOT,
     VaultproofDetector,
     by_canonical_name,
     is_dependency,
@@ -34,7 +33,6 @@ class UnprotectedRiskSetter(VaultproofDetector):
     HELP = "Public setter of a risk-relevant address/parameter without an owner/role check"
     IMPACT = DetectorClassification.HIGH
     CONFIDENCE = DetectorClassification.MEDIUM
-    WIKI = f"{WIKI_ROOT}#vp-unprotected-risk-setter"
     WIKI_TITLE = "Unprotected risk-parameter setter"
     WIKI_DESCRIPTION = (
         "A public/external function writes a risk-relevant state variable or storage field (oracle, engine, "

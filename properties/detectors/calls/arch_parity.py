@@ -14,7 +14,6 @@ from slither.utils.output import Output
 
 from properties.detectors import _ir
 from properties.detectors._base import (
-    WIKI_ROOT,
     VaultproofDetector,
     by_canonical_name,
 )
@@ -26,7 +25,6 @@ class ArchParity(VaultproofDetector):
     HELP = "Two settlement arches do not reach the same set of callbacks"
     IMPACT = DetectorClassification.MEDIUM
     CONFIDENCE = DetectorClassification.HIGH
-    WIKI = f"{WIKI_ROOT}#vp-arch-parity"
     WIKI_TITLE = "Settlement arches diverge"
     WIKI_DESCRIPTION = (
         "Every configured arch contract must reach (through any of its functions) the same set of configured "

@@ -15,7 +15,6 @@ from slither.utils.output import Output
 
 from properties.detectors import _ir
 from properties.detectors._base import (
-    WIKI_ROOT,
     by_canonical_name,
 )
 from properties.detectors.calls._frame import DEFAULT_ROOTS, FRAME_PATTERN, FrameDetector
@@ -27,7 +26,6 @@ class StorageWriteAfterExternalCall(FrameDetector):
     HELP = "Storage write after a state-changing external call in a configured frame (CEI)"
     IMPACT = DetectorClassification.MEDIUM
     CONFIDENCE = DetectorClassification.MEDIUM
-    WIKI = f"{WIKI_ROOT}#vp-cei-storage-write-after-call"
     WIKI_TITLE = "Checks-effects-interactions violated in a critical frame"
     WIKI_DESCRIPTION = (
         "Within the configured frame (default: liquidation/settlement functions and everything they call), "

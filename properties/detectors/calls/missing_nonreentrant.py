@@ -10,7 +10,6 @@ from slither.utils.output import Output
 
 from properties.detectors import _ir
 from properties.detectors._base import (
-    WIKI_ROOT,
     VaultproofDetector,
     by_canonical_name,
     is_state_changing_entry,
@@ -23,7 +22,6 @@ class MissingNonReentrant(VaultproofDetector):
     HELP = "External state-changing function of a guarded contract without nonReentrant"
     IMPACT = DetectorClassification.MEDIUM
     CONFIDENCE = DetectorClassification.HIGH
-    WIKI = f"{WIKI_ROOT}#vp-missing-nonreentrant"
     WIKI_TITLE = "State-changing entry point without reentrancy guard"
     WIKI_DESCRIPTION = (
         "In a configured contract (default: every contract that has a `nonReentrant` modifier), every "

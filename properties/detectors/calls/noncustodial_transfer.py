@@ -17,7 +17,6 @@ from slither.utils.output import Output
 
 from properties.detectors import _ir
 from properties.detectors._base import (
-    WIKI_ROOT,
     VaultproofDetector,
     by_canonical_name,
 )
@@ -29,7 +28,6 @@ class CustodialCallInNonCustodial(VaultproofDetector):
     HELP = "A non-custodial contract can reach a token transfer"
     IMPACT = DetectorClassification.HIGH
     CONFIDENCE = DetectorClassification.HIGH
-    WIKI = f"{WIKI_ROOT}#vp-noncustodial-transfer"
     WIKI_TITLE = "Token movement reachable from a non-custodial contract"
     WIKI_DESCRIPTION = (
         "A contract declared non-custodial (a risk engine, an oracle) reaches an ERC-20 "

@@ -26,7 +26,6 @@ from slither.utils.output import Output
 
 from properties.detectors import _ir
 from properties.detectors._base import (
-    WIKI_ROOT,
     VaultproofDetector,
 )
 
@@ -40,7 +39,6 @@ class ReturnValueProceeds(VaultproofDetector):
     HELP = "Proceeds taken from a callee's return value instead of a measured balance delta"
     IMPACT = DetectorClassification.MEDIUM
     CONFIDENCE = DetectorClassification.MEDIUM
-    WIKI = f"{WIKI_ROOT}#vp-return-value-proceeds"
     WIKI_TITLE = "Proceeds from a return value instead of the balance delta"
     WIKI_DESCRIPTION = (
         "A function reads a balance before and after a state-changing external call, yet uses the value the "

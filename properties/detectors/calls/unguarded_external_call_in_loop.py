@@ -10,9 +10,6 @@ from slither.detectors.abstract_detector import DETECTOR_INFO, DetectorClassific
 from slither.utils.output import Output
 
 from properties.detectors import _ir
-from properties.detectors._base import (
-    WIKI_ROOT,
-)
 from properties.detectors.calls._frame import DEFAULT_ROOTS, FRAME_PATTERN, FrameDetector
 
 
@@ -22,7 +19,6 @@ class UnguardedExternalCallInLoop(FrameDetector):
     HELP = "External call inside a loop of a must-not-revert function, not wrapped in try/catch"
     IMPACT = DetectorClassification.HIGH
     CONFIDENCE = DetectorClassification.MEDIUM
-    WIKI = f"{WIKI_ROOT}#vp-unguarded-external-call-in-loop"
     WIKI_TITLE = "Unguarded external call in a must-not-revert loop"
     WIKI_DESCRIPTION = (
         "A function that must complete (liquidation, deficit settlement) makes an external call inside a "

@@ -8,7 +8,7 @@ from slither.core.declarations import Contract
 from slither.detectors.abstract_detector import DETECTOR_INFO, DetectorClassification
 from slither.utils.output import Output
 
-from properties.detectors._base import WIKI_ROOT, VaultproofDetector, is_dependency
+from properties.detectors._base import VaultproofDetector, is_dependency
 from vaultproof.config import DEFAULTS
 
 EIP170_LIMIT = DEFAULTS["size_limit"]  # the engine's one default (EIP-170), for the plain Slither CLI
@@ -21,7 +21,6 @@ class BytecodeSizeLimit(VaultproofDetector):
     HELP = "Deployed bytecode over the EIP-170 limit (or under the required headroom)"
     IMPACT = DetectorClassification.HIGH
     CONFIDENCE = DetectorClassification.HIGH
-    WIKI = f"{WIKI_ROOT}#vp-bytecode-size"
     WIKI_TITLE = "Contract too large to deploy"
     WIKI_DESCRIPTION = (
         "EIP-170 caps deployed bytecode at 24,576 bytes; a larger contract cannot be deployed on mainnet. "

@@ -12,7 +12,7 @@ from slither.tools.upgradeability.checks import all_checks
 from slither.tools.upgradeability.checks.abstract_checks import AbstractCheck
 from slither.utils.output import Output
 
-from properties.detectors._base import WIKI_ROOT, VaultproofDetector
+from properties.detectors._base import VaultproofDetector
 
 _NAMESPACE = re.compile(r"@custom:storage-location\s+erc7201:([A-Za-z0-9_.\-]+)[^;{}]*$")
 _VERSIONED = re.compile(r"^(?P<base>.+?)V(?P<n>\d+)$")
@@ -25,7 +25,6 @@ class StorageLayoutNotAppendOnly(VaultproofDetector):
     HELP = "Upgrade changes the storage layout other than by appending (slots or ERC-7201 namespaces)"
     IMPACT = DetectorClassification.HIGH
     CONFIDENCE = DetectorClassification.HIGH
-    WIKI = f"{WIKI_ROOT}#vp-storage-layout-append-only"
     WIKI_TITLE = "Storage layout is not append-only"
     WIKI_DESCRIPTION = (
         "For each (previous, current) pair, runs slither-check-upgradeability's layout checks on the plain "

@@ -28,7 +28,7 @@ from slither.slithir.variables import Constant, ReferenceVariable
 from slither.utils.output import Output
 
 from properties.detectors import _ir
-from properties.detectors._base import WIKI_ROOT, VaultproofDetector
+from properties.detectors._base import VaultproofDetector
 
 
 class UnboundedLoop(VaultproofDetector):
@@ -37,7 +37,6 @@ class UnboundedLoop(VaultproofDetector):
     HELP = "Loop bounded by a storage array length, storage state or an external call, without a constant cap"
     IMPACT = DetectorClassification.MEDIUM
     CONFIDENCE = DetectorClassification.MEDIUM
-    WIKI = f"{WIKI_ROOT}#vp-unbounded-loop"
     WIKI_TITLE = "Unbounded loop"
     WIKI_DESCRIPTION = (
         "The loop's condition depends on the length of a storage array, on storage state (a linked list "

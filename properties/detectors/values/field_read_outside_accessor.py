@@ -17,7 +17,7 @@ from slither.slithir.operations import (
 from slither.utils.output import Output
 
 from properties.detectors import _ir
-from properties.detectors._base import WIKI_ROOT, VaultproofDetector, by_canonical_name, names_match
+from properties.detectors._base import VaultproofDetector, by_canonical_name, names_match
 
 
 class FieldReadOutsideAccessor(VaultproofDetector):
@@ -26,7 +26,6 @@ class FieldReadOutsideAccessor(VaultproofDetector):
     HELP = "A configured field is read outside the accessor that applies its interpretation rule"
     IMPACT = DetectorClassification.MEDIUM
     CONFIDENCE = DetectorClassification.HIGH
-    WIKI = f"{WIKI_ROOT}#vp-field-read-outside-accessor"
     WIKI_TITLE = "Raw read of a field that needs its accessor"
     WIKI_DESCRIPTION = (
         "Some stored fields only mean something through a rule (a legacy record whose `usdcLocked` is 0 is "

@@ -20,7 +20,7 @@ from slither.slithir.variables import Constant
 from slither.utils.output import Output
 
 from properties.detectors import _ir
-from properties.detectors._base import WIKI_ROOT, VaultproofDetector
+from properties.detectors._base import VaultproofDetector
 
 AMOUNT_PATTERN = (
     r"(?i)(amount|amt|qty|quantity|size|notional|balance|value|locked|deficit|pnl|fee|margin|proceeds|"
@@ -34,7 +34,6 @@ class UncheckedNarrowingCast(VaultproofDetector):
     HELP = "Narrowing integer cast of an amount not dominated by a bound check"
     IMPACT = DetectorClassification.HIGH
     CONFIDENCE = DetectorClassification.MEDIUM
-    WIKI = f"{WIKI_ROOT}#vp-unchecked-downcast"
     WIKI_TITLE = "Unchecked narrowing cast of an amount"
     WIKI_DESCRIPTION = (
         "`uint128(x)`, `uint96(x)`, `int256(x)` and friends silently truncate (or wrap the sign) in Solidity "

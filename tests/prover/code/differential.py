@@ -114,7 +114,8 @@ def slot_of(code: CodeProject, dep: Deployment, cell: Cell) -> tuple[str, int, i
         elif t.kind == "array" and step == "length":
             t, off = SolType("int", "uint256", 0, U256 - 1, False, 256), 0
         elif t.kind == "array":
-            assert t.value is not None and (t.value.kind != "int" or t.value.bits == 256)
+            # one element per slot: not packed when an element takes more than half a slot (address[])
+            assert t.value is not None and (t.value.kind != "int" or t.value.bits > 128)
             expr = f"(uint256(keccak256(abi.encode({expr}))) + {int(step)})"
             t, off = t.value, 0
         elif t.kind == "struct":
@@ -192,7 +193,7 @@ def _eval(term: Any, pairs: list[tuple[Any, Any]]) -> int:
     if z3.is_false(value):
         return 0
     if z3.is_int_value(value):
-        return value.as_long()
+        return int(value.as_long())
     raise AssertionError(f"term does not evaluate to a constant: {str(value)[:300]}")
 
 
@@ -242,6 +243,31 @@ ROOT = Path(__file__).resolve().parents[3]
 FORGE = ROOT / "node_modules" / "@foundry-rs" / "forge-linux-amd64" / "bin" / "forge"
 # the cheatcode interface every generated suite imports
 VM_SOL = ROOT / "tests" / "forge" / "utils" / "Vm.sol"
+
+
+def compile_copy(root: Path, name: str, contracts: Sequence[str]) -> tuple[Any, CodeProject, list[Path]]:
+    """A copy of ``contracts`` (with every interface and library, byte-identical) under ``root``, compiled
+    alone and lowered: a few seconds, where the whole project takes a full compile. The copy resolves its
+    imports from its own ``node_modules`` (a link to ours), as a real project would."""
+    import shutil
+
+    from vaultproof import config
+    from vaultproof.compile import compile_project
+    from vaultproof.prover.code import lower_project
+
+    sources = [ROOT / "contracts" / c for c in contracts]
+    sources += sorted((ROOT / "contracts" / "interfaces").glob("*.sol"))
+    sources += sorted((ROOT / "contracts" / "libraries").glob("*.sol"))
+    for source in sources:
+        target = root / "contracts" / source.relative_to(ROOT / "contracts")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(source, target)
+    (root / "node_modules").symlink_to(ROOT / "node_modules", target_is_directory=True)
+    (root / "vaultproof.toml").write_text(
+        f'[project]\nname = "{name}"\nsources = ["contracts"]\n[prove]\nproperties = "none"\n'
+    )
+    compiled = compile_project(config.load(root))
+    return compiled, lower_project(compiled), sources
 
 
 def write_if_changed(path: Path, data: bytes) -> None:
@@ -374,7 +400,7 @@ def _immutable(code: CodeProject, cell: Cell) -> bool:
 
 
 def arg_types_items(arg_types: Sequence[str]) -> list[tuple[str, str]]:
-    return [tuple(a.split(":")) for a in arg_types]  # type: ignore[misc]
+    return [(name, kind) for name, kind in (a.split(":") for a in arg_types)]
 
 
 def _sol_literal(value: int, sol_type: str) -> str:

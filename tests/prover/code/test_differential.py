@@ -8,7 +8,6 @@ compile is a few seconds; the generated test file is kept next to it for inspect
 from __future__ import annotations
 
 import random
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from tests.prover.code.differential import (
     Deployment,
     Expected,
     assert_forge_passes,
+    compile_copy,
     expected,
     forge_test,
     rng_cases,
@@ -284,25 +284,7 @@ USDC, VAULT = 0x05DC000000000000000000000000000000000006, 0x7A170000000000000000
 @pytest.fixture(scope="module")
 def shipped(tmp_path_factory: pytest.TempPathFactory) -> tuple[CompiledProject, CodeProject, list[Path]]:
     """A copy of the shipped contracts the proofs execute (byte-identical sources), compiled alone."""
-    from vaultproof import config
-    from vaultproof.compile import compile_project
-    from vaultproof.prover.code import lower_project
-
-    root = tmp_path_factory.mktemp("shipped")
-    sources = [ROOT / "contracts" / name for name in SHIPPED]
-    sources += sorted((ROOT / "contracts" / "interfaces").glob("*.sol"))
-    sources += sorted((ROOT / "contracts" / "libraries").glob("*.sol"))
-    for source in sources:
-        target = root / "contracts" / source.relative_to(ROOT / "contracts")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(source, target)
-    # the target resolves its imports from its own node_modules (as a real project would)
-    (root / "node_modules").symlink_to(ROOT / "node_modules", target_is_directory=True)
-    (root / "vaultproof.toml").write_text(
-        '[project]\nname = "shipped"\nsources = ["contracts"]\n[prove]\nproperties = "none"\n'
-    )
-    compiled = compile_project(config.load(root))
-    return compiled, lower_project(compiled), sources
+    return compile_copy(tmp_path_factory.mktemp("shipped"), "shipped", SHIPPED)
 
 
 def _oracle(rnd: random.Random, i: int) -> Case:

@@ -115,7 +115,7 @@ def test_pure_extraction_agrees_with_the_evm() -> None:
         f'solc = "{ROOT / "tools" / "solc"}"\noffline = true\noptimizer = false\n'
     )
     write_if_changed(project / "foundry.toml", toml.encode())
-    source = [
+    test_source = [
         "// SPDX-License-Identifier: MIT",
         "pragma solidity 0.8.28;",
         'import {Vm, VaultproofTest} from "./Vm.sol";',
@@ -136,5 +136,5 @@ def test_pure_extraction_agrees_with_the_evm() -> None:
         "}",
     ]
     test_file = project / "test" / "PureDifferential.t.sol"
-    write_if_changed(test_file, ("\n".join(source) + "\n").encode())
+    write_if_changed(test_file, ("\n".join(test_source) + "\n").encode())
     assert_forge_passes(project, test_file, len(tests), f"extraction and EVM disagree ({test_file})")

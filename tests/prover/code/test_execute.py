@@ -8,15 +8,19 @@ translation fails a test.
 from __future__ import annotations
 
 import pickle
+from typing import Any
 
 import pytest
 import z3
 
+from tests.assertions import verdict
 from vaultproof.prover.code import (
     CallView,
     CodeProject,
     ExtractionError,
+    Ghost,
     Havoc,
+    HookView,
     Invariant,
     SummaryResult,
     Unroll,
@@ -24,16 +28,11 @@ from vaultproof.prover.code import (
     code_obligation,
     execute,
 )
-from vaultproof.prover.code.execute import Execution
 from vaultproof.prover.solver import SolverSettings, discharge
 from vaultproof.results import Verdict
 
 SETTINGS = SolverSettings()
 BANK = {"Store.bank": "Bank"}
-
-
-def verdict(ex: Execution | list[Execution], goal: z3.BoolRef, **kw: object) -> Verdict:
-    return discharge(code_obligation("t", ex, goal, **kw), SETTINGS).verdict  # type: ignore[arg-type]
 
 
 def test_project_lowers_and_pickles(code: CodeProject) -> None:
@@ -430,3 +429,62 @@ def test_given_storage_folds_branches(code: CodeProject) -> None:
     assert verdict(ex, z3.Implies(ex.ok, ex.ret(0) == 6), witness=ex.ok) is Verdict.PROVED
     entered = execute(code, "Store.store", storage={("Store", "_entered"): True})
     assert [r.reason for r in entered.reverts] == ["revert Locked()"]  # the guarded branch folded away
+
+
+def test_an_event_in_an_unrolled_loop_is_logged_once_per_iteration(code: CodeProject) -> None:
+    """The loop's exits (after 0, 1, … 4 iterations) merge into one state; each exit's log holds the events
+    of the iterations before it, and the merged log holds each iteration's event once, under the condition
+    it was emitted on: Σ of the emitted amounts is the returned total, and exactly n events are emitted."""
+    ex = execute(code, "Store.payEach", loops={"Store.payEach:302": Unroll(4)})
+    paid = ex.events_named("Paid")
+    assert len(paid) == 4
+    emitted = z3.Sum(*[z3.If(e.when, 1, 0) for e in paid])
+    amount = z3.Sum(*[z3.If(e.when, e["amount"], 0) for e in paid])
+    assert verdict(ex, z3.Implies(ex.ok, amount == ex.ret("total"))) is Verdict.PROVED
+    assert verdict(ex, z3.Implies(ex.ok, z3.And(emitted >= 0, emitted <= 4))) is Verdict.PROVED
+    # a wrong count is refuted: two iterations emit two events, not one
+    assert verdict(ex, z3.Implies(ex.ok, emitted <= 1)) is Verdict.VIOLATED
+
+
+def _sum_of_balances(view: HookView) -> dict[tuple[Any, ...], Any]:
+    """Bank's Σ_user _bal[user], kept by the write hook: every write adds new − old."""
+    return {("Σbal",): view.read("Σbal") + view.new - view.old}
+
+
+def test_a_storage_hook_keeps_a_ghost_sum_over_a_mapping(code: CodeProject) -> None:
+    """Σ_user _bal[user] is no variable of Bank: a ghost kept by a hook at every write of ``_bal``. A move
+    leaves the sum unchanged (also when from == to: the second write reads the first's value), and the
+    wrong claim that it grows by the amount is refuted with a concrete move."""
+    ex = execute(
+        code,
+        "Bank.move",
+        ghosts={"Bank.Σbal": Ghost()},
+        hooks={"Bank._bal": _sum_of_balances},
+    )
+    before, after = ex.before("Bank", "Σbal"), ex.post("Bank", "Σbal")
+    assert verdict(ex, z3.Implies(ex.ok, after == before)) is Verdict.PROVED
+    assert verdict(
+        ex, z3.Implies(z3.And(ex.ok, ex.arg("amount") > 0), after == before + ex.arg("amount"))
+    ) is (Verdict.VIOLATED)
+    # a per-key ghost: Σ by a key level (here the only one, so Σ[k] follows _bal[k] itself)
+    per_key = execute(
+        code,
+        "Bank.move",
+        ghosts={"Bank.mirror": Ghost(keys=1)},
+        hooks={"Bank._bal": lambda v: {("mirror", v.keys[0]): v.read("mirror", v.keys[0]) + v.new - v.old}},
+    )
+    to = per_key.arg("to")
+    moved = per_key.post("Bank", "mirror", to) - per_key.before("Bank", "mirror", to)
+    bal = per_key.post("Bank", "_bal", to) - per_key.before("Bank", "_bal", to)
+    assert verdict(per_key, z3.Implies(per_key.ok, moved == bal)) is Verdict.PROVED
+
+
+def test_ghosts_and_hooks_are_checked(code: CodeProject) -> None:
+    with pytest.raises(ExtractionError, match="Bank has no state variable Σbal"):
+        execute(code, "Bank.move", hooks={"Bank._bal": _sum_of_balances})
+    with pytest.raises(ExtractionError, match="writes Σbal, not a declared ghost"):
+        execute(code, "Bank.move", hooks={"Bank._bal": lambda v: {("Σbal",): v.new}})
+    with pytest.raises(ExtractionError, match="has the name of a state variable"):
+        execute(code, "Bank.move", ghosts={"Bank.totalMoved": Ghost()})
+    with pytest.raises(ExtractionError, match=r"not <Contract>\.<variable>"):
+        execute(code, "Bank.move", ghosts={"Nowhere.x": Ghost()})

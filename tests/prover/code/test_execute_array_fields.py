@@ -7,16 +7,9 @@ from __future__ import annotations
 import pytest
 import z3
 
-from vaultproof.prover.code import CodeProject, ExtractionError, code_obligation, execute
-from vaultproof.prover.code.execute import Execution
-from vaultproof.prover.solver import SolverSettings, discharge
+from tests.assertions import verdict
+from vaultproof.prover.code import CodeProject, ExtractionError, execute
 from vaultproof.results import Verdict
-
-SETTINGS = SolverSettings()
-
-
-def verdict(ex: Execution, goal: z3.BoolRef) -> Verdict:
-    return discharge(code_obligation("t", ex, goal), SETTINGS).verdict
 
 
 def test_struct_field_repointed_at_an_argument_array(code: CodeProject) -> None:

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import z3
 
-from vaultproof.prover.code import CodeProject, Invariant, check_obligations, code_obligation, execute
+from vaultproof.prover.code import (
+    CodeProject,
+    Invariant,
+    LoopView,
+    check_obligations,
+    code_obligation,
+    execute,
+)
 from vaultproof.prover.solver import SolverSettings, discharge
 from vaultproof.results import Verdict
 
@@ -21,15 +28,15 @@ def _loop(code: CodeProject) -> str:
     return f"Store.fillMemory:{line}"
 
 
-def _filled(view: object) -> z3.BoolRef:
-    i, n, length = view.local("i"), view.local("n"), view.local("len")  # type: ignore[attr-defined]
-    a, a0 = view.memory("a", "#"), view.at_entry().memory("a", "#")  # type: ignore[attr-defined]
+def _filled(view: LoopView) -> z3.BoolRef:
+    i, n, length = view.local("i"), view.local("n"), view.local("len")
+    a, a0 = view.memory("a", "#"), view.at_entry().memory("a", "#")
     j = z3.Int("j")
     return z3.And(
         i >= 0,
         i <= length,
         n == i,
-        view.memory("a", "length") == length,  # type: ignore[attr-defined]
+        view.memory("a", "length") == length,
         z3.ForAll([j], z3.Implies(z3.And(j >= 0, j < i), z3.Select(a, j) == j + 1)),
         # what the body has not reached yet is as the loop found it (zero)
         z3.ForAll([j], z3.Implies(j >= i, z3.Select(a, j) == z3.Select(a0, j))),
@@ -58,8 +65,8 @@ def test_memory_invariant_is_checked_and_the_exit_sees_the_body_writes(code: Cod
 
 
 def test_a_wrong_memory_invariant_fails_its_step(code: CodeProject) -> None:
-    def wrong(view: object) -> z3.BoolRef:
-        a = view.memory("a", "#")  # type: ignore[attr-defined]
+    def wrong(view: LoopView) -> z3.BoolRef:
+        a = view.memory("a", "#")
         return z3.Select(a, 0) == 0  # "the body never writes a[0]"
 
     ex = execute(code, "Store.fillMemory", loops={_loop(code): Invariant(wrong)})

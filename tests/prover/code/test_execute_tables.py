@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 import z3
 
+from tests.assertions import verdict
 from vaultproof.prover.code import (
     CodeProject,
     ExtractionError,
@@ -14,19 +15,14 @@ from vaultproof.prover.code import (
     SummaryResult,
     Unroll,
     check_obligations,
-    code_obligation,
     execute,
 )
-from vaultproof.prover.code.execute import CallView, Execution
+from vaultproof.prover.code.execute import CallView
 from vaultproof.prover.solver import SolverSettings, discharge
 from vaultproof.results import Verdict
 
 SETTINGS = SolverSettings()
 PICK = {"Tables.pick:20": Unroll(4)}
-
-
-def verdict(ex: Execution | list[Execution], goal: z3.BoolRef) -> Verdict:
-    return discharge(code_obligation("t", ex, goal), SETTINGS).verdict
 
 
 def _rows() -> MemoryArray:

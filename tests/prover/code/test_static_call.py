@@ -8,13 +8,12 @@ from pathlib import Path
 import pytest
 import z3
 
+from tests.assertions import verdict
 from vaultproof import config
 from vaultproof.compile import compile_project
-from vaultproof.prover.code import CodeProject, Havoc, code_obligation, execute, lower_project
-from vaultproof.prover.solver import SolverSettings, discharge
+from vaultproof.prover.code import CodeProject, Havoc, execute, lower_project
 from vaultproof.results import Verdict
 
-SETTINGS = SolverSettings()
 HAVOC = {"StaticPeek.venue": Havoc(writes=(("StaticPeek", "held"),))}
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "static_call"
 
@@ -24,20 +23,16 @@ def code() -> CodeProject:
     return lower_project(compile_project(config.load(FIXTURE)))
 
 
-def _verdict(ex: object, goal: z3.BoolRef) -> Verdict:
-    return discharge(code_obligation("t", ex, goal), SETTINGS).verdict
-
-
 def test_view_call_to_unknown_code_writes_nothing(code: CodeProject) -> None:
     ex = execute(code, "StaticPeek.peek", havoc=HAVOC)
-    assert _verdict(ex, z3.Implies(ex.ok, ex.ret("h") == ex.before("StaticPeek", "held"))) is Verdict.PROVED
-    assert _verdict(
+    assert verdict(ex, z3.Implies(ex.ok, ex.ret("h") == ex.before("StaticPeek", "held"))) is Verdict.PROVED
+    assert verdict(
         ex, z3.Implies(ex.ok, ex.post("StaticPeek", "held") == ex.before("StaticPeek", "held"))
     ) is (Verdict.PROVED)
     # the answer is still anything the unknown code returns
-    assert _verdict(ex, z3.Implies(ex.ok, ex.ret("q") == ex.arg("x"))) is Verdict.VIOLATED
+    assert verdict(ex, z3.Implies(ex.ok, ex.ret("q") == ex.arg("x"))) is Verdict.VIOLATED
 
 
 def test_mutating_call_to_unknown_code_still_havocs_what_is_declared(code: CodeProject) -> None:
     ex = execute(code, "StaticPeek.takeThenRead", havoc=HAVOC)
-    assert _verdict(ex, z3.Implies(ex.ok, ex.ret("h") == ex.before("StaticPeek", "held"))) is Verdict.VIOLATED
+    assert verdict(ex, z3.Implies(ex.ok, ex.ret("h") == ex.before("StaticPeek", "held"))) is Verdict.VIOLATED

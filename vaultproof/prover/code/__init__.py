@@ -47,7 +47,8 @@ defaults to the function name) so separate executions do not share them unless g
 External calls, in this order: a ``summaries`` entry ``{"Contract.fn" | "IInterface.fn" |
 "Contract.var.fn": fn(CallView) -> SummaryResult(returns, writes, reverts, requires, ensures)}``
 (``requires`` becomes a ``summary-requires`` check at the call site, ``ensures`` is assumed where the call
-returns; ``view.args`` / ``view.read(...)`` give the arguments and the pre-call state); a self-call
+returns; ``view.args`` / ``view.read(...)`` give the arguments and the pre-call state, ``view.local(name)``
+/ ``view.memory(name, *path)`` the caller's locals at the call); a self-call
 ``this.f()``; an address bound by
 ``deployment`` (tracked from the state variable it was read from, through conversions) — the callee's
 code runs on its own storage with ``msg.sender`` = the caller; else a ``havoc`` entry keyed by the
@@ -58,7 +59,9 @@ Loops: ``loops={"Contract.fn:LINE": Unroll(k)}`` (exhaustiveness becomes a ``loo
 ``Invariant(lambda view: ...)`` over ``view.local("i")`` / ``view.read(...)`` (base and step become
 ``loop-invariant-base`` / ``-step`` checks; the exit assumes invariant ∧ ¬condition). A loop whose
 condition compares against a literal/constant is unrolled to it by default; any other loop is an ERROR
-naming ``Contract.fn:LINE``.
+naming ``Contract.fn:LINE``. ``Invariant(..., facts=lambda view: [...])`` assumes lemma instances at the
+base, the havocked state and the step; :class:`ArraySum` (``ghost``) names ``Σ f(a[j])`` over an array
+prefix and gives its definition's and its lemmas' instances, the lemmas proved by ``ArraySum.lemmas()``.
 
 Memory arrays: a ``T[] memory`` parameter is a fresh array (symbolic length, every element leaf fresh)
 unless given as a :class:`MemoryArray` in ``args`` (its ``length`` and per-leaf ``Int → value`` arrays), so
@@ -74,6 +77,12 @@ Results are merged at joins: ``ok``/``returns``/``post``/``events`` cover every 
 (If-terms over the path conditions); every revert is its own :class:`RevertOutcome`. An event's ``when``
 says on which paths it is emitted. ``CodeProject.callees(key)`` is the internal call graph.
 
+Ghosts and storage hooks: ``ghosts={"Custodian.Σfree": Ghost(keys=1)}`` declares a variable the code does
+not have (read like storage, unbounded integer values); ``hooks={"Custodian._free": fn(HookView) ->
+{("Σfree", token): value}}`` runs at every write of ``_free`` (``view.keys``, ``view.old``, ``view.new``)
+and writes ghosts of the same instance, e.g. ``Σfree[token] += new − old``: a per-token sum over users that
+no state variable holds. Unknown code that may change a hooked variable is an ERROR.
+
 Errors: :class:`ExtractionError`, one line naming function, file:line and the IR.
 """
 
@@ -85,17 +94,21 @@ from vaultproof.prover.code.execute import (
     CallView,
     Event,
     Execution,
+    Ghost,
     Havoc,
+    HookView,
     Invariant,
     LoopView,
     MemoryArray,
     RevertOutcome,
+    StorageHook,
     Summary,
     SummaryResult,
     Unroll,
     World,
     execute,
 )
+from vaultproof.prover.code.ghost import ArraySum, store_layers
 from vaultproof.prover.code.ir import ExtractionError
 from vaultproof.prover.code.obligations import check_obligations, code_obligation
 from vaultproof.prover.code.program import CodeProject, FunctionCode, UnsupportedCode
@@ -116,17 +129,21 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "ArraySum",
     "CallView",
     "CodeProject",
     "Event",
     "Execution",
     "ExtractionError",
     "FunctionCode",
+    "Ghost",
     "Havoc",
+    "HookView",
     "Invariant",
     "LoopView",
     "MemoryArray",
     "RevertOutcome",
+    "StorageHook",
     "Summary",
     "SummaryResult",
     "Unroll",
@@ -137,4 +154,5 @@ __all__ = [
     "execute",
     "lower_contracts",
     "lower_project",
+    "store_layers",
 ]

@@ -205,6 +205,18 @@ class Invariant:
     # vacuity witnesses of the body's checks: the site reached in the FIRST iteration (quantifier-light;
     # a site reachable only later comes out VACUOUS) or, False, in any iteration (the havocked state)
     first_witness: bool = True
+    # facts assumed (not checked) wherever the invariant is evaluated — the base, the havocked state, the
+    # step: instances of proved lemmas only (e.g. ``ArraySum``'s, whose proofs the property must include)
+    facts: Callable[[LoopView], Sequence[z3.BoolRef]] | None = None
+
+    def known(self, view: LoopView) -> list[z3.BoolRef]:
+        return list(self.facts(view)) if self.facts is not None else []
+
+    def failing(self, view: LoopView) -> z3.BoolRef:
+        """The invariant fails at ``view`` (under the facts there, if any)."""
+        bad = z3.Not(self.holds(view))
+        facts = self.known(view)
+        return z3.And(*facts, bad) if facts else bad
 
 
 LoopSpec = Unroll | Invariant
@@ -220,9 +232,23 @@ class CallView:
     target: Any
     executor: Executor
     state: PathState
+    frame: Frame | None = None  # the calling frame: a summary's ``requires`` may speak of its locals
 
     def read(self, instance: str, var: str, *path: Any) -> Any:
         return self.executor.read_path(self.state, instance, var, path)
+
+    def local(self, name: str) -> Any:
+        """A local of the caller at the call (by source name), as :meth:`LoopView.local`."""
+        return self._caller().local(name)
+
+    def memory(self, name: str, *path: str) -> Any:
+        """A leaf of the caller's memory local at the call, as :meth:`LoopView.memory`."""
+        return self._caller().memory(name, *path)
+
+    def _caller(self) -> LoopView:
+        if self.frame is None:
+            raise ExtractionError(f"summary of {self.function}: the caller's frame is not known")
+        return LoopView(self.executor, self.state, self.frame)
 
 
 @dataclass(frozen=True, eq=False)
@@ -249,6 +275,48 @@ class Havoc:
 
     writes: tuple[tuple[str, str], ...] = ()
     may_revert: bool = True
+
+
+@dataclass(frozen=True)
+class Ghost:
+    """A ghost state variable of a contract: storage the bytecode does not have, read and written like a
+    state variable (``ex.before/post("Custodian", "Σfree", token)``, summary ``writes``) but changed only by
+    :class:`StorageHook` s and summaries. ``keys`` mapping levels (``uint256`` keys: addresses are ints); the
+    value an unbounded integer (a Σ over ``uint256`` s is no ``uint256``). Its pre-state is any value: an
+    obligation over a ghost speaks of how an execution changes it (Certora's ghost-and-hook pattern)."""
+
+    keys: int = 0
+
+    def sol_type(self) -> SolType:
+        value = GHOST_INT
+        for _ in range(self.keys):
+            value = SolType("mapping", f"mapping(uint256 => {value.name})", key=UINT256, value=value)
+        return value
+
+
+# The range of a ghost integer: wide enough for a Σ of 2^160 uint256 balances, so never what limits it.
+GHOST_INT = SolType("int", "ghost int", -(2**512), 2**512, True, 513)
+
+
+@dataclass(frozen=True, eq=False)
+class HookView:
+    """What a storage hook sees at one write: the keys written (``keys[0]`` the outermost mapping key), the
+    leaf's value before and after it, and the state just before it (``read`` a ghost's current value)."""
+
+    instance: str
+    var: str
+    keys: tuple[Any, ...]
+    old: Any
+    new: Any
+    executor: Executor
+    state: PathState
+
+    def read(self, var: str, *path: Any) -> Any:
+        return self.executor.read_path(self.state, self.instance, var, path)
+
+
+# A hook returns the ghost writes of its instance, ``{(ghost, *keys): value}``, made at the same write.
+StorageHook = Callable[[HookView], Mapping[tuple[Any, ...], Any]]
 
 
 @dataclass(frozen=True, eq=False)
@@ -457,8 +525,22 @@ class Executor:
         loops: Mapping[str, LoopSpec],
         max_paths: int,
         internal_summaries: Mapping[str, Summary] | None = None,
+        ghosts: Mapping[str, Ghost] | None = None,
+        hooks: Mapping[str, StorageHook] | None = None,
     ) -> None:
         self.project = project
+        self.ghosts = dict(ghosts or {})
+        self.hooks = dict(hooks or {})
+        for key in [*self.ghosts, *self.hooks]:
+            contract, _, var = key.partition(".")
+            if not var or not any(c == contract for c, _ in project.contracts):
+                raise ExtractionError(
+                    f"ghost or hook {key!r}: not <Contract>.<variable> of a project contract"
+                )
+        for key in self.ghosts:
+            contract, _, var = key.partition(".")
+            if any(v.name == var for v in project.contract(contract).state):
+                raise ExtractionError(f"ghost {key!r} has the name of a state variable of {contract}")
         self.label = label
         self.deployment = dict(deployment)
         self.summaries = dict(summaries)
@@ -596,7 +678,19 @@ class Executor:
         if isinstance(loc, SLoc):
             key = (loc.instance, loc.var, loc.path)
             base = self.leaf(ps.world, key, loc.type)
+            hook = self.hooks.get(f"{self.contract_of(loc.instance)}.{loc.var}")
+            if hook is not None:
+                old = z3.Select(base, *loc.keys) if loc.keys else base
+                view = HookView(loc.instance, loc.var, tuple(loc.keys), old, value, self, ps)
+                ghost_writes = dict(hook(view))  # read before this write lands
             ps.world.storage[key] = z3.Store(base, *loc.keys, value) if loc.keys else value
+            if hook is not None:
+                for (ghost, *rest), ghost_value in ghost_writes.items():
+                    if f"{self.contract_of(loc.instance)}.{ghost}" not in self.ghosts:
+                        raise self.fail(
+                            where, f"storage hook of {loc.var} writes {ghost}, not a declared ghost"
+                        )
+                    self.store(ps, self.resolve_path(loc.instance, str(ghost), rest), ghost_value, where)
             return
         if loc.obj in self.frozen:
             raise self.fail(where, "write to a memory object after it was merged with another (aliasing)")
@@ -735,6 +829,9 @@ class Executor:
         root = self.roots.get((instance, var))
         if sol_type is None and root is not None:
             sol_type = self.project_root_type(root, var)
+        ghost = self.ghosts.get(f"{self.contract_of(instance)}.{var}")
+        if sol_type is None and ghost is not None:
+            sol_type = ghost.sol_type()
         if sol_type is None:
             raise ExtractionError(f"{instance} has no state variable {var}")
         loc = SLoc(instance, var, (), (), sol_type)
@@ -1155,8 +1252,9 @@ class Executor:
         where = fn.where(node)
         assert node.son_true is not None and node.son_false is not None
         # base: the invariant holds when the loop is entered
-        base = spec.holds(LoopView(self, ps, frame, ps))
-        self.checks.append(Check("loop-invariant-base", where, ps.pc, z3.Not(base)))
+        self.checks.append(
+            Check("loop-invariant-base", where, ps.pc, spec.failing(LoopView(self, ps, frame, ps)))
+        )
         # what the body may change: found by a dry run of one iteration (its checks and reverts discarded)
         saved = (len(self.checks), len(self.truncations), len(frame.returns))
         self.sinks.append([])
@@ -1231,8 +1329,9 @@ class Executor:
                 entry_term = zero if zero.sort() == old.sort() else None
             if entry_term is not None:
                 first.append((fresh, entry_term))
-        inv = spec.holds(LoopView(self, havocked, frame, ps))
-        havocked.pc = z3.And(havocked.pc, inv)
+        havocked_view = LoopView(self, havocked, frame, ps)
+        inv = spec.holds(havocked_view)
+        havocked.pc = z3.And(havocked.pc, inv, *spec.known(havocked_view))
         cond, havocked = self.loop_condition(frame, node, havocked, where)
         body = havocked.fork(z3.And(havocked.pc, cond))
         exit_state = havocked.fork(z3.And(havocked.pc, z3.Not(cond)))
@@ -1240,8 +1339,8 @@ class Executor:
         parked = self.run_region(frame, {node.son_true: body}, {node.id, node.son_false})
         if node.id in parked:
             after = parked[node.id]
-            step = spec.holds(LoopView(self, after, frame, ps))
-            self.checks.append(Check("loop-invariant-step", where, after.pc, z3.Not(step)))
+            step = spec.failing(LoopView(self, after, frame, ps))
+            self.checks.append(Check("loop-invariant-step", where, after.pc, step))
         for index in range(body_checks, len(self.checks) if spec.first_witness else body_checks):
             check = self.checks[index]
             reached = check.reached if check.witness is None else check.witness
@@ -1814,7 +1913,7 @@ class Executor:
         where: str,
         summary: Summary | None = None,
     ) -> None:
-        view = CallView(key, args, frame.this, target, self, ps)
+        view = CallView(key, args, frame.this, target, self, ps, frame)
         result = (summary or self.summaries[key])(view)
         if result.requires is not None:
             self.checks.append(Check("summary-requires", f"{where} ({key})", ps.pc, z3.Not(result.requires)))
@@ -1864,6 +1963,10 @@ class Executor:
             self.revert(ps, failed, f"{op.interface}.{op.function} reverts (unknown code)", where)
         # a view/pure callee is reached by STATICCALL: whatever code answers, the EVM lets it write nothing
         for instance, var in () if op.static else spec.writes:
+            if f"{self.contract_of(instance)}.{var}" in self.hooks:
+                raise self.fail(
+                    where, f"unknown code may change {instance}.{var}, which a storage hook follows"
+                )
             root = self.resolve_path(instance, var, ())
             for path, leaf_type in all_leaves(root.type):
                 key = (instance, var, path)
@@ -2023,13 +2126,17 @@ class Executor:
         return PathState(pc, world, env)
 
     def merge_events(self, logs: Sequence[tuple[z3.BoolRef, tuple[Event, ...]]]) -> tuple[Event, ...]:
-        prefix = 0
-        shortest = min(len(log) for _, log in logs)
-        while prefix < shortest and all(log[prefix] is logs[0][1][prefix] for _, log in logs):
-            prefix += 1
-        merged = list(logs[0][1][:prefix])
+        # An event is one record, made once where it was emitted, under that path's condition (its
+        # ``when``); states forked after it share it. So an event several logs hold (the common prefix;
+        # an unrolled loop's exits: the exit after k iterations holds the first k iterations' events) is
+        # kept once, in the order the logs hold it, never once per log.
+        merged: list[Event] = []
+        seen: set[int] = set()
         for _, log in logs:
-            merged.extend(log[prefix:])
+            for event in log:
+                if id(event) not in seen:
+                    seen.add(id(event))
+                    merged.append(event)
         return tuple(merged)
 
     def ite(self, pcs: Sequence[z3.BoolRef], values: Sequence[Any]) -> Any:
@@ -2158,6 +2265,8 @@ def execute(
     label: str | None = None,
     max_paths: int = 256,
     internal_summaries: Mapping[str, Summary] | None = None,
+    ghosts: Mapping[str, Ghost] | None = None,
+    hooks: Mapping[str, StorageHook] | None = None,
 ) -> Execution:
     """Symbolically execute ``entry`` (``"Contract.fn"`` or ``"Contract.fn(types)"``) of ``project``.
 
@@ -2175,6 +2284,8 @@ def execute(
         loops=loops or {},
         max_paths=max_paths,
         internal_summaries=internal_summaries,
+        ghosts=ghosts,
+        hooks=hooks,
     )
     executor.root_types = {}
     executor.root_slot = {}

@@ -264,7 +264,7 @@ def lower_contracts(contracts: Iterable[Any], dependency_dirs: tuple[str, ...] =
         except ExtractionError as exc:
             name = f"{function.contract.name}.{function.name}" if function.contract else function.name
             lowered[key] = UnsupportedCode(
-                key, name, function.contract.name if function.contract else "", str(exc)
+                key, name, function.contract.name if function.contract else "", str(exc), function.visibility
             )
         pending.extend(lowerer.reached)
     return CodeProject(tuple(sorted(contract_codes.items())), tuple(sorted(lowered.items())))

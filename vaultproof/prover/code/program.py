@@ -386,6 +386,7 @@ class UnsupportedCode:
     name: str
     contract: str
     reason: str
+    visibility: str = ""  # as declared: an external one is still an entry point (that cannot be executed)
 
 
 @dataclass(frozen=True)
