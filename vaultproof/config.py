@@ -332,6 +332,18 @@ class Config:
         "Z3 resource limit per query (the deterministic budget)",
         flag="--rlimit",
     )
+    # Z3's search on a hard non-linear query can go one way on one machine and another way elsewhere (CI
+    # saw CONV-1's 18-decimal floor exhaust 250 M where every seed here needs < 15 M): an exhausted query
+    # is asked again under the next seeds, each with a tenth of the budget. A fixed sequence, so the same
+    # verdict on every run; an unsat under any seed is a proof.
+    reseeds: int = option(
+        "prove",
+        "reseeds",
+        2,
+        Int(minimum=0, maximum=16),
+        "further seeds an rlimit-exhausted query is retried with (each at rlimit / 10)",
+        flag="--reseeds",
+    )
     jobs: int = option("prove", "jobs", 2, Int(minimum=1, maximum=256), "worker processes", flag="--jobs")
 
     # [analyse]

@@ -6,6 +6,7 @@ verdicts, keeps ``reason_unknown()``, and turns models into counterexamples in t
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,11 +24,18 @@ class SolverSettings:
     timeout_ms: int = DEFAULTS["timeout_ms"]  # the defaults are the config's ([prove] timeout_ms, rlimit)
     rlimit: int = DEFAULTS["rlimit"]
     seed: int = 0
+    reseeds: int = DEFAULTS["reseeds"]  # after an exhaustion: seeds seed+1 … seed+reseeds at rlimit // 10
 
     @classmethod
     def of(cls, config: Any) -> SolverSettings:
         """The budget a loaded :class:`~vaultproof.config.Config` gives every query."""
-        return cls(timeout_ms=config.timeout_ms, rlimit=config.rlimit)
+        return cls(timeout_ms=config.timeout_ms, rlimit=config.rlimit, reseeds=config.reseeds)
+
+    def attempts(self) -> tuple[tuple[int, int], ...]:
+        """(seed, rlimit) in the order a query is asked: the whole budget under the configured seed, then
+        each further seed with a tenth of it (a search that went astray is usually short under another)."""
+        retry = max(1, self.rlimit // 10)
+        return ((self.seed, self.rlimit), *((self.seed + k, retry) for k in range(1, self.reseeds + 1)))
 
 
 def format_units(raw: int, decimals: int, unit: str) -> str:
@@ -43,11 +51,16 @@ def format_units(raw: int, decimals: int, unit: str) -> str:
     return f"{sign}{text} {unit}".rstrip()
 
 
-def _configured_solver(settings: SolverSettings, context: z3.Context | None = None) -> z3.Solver:
+def _configured_solver(
+    settings: SolverSettings,
+    context: z3.Context | None = None,
+    seed: int | None = None,
+    rlimit: int | None = None,
+) -> z3.Solver:
     solver = z3.Solver(ctx=context)
     solver.set("timeout", settings.timeout_ms)
-    solver.set("rlimit", settings.rlimit)
-    solver.set("random_seed", settings.seed)
+    solver.set("rlimit", settings.rlimit if rlimit is None else rlimit)
+    solver.set("random_seed", settings.seed if seed is None else seed)
     return solver
 
 
@@ -76,19 +89,24 @@ def _value_of(model: z3.ModelRef, term: z3.ExprRef, quantity: Quantity) -> Token
 _CANCELED = ("canceled", "max. resource limit exceeded", "resource limit exceeded")
 
 
-def _unknown_reason(solver: z3.Solver | z3.Optimize, elapsed_ms: float, settings: SolverSettings) -> str:
+def _unknown_reason(found: _Decision | z3.Optimize, elapsed_ms: float, settings: SolverSettings) -> str:
     """Why a query is UNKNOWN. The budget that decides is ``rlimit`` — Z3's count of its own work, the
     same on every machine and under any load — so the usual answer names it; the wall-clock timeout
     is a backstop (for the rare search that stops counting) and is named only when it is what fired."""
+    solver, note = (found.solver, found.note) if isinstance(found, _Decision) else (found, "")
     reason = solver.reason_unknown()
     if reason == "timeout" or elapsed_ms >= settings.timeout_ms:
-        return f"timeout after {settings.timeout_ms} ms (z3: {reason}; the wall-clock backstop, not rlimit)"
-    if reason in _CANCELED:
-        return f"resource limit exhausted: rlimit {settings.rlimit:,} (z3: {reason})"
-    return f"z3 unknown: {reason}"
+        text = f"timeout after {settings.timeout_ms} ms (z3: {reason}; the wall-clock backstop, not rlimit)"
+    elif reason in _CANCELED:
+        text = f"resource limit exhausted: rlimit {settings.rlimit:,} (z3: {reason})"
+    else:
+        text = f"z3 unknown: {reason}"
+    return f"{text}; {note}" if note else text
 
 
-def _own_solver(settings: SolverSettings, terms: Sequence[z3.BoolRef]) -> z3.Solver:
+def _own_solver(
+    settings: SolverSettings, terms: Sequence[z3.BoolRef], seed: int | None = None, rlimit: int | None = None
+) -> z3.Solver:
     """A configured solver holding one query's terms, copied into a Z3 context of its own.
 
     Z3's heuristics (and so the model it returns, and whether a non-linear query finishes within its
@@ -100,9 +118,43 @@ def _own_solver(settings: SolverSettings, terms: Sequence[z3.BoolRef]) -> z3.Sol
     lowering keeps independent of the build — and never of which queries or jobs ran before (SPEC §4.2).
     """
     context = z3.Context()
-    solver = _configured_solver(settings, context)
+    solver = _configured_solver(settings, context, seed, rlimit)
     solver.add(*(term.translate(context) for term in terms))
     return solver
+
+
+def query_fingerprint(terms: Sequence[z3.BoolRef]) -> str:
+    """The first 12 hex digits of the SHA-256 of a query's SMT-LIB text: the same on every machine for the
+    same query, so an UNKNOWN in one place and a proof in another tell whether the query or Z3 differed."""
+    return hashlib.sha256("\n".join(t.sexpr() for t in terms).encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class _Decision:
+    answer: z3.CheckSatResult
+    solver: z3.Solver
+    note: str  # how it was decided, when not by the first attempt (empty otherwise)
+
+
+def _decide(settings: SolverSettings, terms: Sequence[z3.BoolRef], started: float) -> _Decision:
+    """Check ``terms`` under each of ``settings.attempts()`` until one decides (sat or unsat) or the
+    wall-clock backstop fires; an exhausted rlimit moves on to the next seed. The note says which seed
+    decided after which exhaustion, or — when none did — every attempt and the query's fingerprint."""
+    tried: list[str] = []
+    solver: z3.Solver | None = None
+    for seed, rlimit in settings.attempts():
+        solver = _own_solver(settings, terms, seed, rlimit)
+        answer = solver.check()
+        if answer != z3.unknown:
+            note = f"decided under seed {seed} (rlimit {rlimit:,}) after {'; '.join(tried)}" if tried else ""
+            return _Decision(answer, solver, note)
+        elapsed = (time.perf_counter() - started) * 1000
+        reason = solver.reason_unknown()
+        if reason == "timeout" or elapsed >= settings.timeout_ms or reason not in _CANCELED:
+            break  # the backstop, or an unknown that another seed's budget would not change
+        tried.append(f"seed {seed} exhausted rlimit {rlimit:,}")
+    assert solver is not None  # attempts() is never empty
+    return _Decision(z3.unknown, solver, "; ".join([*tried[1:], f"query {query_fingerprint(terms)}"]))
 
 
 def discharge(obligation: Obligation, settings: SolverSettings) -> ObligationResult:
@@ -113,8 +165,8 @@ def discharge(obligation: Obligation, settings: SolverSettings) -> ObligationRes
     z3.set_param("sat.random_seed", settings.seed)
     started = time.perf_counter()
 
-    vacuity = _own_solver(settings, [*obligation.assumptions, obligation.witness])
-    vacuity_answer = vacuity.check()
+    vacuity = _decide(settings, [*obligation.assumptions, obligation.witness], started)
+    vacuity_answer = vacuity.answer
     if vacuity_answer == z3.unknown:
         elapsed = time.perf_counter() - started
         return ObligationResult(
@@ -142,8 +194,8 @@ def discharge(obligation: Obligation, settings: SolverSettings) -> ObligationRes
             reason="the goal holds by simplification alone, without any assumption: it says nothing",
         )
 
-    negation = _own_solver(settings, [*obligation.assumptions, z3.Not(obligation.goal)])
-    answer = negation.check()
+    decision = _decide(settings, [*obligation.assumptions, z3.Not(obligation.goal)], started)
+    answer, negation = decision.answer, decision.solver
     elapsed = time.perf_counter() - started
     if answer == z3.unsat:
         bounded = obligation.bound is not None
@@ -152,6 +204,7 @@ def discharge(obligation: Obligation, settings: SolverSettings) -> ObligationRes
             verdict=Verdict.PROVED_BOUNDED if bounded else Verdict.PROVED,
             seconds=elapsed,
             bound=obligation.bound,
+            reason=_decided_note(vacuity, decision),
         )
     if answer == z3.sat:
         model = negation.model()
@@ -162,14 +215,25 @@ def discharge(obligation: Obligation, settings: SolverSettings) -> ObligationRes
             explanation=obligation.explanation,
         )
         return ObligationResult(
-            name=obligation.name, verdict=Verdict.VIOLATED, seconds=elapsed, counterexample=example
+            name=obligation.name,
+            verdict=Verdict.VIOLATED,
+            seconds=elapsed,
+            counterexample=example,
+            reason=_decided_note(vacuity, decision),
         )
     return ObligationResult(
         name=obligation.name,
         verdict=Verdict.UNKNOWN,
         seconds=elapsed,
-        reason=_unknown_reason(negation, elapsed * 1000, settings),
+        reason=_unknown_reason(decision, elapsed * 1000, settings),
     )
+
+
+def _decided_note(vacuity: _Decision, negation: _Decision) -> str:
+    """What a settled obligation says about how it was decided: nothing when both checks were decided by
+    the first attempt (the usual case), else which seed decided which check."""
+    notes = [f"vacuity check {vacuity.note}" if vacuity.note else "", negation.note]
+    return "; ".join(n for n in notes if n)
 
 
 @dataclass(frozen=True)

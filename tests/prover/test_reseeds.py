@@ -1,0 +1,58 @@
+"""An rlimit-exhausted query is asked again under further seeds (``[prove] reseeds``), and an UNKNOWN says
+every attempt and the query's fingerprint, so a CI log shows whether the query or Z3 differed."""
+
+from __future__ import annotations
+
+import re
+
+import z3
+
+from vaultproof.prover.obligation import Obligation
+from vaultproof.prover.solver import SolverSettings, discharge, query_fingerprint
+from vaultproof.results import Verdict
+
+
+def _hard(rlimit: int, reseeds: int) -> tuple[Obligation, SolverSettings]:
+    """x · y = 2^61 − 1 (a prime) with 1 < x, y: unsat, but not within a handful of Z3's work units."""
+    x, y = z3.Ints("x y")
+    obligation = Obligation(
+        name="prime",
+        assumptions=(x > 1, y > 1, x < 2**61, y < 2**61),
+        goal=x * y != 2**61 - 1,
+        witness=z3.BoolVal(True),
+        shown=(),
+    )
+    return obligation, SolverSettings(rlimit=rlimit, reseeds=reseeds)
+
+
+def test_attempts_are_the_budget_then_a_tenth_under_each_further_seed() -> None:
+    assert SolverSettings(rlimit=1_000, seed=3, reseeds=2).attempts() == ((3, 1_000), (4, 100), (5, 100))
+    assert SolverSettings(rlimit=1_000, reseeds=0).attempts() == ((0, 1_000),)
+
+
+def test_an_exhausted_query_names_every_attempt_and_its_fingerprint() -> None:
+    obligation, settings = _hard(rlimit=20_000, reseeds=2)
+    result = discharge(obligation, settings)
+    assert result.verdict is Verdict.UNKNOWN
+    assert result.reason.startswith("resource limit exhausted: rlimit 20,000 "), result.reason
+    retries = "seed 1 exhausted rlimit 2,000; seed 2 exhausted rlimit 2,000; query "
+    assert retries in result.reason, result.reason
+    fingerprint = re.search(r"query ([0-9a-f]{12})$", result.reason)
+    assert fingerprint is not None, result.reason
+    # the fingerprint is the negation query's: the same text in any context, any process
+    again = z3.Context()
+    terms = [t.translate(again) for t in (*obligation.assumptions, z3.Not(obligation.goal))]
+    assert fingerprint.group(1) == query_fingerprint(terms)
+
+
+def test_without_reseeds_an_exhausted_query_is_asked_once() -> None:
+    obligation, settings = _hard(rlimit=20_000, reseeds=0)
+    result = discharge(obligation, settings)
+    assert result.verdict is Verdict.UNKNOWN and "seed 1" not in result.reason, result.reason
+
+
+def test_a_query_decided_at_once_carries_no_note() -> None:
+    x = z3.Int("x")
+    proved = Obligation("easy", (x >= 0,), x + 1 > 0, z3.BoolVal(True), ())
+    result = discharge(proved, SolverSettings())
+    assert result.verdict is Verdict.PROVED and result.reason == ""
