@@ -334,15 +334,15 @@ class Config:
     )
     # Z3's search on a hard non-linear query can go one way on one machine and another way elsewhere (CI
     # saw CONV-1's 18-decimal floor exhaust 250 M where every seed here needs < 15 M): an exhausted query
-    # is asked again under the next seeds, each with a tenth of the budget. A fixed sequence, so the same
-    # verdict on every run; an unsat under any seed is a proof.
-    reseeds: int = option(
+    # is asked again with an explicit preprocessing pipeline under successive seeds, each with a tenth of
+    # the budget. A fixed sequence, so the same verdict on every run; an unsat of any attempt is a proof.
+    retries: int = option(
         "prove",
-        "reseeds",
+        "retries",
         2,
         Int(minimum=0, maximum=16),
-        "further seeds an rlimit-exhausted query is retried with (each at rlimit / 10)",
-        flag="--reseeds",
+        "further attempts at an rlimit-exhausted query (preprocessed, next seed, rlimit / 10 each)",
+        flag="--retries",
     )
     jobs: int = option("prove", "jobs", 2, Int(minimum=1, maximum=256), "worker processes", flag="--jobs")
 

@@ -1,5 +1,6 @@
-"""An rlimit-exhausted query is asked again under further seeds (``[prove] reseeds``), and an UNKNOWN says
-every attempt and the query's fingerprint, so a CI log shows whether the query or Z3 differed."""
+"""An rlimit-exhausted query is asked again (``[prove] retries``: the explicit preprocessing pipeline under
+successive seeds), and an UNKNOWN says every attempt and the query's fingerprint, so a CI log shows whether
+the query or Z3 differed."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ import re
 import z3
 
 from vaultproof.prover.obligation import Obligation
-from vaultproof.prover.solver import SolverSettings, discharge, query_fingerprint
+from vaultproof.prover.solver import Attempt, SolverSettings, Strategy, discharge, query_fingerprint
 from vaultproof.results import Verdict
 
 
-def _hard(rlimit: int, reseeds: int) -> tuple[Obligation, SolverSettings]:
+def _hard(rlimit: int, retries: int) -> tuple[Obligation, SolverSettings]:
     """x · y = 2^61 − 1 (a prime) with 1 < x, y: unsat, but not within a handful of Z3's work units."""
     x, y = z3.Ints("x y")
     obligation = Obligation(
@@ -22,20 +23,26 @@ def _hard(rlimit: int, reseeds: int) -> tuple[Obligation, SolverSettings]:
         witness=z3.BoolVal(True),
         shown=(),
     )
-    return obligation, SolverSettings(rlimit=rlimit, reseeds=reseeds)
+    return obligation, SolverSettings(rlimit=rlimit, retries=retries)
 
 
-def test_attempts_are_the_budget_then_a_tenth_under_each_further_seed() -> None:
-    assert SolverSettings(rlimit=1_000, seed=3, reseeds=2).attempts() == ((3, 1_000), (4, 100), (5, 100))
-    assert SolverSettings(rlimit=1_000, reseeds=0).attempts() == ((0, 1_000),)
+def test_attempts_are_the_budget_then_a_tenth_preprocessed_under_successive_seeds() -> None:
+    assert SolverSettings(rlimit=1_000, seed=3, retries=2).attempts() == (
+        Attempt(Strategy.DEFAULT, 3, 1_000),
+        Attempt(Strategy.PREPROCESSED, 3, 100),
+        Attempt(Strategy.PREPROCESSED, 4, 100),
+    )
+    assert SolverSettings(rlimit=1_000, retries=0).attempts() == (Attempt(Strategy.DEFAULT, 0, 1_000),)
 
 
 def test_an_exhausted_query_names_every_attempt_and_its_fingerprint() -> None:
-    obligation, settings = _hard(rlimit=20_000, reseeds=2)
+    obligation, settings = _hard(rlimit=20_000, retries=2)
     result = discharge(obligation, settings)
     assert result.verdict is Verdict.UNKNOWN
     assert result.reason.startswith("resource limit exhausted: rlimit 20,000 "), result.reason
-    retries = "seed 1 exhausted rlimit 2,000; seed 2 exhausted rlimit 2,000; query "
+    retries = (
+        "preprocessed seed 0 (rlimit 2,000) exhausted; preprocessed seed 1 (rlimit 2,000) exhausted; query "
+    )
     assert retries in result.reason, result.reason
     fingerprint = re.search(r"query ([0-9a-f]{12})$", result.reason)
     assert fingerprint is not None, result.reason
@@ -45,10 +52,35 @@ def test_an_exhausted_query_names_every_attempt_and_its_fingerprint() -> None:
     assert fingerprint.group(1) == query_fingerprint(terms)
 
 
-def test_without_reseeds_an_exhausted_query_is_asked_once() -> None:
-    obligation, settings = _hard(rlimit=20_000, reseeds=0)
+def test_without_retries_an_exhausted_query_is_asked_once() -> None:
+    obligation, settings = _hard(rlimit=20_000, retries=0)
     result = discharge(obligation, settings)
-    assert result.verdict is Verdict.UNKNOWN and "seed 1" not in result.reason, result.reason
+    assert result.verdict is Verdict.UNKNOWN and "preprocessed" not in result.reason, result.reason
+
+
+class _StarvedFirst(SolverSettings):
+    """The engine's sequence with a first attempt too small for anything (so the retry is what decides)."""
+
+    def attempts(self) -> tuple[Attempt, ...]:
+        return (Attempt(Strategy.DEFAULT, 0, 1), Attempt(Strategy.PREPROCESSED, 0, 10_000_000))
+
+
+def test_a_retry_that_decides_says_so() -> None:
+    x, y = z3.Ints("x y")
+    obligation = Obligation(
+        name="substituted",
+        assumptions=(x == 7, y > 1, y < 2**61),
+        goal=x * y != 2**61 - 1,
+        witness=z3.BoolVal(True),
+        shown=(),
+    )
+    assert discharge(obligation, _StarvedFirst(retries=0)).verdict is Verdict.PROVED
+    result = discharge(obligation, _StarvedFirst(retries=0))
+    assert result.reason.startswith(
+        "vacuity check decided by preprocessed seed 0 (rlimit 10,000,000) after "
+        "default seed 0 (rlimit 1) exhausted"
+    ), result.reason
+    assert "; decided by preprocessed seed 0" in result.reason, result.reason
 
 
 def test_a_query_decided_at_once_carries_no_note() -> None:
