@@ -122,9 +122,12 @@ def _unknown_reason(found: _Decision | z3.Optimize, elapsed_ms: float, settings:
     """Why a query is UNKNOWN. The budget that decides is ``rlimit`` — Z3's count of its own work, the
     same on every machine and under any load — so the usual answer names it; the wall-clock timeout
     is a backstop (for the rare search that stops counting) and is named only when it is what fired."""
-    solver, note = (found.solver, found.note) if isinstance(found, _Decision) else (found, "")
+    if isinstance(found, _Decision):
+        solver, note, timed_out = found.solver, found.note, found.timed_out
+    else:
+        solver, note, timed_out = found, "", elapsed_ms >= settings.timeout_ms
     reason = solver.reason_unknown()
-    if reason == "timeout" or elapsed_ms >= settings.timeout_ms:
+    if reason == "timeout" or timed_out:
         text = f"timeout after {settings.timeout_ms} ms (z3: {reason}; the wall-clock backstop, not rlimit)"
     elif reason in _CANCELED:
         text = f"resource limit exhausted: rlimit {settings.rlimit:,} (z3: {reason})"
@@ -163,27 +166,33 @@ class _Decision:
     answer: z3.CheckSatResult
     solver: z3.Solver
     note: str  # how it was decided, when not by the first attempt (empty otherwise)
+    timed_out: bool = False  # the last attempt ended on the wall-clock backstop, not on its rlimit
 
 
-def _decide(settings: SolverSettings, terms: Sequence[z3.BoolRef], started: float) -> _Decision:
+def _decide(settings: SolverSettings, terms: Sequence[z3.BoolRef]) -> _Decision:
     """Check ``terms`` under each of ``settings.attempts()`` until one decides (sat or unsat) or the
     wall-clock backstop fires; an exhausted rlimit moves on to the next attempt. The note says which attempt
     decided after which exhaustions, or — when none did — the retries tried and the query's fingerprint."""
     tried: list[str] = []
     solver: z3.Solver | None = None
+    timed_out = False
     for attempt in settings.attempts():
         solver = _own_solver(settings, terms, attempt)
+        began = time.perf_counter()
         answer = solver.check()
         if answer != z3.unknown:
             note = f"decided by {attempt} after {'; '.join(tried)}" if tried else ""
             return _Decision(answer, solver, note)
-        elapsed = (time.perf_counter() - started) * 1000
+        # Z3 says "canceled" for an exhausted rlimit and for its own timer alike: this attempt's own
+        # elapsed time tells the two apart (each attempt has the whole backstop)
         reason = solver.reason_unknown()
-        if reason == "timeout" or elapsed >= settings.timeout_ms or reason not in _CANCELED:
+        timed_out = reason == "timeout" or (time.perf_counter() - began) * 1000 >= settings.timeout_ms
+        if timed_out or reason not in _CANCELED:
             break  # the backstop, or an unknown that another budget would not change
         tried.append(f"{attempt} exhausted")
     assert solver is not None  # attempts() is never empty
-    return _Decision(z3.unknown, solver, "; ".join([*tried[1:], f"query {query_fingerprint(terms)}"]))
+    note = "; ".join([*tried[1:], f"query {query_fingerprint(terms)}"])
+    return _Decision(z3.unknown, solver, note, timed_out)
 
 
 def discharge(obligation: Obligation, settings: SolverSettings) -> ObligationResult:
@@ -194,7 +203,7 @@ def discharge(obligation: Obligation, settings: SolverSettings) -> ObligationRes
     z3.set_param("sat.random_seed", settings.seed)
     started = time.perf_counter()
 
-    vacuity = _decide(settings, [*obligation.assumptions, obligation.witness], started)
+    vacuity = _decide(settings, [*obligation.assumptions, obligation.witness])
     vacuity_answer = vacuity.answer
     if vacuity_answer == z3.unknown:
         elapsed = time.perf_counter() - started
@@ -223,7 +232,7 @@ def discharge(obligation: Obligation, settings: SolverSettings) -> ObligationRes
             reason="the goal holds by simplification alone, without any assumption: it says nothing",
         )
 
-    decision = _decide(settings, [*obligation.assumptions, z3.Not(obligation.goal)], started)
+    decision = _decide(settings, [*obligation.assumptions, z3.Not(obligation.goal)])
     answer, negation = decision.answer, decision.solver
     elapsed = time.perf_counter() - started
     if answer == z3.unsat:
