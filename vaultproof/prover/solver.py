@@ -79,10 +79,7 @@ def format_units(raw: int, decimals: int, unit: str) -> str:
     return f"{sign}{text} {unit}".rstrip()
 
 
-def _configured_solver(
-    settings: SolverSettings, context: z3.Context | None = None, attempt: Attempt | None = None
-) -> z3.Solver:
-    attempt = attempt or settings.attempts()[0]
+def _configured_solver(settings: SolverSettings, context: z3.Context, attempt: Attempt) -> z3.Solver:
     if attempt.strategy is Strategy.PREPROCESSED:
         solver = z3.Then(*PIPELINE, ctx=context).solver()
     else:
@@ -118,14 +115,13 @@ def _value_of(model: z3.ModelRef, term: z3.ExprRef, quantity: Quantity) -> Token
 _CANCELED = ("canceled", "max. resource limit exceeded", "resource limit exceeded")
 
 
-def _unknown_reason(found: _Decision | z3.Optimize, elapsed_ms: float, settings: SolverSettings) -> str:
+def _unknown_reason(
+    solver: z3.Solver | z3.Optimize, timed_out: bool, settings: SolverSettings, note: str = ""
+) -> str:
     """Why a query is UNKNOWN. The budget that decides is ``rlimit`` — Z3's count of its own work, the
     same on every machine and under any load — so the usual answer names it; the wall-clock timeout
-    is a backstop (for the rare search that stops counting) and is named only when it is what fired."""
-    if isinstance(found, _Decision):
-        solver, note, timed_out = found.solver, found.note, found.timed_out
-    else:
-        solver, note, timed_out = found, "", elapsed_ms >= settings.timeout_ms
+    is a backstop (for the rare search that stops counting) and is named only when it is what fired
+    (``timed_out``: the caller's clock, since Z3 says "canceled" for both). ``note`` follows it."""
     reason = solver.reason_unknown()
     if reason == "timeout" or timed_out:
         text = f"timeout after {settings.timeout_ms} ms (z3: {reason}; the wall-clock backstop, not rlimit)"
@@ -136,9 +132,7 @@ def _unknown_reason(found: _Decision | z3.Optimize, elapsed_ms: float, settings:
     return f"{text}; {note}" if note else text
 
 
-def _own_solver(
-    settings: SolverSettings, terms: Sequence[z3.BoolRef], attempt: Attempt | None = None
-) -> z3.Solver:
+def _own_solver(settings: SolverSettings, terms: Sequence[z3.BoolRef], attempt: Attempt) -> z3.Solver:
     """A configured solver holding one query's terms, copied into a Z3 context of its own.
 
     Z3's heuristics (and so the model it returns, and whether a non-linear query finishes within its
@@ -172,7 +166,8 @@ class _Decision:
 def _decide(settings: SolverSettings, terms: Sequence[z3.BoolRef]) -> _Decision:
     """Check ``terms`` under each of ``settings.attempts()`` until one decides (sat or unsat) or the
     wall-clock backstop fires; an exhausted rlimit moves on to the next attempt. The note says which attempt
-    decided after which exhaustions, or — when none did — the retries tried and the query's fingerprint."""
+    decided after which exhaustions, or — when none did — the attempts the reason does not already describe
+    and the query's fingerprint."""
     tried: list[str] = []
     solver: z3.Solver | None = None
     timed_out = False
@@ -188,10 +183,15 @@ def _decide(settings: SolverSettings, terms: Sequence[z3.BoolRef]) -> _Decision:
         reason = solver.reason_unknown()
         timed_out = reason == "timeout" or (time.perf_counter() - began) * 1000 >= settings.timeout_ms
         if timed_out or reason not in _CANCELED:
-            break  # the backstop, or an unknown that another budget would not change
+            # the backstop, or an unknown another budget would not change: the reason describes this
+            # attempt, the note every exhausted one before it
+            shown = tried
+            break
         tried.append(f"{attempt} exhausted")
+    else:
+        shown = tried[1:]  # all exhausted: the reason names the first attempt's rlimit, the note the rest
     assert solver is not None  # attempts() is never empty
-    note = "; ".join([*tried[1:], f"query {query_fingerprint(terms)}"])
+    note = "; ".join([*shown, f"query {query_fingerprint(terms)}"])
     return _Decision(z3.unknown, solver, note, timed_out)
 
 
@@ -211,7 +211,8 @@ def discharge(obligation: Obligation, settings: SolverSettings) -> ObligationRes
             name=obligation.name,
             verdict=Verdict.UNKNOWN,
             seconds=elapsed,
-            reason="vacuity check: " + _unknown_reason(vacuity, elapsed * 1000, settings),
+            reason="vacuity check: "
+            + _unknown_reason(vacuity.solver, vacuity.timed_out, settings, vacuity.note),
         )
     if vacuity_answer == z3.unsat:
         return ObligationResult(
@@ -263,7 +264,7 @@ def discharge(obligation: Obligation, settings: SolverSettings) -> ObligationRes
         name=obligation.name,
         verdict=Verdict.UNKNOWN,
         seconds=elapsed,
-        reason=_unknown_reason(decision, elapsed * 1000, settings),
+        reason=_unknown_reason(decision.solver, decision.timed_out, settings, decision.note),
     )
 
 
@@ -304,7 +305,10 @@ def optimize(goal: OptimizationGoal, settings: SolverSettings) -> OptimizationOu
         return OptimizationOutcome(Verdict.VACUOUS, elapsed, (), "constraints are unsat: no scenario exists")
     if answer == z3.unknown:
         return OptimizationOutcome(
-            Verdict.UNKNOWN, elapsed, (), _unknown_reason(opt, elapsed * 1000, settings)
+            Verdict.UNKNOWN,
+            elapsed,
+            (),
+            _unknown_reason(opt, elapsed * 1000 >= settings.timeout_ms, settings),
         )
     bound_value = handle.value()
     if not z3.is_int_value(bound_value):
