@@ -48,6 +48,12 @@ class Verdict(enum.Enum):
         """The worst of ``verdicts`` by declaration order; PROVED for none."""
         return max(verdicts, key=lambda v: v.rank, default=cls.PROVED)
 
+    @property
+    def decided(self) -> bool:
+        """The solver or the engine reached a verdict: everything but UNKNOWN (out of budget) and ERROR
+        (the tool failed), which say nothing about the code checked."""
+        return self not in (Verdict.UNKNOWN, Verdict.ERROR)
+
     def worse_than(self, before: Verdict) -> bool:
         """Further from a pass than ``before``: the one rule by which a mutant is killed by a proof.
 
@@ -365,8 +371,11 @@ class SeedFindingResult(SeedFinding):
 
 class MutantOutcome(enum.Enum):
     """What became of one mutant. Only the three KILLED_* and SURVIVED count in a mutation score:
-    an equivalent or duplicate mutant cannot be killed, and one the compiler rejects says nothing
-    about the harness."""
+    an equivalent or duplicate mutant cannot be killed, one the compiler rejects (the contracts, or the
+    forge suites against its changed interface) says nothing about the harness, and an UNDECIDED one
+    is a mutant no stage killed while some stage could not judge it (a proof UNKNOWN or ERROR on it, the
+    forge suites timing out): counted killed it would credit the harness with a tool failure, counted
+    survived it would blame the checks for one."""
 
     KILLED_PROOF = "killed:proof"
     KILLED_DETECTOR = "killed:detector"
@@ -375,6 +384,7 @@ class MutantOutcome(enum.Enum):
     COMPILE_ERROR = "compile-error"
     EQUIVALENT = "equivalent"
     DUPLICATE = "duplicate"
+    UNDECIDED = "undecided"
 
     @property
     def scored(self) -> bool:
@@ -402,7 +412,9 @@ class MutantResult:
     Hand-written mutants (``mutant_set == "handwritten"``) name their family; a generated one takes the
     families of the properties that target its function (``targeted_by``), or ``UNCHECKED``.
     ``killed_by`` names the property ids, detector arguments or forge tests that caught it, or the
-    compiler's first error; ``equivalent_to`` the mutant (or ``original``) with the same bytecode.
+    compiler's first error; ``equivalent_to`` the mutant (or ``original``) with the same bytecode;
+    ``undecided`` what could not judge it (a property UNKNOWN or ERROR on it, a forge timeout), whether
+    or not another stage killed it.
     """
 
     mutant_id: str
@@ -423,6 +435,7 @@ class MutantResult:
     # The properties proved again on the mutant: every other one kept the unmutated run's verdict, its
     # dependence set not containing what the mutant changed (``vaultproof.mutation.attribute._proof``).
     reproved: tuple[str, ...] = ()
+    undecided: tuple[str, ...] = ()
 
     @property
     def families(self) -> tuple[str, ...]:
@@ -430,8 +443,9 @@ class MutantResult:
 
     @property
     def scored(self) -> bool:
-        """Counts in the score: a hand-written mutant always (stillborn ones are flagged in the
-        description and never killed), a generated one unless equivalent, duplicate or not compiling."""
+        """Counts in the score: a hand-written mutant unless undecided (stillborn ones are flagged in the
+        description and never killed), a generated one unless equivalent, duplicate, not compiling or
+        undecided."""
         return self.outcome is None or self.outcome.scored
 
 

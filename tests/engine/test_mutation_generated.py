@@ -41,6 +41,7 @@ PICKED = (
     ("deposit", "ASOR", "total -= amount"),
     ("deposit", "CR", "//emit Deposited(msg.sender, amount)"),
     ("echo", "FHR", "function echo(uint256 x) external view returns (uint256)"),
+    ("deposit", "FHR", "function deposit(uint256 amount) internal"),
     ("unused", "AOR", "return x - 1"),
 )
 
@@ -149,6 +150,44 @@ def test_a_mutant_that_does_not_compile_is_not_scored(campaign: Campaign) -> Non
     result = _one(campaign, "capped", "CR", "//amount > 1_000_000")
     assert result.outcome is MutantOutcome.COMPILE_ERROR and not result.scored
     assert result.killed_by[0].startswith("contracts/Vault.sol:")
+
+
+def test_a_mutant_the_forge_suites_do_not_build_against_is_a_compile_error_not_a_kill(
+    campaign: Campaign,
+) -> None:
+    """`external` → `internal` compiles as a contract, but the test calling it does not: that says nothing
+    of what the tests check (a forge build failure was counted as a forge kill before)."""
+    result = _one(campaign, "deposit", "FHR", "function deposit(uint256 amount) internal")
+    assert result.outcome is MutantOutcome.COMPILE_ERROR and not result.scored and not result.killed
+    assert result.killed_by[0].startswith("forge: the suites do not build against the mutant: ")
+    assert "test/Vault.t.sol" in result.killed_by[0], result.killed_by
+
+
+def test_a_mutant_no_stage_kills_while_a_proof_cannot_be_decided_is_undecided(
+    ids: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The proofs cannot be built on the mutant (here: its context cannot be extracted), the forge test
+    does not look at fees: neither killed nor survived, out of the score, with the reason. Serial, so
+    the patched extraction is the one the mutant runs through."""
+    from vaultproof.mutation import attribute
+
+    def cannot_extract(*_args: object) -> None:
+        raise RuntimeError("two values for FeeMath.BPS")
+
+    monkeypatch.setattr(attribute, "mutant_context", cannot_extract)
+    fee = next(
+        m.id
+        for m in mutants_of(config_module.load(FIXTURE), CampaignOptions(ids=ids))
+        if m.function == "fee" and m.diff.endswith("→ return (amount + bps) / BPS")
+    )
+    campaign = run_campaign(
+        config_module.load(FIXTURE), QUIET, CampaignOptions(ids=(fee,)), executor_for("serial", 1)
+    )
+    (result,) = campaign.results
+    assert result.function == "fee" and result.diff.endswith("→ return (amount + bps) / BPS")
+    assert result.outcome is MutantOutcome.UNDECIDED and not result.killed and not result.scored
+    assert result.killed_by == ()
+    assert result.undecided == ("FEE-1 (ERROR: extraction: RuntimeError: two values for FeeMath.BPS)",)
 
 
 def test_classification_of_digests() -> None:

@@ -41,6 +41,10 @@ def _result() -> RunResult:
         _generated("G-AOR-2", MutantOutcome.SURVIVED, "deposit", ("FEE-1",)),
         _generated("G-AOR-3", MutantOutcome.SURVIVED, "sweep"),
         _generated("G-AOR-4", MutantOutcome.EQUIVALENT, "echo"),
+        dataclasses.replace(
+            _generated("G-AOR-5", MutantOutcome.UNDECIDED, "fee", ("FEE-1",)),
+            undecided=("FEE-1 (UNKNOWN: rlimit 250,000,000 exhausted)",),
+        ),
     )
     return dataclasses.replace(clean_result(), mutants=mutants)
 
@@ -68,6 +72,19 @@ def test_the_report_lists_survivors_and_unchecked_code() -> None:
     )
     assert "Mutation score: **1/3 (33.3%)**" in markdown
     assert "G-AOR-4" in markdown.split("### Not scored")[1]
+
+
+def test_an_undecided_mutant_is_neither_killed_nor_survived_and_says_what_could_not_decide() -> None:
+    """A proof that came back UNKNOWN on a mutant is a tool limit: it is listed with its reason, out of
+    the score (1/3 as without it), and not among the survivors."""
+    result = _result()
+    undecided = next(m for m in result.mutants if m.mutant_id == "G-AOR-5")
+    assert not undecided.scored and not undecided.killed
+    assert "G-AOR-5" not in [m.mutant_id for group in survivors(result) for m in group]
+    markdown = render_all(result)["report.md"]
+    unscored = markdown.split("### Not scored")[1]
+    assert "G-AOR-5" in unscored and "`FEE-1 (UNKNOWN: rlimit 250,000,000 exhausted)`" in unscored
+    assert "1 undecided" in markdown and "Mutation score: **1/3 (33.3%)**" in markdown
 
 
 def test_results_json_round_trips_the_mutation_fields() -> None:

@@ -38,7 +38,7 @@ def test_results_json_validates_against_its_schema(
     write_reports(make(), tmp_path)
     document = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     assert document["schema"] == RESULTS_SCHEMA == "vaultproof/results"
-    assert document["version"] == RESULTS_VERSION == 3
+    assert document["version"] == RESULTS_VERSION == 4
     jsonschema.Draft202012Validator(_schema()).validate(document)
 
 

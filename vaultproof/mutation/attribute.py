@@ -15,7 +15,10 @@ built forge copy. One task, :func:`run_task`:
    constants; a property PROVED on the unmutated code and not PROVED now kills), **detector** (every
    detector over the mutated file's closure; a (detector, contract, function) that reports more results
    than on the unmutated closure kills), **forge** (the test files whose imports reach the mutated file;
-   a test that passed on the unmutated code and fails now kills). None kills: SURVIVED.
+   a test that passed on the unmutated code and fails now kills; suites that no longer compile against
+   the mutant, whose interface it changed, make it a COMPILE_ERROR). None kills: SURVIVED — unless a
+   stage could not judge it (a property UNKNOWN or ERROR on the mutant, the forge suites timing out):
+   then UNDECIDED, out of the score and listed with what could not decide.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ class MutantRun:
     # The properties proved again on the mutant; every other one kept the unmutated run's verdict
     # (its dependence set does not contain what the mutant changed: ``_proof``).
     reproved: tuple[str, ...] = ()
+    undecided: tuple[str, ...] = ()  # what could not judge it: "ID (UNKNOWN: …)", a forge timeout
     # Wall seconds per stage of this run ("compile", "analyse", "prove", "detect", "forge"): for
     # ``make bench``, never in a report.
     seconds: tuple[tuple[str, float], ...] = field(default=(), compare=False)
@@ -197,8 +201,9 @@ def run_task(worker: Worker, mutant: GeneratedMutant) -> MutantRun:
     if digest == worker.original_digest[label]:
         return clock.done(MutantRun(mutant.id, MutantOutcome.EQUIVALENT, (), label, digest))
     texts = {f: sources[f] for f in analysed}
-    outcome, killers, reproved = _attribute(worker, mutant, output, texts, clock)
-    return clock.done(MutantRun(mutant.id, outcome, killers, label, digest, reproved))
+    outcome, killers, reproved, undecided = _attribute(worker, mutant, output, texts, clock)
+    run = MutantRun(mutant.id, outcome, killers, label, digest, reproved=reproved, undecided=undecided)
+    return clock.done(run)
 
 
 def _first_line(message: str, root: Path) -> str:
@@ -211,18 +216,23 @@ def _first_line(message: str, root: Path) -> str:
 
 def _attribute(
     worker: Worker, mutant: GeneratedMutant, output: Any, texts: dict[str, str], clock: _Clock
-) -> tuple[MutantOutcome, tuple[str, ...], tuple[str, ...]]:
+) -> tuple[MutantOutcome, tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(outcome, killers, reproved, undecided): the first stage that kills decides; a stage that could
+    not judge the mutant does not stop the later ones, and with no kill makes it UNDECIDED."""
     from vaultproof.mutation.slither_unit import slither_of
 
     slither = None
     reproved: tuple[str, ...] = ()
+    undecided: tuple[str, ...] = ()
     for stage in worker.plan.stages:
         killers: tuple[str, ...] = ()
+        unsure: tuple[str, ...] = ()
         if stage in ("proof", "detector") and slither is None:
             _, slither = slither_of(_with_ast(output), worker.solc.version, worker.plan.config.root, texts)
             clock.lap("analyse")
         if stage == "proof":
-            killers, reproved = _proof(worker, mutant, slither)
+            verdicts = _proof(worker, mutant, slither)
+            killers, unsure, reproved = verdicts.killed, verdicts.undecided, verdicts.reproved
             outcome = MutantOutcome.KILLED_PROOF
             clock.lap("prove")
         elif stage == "detector":
@@ -230,11 +240,15 @@ def _attribute(
             outcome = MutantOutcome.KILLED_DETECTOR
             clock.lap("detect")
         else:
-            killers, outcome = _forge(worker, mutant), MutantOutcome.KILLED_FORGE
+            run = _forge(worker, mutant)
+            killers, unsure, outcome = run.failed, run.undecided, MutantOutcome.KILLED_FORGE
             clock.lap("forge")
+            if run.build_error:
+                return MutantOutcome.COMPILE_ERROR, (run.build_error,), reproved, undecided
+        undecided += unsure
         if killers:
-            return outcome, killers, reproved
-    return MutantOutcome.SURVIVED, (), reproved
+            return outcome, killers, reproved, undecided
+    return (MutantOutcome.UNDECIDED if undecided else MutantOutcome.SURVIVED), (), reproved, undecided
 
 
 def _with_ast(output: Any) -> dict[str, Any]:
@@ -254,10 +268,23 @@ def _reference_slither(worker: Worker, files: tuple[str, ...]) -> Any:
 # ------------------------------------------------------------------------------------------- proof
 
 
+@dataclass(frozen=True)
+class ProofVerdicts:
+    """What the proof stage made of one mutant."""
+
+    killed: tuple[str, ...]  # "ID (VERDICT)": decided, and worse than on the unmutated code
+    undecided: tuple[str, ...]  # "ID (UNKNOWN: …)", "ID (ERROR: …)": worse, but the tool could not decide
+    reproved: tuple[str, ...]  # the properties proved again on it
+
+
 def _proof(
     worker: Worker, mutant: GeneratedMutant, slither: Any, only: tuple[str, ...] | None = None
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(the properties whose verdict got worse on the mutant, the properties proved again on it).
+) -> ProofVerdicts:
+    """The properties whose verdict got worse on the mutant (decided, or not), and those proved again.
+
+    Only a decided verdict kills (VIOLATED, VACUOUS, TAUTOLOGY, MODEL-ONLY where it was PROVED): an
+    UNKNOWN (the solver ran out of budget) or an ERROR (the executor rejects a construct the mutant
+    wrote, the model cannot be built on it) says nothing about whether the property catches the mutant.
 
     The mutant's context is the unmutated one with what the mutant can change rebuilt from its Slither
     (:func:`mutant_context`). Only the properties whose dependence set — what their obligations read of
@@ -284,26 +311,36 @@ def _proof(
         if p in plan.model_properties and p in plan.verdicts and plan.verdicts[p] is not Verdict.ERROR
     ]
     if not candidates:
-        return (), ()
+        return ProofVerdicts((), (), ())
     try:
         ctx = mutant_context(plan, mutant.contract, mutant.function, mutant.file, slither)
-    except Exception as exc:  # e.g. two values for one constant: the proofs would fail to start
-        return tuple(f"{p} (extraction: {type(exc).__name__})" for p in candidates), tuple(candidates)
+    except Exception as exc:  # e.g. two values for one constant: the proofs cannot start
+        why = f"extraction: {_one_line(exc)}"
+        return ProofVerdicts((), tuple(f"{p} (ERROR: {why})" for p in candidates), tuple(candidates))
     change = change_between(plan.ctx, ctx)
     wanted = [p for p in candidates if affected(plan.depends.get(p), change)]
     settings = SolverSettings.of(plan.config)
-    killed = []
+    killed, undecided = [], []
     for pid in wanted:
         try:
             # a kill needs only one obligation worse than the unmutated verdict: the rest are not asked
             reference = plan.verdicts[pid]
             result = run_job(worker.registry, Job(JobKind.SHIPPED, pid), ctx, settings, None, reference)
-        except Exception as exc:  # a model that cannot even be built on the mutant: not PROVED
-            killed.append(f"{pid} (ERROR: {type(exc).__name__})")
+        except Exception as exc:  # a model that cannot even be built on the mutant: no verdict
+            undecided.append(f"{pid} (ERROR: {_one_line(exc)})")
             continue
-        if result.verdict.worse_than(reference):
+        if not result.verdict.worse_than(reference):
+            continue
+        if result.verdict.decided:
             killed.append(f"{pid} ({result.verdict.value})")
-    return tuple(killed), tuple(wanted)
+        else:
+            undecided.append(f"{pid} ({result.verdict.value}: {_one_line(result.reason)})")
+    return ProofVerdicts(tuple(killed), tuple(undecided), tuple(wanted))
+
+
+def _one_line(what: object, limit: int = 160) -> str:
+    text = " ".join((f"{type(what).__name__}: {what}" if isinstance(what, Exception) else str(what)).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def mutant_context(plan: Plan, contract: str, function: str, file: str, slither: Any) -> Any:
@@ -421,13 +458,31 @@ def _detectors(worker: Worker, slither: Any, analysed: tuple[str, ...]) -> tuple
 # ------------------------------------------------------------------------------------------- forge
 
 
-def _forge(worker: Worker, mutant: GeneratedMutant) -> tuple[str, ...]:
+@dataclass(frozen=True)
+class ForgeVerdict:
+    """What the forge stage made of one mutant: the tests that passed unmutated and fail now, or the
+    suites' build error (they no longer compile against the mutant's interface), or a timeout."""
+
+    failed: tuple[str, ...] = ()
+    build_error: str = ""
+    undecided: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ForgeFailure:
+    """forge produced no test results: its build failed (``message``: the first error) or it timed out."""
+
+    timed_out: bool
+    message: str
+
+
+def _forge(worker: Worker, mutant: GeneratedMutant) -> ForgeVerdict:
     forge = worker.plan.forge
     if forge is None:
-        return ()
+        return ForgeVerdict()
     suites = forge.suites.get(mutant.file, ())
     if not suites:
-        return ()
+        return ForgeVerdict()
     if worker.forge_dir is None:
         # Beside the template, which the parent removes at the end: pool workers exit without atexit.
         worker.forge_dir = Path(forge.template).parent / f"worker-{os.getpid()}-{id(worker)}"
@@ -439,9 +494,13 @@ def _forge(worker: Worker, mutant: GeneratedMutant) -> tuple[str, ...]:
         statuses = run_forge(forge.forge, worker.forge_dir, suites, dict(forge.env))
     finally:
         target.write_bytes(original)
-    if statuses is None:
-        return ("(the forge build fails or times out on the mutant)",)
-    return tuple(sorted(t for t, ok in statuses.items() if not ok and t in forge.passing))
+    if isinstance(statuses, ForgeFailure):
+        if statuses.timed_out:
+            return ForgeVerdict(undecided=(f"forge ({statuses.message})",))
+        return ForgeVerdict(
+            build_error=f"forge: the suites do not build against the mutant: {statuses.message}"
+        )
+    return ForgeVerdict(tuple(sorted(t for t, ok in statuses.items() if not ok and t in forge.passing)))
 
 
 def forge_glob(suites: tuple[str, ...]) -> str:
@@ -450,8 +509,8 @@ def forge_glob(suites: tuple[str, ...]) -> str:
 
 def run_forge(
     forge: str, project: Path, suites: tuple[str, ...] | None, env: dict[str, str] | None = None
-) -> dict[str, bool] | None:
-    """``test id → passed`` for the selected test files (all when None); None if the build fails."""
+) -> dict[str, bool] | ForgeFailure:
+    """``test id → passed`` for the selected test files (all when None), or why there is none."""
     command = [forge, "test", "--json", "--offline"]
     if suites:
         command += ["--match-path", forge_glob(suites)]
@@ -468,16 +527,26 @@ def run_forge(
                 timeout=FORGE_TIMEOUT_S,
             )
     except subprocess.TimeoutExpired:
-        return None
+        return ForgeFailure(True, f"timed out after {FORGE_TIMEOUT_S} s")
     line = next((ln for ln in done.stdout.splitlines() if ln.startswith("{")), None)
     if line is None:
-        return None
+        return ForgeFailure(False, _forge_error(done.stdout + "\n" + done.stderr, project))
     try:
         data = json.loads(line)
     except json.JSONDecodeError:
-        return None
+        return ForgeFailure(False, "its JSON output cannot be read")
     statuses: dict[str, bool] = {}
     for suite, body in data.items():
         for test, result in body.get("test_results", {}).items():
             statuses[f"{suite}::{test.split('(')[0]}"] = result.get("status") == "Success"
     return statuses
+
+
+def _forge_error(output: str, project: Path) -> str:
+    """The first compiler error forge printed (``Error (7576): Undeclared identifier.`` and where), or its
+    first line of output: one line for the report, with the worker copy's path left out."""
+    lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
+    head = next((ln for ln in lines if ln.startswith("Error")), lines[0] if lines else "no output")
+    where = next((ln.removeprefix("--> ") for ln in lines if ln.startswith("-->")), "")
+    text = f"{where.replace(f'{project}/', '').rstrip(':')}: {head}" if where else head
+    return _one_line(text)

@@ -121,11 +121,11 @@ def _forge_plan(config: Config, graph_files: Sequence[str], console: Console) ->
         env["FOUNDRY_SOLC"] = str((config.root / solc).resolve())
     console.step(f"mutate: building the forge copy without the optimizer ({len(tests)} test files)")
     statuses = attribute.run_forge(str(forge), template, None, env)
-    if statuses is None:
+    if isinstance(statuses, attribute.ForgeFailure):
         shutil.rmtree(template.parent, ignore_errors=True)
         raise ToolchainError(
-            f"forge cannot build or run the tests of {config.root} without the optimizer; "
-            "fix the build or leave the forge stage out ([mutate] stages)"
+            f"forge cannot build or run the tests of {config.root} without the optimizer "
+            f"({statuses.message}); fix the build or leave the forge stage out ([mutate] stages)"
         )
     passing = frozenset(t for t, ok in statuses.items() if ok)
     # A test file none of whose tests passes unmutated (a broken-twin suite) cannot kill: not run.
@@ -246,8 +246,11 @@ def run_campaign(
 
         def progress(run: attribute.MutantRun) -> None:  # as each run arrives, in the sample's order
             done.append(run)
-            killed = f" by {', '.join(run.killed_by)}" if run.outcome.value.startswith("killed") else ""
-            console.step(f"mutate [{len(done)}/{len(chosen)}] {run.mutant_id}: {run.outcome.value}{killed}")
+            killed = f" by {', '.join(run.killed_by)}" if run.outcome.killed else ""
+            unsure = f" (not decided: {', '.join(run.undecided)})" if run.undecided else ""
+            console.step(
+                f"mutate [{len(done)}/{len(chosen)}] {run.mutant_id}: {run.outcome.value}{killed}{unsure}"
+            )
 
         runs = executor.map(
             attribute.setup_worker, plan, attribute.run_task, list(chosen), on_result=progress
@@ -269,6 +272,7 @@ def run_campaign(
                 description=f"{mutant.operator} in {mutant.contract}.{mutant.function}",
                 killed=run.outcome.killed,
                 killed_by=run.killed_by,
+                undecided=run.undecided,
                 mutant_set="generated",
                 outcome=run.outcome,
                 operator=mutant.operator,

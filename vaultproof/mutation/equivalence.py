@@ -35,7 +35,10 @@ def classify(runs: Iterable[MutantRun]) -> dict[str, tuple[MutantRun, str]]:
             out[run.mutant_id] = (run, "")
         elif (run.witness, run.digest) in first:
             twin = first[(run.witness, run.digest)]
-            out[run.mutant_id] = (replace(run, outcome=MutantOutcome.DUPLICATE, killed_by=()), twin)
+            out[run.mutant_id] = (
+                replace(run, outcome=MutantOutcome.DUPLICATE, killed_by=(), undecided=()),
+                twin,
+            )
         else:
             first[(run.witness, run.digest)] = run.mutant_id
             out[run.mutant_id] = (run, "")

@@ -8,8 +8,10 @@ again only where their dependence set contains what the edit changed (the others
 verdict), and for a static family every detector over the closure against the same closure unmutated.
 
 The mutant is *killed* when a property's verdict is worse than the unmutated run's
-(:meth:`Verdict.worse_than`), a declared target vanished, or a new static finding appears. A mutant that
-does not compile is reported as stillborn, never counted as killed.
+(:meth:`Verdict.worse_than`) and decided (:attr:`Verdict.decided`: an UNKNOWN or ERROR on the mutant
+says nothing of the property), a declared target vanished, or a new static finding appears. A mutant that
+does not compile is reported as stillborn, never counted as killed; one that nothing killed while a
+property could not be decided on it is UNDECIDED, and out of the score.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from vaultproof.mutation.generate import GeneratedMutant, _enclosing
 from vaultproof.mutation.plan import Plan
 from vaultproof.mutation.solc import errors
 from vaultproof.prover.registry import Registry
-from vaultproof.results import MutantResult, Verdict
+from vaultproof.results import MutantOutcome, MutantResult, Verdict
 
 _FIELDS = ("id", "family", "file", "find", "replace", "description")
 
@@ -178,12 +180,14 @@ def run_item(worker: Worker, item: _Item) -> MutantResult | None:
     _, slither = slither_of(_with_ast(output), worker.solc.version, worker.plan.config.root, sources)
     killed_by: list[str] = []
     reproved: tuple[str, ...] = ()
+    undecided: tuple[str, ...] = ()
     if item.family_ids:
         if _target_vanished(worker.registry, item.family_ids, slither):
             killed_by.append("registry: a declared target no longer exists")
         else:
-            killers, reproved = _proof(worker, patch, slither, only=item.family_ids)
-            killed_by += [k.split(" (")[0] for k in killers]
+            verdicts = _proof(worker, patch, slither, only=item.family_ids)
+            killed_by += [k.split(" (")[0] for k in verdicts.killed]
+            reproved, undecided = verdicts.reproved, verdicts.undecided
     if item.static:
         killed_by += [k.split(" (")[0] for k in _detectors(worker, slither, analysed)]
     mutant = item.mutant
@@ -193,7 +197,9 @@ def run_item(worker: Worker, item: _Item) -> MutantResult | None:
         description=mutant.description,
         killed=bool(killed_by),
         killed_by=tuple(sorted(set(killed_by))),
+        outcome=MutantOutcome.UNDECIDED if undecided and not killed_by else None,
         reproved=reproved,
+        undecided=undecided,
     )
 
 
@@ -254,5 +260,9 @@ def _report(
         console.step(f"mutants [{index}/{total}] {mutant.id}: stillborn (does not compile)")
         return MutantResult(mutant.id, mutant.family, mutant.description + " (does not compile)", False, ())
     state = "killed by " + ", ".join(result.killed_by) if result.killed else "SURVIVED"
+    if result.outcome is MutantOutcome.UNDECIDED:
+        state = "UNDECIDED"
+    if result.undecided:
+        state += f" (not decided: {', '.join(result.undecided)})"
     console.step(f"mutants [{index}/{total}] {mutant.id} ({mutant.family}): {state}")
     return result

@@ -604,7 +604,8 @@ def _mutants(result: RunResult) -> list[Block]:
                     f"{len(generated)} generated mutants: "
                     + ", ".join(f"{counts[o]} {o.value}" for o in MutantOutcome)
                     + ". Equivalent (bytecode equal to the original's), duplicate (equal to another "
-                    "mutant's) and non-compiling mutants are not scored."
+                    "mutant's), non-compiling and undecided (a proof UNKNOWN or ERROR on the mutant, or "
+                    "forge timing out, and nothing else killed it) mutants are not scored."
                 )
             )
         )
@@ -616,8 +617,8 @@ def _mutants(result: RunResult) -> list[Block]:
                 _t(Code(m.mutant_id)),
                 _t(m.family),
                 _t(m.description),
-                _t(Badge("killed", "ok") if m.killed else Badge("survived", "bad")),
-                _codes(m.killed_by),
+                _t(_handwritten_badge(m)),
+                _codes(m.killed_by or m.undecided),
             )
             for m in handwritten
         )
@@ -643,6 +644,14 @@ def _mutants(result: RunResult) -> list[Block]:
         blocks += _survivors(result)
         blocks += _unscored(generated)
     return blocks
+
+
+def _handwritten_badge(m: MutantResult) -> Badge:
+    if m.killed:
+        return Badge("killed", "ok")
+    if m.outcome is MutantOutcome.UNDECIDED:
+        return Badge("undecided", "warn")
+    return Badge("survived", "bad")
 
 
 def _codes(items: tuple[str, ...]) -> Text:
@@ -700,7 +709,7 @@ def _unscored(generated: list[MutantResult]) -> list[Block]:
     if not left_out:
         return []
     blocks: list[Block] = [
-        Heading(3, "Not scored: equivalent, duplicate, not compiling", "mutation-unscored")
+        Heading(3, "Not scored: equivalent, duplicate, not compiling, undecided", "mutation-unscored")
     ]
     rows = tuple(
         (
@@ -708,12 +717,22 @@ def _unscored(generated: list[MutantResult]) -> list[Block]:
             _t(m.outcome.value if m.outcome else ""),
             _t(f"{m.contract}.{m.function}"),
             _t(Code(m.diff)),
-            _t(Code(m.equivalent_to) if m.equivalent_to else (m.killed_by[0] if m.killed_by else "—")),
+            _unscored_reason(m),
         )
         for m in left_out
     )
-    blocks.append(Table(("mutant", "outcome", "function", "diff", "same as / error"), rows, css="mutants"))
+    blocks.append(
+        Table(("mutant", "outcome", "function", "diff", "same as / error / not decided"), rows, css="mutants")
+    )
     return blocks
+
+
+def _unscored_reason(m: MutantResult) -> Text:
+    if m.equivalent_to:
+        return _t(Code(m.equivalent_to))
+    if m.outcome is MutantOutcome.UNDECIDED:
+        return _codes(m.undecided)
+    return _t(m.killed_by[0] if m.killed_by else "—")
 
 
 def _gate(result: RunResult) -> list[Block]:

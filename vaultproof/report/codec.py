@@ -25,7 +25,7 @@ from vaultproof.jsonio import read_json
 from vaultproof.results import MetricResult, PropertyResult, RunResult
 
 RESULTS_SCHEMA = "vaultproof/results"
-RESULTS_VERSION = 3
+RESULTS_VERSION = 4
 TIMINGS_SCHEMA = "vaultproof/timings"
 TIMINGS_VERSION = 1
 

@@ -175,7 +175,8 @@ def gating_findings(result: RunResult, fail_on: Severity) -> list[StaticFinding]
 
 def mutation_score(result: RunResult) -> tuple[int, int] | None:
     """(killed, scored) over the mutants that count: equivalent, duplicate and non-compiling generated
-    mutants are left out (they cannot be killed, or say nothing about the harness)."""
+    mutants are left out (they cannot be killed, or say nothing about the harness), and so are undecided
+    ones (a proof UNKNOWN or ERROR on them, a forge timeout, and nothing else killed them)."""
     if not result.mutants:
         return None
     scored = [m for m in result.mutants if m.scored]
@@ -203,7 +204,9 @@ def mutation_scores(result: RunResult, by: str) -> dict[str, tuple[int, int]]:
 
 
 def outcome_counts(result: RunResult) -> dict[MutantOutcome, int]:
-    counts = Counter(m.outcome for m in result.mutants if m.outcome is not None)
+    counts = Counter(
+        m.outcome for m in result.mutants if m.outcome is not None and m.mutant_set == "generated"
+    )
     return {o: counts[o] for o in MutantOutcome}
 
 
