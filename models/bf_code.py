@@ -25,7 +25,7 @@ import z3
 from models.alloc_code import BM, ISOLATED, VAULT, effective, open_execution, record, release_step_executions
 from models.code_common import USDC, Shown
 from models.debt_code import sale_contract
-from models.rel_code import locked_before_after, release_shown, released_from_lock, sale_frame
+from models.rel_code import locked_before_after, release_obligation, released_from_lock, sale_frame
 from vaultproof.spec import ModelContext, Obligation
 
 
@@ -78,12 +78,14 @@ def bf1_code(ctx: ModelContext) -> list[Obligation]:
             name = "(legacy record) takes exactly its whole amount out of the vault's lock"
             cond, witness = legacy, z3.And(ex.ok, legacy)
         out.append(
-            code_obligation(
-                f"code: BalanceManagerVault.{entry} {name}",
+            release_obligation(
+                ctx,
+                entry,
                 ex,
-                z3.Implies(z3.And(ex.ok, cond), goal),
+                name,
+                goal,
+                cond,
                 witness=witness,
-                shown=release_shown(ctx, ex).tuple(),
                 explanation=f"{entry} did not treat a V1 record (lockVersion 0, usdcLocked 0) as fully "
                 "locked",
             )
@@ -148,26 +150,27 @@ def bf2_code(ctx: ModelContext) -> list[Obligation]:
             "locked for it: the legacy rule would apply to it",
         )
     ]
-    part = release_step_executions(ctx)["partialReleaseFromPosition"]
+    entry = "partialReleaseFromPosition"
+    part = release_step_executions(ctx)[entry]
     p0, p1 = record(part.before, part.arg("posKey")), record(part.post, part.arg("posKey"))
     for case, cond in (
         ("legacy record", p0["lockVersion"] == 0),
         ("post-upgrade record", p0["lockVersion"] != 0),
     ):
         out.append(
-            code_obligation(
-                f"code: BalanceManagerVault.partialReleaseFromPosition ({case}) stamps the record it leaves "
-                "LOCK_VERSION_STAGE7 with usdcLocked = locked − released",
+            release_obligation(
+                ctx,
+                entry,
                 part,
-                z3.Implies(
-                    z3.And(part.ok, p1["exists"], cond),
-                    z3.And(
-                        p1["lockVersion"] == version,
-                        p1["usdcLocked"] == effective(ctx, p0) - released_from_lock(part),
-                    ),
+                f"({case}) stamps the record it leaves LOCK_VERSION_STAGE7 with usdcLocked = locked − "
+                "released",
+                z3.And(
+                    p1["lockVersion"] == version,
+                    p1["usdcLocked"] == effective(ctx, p0) - released_from_lock(part),
                 ),
+                p1["exists"],
+                cond,
                 witness=z3.And(part.ok, p1["exists"], cond),
-                shown=release_shown(ctx, part).tuple(),
                 explanation="a partial release left a record without the Stage 7 stamp: the legacy rule "
                 "would read it as fully locked",
             )

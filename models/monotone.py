@@ -76,6 +76,14 @@ def execution_steps(lo: Any, hi: Any) -> list[z3.BoolRef]:
     return out
 
 
+def no_higher(small: Any, large: Any, given: Any = None) -> z3.BoolRef:
+    """Two executions of one function, compared: where ``large`` completes (and ``given`` holds), ``small``
+    completes too and returns no more. Every monotonicity claim on code here is this statement (the one
+    :meth:`PureCalls.ordered` assumes at recorded call sites, there over an uninterpreted function)."""
+    reach = large.ok if given is None else z3.And(given, large.ok)
+    return z3.Implies(reach, z3.And(small.ok, small.ret(0) <= large.ret(0)))
+
+
 def lemmas() -> list[Obligation]:
     """The two lemmas the instances of :func:`steps` apply, each over fresh integers."""
     x, x2, k = z3.Int("lemma.x"), z3.Int("lemma.x'"), z3.Int("lemma.k")

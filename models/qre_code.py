@@ -346,7 +346,7 @@ VALUE_BITS = {"balance": 256, "decimals": 8, "price": 256, "priceDecimals": 8, "
 def value_monotone(ctx: ModelContext, varying: str) -> Obligation:
     """valueUsd18 on its code: at a larger ``varying`` argument (others equal) a call that does not revert
     means the smaller one does not revert either and returns no more."""
-    from models.monotone import execution_steps
+    from models.monotone import execution_steps, no_higher
     from vaultproof.spec import code_obligation, execute
 
     code = code_of(ctx)
@@ -368,7 +368,7 @@ def value_monotone(ctx: ModelContext, varying: str) -> Obligation:
         f"code: CollateralMath.valueUsd18 is non-decreasing in {varying} (and reverts at the smaller only "
         "if at the larger)",
         [small, large],
-        z3.Implies(z3.And(lo <= hi, large.ok), z3.And(small.ok, small.ret(0) <= large.ret(0))),
+        no_higher(small, large, given=lo <= hi),
         assumptions=[*ranges, *execution_steps(small, large)],
         # a real valuation (every factor positive); asking for a positive result too makes the witness
         # search non-linear (4 s instead of 0.3 s)
@@ -402,7 +402,7 @@ def _collateral_values(ctx: ModelContext, label: str, **args: Any) -> tuple[Any,
 
 def qre3_code(ctx: ModelContext) -> list[Obligation]:
     """collateralValue18 is non-decreasing in the balance (oracle inlined, either weight basis)."""
-    from models.monotone import lemmas
+    from models.monotone import lemmas, no_higher
     from vaultproof.spec import code_obligation
 
     token, maintenance = z3.Int("cv.token"), z3.Bool("cv.maintenance")
@@ -433,7 +433,7 @@ def qre3_code(ctx: ModelContext) -> list[Obligation]:
             "code: QuantumRiskEngine.collateralValue18 is non-decreasing in the balance (oracle inlined; "
             "valueUsd18 monotone at its call sites, proved on its code)",
             [small, large],
-            z3.Implies(z3.And(b1 <= b2, large.ok), z3.And(small.ok, small.ret(0) <= large.ret(0))),
+            no_higher(small, large, given=b1 <= b2),
             assumptions=[*ranges, *value.ordered(VALUE_ARGS.index("balance"))],
             witness=z3.And(large.ok, b1 < b2, b1 > 0, small.ret(0) > 0, token != small.before(QRE, "usdc")),
             shown=shown.tuple(),
@@ -454,6 +454,7 @@ def _max_collaterals(ctx: ModelContext) -> int:
 def weight_order(ctx: ModelContext) -> Obligation:
     """collateralValue18 on code: the initial basis values a collateral no higher than the maintenance
     basis, for a configuration with initialWeight ≤ maintenanceWeight (what setCollateral stores)."""
+    from models.monotone import no_higher
     from vaultproof.spec import code_obligation
 
     token, balance = z3.Int("cv.token"), z3.Int("cv.balance")
@@ -476,7 +477,7 @@ def weight_order(ctx: ModelContext) -> Obligation:
         "on the maintenance basis when initialWeight ≤ maintenanceWeight (valueUsd18 monotone in the weight "
         "at its call sites, proved on its code)",
         [init, maint],
-        z3.Implies(z3.And(iw <= mw, maint.ok), z3.And(init.ok, init.ret(0) <= maint.ret(0))),
+        no_higher(init, maint, given=iw <= mw),
         assumptions=value.ordered(VALUE_ARGS.index("weightBps")),
         witness=z3.And(maint.ok, iw < mw, init.ret(0) > 0, token != init.before(QRE, "usdc")),
         shown=shown.tuple(),
@@ -588,7 +589,7 @@ def equity_sum(ctx: ModelContext, entry: str = "equity18") -> list[Obligation]:
 def equity_order(ctx: ModelContext) -> Obligation:
     """initialEquity18 ≤ equity18 on code, in one state: the same loop, each collateral valued on the
     initial basis no higher than on the maintenance basis (weight_order, instantiated at every call)."""
-    from models.monotone import PureCalls
+    from models.monotone import PureCalls, no_higher
     from vaultproof.spec import code_obligation
 
     bound = _max_collaterals(ctx)
@@ -620,7 +621,7 @@ def equity_order(ctx: ModelContext) -> Obligation:
         "collateral's initialWeight ≤ maintenanceWeight (and equity18 not reverting ⇒ initialEquity18 not "
         "reverting)",
         [maint, init],
-        z3.Implies(maint.ok, z3.And(init.ok, init.ret(0) <= maint.ret(0))),
+        no_higher(init, maint),
         assumptions=[
             z3.And(user >= 0, user < 2**160),
             n <= bound,

@@ -46,6 +46,8 @@ from vaultproof.prover.obligation import (
     Obligation,
     OptimizationGoal,
     Quantity,
+    Strategy,
+    preprocessed_first,
     settled_at_build,
 )
 from vaultproof.prover.registry import (
@@ -247,6 +249,7 @@ __all__ = [
     "Scope",
     "SeedFindingDecl",
     "Severity",
+    "Strategy",
     "SummaryResult",
     "Unit",
     "Unroll",
@@ -260,6 +263,7 @@ __all__ = [
     "no_overflow",
     "no_underflow",
     "pow10",
+    "preprocessed_first",
     "safety_obligations",
     "settled_at_build",
     "store_layers",

@@ -204,6 +204,13 @@ class VaultproofDetector(AbstractDetector):  # type: ignore[misc]
         return selected
 
 
+class BuildArtifactDetector(VaultproofDetector):
+    """A detector that reads the compiled bytecode or the declared storage layout, not SlithIR: a function
+    Slither could not lower does not make its result ERROR."""
+
+    NEEDS_IR = False
+
+
 def by_canonical_name(function: Function) -> str:
     """Sort key: a function's canonical name (``Contract.f(args)``), stable across runs."""
     return str(function.canonical_name)

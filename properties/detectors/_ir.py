@@ -199,6 +199,16 @@ def state_changing_call_irs(node: Node) -> list[Operation]:
     return [ir for ir in node.irs if is_external_call(ir) and not is_static_call(ir)]
 
 
+def by_node(hits: Iterable[tuple[Node, str]]) -> list[tuple[Node, list[str]]]:
+    """``(node, name)`` hits as one finding per node, with the distinct names that reach it (entry points,
+    frames) sorted; nodes in a stable order, by function and then by position in it."""
+    grouped: dict[Node, set[str]] = {}
+    for node, name in hits:
+        grouped.setdefault(node, set()).add(name)
+    ordered = sorted(grouped, key=lambda n: (n.function.canonical_name, n.node_id))
+    return [(node, sorted(grouped[node])) for node in ordered]
+
+
 # -- storage --------------------------------------------------------------------------------------
 
 

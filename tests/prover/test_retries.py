@@ -8,8 +8,8 @@ import re
 
 import z3
 
-from vaultproof.prover.obligation import Obligation
-from vaultproof.prover.solver import Attempt, SolverSettings, Strategy, discharge, query_fingerprint
+from vaultproof.prover.obligation import Obligation, Strategy
+from vaultproof.prover.solver import Attempt, SolverSettings, discharge, query_fingerprint
 from vaultproof.results import Verdict
 
 
@@ -33,6 +33,11 @@ def test_attempts_are_the_budget_then_a_tenth_preprocessed_under_successive_seed
         Attempt(Strategy.PREPROCESSED, 4, 100),
     )
     assert SolverSettings(rlimit=1_000, retries=0).attempts() == (Attempt(Strategy.DEFAULT, 0, 1_000),)
+    # an obligation that names the preprocessing pipeline is asked under it first; the default is the retry
+    assert SolverSettings(rlimit=1_000, seed=3, retries=1).attempts(Strategy.PREPROCESSED) == (
+        Attempt(Strategy.PREPROCESSED, 3, 1_000),
+        Attempt(Strategy.DEFAULT, 3, 100),
+    )
 
 
 def test_an_exhausted_query_names_every_attempt_and_its_fingerprint() -> None:
@@ -61,7 +66,7 @@ def test_without_retries_an_exhausted_query_is_asked_once() -> None:
 class _StarvedFirst(SolverSettings):
     """The engine's sequence with a first attempt too small for anything (so the retry is what decides)."""
 
-    def attempts(self) -> tuple[Attempt, ...]:
+    def attempts(self, first: Strategy = Strategy.DEFAULT) -> tuple[Attempt, ...]:
         return (Attempt(Strategy.DEFAULT, 0, 1), Attempt(Strategy.PREPROCESSED, 0, 10_000_000))
 
 
@@ -88,3 +93,25 @@ def test_a_query_decided_at_once_carries_no_note() -> None:
     proved = Obligation("easy", (x >= 0,), x + 1 > 0, z3.BoolVal(True), ())
     result = discharge(proved, SolverSettings())
     assert result.verdict is Verdict.PROVED and result.reason == ""
+
+
+def test_an_obligations_own_strategy_decides_first_and_names_the_default_when_that_retries() -> None:
+    """``preprocessed_first`` makes PREPROCESSED the first attempt of every obligation its builder returns:
+    decided there, no note; starved there, the default strategy is the retry (and is named). The strategy
+    is part of the cache key: the two obligations' results are not each other's."""
+    from vaultproof.prover.obligation import preprocessed_first
+    from vaultproof.prover.runner import obligation_key
+
+    x, y = z3.Ints("x y")
+
+    def build() -> list[Obligation]:
+        return [Obligation("product", (x == 7, y > 1, y < 2**61), x * y != 2**61 - 1, z3.BoolVal(True), ())]
+
+    (plain,), (first,) = build(), preprocessed_first(build)()
+    assert first.strategy is Strategy.PREPROCESSED and plain.strategy is Strategy.DEFAULT
+    result = discharge(first, SolverSettings())
+    assert result.verdict is Verdict.PROVED and result.reason == "", result.reason
+    starved = discharge(first, SolverSettings(rlimit=1, retries=1))
+    assert starved.verdict is Verdict.UNKNOWN  # a tenth of 1 is still 1: nothing decides
+    assert "default seed 0 (rlimit 1)" in starved.reason, starved.reason
+    assert obligation_key(first, SolverSettings()) != obligation_key(plain, SolverSettings())

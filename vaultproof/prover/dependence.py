@@ -150,7 +150,7 @@ class _RecordingMap(Mapping[str, Any]):
 class _RecordingIndex(dict[str, Any]):
     """The lowered project's lookup tables (``CodeProject._index`` / ``_contract_index``), remembering
     each key looked up. Every read of the lowered code by the executor goes through one of these
-    (``contract()``, ``function()``, ``entry()`` and the namespace discovery's ``_index.get``)."""
+    (``contract()``, ``function()``, ``entry()`` and ``storage_accessors()``'s ``_index.get``)."""
 
     def __init__(self, inner: Mapping[str, Any], seen: set[str], reads: _Reads) -> None:
         super().__init__(inner)

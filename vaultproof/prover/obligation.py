@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import ParamSpec
 
 import z3
 
 from vaultproof.errors import RegistryError
 from vaultproof.results import FunctionRef, LineHits
+
+_P = ParamSpec("_P")
+
+
+class Strategy(Enum):
+    """How the solver is built for an obligation (:mod:`vaultproof.prover.solver`). DEFAULT is
+    ``z3.Solver()``: Z3 picks its tactic by probing the logic (for these queries, a simplifier then its
+    preamble then ``smt``). PREPROCESSED spells a pipeline out: the equalities an execution states (storage
+    cells, call results, decimals) are solved and substituted and unconstrained terms eliminated before
+    ``smt`` sees the query. Neither is better on every query: CONV-1's 18-decimal floor takes 13 M rlimit
+    under DEFAULT at seed 0 (> 50 M at seed 4) and ≈ 0.3 M under PREPROCESSED at seeds 0–4, one loop step of
+    the book's market-order walk 49 M against 0.4 M; a legacy-record step of REL-4 runs 120 s under
+    PREPROCESSED at 17 M. So the first attempt is an obligation's own choice (the author's, from measuring;
+    DEFAULT unless said), and the other strategy is the retry when the rlimit runs out."""
+
+    DEFAULT = "default"
+    PREPROCESSED = "preprocessed"
 
 
 @dataclass(frozen=True, eq=False)
@@ -35,6 +55,9 @@ class Obligation:
     ``lines`` the source lines that execution ran; both are empty for an obligation over a hand-written
     model only. A property is PROVED only if every target it declares was executed by some obligation.
 
+    ``strategy`` is the solver strategy asked first (:class:`Strategy`; the other one is the retry): the
+    verdict does not depend on it, only the cost and, for a violated one, which counterexample is shown.
+
     ``code_derived`` marks an obligation over terms the engine built from the code itself (set only by
     the builders of :mod:`vaultproof.prover.code.obligations`): a pure function's code equals its model,
     a division/overflow check at a line never fires, an execution of an entry point meets its contract.
@@ -53,6 +76,20 @@ class Obligation:
     executed: tuple[FunctionRef, ...] = ()
     lines: tuple[LineHits, ...] = ()
     code_derived: bool = False
+    strategy: Strategy = Strategy.DEFAULT
+
+
+def preprocessed_first(build: Callable[_P, Sequence[Obligation]]) -> Callable[_P, list[Obligation]]:
+    """A builder of obligations whose every obligation is asked first under :attr:`Strategy.PREPROCESSED`
+    (the default strategy is then the retry): for queries over an execution whose equalities Z3's
+    default strategy searches through instead of substituting. A decorator, so that the choice sits on
+    the builder it was measured for, and the broken code twin (the same builder on other code) shares it."""
+
+    @functools.wraps(build)
+    def built(*args: _P.args, **kwargs: _P.kwargs) -> list[Obligation]:
+        return [replace(o, strategy=Strategy.PREPROCESSED) for o in build(*args, **kwargs)]
+
+    return built
 
 
 def settled_at_build(obligation: Obligation) -> tuple[Obligation, ...]:

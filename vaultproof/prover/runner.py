@@ -18,10 +18,10 @@ import importlib
 import signal
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import z3
 
@@ -31,7 +31,7 @@ from vaultproof.errors import ConfigError, RegistryError, ToolError, VaultproofE
 from vaultproof.executor import Executor, PoolExecutor, SerialExecutor
 from vaultproof.prover.coverage import executed_by
 from vaultproof.prover.dependence import recording
-from vaultproof.prover.obligation import ModelContext, Obligation, OptimizationGoal
+from vaultproof.prover.obligation import ModelContext, Obligation, OptimizationGoal, Quantity
 from vaultproof.prover.registry import ModelChecker, PropertyDecl, Registry, catalogue_order
 from vaultproof.prover.solver import OptimizationOutcome, SolverSettings, discharge, optimize
 from vaultproof.results import FunctionRef, MetricResult, ObligationResult, PropertyResult, Verdict
@@ -247,32 +247,41 @@ def obligation_key(obligation: Obligation, settings: SolverSettings, text: TermT
     (itself keyed by the sources, the compiler and its settings, Slither and the engine) and the
     deployment map. A changed input that changes a verdict changes a term, hence the key."""
     text = text or TermText()
-    return digest(
-        engine_digest(),
-        z3.get_version_string(),
+    return _solver_key(
         settings,
         obligation.name,
         obligation.bound,
         obligation.explanation,
         obligation.code_derived,
+        obligation.strategy.value,  # which strategy decides shapes the counterexample a VIOLATED shows
         text(*obligation.assumptions),
         text(obligation.goal, obligation.witness),
-        tuple((q.name, *text(q.term), q.decimals, q.unit) for q in obligation.shown),
+        _quantities(text, obligation.shown),
     )
 
 
 def goal_key(goal: OptimizationGoal, settings: SolverSettings, text: TermText | None = None) -> str:
+    """:func:`obligation_key` for a metric's goal."""
     text = text or TermText()
-    return digest(
-        engine_digest(),
-        z3.get_version_string(),
+    return _solver_key(
         settings,
         goal.name,
         goal.maximize,
         goal.note,
         text(*goal.constraints),
-        tuple((q.name, *text(q.term), q.decimals, q.unit) for q in (goal.objective, *goal.shown)),
+        _quantities(text, (goal.objective, *goal.shown)),
     )
+
+
+def _solver_key(settings: SolverSettings, *query: Any) -> str:
+    """The digest of ``query`` (a query's identity and terms) under what answers it: the engine, Z3's
+    version and the solver settings."""
+    return digest(engine_digest(), z3.get_version_string(), settings, *query)
+
+
+def _quantities(text: TermText, quantities: Iterable[Quantity]) -> tuple[tuple[Any, ...], ...]:
+    """The named quantities a result reports, as keyed: their names, terms and renderings."""
+    return tuple((q.name, *text(q.term), q.decimals, q.unit) for q in quantities)
 
 
 # Not cached: a timeout depends on the machine's load as much as on the query, so it is tried again.

@@ -10,13 +10,12 @@ import hashlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any
 
 import z3
 
 from vaultproof.config import DEFAULTS
-from vaultproof.prover.obligation import Obligation, OptimizationGoal, Quantity
+from vaultproof.prover.obligation import Obligation, OptimizationGoal, Quantity, Strategy
 from vaultproof.results import Counterexample, MetricValue, ObligationResult, TokenValue, Verdict
 
 
@@ -32,25 +31,15 @@ class SolverSettings:
         """The budget a loaded :class:`~vaultproof.config.Config` gives every query."""
         return cls(timeout_ms=config.timeout_ms, rlimit=config.rlimit, retries=config.retries)
 
-    def attempts(self) -> tuple[Attempt, ...]:
-        """The order a query is asked in: Z3's default strategy with the whole budget under the configured
-        seed; then, while the rlimit runs out, the explicit preprocessing pipeline under that seed and the
-        next ones, each with a tenth of the budget (a search that went astray is usually short otherwise)."""
+    def attempts(self, first: Strategy = Strategy.DEFAULT) -> tuple[Attempt, ...]:
+        """The order a query is asked in: the obligation's strategy (``first``: Z3's default unless the
+        obligation names another) with the whole budget under the configured seed; then, while the rlimit
+        runs out, the other strategy under that seed and the next ones, each with a tenth of the budget (a
+        search that went astray is usually short otherwise)."""
         retry = max(1, self.rlimit // 10)
-        first = Attempt(Strategy.DEFAULT, self.seed, self.rlimit)
-        return (first, *(Attempt(Strategy.PREPROCESSED, self.seed + k, retry) for k in range(self.retries)))
-
-
-class Strategy(Enum):
-    """How a solver is built. DEFAULT is ``z3.Solver()``: Z3 picks its tactic by probing the logic (for
-    these queries, a simplifier then its preamble then ``smt``). PREPROCESSED spells a pipeline out:
-    the equalities the execution states (storage cells, call results, decimals) are solved and substituted
-    and unconstrained terms eliminated before ``smt`` sees the query. Neither is better on every query:
-    CONV-1's 18-decimal floor takes 13 M under DEFAULT at seed 0 (> 50 M at seed 4) and ≈ 0.3 M under
-    PREPROCESSED at seeds 0–4; its 8-decimal twin goes the other way at seed 3."""
-
-    DEFAULT = "default"
-    PREPROCESSED = "preprocessed"
+        other = Strategy.PREPROCESSED if first is Strategy.DEFAULT else Strategy.DEFAULT
+        head = Attempt(first, self.seed, self.rlimit)
+        return (head, *(Attempt(other, self.seed + k, retry) for k in range(self.retries)))
 
 
 PIPELINE = ("simplify", "propagate-values", "solve-eqs", "elim-uncnstr", "simplify", "smt")
@@ -163,7 +152,9 @@ class _Decision:
     timed_out: bool = False  # the last attempt ended on the wall-clock backstop, not on its rlimit
 
 
-def _decide(settings: SolverSettings, terms: Sequence[z3.BoolRef]) -> _Decision:
+def _decide(
+    settings: SolverSettings, terms: Sequence[z3.BoolRef], first: Strategy = Strategy.DEFAULT
+) -> _Decision:
     """Check ``terms`` under each of ``settings.attempts()`` until one decides (sat or unsat) or the
     wall-clock backstop fires; an exhausted rlimit moves on to the next attempt. The note says which attempt
     decided after which exhaustions, or — when none did — the attempts the reason does not already describe
@@ -171,7 +162,7 @@ def _decide(settings: SolverSettings, terms: Sequence[z3.BoolRef]) -> _Decision:
     tried: list[str] = []
     solver: z3.Solver | None = None
     timed_out = False
-    for attempt in settings.attempts():
+    for attempt in settings.attempts(first):
         solver = _own_solver(settings, terms, attempt)
         began = time.perf_counter()
         answer = solver.check()
@@ -203,7 +194,7 @@ def discharge(obligation: Obligation, settings: SolverSettings) -> ObligationRes
     z3.set_param("sat.random_seed", settings.seed)
     started = time.perf_counter()
 
-    vacuity = _decide(settings, [*obligation.assumptions, obligation.witness])
+    vacuity = _decide(settings, [*obligation.assumptions, obligation.witness], obligation.strategy)
     vacuity_answer = vacuity.answer
     if vacuity_answer == z3.unknown:
         elapsed = time.perf_counter() - started
@@ -233,7 +224,7 @@ def discharge(obligation: Obligation, settings: SolverSettings) -> ObligationRes
             reason="the goal holds by simplification alone, without any assumption: it says nothing",
         )
 
-    decision = _decide(settings, [*obligation.assumptions, z3.Not(obligation.goal)])
+    decision = _decide(settings, [*obligation.assumptions, z3.Not(obligation.goal)], obligation.strategy)
     answer, negation = decision.answer, decision.solver
     elapsed = time.perf_counter() - started
     if answer == z3.unsat:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from slither.core.cfg.node import Node
 from slither.detectors.abstract_detector import DETECTOR_INFO, DetectorClassification
 from slither.slithir.operations import (
     HighLevelCall,
@@ -62,19 +61,18 @@ class CustodialCallInNonCustodial(VaultproofDetector):
                 ),
                 key=by_canonical_name,
             )
-            hits: dict[Node, list[str]] = {}
-            for entry in entries:
-                for function in _ir.functions_reached([entry]):
-                    for node in function.nodes:
-                        if any(self._moves(ir, moving) for ir in node.irs):
-                            hits.setdefault(node, [])
-                            if entry.name not in hits[node]:
-                                hits[node].append(entry.name)
-            for node in sorted(hits, key=lambda n: (n.function.canonical_name, n.node_id)):
+            hits = _ir.by_node(
+                (node, entry.name)
+                for entry in entries
+                for function in _ir.functions_reached([entry])
+                for node in function.nodes
+                if any(self._moves(ir, moving) for ir in node.irs)
+            )
+            for node, sources in hits:
                 info: DETECTOR_INFO = [
                     f"non-custodial {contract.name} reaches a token transfer ",
                     node,
-                    " from " + ", ".join(sorted(hits[node])) + "\n",
+                    " from " + ", ".join(sources) + "\n",
                 ]
                 results.append(self.generate_result(info))
         return results

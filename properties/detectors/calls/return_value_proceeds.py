@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from slither.core.cfg.node import Node
@@ -64,12 +65,10 @@ class ReturnValueProceeds(VaultproofDetector):
         names: list[str] = self.settings["balance_functions"]
 
         def direct(function: Function) -> bool:
-            return any(
-                _ir.call_name(ir) in names for n in function.nodes for ir in n.irs if _ir.is_external_call(ir)
-            )
+            return any(_is_balance_read(ir, names) for n in function.nodes for ir in n.irs)
 
         for ir in node.irs:
-            if _ir.is_external_call(ir) and _ir.call_name(ir) in names:
+            if _is_balance_read(ir, names):
                 return True
             callee = _ir.internal_callees(ir)
             if callee is not None and _ir.transitive(callee, direct):
@@ -88,64 +87,52 @@ class ReturnValueProceeds(VaultproofDetector):
         out = self._unmeasured_sales(function, balance_nodes)
         if len(balance_nodes) < 1:
             return out
-        for node in _ir.ordered_nodes(function):
-            for ir in node.irs:
-                if not (isinstance(ir, HighLevelCall) and _ir.is_external_call(ir)) or _ir.is_static_call(ir):
-                    continue
-                if ir.lvalue is None or _ir.call_name(ir) in self.settings["balance_functions"]:
-                    continue
-                later = _ir.after(node)
-                before = any(node in _ir.after(b) for b in balance_nodes if b is not node)
-                after_ = any(
-                    b in later for b in balance_nodes if b is not node
-                ) or self._balance_later_in_node(node, ir)
-                if not (before and after_):
-                    continue
-                use = self._accounting_use(function, node, ir)
-                if use is None:
-                    continue
-                info: DETECTOR_INFO = [
-                    function,
-                    " measures a balance before and after ",
-                    node,
-                    " but uses the call's return value for accounting at ",
-                    use,
-                    "\n",
-                ]
-                out.append(self.generate_result(info))
+        for node, ir in _state_changing_calls(function):
+            if ir.lvalue is None or _ir.call_name(ir) in self.settings["balance_functions"]:
+                continue
+            before, after_ = _around(node, balance_nodes)
+            if not (before and (after_ or self._balance_later_in_node(node, ir))):
+                continue
+            use = self._accounting_use(function, node, ir)
+            if use is None:
+                continue
+            info: DETECTOR_INFO = [
+                function,
+                " measures a balance before and after ",
+                node,
+                " but uses the call's return value for accounting at ",
+                use,
+                "\n",
+            ]
+            out.append(self.generate_result(info))
         return out
 
     def _unmeasured_sales(self, function: Function, balance_nodes: list[Node]) -> list[Output]:
         """Sale/swap proceeds booked from the return value with no balance read around the call."""
         pattern: str = self.settings["sell_pattern"]
         out = []
-        for node in _ir.ordered_nodes(function):
-            for ir in node.irs:
-                if not (isinstance(ir, HighLevelCall) and _ir.is_external_call(ir)) or _ir.is_static_call(ir):
-                    continue
-                if ir.lvalue is None or not pattern or not re.search(pattern, _ir.call_name(ir)):
-                    continue
-                if getattr(ir.destination, "name", "") == "this":
-                    continue  # `this.sellGuarded(...)`: the contract's own code reports, no callee to trust
-                before = any(node in _ir.after(b) for b in balance_nodes if b is not node)
-                after_ = any(b in _ir.after(node) for b in balance_nodes if b is not node)
-                if before and after_:
-                    continue  # the delta is measured: the rule above decides which value is used
-                # Handing the value back to an external caller is not booking it; an internal helper's
-                # return is (its caller books it).
-                external = function.visibility in ("public", "external")
-                use = self._accounting_use(function, node, ir, returns_count=not external)
-                if use is None:
-                    continue
-                info: DETECTOR_INFO = [
-                    function,
-                    " takes the proceeds of ",
-                    node,
-                    " from the call's return value without measuring a balance delta, and books them at ",
-                    use,
-                    "\n",
-                ]
-                out.append(self.generate_result(info))
+        for node, ir in _state_changing_calls(function):
+            if ir.lvalue is None or not pattern or not re.search(pattern, _ir.call_name(ir)):
+                continue
+            if getattr(ir.destination, "name", "") == "this":
+                continue  # `this.sellGuarded(...)`: the contract's own code reports, no callee to trust
+            if all(_around(node, balance_nodes)):
+                continue  # the delta is measured: the rule above decides which value is used
+            # Handing the value back to an external caller is not booking it; an internal helper's
+            # return is (its caller books it).
+            external = function.visibility in ("public", "external")
+            use = self._accounting_use(function, node, ir, returns_count=not external)
+            if use is None:
+                continue
+            info: DETECTOR_INFO = [
+                function,
+                " takes the proceeds of ",
+                node,
+                " from the call's return value without measuring a balance delta, and books them at ",
+                use,
+                "\n",
+            ]
+            out.append(self.generate_result(info))
         return out
 
     def _balance_later_in_node(self, node: Node, call: Operation) -> bool:
@@ -154,7 +141,7 @@ class ReturnValueProceeds(VaultproofDetector):
         for ir in node.irs:
             if ir is call:
                 seen = True
-            elif seen and _ir.is_external_call(ir) and _ir.call_name(ir) in names:
+            elif seen and _is_balance_read(ir, names):
                 return True
         return False
 
@@ -191,3 +178,22 @@ class ReturnValueProceeds(VaultproofDetector):
                 if isinstance(ir, OperationWithLValue) and _ir.writes_storage_ir(ir):
                     return n
         return None
+
+
+def _is_balance_read(ir: Operation, names: list[str]) -> bool:
+    return _ir.is_external_call(ir) and _ir.call_name(ir) in names
+
+
+def _state_changing_calls(function: Function) -> Iterator[tuple[Node, HighLevelCall]]:
+    """Every state-changing call into another contract, with its node, in node order."""
+    for node in _ir.ordered_nodes(function):
+        for ir in node.irs:
+            if isinstance(ir, HighLevelCall) and _ir.is_external_call(ir) and not _ir.is_static_call(ir):
+                yield node, ir
+
+
+def _around(node: Node, balance_nodes: list[Node]) -> tuple[bool, bool]:
+    """Whether a balance is read before ``node`` and whether one is read after it (other nodes only)."""
+    others = [b for b in balance_nodes if b is not node]
+    later = _ir.after(node)
+    return any(node in _ir.after(b) for b in others), any(b in later for b in others)

@@ -39,18 +39,17 @@ class UnguardedExternalCallInLoop(FrameDetector):
     def _detect(self) -> list[Output]:
         include_view: bool = self.settings["include_view"]
         results = self.missing_functions(self.settings["functions"])
-        hits: dict[Node, list[str]] = {}
-        for root in self.frame_roots():
-            for node in self._unguarded(root, include_view):
-                hits.setdefault(node, [])
-                if root.canonical_name not in hits[node]:
-                    hits[node].append(root.canonical_name)
-        for node in sorted(hits, key=lambda n: (n.function.canonical_name, n.node_id)):
+        hits = _ir.by_node(
+            (node, root.canonical_name)
+            for root in self.frame_roots()
+            for node in self._unguarded(root, include_view)
+        )
+        for node, frames in hits:
             info: DETECTOR_INFO = [
                 node.function,
                 " makes an external call inside a loop without try/catch: ",
                 node,
-                "\n\tmust-not-revert frame: " + ", ".join(sorted(hits[node])) + "\n",
+                "\n\tmust-not-revert frame: " + ", ".join(frames) + "\n",
             ]
             results.append(self.generate_result(info))
         return results

@@ -8,16 +8,15 @@ from slither.core.declarations import Contract
 from slither.detectors.abstract_detector import DETECTOR_INFO, DetectorClassification
 from slither.utils.output import Output
 
-from properties.detectors._base import VaultproofDetector, is_dependency
+from properties.detectors._base import BuildArtifactDetector, is_dependency
 from vaultproof.config import DEFAULTS
 
 EIP170_LIMIT = DEFAULTS["size_limit"]  # the engine's one default (EIP-170), for the plain Slither CLI
 
 
-class BytecodeSizeLimit(VaultproofDetector):
+class BytecodeSizeLimit(BuildArtifactDetector):
     PROPERTY = "ST-10"
     ARGUMENT = "vp-bytecode-size"
-    NEEDS_IR = False  # reads bytecode / declared storage, not SlithIR
     HELP = "Deployed bytecode over the EIP-170 limit (or under the required headroom)"
     IMPACT = DetectorClassification.HIGH
     CONFIDENCE = DetectorClassification.HIGH

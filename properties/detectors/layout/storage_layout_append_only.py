@@ -12,16 +12,15 @@ from slither.tools.upgradeability.checks import all_checks
 from slither.tools.upgradeability.checks.abstract_checks import AbstractCheck
 from slither.utils.output import Output
 
-from properties.detectors._base import VaultproofDetector
+from properties.detectors._base import BuildArtifactDetector
 
 _NAMESPACE = re.compile(r"@custom:storage-location\s+erc7201:([A-Za-z0-9_.\-]+)[^;{}]*$")
 _VERSIONED = re.compile(r"^(?P<base>.+?)V(?P<n>\d+)$")
 
 
-class StorageLayoutNotAppendOnly(VaultproofDetector):
+class StorageLayoutNotAppendOnly(BuildArtifactDetector):
     PROPERTY = "ST-11"
     ARGUMENT = "vp-storage-layout-append-only"
-    NEEDS_IR = False  # reads bytecode / declared storage, not SlithIR
     HELP = "Upgrade changes the storage layout other than by appending (slots or ERC-7201 namespaces)"
     IMPACT = DetectorClassification.HIGH
     CONFIDENCE = DetectorClassification.HIGH

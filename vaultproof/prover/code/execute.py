@@ -1861,13 +1861,8 @@ class Executor:
 
     def discover_namespaces(self, contract: str, sender: Any, ps: PathState) -> None:
         """Register the fields of every namespace the contract's `_s()`-style accessors return."""
-        code = self.project.contract(contract)
-        for _, key in code.dispatch:
-            candidate = self.project._index.get(key)
-            if not isinstance(candidate, FunctionCode) or candidate.params or len(candidate.returns) != 1:
-                continue
-            ret = candidate.returns[0]
-            if ret.storage and ret.type.kind == "struct":
+        for _, ret in self.project.storage_accessors(contract):
+            if ret.type.kind == "struct":
                 try:
                     root = self.namespace_root(contract, ret.type, sender, ps, contract, ret.name)
                 except ExtractionError:
@@ -1880,13 +1875,8 @@ class Executor:
     ) -> SLoc:
         """The storage struct an entry's ``T storage $`` parameter points to: the root returned by the
         contract's own accessor of that struct (the ``$.slot := CONST`` idiom, e.g. ``_s()``)."""
-        code = self.project.contract(contract)
-        for _, key in code.dispatch:
-            candidate = self.project._index.get(key)
-            if not isinstance(candidate, FunctionCode) or candidate.params or len(candidate.returns) != 1:
-                continue
-            ret = candidate.returns[0]
-            if not (ret.storage and ret.type.name == sol_type.name):
+        for candidate, ret in self.project.storage_accessors(contract):
+            if ret.type.name != sol_type.name:
                 continue
             if not any(isinstance(op, OSlotPointer) for node in candidate.nodes for op in node.ops):
                 continue

@@ -13,6 +13,7 @@ whole project unusable.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from vaultproof.prover.code.ir import ExtractionError
@@ -468,6 +469,16 @@ class CodeProject:
         if len(matches) > 1:
             raise ExtractionError(f"{name} is overloaded ({', '.join(matches)}); name it with its types")
         return self.function(matches[0])
+
+    def storage_accessors(self, contract: str) -> Iterator[tuple[FunctionCode, Param]]:
+        """The functions ``contract`` dispatches to that take no argument and return one storage pointer,
+        with that return, in dispatch order: where a namespaced-storage accessor (``_s()``) is found."""
+        for _, key in self.contract(contract).dispatch:
+            candidate = self._index.get(key)
+            if not isinstance(candidate, FunctionCode) or candidate.params or len(candidate.returns) != 1:
+                continue
+            if candidate.returns[0].storage:
+                yield candidate, candidate.returns[0]
 
     def callees(self, key: str) -> tuple[str, ...]:
         """The call graph: functions and modifiers ``key`` calls internally (external calls are resolved
