@@ -406,6 +406,7 @@ def floor_lemma(ctx: ModelContext) -> Obligation:
     )
 
 
+@preprocessed_first  # the partial releases: 3.5–5.3 M rlimit preprocessed against 11–18 M
 def rel4_code(ctx: ModelContext) -> list[Obligation]:
     """REL-4 on partialReleaseFromPosition's code: closing fractionPpm/PPM of a position takes exactly
     ⌊locked·f/PPM⌋ out of the vault's lock (locked = the effective locked USDC) and keeps locked − that with
