@@ -26,7 +26,7 @@ from models.alloc_code import BM, ISOLATED, VAULT, effective, open_execution, re
 from models.code_common import USDC, Shown
 from models.debt_code import sale_contract
 from models.rel_code import locked_before_after, release_obligation, released_from_lock, sale_frame
-from vaultproof.spec import ModelContext, Obligation, preprocessed_first
+from vaultproof.spec import ModelContext, Obligation
 
 
 def _legacy(ctx: ModelContext, rec: dict[str, Any]) -> Any:
@@ -119,7 +119,6 @@ def bf1_code(ctx: ModelContext) -> list[Obligation]:
     return out + sale_contract(ctx) + sale_frame(ctx)
 
 
-@preprocessed_first  # measured per obligation (seed 0): 0.6–1.2 M rlimit preprocessed against 5.7–6.4 M
 def bf2_code(ctx: ModelContext) -> list[Obligation]:
     from vaultproof.spec import code_obligation
 

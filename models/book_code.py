@@ -36,7 +36,7 @@ from typing import Any
 import z3
 
 from models.code_common import USDC, Shown, code_of, obligation_named
-from vaultproof.spec import ModelContext, Obligation, preprocessed_first, zmin
+from vaultproof.spec import ModelContext, Obligation, zmin
 
 OB = "OrderBook"
 BM = "BalanceManager"
@@ -197,10 +197,6 @@ def _shown(ex: Any) -> Shown:
     return shown
 
 
-# The walks' loop steps are equalities over the book's storage and the fill arithmetic: preprocessed first a
-# step of placeMarketOrder takes 0.4 M rlimit where Z3's default strategy searches 49 M (52 s), and one of
-# CONV-2's 12 M (measured per obligation, seed 0; vaultproof.prover.obligation.Strategy).
-@preprocessed_first
 def walk_obligations(ctx: ModelContext, entry: str, which: str) -> list[Obligation]:
     """CONV-1 (``which="floor"``) or CONV-2 (``"depth"``) on ``OrderBook.<entry>``'s code, with the loop
     invariants' base and step checks."""

@@ -283,10 +283,6 @@ def floor_met(received: Any, sold: Any, price: Any, lf: Any, bd: int, qd: int, p
     return received * (10**bd * 10**pd * BPS) >= sold * price * lf * 10**qd
 
 
-# The sale's floor stays on Z3's default strategy (the retry is the preprocessed one): preprocessed first it
-# takes 0.25 M on the shipped code, but on two CONV mutants the 8-decimal case ran into the wall-clock
-# backstop where the default strategy finds the violation. The book's loop steps are preprocessed first
-# (walk_obligations).
 def conv1_code(ctx: ModelContext) -> list[Obligation]:
     from vaultproof.spec import code_obligation
 

@@ -26,7 +26,7 @@ from typing import Any
 import z3
 
 from models.code_common import USDC, Shown, bounded, code_of
-from vaultproof.spec import ArraySum, ModelContext, Obligation, preprocessed_first, store_layers
+from vaultproof.spec import ArraySum, ModelContext, Obligation, store_layers
 
 FUND = "InsuranceFund"
 BM = "BalanceManager"
@@ -295,9 +295,6 @@ def release_execution(ctx: ModelContext) -> Any:
     return waterfall_execution(ctx, "releaseFromPosition")
 
 
-# Measured per obligation (seed 0): the waterfall and ADL loop steps take 0.05–1.6 M rlimit preprocessed
-# where the default strategy starts at ≈ 5 M each (vaultproof.prover.obligation.Strategy).
-@preprocessed_first
 def debt1_code(ctx: ModelContext) -> list[Obligation]:
     """Each DeficitSettled the waterfall emits sums to its deficit: on ``_settleCrossAccountDeficit`` (the
     CROSS waterfall: free USDC, collateral loop, insurance, ADL, shortfall) for every input, and on
@@ -809,7 +806,6 @@ def capacity_code(ctx: ModelContext) -> list[Obligation]:
     return out
 
 
-@preprocessed_first  # as debt1_code: the ADL walk, 0.6 s preprocessed against 5.1 s in all
 def debt5_code(ctx: ModelContext) -> list[Obligation]:
     """DEBT-5 on ``AdlEngine.socialize``'s code, every loop by an invariant checked on the body:
 
@@ -947,7 +943,6 @@ def last_stages(ctx: ModelContext) -> LastStages:
     return LastStages(ex, bad, available, adl_capacity, balance, room, settled, shown, ranges)
 
 
-@preprocessed_first  # as debt1_code: the same executions, 0.01–1.5 M against ≥ 5 M each
 def debt4_code(ctx: ModelContext) -> list[Obligation]:
     """DEBT-4 on code. ``_absorbResidual`` (insurance, then ADL, then the recorded shortfall) handed the bad
     debt ``remaining`` (what the user's free USDC and collateral left: DEBT-1's obligations tie it to

@@ -39,7 +39,7 @@ from typing import Any
 import z3
 
 from models.code_common import USDC, Shown, bounded, code_of
-from vaultproof.spec import ModelContext, Obligation, preprocessed_first
+from vaultproof.spec import ModelContext, Obligation
 
 LE = "LiquidationEngine"
 PPM = 1_000_000
@@ -1442,9 +1442,6 @@ USD18 = (18, "USD")
 # ------------------------------------------------------------------------------------------ per property
 
 
-# Measured per obligation (seed 0): the sizing and matching executions take 0.01–0.9 M rlimit preprocessed
-# where the default strategy starts at ≈ 5 M each (vaultproof.prover.obligation.Strategy).
-@preprocessed_first
 def liq2_code(ctx: ModelContext) -> list[Obligation]:
     return [
         *size_code(ctx)[:3],
@@ -1471,11 +1468,9 @@ def liq5_code(ctx: ModelContext) -> list[Obligation]:
     return case_code(ctx)
 
 
-@preprocessed_first
 def liq6_code(ctx: ModelContext) -> list[Obligation]:
     return [*price_fill_code(ctx), *admit_fee_code(ctx)]
 
 
-@preprocessed_first
 def liq7_code(ctx: ModelContext) -> list[Obligation]:
     return [*admit_limit_code(ctx), *walk_code(ctx), *backstop_code(ctx), *liquidate_limit_code(ctx)]

@@ -20,7 +20,7 @@ import z3
 
 from models.code_common import USDC, Shown, code_of
 from models.debt_code import sale_contract, waterfall_execution
-from vaultproof.spec import ExtractionError, ModelContext, Obligation, preprocessed_first
+from vaultproof.spec import ExtractionError, ModelContext, Obligation
 
 VAULT = "BalanceManagerVault"
 BM = "BalanceManager"
@@ -233,9 +233,6 @@ def _waterfall_summaries_proved(ctx: ModelContext) -> list[Obligation]:
     return [*sale_contract(ctx), *sale_frame(ctx)]
 
 
-# Measured per obligation (seed 0): 0.04–0.9 M rlimit preprocessed against 5–9 M (the post-upgrade partial
-# release: 17.5 s against 2.7 s); vaultproof.prover.obligation.Strategy.
-@preprocessed_first
 def rel1_code(ctx: ModelContext) -> list[Obligation]:
     """REL-1 on the release entry points' code: a close (releaseFromPosition, deallocateFromPosition) takes
     exactly the position's effective locked USDC out of the vault's lock — unlocked plus forfeited — and a
@@ -406,7 +403,6 @@ def floor_lemma(ctx: ModelContext) -> Obligation:
     )
 
 
-@preprocessed_first  # the partial releases: 3.5–5.3 M rlimit preprocessed against 11–18 M
 def rel4_code(ctx: ModelContext) -> list[Obligation]:
     """REL-4 on partialReleaseFromPosition's code: closing fractionPpm/PPM of a position takes exactly
     ⌊locked·f/PPM⌋ out of the vault's lock (locked = the effective locked USDC) and keeps locked − that with
