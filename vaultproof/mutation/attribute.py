@@ -544,9 +544,8 @@ def run_forge(
 
 def _forge_error(output: str, project: Path) -> str:
     """The first compiler error forge printed (``Error (7576): Undeclared identifier.`` and where), or its
-    first line of output: one line for the report, with the worker copy's path left out."""
-    lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
-    head = next((ln for ln in lines if ln.startswith("Error")), lines[0] if lines else "no output")
-    where = next((ln.removeprefix("--> ") for ln in lines if ln.startswith("-->")), "")
-    text = f"{where.replace(f'{project}/', '').rstrip(':')}: {head}" if where else head
-    return _one_line(text)
+    first line of output: one line for the report (:func:`_first_line`, which also leaves the worker
+    copy's path out)."""
+    lines = output.splitlines()
+    start = next((i for i, ln in enumerate(lines) if ln.strip().startswith("Error")), 0)
+    return _one_line(_first_line("\n".join(lines[start:]), project) if output.strip() else "no output")
