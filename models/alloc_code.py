@@ -407,16 +407,8 @@ VAULT_FIELDS = ("positionAllocations", "accounts")
 
 
 def unchanged(ex: Any, instance: str, var: str, *path: Any) -> Any:
-    """``post == before`` for one storage cell; a namespaced field of the vault that the execution never
-    reaches (no path reads or writes it: the executor does not resolve it) is unchanged by construction."""
-    from vaultproof.spec import ExtractionError
-
-    try:
-        return ex.post(instance, var, *path) == ex.before(instance, var, *path)
-    except ExtractionError as exc:
-        if instance == VAULT and var in VAULT_FIELDS and "has no state variable" in str(exc):
-            return z3.BoolVal(True)
-        raise
+    """``post == before`` for one storage cell."""
+    return ex.post(instance, var, *path) == ex.before(instance, var, *path)
 
 
 def record(read: Any, key: Any) -> dict[str, Any]:

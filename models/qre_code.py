@@ -808,7 +808,7 @@ def withdraw_end_to_end(ctx: ModelContext) -> list[Obligation]:
     (QRE-3's collateralValue18 obligation, counted_antitone)."""
     from models.code_common import loop_line
     from models.monotone import PureCalls
-    from vaultproof.spec import Unroll, check_obligations, code_obligation, execute
+    from vaultproof.spec import ExtractionError, Unroll, check_obligations, code_obligation, execute
 
     code = code_of(ctx)
     bound = _max_collaterals(ctx)
@@ -843,6 +843,14 @@ def withdraw_end_to_end(ctx: ModelContext) -> list[Obligation]:
     # iteration (one query over all eight does not decide in 60 s; each alone in ~2 s), then the premises that
     # let the main obligation match the monotonicity instances (a linear Σ after that). One call of each
     # function per iteration, in order; iterations at or beyond the length are not run.
+    if not len(gate_counted) == len(after_counted) == len(gate_cv) == len(after_cv):
+        # the pairing below is a fact about the code's shape; on code of another shape (a mutant that
+        # values the held balance and never calls _counted) it is no obligation to state, and no silent cut
+        raise ExtractionError(
+            f"{QRE}._equity18 calls {COUNTED_FN.split('.')[-1]} {len(gate_counted)} time(s) and "
+            f"{CV_FN.split('.')[-1]} {len(gate_cv)} time(s) in the gate; the withdrawal obligation pairs "
+            "one of each per iteration"
+        )
     bridges = [
         z3.Implies(i < n, z3.And(t == t2, b == b2, c2 <= c, tv == t, tv2 == t2))
         for i, ((t, b, c), (t2, b2, c2), (tv, _, _), (tv2, _, _)) in enumerate(

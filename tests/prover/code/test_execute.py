@@ -164,6 +164,20 @@ def test_namespaced_storage(code: CodeProject) -> None:
     assert verdict(ex, own) is Verdict.PROVED
 
 
+def test_untouched_namespaced_field_reads_as_unchanged(code: CodeProject) -> None:
+    # `push` never reaches the namespace: its fields are still named (found from `_s()`'s struct, not from
+    # a path), unchanged by the call, and a field the namespace does not declare is still an error
+    ex = execute(code, "Store.push")
+    counter = ex.before("Store", "counter")
+    assert verdict(ex, ex.post("Store", "counter") == counter) is Verdict.PROVED
+    assert verdict(ex, counter == 0) is Verdict.VIOLATED
+    user = z3.Int("user")
+    same = ex.post("Store", "Layout.credit", user) == ex.before("Store", "Layout.credit", user)
+    assert verdict(ex, same) is Verdict.PROVED
+    with pytest.raises(ExtractionError, match="has no state variable nothing"):
+        ex.before("Store", "nothing")
+
+
 def test_environment(code: CodeProject) -> None:
     ex = execute(code, "Store.stamp", env={"block.number": z3.IntVal(7)})
     assert (

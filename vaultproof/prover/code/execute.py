@@ -833,11 +833,40 @@ class Executor:
         if sol_type is None and ghost is not None:
             sol_type = ghost.sol_type()
         if sol_type is None:
+            sol_type = self.untouched_namespaced(instance, var)
+        if sol_type is None:
             raise ExtractionError(f"{instance} has no state variable {var}")
         loc = SLoc(instance, var, (), (), sol_type)
         for step in path:
             loc = self.step(loc, step, f"{instance}.{var}")
         return loc
+
+    def untouched_namespaced(self, instance: str, var: str) -> SolType | None:
+        """The type of a field of one of ``instance``'s ERC-7201 namespaces that no path of the execution
+        reached (so ``member`` never registered it): found statically, from the struct the contract's
+        ``$.slot := CONST`` accessor returns. Its value before and after is then the pre-state cell — an
+        untouched field is unchanged, and reading it is no error."""
+        for candidate, ret in self.project.storage_accessors(instance):
+            if ret.type.kind != "struct":
+                continue
+            if not any(isinstance(op, OSlotPointer) for node in candidate.nodes for op in node.ops):
+                continue
+            for name, field_type in ret.type.fields:
+                if self.namespaced_var(instance, ret.type, name) == var:
+                    owner = self.root_owner.setdefault((instance, var), ret.type.name)
+                    if owner != ret.type.name:
+                        return None
+                    self.root_types[(instance, var)] = field_type
+                    self.roots[(instance, var)] = instance
+                    self.namespace_of[(instance, var)] = (ret.type, name)
+                    return field_type
+        return None
+
+    def namespaced_var(self, instance: str, struct: SolType, field: str) -> str:
+        """The variable name a namespace field is kept under: the field's name, or ``<Struct>.<field>``
+        when the contract also declares a state variable of that name."""
+        declared = {v.name for v in self.project.contract(instance).state if not v.constant}
+        return f"{struct.name.split('.')[-1]}.{field}" if field in declared else field
 
     def project_root_type(self, root: str, var: str) -> SolType | None:
         return self.root_types.get((root, var))
@@ -1595,10 +1624,7 @@ class Executor:
         if isinstance(base, SLoc) and base.var == "":
             # a field of an ERC-7201 namespace: a variable of the contract, named by the field — or
             # "<Struct>.<field>" when the contract also has a state variable of that name
-            var = name
-            declared = {v.name for v in self.project.contract(base.instance).state if not v.constant}
-            if var in declared:
-                var = f"{t.name.split('.')[-1]}.{name}"
+            var = self.namespaced_var(base.instance, t, name)
             owner = self.root_owner.setdefault((base.instance, var), t.name)
             if owner != t.name:
                 raise self.fail(where, f"namespaced field {name} is declared by both {owner} and {t.name}")
