@@ -40,6 +40,7 @@ from vaultproof.evidence.forge import fresh_failure_dirs
 from vaultproof.mutation.generate import GeneratedMutant
 from vaultproof.mutation.plan import Plan, function_key
 from vaultproof.mutation.solc import SolcServer, creation_bytecode, errors, solc_package, standard_input
+from vaultproof.prover.runner import one_line
 from vaultproof.results import MutantOutcome, Severity, Verdict
 
 # No optimizer (a mutant is measured by behaviour, not gas), offline, and no forge-lint pass on every
@@ -339,7 +340,8 @@ def _proof(
 
 
 def _one_line(what: object, limit: int = 160) -> str:
-    text = " ".join((f"{type(what).__name__}: {what}" if isinstance(what, Exception) else str(what)).split())
+    """``runner.one_line`` of an exception (its type named) or a reason, cut to ``limit`` characters."""
+    text = one_line(f"{type(what).__name__}: {what}" if isinstance(what, Exception) else str(what))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
