@@ -403,9 +403,6 @@ def alloc5_code(ctx: ModelContext) -> list[Obligation]:
     return [obligation_named(ob, f"code: {ob.name}") for ob in out]
 
 
-VAULT_FIELDS = ("positionAllocations", "accounts")
-
-
 def unchanged(ex: Any, instance: str, var: str, *path: Any) -> Any:
     """``post == before`` for one storage cell."""
     return ex.post(instance, var, *path) == ex.before(instance, var, *path)
