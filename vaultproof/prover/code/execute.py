@@ -20,7 +20,7 @@ branch carries that side's condition.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -61,6 +61,7 @@ from vaultproof.prover.code.program import (
     OTransientStore,
     OUnary,
     OUnpack,
+    Param,
     SolType,
     StateRef,
 )
@@ -846,21 +847,31 @@ class Executor:
         reached (so ``member`` never registered it): found statically, from the struct the contract's
         ``$.slot := CONST`` accessor returns. Its value before and after is then the pre-state cell — an
         untouched field is unchanged, and reading it is no error."""
-        for candidate, ret in self.project.storage_accessors(instance):
+        for _, ret in self.slot_accessors(instance):
             if ret.type.kind != "struct":
-                continue
-            if not any(isinstance(op, OSlotPointer) for node in candidate.nodes for op in node.ops):
                 continue
             for name, field_type in ret.type.fields:
                 if self.namespaced_var(instance, ret.type, name) == var:
-                    owner = self.root_owner.setdefault((instance, var), ret.type.name)
-                    if owner != ret.type.name:
-                        return None
-                    self.root_types[(instance, var)] = field_type
-                    self.roots[(instance, var)] = instance
-                    self.namespace_of[(instance, var)] = (ret.type, name)
-                    return field_type
+                    owner = self.register_namespaced(instance, ret.type, name, var)
+                    return field_type if owner == ret.type.name else None
         return None
+
+    def register_namespaced(self, instance: str, struct: SolType, field: str, var: str) -> str:
+        """Record ``var`` as ``struct``'s ``field`` in ``instance``'s namespace; the struct that first
+        declared ``var`` is returned (another one than ``struct``: two namespaces claim the name, and
+        nothing is recorded)."""
+        owner = self.root_owner.setdefault((instance, var), struct.name)
+        if owner == struct.name:
+            self.root_types[(instance, var)] = struct.field_type(field)
+            self.roots[(instance, var)] = instance
+            self.namespace_of[(instance, var)] = (struct, field)
+        return owner
+
+    def slot_accessors(self, contract: str) -> Iterator[tuple[FunctionCode, Param]]:
+        """``storage_accessors`` that set their pointer by ``$.slot := CONST`` (a namespace's root)."""
+        for candidate, ret in self.project.storage_accessors(contract):
+            if any(isinstance(op, OSlotPointer) for node in candidate.nodes for op in node.ops):
+                yield candidate, ret
 
     def namespaced_var(self, instance: str, struct: SolType, field: str) -> str:
         """The variable name a namespace field is kept under: the field's name, or ``<Struct>.<field>``
@@ -1625,12 +1636,9 @@ class Executor:
             # a field of an ERC-7201 namespace: a variable of the contract, named by the field — or
             # "<Struct>.<field>" when the contract also has a state variable of that name
             var = self.namespaced_var(base.instance, t, name)
-            owner = self.root_owner.setdefault((base.instance, var), t.name)
+            owner = self.register_namespaced(base.instance, t, name, var)
             if owner != t.name:
                 raise self.fail(where, f"namespaced field {name} is declared by both {owner} and {t.name}")
-            self.root_types[(base.instance, var)] = field_type
-            self.roots[(base.instance, var)] = base.instance
-            self.namespace_of[(base.instance, var)] = (t, name)
             return SLoc(base.instance, var, (), (), field_type)
         return self.sub(base, (name,), field_type)
 
@@ -1901,10 +1909,8 @@ class Executor:
     ) -> SLoc:
         """The storage struct an entry's ``T storage $`` parameter points to: the root returned by the
         contract's own accessor of that struct (the ``$.slot := CONST`` idiom, e.g. ``_s()``)."""
-        for candidate, ret in self.project.storage_accessors(contract):
+        for candidate, ret in self.slot_accessors(contract):
             if ret.type.name != sol_type.name:
-                continue
-            if not any(isinstance(op, OSlotPointer) for node in candidate.nodes for op in node.ops):
                 continue
             frame = Frame(candidate, contract, self.address_of(contract), sender)
             after, values = self.run_function(frame, [], ps)
