@@ -199,6 +199,13 @@ def state_changing_call_irs(node: Node) -> list[Operation]:
     return [ir for ir in node.irs if is_external_call(ir) and not is_static_call(ir)]
 
 
+def assembly_call_irs(node: Node) -> list[Operation]:
+    """Yul ``call`` / ``callcode`` / ``delegatecall`` in inline assembly (SlithIR spells them as Solidity
+    calls): how OpenZeppelin 5's SafeERC20 reaches the token, so a ``safeTransfer`` calls out through one."""
+    calls = ("call(", "callcode(", "delegatecall(")
+    return [ir for ir in node.irs if isinstance(ir, SolidityCall) and ir.function.name.startswith(calls)]
+
+
 def by_node(hits: Iterable[tuple[Node, str]]) -> list[tuple[Node, list[str]]]:
     """``(node, name)`` hits as one finding per node, with the distinct names that reach it (entry points,
     frames) sorted; nodes in a stable order, by function and then by position in it."""

@@ -199,6 +199,28 @@ def test_st7_configured_contracts(run_configured: Callable[..., list[Hit]]) -> N
     assert _flagged(hits, {"ST7Cases", "ST7PlainCases"}) == {("ST7PlainCases", "goodNotGuardedContract")}
 
 
+def test_st7_outbound_contracts_are_held_only_where_they_call_out(
+    run_configured: Callable[..., list[Hit]],
+) -> None:
+    """G-CR-5fee9f8ffe (BalanceManager.transferOut without nonReentrant) survived every check while
+    ST-7 looked at the vault alone: an outbound contract's transfers out must carry the guard, its
+    bookkeeping need not. Its names say which (bad* flagged, good* not)."""
+    hits = run_configured(
+        "vp-missing-nonreentrant", {"contracts": ["ST7PlainCases"], "outbound_contracts": ["ST7Outbound"]}
+    )
+    assert _flagged(hits, {"ST7Outbound", "ST7PlainCases"}) == {
+        ("ST7PlainCases", "goodNotGuardedContract"),
+        ("ST7Outbound", "badSendsUnguarded"),
+        ("ST7Outbound", "badSendsThroughHelper"),
+        ("ST7Outbound", "badSendsThroughAssembly"),
+    }
+    said = {h.description.split(" in ST7Outbound ")[-1].strip() for h in hits if h.contract == "ST7Outbound"}
+    assert said == {"calls out and not nonReentrant"}
+    # a name that is no contract is reported, as for ``contracts``
+    missing = run_configured("vp-missing-nonreentrant", {"outbound_contracts": ["NoSuchLedger"]})
+    assert any("NoSuchLedger" in h.description for h in missing)
+
+
 # ---------------------------------------------------------------------------------------- ST-8
 
 

@@ -27,7 +27,9 @@ class MissingNonReentrant(VaultproofDetector):
         "In a configured contract (default: every contract that has a `nonReentrant` modifier), every "
         "public/external state-changing function must carry the guard; one unguarded entry point is enough "
         "for a re-entrant callee to reach inconsistent state. An entry point whose every effect happens "
-        "inside an internal callee carrying the guard (`withdraw() { _withdraw(); }`) is guarded."
+        "inside an internal callee carrying the guard (`withdraw() { _withdraw(); }`) is guarded. In an "
+        "`outbound_contracts` contract (a ledger whose other entry points are operator-only bookkeeping) "
+        "only the entry points that make a state-changing external call (a token transfer out) must carry it."
     )
     WIKI_EXPLOIT_SCENARIO = (
         "Liquidation is guarded but `deallocateFromPosition` is not; a maker hook called during the "
@@ -40,6 +42,11 @@ class MissingNonReentrant(VaultproofDetector):
         "exempt": [],
         "exempt_modifiers": ["initializer", "reinitializer"],
         "include_inherited": False,
+        # Contracts held to the rule only where an entry point calls out (itself or through internal and
+        # library callees, e.g. SafeERC20.safeTransfer): the call is where control leaves the contract, so
+        # it is where a re-entrant callee gets in. BalanceManager's lock/unlock are bookkeeping behind
+        # onlyOperator with no call out; its transferOut hands tokens to an arbitrary recipient.
+        "outbound_contracts": [],
     }
 
     def _contracts(self) -> list[Contract]:
@@ -57,8 +64,13 @@ class MissingNonReentrant(VaultproofDetector):
         guards: list[str] = self.settings["modifiers"]
         exempt: list[str] = self.settings["exempt"]
         exempt_modifiers: list[str] = self.settings["exempt_modifiers"]
-        results = self.missing_contracts(self.settings["contracts"])
-        for contract in self._contracts():
+        outbound: list[str] = self.settings["outbound_contracts"]
+        results = self.missing_contracts([*self.settings["contracts"], *outbound])
+        everywhere = self._contracts()
+        held = [(c, False) for c in everywhere] + [
+            (c, True) for c in self.all_project_contracts() if c.name in outbound and c not in everywhere
+        ]
+        for contract, calls_only in held:
             functions = (
                 contract.functions if self.settings["include_inherited"] else contract.functions_declared
             )
@@ -70,10 +82,10 @@ class MissingNonReentrant(VaultproofDetector):
                     continue
                 if _guarded_through_callee(function, set(guards)):
                     continue
-                info: DETECTOR_INFO = [
-                    function,
-                    f" in {contract.name} is state-changing and not {guards[0]}\n",
-                ]
+                if calls_only and not _calls_out(function):
+                    continue
+                what = "calls out" if calls_only else "is state-changing"
+                info: DETECTOR_INFO = [function, f" in {contract.name} {what} and not {guards[0]}\n"]
                 results.append(self.generate_result(info))
         return results
 
@@ -83,6 +95,16 @@ def _has_effects(function: Function) -> bool:
 
     def direct(f: Function) -> bool:
         return any(_ir.node_writes_storage(n) or _ir.state_changing_call_irs(n) for n in f.nodes)
+
+    return _ir.transitive(function, direct)
+
+
+def _calls_out(function: Function) -> bool:
+    """Makes a state-changing external call (a Solidity one or a Yul ``call``), itself or through internal
+    and library callees."""
+
+    def direct(f: Function) -> bool:
+        return any(_ir.state_changing_call_irs(n) or _ir.assembly_call_irs(n) for n in f.nodes)
 
     return _ir.transitive(function, direct)
 
