@@ -116,6 +116,32 @@ contract CustodyTest is VaultproofDeploy {
         vm.assertEq(none, 0, "price cap respected");
     }
 
+    // The ask side mirrors the bids: lowest price first, bestAsk() 0 once the book is empty. (No other test read
+    // bestAsk, so G-FHR-2d3b6b40f2, which makes it private, survived every check.)
+    function test_AskLevelsSortedLowestFirst() public {
+        vm.assertEq(wethBook.bestAsk(), 0, "empty book");
+        _deposit(MAKER, address(weth), 3e18);
+        vm.startPrank(MAKER);
+        uint256 high = wethBook.placeLimitOrder(IOrderBook.Side.SELL, 3_200e6, 1e18);
+        wethBook.placeLimitOrder(IOrderBook.Side.SELL, 3_100e6, 1e18);
+        uint256 mid = wethBook.placeLimitOrder(IOrderBook.Side.SELL, 3_150e6, 1e18);
+        vm.assertEq(wethBook.bestAsk(), 3_100e6, "lowest ask best");
+        uint256[] memory levels = wethBook.priceLevels(false);
+        vm.assertEq(levels.length, 3, "three levels");
+        vm.assertEq(levels[1], 3_150e6, "ascending");
+        vm.assertEq(levels[2], 3_200e6, "highest last");
+        wethBook.cancelOrder(mid);
+        wethBook.cancelOrder(high);
+        vm.stopPrank();
+        vm.assertEq(wethBook.priceLevels(false).length, 1, "cancelled levels removed");
+        pm.setAuthorizedRouter(address(this));
+        _deposit(ALICE, address(usdc), 4_000e6);
+        wethBook.placeMarketOrder(ALICE, 1e18, IOrderBook.Side.BUY, 3_100e6);
+        vm.assertEq(wethBook.bestAsk(), 0, "book emptied");
+        vm.assertEq(bm.getBalance(MAKER, address(weth)), 2e18, "the two cancelled asks refunded, the third sold");
+        vm.assertEq(bm.getBalance(MAKER, address(usdc)), 3_100e6, "sold at its price");
+    }
+
     function test_PoolManagerOwnerOnlyAndNoRevoke() public {
         vm.prank(BOB);
         vm.expectRevert();
