@@ -121,29 +121,20 @@ def _unknown_reason(
     return f"{text}; {note}" if note else text
 
 
-def query_text(terms: Sequence[z3.BoolRef]) -> str:
-    """A query as SMT-LIB: its declarations and one ``assert`` per term, in order."""
-    holder = z3.Solver(ctx=terms[0].ctx)
-    holder.add(*terms)
-    return str(holder.to_smt2())
-
-
-def _own_solver(settings: SolverSettings, text: str, attempt: Attempt) -> z3.Solver:
-    """A configured solver holding one query, parsed from its SMT-LIB text into a Z3 context of its own.
+def _own_solver(settings: SolverSettings, terms: Sequence[z3.BoolRef], attempt: Attempt) -> z3.Solver:
+    """A configured solver holding one query's terms, copied into a Z3 context of its own.
 
     Z3's heuristics (and so the model it returns, and whether a non-linear query finishes within its
-    rlimit) depend on the ids of the terms and on what else the context holds: a query solved after another
-    in the same context inherits what the first created (CONV-1's floor obligation cost 6 M rlimit alone and
-    36 M after its own vacuity check in one context). A fresh context is not enough when the terms are
-    copied in with ``translate``: the copy still depends on the history of the process that built them. The
-    18-decimal CONV-1 floor query (fingerprint 1f4c5e8e7cf4) cost 13.1 M rlimit copied in a fresh process,
-    10.5 M copied after six other obligations in the same process, and in a CI worker ran into the 600 s
-    backstop; parsed from its text it costs 6.3 M in either place. Parsed from text, a query is a function
-    of its SMT-LIB text alone — its terms and names, which lowering keeps independent of the build — and
-    never of which queries or jobs ran before (SPEC §4.2)."""
+    rlimit) depend on the ids of the terms, handed out in creation order, and on what else the context
+    holds: a query solved after another in the same context inherits what the first created. CONV-1's
+    floor obligation cost 6 M rlimit alone and 36 M after its own vacuity check in one context. Copied
+    alone into a fresh context (``translate`` walks the terms' DAG, so the new ids follow the terms'
+    structure, not the order Python built them in) a query is a function of its terms and names — which
+    lowering keeps independent of the build — and never of which queries or jobs ran before (SPEC §4.2).
+    """
     context = z3.Context()
     solver = _configured_solver(settings, context, attempt)
-    solver.from_string(text)
+    solver.add(*(term.translate(context) for term in terms))
     return solver
 
 
@@ -171,9 +162,8 @@ def _decide(
     tried: list[str] = []
     solver: z3.Solver | None = None
     timed_out = False
-    text = query_text(terms)
     for attempt in settings.attempts(first):
-        solver = _own_solver(settings, text, attempt)
+        solver = _own_solver(settings, terms, attempt)
         began = time.perf_counter()
         answer = solver.check()
         if answer != z3.unknown:
