@@ -44,8 +44,8 @@ class MissingNonReentrant(VaultproofDetector):
         "include_inherited": False,
         # Contracts held to the rule only where an entry point calls out (itself or through internal and
         # library callees, e.g. SafeERC20.safeTransfer): the call is where control leaves the contract, so
-        # it is where a re-entrant callee gets in. BalanceManager's lock/unlock are bookkeeping behind
-        # onlyOperator with no call out; its transferOut hands tokens to an arbitrary recipient.
+        # it is where a re-entrant callee gets in. For a ledger whose other entry points are operator-only
+        # bookkeeping with no call out; the project's vaultproof.toml names which contracts those are.
         "outbound_contracts": [],
     }
 
