@@ -16,6 +16,7 @@ from models.code_common import Shown
 from properties import REGISTRY
 from tests.models.helpers import run as _run
 from tests.models.helpers import solve
+from vaultproof.prover import solver as solver_module
 from vaultproof.prover.context import cached_context
 from vaultproof.prover.obligation import ModelContext
 from vaultproof.prover.registry import ModelChecker
@@ -110,3 +111,23 @@ def test_conv3_twin_takes_the_users_surplus_in_usdc() -> None:
     remaining = v["remainingDeficit (argument)"]
     assert received.unit == paid.unit == remaining.unit == "USDC"
     assert paid.raw == received.raw and paid.raw > remaining.raw  # insurance took more than the deficit
+
+
+def _rlimit_spent(terms: list[z3.BoolRef]) -> int:
+    decision = solver_module._decide(solver_module.SolverSettings(), terms)
+    assert decision.answer == z3.unsat
+    stats = decision.solver.statistics()
+    return int(stats.get_key_value("rlimit count"))
+
+
+def test_a_query_costs_the_same_whatever_ran_before_it_in_the_process(shipped: ModelContext) -> None:
+    """SPEC §4.2: a verdict is a function of the query. The 18-decimal floor query, copied into a fresh
+    context with ``translate``, cost 13.1 M rlimit first in a process and 10.5 M after six other
+    obligations (and ran into the 600 s backstop in a CI worker); parsed from its SMT-LIB text it costs the
+    same wherever it runs."""
+    floor = next(o for o in cc.conv1_code(shipped) if "every sale realises" in o.name and "18dp" in o.name)
+    query = [*floor.assumptions, z3.Not(floor.goal)]
+    first = _rlimit_spent(query)
+    for other in cc.conv1_code(shipped)[:6]:
+        solver_module.discharge(other, solver_module.SolverSettings())
+    assert _rlimit_spent(query) == first

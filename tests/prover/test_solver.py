@@ -134,3 +134,23 @@ def test_a_code_obligation_over_no_execution_gets_the_tautology_check() -> None:
     x = z3.Int("x")
     assert not code_obligation("nothing executed", [], x == x).code_derived
     assert discharge(code_obligation("nothing executed", [], x == x), SETTINGS).verdict is Verdict.TAUTOLOGY
+
+
+def test_a_counterexample_over_unicode_names_reads_the_querys_own_constants() -> None:
+    """A query reaches Z3 as ASCII SMT-LIB text (Z3's parser takes no other): ``Σclaims``, ``a~b`` and
+    the ``~3a3~claims`` an escape could be confused with stay three constants, and the counterexample
+    reads each one's value, not a default of 0."""
+    from vaultproof.prover.obligation import Quantity
+
+    sigma, tilde, lookalike = z3.Int("Σclaims"), z3.Int("a~b"), z3.Int("~3a3~claims")
+    goal = z3.Not(z3.And(sigma == 7, tilde == 11, lookalike == 13))
+    obligation = Obligation(
+        name="t",
+        assumptions=(sigma > 0,),
+        goal=goal,
+        witness=z3.BoolVal(True),
+        shown=tuple(Quantity(str(t), t, 0, "") for t in (sigma, tilde, lookalike, sigma + tilde)),
+    )
+    result = discharge(obligation, SETTINGS)
+    assert result.verdict is Verdict.VIOLATED and result.counterexample is not None
+    assert [v.raw for v in result.counterexample.values] == [7, 11, 13, 18]

@@ -7,6 +7,7 @@ verdicts, keeps ``reason_unknown()``, and turns models into counterexamples in t
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -121,20 +122,99 @@ def _unknown_reason(
     return f"{text}; {note}" if note else text
 
 
-def _own_solver(settings: SolverSettings, terms: Sequence[z3.BoolRef], attempt: Attempt) -> z3.Solver:
-    """A configured solver holding one query's terms, copied into a Z3 context of its own.
+# The characters SMT-LIB allows in a simple symbol, less ``~``, which starts an escape.
+_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!@$%^&*_-+=<>.?/")
+# A token of Z3's printed terms: a quoted symbol (Z3 escapes ``|`` and ``\`` inside it) or a run of
+# anything else that is not whitespace or a parenthesis.
+_TOKEN = re.compile(r"\|(?:[^|\\]|\\.)*\||[^\s()|]+")
+
+
+def _plain(content: str) -> str:
+    """A symbol's characters as a plain SMT-LIB symbol: each character outside :data:`_PLAIN` becomes
+    ``~<hex>~`` (``~`` itself ``~7e~``), so two symbols stay two. A model's names are readable Unicode
+    and punctuation (``Σclaims``, ``lemma.x'``) that Z3 prints but its parser refuses."""
+    return "".join(c if c in _PLAIN else f"~{ord(c):x}~" for c in content)
+
+
+def _plain_token(match: re.Match[str]) -> str:
+    token = match.group(0)
+    if token.startswith("|"):
+        return f"|{_plain(token[1:-1])}|"  # still quoted: a plain name may be a reserved word or a numeral
+    if token[0] in ':#"':
+        return token  # a keyword or a literal, not a symbol
+    return _plain(token)
+
+
+def _symbol(decl: z3.FuncDeclRef) -> str:
+    """The name a query parsed from :func:`query_text` gives ``decl``'s symbol: its printed characters
+    (Z3 escapes ``\\`` and ``|`` with a backslash inside the quotes such a name needs), made plain."""
+    return _plain(decl.name().replace("\\", "\\\\").replace("|", "\\|"))
+
+
+def _declarations(terms: Sequence[z3.ExprRef]) -> list[z3.FuncDeclRef]:
+    """The uninterpreted constants and functions ``terms`` use, each once."""
+    found: dict[str, z3.FuncDeclRef] = {}
+    pending, seen = list(terms), set()
+    while pending:
+        node = pending.pop()
+        if node.get_id() in seen:
+            continue
+        seen.add(node.get_id())
+        if z3.is_quantifier(node):
+            pending.append(node.body())
+        elif z3.is_app(node):
+            if node.decl().kind() == z3.Z3_OP_UNINTERPRETED:
+                found.setdefault(node.decl().sexpr(), node.decl())
+            pending.extend(node.children())
+    return [found[key] for key in sorted(found)]
+
+
+def query_text(terms: Sequence[z3.BoolRef]) -> str:
+    """A query as SMT-LIB that Z3's parser takes back: Z3's own ``to_smt2`` text (its declarations and one
+    ``assert`` per term, in order, subterms shared across them), every symbol made plain (:func:`_plain`):
+    ``to_smt2`` prints ``lemma.x'`` bare and ``|Σclaims|`` quoted, and the parser refuses both."""
+    holder = z3.Solver(ctx=terms[0].ctx)
+    holder.add(*terms)
+    lines = str(holder.to_smt2()).splitlines()
+    return "\n".join(_TOKEN.sub(_plain_token, line) for line in lines if not line.startswith(";"))
+
+
+def _in_query(term: z3.ExprRef, context: z3.Context) -> z3.ExprRef:
+    """``term`` over the symbols of a query parsed from :func:`query_text` into ``context``: each
+    uninterpreted constant and function renamed as the text renames it, then copied into ``context``,
+    where a symbol is its name and sort (so a counterexample reads the query's own constants)."""
+    constants, functions = [], []
+    for decl in _declarations([term]):
+        name = _symbol(decl)
+        if name == decl.name():
+            continue
+        if decl.arity() == 0:
+            constants.append((decl(), z3.Const(name, decl.range())))
+        else:
+            domain = [decl.domain(i) for i in range(decl.arity())]
+            renamed = z3.Function(name, *domain, decl.range())
+            functions.append((decl, renamed(*(z3.Var(i, s) for i, s in enumerate(domain)))))
+    moved = z3.substitute(term, *constants) if constants else term
+    moved = z3.substitute_funs(moved, *functions) if functions else moved
+    return moved.translate(context)
+
+
+def _own_solver(settings: SolverSettings, text: str, attempt: Attempt) -> z3.Solver:
+    """A configured solver holding one query, parsed from its SMT-LIB text into a Z3 context of its own.
 
     Z3's heuristics (and so the model it returns, and whether a non-linear query finishes within its
-    rlimit) depend on the ids of the terms, handed out in creation order, and on what else the context
-    holds: a query solved after another in the same context inherits what the first created. CONV-1's
-    floor obligation cost 6 M rlimit alone and 36 M after its own vacuity check in one context. Copied
-    alone into a fresh context (``translate`` walks the terms' DAG, so the new ids follow the terms'
-    structure, not the order Python built them in) a query is a function of its terms and names — which
-    lowering keeps independent of the build — and never of which queries or jobs ran before (SPEC §4.2).
-    """
+    rlimit) depend on the ids of the terms and on what else the context holds: a query solved after another
+    in the same context inherits what the first created (CONV-1's floor obligation cost 6 M rlimit alone and
+    36 M after its own vacuity check in one context). A fresh context is not enough when the terms are
+    copied in with ``translate``: the copy still depends on the history of the process that built them. The
+    18-decimal CONV-1 floor query (fingerprint 1f4c5e8e7cf4) cost 13.1 M rlimit copied in a fresh process,
+    10.5 M copied after six other obligations in the same process, and in a CI worker ran into the 600 s
+    backstop; parsed from its text it costs the same wherever it runs. Parsed from text, a query is a
+    function of its SMT-LIB text alone — its terms and names, which lowering keeps independent of the build
+    — and never of which queries or jobs ran before (SPEC §4.2)."""
     context = z3.Context()
     solver = _configured_solver(settings, context, attempt)
-    solver.add(*(term.translate(context) for term in terms))
+    solver.from_string(text)
     return solver
 
 
@@ -162,8 +242,9 @@ def _decide(
     tried: list[str] = []
     solver: z3.Solver | None = None
     timed_out = False
+    text = query_text(terms)
     for attempt in settings.attempts(first):
-        solver = _own_solver(settings, terms, attempt)
+        solver = _own_solver(settings, text, attempt)
         began = time.perf_counter()
         answer = solver.check()
         if answer != z3.unknown:
@@ -240,8 +321,7 @@ def discharge(obligation: Obligation, settings: SolverSettings) -> ObligationRes
         model = negation.model()
         example = Counterexample(
             obligation=obligation.name,
-            # the shown terms copied into the query's context: the same names, so the same constants
-            values=tuple(_value_of(model, q.term.translate(negation.ctx), q) for q in obligation.shown),
+            values=tuple(_value_of(model, _in_query(q.term, negation.ctx), q) for q in obligation.shown),
             explanation=obligation.explanation,
         )
         return ObligationResult(
@@ -278,17 +358,18 @@ def optimize(goal: OptimizationGoal, settings: SolverSettings) -> OptimizationOu
     """Solve one ``z3.Optimize`` problem; PROVED means the optimum is exact (sat and bounded)."""
     z3.set_param("smt.random_seed", settings.seed)
     started = time.perf_counter()
-    context = z3.Context()  # a fresh context, as in discharge: results independent of earlier jobs
+    context = z3.Context()  # a fresh context, parsed from text as in discharge: independent of earlier jobs
 
     def move(q: Quantity) -> Quantity:
-        return Quantity(q.name, q.term.translate(context), q.decimals, q.unit)
+        return Quantity(q.name, _in_query(q.term, context), q.decimals, q.unit)
 
     objective = move(goal.objective)
     shown = tuple(move(q) for q in goal.shown)
     opt = z3.Optimize(ctx=context)
     opt.set("timeout", settings.timeout_ms)
     opt.set("rlimit", settings.rlimit)
-    opt.add(*(c.translate(context) for c in goal.constraints))
+    if goal.constraints:
+        opt.from_string(query_text(goal.constraints))
     handle = opt.maximize(objective.term) if goal.maximize else opt.minimize(objective.term)
     answer = opt.check()
     elapsed = time.perf_counter() - started
