@@ -191,6 +191,13 @@ def _half(rnd: random.Random, i: int) -> Case:
     return Case(f"selfHalf_{i}", {"x": rnd.choice([0, 7, HUGE, HUGE - 1])}, ALICE, 1, 1, {}, ())
 
 
+def _mix(rnd: random.Random, i: int) -> Case:
+    def word() -> int:
+        return rnd.choice([0, 1, 0xFFFF, rnd.randint(0, 2**64), rnd.randint(0, HUGE), HUGE, HUGE - 3])
+
+    return Case(f"mix_{i}", {"a": word(), "b": word(), "c": rnd.randint(0, 2**64 - 1)}, ALICE, 1, 1, {}, ())
+
+
 SPECS: list[tuple[str, str, Callable[[random.Random, int], Case], tuple[str, ...], dict[str, Any]]] = [
     ("Bank", "move", _move, ("from:address", "to:address", "amount:uint256"), {}),
     ("Store", "store", _store, ("value:uint256",), {}),
@@ -201,6 +208,7 @@ SPECS: list[tuple[str, str, Callable[[random.Random, int], Case], tuple[str, ...
     ("Store", "fresh", _fresh, ("updatedAt:uint256", "maxAge:uint256"), {}),
     ("Store", "selfHalf", _half, ("x:uint256",), {}),
     ("Store", "scaleUp", _scale, ("x:uint256", "d:uint8"), {}),
+    ("Store", "mix", _mix, ("a:uint256", "b:uint256", "c:uint64"), {}),
 ]
 CASES_PER_FUNCTION = 6
 

@@ -1,6 +1,7 @@
 """Solidity's binary ``&& || == != < > <= >=`` and ``+ - * / %`` over unbounded Z3 integers, one definition
 for both executors (the pure-function one in ``pure.py`` and the stateful one in ``execute.py``), so that
-they cannot disagree on what a checked operation reverts on.
+they cannot disagree on what a checked operation reverts on; and unsigned ``& | ^``, which only the stateful
+executor takes (no library helper uses them).
 
 A checked operation yields the exact result and reports each way it reverts through ``check(kind, bad)``
 (in this order: division by zero, then overflow / underflow); an unchecked one yields ``wrap(exact)``.
@@ -15,6 +16,7 @@ import z3
 
 ARITHMETIC = ("+", "-", "*", "/", "%")
 BOOLEAN = ("&&", "||", "==", "!=", "<", ">", "<=", ">=")
+BITWISE = ("&", "|", "^")
 
 
 def boolean(op: str, a: Any, b: Any) -> Any:
@@ -59,6 +61,19 @@ def arithmetic(
             check("overflow", z3.And(a == low, b == -1))
         return quotient
     return a - b * quotient
+
+
+def bitwise(op: str, a: Any, b: Any, bits: int) -> Any:
+    """``a op b`` for ``op`` in :data:`BITWISE` of two unsigned ``bits``-bit integers (never reverts).
+
+    Exact: both operands go to bit-vectors and back. Z3 then reasons about the bits, which is costly, but a
+    mask with a constant ``2**k - 1`` is only ``a % 2**k``; the operands are in range, so ``Int2BV``'s
+    reduction changes nothing."""
+    for value, mask in ((a, b), (b, a)):
+        if z3.is_int_value(mask) and (m := mask.as_long()) >= 0 and m & (m + 1) == 0 and op == "&":
+            return value % (m + 1)
+    left, right = z3.Int2BV(a, bits), z3.Int2BV(b, bits)
+    return z3.BV2Int(left & right if op == "&" else left | right if op == "|" else left ^ right)
 
 
 def wrapped(raw: Any, bits: int, signed: bool) -> Any:

@@ -26,7 +26,7 @@ from typing import Any
 
 import z3
 
-from vaultproof.prover.code.arith import ARITHMETIC, BOOLEAN, arithmetic, boolean, wrapped
+from vaultproof.prover.code.arith import ARITHMETIC, BITWISE, BOOLEAN, arithmetic, bitwise, boolean, wrapped
 from vaultproof.prover.code.ir import ExtractionError, named
 from vaultproof.prover.code.program import (
     ADDRESS,
@@ -1752,6 +1752,10 @@ class Executor:
                     self.power_tables[(base, high)] = table
                 return z3.Select(table, b)
             raise self.fail(where, "power with a variable base")
+        if op.op in BITWISE:
+            if t.signed:
+                raise self.fail(where, f"bitwise {op.op} on a signed integer")
+            return bitwise(op.op, a, b, t.bits)
         if op.op in ("<<", ">>"):
             if not (isinstance(op.right, Const) and isinstance(op.right.value, int)):
                 raise self.fail(where, "shift by a non-constant amount")

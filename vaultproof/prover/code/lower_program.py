@@ -578,7 +578,7 @@ class _FunctionLowerer:
             raise self.fail("array literals are not supported")
         if isinstance(ir, Binary):
             op = _BINARY.get(ir.type.name)
-            if op is None or op in ("&", "|", "^"):
+            if op is None:
                 raise self.fail(f"binary operator {ir.type.value} is not supported")
             result = self.type_of(ir.lvalue)
             left, right = self.operand(ir.variable_left), self.operand(ir.variable_right)
