@@ -21,6 +21,7 @@ from vaultproof.executor import executor_for
 from vaultproof.mutation.attribute import MutantRun
 from vaultproof.mutation.campaign import Campaign, CampaignOptions, mutants_of, run_campaign
 from vaultproof.mutation.equivalence import ORIGINAL, classify
+from vaultproof.mutation.generate import _commented_statement
 from vaultproof.prover.obligation import ModelContext
 from vaultproof.prover.runner import Job, JobKind, run_jobs
 from vaultproof.prover.solver import SolverSettings
@@ -36,7 +37,7 @@ QUIET = Console(quiet=True)
 PICKED = (
     ("fee", "AOR", "return (amount + bps) / BPS"),
     ("capped", "ICM", "true"),
-    ("capped", "CR", "//amount > 1_000_000"),
+    ("halve", "CR", "//uint256 half = amount / 2"),
     ("deposit", "AOR", "total -= amount"),
     ("deposit", "ASOR", "total -= amount"),
     ("deposit", "CR", "//emit Deposited(msg.sender, amount)"),
@@ -95,6 +96,28 @@ def test_generation_is_deterministic_and_ids_do_not_depend_on_lines(tmp_path: Pa
     assert [m.line for m in shifted] == [m.line + 3 for m in first]
 
 
+def test_comment_replacement_comments_out_whole_statements_only() -> None:
+    """Slither's CR puts ``//`` before any CFG node: an if-condition (``if (//amount > 1_000_000) {``) does
+    not parse, and a syntax error says nothing of what the checks look at. Only whole statements are
+    commented out; a statement over several lines is commented out whole, ``;`` included."""
+    mutants = mutants_of(config_module.load(FIXTURE), CampaignOptions())
+    commented = {(m.function, m.after) for m in mutants if m.operator == "CR"}
+    assert ("deposit", "//emit Deposited(msg.sender, amount)") in commented
+    assert ("capped", "//return 1_000_000") in commented
+    assert not [after for function, after in commented if function == "capped" and "1_000_000)" in after]
+    text = b"    if (a > b) {\n        x = f(\n            a);\n    }\n    { y = 1; }\n"
+    condition = text.index(b"a > b")
+    assert _commented_statement(text, condition, condition + 5, "a > b") is None
+    call = text.index(b"x = f(")
+    multi = text.index(b")", call) + 1
+    assert _commented_statement(text, call, multi, text[call:multi].decode()) == (
+        multi + 1,
+        "/*x = f(\n            a);*/",
+    )
+    braced = text.index(b"y = 1")
+    assert _commented_statement(text, braced, braced + 5, "y = 1") is None
+
+
 def test_a_deterministic_sample_is_the_same_subset_for_the_same_seed() -> None:
     config = config_module.load(FIXTURE)
     a = mutants_of(config, CampaignOptions(sample=10, seed=7))
@@ -147,7 +170,7 @@ def test_equivalent_and_duplicate_mutants_are_recognised(campaign: Campaign) -> 
 
 
 def test_a_mutant_that_does_not_compile_is_not_scored(campaign: Campaign) -> None:
-    result = _one(campaign, "capped", "CR", "//amount > 1_000_000")
+    result = _one(campaign, "halve", "CR", "//uint256 half = amount / 2")
     assert result.outcome is MutantOutcome.COMPILE_ERROR and not result.scored
     assert result.killed_by[0].startswith("contracts/Vault.sol:")
 

@@ -56,7 +56,7 @@ class CampaignOptions:
 class Campaign:
     results: tuple[MutantResult, ...]
     generated: int  # before sampling
-    dropped: int  # Slither patches whose old text did not match their span
+    dropped: int  # Slither patches that would not parse (generate.Generation.dropped)
     seconds: Mapping[str, float] = field(default_factory=dict, compare=False)
 
 
@@ -237,8 +237,8 @@ def run_campaign(
     seconds["plan"] = time.perf_counter() - started
     chosen = sample(_only(generation.mutants, options.ids), options.sample, options.seed)
     console.step(
-        f"mutate: {len(generation.mutants)} mutants generated ({generation.dropped} malformed Slither "
-        f"patches dropped), {len(chosen)} run on {executor.name}"
+        f"mutate: {len(generation.mutants)} mutants generated ({generation.dropped} Slither patches "
+        f"that would not parse dropped), {len(chosen)} run on {executor.name}"
     )
     try:
         mark = time.perf_counter()

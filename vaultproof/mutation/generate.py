@@ -84,7 +84,9 @@ class GeneratedMutant:
 @dataclass(frozen=True)
 class Generation:
     mutants: tuple[GeneratedMutant, ...]
-    dropped: int  # Slither patches whose old text did not match their span
+    # Slither patches that would not parse: old text that does not match its span, or a CR that comments
+    # out less than a whole statement (see _commented_statement)
+    dropped: int
 
 
 def normalise(text: str) -> str:
@@ -136,6 +138,12 @@ def generate(
                     dropped += 1
                     continue
                 del patch_end
+                if op == "CR":
+                    whole = _commented_statement(original, start, end, old)
+                    if whole is None:
+                        dropped += 1
+                        continue
+                    end, new = whole
                 raw.append((op, contract, start, end, new, old, "statement"))
         for op in sorted(wanted & set(GAMBIT_OPERATORS)):
             for start, end, new in _gambit_patches(op, contract):
@@ -198,6 +206,35 @@ def sample(mutants: Sequence[GeneratedMutant], size: int | None, seed: int) -> t
 
 
 # ------------------------------------------------------------------------------------------ Slither
+
+
+def _commented_statement(original: bytes, start: int, end: int, old: str) -> tuple[int, str] | None:
+    """Slither's CR as a mutant that parses: the patch's end and replacement when the node it comments
+    out is a whole statement on lines of its own, else None.
+
+    CR puts ``//`` before a CFG node's source. For a statement alone on its line (``x = f(a);`` or
+    ``return x;``) that comments out the statement and its ``;``. But a node is also an if-condition or a
+    loop header's part (``if (//a > b) {``), a statement sharing its line with a brace
+    (``{ //x = 1; }``), or one spanning lines, where ``//`` comments out the first line only: none of
+    these parses, and a mutant killed by a syntax error says nothing about what the checks look at. A
+    multi-line statement is commented out whole, with its ``;``, as ``/* … */``."""
+    line_start = original.rfind(b"\n", 0, start) + 1
+    if original[line_start:start].strip():
+        return None  # something precedes the node on its line: `if (`, `for (`, `{`
+    semicolon = end
+    while semicolon < len(original) and original[semicolon : semicolon + 1] in (b" ", b"\t"):
+        semicolon += 1
+    if original[semicolon : semicolon + 1] != b";":
+        return None  # not a statement: a condition, a loop header's part, a block
+    line_end = original.find(b"\n", semicolon)
+    rest = original[semicolon + 1 : len(original) if line_end < 0 else line_end].strip()
+    if rest and not rest.startswith(b"//"):
+        return None  # another statement or a brace follows on the line
+    if b"\n" not in original[start:end]:
+        return end, "//" + old
+    if "*/" in old:
+        return None
+    return semicolon + 1, "/*" + original[start : semicolon + 1].decode("utf-8") + "*/"
 
 
 def _slither_patches(op: str, contract: Any) -> Iterator[tuple[int, int, str, str]]:
