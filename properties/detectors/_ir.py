@@ -206,6 +206,13 @@ def assembly_call_irs(node: Node) -> list[Operation]:
     return [ir for ir in node.irs if isinstance(ir, SolidityCall) and ir.function.name.startswith(calls)]
 
 
+def outbound_call_irs(node: Node) -> list[Operation]:
+    """Every call of ``node`` that leaves the contract and may change state: a Solidity one
+    (:func:`state_changing_call_irs`) or a Yul one (:func:`assembly_call_irs`). What re-entrancy and
+    effect checks must look at: SafeERC20 moves tokens through the second kind."""
+    return state_changing_call_irs(node) + assembly_call_irs(node)
+
+
 def by_node(hits: Iterable[tuple[Node, str]]) -> list[tuple[Node, list[str]]]:
     """``(node, name)`` hits as one finding per node, with the distinct names that reach it (entry points,
     frames) sorted; nodes in a stable order, by function and then by position in it."""

@@ -213,6 +213,7 @@ def test_st7_outbound_contracts_are_held_only_where_they_call_out(
         ("ST7Outbound", "badSendsUnguarded"),
         ("ST7Outbound", "badSendsThroughHelper"),
         ("ST7Outbound", "badSendsThroughAssembly"),
+        ("ST7Outbound", "badDelegatesOnlyTheDebit"),
     }
     said = {h.description.split(" in ST7Outbound ")[-1].strip() for h in hits if h.contract == "ST7Outbound"}
     assert said == {"calls out and not nonReentrant"}

@@ -91,10 +91,11 @@ class MissingNonReentrant(VaultproofDetector):
 
 
 def _has_effects(function: Function) -> bool:
-    """Writes storage or makes a state-changing external call (itself or through internal callees)."""
+    """Writes storage or makes a state-changing external call, a Solidity or a Yul one (itself or through
+    internal callees)."""
 
     def direct(f: Function) -> bool:
-        return any(_ir.node_writes_storage(n) or _ir.state_changing_call_irs(n) for n in f.nodes)
+        return any(_ir.node_writes_storage(n) or _ir.outbound_call_irs(n) for n in f.nodes)
 
     return _ir.transitive(function, direct)
 
@@ -104,7 +105,7 @@ def _calls_out(function: Function) -> bool:
     and library callees."""
 
     def direct(f: Function) -> bool:
-        return any(_ir.state_changing_call_irs(n) or _ir.assembly_call_irs(n) for n in f.nodes)
+        return any(_ir.outbound_call_irs(n) for n in f.nodes)
 
     return _ir.transitive(function, direct)
 
@@ -116,7 +117,7 @@ def _guarded_through_callee(function: Function, guards: set[str]) -> bool:
     before the call, an unguarded helper that writes) leaves the window open and is still flagged."""
     delegated = False
     for node in function.nodes:
-        if _ir.node_writes_storage(node) or _ir.state_changing_call_irs(node):
+        if _ir.node_writes_storage(node) or _ir.outbound_call_irs(node):
             return False
         for ir in node.irs:
             callee = _ir.internal_callees(ir)
