@@ -39,7 +39,7 @@ from typing import Any
 import z3
 
 from models.code_common import USDC, Shown, bounded, code_of
-from vaultproof.spec import ModelContext, Obligation, preprocessed_first
+from vaultproof.spec import ModelContext, Obligation, preprocessed_first, uninterpreted
 
 LE = "LiquidationEngine"
 PPM = 1_000_000
@@ -715,19 +715,9 @@ def _answers(ex: Any) -> dict[str, list[Any]]:
 
 
 def _uninterpreted(roots: list[Any]) -> Iterator[Any]:
-    """Every uninterpreted constant below ``roots``, once each (depth first, the last root first): the
-    fresh terms an execution introduced, which a scenario finds by name."""
-    seen: set[int] = set()
-    todo = list(roots)
-    while todo:
-        e = todo.pop()
-        if e.get_id() in seen:
-            continue
-        seen.add(e.get_id())
-        if z3.is_const(e) and e.decl().kind() == z3.Z3_OP_UNINTERPRETED:
-            yield e
-            continue
-        todo.extend(e.children())
+    """Every uninterpreted constant below ``roots``, once each: the fresh terms an execution introduced,
+    which a scenario finds by name."""
+    return (e for e in uninterpreted(roots) if z3.is_const(e))
 
 
 def _scenario(ex: Any, v: dict[str, Any], tnc18: int, max_loss: int) -> z3.BoolRef:

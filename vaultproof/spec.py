@@ -59,6 +59,7 @@ from vaultproof.prover.registry import (
     Registry,
     SeedFindingDecl,
 )
+from vaultproof.prover.terms import subterms, uninterpreted
 from vaultproof.results import Counterexample, FunctionRef, Severity
 
 # A quantity's display unit: (decimal places, unit name); ``(6, "USDC")`` shows 1500000 as 1.5 USDC.
@@ -267,8 +268,10 @@ __all__ = [
     "safety_obligations",
     "settled_at_build",
     "store_layers",
+    "subterms",
     "tied",
     "uint_max",
+    "uninterpreted",
     "zmax",
     "zmin",
 ]

@@ -17,6 +17,7 @@ import z3
 
 from vaultproof.config import DEFAULTS
 from vaultproof.prover.obligation import Obligation, OptimizationGoal, Quantity, Strategy
+from vaultproof.prover.terms import uninterpreted
 from vaultproof.results import Counterexample, MetricValue, ObligationResult, TokenValue, Verdict
 
 
@@ -152,20 +153,8 @@ def _symbol(decl: z3.FuncDeclRef) -> str:
 
 
 def _declarations(terms: Sequence[z3.ExprRef]) -> list[z3.FuncDeclRef]:
-    """The uninterpreted constants and functions ``terms`` use, each once."""
-    found: dict[str, z3.FuncDeclRef] = {}
-    pending, seen = list(terms), set()
-    while pending:
-        node = pending.pop()
-        if node.get_id() in seen:
-            continue
-        seen.add(node.get_id())
-        if z3.is_quantifier(node):
-            pending.append(node.body())
-        elif z3.is_app(node):
-            if node.decl().kind() == z3.Z3_OP_UNINTERPRETED:
-                found.setdefault(node.decl().sexpr(), node.decl())
-            pending.extend(node.children())
+    """The uninterpreted constants and functions ``terms`` use, each once, in the order of their text."""
+    found = {term.decl().sexpr(): term.decl() for term in uninterpreted(terms)}
     return [found[key] for key in sorted(found)]
 
 

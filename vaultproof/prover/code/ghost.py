@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import z3
 
 from vaultproof.prover.obligation import Obligation
+from vaultproof.prover.terms import subterms
 
 ARRAY = z3.ArraySort(z3.IntSort(), z3.IntSort())
 
@@ -136,16 +137,4 @@ class ArraySum:
 def store_layers(term: z3.ExprRef) -> list[tuple[z3.ArrayRef, z3.ArithRef, z3.ArithRef]]:
     """Every ``Store(a, i, v)`` sub-term of ``term`` as ``(a, i, v)`` (outermost first, each once): the
     writes a loop body made to an array, for :meth:`ArraySum.stored` instances."""
-    seen: set[int] = set()
-    out: list[tuple[z3.ArrayRef, z3.ArithRef, z3.ArithRef]] = []
-    todo = [term]
-    while todo:
-        t = todo.pop()
-        if t.get_id() in seen:
-            continue
-        seen.add(t.get_id())
-        if z3.is_store(t):
-            out.append((t.arg(0), t.arg(1), t.arg(2)))
-        if z3.is_app(t):
-            todo.extend(reversed(t.children()))
-    return out
+    return [(t.arg(0), t.arg(1), t.arg(2)) for t in subterms([term]) if z3.is_store(t)]
