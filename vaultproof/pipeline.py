@@ -40,7 +40,15 @@ from vaultproof.output import report_lock, write_set
 from vaultproof.prover.prove import ProveFacts, ProveOutcome, prove_facts, prove_from_facts
 from vaultproof.prover.registry import DetectorChecker, Registry
 from vaultproof.prover.runner import declared_registry, module_files
-from vaultproof.results import ExitCode, MutantResult, RunResult, SourceLocation, ToolVersions, Verdict
+from vaultproof.results import (
+    ExitCode,
+    MutantResult,
+    MutationSpace,
+    RunResult,
+    SourceLocation,
+    ToolVersions,
+    Verdict,
+)
 from vaultproof.toollog import LogLine, ToolLog
 
 if TYPE_CHECKING:
@@ -319,8 +327,9 @@ def _run_locked(
         static_fingerprints=frozenset(f.fingerprint for f in analysis.findings),
     )
     mutants: tuple[MutantResult, ...] = ()
+    space: MutationSpace | None = None
     if options.mutants and not options.only:
-        mutants = mutation_stage(config, console, options, executor, reference, proof, registry)
+        mutants, space = mutation_stage(config, console, options, executor, reference, proof, registry)
     evidence, evidence_notes = (
         run_evidence(config, console, proof, work.cache) if options.evidence else ((), ())
     )
@@ -343,6 +352,7 @@ def _run_locked(
         notes=analysis.notes + evidence_notes,
         evidence=evidence,
         sources=proof.sources,
+        mutation_space=space,
     )
     slither = analysis_files(analysis)
     from vaultproof.report import write_reports
@@ -392,7 +402,7 @@ def mutation_stage(
     reference: Reference,
     proof: ProveOutcome,
     registry: Registry,
-) -> tuple[MutantResult, ...]:
+) -> tuple[tuple[MutantResult, ...], MutationSpace | None]:
     """The hand-written mutants, then the generated campaign (the config's deterministic sample, or every
     mutant with ``mutation_all``), on one plan built from the pipeline's proof results (their verdicts,
     dependence sets and context): nothing of the unmutated project is proved or lowered again. The plan
@@ -406,7 +416,7 @@ def mutation_stage(
     generated = options.mutation_all or size > 0
     handwritten = load_mutants(config.path(config.mutants_dir)) if config.mutants_dir else ()
     if not generated and not handwritten:
-        return ()
+        return (), None
     stages = config.mutate_stages if generated else ("proof", "detector")
     planned = build_plan(
         config,
@@ -418,6 +428,7 @@ def mutation_stage(
         exclude=config.mutate_exclude,
         ctx=proof.context,
     )
+    space = None
     try:
         results = run_mutants(
             config, registry, console, reference, handwritten, executor=executor, planned=planned
@@ -431,12 +442,12 @@ def mutation_stage(
                 stages=config.mutate_stages,
             )
             campaign = run_campaign(config, console, campaign_options, executor, planned=planned)
-            results = (*results, *campaign.results)
+            results, space = (*results, *campaign.results), campaign.space
     finally:
         forge = planned[0].forge
         if forge is not None:  # the built forge copy (run_campaign removes it too; either may be first)
             shutil.rmtree(Path(forge.template).parent, ignore_errors=True)
-    return results
+    return results, space
 
 
 def analysis_files(analysis: AnalysisOutcome) -> dict[str, str]:

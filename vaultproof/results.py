@@ -449,6 +449,34 @@ class MutantResult:
         return self.outcome is None or self.outcome.scored
 
 
+@dataclass(frozen=True)
+class OperatorSpace:
+    """One mutation operator over the project: the mutants it generated (before sampling) and the
+    Slither patches of it that would not parse and were dropped: places the campaign does not mutate."""
+
+    operator: str
+    generated: int
+    dropped: int = 0
+
+
+@dataclass(frozen=True)
+class MutationSpace:
+    """What the generated mutants run were drawn from: per operator, in operator order, and the
+    sample's seed (``sampled`` is how many were drawn; every one when it equals the generated total)."""
+
+    operators: tuple[OperatorSpace, ...]
+    sampled: int
+    seed: int
+
+    @property
+    def generated(self) -> int:
+        return sum(o.generated for o in self.operators)
+
+    @property
+    def dropped(self) -> int:
+        return sum(o.dropped for o in self.operators)
+
+
 class EvidenceStatus(enum.Enum):
     """What the compiled bytecode showed about one result (a second kind of evidence beside its verdict).
 
@@ -537,3 +565,5 @@ class RunResult:
     # Source of every function a property targets, for the report's executed-lines view.
     sources: tuple[FunctionSource, ...] = ()
     evidence: tuple[BytecodeEvidence, ...] = ()
+    # the generated campaign's population (None when no generated mutant ran)
+    mutation_space: MutationSpace | None = None

@@ -199,11 +199,24 @@ def state_changing_call_irs(node: Node) -> list[Operation]:
     return [ir for ir in node.irs if is_external_call(ir) and not is_static_call(ir)]
 
 
-def assembly_call_irs(node: Node) -> list[Operation]:
-    """Yul ``call`` / ``callcode`` / ``delegatecall`` in inline assembly (SlithIR spells them as Solidity
-    calls): how OpenZeppelin 5's SafeERC20 reaches the token, so a ``safeTransfer`` calls out through one."""
+def is_assembly_call(ir: Operation) -> bool:
+    """A Yul ``call`` / ``callcode`` / ``delegatecall`` in inline assembly (SlithIR spells them as Solidity
+    calls): how OpenZeppelin 5's SafeERC20 reaches the token, so a ``safeTransfer`` calls out through one.
+    A Yul ``staticcall`` is not one: it cannot change state."""
     calls = ("call(", "callcode(", "delegatecall(")
-    return [ir for ir in node.irs if isinstance(ir, SolidityCall) and ir.function.name.startswith(calls)]
+    return isinstance(ir, SolidityCall) and ir.function.name.startswith(calls)
+
+
+def assembly_call_irs(node: Node) -> list[Operation]:
+    """The Yul calls out of ``node`` (:func:`is_assembly_call`)."""
+    return [ir for ir in node.irs if is_assembly_call(ir)]
+
+
+def failure_bubbles(node: Node) -> bool:
+    """Can the function holding ``node`` revert after it (a ``revert``, ``require`` or ``assert``)? A Yul
+    call returns 0 when its callee reverts; it reverts the caller only when the code after it does, as
+    SafeERC20's ``if iszero(success) { revert(...) }`` and its ``SafeERC20FailedOperation`` do."""
+    return any(node_reverts(m) or any(is_require(ir) for ir in m.irs) for m in after(node) | {node})
 
 
 def outbound_call_irs(node: Node) -> list[Operation]:

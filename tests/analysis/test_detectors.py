@@ -16,7 +16,12 @@ from vaultproof.compile import CompiledProject
 FUNCTION_LEVEL: dict[str, tuple[set[str], set[tuple[str, str]]]] = {
     "vp-unguarded-external-call-in-loop": (
         {"ST1Cases"},
-        {("ST1Cases", "badLiquidateLoop"), ("ST1Cases", "_badSell"), ("ST1Cases", "badCoverTryArgument")},
+        {
+            ("ST1Cases", "badLiquidateLoop"),
+            ("ST1Cases", "_badSell"),
+            ("ST1Cases", "badCoverTryArgument"),
+            ("ST1Cases", "_badSafeSend"),
+        },
     ),
     "vp-unbounded-loop": (
         {"ST2Cases"},
@@ -28,6 +33,7 @@ FUNCTION_LEVEL: dict[str, tuple[set[str], set[tuple[str, str]]]] = {
             ("ST3Cases", "badWriteAfterSale"),
             ("ST3Cases", "badHelperThenWrite"),
             ("ST3Cases", "badWriteInLoop"),
+            ("ST3Cases", "badWriteAfterAssemblyCall"),
         },
     ),
     "vp-return-value-proceeds": (

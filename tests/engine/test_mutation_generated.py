@@ -118,6 +118,20 @@ def test_comment_replacement_comments_out_whole_statements_only() -> None:
     assert _commented_statement(text, braced, braced + 5, "y = 1") is None
 
 
+def test_the_campaign_says_what_it_drew_from_and_which_patches_it_dropped(campaign: Campaign) -> None:
+    """The mutants run are few (the picked ones); the population they come from is counted per operator,
+    and so are Slither's patches that would not parse: CR's ``if (//amount > 1_000_000) {`` in capped."""
+    everything = mutants_of(config_module.load(FIXTURE), CampaignOptions())
+    space = campaign.space
+    assert space.sampled == len(campaign.results) == len(PICKED)
+    generated = {o.operator: o.generated for o in space.operators if o.generated}
+    assert generated == {
+        op: sum(m.operator == op for m in everything) for op in {m.operator for m in everything}
+    }
+    dropped = {o.operator: o.dropped for o in space.operators if o.dropped}
+    assert dropped.get("CR", 0) >= 1 and space.dropped == sum(dropped.values())
+
+
 def test_a_deterministic_sample_is_the_same_subset_for_the_same_seed() -> None:
     config = config_module.load(FIXTURE)
     a = mutants_of(config, CampaignOptions(sample=10, seed=7))

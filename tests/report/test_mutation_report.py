@@ -9,7 +9,7 @@ from tests.fixtures.results import clean_result
 from vaultproof.report import render_all
 from vaultproof.report.codec import decode_result, results_document
 from vaultproof.report.view import mutation_score, mutation_scores, survivors
-from vaultproof.results import UNCHECKED, MutantOutcome, MutantResult, RunResult
+from vaultproof.results import UNCHECKED, MutantOutcome, MutantResult, MutationSpace, OperatorSpace, RunResult
 
 
 def _generated(
@@ -46,7 +46,8 @@ def _result() -> RunResult:
             undecided=("FEE-1 (UNKNOWN: rlimit 250,000,000 exhausted)",),
         ),
     )
-    return dataclasses.replace(clean_result(), mutants=mutants)
+    space = MutationSpace((OperatorSpace("AOR", 40), OperatorSpace("CR", 9, dropped=3)), sampled=5, seed=7)
+    return dataclasses.replace(clean_result(), mutants=mutants, mutation_space=space)
 
 
 def test_scores_leave_unscored_mutants_out() -> None:
@@ -89,7 +90,24 @@ def test_an_undecided_mutant_is_neither_killed_nor_survived_and_says_what_could_
 
 def test_results_json_round_trips_the_mutation_fields() -> None:
     result = _result()
-    assert decode_result(results_document(result)).mutants == result.mutants
+    decoded = decode_result(results_document(result))
+    assert decoded.mutants == result.mutants and decoded.mutation_space == result.mutation_space
+
+
+def test_the_report_says_what_the_sample_was_drawn_from_and_what_was_dropped() -> None:
+    """A sample's score means little without its population: the report names the generated total per
+    operator, the seed, and the Slither patches dropped unparsed (code the campaign does not mutate)."""
+    markdown = render_all(_result())["report.md"]
+    assert (
+        "Drawn (seed 7) from 49 mutants generated over the project's functions (AOR 40, CR 9). "
+        "3 Slither patches that would not parse were dropped (CR 3): those places are not mutated."
+    ) in markdown
+    whole = dataclasses.replace(
+        _result(), mutation_space=MutationSpace((OperatorSpace("AOR", 5),), sampled=5, seed=0)
+    )
+    markdown = render_all(whole)["report.md"]
+    assert "Every one of the 5 mutants generated over the project's functions (AOR 5)." in markdown
+    assert "would not parse were dropped" not in markdown
 
 
 def test_results_json_with_generated_mutants_matches_the_schema() -> None:

@@ -24,7 +24,7 @@ from vaultproof.executor import Executor, SerialExecutor
 from vaultproof.graphs import walk
 from vaultproof.mutation import attribute
 from vaultproof.mutation.equivalence import classify
-from vaultproof.mutation.generate import GeneratedMutant, generate, mutable_contracts, sample
+from vaultproof.mutation.generate import GeneratedMutant, Generation, generate, mutable_contracts, sample
 from vaultproof.mutation.plan import (
     ForgePlan,
     Plan,
@@ -36,7 +36,7 @@ from vaultproof.mutation.plan import (
 )
 from vaultproof.mutation.solc import SolcServer, errors, solc_package, standard_input
 from vaultproof.prover.obligation import ModelContext
-from vaultproof.results import UNCHECKED, MutantResult, PropertyResult, Verdict
+from vaultproof.results import UNCHECKED, MutantResult, MutationSpace, OperatorSpace, PropertyResult, Verdict
 
 STAGES = ("proof", "detector", "forge")
 _SKIP_COPY = {".git", ".venv", ".venv-halmos", "node_modules", "build", "reports", "cache", "out"}
@@ -55,9 +55,24 @@ class CampaignOptions:
 @dataclass(frozen=True)
 class Campaign:
     results: tuple[MutantResult, ...]
-    generated: int  # before sampling
-    dropped: int  # Slither patches that would not parse (generate.Generation.dropped)
+    space: MutationSpace  # what the results were sampled from, per operator
     seconds: Mapping[str, float] = field(default_factory=dict, compare=False)
+
+    @property
+    def generated(self) -> int:  # before sampling
+        return self.space.generated
+
+
+def mutation_space(generation: Generation, sampled: int, seed: int) -> MutationSpace:
+    """Per operator that generated or dropped anything: its mutants and its dropped Slither patches."""
+    generated: dict[str, int] = {}
+    for mutant in generation.mutants:
+        generated[mutant.operator] = generated.get(mutant.operator, 0) + 1
+    dropped = generation.dropped_by_operator
+    operators = sorted(set(generated) | {op for op, n in dropped.items() if n})
+    return MutationSpace(
+        tuple(OperatorSpace(op, generated.get(op, 0), dropped.get(op, 0)) for op in operators), sampled, seed
+    )
 
 
 def _project_sources(config: Config) -> dict[str, str]:
@@ -295,7 +310,7 @@ def run_campaign(
     if on_phase:
         for name, value in seconds.items():
             on_phase(name, value)
-    return Campaign(tuple(results), len(generation.mutants), generation.dropped, seconds)
+    return Campaign(tuple(results), mutation_space(generation, len(chosen), options.seed), seconds)
 
 
 def mutants_of(config: Config, options: CampaignOptions) -> tuple[GeneratedMutant, ...]:

@@ -26,8 +26,8 @@ import random
 import re
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -84,9 +84,13 @@ class GeneratedMutant:
 @dataclass(frozen=True)
 class Generation:
     mutants: tuple[GeneratedMutant, ...]
-    # Slither patches that would not parse: old text that does not match its span, or a CR that comments
-    # out less than a whole statement (see _commented_statement)
-    dropped: int
+    # Slither patches that would not parse, per operator: old text that does not match its span, or a CR
+    # that comments out less than a whole statement (see _commented_statement)
+    dropped_by_operator: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def dropped(self) -> int:
+        return sum(self.dropped_by_operator.values())
 
 
 def normalise(text: str) -> str:
@@ -122,7 +126,7 @@ def generate(
     if unknown:
         raise ValueError(f"unknown mutation operator(s): {', '.join(sorted(unknown))}")
     raw: list[tuple[str, Any, int, int, str, str, str]] = []  # op, contract, start, end, new, old, kind
-    dropped = 0
+    dropped: dict[str, int] = defaultdict(int)
     texts: dict[str, bytes] = {}
     for contract in mutable_contracts(slither, sources, exclude):
         relative = contract.source_mapping.filename.relative
@@ -135,13 +139,13 @@ def generate(
                 # the patch they mean is "old_string, where it starts, becomes new_string".
                 end = start + len(old.encode("utf-8"))
                 if original[start:end].decode("utf-8", "replace") != old or old == new:
-                    dropped += 1
+                    dropped[op] += 1
                     continue
                 del patch_end
                 if op == "CR":
                     whole = _commented_statement(original, start, end, old)
                     if whole is None:
-                        dropped += 1
+                        dropped[op] += 1
                         continue
                     end, new = whole
                 raw.append((op, contract, start, end, new, old, "statement"))
@@ -193,7 +197,7 @@ def generate(
             )
         )
     unique = {m.id: m for m in mutants}
-    return Generation(tuple(sorted(unique.values(), key=lambda m: m.id)), dropped)
+    return Generation(tuple(sorted(unique.values(), key=lambda m: m.id)), dict(sorted(dropped.items())))
 
 
 def sample(mutants: Sequence[GeneratedMutant], size: int | None, seed: int) -> tuple[GeneratedMutant, ...]:

@@ -153,9 +153,9 @@ def _symbol(decl: z3.FuncDeclRef) -> str:
 
 
 def _declarations(terms: Sequence[z3.ExprRef]) -> list[z3.FuncDeclRef]:
-    """The uninterpreted constants and functions ``terms`` use, each once, in the order of their text."""
-    found = {term.decl().sexpr(): term.decl() for term in uninterpreted(terms)}
-    return [found[key] for key in sorted(found)]
+    """The uninterpreted constants and functions ``terms`` use, each once (keyed by their printed
+    declaration: two applications of one function are one declaration)."""
+    return list({term.decl().sexpr(): term.decl() for term in uninterpreted(terms)}.values())
 
 
 def query_text(terms: Sequence[z3.BoolRef]) -> str:

@@ -37,6 +37,7 @@ from vaultproof.results import (
     EvidenceStatus,
     MutantOutcome,
     MutantResult,
+    MutationSpace,
     PropertyResult,
     RunResult,
     SeedFindingResult,
@@ -609,6 +610,8 @@ def _mutants(result: RunResult) -> list[Block]:
                 )
             )
         )
+        if result.mutation_space is not None:
+            blocks.append(Para(text(_drawn_from(result.mutation_space))))
     handwritten = [m for m in result.mutants if m.mutant_set != "generated"]
     if handwritten:
         blocks.append(Heading(3, "Hand-written mutants", "mutation-handwritten"))
@@ -702,6 +705,25 @@ def _survivors(result: RunResult) -> list[Block]:
     )
     blocks.append(Table(("mutant", "function", "diff"), unchecked_rows, css="mutants"))
     return blocks
+
+
+def _drawn_from(space: MutationSpace) -> str:
+    """Where the generated mutants came from: the whole population per operator, and the Slither
+    patches dropped unparsed (places the campaign does not mutate, said rather than hidden)."""
+    per_operator = ", ".join(f"{o.operator} {o.generated}" for o in space.operators if o.generated)
+    drawn = (
+        f"Every one of the {space.generated} mutants generated"
+        if space.sampled >= space.generated
+        else f"Drawn (seed {space.seed}) from {space.generated} mutants generated"
+    )
+    line = f"{drawn} over the project's functions ({per_operator})."
+    if space.dropped:
+        dropped = ", ".join(f"{o.operator} {o.dropped}" for o in space.operators if o.dropped)
+        line += (
+            f" {space.dropped} Slither patches that would not parse were dropped ({dropped}): "
+            "those places are not mutated."
+        )
+    return line
 
 
 def _unscored(generated: list[MutantResult]) -> list[Block]:

@@ -48,6 +48,10 @@ class StorageWriteAfterExternalCall(FrameDetector):
     }
 
     def _opens_window(self, ir: Operation) -> bool:
+        # A Yul call (SafeERC20's way to the token) hands control to the callee like a Solidity one; its
+        # target is an address, so no trusted interface can vouch for it.
+        if _ir.is_assembly_call(ir):
+            return True
         if not _ir.is_external_call(ir) or _ir.is_static_call(ir):
             return False
         if _ir.call_name(ir) in self.settings["balance_functions"]:

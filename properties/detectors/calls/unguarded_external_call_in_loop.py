@@ -72,6 +72,15 @@ class UnguardedExternalCallInLoop(FrameDetector):
                     wanted = include_view or not _ir.is_static_call(ir)
                     if in_loop and not guarded and wanted and node not in found:
                         found.append(node)
+                # A Yul call cannot be try'd; it bricks the frame only when a failure is made to revert
+                # (SafeERC20), a bare pop(call(...)) swallows it.
+                if (
+                    in_loop
+                    and node not in found
+                    and _ir.assembly_call_irs(node)
+                    and _ir.failure_bubbles(node)
+                ):
+                    found.append(node)
                 for ir in node.irs:
                     callee = _ir.internal_callees(ir)
                     if callee is not None:

@@ -26,6 +26,7 @@ from typing import Any
 
 import z3
 
+from vaultproof.prover.code import program  # its operations as program.OAssign, program.OCall, ...
 from vaultproof.prover.code.arith import ARITHMETIC, BITWISE, BOOLEAN, arithmetic, bitwise, boolean, wrapped
 from vaultproof.prover.code.ir import ExtractionError, named
 from vaultproof.prover.code.program import (
@@ -37,30 +38,8 @@ from vaultproof.prover.code.program import (
     FunctionCode,
     Local,
     Node,
-    OAssign,
-    OBinary,
-    OCall,
-    OCodeSize,
-    OCondition,
-    OConvert,
-    ODelete,
-    OEvent,
-    OExternalCall,
-    OGuard,
-    OIndex,
-    OLength,
-    OMember,
-    ONewArray,
-    ONewStruct,
     Operand,
     Operation,
-    OReturn,
-    OSlotPointer,
-    OSolidity,
-    OTransientLoad,
-    OTransientStore,
-    OUnary,
-    OUnpack,
     Param,
     SolType,
     StateRef,
@@ -870,7 +849,7 @@ class Executor:
     def slot_accessors(self, contract: str) -> Iterator[tuple[FunctionCode, Param]]:
         """``storage_accessors`` that set their pointer by ``$.slot := CONST`` (a namespace's root)."""
         for candidate, ret in self.project.storage_accessors(contract):
-            if any(isinstance(op, OSlotPointer) for node in candidate.nodes for op in node.ops):
+            if any(isinstance(op, program.OSlotPointer) for node in candidate.nodes for op in node.ops):
                 yield candidate, ret
 
     def namespaced_var(self, instance: str, struct: SolType, field: str) -> str:
@@ -1101,11 +1080,11 @@ class Executor:
                 return
             ps = after
         for op in node.ops:
-            if isinstance(op, OReturn):
+            if isinstance(op, program.OReturn):
                 values = tuple(self.ret_value(ps, v, frame, where) for v in op.values)
                 self.finish(frame, ps, values)
                 return
-            if isinstance(op, OCondition):
+            if isinstance(op, program.OCondition):
                 cond = self.value(ps, op.value, frame, where)
                 if node.son_true is None or node.son_false is None:
                     raise self.fail(where, "condition without two branches")
@@ -1119,7 +1098,7 @@ class Executor:
                 deliver(node.son_true, ps)
                 deliver(node.son_false, other)
                 return
-            if isinstance(op, OCall) and op.modifier:
+            if isinstance(op, program.OCall) and op.modifier:
                 self.modifier(frame, node, op, ps, where)
                 return
             self.execute_op(frame, op, ps, where)
@@ -1146,7 +1125,7 @@ class Executor:
         resolved = tuple(self.plain(ps, v, frame) for v in values)
         frame.returns.append((ps, resolved))
 
-    def modifier(self, frame: Frame, node: Node, op: OCall, ps: PathState, where: str) -> None:
+    def modifier(self, frame: Frame, node: Node, op: program.OCall, ps: PathState, where: str) -> None:
         modifier = self.project.function(op.callee)
         args = [self.value(ps, a, frame, where) for a in op.args]
         body_returns: list[tuple[PathState, tuple[Any, ...]]] = []
@@ -1260,7 +1239,7 @@ class Executor:
     def loop_condition(self, frame: Frame, node: Node, ps: PathState, where: str) -> tuple[Any, PathState]:
         cond: Any = None
         for op in node.ops:
-            if isinstance(op, OCondition):
+            if isinstance(op, program.OCondition):
                 cond = self.value(ps, op.value, frame, where)
             else:
                 self.execute_op(frame, op, ps, where)
@@ -1271,7 +1250,7 @@ class Executor:
     def constant_bound(self, node: Node) -> int | None:
         for op in node.ops:
             if (
-                isinstance(op, OBinary)
+                isinstance(op, program.OBinary)
                 and op.op in ("<", "<=")
                 and isinstance(op.right, Const)
                 and isinstance(op.right.value, int)
@@ -1424,7 +1403,9 @@ class Executor:
                 where, f"try with {len(clauses) - 1} catch clauses (one generic catch is supported)"
             )
         ops = list(node.ops)
-        call_index = max((i for i, op in enumerate(ops) if isinstance(op, OExternalCall)), default=None)
+        call_index = max(
+            (i for i, op in enumerate(ops) if isinstance(op, program.OExternalCall)), default=None
+        )
         if call_index is None:
             raise self.fail(where, "try without an external call")
         for op in ops[:call_index]:
@@ -1432,7 +1413,7 @@ class Executor:
         before = ps.fork(ps.pc)
         self.sinks.append([])
         call = ops[call_index]
-        assert isinstance(call, OExternalCall)
+        assert isinstance(call, program.OExternalCall)
         saved_outer = self.outer_sink
         self.outer_sink = len(self.sinks) - 2  # what try/catch cannot catch goes to the enclosing frame
         try:
@@ -1450,45 +1431,45 @@ class Executor:
     # -- operations ---------------------------------------------------------------------------------
 
     def execute_op(self, frame: Frame, op: Operation, ps: PathState, where: str) -> None:
-        if isinstance(op, OGuard):
+        if isinstance(op, program.OGuard):
             self.guard(frame, op, ps, where)
         elif (
-            isinstance(op, OLength | OMember)
+            isinstance(op, program.OLength | program.OMember)
             and isinstance(op.base, Local)
             and isinstance(ps.env.get(op.base.key), CodeOf)
         ):
-            if isinstance(op, OMember) and op.field != "length":
+            if isinstance(op, program.OMember) and op.field != "length":
                 raise self.fail(where, f"address.code.{op.field} is not supported")
             code_of = ps.env[op.base.key]
             size = z3.Select(self.codesize, code_of.address)
             self.facts.append(size >= 0)
             ps.env[op.dest.key] = size
-        elif isinstance(op, OAssign):
+        elif isinstance(op, program.OAssign):
             if isinstance(op.value, Local) and isinstance(ps.env.get(op.value.key), RefTo):
                 ref = ps.env[op.value.key]
                 value = ref.loc if not ref.loc.type.elementary else self.load(ps, ref.loc, where)
             else:
                 value = self.value(ps, op.value, frame, where)
             self.assign(ps, op.dest, value, frame, where)
-        elif isinstance(op, OBinary):
+        elif isinstance(op, program.OBinary):
             self.assign(ps, op.dest, self.binary(frame, ps, op, where), frame, where)
-        elif isinstance(op, OUnary):
+        elif isinstance(op, program.OUnary):
             value = self.value(ps, op.value, frame, where)
             if op.op == "!":
                 ps.env[op.dest.key] = z3.Not(value)  # type: ignore[union-attr]
             else:
                 t = op.type
                 ps.env[op.dest.key] = -value - 1 if t.signed else (2**t.bits - 1) - value  # type: ignore[union-attr]
-        elif isinstance(op, OConvert):
+        elif isinstance(op, program.OConvert):
             self.assign(ps, op.dest, self.convert(frame, ps, op, where), frame, where)
-        elif isinstance(op, OIndex):
+        elif isinstance(op, program.OIndex):
             base = self.location(ps, op.base, frame, where)
             index = self.value(ps, op.index, frame, where)
             ps.env[op.dest.key] = RefTo(self.index(ps, base, index, where))
-        elif isinstance(op, OMember):
+        elif isinstance(op, program.OMember):
             base = self.location(ps, op.base, frame, where)
             ps.env[op.dest.key] = RefTo(self.member(base, op.field, where))
-        elif isinstance(op, OLength):
+        elif isinstance(op, program.OLength):
             base = self.location(ps, op.base, frame, where)
             if base.type.kind != "array":
                 raise self.fail(where, f"length of {base.type.name}")
@@ -1496,30 +1477,30 @@ class Executor:
                 ps.env[op.dest.key] = z3.IntVal(base.type.length)
             else:
                 ps.env[op.dest.key] = RefTo(self.sub(base, ("length",), UINT256))
-        elif isinstance(op, OCodeSize):
+        elif isinstance(op, program.OCodeSize):
             address = self.value(ps, op.address, frame, where)
             size = z3.Select(self.codesize, address)
             self.facts.append(size >= 0)
             ps.env[op.dest.key] = size
-        elif isinstance(op, ODelete):
+        elif isinstance(op, program.ODelete):
             self.delete(frame, ps, op, where)
-        elif isinstance(op, OCall):
+        elif isinstance(op, program.OCall):
             self.internal_call(frame, op, ps, where)
-        elif isinstance(op, OExternalCall):
+        elif isinstance(op, program.OExternalCall):
             self.external_call(frame, op, ps, where)
-        elif isinstance(op, OSolidity):
+        elif isinstance(op, program.OSolidity):
             self.solidity(frame, op, ps, where)
-        elif isinstance(op, OEvent):
+        elif isinstance(op, program.OEvent):
             values = tuple(self.value(ps, a, frame, where) for a in op.args)
             event = Event(op.name, frame.instance, op.fields, values, ps.pc, where, op.signature, op.indexed)
             ps.world.events = (*ps.world.events, event)
-        elif isinstance(op, OUnpack):
+        elif isinstance(op, program.OUnpack):
             source = ps.env.get(op.source.key)
             if not isinstance(source, tuple):
                 raise self.fail(where, f"unpack of {op.source.key}, which is not a tuple")
             # the target may be a reference (`(ok, p.price) = f()`): write through it, as an assignment
             self.assign(ps, op.dest, source[op.index], frame, where)
-        elif isinstance(op, ONewStruct):
+        elif isinstance(op, program.ONewStruct):
             obj = self.new_object(ps)
             loc = MLoc(obj, (), (), op.type)
             if op.args:
@@ -1530,13 +1511,13 @@ class Executor:
                     value = self.value(ps, arg, frame, where)
                     self.store(ps, self.sub(loc, (name,), field_type), value, where)
             ps.env[op.dest.key] = loc
-        elif isinstance(op, ONewArray):
+        elif isinstance(op, program.ONewArray):
             obj = self.new_object(ps)
             loc = MLoc(obj, (), (), op.type)
             length = self.value(ps, op.length, frame, where)
             ps.world.heap[obj][("length",)] = length
             ps.env[op.dest.key] = loc
-        elif isinstance(op, OSlotPointer):
+        elif isinstance(op, program.OSlotPointer):
             slot = z3.simplify(self.value(ps, op.slot, frame, where))
             if not z3.is_int_value(slot):
                 raise self.fail(where, "storage pointer to a non-constant slot")
@@ -1545,7 +1526,7 @@ class Executor:
                 raise self.fail(where, f"slot pointer into unknown variable {op.dest.key}")
             ps.env[op.dest.key] = SLoc(frame.instance, "", (), (), declared.type)
             self.root_slot[(frame.instance, declared.type.name)] = slot.as_long()
-        elif isinstance(op, OTransientLoad):
+        elif isinstance(op, program.OTransientLoad):
             slot = z3.simplify(self.value(ps, op.slot, frame, where))
             if not z3.is_int_value(slot):
                 raise self.fail(where, "tload of a non-constant slot")
@@ -1553,7 +1534,7 @@ class Executor:
             # transient storage is zero at the start of the transaction
             current = ps.world.transient.get(key, z3.IntVal(0))
             self.assign(ps, op.dest, self.from_word(current, frame_param(frame, op.dest.key)), frame, where)
-        elif isinstance(op, OTransientStore):
+        elif isinstance(op, program.OTransientStore):
             slot = z3.simplify(self.value(ps, op.slot, frame, where))
             if not z3.is_int_value(slot):
                 raise self.fail(where, "tstore to a non-constant slot")
@@ -1561,14 +1542,14 @@ class Executor:
             ps.world.transient[(frame.instance, slot.as_long())] = (
                 z3.If(value, z3.IntVal(1), z3.IntVal(0)) if z3.is_bool(value) else value
             )
-        elif isinstance(op, OCondition | OReturn):  # pragma: no cover - handled by process()
+        elif isinstance(op, program.OCondition | program.OReturn):  # pragma: no cover - handled by process()
             raise self.fail(where, "misplaced control operation")
         else:  # pragma: no cover
             raise self.fail(where, f"operation {type(op).__name__}")
 
     root_slot: dict[tuple[str, str], int]
 
-    def guard(self, frame: Frame, op: OGuard, ps: PathState, where: str) -> None:
+    def guard(self, frame: Frame, op: program.OGuard, ps: PathState, where: str) -> None:
         cond = self.value(ps, op.cond, frame, where)
         taken_if = cond if op.when else z3.Not(cond)
         taken = ps.fork(z3.And(ps.pc, taken_if))
@@ -1645,7 +1626,7 @@ class Executor:
     root_owner: dict[tuple[str, str], str]
     namespace_of: dict[tuple[str, str], tuple[SolType, str]]
 
-    def delete(self, frame: Frame, ps: PathState, op: ODelete, where: str) -> None:
+    def delete(self, frame: Frame, ps: PathState, op: program.ODelete, where: str) -> None:
         target = op.target
         if isinstance(target, StateRef):
             loc: SLoc | MLoc = self.state_loc(target, frame)
@@ -1656,7 +1637,7 @@ class Executor:
         else:
             self.zero_into(ps, loc, where)
 
-    def solidity(self, frame: Frame, op: OSolidity, ps: PathState, where: str) -> None:
+    def solidity(self, frame: Frame, op: program.OSolidity, ps: PathState, where: str) -> None:
         name = op.name
         if name == "code(address)" and op.dest is not None:
             # only `a.code.length` is supported: the code itself is never read
@@ -1705,7 +1686,7 @@ class Executor:
 
     # -- arithmetic -------------------------------------------------------------------------------
 
-    def binary(self, frame: Frame, ps: PathState, op: OBinary, where: str) -> Any:
+    def binary(self, frame: Frame, ps: PathState, op: program.OBinary, where: str) -> Any:
         a = self.value(ps, op.left, frame, where)
         b = self.value(ps, op.right, frame, where)
         if op.op in BOOLEAN:
@@ -1768,7 +1749,7 @@ class Executor:
     def wrap(self, raw: Any, t: SolType) -> Any:
         return wrapped(raw, t.bits, t.signed)
 
-    def convert(self, frame: Frame, ps: PathState, op: OConvert, where: str) -> Any:
+    def convert(self, frame: Frame, ps: PathState, op: program.OConvert, where: str) -> Any:
         value = self.value(ps, op.value, frame, where)
         target = op.type
         if not z3.is_expr(value):
@@ -1807,7 +1788,7 @@ class Executor:
 
     # -- calls --------------------------------------------------------------------------------------
 
-    def internal_call(self, frame: Frame, op: OCall, ps: PathState, where: str) -> None:
+    def internal_call(self, frame: Frame, op: program.OCall, ps: PathState, where: str) -> None:
         key = op.callee.split("(")[0]
         if not op.modifier and key in self.internal_summaries:
             # a declared contract instead of the body (e.g. a dependency's assembly): checked like an
@@ -1847,7 +1828,7 @@ class Executor:
         found = self.origin.get(target.get_id()) if z3.is_expr(target) else None
         return found[0] if found is not None else None
 
-    def external_call(self, frame: Frame, op: OExternalCall, ps: PathState, where: str) -> None:
+    def external_call(self, frame: Frame, op: program.OExternalCall, ps: PathState, where: str) -> None:
         # only this call (not the code it runs) is the one a surrounding try/catch wraps
         outer, self.outer_sink = self.outer_sink, None
         target = self.value(ps, op.target, frame, where)
@@ -1925,13 +1906,15 @@ class Executor:
             "struct of the contract; give it in args="
         )
 
-    def shape_returns(self, ps: PathState, values: tuple[Any, ...], op: OExternalCall) -> tuple[Any, ...]:
+    def shape_returns(
+        self, ps: PathState, values: tuple[Any, ...], op: program.OExternalCall
+    ) -> tuple[Any, ...]:
         return values
 
     def apply_summary(
         self,
         frame: Frame,
-        op: OExternalCall | OCall,
+        op: program.OExternalCall | program.OCall,
         ps: PathState,
         key: str,
         target: Any,
@@ -1972,7 +1955,7 @@ class Executor:
     def apply_havoc(
         self,
         frame: Frame,
-        op: OExternalCall,
+        op: program.OExternalCall,
         ps: PathState,
         spec: Havoc,
         where: str,
