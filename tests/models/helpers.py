@@ -60,7 +60,8 @@ def run_on(
     kind: JobKind, decl_id: str, twin: CodeTwin | None = None, stop_worse_than: Verdict | None = None
 ) -> PropertyResult:
     """One job on the real prove-stage context: the shipped contracts, or with ``twin`` applied to them;
-    ``stop_worse_than`` as the mutation campaign runs a mutant (stop at the first obligation worse)."""
+    ``stop_worse_than`` as the mutation campaign runs a mutant (stop at the first obligation decided and
+    worse)."""
     return run(kind, decl_id, cached_context(ROOT, REGISTRY.deployment, twin), stop_worse_than)
 
 

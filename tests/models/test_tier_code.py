@@ -62,8 +62,8 @@ def test_setter_flow_mutants_are_killed_by_tier1(mutant: str) -> None:
     m = MUTANTS[mutant]
     assert m["family"] == "TIER" and not m["file"].startswith("contracts/libraries/")
     twin = mutant_twin(mutant)
-    # run as the campaign runs a mutant: up to the first obligation that is not PROVED, which must be one
-    # of the setter's (the table functions' obligations still hold on this code)
+    # run as the campaign runs a mutant: up to the first decided obligation that is not PROVED, which must
+    # be one of the setter's (the table functions' obligations still hold on this code)
     result = _run(JobKind.SHIPPED, "TIER-1", twin, Verdict.PROVED)
     assert result.verdict.rank > Verdict.PROVED.rank
     *held, failed = result.obligations

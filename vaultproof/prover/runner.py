@@ -332,9 +332,11 @@ def _discharge_all(
     stop_worse_than: Verdict | None = None,
 ) -> list[ObligationResult]:
     """Discharge ``obligations`` in order. With ``stop_worse_than``, stop after the first obligation whose
-    verdict is worse than it: a property's verdict is the worst of its obligations', so it is already
-    worse whatever the rest would say (a mutant is killed by that; the rest, often UNKNOWNs that each
-    spend the whole rlimit, are not asked)."""
+    verdict is decided and worse than it: a property's verdict is the worst of its obligations', so it is
+    already worse whatever the rest would say (a mutant is killed by that; the rest are not asked). A worse
+    but undecided one (UNKNOWN, ERROR) does not stop the run: an obligation after it may still decide
+    (M-DEBT-adl-take-uncapped: DEBT-1's underflow check at socialize's `remaining -= take` exhausts its
+    rlimit, a later obligation is VIOLATED; stopping at the first made the mutant UNDECIDED)."""
     try:
         text = TermText()
         results = []
@@ -345,7 +347,8 @@ def _discharge_all(
                 # after it are not run (TIER's twins ask fifteen non-linear table sizes, some of which
                 # take Z3 minutes to refute again, for no more than "the twin fails")
                 break
-            if stop_worse_than is not None and results[-1].verdict.worse_than(stop_worse_than):
+            verdict = results[-1].verdict
+            if stop_worse_than is not None and verdict.decided and verdict.worse_than(stop_worse_than):
                 break
         return results
     except z3.Z3Exception as exc:  # the solver itself failed: a tool failure, exit 2
@@ -445,9 +448,9 @@ def run_job(
     cache: Cache | None = None,
     stop_worse_than: Verdict | None = None,
 ) -> PropertyResult | MetricResult:
-    """Run one job. ``stop_worse_than`` (shipped jobs): stop at the first obligation worse than that
-    verdict, for a caller that only asks whether the property is worse (the mutation campaign); the
-    verdict is then that obligation's, a lower bound on the full run's."""
+    """Run one job. ``stop_worse_than`` (shipped jobs): stop at the first obligation decided and worse than
+    that verdict, for a caller that only asks whether the property is worse (the mutation campaign); the
+    verdict is then a lower bound on the full run's."""
     started = time.perf_counter()
     if job.kind is JobKind.METRIC:
         text = TermText()
