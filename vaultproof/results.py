@@ -452,7 +452,8 @@ class MutantResult:
 @dataclass(frozen=True)
 class OperatorSpace:
     """One mutation operator over the project: the mutants it generated (before sampling) and the
-    Slither patches of it that would not parse and were dropped: places the campaign does not mutate."""
+    Slither patches of it dropped as unusable (old text not at its span, no change, a CR of less than a
+    whole statement)."""
 
     operator: str
     generated: int

@@ -120,7 +120,7 @@ def test_comment_replacement_comments_out_whole_statements_only() -> None:
 
 def test_the_campaign_says_what_it_drew_from_and_which_patches_it_dropped(campaign: Campaign) -> None:
     """The mutants run are few (the picked ones); the population they come from is counted per operator,
-    and so are Slither's patches that would not parse: CR's ``if (//amount > 1_000_000) {`` in capped."""
+    and so are Slither's unusable patches: CR's ``if (//amount > 1_000_000) {`` in capped."""
     everything = mutants_of(config_module.load(FIXTURE), CampaignOptions())
     space = campaign.space
     assert space.sampled == len(campaign.results) == len(PICKED)

@@ -100,14 +100,15 @@ def test_the_report_says_what_the_sample_was_drawn_from_and_what_was_dropped() -
     markdown = render_all(_result())["report.md"]
     assert (
         "Drawn (seed 7) from 49 mutants generated over the project's functions (AOR 40, CR 9). "
-        "3 Slither patches that would not parse were dropped (CR 3): those places are not mutated."
+        "3 Slither patches were dropped as unusable (CR 3): their old text is not at their span, they change "
+        "nothing, or a CR would comment out less than a whole statement."
     ) in markdown
     whole = dataclasses.replace(
         _result(), mutation_space=MutationSpace((OperatorSpace("AOR", 5),), sampled=5, seed=0)
     )
     markdown = render_all(whole)["report.md"]
     assert "Every one of the 5 mutants generated over the project's functions (AOR 5)." in markdown
-    assert "would not parse were dropped" not in markdown
+    assert "dropped as unusable" not in markdown
 
 
 def test_results_json_with_generated_mutants_matches_the_schema() -> None:

@@ -253,7 +253,7 @@ def run_campaign(
     chosen = sample(_only(generation.mutants, options.ids), options.sample, options.seed)
     console.step(
         f"mutate: {len(generation.mutants)} mutants generated ({generation.dropped} Slither patches "
-        f"that would not parse dropped), {len(chosen)} run on {executor.name}"
+        f"dropped as unusable), {len(chosen)} run on {executor.name}"
     )
     try:
         mark = time.perf_counter()

@@ -84,8 +84,8 @@ class GeneratedMutant:
 @dataclass(frozen=True)
 class Generation:
     mutants: tuple[GeneratedMutant, ...]
-    # Slither patches that would not parse, per operator: old text that does not match its span, or a CR
-    # that comments out less than a whole statement (see _commented_statement)
+    # Slither patches dropped as unusable, per operator: old text that does not match its span, a patch that
+    # changes nothing, or a CR that comments out less than a whole statement (see _commented_statement)
     dropped_by_operator: Mapping[str, int] = field(default_factory=dict)
 
     @property

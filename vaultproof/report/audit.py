@@ -720,8 +720,8 @@ def _drawn_from(space: MutationSpace) -> str:
     if space.dropped:
         dropped = ", ".join(f"{o.operator} {o.dropped}" for o in space.operators if o.dropped)
         line += (
-            f" {space.dropped} Slither patches that would not parse were dropped ({dropped}): "
-            "those places are not mutated."
+            f" {space.dropped} Slither patches were dropped as unusable ({dropped}): their old text is not "
+            "at their span, they change nothing, or a CR would comment out less than a whole statement."
         )
     return line
 
