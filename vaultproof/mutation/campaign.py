@@ -12,6 +12,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,9 +66,7 @@ class Campaign:
 
 def mutation_space(generation: Generation, sampled: int, seed: int) -> MutationSpace:
     """Per operator that generated or dropped anything: its mutants and its dropped Slither patches."""
-    generated: dict[str, int] = {}
-    for mutant in generation.mutants:
-        generated[mutant.operator] = generated.get(mutant.operator, 0) + 1
+    generated = Counter(mutant.operator for mutant in generation.mutants)
     dropped = generation.dropped_by_operator
     operators = sorted(set(generated) | {op for op, n in dropped.items() if n})
     return MutationSpace(

@@ -709,7 +709,7 @@ def _survivors(result: RunResult) -> list[Block]:
 
 def _drawn_from(space: MutationSpace) -> str:
     """Where the generated mutants came from: the whole population per operator, and the Slither
-    patches dropped unparsed (places the campaign does not mutate, said rather than hidden)."""
+    patches dropped as unusable (places the campaign does not mutate, said rather than hidden)."""
     per_operator = ", ".join(f"{o.operator} {o.generated}" for o in space.operators if o.generated)
     drawn = (
         f"Every one of the {space.generated} mutants generated"
