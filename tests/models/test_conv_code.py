@@ -123,11 +123,16 @@ def _rlimit_spent(terms: list[z3.BoolRef]) -> int:
 def test_a_query_costs_the_same_whatever_ran_before_it_in_the_process(shipped: ModelContext) -> None:
     """SPEC §4.2: a verdict is a function of the query. The 18-decimal floor query, copied into a fresh
     context with ``translate``, cost 13.1 M rlimit first in a process and 10.5 M after six other
-    obligations (and ran into the 600 s backstop in a CI worker); parsed from its SMT-LIB text it costs the
-    same wherever it runs."""
+    obligations (and ran into the 600 s backstop in a CI worker); parsed from its SMT-LIB text it costs
+    11.25 M wherever it runs, give or take what Z3's address-keyed tables make of the heap's history: after
+    other contexts were built and freed in the process it cost 11,246,482, 11,246,708 and 11,247,377
+    against 11,247,375 (under 0.01 %; the same text each time). The bound is a tenth of a percent: the
+    translated copy was off by a fifth."""
     floor = next(o for o in cc.conv1_code(shipped) if "every sale realises" in o.name and "18dp" in o.name)
     query = [*floor.assumptions, z3.Not(floor.goal)]
+    text = solver_module.query_text(query)
     first = _rlimit_spent(query)
     for other in cc.conv1_code(shipped)[:6]:
         solver_module.discharge(other, solver_module.SolverSettings())
-    assert _rlimit_spent(query) == first
+    assert solver_module.query_text(query) == text
+    assert abs(_rlimit_spent(query) - first) <= first // 1000

@@ -198,9 +198,12 @@ def _own_solver(settings: SolverSettings, text: str, attempt: Attempt) -> z3.Sol
     copied in with ``translate``: the copy still depends on the history of the process that built them. The
     18-decimal CONV-1 floor query (fingerprint 1f4c5e8e7cf4) cost 13.1 M rlimit copied in a fresh process,
     10.5 M copied after six other obligations in the same process, and in a CI worker ran into the 600 s
-    backstop; parsed from its text it costs the same wherever it runs. Parsed from text, a query is a
-    function of its SMT-LIB text alone — its terms and names, which lowering keeps independent of the build
-    — and never of which queries or jobs ran before (SPEC §4.2)."""
+    backstop; parsed from its text it costs 11.25 M wherever it runs. Parsed from text, a query is a
+    function of its SMT-LIB text — its terms and names, which lowering keeps independent of the build — and
+    not of which queries or jobs ran before (SPEC §4.2), but for one residue: some of Z3's tables are keyed
+    by address, so the heap's history still moves the cost by a few hundred units in ten million (11,246,482
+    after other contexts were built and freed in the process). A query decided with room to spare is decided
+    the same everywhere; one that finishes within that margin of its rlimit may not."""
     context = z3.Context()
     solver = _configured_solver(settings, context, attempt)
     solver.from_string(text)
