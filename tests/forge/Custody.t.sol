@@ -101,6 +101,27 @@ contract CustodyTest is VaultproofDeploy {
         vm.assertEq(bm.getBalance(ALICE, address(usdc)), 150_000 * 84_000e6 / 1e8, "all at 84,000");
     }
 
+    // A cancelled order stays in its level's queue (lazy deletion) until a walk steps past it. If the walk
+    // did not move the head past it (G-CR-ab5df0fb7f: `level.head += 1` on the cancelled branch commented
+    // out), it would visit the same dead order MAX_ORDER_VISITS times and the live order behind it would
+    // never fill: no other test had a cancelled order ahead of a live one at one price.
+    function test_CancelledHeadIsSkippedForTheNextOrder() public {
+        uint256 first = _bid(MAKER, wbtcBook, 84_000e6, 100_000);
+        _bid(BOB, wbtcBook, 84_000e6, 100_000);
+        vm.prank(MAKER);
+        wbtcBook.cancelOrder(first);
+        vm.assertEq(wbtcBook.bestBid(), 84_000e6, "the level stays: BOB's order is live");
+        pm.setAuthorizedRouter(address(this));
+        _deposit(ALICE, address(wbtc), 100_000);
+        (uint256 sim,) = wbtcBook.calculateOrderAmounts(100_000, IOrderBook.Side.SELL, 0);
+        vm.assertEq(sim, 100_000, "simulated past the cancelled head");
+        wbtcBook.placeMarketOrder(ALICE, 100_000, IOrderBook.Side.SELL, 0);
+        vm.assertEq(bm.getBalance(BOB, address(wbtc)), 100_000, "the live order behind the cancelled one filled");
+        vm.assertEq(bm.getBalance(MAKER, address(wbtc)), 0, "the cancelled order did not");
+        vm.assertEq(bm.getBalance(ALICE, address(usdc)), 100_000 * 84_000e6 / 1e8, "0.001 WBTC at 84,000");
+        vm.assertEq(wbtcBook.bestBid(), 0, "level removed once its last live order filled");
+    }
+
     function test_MarketBuyWalksAsks() public {
         _deposit(MAKER, address(weth), 2e18);
         vm.prank(MAKER);
