@@ -122,11 +122,15 @@ REGISTRY.register(
         )
         .pending(
             "on code, free USDC is taken first and ADL socializes only after insurance paid all it can "
-            "(proved); not yet the collateral stage's 'no floor-clearing capacity left unsold': "
-            "sellCollateralGuarded accepts a fill below the book's own quote (0 < sold ≤ plan.qty does not "
-            "revert), so against an unknown book a sale can leave floor-clearing base unsold; it holds only "
-            "for a book whose placeMarketOrder fills what calculateOrderAmounts quoted (the OrderBook walk "
-            "CONV-1/2 name as not yet on code)"
+            "(proved); the collateral stage's 'no floor-clearing capacity left unsold' is false on the "
+            "shipped contracts: each collateral is sold in one walk of the book bounded by "
+            "MAX_LEVELS_PER_ORDER (16) levels and MAX_ORDER_VISITS (64) queue entries, cancelled ones "
+            "included, so bids posted above the real liquidity spend the bounds. With 16 one-sat bids at "
+            "85,000–85,015 USDC/WBTC above a bid of 84,000 for all of the user's 0.01 WBTC (floor 80,750), a "
+            "500 USDC deficit sells 16 sats for 0.0136 USDC and the insurance fund pays 499.9864 USDC while "
+            "the user keeps 0.00999984 WBTC; 63 cancelled bids (refunded) ahead of one live one-sat bid do "
+            "the same for 0.00085 USDC (tests/forge/Debt2BookBoundFinding.t.sol, on the bytecode). Against "
+            "an unknown book, sellCollateralGuarded also accepts a fill below the book's own quote"
         ),
     )
 )
