@@ -11,7 +11,7 @@ from vaultproof.prover.context import cached_context
 from vaultproof.prover.obligation import ModelContext, Obligation, settled_at_build
 from vaultproof.prover.registry import CodeTwin
 from vaultproof.prover.runner import aggregate
-from vaultproof.prover.solver import SolverSettings, discharge
+from vaultproof.prover.solver import SolverSettings, discharge, query_text
 from vaultproof.results import Verdict
 
 SETTINGS = SolverSettings()
@@ -154,3 +154,23 @@ def test_a_counterexample_over_unicode_names_reads_the_querys_own_constants() ->
     result = discharge(obligation, SETTINGS)
     assert result.verdict is Verdict.VIOLATED and result.counterexample is not None
     assert [v.raw for v in result.counterexample.values] == [7, 11, 13, 18]
+
+
+def _query_built_after(history: int) -> list[z3.BoolRef]:
+    """The same query in a context of its own, after ``history`` unrelated terms (later AST ids) and with
+    ``history`` further references to its shared subterm (higher reference counts)."""
+    context = z3.Context()
+    keep = [z3.Int(f"other{k}", context) + k for k in range(history)]
+    x, y = z3.Int("x", context), z3.Int("y", context)
+    shared = x * y + 1
+    keep += [shared * k for k in range(history)]
+    return [shared > 3, shared < 9, z3.Or(x == shared, y == 2)]
+
+
+def test_a_querys_text_is_the_same_whatever_else_its_context_holds() -> None:
+    """Z3's printer names a let-bound subterm after its AST id and shares a subterm by its reference count,
+    both of which follow what else the context holds (CONV-1's 18dp floor query printed 3,643 lets alone and
+    3,649 after DEBT-2's obligations were built): the text is printed from a copy in a context of its own."""
+    alone = query_text(_query_built_after(0))
+    assert query_text(_query_built_after(200)) == alone
+    assert "(declare-fun x () Int)" in alone

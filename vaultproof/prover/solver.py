@@ -161,9 +161,16 @@ def _declarations(terms: Sequence[z3.ExprRef]) -> list[z3.FuncDeclRef]:
 def query_text(terms: Sequence[z3.BoolRef]) -> str:
     """A query as SMT-LIB that Z3's parser takes back: Z3's own ``to_smt2`` text (its declarations and one
     ``assert`` per term, in order, subterms shared across them), every symbol made plain (:func:`_plain`):
-    ``to_smt2`` prints ``lemma.x'`` bare and ``|Σclaims|`` quoted, and the parser refuses both."""
-    holder = z3.Solver(ctx=terms[0].ctx)
-    holder.add(*terms)
+    ``to_smt2`` prints ``lemma.x'`` bare and ``|Σclaims|`` quoted, and the parser refuses both.
+
+    Printed from a copy of the terms in a context of its own: the printer names a let-bound subterm after
+    its AST id (``?x966``) and shares a subterm when its reference count says so, and in the context that
+    built the query both follow whatever else that context holds (CONV-1's 18dp floor query printed 3,643
+    lets built alone and 3,649 after DEBT-2's obligations were built). In a context holding only the copy,
+    ids follow the query's own structure and only its own subterms refer to each other."""
+    fresh = z3.Context()
+    holder = z3.Solver(ctx=fresh)
+    holder.add(*(term.translate(fresh) for term in terms))
     lines = str(holder.to_smt2()).splitlines()
     return "\n".join(_TOKEN.sub(_plain_token, line) for line in lines if not line.startswith(";"))
 
@@ -199,8 +206,9 @@ def _own_solver(settings: SolverSettings, text: str, attempt: Attempt) -> z3.Sol
     18-decimal CONV-1 floor query (fingerprint 1f4c5e8e7cf4) cost 13.1 M rlimit copied in a fresh process,
     10.5 M copied after six other obligations in the same process, and in a CI worker ran into the 600 s
     backstop; parsed from its text it costs 11.25 M wherever it runs. Parsed from text, a query is a
-    function of its SMT-LIB text — its terms and names, which lowering keeps independent of the build — and
-    not of which queries or jobs ran before (SPEC §4.2), but for one residue: some of Z3's tables are keyed
+    function of its SMT-LIB text — its terms and names, which lowering keeps independent of the build, and
+    which :func:`query_text` prints from a copy of its own — and not of which queries or jobs ran before
+    (SPEC §4.2), but for one residue: some of Z3's tables are keyed
     by address, so the heap's history still moves the cost by a few hundred units in ten million (11,246,482
     after other contexts were built and freed in the process). A query decided with room to spare is decided
     the same everywhere; one that finishes within that margin of its rlimit may not."""
