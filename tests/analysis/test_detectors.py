@@ -21,6 +21,7 @@ FUNCTION_LEVEL: dict[str, tuple[set[str], set[tuple[str, str]]]] = {
             ("ST1Cases", "_badSell"),
             ("ST1Cases", "badCoverTryArgument"),
             ("ST1Cases", "_badSafeSend"),
+            ("ST1Cases", "_badSendReturningSuccess"),
         },
     ),
     "vp-unbounded-loop": (

@@ -56,12 +56,14 @@ class UnguardedExternalCallInLoop(FrameDetector):
 
     def _unguarded(self, root: Function, include_view: bool) -> list[Node]:
         found: list[Node] = []
-        seen: set[tuple[Function, bool]] = set()
+        seen: set[tuple[Function, bool, bool]] = set()
 
-        def visit(function: Function, inherited_loop: bool) -> None:
-            if (function, inherited_loop) in seen:
+        def visit(function: Function, inherited_loop: bool, caller_reverts: bool) -> None:
+            """``caller_reverts``: some caller on the way here can revert after its call (a
+            ``require(send(...))`` makes the failure of a Yul call in ``send`` revert the frame)."""
+            if (function, inherited_loop, caller_reverts) in seen:
                 return
-            seen.add((function, inherited_loop))
+            seen.add((function, inherited_loop, caller_reverts))
             loops = _ir.loop_nodes(function)
             for node in _ir.ordered_nodes(function):
                 in_loop = inherited_loop or node in loops
@@ -72,19 +74,15 @@ class UnguardedExternalCallInLoop(FrameDetector):
                     wanted = include_view or not _ir.is_static_call(ir)
                     if in_loop and not guarded and wanted and node not in found:
                         found.append(node)
-                # A Yul call cannot be try'd; it bricks the frame only when a failure is made to revert
-                # (SafeERC20), a bare pop(call(...)) swallows it.
-                if (
-                    in_loop
-                    and node not in found
-                    and _ir.assembly_call_irs(node)
-                    and _ir.failure_bubbles(node)
-                ):
+                # A Yul call cannot be try'd; it bricks the frame only when a failure is made to revert,
+                # here (SafeERC20) or by a caller (require(_send(...))); a bare pop(call(...)) swallows it.
+                reverts_after = caller_reverts or _ir.failure_bubbles(node)
+                if in_loop and node not in found and _ir.assembly_call_irs(node) and reverts_after:
                     found.append(node)
                 for ir in node.irs:
                     callee = _ir.internal_callees(ir)
                     if callee is not None:
-                        visit(callee, in_loop)
+                        visit(callee, in_loop, reverts_after)
 
-        visit(root, False)
+        visit(root, False, False)
         return found
