@@ -219,8 +219,10 @@ def _own_solver(settings: SolverSettings, text: str, attempt: Attempt) -> z3.Sol
 
 
 def query_fingerprint(terms: Sequence[z3.BoolRef]) -> str:
-    """The first 12 hex digits of the SHA-256 of a query's SMT-LIB text: the same on every machine for the
-    same query, so an UNKNOWN in one place and a proof in another tell whether the query or Z3 differed."""
+    """The first 12 hex digits of the SHA-256 of a query's terms as Z3's s-expressions (``sexpr()``, whose
+    let-names are numbered in order of appearance, unlike ``to_smt2``'s AST ids): the same on every machine
+    and in any context for the same query, so an UNKNOWN in one place and a proof in another tell whether
+    the query or Z3 differed."""
     return hashlib.sha256("\n".join(t.sexpr() for t in terms).encode()).hexdigest()[:12]
 
 
