@@ -37,5 +37,6 @@ EVIDENCE = EvidenceDecl(
     variants_dir=_invariants.BROKEN_DIR,
     broken_suites=_invariants.BROKEN_SUITES,
     broken_sources=_invariants.BROKEN_SOURCES,
+    broken_failures_dir=_invariants.BROKEN_FAILURES_DIR,
     recipes=_replay.RECIPES,
 )

@@ -19,6 +19,9 @@ from vaultproof.spec import BrokenSuite, CodeVariant, Edit, InvariantSuite
 
 BROKEN_DIR = "build/repro/broken"  # generated: the variants and a copy of BROKEN_SOURCES
 BROKEN_SOURCES = ("tests/forge/invariant/broken/BrokenInvariants.sol",)
+# Committed: forge keeps each broken suite's failing sequence under failures/ here and replays it before it
+# fuzzes, so every run (checkout or fresh clone) reports the kept sequence while it still fails.
+BROKEN_FAILURES_DIR = "tests/forge/invariant/broken"
 BMV = "contracts/BalanceManagerVault.sol"
 
 

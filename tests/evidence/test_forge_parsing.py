@@ -74,3 +74,47 @@ def test_each_forge_run_gets_empty_failure_directories_of_its_own(
     for dirs in seen:
         assert not any(Path(d).exists() for d in dirs.values())  # removed with the run
         assert not any(str(tmp_path) in d for d in dirs.values())  # never inside the project
+
+
+def test_a_project_that_keeps_its_invariant_failures_gets_them_replayed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """forge's search is not reproducible across processes; a kept (committed) directory of invariant
+    failures is what forge replays first, the same for a checkout and a fresh clone. Only the invariant
+    directory is the kept one, the fuzz failures stay fresh; the kept one outlives the run."""
+    import subprocess
+
+    from vaultproof.evidence import forge as forge_module
+
+    kept = tmp_path / "tests" / "kept"
+    seen: list[dict[str, str]] = []
+
+    def fake_run(cmd: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        env = kwargs["env"]
+        seen.append(
+            {k: env[k] for k in ("FOUNDRY_INVARIANT_FAILURE_PERSIST_DIR", "FOUNDRY_FUZZ_FAILURE_PERSIST_DIR")}
+        )
+        (kept / "failures" / "BrokenTest").mkdir(parents=True)  # as forge does on a failure
+        return subprocess.CompletedProcess(cmd, 1, stdout="", stderr="Error: nothing")
+
+    monkeypatch.setattr(subprocess, "run", fake_run)
+    forge_module.Forge(binary=Path("forge"), root=tmp_path).test("a.sol", kept_invariant_failures=kept)
+    (dirs,) = seen
+    assert dirs["FOUNDRY_INVARIANT_FAILURE_PERSIST_DIR"] == str(kept)
+    assert str(tmp_path) not in dirs["FOUNDRY_FUZZ_FAILURE_PERSIST_DIR"]
+    assert (kept / "failures" / "BrokenTest").is_dir()
+
+
+def test_a_kept_failures_directory_outside_the_project_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import types
+
+    from vaultproof.errors import RegistryError
+    from vaultproof.evidence.decl import EvidenceDecl, load_evidence
+
+    for outside in ("../elsewhere", "/tmp/kept"):
+        module = types.ModuleType("vp_fake_evidence")
+        module.EVIDENCE = EvidenceDecl(broken_failures_dir=outside)  # type: ignore[attr-defined]
+        monkeypatch.setitem(sys.modules, "vp_fake_evidence", module)
+        with pytest.raises(RegistryError, match="not a path inside the project"):
+            load_evidence("vp_fake_evidence")

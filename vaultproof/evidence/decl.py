@@ -6,6 +6,7 @@ import importlib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 
 from vaultproof.errors import RegistryError
 from vaultproof.evidence.variants import CodeVariant
@@ -63,6 +64,12 @@ class EvidenceDecl:
     broken_suites: tuple[BrokenSuite, ...] = ()
     # committed Solidity files declaring the broken suites, staged into variants_dir beside the variants
     broken_sources: tuple[str, ...] = ()
+    # committed directory where forge keeps the broken suites' failing sequences (FOUNDRY_INVARIANT_FAILURE_
+    # PERSIST_DIR; forge writes failures/<contract>/<invariant> below it). forge replays a kept sequence
+    # before it fuzzes, so while it still breaks the invariant every run reports it; forge's own search is
+    # not reproducible across processes (its fuzz dictionary iterates per-process-seeded hash maps). Empty:
+    # each run fuzzes afresh and may report another sequence.
+    broken_failures_dir: str = ""
     # id (property, seed finding, or ``PROPERTY.broken``) → recipe
     recipes: Mapping[str, Recipe] = field(default_factory=dict)
     # id → why there is no bytecode to replay it on (e.g. a model-only broken twin)
@@ -80,4 +87,11 @@ def load_evidence(module_name: str) -> EvidenceDecl:
         return EvidenceDecl()
     if not isinstance(decl, EvidenceDecl):
         raise RegistryError(f"{module_name}.EVIDENCE is not a vaultproof.evidence.decl.EvidenceDecl")
+    kept = PurePosixPath(decl.broken_failures_dir)
+    if decl.broken_failures_dir and (kept.is_absolute() or ".." in kept.parts):
+        # forge writes there: it must stay inside the project, as every configured path does
+        raise RegistryError(
+            f"{module_name}.EVIDENCE.broken_failures_dir {decl.broken_failures_dir!r} is not a path inside "
+            "the project"
+        )
     return decl

@@ -52,17 +52,20 @@ def clear_generated_tests(root: Path) -> Path:
 
 
 @contextlib.contextmanager
-def fresh_failure_dirs() -> Iterator[dict[str, str]]:
+def fresh_failure_dirs(kept_invariant_failures: Path | None = None) -> Iterator[dict[str, str]]:
     """FOUNDRY_* overrides that give one forge run empty failure directories of its own, removed after it.
 
     forge replays a persisted failing sequence (``[invariant]`` / ``[fuzz]`` ``failure_persist_dir``)
     before it fuzzes again, so with a shared directory a run's result depends on the runs before it: the
     broken variant's sequence reported after another variant's, a mutant judged by the sequence an earlier
     mutant of the same worker left, a checkout's report differing from a fresh clone's. Every run fuzzes
-    from the pinned seed alone."""
+    from the pinned seed alone — except where the project keeps its invariant failures on purpose
+    (``kept_invariant_failures``, committed: :attr:`EvidenceDecl.broken_failures_dir`), the same for a
+    checkout and a fresh clone."""
     with tempfile.TemporaryDirectory(prefix="vaultproof-forge-") as scratch:
+        invariant = kept_invariant_failures or Path(scratch, "invariant")
         yield {
-            "FOUNDRY_INVARIANT_FAILURE_PERSIST_DIR": os.path.join(scratch, "invariant"),
+            "FOUNDRY_INVARIANT_FAILURE_PERSIST_DIR": str(invariant),
             "FOUNDRY_FUZZ_FAILURE_PERSIST_DIR": os.path.join(scratch, "fuzz"),
         }
 
@@ -125,14 +128,16 @@ class Forge:
         match_contract: str | None = None,
         match_test: str | None = None,
         env: Mapping[str, str] | None = None,
+        kept_invariant_failures: Path | None = None,
     ) -> ForgeRun:
+        """``forge test --json`` on ``match_path``; failure directories as :func:`fresh_failure_dirs`."""
         cmd = [str(self.binary), "test", "--root", str(self.root), "--json", "--match-path", match_path]
         if match_contract:
             cmd += ["--match-contract", match_contract]
         if match_test:
             cmd += ["--match-test", match_test]
         try:
-            with fresh_failure_dirs() as scratch:
+            with fresh_failure_dirs(kept_invariant_failures) as scratch:
                 full_env = {**os.environ, "NO_COLOR": "1", **(env or {}), **scratch}
                 proc = subprocess.run(
                     cmd, cwd=self.root, env=full_env, capture_output=True, text=True, timeout=self.timeout_s

@@ -88,7 +88,8 @@ class InvariantRun:
 def run_broken(decl: EvidenceDecl, forge: Forge) -> list[InvariantRun]:
     """Each declared invariant against its code variant, FAILED being the required outcome. The variants and
     their suites are staged first (``decl.variants_dir``, generated); one forge run, among the generated
-    tests: each broken-variant suite declares only its own invariant. Same order as ``decl.broken_suites``."""
+    tests: each broken-variant suite declares only its own invariant. Same order as ``decl.broken_suites``.
+    forge keeps the failing sequences in ``decl.broken_failures_dir`` when the project declares one."""
     suites = decl.broken_suites
     if not suites:
         return []
@@ -97,7 +98,8 @@ def run_broken(decl: EvidenceDecl, forge: Forge) -> list[InvariantRun]:
         variants.stage(decl.variants, decl.broken_sources, forge.root, forge.root / decl.variants_dir)
     paths = sorted({s.path for s in suites})
     pattern = paths[0] if len(paths) == 1 else "{" + ",".join(paths) + "}"
-    result = forge.test(pattern, match_test="^invariant_", env=generated_env())
+    kept = forge.root / decl.broken_failures_dir if decl.broken_failures_dir else None
+    result = forge.test(pattern, match_test="^invariant_", env=generated_env(), kept_invariant_failures=kept)
     by_key = {(o.contract, o.test.partition("(")[0]): o for o in result.outcomes}
     runs = []
     for suite in suites:

@@ -81,7 +81,18 @@ def evidence_key(config: Config, proof: ProveOutcome, binary: Path) -> str:
         python_sources(root),
         replay_requests(proof) if config.evidence_replay else (),
         tuple((entry.id, entry.broken_description) for entry in proof.catalogue),
+        kept_failures(root, load_evidence(config.properties_module)) if config.evidence_broken else (),
     )
+
+
+def kept_failures(root: Path, decl: EvidenceDecl) -> tuple[tuple[str, bytes], ...]:
+    """The failing sequences the project keeps for forge to replay (``broken_failures_dir``): an input of
+    the broken-variant runs like their sources."""
+    if not decl.broken_failures_dir:
+        return ()
+    kept = root / decl.broken_failures_dir / "failures"
+    files = sorted(p for p in kept.rglob("*") if p.is_file()) if kept.is_dir() else []
+    return tuple((p.relative_to(root).as_posix(), p.read_bytes()) for p in files)
 
 
 def _gather(
