@@ -81,7 +81,9 @@ def evidence_key(config: Config, proof: ProveOutcome, binary: Path) -> str:
         python_sources(root),
         replay_requests(proof) if config.evidence_replay else (),
         tuple((entry.id, entry.broken_description) for entry in proof.catalogue),
-        kept_failures(root, load_evidence(config.properties_module)) if config.evidence_broken else (),
+        kept_failures(root, load_evidence(config.properties_module))
+        if config.evidence_broken and config.properties_module
+        else (),
     )
 
 
