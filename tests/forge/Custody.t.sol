@@ -113,13 +113,20 @@ contract CustodyTest is VaultproofDeploy {
         vm.assertEq(wbtcBook.bestBid(), 84_000e6, "the level stays: BOB's order is live");
         pm.setAuthorizedRouter(address(this));
         _deposit(ALICE, address(wbtc), 100_000);
-        (uint256 sim,) = wbtcBook.calculateOrderAmounts(100_000, IOrderBook.Side.SELL, 0);
-        vm.assertEq(sim, 100_000, "simulated past the cancelled head");
-        wbtcBook.placeMarketOrder(ALICE, 100_000, IOrderBook.Side.SELL, 0);
+        _simulateThenPlace(wbtcBook, 100_000, IOrderBook.Side.SELL, 0, "simulated past the cancelled head");
         vm.assertEq(bm.getBalance(BOB, address(wbtc)), 100_000, "the live order behind the cancelled one filled");
         vm.assertEq(bm.getBalance(MAKER, address(wbtc)), 0, "the cancelled order did not");
         vm.assertEq(bm.getBalance(ALICE, address(usdc)), 100_000 * 84_000e6 / 1e8, "0.001 WBTC at 84,000");
         vm.assertEq(wbtcBook.bestBid(), 0, "level removed once its last live order filled");
+    }
+
+    /// Alice's market order for all of `qty`, after the book's own simulation says it fills all of it.
+    function _simulateThenPlace(OrderBook book, uint256 qty, IOrderBook.Side side, uint256 limit, string memory what)
+        internal
+    {
+        (uint256 sim,) = book.calculateOrderAmounts(qty, side, limit);
+        vm.assertEq(sim, qty, what);
+        book.placeMarketOrder(ALICE, qty, side, limit);
     }
 
     function test_MarketBuyWalksAsks() public {
@@ -128,9 +135,7 @@ contract CustodyTest is VaultproofDeploy {
         wethBook.placeLimitOrder(IOrderBook.Side.SELL, 3_100e6, 2e18);
         pm.setAuthorizedRouter(address(this));
         _deposit(ALICE, address(usdc), 10_000e6);
-        (uint256 sim,) = wethBook.calculateOrderAmounts(1.5e18, IOrderBook.Side.BUY, 3_200e6);
-        vm.assertEq(sim, 1.5e18, "simulated");
-        wethBook.placeMarketOrder(ALICE, 1.5e18, IOrderBook.Side.BUY, 3_200e6);
+        _simulateThenPlace(wethBook, 1.5e18, IOrderBook.Side.BUY, 3_200e6, "simulated");
         vm.assertEq(bm.getBalance(ALICE, address(weth)), 1.5e18, "bought");
         vm.assertEq(bm.getBalance(MAKER, address(usdc)), 4_650e6, "maker paid its price");
         (uint256 none,) = wethBook.calculateOrderAmounts(1e18, IOrderBook.Side.BUY, 3_000e6);
