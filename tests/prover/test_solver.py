@@ -169,8 +169,9 @@ def _query_built_after(history: int) -> list[z3.BoolRef]:
 
 def test_a_querys_text_is_the_same_whatever_else_its_context_holds() -> None:
     """Z3's printer names a let-bound subterm after its AST id and shares a subterm by its reference count,
-    both of which follow what else the context holds (CONV-1's 18dp floor query printed 3,643 lets alone and
-    3,649 after DEBT-2's obligations were built): the text is printed from a copy in a context of its own."""
+    both of which follow what else the context holds (the 18-decimal sale-floor query printed 3,643 lets
+    alone and 3,649 after another property's obligations were built): the text is printed from a copy in a
+    context of its own."""
     alone = query_text(_query_built_after(0))
     assert query_text(_query_built_after(200)) == alone
     assert "(declare-fun x () Int)" in alone
