@@ -97,3 +97,28 @@ def test_a_forge_failure_is_not_kept(project: Path, tmp_path: Path, gathered: li
     stage.run_evidence(cfg, console, _outcome(), cache)
     stage.run_evidence(cfg, console, _outcome(), cache)
     assert gathered.count(EvidenceStatus.ERROR) == 3  # the marker and two runs: the second was not a hit
+
+
+def test_a_kept_failing_sequence_is_an_input(
+    project: Path, tmp_path: Path, gathered: list[EvidenceStatus]
+) -> None:
+    """The sequences a project keeps for forge to replay first (``EvidenceDecl.broken_failures_dir``) decide
+    what a broken-variant run reports, as its sources do: an edited one runs forge again."""
+    props = project / "tiny_properties.py"
+    props.write_text(
+        props.read_text(encoding="utf-8")
+        + "\nfrom vaultproof.spec import EvidenceDecl\n\n"
+        + 'EVIDENCE = EvidenceDecl(broken_failures_dir="tests/kept")\n',
+        encoding="utf-8",
+    )
+    kept = project / "tests" / "kept" / "failures" / "BrokenTinyTest" / "invariant_TINY_1_x"
+    kept.parent.mkdir(parents=True)
+    kept.write_text('{"call_sequence": []}', encoding="utf-8")
+    cfg = dataclasses.replace(config.load(project), evidence_broken=True)
+    console, cache = Console(quiet=True), Cache(tmp_path / "cache")
+    stage.run_evidence(cfg, console, _outcome(), cache)
+    stage.run_evidence(cfg, console, _outcome(), cache)
+    assert len(gathered) == 2  # the marker and one run: the second was a hit
+    kept.write_text('{"call_sequence": [{"calldata": "0x00"}]}', encoding="utf-8")
+    stage.run_evidence(cfg, console, _outcome(), cache)
+    assert len(gathered) == 3

@@ -19,6 +19,7 @@ from vaultproof.evidence.decl import EvidenceDecl, load_evidence, property_of_in
 from vaultproof.evidence.forge import Forge, forge_binary
 from vaultproof.prover.prove import ProveOutcome
 from vaultproof.prover.registry import catalogue_order
+from vaultproof.prover.runner import import_declared
 from vaultproof.results import BytecodeEvidence, EvidenceStatus, Verdict
 
 
@@ -81,15 +82,17 @@ def evidence_key(config: Config, proof: ProveOutcome, binary: Path) -> str:
         python_sources(root),
         replay_requests(proof) if config.evidence_replay else (),
         tuple((entry.id, entry.broken_description) for entry in proof.catalogue),
-        kept_failures(root, load_evidence(config.properties_module))
-        if config.evidence_broken and config.properties_module
-        else (),
+        kept_failures(root, config.properties_module) if config.evidence_broken else (),
     )
 
 
-def kept_failures(root: Path, decl: EvidenceDecl) -> tuple[tuple[str, bytes], ...]:
-    """The failing sequences the project keeps for forge to replay (``broken_failures_dir``): an input of
-    the broken-variant runs like their sources."""
+def kept_failures(root: Path, module: str | None) -> tuple[tuple[str, bytes], ...]:
+    """The failing sequences the project keeps for forge to replay (``broken_failures_dir`` of the declared
+    properties module's ``EVIDENCE``): an input of the broken-variant runs like their sources."""
+    if not module:
+        return ()
+    import_declared(module, root, "properties module")  # from the project root, as the prove stage does
+    decl = load_evidence(module)
     if not decl.broken_failures_dir:
         return ()
     kept = root / decl.broken_failures_dir / "failures"
