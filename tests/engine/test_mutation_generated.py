@@ -281,3 +281,35 @@ def test_ray_gives_the_same_results_as_the_process_pool(ids: tuple[str, ...], ca
     # catalogue order: broken first; the shipped model is proved, but an empty context executes no code,
     # so it reads MODEL-ONLY (a verdict covers only what was executed on code)
     assert [r.verdict.value for r in proofs] == ["VIOLATED", "MODEL-ONLY"]
+
+
+def test_a_test_file_whose_set_up_reverts_kills_with_every_test_that_passed() -> None:
+    """forge reports a reverting ``setUp`` as one failing entry and none of the file's tests; those tests
+    passed unmutated and do not pass now. Counting only the entries forge lists as failing read such a
+    mutant SURVIVED (G-MIA-e5f52e2c5c: BalanceManagerVaultV1.initialize's guard inverted). A file that did
+    not run (another mutant's suites) kills nothing."""
+    from vaultproof.mutation.attribute import broken_tests
+
+    passing = frozenset(
+        {
+            "test/Upgrade.t.sol:UpgradeTest::test_layout",
+            "test/Upgrade.t.sol:UpgradeTest::test_upgrade",
+            "test/Other.t.sol:OtherTest::test_other",
+        }
+    )
+    set_up_reverts = {"test/Upgrade.t.sol:UpgradeTest::setUp": False}
+    assert broken_tests(set_up_reverts, passing, ("test/Upgrade.t.sol",)) == (
+        "test/Upgrade.t.sol:UpgradeTest::test_layout",
+        "test/Upgrade.t.sol:UpgradeTest::test_upgrade",
+    )
+    one_fails = {
+        "test/Upgrade.t.sol:UpgradeTest::test_layout": True,
+        "test/Upgrade.t.sol:UpgradeTest::test_upgrade": False,
+    }
+    assert broken_tests(one_fails, passing, ("test/Upgrade.t.sol",)) == (
+        "test/Upgrade.t.sol:UpgradeTest::test_upgrade",
+    )
+    all_pass = dict.fromkeys(
+        ("test/Upgrade.t.sol:UpgradeTest::test_layout", "test/Upgrade.t.sol:UpgradeTest::test_upgrade"), True
+    )
+    assert broken_tests(all_pass, passing, ("test/Upgrade.t.sol",)) == ()
