@@ -21,7 +21,7 @@ from vaultproof.executor import executor_for
 from vaultproof.mutation.attribute import MutantRun
 from vaultproof.mutation.campaign import Campaign, CampaignOptions, mutants_of, run_campaign
 from vaultproof.mutation.equivalence import ORIGINAL, classify
-from vaultproof.mutation.generate import _commented_statement
+from vaultproof.mutation.generate import _commented_statement, sample
 from vaultproof.prover.obligation import ModelContext
 from vaultproof.prover.runner import Job, JobKind, run_jobs
 from vaultproof.prover.solver import SolverSettings
@@ -139,6 +139,11 @@ def test_a_deterministic_sample_is_the_same_subset_for_the_same_seed() -> None:
     c = mutants_of(config, CampaignOptions(sample=10, seed=8))
     assert [m.id for m in a] == [m.id for m in b]
     assert len(a) == 10 and [m.id for m in a] != [m.id for m in c]
+    # a mutant's rank is its own: the population changed elsewhere, the sample keeps the others
+    everything = mutants_of(config, CampaignOptions())
+    outside = next(m for m in everything if m not in a)
+    fewer = sample([m for m in everything if m != outside], 10, 7)
+    assert [m.id for m in fewer] == [m.id for m in a]
 
 
 def test_killed_by_proof_names_the_property(campaign: Campaign) -> None:
@@ -313,3 +318,23 @@ def test_a_test_file_whose_set_up_reverts_kills_with_every_test_that_passed() ->
         ("test/Upgrade.t.sol:UpgradeTest::test_layout", "test/Upgrade.t.sol:UpgradeTest::test_upgrade"), True
     )
     assert broken_tests(all_pass, passing, ("test/Upgrade.t.sol",)) == ()
+
+
+def test_lir_mutants_do_not_depend_on_the_order_slither_lists_the_locals(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``Function.local_variables`` is ``list(set(...))``, ordered by object address; Slither's LIR gives
+    each literal the values collected before it in that order. Every literal gets all of them, whatever
+    the order: both of Limits.window's literals get int256's and uint256's bounds."""
+    from slither.core.declarations.function import Function
+
+    config = config_module.load(FIXTURE)
+    options = CampaignOptions(operators=("LIR",))
+    first = mutants_of(config, options)
+    listed = Function.local_variables
+    monkeypatch.setattr(Function, "local_variables", property(lambda self: list(reversed(listed.fget(self)))))
+    assert [m.id for m in mutants_of(config, options)] == [m.id for m in first]
+    window = {m.after for m in first if m.function == "window"}
+    int_max, uint_max = str(2**255 - 1), str(2**256 - 1)
+    assert {f"int256 low = {int_max}", f"int256 low = {uint_max}"} <= window
+    assert {f"uint256 cap = {int_max}", f"uint256 cap = {uint_max}"} <= window

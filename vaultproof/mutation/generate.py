@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import random
 import re
 import tempfile
 from collections import defaultdict
@@ -201,12 +200,15 @@ def generate(
 
 
 def sample(mutants: Sequence[GeneratedMutant], size: int | None, seed: int) -> tuple[GeneratedMutant, ...]:
-    """A deterministic sample: the same ``seed`` and mutants give the same subset, in id order."""
+    """A deterministic sample, in id order: the ``size`` mutants whose SHA-256 of (``seed``, id) ranks
+    lowest. A mutant's rank does not depend on the others, so a change to the population elsewhere (a new
+    function, an operator that yields more) changes the sample by the mutants it adds or removes only,
+    where a draw over the list reshuffled all of it."""
     ordered = sorted(mutants, key=lambda m: m.id)
     if size is None or size >= len(ordered):
         return tuple(ordered)
-    picked = random.Random(seed).sample(ordered, size)
-    return tuple(sorted(picked, key=lambda m: m.id))
+    ranked = sorted(ordered, key=lambda m: hashlib.sha256(f"{seed}\x1f{m.id}".encode()).digest())
+    return tuple(sorted(ranked[:size], key=lambda m: m.id))
 
 
 # ------------------------------------------------------------------------------------------ Slither
@@ -249,6 +251,11 @@ def _slither_patches(op: str, contract: Any) -> Iterator[tuple[int, int, str, st
     # LIR appends each variable type's min/max to a module-level list it never clears: restore it
     # around every call, or the mutants of one contract would depend on which contracts came before.
     saved = list(getattr(module, "literal_replacements", []))
+    if op == "LIR":
+        # ... and gives each literal the values collected *so far*, walking Function.local_variables, a
+        # list(set(...)) ordered by object address: which literal got which values changed from process
+        # to process (LIR 22 or 23 mutants on the shipped contracts). Every literal gets all of them.
+        module.literal_replacements[:] = _lir_values(contract)
     with tempfile.TemporaryDirectory(prefix="vaultproof-mutator-") as out:
         mutator = cls(
             contract.compilation_unit,
@@ -268,9 +275,43 @@ def _slither_patches(op: str, contract: Any) -> Iterator[tuple[int, int, str, st
         finally:
             if hasattr(module, "literal_replacements"):
                 module.literal_replacements[:] = saved
+    once: set[tuple[int, int, str, str]] = set()  # LIR repeats a value it collects again
     for patches in result.get("patches", {}).values():
         for patch in patches:
-            yield int(patch["start"]), int(patch["end"]), str(patch["old_string"]), str(patch["new_string"])
+            found = int(patch["start"]), int(patch["end"]), str(patch["old_string"]), str(patch["new_string"])
+            if found not in once:
+                once.add(found)
+                yield found
+
+
+def _lir_values(contract: Any) -> list[Any]:
+    """What Slither's LIR collects from ``contract`` over its whole walk — each literal-initialised
+    variable's elementary type's min and max, and ``1`` (unsigned) or ``-1`` (signed) — in one order.
+    A type without a min (``bool``, ``address``) makes LIR raise wherever it meets it, so it is left for
+    LIR to meet."""
+    from slither.core.expressions import Literal
+    from slither.core.solidity_types import ElementaryType
+
+    variables = [
+        v
+        for v in contract.state_variables_declared
+        if v.initialized and not v.is_constant and isinstance(v.expression, Literal)
+    ]
+    variables += [
+        v
+        for f in contract.functions_and_modifiers_declared
+        for v in f.local_variables
+        if v.initialized and isinstance(v.expression, Literal)
+    ]
+    values: set[Any] = set()
+    for v in variables:
+        kind = v.type
+        if not isinstance(kind, ElementaryType):
+            continue
+        name = str(kind)
+        if name.startswith(("uint", "int")):
+            values.update((kind.min, kind.max, "1" if name.startswith("uint") else "-1"))
+    return sorted(values, key=lambda value: (isinstance(value, str), str(value)))
 
 
 # ------------------------------------------------------------------------------------------- Gambit
