@@ -143,6 +143,7 @@ contract BlockLimitsTest is LiqFixture {
         le.setLiquidationFeePpm(5_000);
         le.setMaxLiquidationFeePpm(5_000);
         uint256 insBefore = insurance.balance();
+        vm.assertEq(le.remainingNotional(carl), 5_000 * USD, "the whole limit is left before the first liquidation");
 
         ILiquidationEngine.Result memory r = _liquidate(perp, dave, carl, false, 49_500 * USD);
 
