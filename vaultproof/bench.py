@@ -30,9 +30,10 @@ import z3
 
 from vaultproof import config as config_module
 from vaultproof.config import DEFAULTS, Config
+from vaultproof.declared import import_declared
 from vaultproof.errors import ConfigError, RegistryError, VaultproofError
 from vaultproof.prover.obligation import ModelContext, Obligation
-from vaultproof.prover.runner import Job, JobKind, declared_registry, import_declared, run_job
+from vaultproof.prover.runner import Job, JobKind, declared_registry, run_job
 from vaultproof.prover.solver import SolverSettings, discharge
 from vaultproof.results import PropertyResult, Verdict
 from vaultproof.spec import ScalingSeries

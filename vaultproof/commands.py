@@ -195,7 +195,7 @@ def cmd_repro(args: argparse.Namespace, cfg: Config, console: Console) -> Comman
         console.summary(f"vaultproof: {args.id} is not VIOLATED: there is no counterexample to replay")
         return CommandResult(ExitCode.CLEAN, ())
     assert cfg.properties_module is not None  # declared_registry checked it
-    evidence, _ = repro.run(requests, load_evidence(cfg.properties_module), Forge(binary, cfg.root))
+    evidence, _ = repro.run(requests, load_evidence(cfg.properties_module, cfg.root), Forge(binary, cfg.root))
     for e in evidence:
         console.step(f"repro: {e.subject}: {e.status.value} ({e.test or 'no test written'}) {e.detail}")
     replayed = all(e.status is EvidenceStatus.REPLAYED for e in evidence)

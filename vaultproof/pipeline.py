@@ -34,12 +34,13 @@ from vaultproof.compile import (
 )
 from vaultproof.config import Config
 from vaultproof.console import Console
+from vaultproof.declared import module_files
 from vaultproof.errors import BaselineError
 from vaultproof.executor import Executor, executor_for
 from vaultproof.output import report_lock, write_set
 from vaultproof.prover.prove import ProveFacts, ProveOutcome, prove_facts, prove_from_facts
 from vaultproof.prover.registry import DetectorChecker, Registry
-from vaultproof.prover.runner import declared_registry, module_files
+from vaultproof.prover.runner import declared_registry
 from vaultproof.results import (
     ExitCode,
     MutantResult,

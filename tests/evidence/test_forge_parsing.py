@@ -117,4 +117,4 @@ def test_a_kept_failures_directory_outside_the_project_is_refused(monkeypatch: p
         module.EVIDENCE = EvidenceDecl(broken_failures_dir=outside)  # type: ignore[attr-defined]
         monkeypatch.setitem(sys.modules, "vp_fake_evidence", module)
         with pytest.raises(RegistryError, match="not a path inside the project"):
-            load_evidence("vp_fake_evidence")
+            load_evidence("vp_fake_evidence", None)

@@ -54,7 +54,7 @@ def plugin_detectors(config: Config) -> list[Any]:
 
     None unless ``[analyse] plugin`` declares the module: nothing of an analysed project is imported
     that its vaultproof.toml does not name."""
-    from vaultproof.prover.runner import import_declared
+    from vaultproof.declared import import_declared
 
     if not config.detectors_module:
         if config.detector_settings:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
+from vaultproof.declared import import_declared
 from vaultproof.errors import RegistryError
 from vaultproof.evidence.variants import CodeVariant
 from vaultproof.results import Counterexample
@@ -76,12 +76,10 @@ class EvidenceDecl:
     no_bytecode: Mapping[str, str] = field(default_factory=dict)
 
 
-def load_evidence(module_name: str) -> EvidenceDecl:
-    """The protocol's ``EVIDENCE`` (an empty declaration when it has none)."""
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        raise RegistryError(f"properties module {module_name!r} cannot be imported: {exc}") from None
+def load_evidence(module_name: str, root: Path | None) -> EvidenceDecl:
+    """The protocol's ``EVIDENCE`` (an empty declaration when it has none), from the declared properties
+    module imported from the project ``root`` as the prove stage imports it."""
+    module = import_declared(module_name, root, "properties module")
     decl = getattr(module, "EVIDENCE", None)
     if decl is None:
         return EvidenceDecl()

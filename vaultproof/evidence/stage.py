@@ -19,7 +19,6 @@ from vaultproof.evidence.decl import EvidenceDecl, load_evidence, property_of_in
 from vaultproof.evidence.forge import Forge, forge_binary
 from vaultproof.prover.prove import ProveOutcome
 from vaultproof.prover.registry import catalogue_order
-from vaultproof.prover.runner import import_declared
 from vaultproof.results import BytecodeEvidence, EvidenceStatus, Verdict
 
 
@@ -91,8 +90,7 @@ def kept_failures(root: Path, module: str | None) -> tuple[tuple[str, bytes], ..
     properties module's ``EVIDENCE``): an input of the broken-variant runs like their sources."""
     if not module:
         return ()
-    import_declared(module, root, "properties module")  # from the project root, as the prove stage does
-    decl = load_evidence(module)
+    decl = load_evidence(module, root)
     if not decl.broken_failures_dir:
         return ()
     kept = root / decl.broken_failures_dir / "failures"
@@ -103,7 +101,7 @@ def kept_failures(root: Path, module: str | None) -> tuple[tuple[str, bytes], ..
 def _gather(
     config: Config, console: Console, proof: ProveOutcome, binary: Path, module: str
 ) -> tuple[BytecodeEvidence, ...]:
-    decl = load_evidence(module)
+    decl = load_evidence(module, config.root)
     forge = Forge(binary, config.root)
     # Invariant suites first: their failing sequences are replayed together with the counterexamples, in
     # one forge run over build/repro/ (one compilation).

@@ -275,7 +275,9 @@ def _slither_patches(op: str, contract: Any) -> Iterator[tuple[int, int, str, st
         finally:
             if hasattr(module, "literal_replacements"):
                 module.literal_replacements[:] = saved
-    once: set[tuple[int, int, str, str]] = set()  # LIR repeats a value it collects again
+    # Each patch once, whatever the operator: LIR repeats a value it collects again, and a mutator that
+    # reaches one node twice (a modifier body, an inherited function) would list its patch twice.
+    once: set[tuple[int, int, str, str]] = set()
     for patches in result.get("patches", {}).values():
         for patch in patches:
             found = int(patch["start"]), int(patch["end"]), str(patch["old_string"]), str(patch["new_string"])
@@ -288,7 +290,9 @@ def _lir_values(contract: Any) -> list[Any]:
     """What Slither's LIR collects from ``contract`` over its whole walk — each literal-initialised
     variable's elementary type's min and max, and ``1`` (unsigned) or ``-1`` (signed) — in one order.
     A type without a min (``bool``, ``address``) makes LIR raise wherever it meets it, so it is left for
-    LIR to meet."""
+    LIR to meet. This mirrors LIR's own walk (slither.tools.mutator.mutators.LIR of Slither 0.11.3): on a
+    Slither upgrade, read LIR._mutate again; the LIR fixture test in tests/engine/test_mutation_generated.py
+    pins the mutants it gives today."""
     from slither.core.expressions import Literal
     from slither.core.solidity_types import ElementaryType
 
