@@ -157,13 +157,17 @@ def callee_target_name(ir: HighLevelCall) -> str:
     return str(getattr(inner, "name", dest_type))
 
 
+def internal_target(ir: Operation) -> Function | None:
+    """The function an internal or library call names, implemented or not."""
+    if isinstance(ir, InternalCall | LibraryCall) and isinstance(ir.function, Function):
+        return ir.function
+    return None
+
+
 def internal_callees(ir: Operation) -> Function | None:
     """The body a call jumps into within the same transaction frame (internal and library code)."""
-    if isinstance(ir, InternalCall | LibraryCall):
-        target = ir.function
-        if isinstance(target, Function) and target.is_implemented:
-            return target
-    return None
+    target = internal_target(ir)
+    return target if target is not None and target.is_implemented else None
 
 
 def transitive(
@@ -249,10 +253,9 @@ def storage_temporaries(function: Function) -> frozenset[Any]:
     temps = set()
     for node in function.nodes:
         for ir in node.irs:
-            callee = getattr(ir, "function", None)
+            callee = internal_target(ir)
             if (
-                isinstance(ir, InternalCall | LibraryCall)
-                and isinstance(callee, Function)
+                callee is not None
                 and ir.lvalue is not None
                 and len(callee.returns) == 1
                 and callee.returns[0].is_storage
@@ -309,13 +312,21 @@ class Defs:
 
     def __init__(self, function: Function) -> None:
         self.by_lvalue: dict[Any, Operation] = {}
+        self.by_local: dict[Any, list[Operation]] = {}
         for node in function.nodes:
             for ir in node.irs:
                 if isinstance(ir, OperationWithLValue) and ir.lvalue is not None:
                     self.by_lvalue.setdefault(ir.lvalue, ir)
+                    if isinstance(ir.lvalue, LocalVariable):
+                        self.by_local.setdefault(ir.lvalue, []).append(ir)
 
     def definition(self, variable: Any) -> Operation | None:
         return self.by_lvalue.get(variable)
+
+    def assignments(self, variable: Any) -> list[Operation]:
+        """Every operation writing the local ``variable``, in node order: a local can be assigned many
+        times (SlithIR is not in SSA form here), where :meth:`definition` keeps only the first."""
+        return self.by_local.get(variable, [])
 
     def chain(self, variable: Any, depth: int = 0) -> str:
         """A stable text key for a value: ``$.allocations[posKey].usdcLocked``, ``amount``, ``7``."""

@@ -16,13 +16,10 @@ from slither.slithir.operations import (
     HighLevelCall,
     Index,
     InitArray,
-    InternalCall,
     Length,
     LibraryCall,
     LowLevelCall,
     Member,
-    Operation,
-    OperationWithLValue,
 )
 from slither.slithir.variables import Constant, ReferenceVariable
 from slither.utils.output import Output
@@ -111,11 +108,6 @@ class _LoopAnalysis:
         self.flag_storage = flag_storage_values
         self.capped = capped
         self.loops = _ir.loop_nodes(function)
-        self.local_defs: dict[Any, list[Operation]] = {}
-        for node in function.nodes:
-            for ir in node.irs:
-                if isinstance(ir, OperationWithLValue) and isinstance(ir.lvalue, LocalVariable):
-                    self.local_defs.setdefault(ir.lvalue, []).append(ir)
 
     def _counters(self) -> set[str]:
         """Values stepped by a constant inside the loop (``i++``, ``--k``, ``++w.visits``), by chain."""
@@ -141,10 +133,10 @@ class _LoopAnalysis:
             return {variable.name}
         if isinstance(variable, LocalVariable):
             # ``T[] storage p = x`` is an Assignment, or (SlithIR quirk for arrays) a one-element InitArray
-            sources = [ir.rvalue for ir in self.local_defs.get(variable, []) if isinstance(ir, Assignment)]
+            sources = [ir.rvalue for ir in self.defs.assignments(variable) if isinstance(ir, Assignment)]
             sources += [
                 ir.init_values[0]
-                for ir in self.local_defs.get(variable, [])
+                for ir in self.defs.assignments(variable)
                 if isinstance(ir, InitArray) and len(ir.init_values) == 1
             ]
             if not sources:
@@ -211,7 +203,7 @@ class _LoopAnalysis:
             return False
         constants = {
             self.defs.chain(ir.rvalue)
-            for ir in self.local_defs.get(value, [])
+            for ir in self.defs.assignments(value)
             if isinstance(ir, Assignment) and self.defs.is_constant(ir.rvalue)
         }
         if not constants:
@@ -231,7 +223,7 @@ class _LoopAnalysis:
         seen.add(variable)
         out = [variable]
         if isinstance(variable, LocalVariable):
-            for ir in self.local_defs.get(variable, []):
+            for ir in self.defs.assignments(variable):
                 if isinstance(ir, Assignment):
                     out.extend(self._slice(ir.rvalue, seen))
                 elif isinstance(ir, Binary) and ir.lvalue is variable:
@@ -261,7 +253,7 @@ class _LoopAnalysis:
         if isinstance(ir, HighLevelCall | LowLevelCall) and not isinstance(ir, LibraryCall):
             return f"a value returned by external call {_ir.call_name(ir)}()"
         if isinstance(value, LocalVariable):
-            for definition in self.local_defs.get(value, []):
+            for definition in self.defs.assignments(value):
                 if isinstance(definition, HighLevelCall) and not isinstance(definition, LibraryCall):
                     return f"a value returned by external call {_ir.call_name(definition)}()"
         if not self.flag_storage:
@@ -277,11 +269,11 @@ class _LoopAnalysis:
         return None
 
     def _capped_by_min(self, value: Any) -> bool:
-        for ir in self.local_defs.get(value, []):
+        for ir in self.defs.assignments(value):
+            callee = _ir.internal_target(ir)
             if (
-                isinstance(ir, InternalCall | LibraryCall)
-                and ir.function is not None
-                and ir.function.name == "min"
+                callee is not None
+                and callee.name == "min"
                 and any(self.defs.is_constant(arg) for arg in ir.arguments)
             ):
                 return True
