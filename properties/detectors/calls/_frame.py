@@ -12,6 +12,7 @@ every project implementation of that signature).
 from __future__ import annotations
 
 from fnmatch import fnmatchcase
+from typing import Any, ClassVar
 
 from slither.core.declarations import Contract, Function
 from slither.slithir.operations import HighLevelCall
@@ -98,7 +99,10 @@ def frame(
 
 
 class FrameDetector(VaultproofDetector):
-    """Shared selection: configured ``functions``, else ``roots``/``pattern`` and what they reach."""
+    """Shared selection: configured ``functions``, else ``roots``/``pattern`` and what they reach. A subclass
+    adds its own settings to these (``DEFAULTS = {**FrameDetector.DEFAULTS, ...}``)."""
+
+    DEFAULTS: ClassVar[dict[str, Any]] = {"functions": [], "pattern": FRAME_PATTERN, "roots": DEFAULT_ROOTS}
 
     def frame_roots(self) -> list[Function]:
         return frame(self, self.settings["functions"], self.settings["roots"], self.settings["pattern"])

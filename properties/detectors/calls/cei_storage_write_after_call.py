@@ -17,7 +17,7 @@ from properties.detectors import _ir
 from properties.detectors._base import (
     by_canonical_name,
 )
-from properties.detectors.calls._frame import DEFAULT_ROOTS, FRAME_PATTERN, FrameDetector
+from properties.detectors.calls._frame import FrameDetector
 
 
 class StorageWriteAfterExternalCall(FrameDetector):
@@ -40,9 +40,7 @@ class StorageWriteAfterExternalCall(FrameDetector):
         "Write all effects before the interaction, or keep the values in memory until the end."
     )
     DEFAULTS: ClassVar[dict[str, Any]] = {
-        "functions": [],
-        "pattern": FRAME_PATTERN,
-        "roots": DEFAULT_ROOTS,
+        **FrameDetector.DEFAULTS,
         "trusted": [],
         "balance_functions": ["balanceOf", "getBalance"],
     }

@@ -10,7 +10,7 @@ from slither.detectors.abstract_detector import DETECTOR_INFO, DetectorClassific
 from slither.utils.output import Output
 
 from properties.detectors import _ir
-from properties.detectors.calls._frame import DEFAULT_ROOTS, FRAME_PATTERN, FrameDetector
+from properties.detectors.calls._frame import FrameDetector
 
 
 class UnguardedExternalCallInLoop(FrameDetector):
@@ -29,12 +29,7 @@ class UnguardedExternalCallInLoop(FrameDetector):
         "no account can be liquidated any more."
     )
     WIKI_RECOMMENDATION = "Wrap each call in try/catch (or `this.f()` with try) and continue on failure."
-    DEFAULTS: ClassVar[dict[str, Any]] = {
-        "functions": [],
-        "pattern": FRAME_PATTERN,
-        "roots": DEFAULT_ROOTS,
-        "include_view": False,
-    }
+    DEFAULTS: ClassVar[dict[str, Any]] = {**FrameDetector.DEFAULTS, "include_view": False}
 
     def _detect(self) -> list[Output]:
         include_view: bool = self.settings["include_view"]
