@@ -7,9 +7,22 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
+
 from tests.fixtures.results import clean_result, entry, sample_result
 from vaultproof.report import REPORT_FILES, render_all, write_reports
 from vaultproof.results import BytecodeSize, RunResult, Severity
+
+
+@pytest.fixture(scope="module")
+def sample_reports() -> dict[str, str]:
+    """The sample run's reports, rendered once for the tests that only read them."""
+    return render_all(sample_result())
+
+
+@pytest.fixture(scope="module")
+def report_md(sample_reports: dict[str, str]) -> str:
+    return sample_reports["report.md"]
 
 
 def _reversed(result: RunResult) -> RunResult:
@@ -38,12 +51,11 @@ def _retimed(result: RunResult, factor: float) -> RunResult:
     return dataclasses.replace(result, properties=props)
 
 
-def test_reports_ignore_order_and_timing(tmp_path: Path) -> None:
-    first = render_all(sample_result())
+def test_reports_ignore_order_and_timing(sample_reports: dict[str, str]) -> None:
     shuffled = render_all(_reversed(_retimed(sample_result(), 7.0)))
     for name in REPORT_FILES:
-        assert first[name] == shuffled[name], name
-    assert first["timings.json"] != shuffled["timings.json"]
+        assert sample_reports[name] == shuffled[name], name
+    assert sample_reports["timings.json"] != shuffled["timings.json"]
 
 
 def test_write_reports_writes_every_file(tmp_path: Path) -> None:
@@ -58,9 +70,8 @@ def _section(markdown: str, anchor: str) -> str:
     return markdown[start : following if following != -1 else None]
 
 
-def test_markdown_summary_counts_and_gate() -> None:
-    md = render_all(sample_result())["report.md"]
-    summary = _section(md, "summary")
+def test_markdown_summary_counts_and_gate(report_md: str) -> None:
+    summary = _section(report_md, "summary")
     for label in ("PROVED", "PROVED-BOUNDED", "VIOLATED", "VACUOUS", "UNKNOWN"):
         assert re.search(rf"\| (\*\*)?{label}(\*\*)? \| 1 \|", summary), label
     assert "| NOT RUN | 1 |" in summary  # QRE-2: a Z3 property with no result
@@ -68,7 +79,7 @@ def test_markdown_summary_counts_and_gate() -> None:
     # A detector property is never shown as proved: it shows its open findings.
     assert (
         "| [ST-1](#st-1) | external sells inside try/catch | **high** | "
-        "`slither:vp-sell-try-catch` | **1 OPEN** |" in md
+        "`slither:vp-sell-try-catch` | **1 OPEN** |" in report_md
     )
     assert "| **high** | 1 | 0 | yes |" in summary
     assert "| **medium** | 0 | 1 | yes |" in summary
@@ -77,9 +88,8 @@ def test_markdown_summary_counts_and_gate() -> None:
     assert "1 of 2 confirmed" in summary
 
 
-def test_markdown_property_section_has_everything_an_auditor_checks() -> None:
-    md = render_all(sample_result())["report.md"]
-    conv = _section(md, "conv-1")
+def test_markdown_property_section_has_everything_an_auditor_checks(report_md: str) -> None:
+    conv = _section(report_md, "conv-1")
     assert "### CONV-1 — price floor on realised proceeds" in conv
     assert "**Verdict:** **VIOLATED**" in conv
     assert "000_stage5_collateral_conversion.md" in conv
@@ -93,8 +103,8 @@ def test_markdown_property_section_has_everything_an_auditor_checks() -> None:
     assert "| received | `88199999` | 88.199999 USDC |" in conv
     # Escaped: the statement's HTML and pipe cannot break the Markdown.
     assert "\\<script\\>" in conv and "a\\|b" in conv
-    assert "| `levels` | **PROVED-BOUNDED** | 8 steps |" in _section(md, "liq-1")
-    assert "timeout after 20000 ms" in _section(md, "debt-4")
+    assert "| `levels` | **PROVED-BOUNDED** | 8 steps |" in _section(report_md, "liq-1")
+    assert "timeout after 20000 ms" in _section(report_md, "debt-4")
 
 
 def test_catalogue_in_the_report_comes_from_the_result() -> None:
@@ -106,24 +116,23 @@ def test_catalogue_in_the_report_comes_from_the_result() -> None:
     assert md.index("### ADL-3") < md.index("### ALLOC-1")  # catalogue order, not insertion order
 
 
-def test_markdown_seed_findings_metrics_static_sizes_mutants_tools() -> None:
-    md = render_all(sample_result())["report.md"]
-    seed = _section(md, "bf-2-seed-rule")
+def test_markdown_seed_findings_metrics_static_sizes_mutants_tools(report_md: str) -> None:
+    seed = _section(report_md, "bf-2-seed-rule")
     assert "confirmed (the seed's rule is **VIOLATED**)" in seed
     assert "**Fix proved by:** [ALLOC-1](#alloc-1) — PROVED" in seed
     assert "| unlocked | `5000000000` | 5,000 USDC |" in seed
-    assert "**NOT confirmed**" in _section(md, "liq-5-fee-seed")
-    assert "| badDebt | `1234567890` | 1,234.56789 USDC | maximum over all scenarios |" in md
-    static = _section(md, "static-findings")
+    assert "**NOT confirmed**" in _section(report_md, "liq-5-fee-seed")
+    assert "| badDebt | `1234567890` | 1,234.56789 USDC | maximum over all scenarios |" in report_md
+    static = _section(report_md, "static-findings")
     assert "`contracts/BalanceManagerVault.sol:412-415`" in static
     assert "triaged maker hook is nonReentrant-guarded by the caller" in static
-    sizes = _section(md, "sizes")
+    sizes = _section(report_md, "sizes")
     assert (
         "| `BalanceManagerVault` | `contracts/BalanceManagerVault.sol` | 22,001 | 24,576 | 2,575 | 89.5% |"
         in sizes
     )
-    assert "| `M-TIER-deduction` | TIER | deduction off by one tier | **survived** | — |" in md
-    assert "| z3 | `4.15.4` |" in md
+    assert "| `M-TIER-deduction` | TIER | deduction off by one tier | **survived** | — |" in report_md
+    assert "| z3 | `4.15.4` |" in report_md
 
 
 def test_size_over_limit_is_flagged() -> None:
@@ -134,8 +143,8 @@ def test_size_over_limit_is_flagged() -> None:
     assert "**OVER LIMIT**" in md and "over the limit: Fat" in md
 
 
-def test_html_is_self_contained_and_escaped() -> None:
-    html = render_all(sample_result())["report.html"]
+def test_html_is_self_contained_and_escaped(sample_reports: dict[str, str]) -> None:
+    html = sample_reports["report.html"]
     assert html.startswith("<!DOCTYPE html>")
     assert "<script" not in html  # the statement's <script> is escaped, and we ship none
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; a|b `x`" in html
