@@ -5,6 +5,7 @@ the query or Z3 differed."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 import z3
 
@@ -115,3 +116,27 @@ def test_an_obligations_own_strategy_decides_first_and_names_the_default_when_th
     assert starved.verdict is Verdict.UNKNOWN  # a tenth of 1 is still 1: nothing decides
     assert "default seed 0 (rlimit 1)" in starved.reason, starved.reason
     assert obligation_key(first, SolverSettings()) != obligation_key(plain, SolverSettings())
+
+
+@dataclass(frozen=True)
+class _Recording(SolverSettings):
+    """The engine's sequence, recording which strategy each check asked to start with."""
+
+    firsts: list[Strategy] = field(default_factory=list)
+
+    def attempts(self, first: Strategy = Strategy.DEFAULT) -> tuple[Attempt, ...]:
+        self.firsts.append(first)
+        return super().attempts(first)
+
+
+def test_the_vacuity_check_starts_preprocessed_and_the_negation_with_the_obligations_strategy() -> None:
+    """A sat query is far cheaper with the execution's equalities solved away (VACUITY_FIRST); the
+    negation keeps the strategy its author measured: DEFAULT here, so the two checks start differently."""
+    from vaultproof.prover.solver import VACUITY_FIRST
+
+    x = z3.Int("x")
+    settings = _Recording()
+    result = discharge(Obligation("easy", (x >= 0,), x + 1 > 0, x == 3, ()), settings)
+    assert result.verdict is Verdict.PROVED
+    assert VACUITY_FIRST is Strategy.PREPROCESSED
+    assert settings.firsts == [Strategy.PREPROCESSED, Strategy.DEFAULT]
