@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import pytest
 import z3
 
 from vaultproof.prover.obligation import Obligation, Strategy
@@ -140,3 +141,38 @@ def test_the_vacuity_check_starts_preprocessed_and_the_negation_with_the_obligat
     assert result.verdict is Verdict.PROVED
     assert VACUITY_FIRST is Strategy.PREPROCESSED
     assert settings.firsts == [Strategy.PREPROCESSED, Strategy.DEFAULT]
+
+
+class _SlowClock:
+    """A clock on which every attempt outlasts any backstop (each reading is a day after the last)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def perf_counter(self) -> float:
+        self.now += 86_400.0
+        return self.now
+
+
+def test_an_attempt_that_runs_into_the_backstop_moves_on_to_the_next(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A search can stop counting rlimit (a preprocessed vacuity query of CONV-3 on CONV-1's code twin:
+    60 s for 4.6 M); the backstop then ends that attempt, not the query: the next attempt decides it, and
+    the note says the first timed out. With no attempt left, the reason names the backstop."""
+    from vaultproof.prover import solver as solver_module
+
+    x, y = z3.Ints("x y")
+    obligation = Obligation(
+        "substituted", (x == 7, y > 1, y < 2**61), x * y != 2**61 - 1, z3.BoolVal(True), ()
+    )
+    monkeypatch.setattr(solver_module, "time", _SlowClock())
+    result = discharge(obligation, _StarvedFirst(retries=0))
+    assert result.verdict is Verdict.PROVED, result.reason
+    assert result.reason.startswith(
+        "vacuity check decided by preprocessed seed 0 (rlimit 10,000,000) after "
+        "default seed 0 (rlimit 1) timed out"
+    ), result.reason
+    starved = discharge(obligation, SolverSettings(rlimit=1, retries=1))
+    assert starved.verdict is Verdict.UNKNOWN
+    assert starved.reason.startswith("vacuity check: timeout after"), starved.reason
+    # the vacuity check starts preprocessed (VACUITY_FIRST); its retry is the default strategy
+    assert "; default seed 0 (rlimit 1) timed out; query " in starved.reason, starved.reason
