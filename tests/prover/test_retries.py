@@ -155,9 +155,9 @@ class _SlowClock:
 
 
 def test_an_attempt_that_runs_into_the_backstop_moves_on_to_the_next(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A search can stop counting rlimit (a preprocessed vacuity query of CONV-3 on CONV-1's code twin:
-    60 s for 4.6 M); the backstop then ends that attempt, not the query: the next attempt decides it, and
-    the note says the first timed out. With no attempt left, the reason names the backstop."""
+    """A search can stop counting rlimit (a preprocessed vacuity query on a shipped code twin: 60 s for
+    4.6 M, see ``_decide``); the backstop then ends that attempt, not the query: the next attempt decides
+    it, and the note says the first timed out. With no attempt left, the reason names the backstop."""
     from vaultproof.prover import solver as solver_module
 
     x, y = z3.Ints("x y")
