@@ -36,9 +36,9 @@ class SolverSettings:
     def attempts(self, first: Strategy = Strategy.DEFAULT) -> tuple[Attempt, ...]:
         """The order a query is asked in: the check's first strategy (``first``: for a negation the
         obligation's, Z3's default unless it names another; :data:`VACUITY_FIRST` for a vacuity check) with
-        the whole budget under the configured seed; then, while the rlimit
-        runs out, the other strategy under that seed and the next ones, each with a tenth of the budget (a
-        search that went astray is usually short otherwise)."""
+        the whole budget under the configured seed; then, while the rlimit runs out or the backstop fires,
+        the other strategy under that seed and the next ones, each with a tenth of the budget (a search that
+        went astray is usually short otherwise)."""
         retry = max(1, self.rlimit // 10)
         other = Strategy.PREPROCESSED if first is Strategy.DEFAULT else Strategy.DEFAULT
         head = Attempt(first, self.seed, self.rlimit)
@@ -232,7 +232,7 @@ class _Decision:
     answer: z3.CheckSatResult
     solver: z3.Solver
     note: str  # how it was decided, when not by the first attempt (empty otherwise)
-    timed_out: bool = False  # the last attempt ended on the wall-clock backstop, not on its rlimit
+    timed_out: bool = False  # the attempt the reason describes ended on the wall-clock backstop, not rlimit
 
 
 def _decide(
@@ -267,7 +267,7 @@ def _decide(
             # an unknown another budget would not change: the reason describes this attempt, the note
             # every one before it
             note = "; ".join([*tried, f"query {query_fingerprint(terms)}"])
-            return _Decision(z3.unknown, solver, note, timed_out)
+            return _Decision(z3.unknown, solver, note)
         first_ended = first_ended or (solver, timed_out)
         tried.append(f"{attempt} {'timed out' if timed_out else 'exhausted'}")
     assert first_ended is not None  # attempts() is never empty
