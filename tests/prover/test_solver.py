@@ -175,3 +175,32 @@ def test_a_querys_text_is_the_same_whatever_else_its_context_holds() -> None:
     alone = query_text(_query_built_after(0))
     assert query_text(_query_built_after(200)) == alone
     assert "(declare-fun x () Int)" in alone
+
+
+def test_a_querys_text_makes_every_token_plain_as_a_substitution_of_each_token_would() -> None:
+    """``query_text`` only looks at the tokens that can change (a line of plain characters is taken as it
+    is): its text is the one substituting every token of the grammar gives, over quoted names, ``#``,
+    Unicode, ``~``, a bar, a backslash, keywords, and Z3 parses it back."""
+    from vaultproof.prover import solver as solver_module
+
+    names = ("plain", "ret#2", "Σclaims", "user (argument)", "a~b", "x|y", "back\\slash", "lemma.x'", "a!3")
+    xs = [z3.Int(n) for n in names]
+    bv = z3.BitVec("word#", 8)
+    terms = [z3.Sum(*xs) > 3, z3.Distinct(*xs), z3.Or(xs[0] == xs[1] * xs[2], bv == 0x2A), z3.ULT(bv, 200)]
+    text = query_text(terms)
+
+    fresh = z3.Context()
+    holder = z3.Solver(ctx=fresh)
+    holder.add(*(t.translate(fresh) for t in terms))
+    lines = str(holder.to_smt2()).splitlines()
+    every_token = "\n".join(
+        solver_module._TOKEN.sub(solver_module._plain_token, line)
+        for line in lines
+        if not line.startswith(";")
+    )
+    assert text == every_token
+    assert "|~3a3~claims|" in text and "|ret~23~2|" in text and "lemma.x~27~" in text  # made plain
+    assert ":status" in text and "a!3 " in text  # a keyword and a plain name kept
+    parsed = z3.Solver(ctx=z3.Context())
+    parsed.from_string(text)
+    assert parsed.check() == z3.sat
