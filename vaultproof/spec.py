@@ -47,6 +47,7 @@ from vaultproof.prover.obligation import (
     OptimizationGoal,
     Quantity,
     Strategy,
+    default_first,
     preprocessed_first,
     settled_at_build,
 )
@@ -258,6 +259,7 @@ __all__ = [
     "check_obligations",
     "code_obligation",
     "code_tie",
+    "default_first",
     "equivalence_obligation",
     "execute",
     "extracted",

@@ -136,6 +136,33 @@ def test_a_code_obligation_over_no_execution_gets_the_tautology_check() -> None:
     assert discharge(code_obligation("nothing executed", [], x == x), SETTINGS).verdict is Verdict.TAUTOLOGY
 
 
+def test_a_code_obligation_starts_preprocessed_a_model_one_with_the_default_unless_its_builder_says() -> None:
+    """The engine's builders give a code-derived obligation CODE_FIRST (PREPROCESSED: over the shipped
+    catalogue's code obligations less than half of the default strategy's time, never another answer); a
+    hand-written one keeps DEFAULT, and ``default_first`` sets a builder's obligations back to DEFAULT."""
+    from vaultproof.prover.code.obligations import CODE_FIRST
+    from vaultproof.prover.obligation import Strategy
+    from vaultproof.spec import check_obligations, default_first
+
+    ctx = cached_context(CODE_FIXTURE, {})
+    assert isinstance(ctx.code, CodeProject)
+    ex = execute(ctx.code, "Bank.move")
+
+    def build() -> list[Obligation]:
+        return [*_moved_counter_obligations(ctx), *check_obligations(ex)]
+
+    built = build()
+    assert CODE_FIRST is Strategy.PREPROCESSED and len(built) > 2
+    assert [(o.code_derived, o.strategy) for o in built] == [
+        (True, Strategy.PREPROCESSED),
+        (False, Strategy.DEFAULT),
+        *((True, Strategy.PREPROCESSED) for _ in built[2:]),
+    ]
+    assert code_obligation("no execution", [], z3.BoolVal(True)).strategy is Strategy.DEFAULT
+    assert {o.strategy for o in default_first(build)()} == {Strategy.DEFAULT}
+    assert discharge(built[0], SETTINGS).verdict is Verdict.PROVED
+
+
 def test_a_counterexample_over_unicode_names_reads_the_querys_own_constants() -> None:
     """A query reaches Z3 as ASCII SMT-LIB text (Z3's parser takes no other): ``Σclaims``, ``a~b`` and
     the ``~3a3~claims`` an escape could be confused with stay three constants, and the counterexample
