@@ -130,17 +130,47 @@ class _Recording(SolverSettings):
         return super().attempts(first)
 
 
-def test_the_vacuity_check_starts_preprocessed_and_the_negation_with_the_obligations_strategy() -> None:
-    """A sat query is far cheaper with the execution's equalities solved away (VACUITY_FIRST); the
-    negation keeps the strategy its author measured: DEFAULT here, so the two checks start differently."""
+def test_the_vacuity_check_starts_linearized_and_the_negation_with_the_obligations_strategy() -> None:
+    """A sat query is far cheaper with the execution's equalities solved away and without nlsat
+    (VACUITY_FIRST); the negation keeps its obligation's strategy: DEFAULT here, so the two checks start
+    differently."""
     from vaultproof.prover.solver import VACUITY_FIRST
 
     x = z3.Int("x")
     settings = _Recording()
     result = discharge(Obligation("easy", (x >= 0,), x + 1 > 0, x == 3, ()), settings)
     assert result.verdict is Verdict.PROVED
-    assert VACUITY_FIRST is Strategy.PREPROCESSED
-    assert settings.firsts == [Strategy.PREPROCESSED, Strategy.DEFAULT]
+    assert VACUITY_FIRST is Strategy.LINEARIZED
+    assert settings.firsts == [Strategy.LINEARIZED, Strategy.DEFAULT]
+
+
+def test_a_linearized_attempt_that_is_incomplete_moves_on_to_the_pipeline_with_nlsat() -> None:
+    """LINEARIZED holds Z3's non-linear arithmetic to incremental linearization (no nlsat): on a query that
+    needs nlsat it says "incomplete", which under a complete procedure would end the query; here the same
+    pipeline with nlsat is asked next, with the same seed and budget, decides, and the note says so."""
+    from vaultproof.prover import solver as solver_module
+
+    x, y, f = z3.Ints("x y f")
+    scale = 10**6
+    terms = [x >= 0, x <= y, f >= 0, f <= scale, z3.Not(x - x * f / scale <= y - y * f / scale)]
+    assert not Strategy.LINEARIZED.final_when_incomplete
+    assert Strategy.DEFAULT.final_when_incomplete and Strategy.PREPROCESSED.final_when_incomplete
+    assert SolverSettings(rlimit=1_000, seed=3, retries=1).attempts(Strategy.LINEARIZED) == (
+        Attempt(Strategy.LINEARIZED, 3, 1_000),
+        Attempt(Strategy.PREPROCESSED, 3, 1_000),
+        Attempt(Strategy.DEFAULT, 3, 100),
+    )
+
+    settings = SolverSettings(retries=0)
+    text = solver_module.query_text(terms)
+    alone = solver_module._own_solver(settings, text, Attempt(Strategy.LINEARIZED, 0, settings.rlimit))
+    assert alone.check() == z3.unknown and "incomplete" in alone.reason_unknown()
+    decision = solver_module._decide(settings, terms, Strategy.LINEARIZED)
+    assert decision.answer == z3.unsat
+    assert decision.note == (
+        "decided by preprocessed seed 0 (rlimit 250,000,000) after linearized seed 0 (rlimit 250,000,000) "
+        "incomplete"
+    ), decision.note
 
 
 class _SlowClock:

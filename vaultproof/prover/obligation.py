@@ -33,6 +33,17 @@ class Strategy(Enum):
 
     DEFAULT = "default"
     PREPROCESSED = "preprocessed"
+    # The pipeline with Z3's non-linear arithmetic held to incremental linearization (``arith.nl.nra``
+    # off: no calls of the complete nlsat procedure). It builds models, so it is the vacuity check's
+    # (``solver.VACUITY_FIRST``); on a query that needs nlsat it says "incomplete", and the next attempt
+    # is asked.
+    LINEARIZED = "linearized"
+
+    @property
+    def final_when_incomplete(self) -> bool:
+        """Whether Z3's "incomplete" under this strategy ends a query's attempts: no budget changes it
+        under a complete procedure, while LINEARIZED left the complete one out on purpose."""
+        return self is not Strategy.LINEARIZED
 
 
 @dataclass(frozen=True, eq=False)
