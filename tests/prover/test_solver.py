@@ -216,14 +216,8 @@ def test_a_querys_text_makes_every_token_plain_as_a_substitution_of_each_token_w
     terms = [z3.Sum(*xs) > 3, z3.Distinct(*xs), z3.Or(xs[0] == xs[1] * xs[2], bv == 0x2A), z3.ULT(bv, 200)]
     text = query_text(terms)
 
-    fresh = z3.Context()
-    holder = z3.Solver(ctx=fresh)
-    holder.add(*(t.translate(fresh) for t in terms))
-    lines = str(holder.to_smt2()).splitlines()
     every_token = "\n".join(
-        solver_module._TOKEN.sub(solver_module._plain_token, line)
-        for line in lines
-        if not line.startswith(";")
+        solver_module._TOKEN.sub(solver_module._plain_token, line) for line in solver_module._printed(terms)
     )
     assert text == every_token
     assert "|~3a3~claims|" in text and "|ret~23~2|" in text and "lemma.x~27~" in text  # made plain

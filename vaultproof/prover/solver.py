@@ -130,12 +130,13 @@ def _unknown_reason(
 
 
 # The characters SMT-LIB allows in a simple symbol, less ``~``, which starts an escape.
-_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!@$%^&*_-+=<>.?/")
+_PLAIN_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!@$%^&*_-+=<>.?/"
+_PLAIN = frozenset(_PLAIN_CHARS)
+_PLAIN_CLASS = re.escape(_PLAIN_CHARS)  # the same characters inside a regex character class
 # A token of Z3's printed terms: a quoted symbol (Z3 escapes ``|`` and ``\`` inside it) or a run of
 # anything else that is not whitespace or a parenthesis.
-_TOKEN = re.compile(r"\|(?:[^|\\]|\\.)*\||[^\s()|]+")
-
-
+_QUOTED = r"\|(?:[^|\\]|\\.)*\|"
+_TOKEN = re.compile(rf"{_QUOTED}|[^\s()|]+")
 # Making symbols plain is a pass over the whole printed query, and most of it is plain already (``?x12``,
 # ``a!3``, ``+``): LIQ-5's queries printed 9.8 M tokens, and substituting each by a Python call took 33 s
 # of the property's 52 s. Two filters keep the text the same and the work in the regex engine: a line of
@@ -144,10 +145,8 @@ _TOKEN = re.compile(r"\|(?:[^|\\]|\\.)*\||[^\s()|]+")
 # lines only the tokens it can change are matched: a quoted symbol, or a token of :data:`_TOKEN`'s second
 # kind holding a character outside :data:`_PLAIN` (the lookbehind starts a match where its token starts,
 # and a match cannot cross a blank, a parenthesis or a bar, so it is the whole token).
-_PLAIN_LINE = re.compile(r"[a-zA-Z0-9!@$%^&*_\-+=<>.?/ \t()]*")
-_CHANGEABLE = re.compile(
-    r"\|(?:[^|\\]|\\.)*\||(?<![^\s()|])[a-zA-Z0-9!@$%^&*_\-+=<>.?/]*[^\s()|a-zA-Z0-9!@$%^&*_\-+=<>.?/][^\s()|]*"
-)
+_PLAIN_LINE = re.compile(rf"[{_PLAIN_CLASS} \t()]*")
+_CHANGEABLE = re.compile(rf"{_QUOTED}|(?<![^\s()|])[{_PLAIN_CLASS}]*[^\s()|{_PLAIN_CLASS}][^\s()|]*")
 
 
 def _plain(content: str) -> str:
@@ -188,15 +187,18 @@ def query_text(terms: Sequence[z3.BoolRef]) -> str:
     built the query both follow whatever else that context holds (CONV-1's 18dp floor query printed 3,643
     lets built alone and 3,649 after DEBT-2's obligations were built). In a context holding only the copy,
     ids follow the query's own structure and only its own subterms refer to each other."""
+    return "\n".join(
+        line if _PLAIN_LINE.fullmatch(line) else _CHANGEABLE.sub(_plain_token, line)
+        for line in _printed(terms)
+    )
+
+
+def _printed(terms: Sequence[z3.BoolRef]) -> list[str]:
+    """Z3's ``to_smt2`` lines of ``terms`` copied into a context of their own, comments left out."""
     fresh = z3.Context()
     holder = z3.Solver(ctx=fresh)
     holder.add(*(term.translate(fresh) for term in terms))
-    lines = str(holder.to_smt2()).splitlines()
-    return "\n".join(
-        line if _PLAIN_LINE.fullmatch(line) else _CHANGEABLE.sub(_plain_token, line)
-        for line in lines
-        if not line.startswith(";")
-    )
+    return [line for line in str(holder.to_smt2()).splitlines() if not line.startswith(";")]
 
 
 def _in_query(term: z3.ExprRef, context: z3.Context) -> z3.ExprRef:
