@@ -147,7 +147,8 @@ def test_the_vacuity_check_starts_linearized_and_the_negation_with_the_obligatio
 def test_a_linearized_attempt_that_is_incomplete_moves_on_to_the_pipeline_with_nlsat() -> None:
     """LINEARIZED holds Z3's non-linear arithmetic to incremental linearization (no nlsat): on a query that
     needs nlsat it says "incomplete", which under a complete procedure would end the query; here the same
-    pipeline with nlsat is asked next, with the same seed and budget, decides, and the note says so."""
+    pipeline with nlsat is asked next, with the same seed and budget, decides, and the note says so; when
+    nothing decides, the reason describes the first attempt that ran out of budget."""
     from vaultproof.prover import solver as solver_module
 
     x, y, f = z3.Ints("x y f")
@@ -171,6 +172,16 @@ def test_a_linearized_attempt_that_is_incomplete_moves_on_to_the_pipeline_with_n
         "decided by preprocessed seed 0 (rlimit 250,000,000) after linearized seed 0 (rlimit 250,000,000) "
         "incomplete"
     ), decision.note
+
+    # starved after linearization gave up: the UNKNOWN's reason is the complete pipeline's exhausted
+    # budget, not the linearized "incomplete", which the note lists with the retry
+    starved = solver_module._decide(SolverSettings(rlimit=3_000, retries=1), terms, Strategy.LINEARIZED)
+    assert starved.answer == z3.unknown and starved.solver.reason_unknown() == "canceled"
+    assert re.fullmatch(
+        r"linearized seed 0 \(rlimit 3,000\) incomplete; default seed 0 \(rlimit 300\) exhausted; "
+        r"query [0-9a-f]{12}",
+        starved.note,
+    ), starved.note
 
 
 class _SlowClock:

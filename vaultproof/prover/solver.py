@@ -277,7 +277,9 @@ def _decide(
     where the backstop fires first); the retry decides it wherever it runs, and the answer cannot differ
     between attempts, only which one found it. A hopeless query costs up to ``1 + retries`` backstops."""
     tried: list[str] = []
-    first_ended: tuple[z3.Solver, bool] | None = None  # the first attempt's solver and whether it timed out
+    # the attempt an UNKNOWN's reason describes: the first that ended on its budget (a LINEARIZED
+    # "incomplete" says only that linearization was not enough): its index, solver, whether it timed out
+    described: tuple[int, z3.Solver, bool] | None = None
     text = query_text(terms)
     for attempt in settings.attempts(first):
         solver = _own_solver(settings, text, attempt)
@@ -295,13 +297,16 @@ def _decide(
             # every one before it
             note = "; ".join([*tried, f"query {query_fingerprint(terms)}"])
             return _Decision(z3.unknown, solver, note)
-        first_ended = first_ended or (solver, timed_out)
         ended = "timed out" if timed_out else "exhausted" if reason in _CANCELED else "incomplete"
+        if described is None and ended != "incomplete":
+            described = (len(tried), solver, timed_out)
         tried.append(f"{attempt} {ended}")
-    assert first_ended is not None  # attempts() is never empty
-    # none decided: the reason describes the first attempt (its rlimit or the backstop), the note the rest
-    note = "; ".join([*tried[1:], f"query {query_fingerprint(terms)}"])
-    return _Decision(z3.unknown, first_ended[0], note, first_ended[1])
+    # every strategy that may say "incomplete" is followed by one that may not (attempts())
+    assert described is not None
+    index, solver, timed_out = described
+    # none decided: the reason describes that attempt (its rlimit or the backstop), the note the others
+    note = "; ".join([*tried[:index], *tried[index + 1 :], f"query {query_fingerprint(terms)}"])
+    return _Decision(z3.unknown, solver, note, timed_out)
 
 
 # The vacuity check (assumptions ∧ witness, a sat query: Z3 has to build a model) starts with the
